@@ -1,0 +1,185 @@
+//! Wire types of the ZheliKit HTTP API, shared by the BFF (which serves them) and the SDK (which
+//! sends and reads them). Field names are the JSON names: `snake_case` throughout.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// Who a session belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum UserKind {
+    /// A natural person logged in through 浙里辦 personal SSO (個人).
+    Citizen,
+    /// Someone acting for an enterprise through 浙里辦 legal-person SSO (法人).
+    LegalPerson,
+    /// A civil servant logged in through 浙政釘 (公務員).
+    Official,
+}
+
+impl UserKind {
+    /// The stable lower-case name used in tokens and storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Citizen => "citizen",
+            Self::LegalPerson => "legal_person",
+            Self::Official => "official",
+        }
+    }
+
+    /// Inverse of [`UserKind::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "citizen" => Some(Self::Citizen),
+            "legal_person" => Some(Self::LegalPerson),
+            "official" => Some(Self::Official),
+            _ => None,
+        }
+    }
+}
+
+/// Log in with a 浙里辦 SSO `ticket` (personal or legal person, by endpoint).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TicketLogin {
+    /// The registered mini-app the session is for (the token's `aud`).
+    pub mini_app_id: String,
+    /// The one-time ticket the platform appended to the callback URL.
+    pub ticket: String,
+    /// Scopes the user agreed to grant; omitted means all the mini-app may ask for.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+}
+
+/// Log in with the `ticketId` that `ZWJSBridge.ssoTicket()` gives a mini-program.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TicketIdLogin {
+    /// The registered mini-app the session is for.
+    pub mini_app_id: String,
+    /// The ticket id from the container.
+    pub ticket_id: String,
+    /// Scopes the user agreed to grant; omitted means all the mini-app may ask for.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+}
+
+/// Log in with a 浙政釘 免登 auth code from `getAuthCode`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuthCodeLogin {
+    /// The registered mini-app the session is for.
+    pub mini_app_id: String,
+    /// The one-time code.
+    pub auth_code: String,
+    /// Scopes the user agreed to grant; omitted means all the mini-app may ask for.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+}
+
+/// Exchange (and thereby rotate) a refresh token, or end the session it belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RefreshRequest {
+    /// The refresh token from the last [`Session`]; it is spent by this call.
+    pub refresh_token: String,
+}
+
+/// A ZheliKit session: what every successful login and refresh returns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Session {
+    /// Signed JWT for `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Opaque, single-use refresh token; a new one comes with every refresh.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires if unused.
+    pub refresh_expires_in: u64,
+    /// Scopes granted to this mini-app in this session.
+    pub scopes: Vec<String>,
+}
+
+/// The enterprise a legal-person session acts for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EnterpriseSummary {
+    /// Registered name.
+    pub name: String,
+    /// Unified social credit code; public registration data, shown whole.
+    pub uscc: String,
+    /// Legal representative (法定代表人), name masked.
+    pub legal_representative: String,
+}
+
+/// Where an official works.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OfficialSummary {
+    /// 浙政釘 organisation code.
+    pub organisation_code: String,
+    /// Organisation name.
+    pub organisation_name: String,
+    /// Employee code within the tenant.
+    pub employee_code: String,
+}
+
+/// `GET /v1/me`: the user of the presented access token, with personal data masked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Me {
+    /// Pseudonymous ZheliKit user id: stable per person, carries no personal data.
+    pub user_id: String,
+    /// Citizen, legal person or official.
+    pub kind: UserKind,
+    /// Name for greeting the user.
+    pub display_name: String,
+    /// 浙里辦 real-name level: 1 not verified, 2 basic, 3 advanced. Officials are 3.
+    pub real_name_level: u8,
+    /// Masked resident ID number, e.g. `330302********1234`.
+    pub id_number_masked: Option<String>,
+    /// Masked mobile number, e.g. `138****5678`.
+    pub phone_masked: Option<String>,
+    /// Set for legal-person sessions.
+    pub enterprise: Option<EnterpriseSummary>,
+    /// Set for official sessions.
+    pub official: Option<OfficialSummary>,
+    /// The mini-app this session is for.
+    pub mini_app_id: String,
+    /// Scopes granted in this session.
+    pub scopes: Vec<String>,
+}
+
+/// An RFC 9457 problem document: every error of the ZheliKit API.
+///
+/// Clients branch on [`Problem::code`], which never changes once published; `title` and
+/// `detail` are for people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Problem {
+    /// A URI naming the problem type; resolves to its documentation.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request, in words a developer can act on.
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `ticket_expired`.
+    pub code: String,
+    /// The request id, to quote when reporting a problem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The input field at fault, for input errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// The media type of [`Problem`] responses.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";

@@ -1,0 +1,16 @@
+//! What the ZheliKit SDK and the BFF both need, written once.
+//!
+//! - [`identity_code`]: validators for the two codes every government form carries: the
+//!   18-character resident ID number (居民身份證號碼, GB 11643-1999) and the unified social credit
+//!   code of an enterprise (統一社會信用代碼, GB 32100-2015).
+//! - [`region`]: the Wenzhou administrative division codes (3303xx) the fixtures and forms use.
+//! - [`mask`]: how personal data is shown when it must not be shown in full (logs, screens).
+//! - [`api`]: the wire types of the ZheliKit HTTP API (`/v1/...`), shared by server and client so
+//!   the two can never disagree on a field name.
+
+pub mod api;
+pub mod identity_code;
+pub mod mask;
+pub mod region;
+
+pub use identity_code::{IdentityCodeError, ResidentId, Uscc};
