@@ -1,1 +1,23 @@
+//! The ZheliKit BFF (backend for frontend): the one door between mobile mini-apps and the
+//! government platforms. It turns a 浙里辦 / 浙政釘 login into a ZheliKit session and, in later
+//! capabilities, aggregates department APIs for mobile screens.
+//!
+//! `router(state)` is the whole HTTP application, so tests drive it without a socket;
+//! [`server::spawn`] serves it on a port.
 
+pub mod app;
+pub mod audit;
+pub mod config;
+pub mod http;
+pub mod identity;
+pub mod infra;
+pub mod miniapps;
+pub mod ops;
+pub mod router;
+pub mod server;
+pub mod storage;
+
+pub use app::{App, AppState};
+pub use config::Config;
+pub use router::{openapi, router};
+pub use server::{spawn, RunningBff};

@@ -183,3 +183,48 @@ pub struct Problem {
 
 /// The media type of [`Problem`] responses.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// `POST /v1/passkeys/registration/start` answer, and `POST /v1/auth/passkey/start` answer:
+/// a WebAuthn challenge for the platform authenticator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PasskeyChallenge {
+    /// Quote this id when finishing; the ceremony state stays on the server.
+    pub ceremony_id: String,
+    /// WebAuthn options as JSON: `{"publicKey": {...}}` (browsers and iOS take it whole,
+    /// Android's Credential Manager takes the inner `publicKey` object).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub options: serde_json::Value,
+}
+
+/// Finishes a passkey ceremony with the authenticator's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PasskeyFinish {
+    /// The id from [`PasskeyChallenge`].
+    pub ceremony_id: String,
+    /// The `PublicKeyCredential` as WebAuthn JSON.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub credential: serde_json::Value,
+}
+
+/// Starts a passkey login: the passkey alone, no platform ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PasskeyLoginStart {
+    /// The mini-app the session is for.
+    pub mini_app_id: String,
+    /// The ZheliKit user id remembered on the device from an earlier session.
+    pub user_id: String,
+    /// Scopes the user agreed to grant; omitted means all the mini-app may ask for.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+}
+
+/// A passkey was registered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PasskeyRegistered {
+    /// The credential id, base64url.
+    pub credential_id: String,
+}

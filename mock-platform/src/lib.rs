@@ -1,1 +1,204 @@
+//! A stand-in for the platforms ZheliKit talks to, close enough that pointing the BFF at the real
+//! ones is configuration:
+//!
+//! - 浙里辦 personal SSO ([`zlb_personal`]) and legal-person SSO ([`zlb_legal`]): a login page
+//!   that sends the browser back with a `ticket`, and the servlet that validates it;
+//! - the 浙里辦 unified mini-program login ([`zlb_miniprogram`]): `ticketId` → access token → user;
+//! - 浙政釘 ([`zzd`]): app token, 免登 auth code → user, organisation queries;
+//! - the IRS gateway and 浙政釘's signing gateway ([`gateway`]) in front of those server APIs;
+//! - time travel and health ([`admin`]), and deterministic people and organisations
+//!   ([`fixtures`]).
+//!
+//! Tests start it in-process with [`spawn`] on a random port; the `mock-platform` binary runs it
+//! for local development.
 
+pub mod admin;
+pub mod apps;
+pub mod clock;
+pub mod fixtures;
+pub mod gateway;
+pub mod grants;
+pub mod pages;
+pub mod params;
+pub mod sso;
+pub mod zlb_legal;
+pub mod zlb_miniprogram;
+pub mod zlb_personal;
+pub mod zzd;
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::middleware::from_fn_with_state;
+use axum::Router;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use apps::{MockConfig, RegisteredApp};
+pub use clock::MockClock;
+pub use fixtures::Fixtures;
+
+/// Everything the platform knows and has handed out.
+#[derive(Debug)]
+pub struct Platform {
+    /// The generated people and organisations.
+    pub fixtures: Arc<Fixtures>,
+    /// The registered applications.
+    pub apps: Vec<RegisteredApp>,
+    /// The time-travel clock that tickets, codes and tokens expire by.
+    pub clock: MockClock,
+    personal: sso::Entry,
+    legal: sso::Entry,
+    miniprogram: zlb_miniprogram::Ledgers,
+    zzd: zzd::Ledgers,
+    nonces: gateway::NonceBook,
+}
+
+impl Platform {
+    /// The app owning a 浙里辦 service code.
+    pub fn app_by_service_code(&self, service_code: &str) -> Option<&RegisteredApp> {
+        self.apps.iter().find(|a| a.service_code == service_code)
+    }
+
+    /// The app owning an IRS access key.
+    pub fn app_by_access_key(&self, access_key: &str) -> Option<&RegisteredApp> {
+        self.apps.iter().find(|a| a.irs.access_key == access_key)
+    }
+
+    /// The app owning a mini-program app id.
+    pub fn app_by_miniprogram_id(&self, app_id: &str) -> Option<&RegisteredApp> {
+        self.apps.iter().find(|a| a.miniprogram_app_id == app_id)
+    }
+
+    /// The app owning a 浙政釘 app key.
+    pub fn app_by_zzd_key(&self, app_key: &str) -> Option<&RegisteredApp> {
+        self.apps.iter().find(|a| a.zzd.app_key == app_key)
+    }
+}
+
+/// The shared state of every handler (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct MockState(Arc<Platform>);
+
+impl MockState {
+    /// Generates the fixtures for `config.seed` and starts with nothing handed out.
+    pub fn new(config: MockConfig) -> Self {
+        Self(Arc::new(Platform {
+            fixtures: Arc::new(Fixtures::generate(config.seed)),
+            apps: config.apps,
+            clock: MockClock::new(),
+            personal: sso::Entry::default(),
+            legal: sso::Entry::default(),
+            miniprogram: zlb_miniprogram::Ledgers::default(),
+            zzd: zzd::Ledgers::default(),
+            nonces: gateway::NonceBook::default(),
+        }))
+    }
+}
+
+impl Deref for MockState {
+    type Target = Platform;
+
+    fn deref(&self) -> &Platform {
+        &self.0
+    }
+}
+
+/// Every route of the mock: gateway-protected server APIs, browser pages and admin.
+pub fn router(state: MockState) -> Router {
+    // Server-to-server APIs of 浙里辦, each behind the IRS gateway.
+    let irs_apis = Router::new()
+        .merge(zlb_personal::server_routes())
+        .merge(zlb_legal::server_routes())
+        .merge(zlb_miniprogram::server_routes())
+        .route_layer(from_fn_with_state(state.clone(), gateway::irs));
+    // 浙政釘's server APIs, behind its own signing gateway.
+    let zzd_apis =
+        zzd::server_routes().route_layer(from_fn_with_state(state.clone(), gateway::zzd));
+    Router::new()
+        .merge(irs_apis)
+        .merge(zzd_apis)
+        // Browser-facing pages and the container stand-ins: not behind a gateway.
+        .merge(zlb_personal::pages())
+        .merge(zlb_legal::pages())
+        .merge(zlb_miniprogram::pages())
+        .merge(zzd::pages())
+        .merge(admin::routes())
+        .layer(axum::middleware::from_fn(gateway::log_request))
+        .with_state(state)
+}
+
+/// A mock platform serving on a local port. Dropping it (or [`RunningMock::shutdown`]) stops
+/// the server.
+#[derive(Debug)]
+pub struct RunningMock {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub base_url: String,
+    /// The address actually bound.
+    pub addr: SocketAddr,
+    /// The data the mock serves, for tests to pick people from.
+    pub fixtures: Arc<Fixtures>,
+    /// The live state, for tests that want to reach the clock without HTTP.
+    pub state: MockState,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningMock {
+    /// Stops accepting connections, lets requests in flight finish and waits for the server.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            // The receiver is gone only if the server already stopped, which is the goal.
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .context("the mock platform task panicked")?
+                .context("the mock platform server failed")?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for RunningMock {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Starts the mock on `addr` (`127.0.0.1:0` for a random port) and returns once it accepts
+/// connections.
+pub async fn spawn(config: MockConfig, addr: SocketAddr) -> anyhow::Result<RunningMock> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding the mock platform to {addr}"))?;
+    let addr = listener
+        .local_addr()
+        .context("reading the mock platform's bound address")?;
+    let state = MockState::new(config);
+    let fixtures = state.fixtures.clone();
+    let app = router(state.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                // Either a stop signal or the handle being dropped ends the server.
+                let _ = stopped.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "mock platform listening");
+    Ok(RunningMock {
+        base_url: format!("http://{addr}"),
+        addr,
+        fixtures,
+        state,
+        stop: Some(stop),
+        server: Some(server),
+    })
+}

@@ -1,0 +1,124 @@
+//! The application state every handler shares: `AppState(Arc<App>)`, built once at start-up
+//! from the configuration, with each external service chosen there and nowhere else.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use webauthn_rs::prelude::{Url, Webauthn, WebauthnBuilder};
+
+use crate::config::Config;
+use crate::identity::platform::{HttpPlatform, Platform};
+use crate::identity::tokens::Keyring;
+use crate::infra::cache::{Cache, MemoryCache, RedisCache};
+use crate::infra::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
+use crate::storage::{self, Store};
+
+/// Why the BFF could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Storage could not be opened or migrated.
+    #[error("storage: {0}")]
+    Storage(#[from] storage::StoreError),
+    /// Redis could not be reached at start-up.
+    #[error("redis: {0}")]
+    Redis(#[from] crate::infra::CacheError),
+    /// The passkey settings are unusable.
+    #[error("passkeys: {0}")]
+    Passkeys(String),
+    /// The platform client could not be built.
+    #[error("platform: {0}")]
+    Platform(String),
+}
+
+/// Everything the handlers use.
+pub struct App {
+    /// The configuration it was built from.
+    pub config: Config,
+    /// PostgreSQL or SQLite.
+    pub store: Arc<dyn Store>,
+    /// Redis or in-process.
+    pub cache: Arc<dyn Cache>,
+    /// Redis or in-process.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// Access-token keys.
+    pub keyring: Keyring,
+    /// 浙里辦 / 浙政釘.
+    pub platform: Arc<dyn Platform>,
+    /// The WebAuthn relying party.
+    pub webauthn: Webauthn,
+    /// Prometheus rendering.
+    pub metrics: PrometheusHandle,
+}
+
+/// Cheap to clone; what axum hands each handler.
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl App {
+    /// Opens storage (running migrations), connects Redis when configured, loads or creates the
+    /// signing key and registers the configured mini-apps.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let store = storage::connect(&config.database_url).await?;
+        let (cache, limiter): (Arc<dyn Cache>, Arc<dyn RateLimiter>) = match &config.redis_url {
+            Some(url) => {
+                let conn = crate::infra::redis_connection(url).await?;
+                (
+                    Arc::new(RedisCache::new(conn.clone(), &config.redis_prefix)),
+                    Arc::new(RedisRateLimiter::new(conn, &config.redis_prefix)),
+                )
+            }
+            None => (
+                Arc::new(MemoryCache::default()),
+                Arc::new(MemoryRateLimiter::default()),
+            ),
+        };
+        for app in &config.mini_apps {
+            store.upsert_mini_app(app).await?;
+        }
+        let keyring = Keyring::load_or_create(store.as_ref(), &config.issuer).await?;
+        let platform = Arc::new(
+            HttpPlatform::new(config.platform.clone())
+                .map_err(|e| StartupError::Platform(e.to_string()))?,
+        );
+        let webauthn = build_webauthn(&config)?;
+        Ok(Self {
+            config,
+            store,
+            cache,
+            limiter,
+            keyring,
+            platform,
+            webauthn,
+            metrics: crate::http::metrics::handle(),
+        })
+    }
+}
+
+fn build_webauthn(config: &Config) -> Result<Webauthn, StartupError> {
+    let origins: Vec<Url> = config
+        .passkeys
+        .origins
+        .iter()
+        .map(|o| Url::parse(o).map_err(|e| StartupError::Passkeys(format!("origin {o:?}: {e}"))))
+        .collect::<Result<_, _>>()?;
+    let first = origins
+        .first()
+        .ok_or_else(|| StartupError::Passkeys("no allowed origin configured".into()))?;
+    let mut builder = WebauthnBuilder::new(&config.passkeys.rp_id, first)
+        .map_err(|e| StartupError::Passkeys(e.to_string()))?
+        .rp_name(&config.passkeys.rp_name);
+    for origin in &origins[1..] {
+        builder = builder.append_allowed_origin(origin);
+    }
+    builder
+        .build()
+        .map_err(|e| StartupError::Passkeys(e.to_string()))
+}

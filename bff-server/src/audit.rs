@@ -1,0 +1,62 @@
+//! The audit log (審計): every login, failed login, refresh-token reuse, passkey registration
+//! and logout, with who, for which mini-app, from where, and the request id. Never personal
+//! data: the detail is a method or an error code.
+
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::storage::AuditEvent;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A session was started.
+    Login,
+    /// A login attempt was refused.
+    LoginFailed,
+    /// An already-used refresh token was presented; its family was revoked.
+    RefreshReuse,
+    /// A passkey was registered.
+    PasskeyRegistered,
+    /// One session was ended.
+    Logout,
+    /// Every session of a user was ended.
+    LogoutAll,
+}
+
+impl Event {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::LoginFailed => "login_failed",
+            Self::RefreshReuse => "refresh_reuse",
+            Self::PasskeyRegistered => "passkey_registered",
+            Self::Logout => "logout",
+            Self::LogoutAll => "logout_all",
+        }
+    }
+}
+
+/// Appends an event. A failure to audit is logged loudly but does not fail the user's request:
+/// the action already happened, and refusing it now would not undo it.
+pub async fn record(
+    app: &App,
+    event: Event,
+    user_id: Option<Uuid>,
+    mini_app_id: Option<&str>,
+    client: &str,
+    detail: &str,
+) {
+    let row = AuditEvent {
+        event: event.name().to_string(),
+        user_id,
+        mini_app_id: mini_app_id.map(str::to_string),
+        client: Some(client.to_string()),
+        request_id: crate::http::request_id::current(),
+        detail: detail.to_string(),
+    };
+    if let Err(e) = app.store.record_audit(&row).await {
+        tracing::error!(error = %e, event = event.name(), "could not write audit event");
+        metrics::counter!("audit_write_failures_total").increment(1);
+    }
+}

@@ -1,0 +1,405 @@
+//! Configuration: an optional TOML file (`ZK_CONFIG`), then environment variables over it, then
+//! defaults that make the README's run command work with nothing installed.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use platform_api::dingtalk_sign::AppCredentials;
+use platform_api::irs::Credentials;
+use serde::Deserialize;
+use zhelikit_domain::api::UserKind;
+
+use crate::storage::MiniApp;
+
+/// Why the configuration could not be loaded; names the variable or key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A required setting is absent.
+    #[error("missing setting {0} (set the environment variable or the key in the ZK_CONFIG file)")]
+    Missing(&'static str),
+    /// A setting has a value of the wrong form.
+    #[error("setting {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    /// The TOML file could not be read or parsed.
+    #[error("config file {path}: {reason}")]
+    File { path: String, reason: String },
+}
+
+/// How the BFF reaches 浙里辦 / 浙政釘 and who it is there.
+#[derive(Debug, Clone)]
+pub struct PlatformConfig {
+    /// Base URL of the 浙里辦 IRS gateway (the mock in development).
+    pub zlb_base_url: String,
+    /// Base URL of the 浙政釘 open platform.
+    pub zzd_base_url: String,
+    /// The BFF's 浙里辦 service code.
+    pub service_code: String,
+    /// IRS gateway credentials.
+    pub irs: Credentials,
+    /// App id for the mini-program (ticketId) login.
+    pub miniprogram_app_id: String,
+    /// 浙政釘 app credentials.
+    pub zzd: AppCredentials,
+}
+
+/// WebAuthn relying-party settings.
+#[derive(Debug, Clone)]
+pub struct PasskeyConfig {
+    /// Relying-party id: the registrable domain, e.g. `zhelikit.example.gov.cn`.
+    pub rp_id: String,
+    /// Display name shown by authenticators.
+    pub rp_name: String,
+    /// Allowed origins: `https://…` web origins and Android `android:apk-key-hash:…` origins.
+    pub origins: Vec<String>,
+}
+
+/// Rate limits, per minute.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    /// Login attempts per client address.
+    pub login_per_client: u32,
+    /// Logins per user (after the platform identified them).
+    pub login_per_user: u32,
+    /// Refreshes per client address.
+    pub refresh_per_client: u32,
+    /// Refreshes per user.
+    pub refresh_per_user: u32,
+}
+
+/// Everything the BFF needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// `sqlite:…` or `postgres://…`.
+    pub database_url: String,
+    /// Redis for cache and rate limits; in-process when absent.
+    pub redis_url: Option<String>,
+    /// Prefix for every Redis key.
+    pub redis_prefix: String,
+    /// `iss` of issued tokens; the BFF's public base URL.
+    pub issuer: String,
+    /// Access token lifetime in seconds.
+    pub access_ttl_secs: u64,
+    /// Refresh token lifetime in seconds.
+    pub refresh_ttl_secs: u64,
+    /// The platforms.
+    pub platform: PlatformConfig,
+    /// Passkeys.
+    pub passkeys: PasskeyConfig,
+    /// Rate limits.
+    pub rate_limits: RateLimits,
+    /// Mini-apps registered at start-up (upserted into storage).
+    pub mini_apps: Vec<MiniApp>,
+}
+
+/// The file form: every key optional, environment variables win.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    database_url: Option<String>,
+    redis_url: Option<String>,
+    issuer: Option<String>,
+    platform_url: Option<String>,
+    zzd_url: Option<String>,
+    service_code: Option<String>,
+    irs_access_key: Option<String>,
+    irs_secret_key: Option<String>,
+    miniprogram_app_id: Option<String>,
+    zzd_app_key: Option<String>,
+    zzd_app_secret: Option<String>,
+    passkey_rp_id: Option<String>,
+    passkey_origins: Option<Vec<String>>,
+    #[serde(default)]
+    mini_apps: Vec<FileMiniApp>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMiniApp {
+    id: String,
+    name: String,
+    callback_urls: Vec<String>,
+    allowed_scopes: Vec<String>,
+    min_real_name_level: u8,
+    allowed_user_kinds: Vec<String>,
+}
+
+/// Default SQLite file of the embedded run, relative to the working directory.
+pub const DEFAULT_SQLITE_URL: &str = "sqlite:.zhelikit/bff.db";
+
+impl Config {
+    /// Loads from the process environment (and the `ZK_CONFIG` file if set).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::load(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Loads with `env` as the environment: tests pass a map.
+    pub fn load(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let file = match env("ZK_CONFIG") {
+            Some(path) => read_file(Path::new(&path))?,
+            None => FileConfig::default(),
+        };
+        let pick = |var: &str, from_file: &Option<String>| env(var).or_else(|| from_file.clone());
+        let required = |var: &'static str, from_file: &Option<String>| {
+            pick(var, from_file).ok_or(ConfigError::Missing(var))
+        };
+
+        let listen = pick("BFF_ADDR", &file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen: SocketAddr = listen.parse().map_err(|e| ConfigError::Invalid {
+            name: "BFF_ADDR",
+            reason: format!("{e}"),
+        })?;
+        let database_url = match pick("DATABASE_URL", &file.database_url) {
+            None => DEFAULT_SQLITE_URL.to_string(),
+            Some(url) if url == "sqlite:" => DEFAULT_SQLITE_URL.to_string(),
+            Some(url)
+                if url.starts_with("sqlite:")
+                    || url.starts_with("postgres:")
+                    || url.starts_with("postgresql:") =>
+            {
+                url
+            }
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    name: "DATABASE_URL",
+                    reason: "must start with sqlite: or postgres:".into(),
+                })
+            }
+        };
+        let platform_url = pick("ZK_PLATFORM_URL", &file.platform_url)
+            .unwrap_or_else(|| "http://127.0.0.1:8081".into());
+        let zzd_url = pick("ZK_ZZD_URL", &file.zzd_url).unwrap_or_else(|| platform_url.clone());
+        let issuer = pick("ZK_ISSUER", &file.issuer).unwrap_or_else(|| format!("http://{listen}"));
+        let rp_id =
+            pick("ZK_PASSKEY_RP_ID", &file.passkey_rp_id).unwrap_or_else(|| "localhost".into());
+        let origins = match env("ZK_PASSKEY_ORIGINS") {
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => file
+                .passkey_origins
+                .clone()
+                .unwrap_or_else(|| vec![format!("http://{rp_id}:{}", listen.port())]),
+        };
+        for origin in &origins {
+            if url::Url::parse(origin).is_err() {
+                return Err(ConfigError::Invalid {
+                    name: "ZK_PASSKEY_ORIGINS",
+                    reason: format!("{origin:?} is not a URL or android:apk-key-hash: origin"),
+                });
+            }
+        }
+        let mini_apps = if file.mini_apps.is_empty() {
+            demo_mini_apps()
+        } else {
+            file.mini_apps
+                .into_iter()
+                .map(FileMiniApp::into_mini_app)
+                .collect::<Result<_, _>>()?
+        };
+        Ok(Self {
+            listen,
+            database_url,
+            redis_url: pick("REDIS_URL", &file.redis_url),
+            redis_prefix: env("ZK_REDIS_PREFIX").unwrap_or_else(|| "zk:".into()),
+            issuer,
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_secs: 30 * 24 * 3600,
+            platform: PlatformConfig {
+                zlb_base_url: platform_url.trim_end_matches('/').to_string(),
+                zzd_base_url: zzd_url.trim_end_matches('/').to_string(),
+                service_code: required("ZK_ZLB_SERVICE_CODE", &file.service_code)?,
+                irs: Credentials {
+                    access_key: required("ZK_IRS_ACCESS_KEY", &file.irs_access_key)?,
+                    secret_key: required("ZK_IRS_SECRET_KEY", &file.irs_secret_key)?,
+                },
+                miniprogram_app_id: required("ZK_MINIPROGRAM_APP_ID", &file.miniprogram_app_id)?,
+                zzd: AppCredentials {
+                    app_key: required("ZK_ZZD_APP_KEY", &file.zzd_app_key)?,
+                    app_secret: required("ZK_ZZD_APP_SECRET", &file.zzd_app_secret)?,
+                },
+            },
+            passkeys: PasskeyConfig {
+                rp_id,
+                rp_name: "ZheliKit".into(),
+                origins,
+            },
+            rate_limits: RateLimits {
+                login_per_client: 60,
+                login_per_user: 20,
+                refresh_per_client: 120,
+                refresh_per_user: 60,
+            },
+            mini_apps,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+impl FileMiniApp {
+    fn into_mini_app(self) -> Result<MiniApp, ConfigError> {
+        if !(1..=3).contains(&self.min_real_name_level) {
+            return Err(ConfigError::Invalid {
+                name: "mini_apps.min_real_name_level",
+                reason: format!("{} is not 1, 2 or 3", self.min_real_name_level),
+            });
+        }
+        let allowed_user_kinds = self
+            .allowed_user_kinds
+            .iter()
+            .map(|k| {
+                UserKind::parse(k).ok_or_else(|| ConfigError::Invalid {
+                    name: "mini_apps.allowed_user_kinds",
+                    reason: format!("unknown kind {k:?}"),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(MiniApp {
+            id: self.id,
+            name: self.name,
+            callback_urls: self.callback_urls,
+            allowed_scopes: self.allowed_scopes,
+            min_real_name_level: self.min_real_name_level,
+            allowed_user_kinds,
+        })
+    }
+}
+
+/// Scopes ZheliKit knows. A mini-app registration may only name these.
+pub const KNOWN_SCOPES: &[&str] = &[
+    "profile",
+    "passkey",
+    "vault.read",
+    "vault.share",
+    "policy.read",
+    "forms.submit",
+    "org.read",
+];
+
+/// The demo mini-apps of the embedded run, one per kind of user and real-name requirement.
+pub fn demo_mini_apps() -> Vec<MiniApp> {
+    let app = |id: &str, name: &str, scopes: &[&str], level: u8, kinds: &[UserKind]| MiniApp {
+        id: id.into(),
+        name: name.into(),
+        callback_urls: vec![format!("http://127.0.0.1:8080/callback/{id}")],
+        allowed_scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        min_real_name_level: level,
+        allowed_user_kinds: kinds.to_vec(),
+    };
+    vec![
+        app(
+            "zk-demo-services",
+            "掌上辦事 demo",
+            &["profile", "passkey", "forms.submit"],
+            1,
+            &[UserKind::Citizen, UserKind::LegalPerson],
+        ),
+        app(
+            "zk-demo-vault",
+            "個人數據寶 demo",
+            &["profile", "passkey", "vault.read", "vault.share"],
+            3,
+            &[UserKind::Citizen],
+        ),
+        app(
+            "zk-demo-policy",
+            "惠企政策直通車 demo",
+            &["profile", "policy.read"],
+            2,
+            &[UserKind::LegalPerson],
+        ),
+        app(
+            "zk-demo-supervision",
+            "政務督查 demo",
+            &["profile", "passkey", "org.read"],
+            1,
+            &[UserKind::Official],
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn base_env() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("ZK_ZLB_SERVICE_CODE", "svc"),
+            ("ZK_IRS_ACCESS_KEY", "ak"),
+            ("ZK_IRS_SECRET_KEY", "sk"),
+            ("ZK_MINIPROGRAM_APP_ID", "app"),
+            ("ZK_ZZD_APP_KEY", "zk"),
+            ("ZK_ZZD_APP_SECRET", "zs"),
+        ])
+    }
+
+    fn load(env: &HashMap<&'static str, &'static str>) -> Result<Config, ConfigError> {
+        Config::load(|k| env.get(k).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn defaults_are_sqlite_and_in_process() {
+        let config = load(&base_env()).unwrap();
+        assert_eq!(config.database_url, DEFAULT_SQLITE_URL);
+        assert_eq!(config.redis_url, None);
+        assert_eq!(config.listen.port(), 8080);
+    }
+
+    #[test]
+    fn a_bare_sqlite_url_means_the_default_file_and_postgres_is_kept() {
+        let mut env = base_env();
+        env.insert("DATABASE_URL", "sqlite:");
+        assert_eq!(load(&env).unwrap().database_url, DEFAULT_SQLITE_URL);
+        env.insert("DATABASE_URL", "postgres://u@127.0.0.1/db");
+        assert_eq!(
+            load(&env).unwrap().database_url,
+            "postgres://u@127.0.0.1/db"
+        );
+        env.insert("DATABASE_URL", "mysql://x");
+        assert!(matches!(
+            load(&env),
+            Err(ConfigError::Invalid {
+                name: "DATABASE_URL",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_missing_credential_is_named() {
+        let mut env = base_env();
+        env.remove("ZK_IRS_SECRET_KEY");
+        assert!(matches!(
+            load(&env),
+            Err(ConfigError::Missing("ZK_IRS_SECRET_KEY"))
+        ));
+    }
+
+    #[test]
+    fn demo_mini_apps_only_use_known_scopes() {
+        for app in demo_mini_apps() {
+            assert!(
+                app.allowed_scopes
+                    .iter()
+                    .all(|s| KNOWN_SCOPES.contains(&s.as_str())),
+                "{}",
+                app.id
+            );
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! A JSON body extractor whose rejections are problem documents naming what was wrong.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+
+use crate::http::problem::ApiError;
+
+/// Like `axum::Json`, but a malformed or oversized body becomes an [`ApiError`].
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::BodyTooLarge {
+                    limit: crate::http::BODY_LIMIT_BYTES,
+                })
+            }
+            Err(rejection) => Err(ApiError::MalformedBody(rejection.body_text())),
+        }
+    }
+}

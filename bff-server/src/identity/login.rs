@@ -1,0 +1,299 @@
+//! Login endpoints: one per way a person arrives from the platform. Each checks the request
+//! before spending the single-use credential, asks the platform who it is, applies the
+//! mini-app's rules, and starts a session.
+
+use std::future::Future;
+
+use axum::extract::State;
+use platform_api::{zlb::ResultCode, zzd};
+use zhelikit_domain::api::{AuthCodeLogin, Problem, Session, TicketIdLogin, TicketLogin};
+
+use crate::app::{App, AppState};
+use crate::audit::{self, Event};
+use crate::http::client::ClientAddr;
+use crate::http::json::ApiJson;
+use crate::http::problem::ApiError;
+use crate::identity::platform::PlatformError;
+use crate::identity::session;
+use crate::miniapps;
+use crate::storage::{MiniApp, NewUser};
+
+/// The way a person logged in, for the audit log and metrics.
+#[derive(Debug, Clone, Copy)]
+enum Method {
+    ZlbTicket,
+    ZlbLegalTicket,
+    ZlbTicketId,
+    ZzdAuthCode,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Self::ZlbTicket => "zlb_ticket",
+            Self::ZlbLegalTicket => "zlb_legal_ticket",
+            Self::ZlbTicketId => "zlb_ticket_id",
+            Self::ZzdAuthCode => "zzd_auth_code",
+        }
+    }
+}
+
+/// A credential is a short printable token; anything else is refused before the platform sees it.
+fn check_credential(field: &'static str, value: &str) -> Result<(), ApiError> {
+    if value.is_empty() || value.len() > 256 || !value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::InvalidField {
+            field,
+            reason: "must be the 1–256 printable characters the platform issued".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Loads the mini-app and works out the scopes, before anything is spent.
+pub async fn prepare(
+    app: &App,
+    mini_app_id: &str,
+    scopes: Option<&[String]>,
+) -> Result<(MiniApp, Vec<String>), ApiError> {
+    if mini_app_id.is_empty() || mini_app_id.len() > 64 {
+        return Err(ApiError::InvalidField {
+            field: "mini_app_id",
+            reason: "must be a registered mini-app id".into(),
+        });
+    }
+    let mini_app = app
+        .store
+        .mini_app(mini_app_id)
+        .await?
+        .ok_or_else(|| ApiError::UnknownMiniApp(mini_app_id.to_string()))?;
+    let granted = miniapps::grant(&mini_app, scopes)?;
+    Ok((mini_app, granted))
+}
+
+/// Admits an identified person to the mini-app and starts the session; audits either way.
+pub async fn finish(
+    app: &App,
+    client: &str,
+    method: &'static str,
+    mini_app: &MiniApp,
+    scopes: Vec<String>,
+    person: NewUser,
+) -> Result<Session, ApiError> {
+    if let Err(refused) = miniapps::admit(mini_app, &person) {
+        audit::record(
+            app,
+            Event::LoginFailed,
+            None,
+            Some(&mini_app.id),
+            client,
+            refused.code(),
+        )
+        .await;
+        metrics::counter!("logins_total", "method" => method, "outcome" => refused.code())
+            .increment(1);
+        return Err(refused);
+    }
+    let rl = app.config.rate_limits;
+    session::limit(
+        app,
+        "login",
+        format!("login:user:{}:{}", person.kind.as_str(), person.subject),
+        rl.login_per_user,
+    )
+    .await?;
+    let user = app.store.upsert_user(&person).await?;
+    let session = session::start(app, &user, mini_app, scopes).await?;
+    audit::record(
+        app,
+        Event::Login,
+        Some(user.id),
+        Some(&mini_app.id),
+        client,
+        method,
+    )
+    .await;
+    metrics::counter!("logins_total", "method" => method, "outcome" => "ok").increment(1);
+    Ok(session)
+}
+
+async fn login<F>(
+    app: &App,
+    client: &str,
+    method: Method,
+    mini_app_id: &str,
+    scopes: Option<&[String]>,
+    identify: F,
+) -> Result<Session, ApiError>
+where
+    F: Future<Output = Result<NewUser, PlatformError>>,
+{
+    session::limit(
+        app,
+        "login",
+        format!("login:client:{client}"),
+        app.config.rate_limits.login_per_client,
+    )
+    .await?;
+    let (mini_app, granted) = prepare(app, mini_app_id, scopes).await?;
+    let person = match identify.await {
+        Ok(person) => person,
+        Err(e) => {
+            let refused = refusal(e);
+            audit::record(
+                app,
+                Event::LoginFailed,
+                None,
+                Some(&mini_app.id),
+                client,
+                refused.code(),
+            )
+            .await;
+            metrics::counter!("logins_total", "method" => method.name(), "outcome" => refused.code()).increment(1);
+            return Err(refused);
+        }
+    };
+    finish(app, client, method.name(), &mini_app, granted, person).await
+}
+
+/// What a client is told when the platform did not identify the user.
+fn refusal(e: PlatformError) -> ApiError {
+    let rejected = |code, detail: &str| ApiError::LoginRejected {
+        code,
+        detail: detail.to_string(),
+    };
+    match e {
+        PlatformError::TicketRejected { code, .. } => match code {
+            ResultCode::TicketExpired => rejected(
+                "ticket_expired",
+                "the ticket has expired or was already used; start the login again",
+            ),
+            ResultCode::NotATicket => {
+                rejected("ticket_invalid", "the platform did not issue this ticket")
+            }
+            ResultCode::OtherApp => rejected(
+                "ticket_other_app",
+                "the ticket was issued to another application",
+            ),
+            ResultCode::BadFormat => ApiError::InvalidField {
+                field: "ticket",
+                reason: "the platform says the ticket is malformed".into(),
+            },
+            ResultCode::Ok | ResultCode::Other => {
+                rejected("ticket_rejected", "the platform refused the ticket")
+            }
+        },
+        PlatformError::AuthCodeRejected { code, message } => match code.as_str() {
+            zzd::codes::AUTH_CODE_INVALID => rejected(
+                "auth_code_invalid",
+                "the auth code has expired, was already used or was never issued",
+            ),
+            zzd::codes::AUTH_CODE_OTHER_APP => rejected(
+                "auth_code_other_app",
+                "the auth code was issued to another application",
+            ),
+            zzd::codes::PARAM_INVALID => ApiError::InvalidField {
+                field: "auth_code",
+                reason: "the platform says the auth code is malformed".into(),
+            },
+            _ => ApiError::PlatformMisconfigured(format!("浙政釘 refused ({code}): {message}")),
+        },
+        PlatformError::GatewayRefused { status, body } => {
+            ApiError::PlatformMisconfigured(format!("HTTP {status}: {body}"))
+        }
+        PlatformError::Unreachable(m) | PlatformError::Malformed(m) => {
+            ApiError::PlatformUnavailable(m)
+        }
+    }
+}
+
+/// Log in with a 浙里辦 personal SSO ticket.
+#[utoipa::path(post, path = "/v1/auth/zlb/ticket", tag = "identity", request_body = TicketLogin,
+    responses((status = 200, body = Session),
+        (status = 400, description = "malformed_body, invalid_field, unknown_mini_app, scope_not_allowed", body = Problem),
+        (status = 401, description = "ticket_expired, ticket_invalid, ticket_other_app", body = Problem),
+        (status = 403, description = "real_name_level_too_low, user_kind_not_allowed", body = Problem),
+        (status = 429, body = Problem), (status = 503, body = Problem)))]
+pub async fn zlb_ticket(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<TicketLogin>,
+) -> Result<axum::Json<Session>, ApiError> {
+    check_credential("ticket", &body.ticket)?;
+    let identify = state.platform.personal_ticket(&body.ticket);
+    login(
+        &state,
+        &client,
+        Method::ZlbTicket,
+        &body.mini_app_id,
+        body.scopes.as_deref(),
+        identify,
+    )
+    .await
+    .map(axum::Json)
+}
+
+/// Log in with a 浙里辦 legal-person (enterprise) SSO ticket.
+#[utoipa::path(post, path = "/v1/auth/zlb/legal-ticket", tag = "identity", request_body = TicketLogin,
+    responses((status = 200, body = Session), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn zlb_legal_ticket(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<TicketLogin>,
+) -> Result<axum::Json<Session>, ApiError> {
+    check_credential("ticket", &body.ticket)?;
+    let identify = state.platform.legal_person_ticket(&body.ticket);
+    login(
+        &state,
+        &client,
+        Method::ZlbLegalTicket,
+        &body.mini_app_id,
+        body.scopes.as_deref(),
+        identify,
+    )
+    .await
+    .map(axum::Json)
+}
+
+/// Log in with the `ticketId` of the 浙里辦 mini-program container.
+#[utoipa::path(post, path = "/v1/auth/zlb/ticket-id", tag = "identity", request_body = TicketIdLogin,
+    responses((status = 200, body = Session), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn zlb_ticket_id(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<TicketIdLogin>,
+) -> Result<axum::Json<Session>, ApiError> {
+    check_credential("ticket_id", &body.ticket_id)?;
+    let identify = state.platform.miniprogram_ticket_id(&body.ticket_id);
+    login(
+        &state,
+        &client,
+        Method::ZlbTicketId,
+        &body.mini_app_id,
+        body.scopes.as_deref(),
+        identify,
+    )
+    .await
+    .map(axum::Json)
+}
+
+/// Log in an official with a 浙政釘 免登 auth code.
+#[utoipa::path(post, path = "/v1/auth/zzd/auth-code", tag = "identity", request_body = AuthCodeLogin,
+    responses((status = 200, body = Session), (status = 400, body = Problem), (status = 401, description = "auth_code_invalid, auth_code_other_app", body = Problem), (status = 403, body = Problem)))]
+pub async fn zzd_auth_code(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<AuthCodeLogin>,
+) -> Result<axum::Json<Session>, ApiError> {
+    check_credential("auth_code", &body.auth_code)?;
+    let identify = state.platform.official_auth_code(&body.auth_code);
+    login(
+        &state,
+        &client,
+        Method::ZzdAuthCode,
+        &body.mini_app_id,
+        body.scopes.as_deref(),
+        identify,
+    )
+    .await
+    .map(axum::Json)
+}

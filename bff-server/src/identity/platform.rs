@@ -1,0 +1,354 @@
+//! The BFF as a client of 浙里辦 and 浙政釘: exchanges a login credential for the person it
+//! identifies. Every call is signed for its gateway. Login credentials are single-use, so no
+//! call here is ever retried.
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::Utc;
+use platform_api::{dingtalk_sign, irs, zlb, zzd};
+use serde::de::DeserializeOwned;
+use tokio::sync::Mutex;
+
+use crate::config::PlatformConfig;
+use crate::identity::profile;
+use crate::storage::NewUser;
+
+/// Why the platform did not identify a user.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlatformError {
+    /// 浙里辦 refused the ticket or ticketId.
+    #[error("ticket refused ({code:?}): {message}")]
+    TicketRejected {
+        code: zlb::ResultCode,
+        message: String,
+    },
+    /// 浙政釘 refused the auth code.
+    #[error("auth code refused ({code}): {message}")]
+    AuthCodeRejected { code: String, message: String },
+    /// The gateway refused the BFF's own credentials or signature.
+    #[error("gateway refused our request with HTTP {status}: {body}")]
+    GatewayRefused { status: u16, body: String },
+    /// No answer (connection refused, timeout).
+    #[error("platform unreachable: {0}")]
+    Unreachable(String),
+    /// An answer we could not understand.
+    #[error("unexpected platform answer: {0}")]
+    Malformed(String),
+}
+
+/// The four ways a person arrives from the platform.
+#[async_trait]
+pub trait Platform: Send + Sync + 'static {
+    /// 浙里辦 personal SSO ticket.
+    async fn personal_ticket(&self, ticket: &str) -> Result<NewUser, PlatformError>;
+    /// 浙里辦 legal-person SSO ticket.
+    async fn legal_person_ticket(&self, ticket: &str) -> Result<NewUser, PlatformError>;
+    /// 浙里辦 mini-program `ticketId`.
+    async fn miniprogram_ticket_id(&self, ticket_id: &str) -> Result<NewUser, PlatformError>;
+    /// 浙政釘 免登 auth code.
+    async fn official_auth_code(&self, code: &str) -> Result<NewUser, PlatformError>;
+}
+
+/// [`Platform`] over HTTP, as deployed.
+pub struct HttpPlatform {
+    http: reqwest::Client,
+    config: PlatformConfig,
+    /// The 浙政釘 app token is valid 7200 s and `gettoken` is rate limited: cache it.
+    zzd_token: Mutex<Option<(String, Instant)>>,
+}
+
+impl HttpPlatform {
+    /// A client for the configured platform.
+    pub fn new(config: PlatformConfig) -> Result<Self, PlatformError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .connect_timeout(Duration::from_secs(2))
+            .build()
+            .map_err(|e| PlatformError::Unreachable(e.to_string()))?;
+        Ok(Self {
+            http,
+            config,
+            zzd_token: Mutex::new(None),
+        })
+    }
+
+    async fn irs_get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<T, PlatformError> {
+        let query = serde_urlencoded::to_string(params)
+            .map_err(|e| PlatformError::Malformed(e.to_string()))?;
+        let mut request = self
+            .http
+            .get(format!("{}{path}?{query}", self.config.zlb_base_url));
+        for (name, value) in irs::sign(&self.config.irs, "GET", path, &query, Utc::now()) {
+            request = request.header(name, value);
+        }
+        read_json(request.send().await).await
+    }
+
+    async fn irs_post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T, PlatformError> {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.config.zlb_base_url))
+            .json(body);
+        for (name, value) in irs::sign(&self.config.irs, "POST", path, "", Utc::now()) {
+            request = request.header(name, value);
+        }
+        read_json(request.send().await).await
+    }
+
+    async fn zzd_call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<T, PlatformError> {
+        let encoded = serde_urlencoded::to_string(params)
+            .map_err(|e| PlatformError::Malformed(e.to_string()))?;
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let headers =
+            dingtalk_sign::sign(&self.config.zzd, method, path, &encoded, &nonce, Utc::now());
+        let url = format!("{}{path}", self.config.zzd_base_url);
+        let mut request = if method == "GET" {
+            self.http.get(format!("{url}?{encoded}"))
+        } else {
+            self.http
+                .post(url)
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(encoded)
+        };
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let answer: zzd::Response<T> = read_json(request.send().await).await?;
+        match answer.content.data {
+            Some(data) if answer.success && answer.content.success => Ok(data),
+            _ => Err(PlatformError::AuthCodeRejected {
+                code: answer.content.response_code,
+                message: answer.content.response_message,
+            }),
+        }
+    }
+
+    async fn zzd_token(&self) -> Result<String, PlatformError> {
+        let mut cached = self.zzd_token.lock().await;
+        if let Some((token, until)) = cached.as_ref() {
+            if Instant::now() < *until {
+                return Ok(token.clone());
+            }
+        }
+        let creds = &self.config.zzd;
+        let token: zzd::AppToken = self
+            .zzd_call(
+                "GET",
+                zzd::GET_TOKEN_PATH,
+                &[("appkey", &creds.app_key), ("appsecret", &creds.app_secret)],
+            )
+            .await?;
+        // Renew a minute early so a token never expires between check and use.
+        let life = Duration::from_secs(u64::try_from(token.expires_in - 60).unwrap_or(0));
+        *cached = Some((token.access_token.clone(), Instant::now() + life));
+        Ok(token.access_token)
+    }
+}
+
+async fn read_json<T: DeserializeOwned>(
+    sent: reqwest::Result<reqwest::Response>,
+) -> Result<T, PlatformError> {
+    let response = sent.map_err(|e| PlatformError::Unreachable(e.to_string()))?;
+    let status = response.status();
+    let body = response
+        .text()
+        .await
+        .map_err(|e| PlatformError::Unreachable(e.to_string()))?;
+    if status == reqwest::StatusCode::UNAUTHORIZED
+        || status == reqwest::StatusCode::FORBIDDEN
+        || status == reqwest::StatusCode::BAD_REQUEST
+    {
+        return Err(PlatformError::GatewayRefused {
+            status: status.as_u16(),
+            body: body.chars().take(300).collect(),
+        });
+    }
+    if !status.is_success() {
+        return Err(PlatformError::Unreachable(format!("HTTP {status}")));
+    }
+    serde_json::from_str(&body).map_err(|e| PlatformError::Malformed(e.to_string()))
+}
+
+fn check_result(result: i32, errmsg: &str) -> Result<(), PlatformError> {
+    match zlb::ResultCode::from_code(result) {
+        zlb::ResultCode::Ok => Ok(()),
+        code => Err(PlatformError::TicketRejected {
+            code,
+            message: errmsg.to_string(),
+        }),
+    }
+}
+
+fn check_envelope<T>(envelope: zlb::Envelope<T>) -> Result<T, PlatformError> {
+    match envelope.data {
+        Some(data) if envelope.success => Ok(data),
+        _ => {
+            let code = envelope
+                .error_code
+                .as_deref()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(6099);
+            Err(PlatformError::TicketRejected {
+                code: zlb::ResultCode::from_code(code),
+                message: envelope.error_msg.unwrap_or_default(),
+            })
+        }
+    }
+}
+
+#[async_trait]
+impl Platform for HttpPlatform {
+    async fn personal_ticket(&self, ticket: &str) -> Result<NewUser, PlatformError> {
+        let sc = self.config.service_code.as_str();
+        let validation: zlb::TicketValidation = self
+            .irs_get(
+                zlb::PERSONAL_SSO_PATH,
+                &[
+                    ("method", "ticketValidation"),
+                    ("servicecode", sc),
+                    ("st", ticket),
+                    ("datatype", "json"),
+                ],
+            )
+            .await?;
+        check_result(validation.result, &validation.errmsg)?;
+        let info: zlb::PersonalUserInfo = self
+            .irs_get(
+                zlb::PERSONAL_SSO_PATH,
+                &[
+                    ("method", "getUserInfo"),
+                    ("servicecode", sc),
+                    ("token", &validation.token),
+                    ("datatype", "json"),
+                ],
+            )
+            .await?;
+        check_result(info.result, &info.errmsg)?;
+        profile::from_personal(&info)
+    }
+
+    async fn legal_person_ticket(&self, ticket: &str) -> Result<NewUser, PlatformError> {
+        let sc = self.config.service_code.as_str();
+        let validation: zlb::TicketValidation = self
+            .irs_get(
+                zlb::LEGAL_PERSON_SSO_PATH,
+                &[
+                    ("method", "ticketValidation"),
+                    ("servicecode", sc),
+                    ("st", ticket),
+                    ("datatype", "json"),
+                ],
+            )
+            .await?;
+        check_result(validation.result, &validation.errmsg)?;
+        let info: zlb::LegalPersonUserInfo = self
+            .irs_get(
+                zlb::LEGAL_PERSON_SSO_PATH,
+                &[
+                    ("method", "getUserInfo"),
+                    ("servicecode", sc),
+                    ("token", &validation.token),
+                    ("datatype", "json"),
+                ],
+            )
+            .await?;
+        check_result(info.result, &info.errmsg)?;
+        profile::from_legal_person(&info)
+    }
+
+    async fn miniprogram_ticket_id(&self, ticket_id: &str) -> Result<NewUser, PlatformError> {
+        let request = zlb::AccessTokenRequest {
+            ticket_id: ticket_id.to_string(),
+            app_id: self.config.miniprogram_app_id.clone(),
+        };
+        let token = check_envelope::<zlb::AccessTokenData>(
+            self.irs_post(zlb::MINIPROGRAM_ACCESS_TOKEN_PATH, &request)
+                .await?,
+        )?;
+        let user = check_envelope::<zlb::MiniProgramUser>(
+            self.irs_post(
+                zlb::MINIPROGRAM_USER_INFO_PATH,
+                &zlb::UserInfoRequest {
+                    token: token.access_token,
+                },
+            )
+            .await?,
+        )?;
+        profile::from_miniprogram(&user)
+    }
+
+    async fn official_auth_code(&self, code: &str) -> Result<NewUser, PlatformError> {
+        let token = self.zzd_token().await?;
+        let user: zzd::AppUser = self
+            .zzd_call(
+                "POST",
+                zzd::USER_BY_CODE_PATH,
+                &[("access_token", &token), ("auth_code", code)],
+            )
+            .await?;
+        let tenant = user.realm_id.to_string();
+        let employee: zzd::Employee = self
+            .zzd_call(
+                "POST",
+                zzd::EMPLOYEE_BY_CODE_PATH,
+                &[
+                    ("access_token", &token),
+                    ("tenantId", &tenant),
+                    ("employeeCode", &user.employee_code),
+                ],
+            )
+            .await
+            .map_err(as_lookup_failure)?;
+        let position = employee
+            .positions
+            .iter()
+            .find(|p| p.main_job)
+            .or_else(|| employee.positions.first())
+            .ok_or_else(|| {
+                PlatformError::Malformed(format!(
+                    "employee {} holds no position",
+                    user.employee_code
+                ))
+            })?;
+        let organisation: zzd::Organization = self
+            .zzd_call(
+                "POST",
+                zzd::ORGANIZATION_BY_CODE_PATH,
+                &[
+                    ("access_token", &token),
+                    ("tenantId", &tenant),
+                    ("organizationCode", &position.organization_code),
+                ],
+            )
+            .await
+            .map_err(as_lookup_failure)?;
+        Ok(profile::from_official(&user, &organisation))
+    }
+}
+
+/// After the code was accepted, a refusal of an organisation lookup is not the user's fault.
+fn as_lookup_failure(e: PlatformError) -> PlatformError {
+    match e {
+        PlatformError::AuthCodeRejected { code, message } => {
+            PlatformError::Malformed(format!("organisation lookup refused ({code}): {message}"))
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,182 @@
+//! Turns what the platform says about a person into what the BFF stores: minimised, masked,
+//! typed. Pure functions, tested without I/O.
+
+use platform_api::{zlb, zzd};
+use sha2::{Digest, Sha256};
+use zhelikit_domain::api::{EnterpriseSummary, OfficialSummary, UserKind};
+use zhelikit_domain::mask;
+
+use crate::identity::platform::PlatformError;
+use crate::storage::NewUser;
+
+fn level(text: &str) -> Result<u8, PlatformError> {
+    match text.trim() {
+        "1" => Ok(1),
+        "2" => Ok(2),
+        "3" => Ok(3),
+        other => Err(PlatformError::Malformed(format!(
+            "authlevel {other:?} is not 1, 2 or 3"
+        ))),
+    }
+}
+
+fn masked(value: &str, f: fn(&str) -> String) -> Option<String> {
+    (!value.is_empty()).then(|| f(value))
+}
+
+/// The acting person of an enterprise is part of the subject, so two employees acting for the
+/// same company are two users. Hashed: the subject must not carry an ID number.
+fn acting_subject(enterprise_userid: &str, acting_id_number: &str) -> String {
+    let digest = Sha256::digest(acting_id_number.as_bytes());
+    format!("{enterprise_userid}:{}", hex::encode(&digest[..8]))
+}
+
+/// A 浙里辦 personal user.
+pub fn from_personal(info: &zlb::PersonalUserInfo) -> Result<NewUser, PlatformError> {
+    if info.userid.is_empty() {
+        return Err(PlatformError::Malformed(
+            "getUserInfo returned no userid".into(),
+        ));
+    }
+    Ok(NewUser {
+        kind: UserKind::Citizen,
+        subject: info.userid.clone(),
+        display_name: info.username.clone(),
+        real_name_level: level(&info.authlevel)?,
+        id_number_masked: masked(&info.idnum, mask::id_number),
+        phone_masked: masked(&info.mobile, mask::phone),
+        enterprise: None,
+        official: None,
+    })
+}
+
+/// A 浙里辦 legal-person user: the enterprise and who acts for it.
+pub fn from_legal_person(info: &zlb::LegalPersonUserInfo) -> Result<NewUser, PlatformError> {
+    if info.userid.is_empty() || info.creditcode.is_empty() {
+        return Err(PlatformError::Malformed(
+            "legal-person getUserInfo returned no userid or credit code".into(),
+        ));
+    }
+    Ok(NewUser {
+        kind: UserKind::LegalPerson,
+        subject: acting_subject(&info.userid, &info.attnidnum),
+        display_name: info.attnname.clone(),
+        real_name_level: level(&info.authlevel)?,
+        id_number_masked: masked(&info.attnidnum, mask::id_number),
+        phone_masked: masked(&info.attnmobile, mask::phone),
+        enterprise: Some(EnterpriseSummary {
+            name: info.companyname.clone(),
+            uscc: info.creditcode.clone(),
+            legal_representative: mask::name(&info.legalperson),
+        }),
+        official: None,
+    })
+}
+
+/// A mini-program user, personal or legal person.
+pub fn from_miniprogram(user: &zlb::MiniProgramUser) -> Result<NewUser, PlatformError> {
+    match (
+        user.user_type.as_str(),
+        &user.person_info,
+        &user.legal_person_info,
+    ) {
+        ("PERSON", Some(p), _) => Ok(NewUser {
+            kind: UserKind::Citizen,
+            subject: p.user_id.clone(),
+            display_name: p.user_name.clone(),
+            real_name_level: level(&p.auth_level.to_string())?,
+            id_number_masked: masked(&p.id_no, mask::id_number),
+            phone_masked: masked(&p.phone, mask::phone),
+            enterprise: None,
+            official: None,
+        }),
+        ("LEGAL_PERSON", _, Some(l)) => Ok(NewUser {
+            kind: UserKind::LegalPerson,
+            subject: acting_subject(&l.corp_id, &l.attn_id_no),
+            display_name: l.attn_name.clone(),
+            real_name_level: level(&l.auth_level.to_string())?,
+            id_number_masked: masked(&l.attn_id_no, mask::id_number),
+            phone_masked: masked(&l.attn_phone, mask::phone),
+            enterprise: Some(EnterpriseSummary {
+                name: l.name.clone(),
+                uscc: l.unified_social_id.clone(),
+                legal_representative: mask::name(&l.principal),
+            }),
+            official: None,
+        }),
+        (other, _, _) => Err(PlatformError::Malformed(format!(
+            "userType {other:?} without its info"
+        ))),
+    }
+}
+
+/// A 浙政釘 official. Officials are identified by their organisation, which vouches for them,
+/// so they count as the highest real-name level.
+pub fn from_official(user: &zzd::AppUser, organisation: &zzd::Organization) -> NewUser {
+    NewUser {
+        kind: UserKind::Official,
+        subject: user.account_id.to_string(),
+        display_name: user.nick_name_cn.clone(),
+        real_name_level: 3,
+        id_number_masked: None,
+        phone_masked: None,
+        enterprise: None,
+        official: Some(OfficialSummary {
+            organisation_code: organisation.organization_code.clone(),
+            organisation_name: organisation.organization_name.clone(),
+            employee_code: user.employee_code.clone(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_personal_user_is_stored_masked() {
+        let info = zlb::PersonalUserInfo {
+            userid: "u1".into(),
+            username: "張三".into(),
+            idnum: "330302199001011234".into(),
+            mobile: "13812345678".into(),
+            authlevel: "2".into(),
+            ..Default::default()
+        };
+        let user = from_personal(&info).unwrap();
+        assert_eq!(user.id_number_masked.as_deref(), Some("330302********1234"));
+        assert_eq!(user.phone_masked.as_deref(), Some("138****5678"));
+        assert_eq!(user.real_name_level, 2);
+    }
+
+    #[test]
+    fn an_unknown_authlevel_is_a_malformed_answer() {
+        let info = zlb::PersonalUserInfo {
+            userid: "u1".into(),
+            authlevel: "9".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            from_personal(&info),
+            Err(PlatformError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn two_people_acting_for_one_enterprise_are_two_users_and_no_id_is_in_the_subject() {
+        let mut info = zlb::LegalPersonUserInfo {
+            userid: "e1".into(),
+            creditcode: "91350100M000100Y43".into(),
+            attnidnum: "330302199001011234".into(),
+            authlevel: "3".into(),
+            legalperson: "李四".into(),
+            ..Default::default()
+        };
+        let first = from_legal_person(&info).unwrap();
+        info.attnidnum = "330302199001015678".into();
+        let second = from_legal_person(&info).unwrap();
+        assert_ne!(first.subject, second.subject);
+        assert!(!first.subject.contains("1990"));
+        assert_eq!(first.enterprise.unwrap().legal_representative, "李*");
+    }
+}

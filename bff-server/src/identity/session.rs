@@ -1,0 +1,319 @@
+//! Sessions: issuing the token pair, rotating refresh tokens with reuse detection, logout.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chrono::Utc;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+use zhelikit_domain::api::{Me, Problem, RefreshRequest, Session};
+
+use crate::app::{App, AppState};
+use crate::audit::{self, Event};
+use crate::http::client::ClientAddr;
+use crate::http::json::ApiJson;
+use crate::http::problem::ApiError;
+use crate::identity::auth::{revoked_session_key, revoked_user_key, Authenticated};
+use crate::identity::tokens::AccessClaims;
+use crate::infra::rate_limit::{Decision, Quota};
+use crate::storage::{MiniApp, RefreshToken, Rotation, User};
+
+/// Refresh tokens are 256 random bits with a recognisable prefix (so secret scanners find
+/// leaked ones).
+fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("zkr_{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Only this hash is stored.
+pub fn hash_refresh_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn access_token(
+    app: &App,
+    user_id: Uuid,
+    family_id: Uuid,
+    mini_app_id: &str,
+    kind: zhelikit_domain::api::UserKind,
+    level: u8,
+    scopes: &[String],
+) -> Result<String, ApiError> {
+    let now = Utc::now().timestamp();
+    let claims = AccessClaims {
+        iss: app.keyring.issuer().to_string(),
+        sub: user_id.to_string(),
+        aud: mini_app_id.to_string(),
+        exp: now + app.config.access_ttl_secs as i64,
+        iat: now,
+        jti: Uuid::new_v4().simple().to_string(),
+        sid: family_id.to_string(),
+        kind,
+        scope: scopes.join(" "),
+        rnl: level,
+    };
+    app.keyring.sign(&claims).map_err(ApiError::Internal)
+}
+
+fn session(app: &App, access_token: String, refresh_token: String, scopes: Vec<String>) -> Session {
+    Session {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: app.config.access_ttl_secs,
+        refresh_token,
+        refresh_expires_in: app.config.refresh_ttl_secs,
+        scopes,
+    }
+}
+
+/// Starts a new session (token family) for `user` in `mini_app`.
+pub async fn start(
+    app: &App,
+    user: &User,
+    mini_app: &MiniApp,
+    scopes: Vec<String>,
+) -> Result<Session, ApiError> {
+    let family_id = Uuid::new_v4();
+    let refresh = new_refresh_token();
+    app.store
+        .insert_refresh_token(&RefreshToken {
+            token_hash: hash_refresh_token(&refresh),
+            family_id,
+            user_id: user.id,
+            mini_app_id: mini_app.id.clone(),
+            scopes: scopes.clone(),
+            expires_at: Utc::now() + chrono::Duration::seconds(app.config.refresh_ttl_secs as i64),
+        })
+        .await?;
+    let access = access_token(
+        app,
+        user.id,
+        family_id,
+        &mini_app.id,
+        user.profile.kind,
+        user.profile.real_name_level,
+        &scopes,
+    )?;
+    Ok(session(app, access, refresh, scopes))
+}
+
+/// Counts a request against a per-minute quota; a Redis outage lets it through (logged), so
+/// logins keep working when the cache is down.
+pub async fn limit(
+    app: &App,
+    what: &'static str,
+    key: String,
+    per_minute: u32,
+) -> Result<(), ApiError> {
+    match app.limiter.check(&key, Quota::per_minute(per_minute)).await {
+        Ok(Decision::Allow) => Ok(()),
+        Ok(Decision::Deny { retry_after }) => {
+            metrics::counter!("rate_limited_total", "what" => what).increment(1);
+            Err(ApiError::RateLimited {
+                what,
+                retry_after_secs: retry_after.as_secs_f64().ceil() as u64,
+            })
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, what, "rate limit skipped: limiter unavailable");
+            Ok(())
+        }
+    }
+}
+
+/// Exchanges a refresh token for a new pair. The presented token is spent; presenting it again
+/// revokes the whole session, since only a thief or a replay would do that.
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "identity", request_body = RefreshRequest,
+    responses((status = 200, body = Session), (status = 401, description = "refresh_token_invalid or refresh_token_reused", body = Problem), (status = 429, body = Problem)))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<axum::Json<Session>, ApiError> {
+    limit(
+        &state,
+        "refresh",
+        format!("refresh:client:{client}"),
+        state.config.rate_limits.refresh_per_client,
+    )
+    .await?;
+    if body.refresh_token.is_empty() || body.refresh_token.len() > 128 {
+        return Err(ApiError::InvalidField {
+            field: "refresh_token",
+            reason: "must be the refresh token of a session".into(),
+        });
+    }
+    let next = new_refresh_token();
+    let now = Utc::now();
+    let rotation = state
+        .store
+        .rotate_refresh_token(
+            &hash_refresh_token(&body.refresh_token),
+            &hash_refresh_token(&next),
+            now + chrono::Duration::seconds(state.config.refresh_ttl_secs as i64),
+            now,
+        )
+        .await?;
+    match rotation {
+        Rotation::Rotated(old) => {
+            limit(
+                &state,
+                "refresh",
+                format!("refresh:user:{}", old.user_id),
+                state.config.rate_limits.refresh_per_user,
+            )
+            .await?;
+            let user = state.store.user(old.user_id).await?.ok_or_else(|| {
+                ApiError::Internal(format!("refresh token of missing user {}", old.user_id))
+            })?;
+            let access = access_token(
+                &state,
+                user.id,
+                old.family_id,
+                &old.mini_app_id,
+                user.profile.kind,
+                user.profile.real_name_level,
+                &old.scopes,
+            )?;
+            Ok(axum::Json(session(&state, access, next, old.scopes)))
+        }
+        Rotation::Reused { family_id, user_id } => {
+            mark_session_revoked(&state, family_id).await;
+            audit::record(
+                &state,
+                Event::RefreshReuse,
+                Some(user_id),
+                None,
+                &client,
+                &format!("family {family_id}"),
+            )
+            .await;
+            Err(ApiError::RefreshReused)
+        }
+        Rotation::Rejected(why) => Err(ApiError::RefreshRejected(why)),
+    }
+}
+
+async fn mark_session_revoked(app: &App, family_id: Uuid) {
+    let ttl = Duration::from_secs(app.config.access_ttl_secs + 60);
+    if let Err(e) = app
+        .cache
+        .set(&revoked_session_key(&family_id.to_string()), b"1", ttl)
+        .await
+    {
+        tracing::warn!(error = %e, "could not mark session revoked in cache; its access tokens live until they expire");
+    }
+}
+
+/// Ends this session: its refresh token stops working and its access tokens are refused.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "identity", security(("bearer" = [])),
+    responses((status = 204, description = "session ended"), (status = 401, body = Problem)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    auth: Authenticated,
+) -> Result<StatusCode, ApiError> {
+    let family_id: Uuid = auth
+        .0
+        .sid
+        .parse()
+        .map_err(|_| ApiError::Unauthenticated("token has no session id"))?;
+    state.store.revoke_family(family_id, Utc::now()).await?;
+    mark_session_revoked(&state, family_id).await;
+    audit::record(
+        &state,
+        Event::Logout,
+        Some(auth.user_id()?),
+        Some(&auth.0.aud),
+        &client,
+        "",
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends every session of this user, on every device and mini-app.
+#[utoipa::path(post, path = "/v1/auth/logout-all", tag = "identity", security(("bearer" = [])),
+    responses((status = 204, description = "all sessions ended"), (status = 401, body = Problem)))]
+pub async fn logout_all(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    auth: Authenticated,
+) -> Result<StatusCode, ApiError> {
+    let user_id = auth.user_id()?;
+    let revoked = state.store.revoke_user(user_id, Utc::now()).await?;
+    let ttl = Duration::from_secs(state.config.access_ttl_secs + 60);
+    if let Err(e) = state
+        .cache
+        .set(
+            &revoked_user_key(&auth.0.sub),
+            Utc::now().timestamp().to_string().as_bytes(),
+            ttl,
+        )
+        .await
+    {
+        tracing::warn!(error = %e, "could not mark user revoked in cache; access tokens live until they expire");
+    }
+    audit::record(
+        &state,
+        Event::LogoutAll,
+        Some(user_id),
+        Some(&auth.0.aud),
+        &client,
+        &format!("{revoked} tokens"),
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The current user, with personal data masked. Needs scope `profile`.
+#[utoipa::path(get, path = "/v1/me", tag = "identity", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = Problem), (status = 403, description = "missing_scope", body = Problem)))]
+pub async fn me(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<axum::Json<Me>, ApiError> {
+    let claims = auth.require("profile")?;
+    let user = state
+        .store
+        .user(auth.user_id()?)
+        .await?
+        .ok_or(ApiError::Unauthenticated("the user no longer exists"))?;
+    let p = user.profile;
+    Ok(axum::Json(Me {
+        user_id: user.id.to_string(),
+        kind: p.kind,
+        display_name: p.display_name,
+        real_name_level: p.real_name_level,
+        id_number_masked: p.id_number_masked,
+        phone_masked: p.phone_masked,
+        enterprise: p.enterprise,
+        official: p.official,
+        mini_app_id: claims.aud.clone(),
+        scopes: claims
+            .scope
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_tokens_are_random_prefixed_and_stored_only_as_hashes() {
+        let (a, b) = (new_refresh_token(), new_refresh_token());
+        assert_ne!(a, b);
+        assert!(a.starts_with("zkr_") && a.len() == 47);
+        assert_eq!(hash_refresh_token(&a).len(), 64);
+        assert_ne!(hash_refresh_token(&a), a);
+    }
+}

@@ -1,0 +1,27 @@
+//! Shared infrastructure with two implementations each: Redis when `REDIS_URL` is set, an
+//! in-process fallback otherwise (the embedded default).
+
+pub mod cache;
+pub mod rate_limit;
+
+/// Why the cache or rate limiter could not answer. Callers decide whether to fail open.
+#[derive(Debug, thiserror::Error)]
+#[error("cache unavailable: {0}")]
+pub struct CacheError(pub String);
+
+impl From<redis::RedisError> for CacheError {
+    fn from(e: redis::RedisError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// Connects to Redis with a connection manager that reconnects by itself after an outage.
+pub async fn redis_connection(url: &str) -> Result<redis::aio::ConnectionManager, CacheError> {
+    let client = redis::Client::open(url)?;
+    let config = redis::aio::ConnectionManagerConfig::new()
+        // A request must not wait long on a dead Redis: it falls back instead.
+        .set_connection_timeout(std::time::Duration::from_millis(500))
+        .set_response_timeout(std::time::Duration::from_millis(500))
+        .set_number_of_retries(1);
+    Ok(redis::aio::ConnectionManager::new_with_config(client, config).await?)
+}

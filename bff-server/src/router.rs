@@ -1,0 +1,94 @@
+//! The route table and the middleware stack, with the OpenAPI document generated from the
+//! same handlers so the two cannot drift.
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::Uri;
+use axum::routing::get;
+use axum::Router;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::http::problem::ApiError;
+use crate::http::{self, BODY_LIMIT_BYTES};
+use crate::identity::{login, passkey, session};
+use crate::ops;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "ZheliKit BFF", description = "Sessions for 浙里辦 / 浙政釘 mini-apps. Every error is RFC 9457 problem JSON with a stable `code`."),
+    modifiers(&BearerAuth),
+    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "operations"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(login::zlb_ticket))
+        .routes(routes!(login::zlb_legal_ticket))
+        .routes(routes!(login::zlb_ticket_id))
+        .routes(routes!(login::zzd_auth_code))
+        .routes(routes!(session::refresh))
+        .routes(routes!(session::logout))
+        .routes(routes!(session::logout_all))
+        .routes(routes!(session::me))
+        .routes(routes!(passkey::registration_start))
+        .routes(routes!(passkey::registration_finish))
+        .routes(routes!(passkey::login_start))
+        .routes(routes!(passkey::login_finish))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .routes(routes!(ops::jwks))
+}
+
+/// The OpenAPI 3.1 document, as served at `/openapi.json`.
+pub fn openapi() -> OpenApiDoc {
+    api().split_for_parts().1
+}
+
+/// The whole application: routes, middleware, state.
+pub fn router(state: AppState) -> Router {
+    let (routes, doc) = api().split_for_parts();
+    let doc_json = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    routes
+        .route(
+            "/openapi.json",
+            get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    doc_json,
+                )
+            }),
+        )
+        .fallback(|uri: Uri| async move { ApiError::NotFound(uri.path().to_string()) })
+        .layer(axum::middleware::from_fn(http::metrics::track))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::Internal(
+                "handler panicked".into(),
+            ))
+        }))
+        .layer(axum::middleware::from_fn(http::request_id::assign))
+        .with_state(state)
+}

@@ -1,0 +1,395 @@
+//! Storage behind one trait, with one implementation per database (PostgreSQL in production,
+//! SQLite embedded), each with its own migrations run at start-up. Which one is chosen once,
+//! from the `DATABASE_URL` scheme.
+//!
+//! Personal data is minimised here (可用不可見): the BFF keeps only masked ID and phone numbers,
+//! and refresh tokens only as SHA-256 hashes.
+
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use zhelikit_domain::api::{EnterpriseSummary, OfficialSummary, UserKind};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached (connection refused, pool timed out).
+    #[error("database unreachable: {0}")]
+    Unavailable(String),
+    /// A uniqueness rule was broken (e.g. a passkey credential registered twice).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A stored value could not be decoded into its type.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_) => Self::Unavailable(e.to_string()),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                Self::Conflict(db.message().to_string())
+            }
+            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
+                Self::Corrupt(e.to_string())
+            }
+            _ => Self::Other(e.to_string()),
+        }
+    }
+}
+
+/// Result of storage calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A person as the platform identified them, minimised for storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUser {
+    /// Citizen, legal person or official.
+    pub kind: UserKind,
+    /// The platform's stable id for this person (浙里辦 userid, enterprise userid + acting
+    /// person, or 浙政釘 accountId), unique per kind.
+    pub subject: String,
+    /// Name for greeting.
+    pub display_name: String,
+    /// 1–3.
+    pub real_name_level: u8,
+    /// Masked resident ID number.
+    pub id_number_masked: Option<String>,
+    /// Masked mobile number.
+    pub phone_masked: Option<String>,
+    /// For legal persons.
+    pub enterprise: Option<EnterpriseSummary>,
+    /// For officials.
+    pub official: Option<OfficialSummary>,
+}
+
+/// A stored user: [`NewUser`] plus the ZheliKit id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    /// Pseudonymous ZheliKit user id.
+    pub id: Uuid,
+    /// What the platform said at the last login.
+    pub profile: NewUser,
+}
+
+/// A registered mini-app and what it may do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MiniApp {
+    /// Id used as the token audience.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Where the platform may send the user back after SSO.
+    pub callback_urls: Vec<String>,
+    /// Scopes a session for this mini-app may carry.
+    pub allowed_scopes: Vec<String>,
+    /// Lowest 浙里辦 real-name level admitted (1–3).
+    pub min_real_name_level: u8,
+    /// Which kinds of user may log in.
+    pub allowed_user_kinds: Vec<UserKind>,
+}
+
+/// A refresh token as stored: only its hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshToken {
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// The session (token family) it belongs to; also the access tokens' `sid`.
+    pub family_id: Uuid,
+    /// Owner.
+    pub user_id: Uuid,
+    /// Audience of the session.
+    pub mini_app_id: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// Expiry if unused.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What presenting a refresh token did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rotation {
+    /// It was valid: it is now spent and the new one stored. Carries the spent token's row.
+    Rotated(RefreshToken),
+    /// It had been used before: its family is now revoked.
+    Reused { family_id: Uuid, user_id: Uuid },
+    /// Unknown, expired or revoked.
+    Rejected(&'static str),
+}
+
+/// A registered passkey, serialised by webauthn-rs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPasskey {
+    /// Credential id, base64url.
+    pub credential_id: String,
+    /// Owner.
+    pub user_id: Uuid,
+    /// `webauthn_rs::prelude::Passkey` as JSON (public key and counter; no secret).
+    pub passkey_json: String,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    /// e.g. `login`, `login_failed`, `refresh_reuse`, `passkey_registered`, `logout`.
+    pub event: String,
+    /// Whose action, when known.
+    pub user_id: Option<Uuid>,
+    /// For which mini-app, when known.
+    pub mini_app_id: Option<String>,
+    /// Client address.
+    pub client: Option<String>,
+    /// Request id, to join with logs.
+    pub request_id: Option<String>,
+    /// Short detail (an error code, a login method); never personal data.
+    pub detail: String,
+}
+
+/// A JWT signing key. The private half stays in the database (a production deployment would
+/// keep it in a KMS; the trait is the seam for that).
+#[derive(Clone, PartialEq)]
+pub struct SigningKey {
+    /// Key id, the JWT `kid`.
+    pub kid: String,
+    /// Ed25519 private key, PKCS#8 DER.
+    pub private_pkcs8: Vec<u8>,
+    /// Ed25519 public key, 32 bytes.
+    pub public_key: Vec<u8>,
+    /// When it was made; the newest signs.
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything the BFF keeps.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap round trip, for readiness.
+    async fn ping(&self) -> StoreResult<()>;
+    /// Inserts or refreshes a user by (kind, subject) and returns it with its id.
+    async fn upsert_user(&self, user: &NewUser) -> StoreResult<User>;
+    /// A user by id.
+    async fn user(&self, id: Uuid) -> StoreResult<Option<User>>;
+    /// Inserts or replaces a mini-app registration.
+    async fn upsert_mini_app(&self, app: &MiniApp) -> StoreResult<()>;
+    /// A mini-app by id.
+    async fn mini_app(&self, id: &str) -> StoreResult<Option<MiniApp>>;
+    /// Stores the first refresh token of a new session.
+    async fn insert_refresh_token(&self, token: &RefreshToken) -> StoreResult<()>;
+    /// Spends `presented_hash` and stores `next_hash` in the same family, atomically; or
+    /// detects reuse and revokes the family.
+    async fn rotate_refresh_token(
+        &self,
+        presented_hash: &str,
+        next_hash: &str,
+        next_expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Rotation>;
+    /// The live token with this hash, if any (for logout).
+    async fn live_refresh_token(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<RefreshToken>>;
+    /// Revokes every token of one session. Returns how many were live.
+    async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Revokes every session of a user. Returns how many tokens were live.
+    async fn revoke_user(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Registers a passkey; a credential id already registered is a [`StoreError::Conflict`].
+    async fn insert_passkey(&self, passkey: &StoredPasskey) -> StoreResult<()>;
+    /// A user's passkeys.
+    async fn passkeys(&self, user_id: Uuid) -> StoreResult<Vec<StoredPasskey>>;
+    /// Replaces a passkey's serialised state (its counter moves on each use).
+    async fn update_passkey(&self, passkey: &StoredPasskey) -> StoreResult<()>;
+    /// Appends to the audit log.
+    async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// The newest audit events, newest first.
+    async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+    /// All signing keys, newest first.
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKey>>;
+    /// Adds a signing key.
+    async fn insert_signing_key(&self, key: &SigningKey) -> StoreResult<()>;
+}
+
+/// Opens the store named by `url` (`postgres://…` or `sqlite:…`) and runs its migrations.
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::Other(format!(
+            "DATABASE_URL must start with postgres: or sqlite:, got {:?}",
+            url.split(':').next().unwrap_or("")
+        )))
+    }
+}
+
+/// Scopes are stored as one space-separated string, as in OAuth's `scope`.
+fn join_scopes(scopes: &[String]) -> String {
+    scopes.join(" ")
+}
+
+fn split_words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+fn kinds_to_text(kinds: &[UserKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn kinds_from_text(s: &str) -> StoreResult<Vec<UserKind>> {
+    s.split_whitespace()
+        .map(|k| {
+            UserKind::parse(k)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown user kind {k:?}")))
+        })
+        .collect()
+}
+
+/// The columns of a user row, shared by both databases' decoding.
+struct UserColumns {
+    id: Uuid,
+    kind: String,
+    subject: String,
+    display_name: String,
+    real_name_level: i32,
+    id_number_masked: Option<String>,
+    phone_masked: Option<String>,
+    enterprise_name: Option<String>,
+    enterprise_uscc: Option<String>,
+    legal_representative: Option<String>,
+    organisation_code: Option<String>,
+    organisation_name: Option<String>,
+    employee_code: Option<String>,
+}
+
+impl UserColumns {
+    fn into_user(self) -> StoreResult<User> {
+        let kind = UserKind::parse(&self.kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown user kind {:?}", self.kind)))?;
+        let enterprise = match (
+            self.enterprise_name,
+            self.enterprise_uscc,
+            self.legal_representative,
+        ) {
+            (Some(name), Some(uscc), Some(legal_representative)) => Some(EnterpriseSummary {
+                name,
+                uscc,
+                legal_representative,
+            }),
+            _ => None,
+        };
+        let official = match (
+            self.organisation_code,
+            self.organisation_name,
+            self.employee_code,
+        ) {
+            (Some(organisation_code), Some(organisation_name), Some(employee_code)) => {
+                Some(OfficialSummary {
+                    organisation_code,
+                    organisation_name,
+                    employee_code,
+                })
+            }
+            _ => None,
+        };
+        Ok(User {
+            id: self.id,
+            profile: NewUser {
+                kind,
+                subject: self.subject,
+                display_name: self.display_name,
+                real_name_level: u8::try_from(self.real_name_level)
+                    .map_err(|_| StoreError::Corrupt("real_name_level".into()))?,
+                id_number_masked: self.id_number_masked,
+                phone_masked: self.phone_masked,
+                enterprise,
+                official,
+            },
+        })
+    }
+}
+
+/// Decides what a presented refresh token that could not be spent means, from its row.
+/// Pure, so both databases share it.
+fn classify_unspendable(
+    row: Option<(
+        Uuid,
+        Uuid,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        DateTime<Utc>,
+    )>,
+    now: DateTime<Utc>,
+) -> Rotation {
+    match row {
+        None => Rotation::Rejected("unknown refresh token"),
+        Some((_, _, _, Some(_revoked), _)) => Rotation::Rejected("the session was ended"),
+        Some((family_id, user_id, Some(_used), None, _)) => Rotation::Reused { family_id, user_id },
+        Some((_, _, None, None, expires_at)) if expires_at <= now => {
+            Rotation::Rejected("refresh token expired")
+        }
+        // Not used, not revoked, not expired, yet the spend found nothing: lost a race with a
+        // concurrent spend of the same token, which is reuse.
+        Some((family_id, user_id, None, None, _)) => Rotation::Reused { family_id, user_id },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_token_is_rejected_and_a_used_one_is_reuse() {
+        let now = Utc::now();
+        let (f, u) = (Uuid::new_v4(), Uuid::new_v4());
+        assert_eq!(
+            classify_unspendable(None, now),
+            Rotation::Rejected("unknown refresh token")
+        );
+        assert_eq!(
+            classify_unspendable(Some((f, u, Some(now), None, now)), now),
+            Rotation::Reused {
+                family_id: f,
+                user_id: u
+            }
+        );
+        assert_eq!(
+            classify_unspendable(Some((f, u, Some(now), Some(now), now)), now),
+            Rotation::Rejected("the session was ended")
+        );
+        assert_eq!(
+            classify_unspendable(
+                Some((f, u, None, None, now - chrono::Duration::seconds(1))),
+                now
+            ),
+            Rotation::Rejected("refresh token expired")
+        );
+    }
+}

@@ -1,0 +1,388 @@
+//! SQLite storage, the embedded default: no server to install.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::Row;
+use std::str::FromStr;
+
+use uuid::fmt::Hyphenated;
+use uuid::Uuid;
+
+use super::*;
+
+/// [`Store`] on SQLite.
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Connects and runs the SQLite migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Other(format!("bad sqlite URL: {e}")))?
+            .create_if_missing(true)
+            // WAL lets readers proceed while a writer commits; the busy timeout queues writers
+            // instead of failing them when two requests write at once.
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(std::time::Duration::from_secs(3))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        Ok(Self { pool })
+    }
+}
+
+/// UUIDs are stored as hyphenated text, readable in the `sqlite3` shell.
+fn uuid_col(value: Result<Hyphenated, sqlx::Error>) -> StoreResult<Uuid> {
+    Ok(value?.into_uuid())
+}
+
+const USER_COLUMNS: &str = "id, kind, subject, display_name, real_name_level, id_number_masked, phone_masked, \
+     enterprise_name, enterprise_uscc, legal_representative, organisation_code, organisation_name, employee_code";
+
+fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<User> {
+    UserColumns {
+        id: uuid_col(row.try_get("id"))?,
+        kind: row.try_get("kind")?,
+        subject: row.try_get("subject")?,
+        display_name: row.try_get("display_name")?,
+        real_name_level: row.try_get("real_name_level")?,
+        id_number_masked: row.try_get("id_number_masked")?,
+        phone_masked: row.try_get("phone_masked")?,
+        enterprise_name: row.try_get("enterprise_name")?,
+        enterprise_uscc: row.try_get("enterprise_uscc")?,
+        legal_representative: row.try_get("legal_representative")?,
+        organisation_code: row.try_get("organisation_code")?,
+        organisation_name: row.try_get("organisation_name")?,
+        employee_code: row.try_get("employee_code")?,
+    }
+    .into_user()
+}
+
+fn refresh_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<RefreshToken> {
+    Ok(RefreshToken {
+        token_hash: row.try_get("token_hash")?,
+        family_id: uuid_col(row.try_get("family_id"))?,
+        user_id: uuid_col(row.try_get("user_id"))?,
+        mini_app_id: row.try_get("mini_app_id")?,
+        scopes: split_words(row.try_get::<&str, _>("scopes")?),
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn upsert_user(&self, u: &NewUser) -> StoreResult<User> {
+        let now = Utc::now();
+        let row = sqlx::query(&format!(
+            "INSERT INTO users ({USER_COLUMNS}, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)
+             ON CONFLICT (kind, subject) DO UPDATE SET
+               display_name = EXCLUDED.display_name, real_name_level = EXCLUDED.real_name_level,
+               id_number_masked = EXCLUDED.id_number_masked, phone_masked = EXCLUDED.phone_masked,
+               enterprise_name = EXCLUDED.enterprise_name, enterprise_uscc = EXCLUDED.enterprise_uscc,
+               legal_representative = EXCLUDED.legal_representative,
+               organisation_code = EXCLUDED.organisation_code, organisation_name = EXCLUDED.organisation_name,
+               employee_code = EXCLUDED.employee_code, updated_at = EXCLUDED.updated_at
+             RETURNING {USER_COLUMNS}"
+        ))
+        .bind(Uuid::new_v4().hyphenated())
+        .bind(u.kind.as_str())
+        .bind(&u.subject)
+        .bind(&u.display_name)
+        .bind(i32::from(u.real_name_level))
+        .bind(&u.id_number_masked)
+        .bind(&u.phone_masked)
+        .bind(u.enterprise.as_ref().map(|e| &e.name))
+        .bind(u.enterprise.as_ref().map(|e| &e.uscc))
+        .bind(u.enterprise.as_ref().map(|e| &e.legal_representative))
+        .bind(u.official.as_ref().map(|o| &o.organisation_code))
+        .bind(u.official.as_ref().map(|o| &o.organisation_name))
+        .bind(u.official.as_ref().map(|o| &o.employee_code))
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        user_from_row(&row)
+    }
+
+    async fn user(&self, id: Uuid) -> StoreResult<Option<User>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))
+            .bind(id.hyphenated())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn upsert_mini_app(&self, app: &MiniApp) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mini_apps (id, name, callback_urls, allowed_scopes, min_real_name_level, allowed_user_kinds)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, callback_urls = EXCLUDED.callback_urls,
+               allowed_scopes = EXCLUDED.allowed_scopes, min_real_name_level = EXCLUDED.min_real_name_level,
+               allowed_user_kinds = EXCLUDED.allowed_user_kinds",
+        )
+        .bind(&app.id)
+        .bind(&app.name)
+        .bind(app.callback_urls.join(" "))
+        .bind(join_scopes(&app.allowed_scopes))
+        .bind(i32::from(app.min_real_name_level))
+        .bind(kinds_to_text(&app.allowed_user_kinds))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn mini_app(&self, id: &str) -> StoreResult<Option<MiniApp>> {
+        let row = sqlx::query(
+            "SELECT id, name, callback_urls, allowed_scopes, min_real_name_level, allowed_user_kinds FROM mini_apps WHERE id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(MiniApp {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            callback_urls: split_words(row.try_get::<&str, _>("callback_urls")?),
+            allowed_scopes: split_words(row.try_get::<&str, _>("allowed_scopes")?),
+            min_real_name_level: u8::try_from(row.try_get::<i32, _>("min_real_name_level")?)
+                .map_err(|_| StoreError::Corrupt("min_real_name_level".into()))?,
+            allowed_user_kinds: kinds_from_text(row.try_get::<&str, _>("allowed_user_kinds")?)?,
+        }))
+    }
+
+    async fn insert_refresh_token(&self, t: &RefreshToken) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, family_id, user_id, mini_app_id, scopes, issued_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(&t.token_hash)
+        .bind(t.family_id.hyphenated())
+        .bind(t.user_id.hyphenated())
+        .bind(&t.mini_app_id)
+        .bind(join_scopes(&t.scopes))
+        .bind(Utc::now())
+        .bind(t.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        presented_hash: &str,
+        next_hash: &str,
+        next_expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Rotation> {
+        let mut tx = self.pool.begin().await?;
+        let spent = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = ?2
+             WHERE token_hash = ?1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?2
+             RETURNING token_hash, family_id, user_id, mini_app_id, scopes, expires_at",
+        )
+        .bind(presented_hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = spent {
+            let old = refresh_from_row(&row)?;
+            sqlx::query(
+                "INSERT INTO refresh_tokens (token_hash, family_id, user_id, mini_app_id, scopes, issued_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .bind(next_hash)
+            .bind(old.family_id.hyphenated())
+            .bind(old.user_id.hyphenated())
+            .bind(&old.mini_app_id)
+            .bind(join_scopes(&old.scopes))
+            .bind(now)
+            .bind(next_expires_at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(Rotation::Rotated(old));
+        }
+        let row = sqlx::query("SELECT family_id, user_id, used_at, revoked_at, expires_at FROM refresh_tokens WHERE token_hash = ?1")
+            .bind(presented_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let row = match row {
+            Some(r) => Some((
+                uuid_col(r.try_get("family_id"))?,
+                uuid_col(r.try_get("user_id"))?,
+                r.try_get("used_at")?,
+                r.try_get("revoked_at")?,
+                r.try_get("expires_at")?,
+            )),
+            None => None,
+        };
+        let outcome = classify_unspendable(row, now);
+        if let Rotation::Reused { family_id, .. } = &outcome {
+            sqlx::query("UPDATE refresh_tokens SET revoked_at = ?2 WHERE family_id = ?1 AND revoked_at IS NULL")
+                .bind(family_id.hyphenated())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn live_refresh_token(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<RefreshToken>> {
+        let row = sqlx::query(
+            "SELECT token_hash, family_id, user_id, mini_app_id, scopes, expires_at FROM refresh_tokens
+             WHERE token_hash = ?1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?2",
+        )
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(refresh_from_row).transpose()
+    }
+
+    async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = ?2 WHERE family_id = ?1 AND revoked_at IS NULL",
+        )
+        .bind(family_id.hyphenated())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn revoke_user(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+        )
+        .bind(user_id.hyphenated())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn insert_passkey(&self, p: &StoredPasskey) -> StoreResult<()> {
+        let now = Utc::now();
+        sqlx::query("INSERT INTO passkeys (credential_id, user_id, passkey_json, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)")
+            .bind(&p.credential_id)
+            .bind(p.user_id.hyphenated())
+            .bind(&p.passkey_json)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn passkeys(&self, user_id: Uuid) -> StoreResult<Vec<StoredPasskey>> {
+        let rows = sqlx::query("SELECT credential_id, user_id, passkey_json FROM passkeys WHERE user_id = ?1 ORDER BY created_at")
+            .bind(user_id.hyphenated())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredPasskey {
+                    credential_id: r.try_get("credential_id")?,
+                    user_id: uuid_col(r.try_get("user_id"))?,
+                    passkey_json: r.try_get("passkey_json")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn update_passkey(&self, p: &StoredPasskey) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE passkeys SET passkey_json = ?2, updated_at = ?3 WHERE credential_id = ?1",
+        )
+        .bind(&p.credential_id)
+        .bind(&p.passkey_json)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_audit(&self, e: &AuditEvent) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_events (at, event, user_id, mini_app_id, client, request_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(Utc::now())
+        .bind(&e.event)
+        .bind(e.user_id.map(|u| u.hyphenated()))
+        .bind(&e.mini_app_id)
+        .bind(&e.client)
+        .bind(&e.request_id)
+        .bind(&e.detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+        let rows = sqlx::query(
+            "SELECT event, user_id, mini_app_id, client, request_id, detail FROM audit_events ORDER BY id DESC LIMIT ?1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEvent {
+                    event: r.try_get("event")?,
+                    user_id: r
+                        .try_get::<Option<Hyphenated>, _>("user_id")?
+                        .map(Hyphenated::into_uuid),
+                    mini_app_id: r.try_get("mini_app_id")?,
+                    client: r.try_get("client")?,
+                    request_id: r.try_get("request_id")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKey>> {
+        let rows = sqlx::query("SELECT kid, private_pkcs8, public_key, created_at FROM signing_keys ORDER BY created_at DESC")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SigningKey {
+                    kid: r.try_get("kid")?,
+                    private_pkcs8: r.try_get("private_pkcs8")?,
+                    public_key: r.try_get("public_key")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_signing_key(&self, k: &SigningKey) -> StoreResult<()> {
+        sqlx::query("INSERT INTO signing_keys (kid, private_pkcs8, public_key, created_at) VALUES (?1, ?2, ?3, ?4)")
+            .bind(&k.kid)
+            .bind(&k.private_pkcs8)
+            .bind(&k.public_key)
+            .bind(k.created_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

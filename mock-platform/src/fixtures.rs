@@ -1,0 +1,546 @@
+//! The people and organisations the mock platform knows, generated from a seed.
+//!
+//! Same seed, same data: tests can name a citizen by index and get the same ID number on every
+//! machine. Every resident ID number passes GB 11643 and every USCC passes GB 32100 (checked by
+//! the domain validators in the tests below), so the BFF's own validation never trips over
+//! fixture data.
+//!
+//! Real-name levels are fixed by position so a test can pick one without searching:
+//! citizen `i` has level 1 when `i % 10 == 1`, level 2 when `i % 10 == 2`, level 3 otherwise
+//! (so citizen 0 is level 3, citizen 1 is level 1, citizen 2 is level 2).
+
+use std::collections::HashSet;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use rand::{seq::SliceRandom, Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use zhelikit_domain::{region::WENZHOU_DIVISIONS, ResidentId, Uscc};
+
+/// How many citizens [`Fixtures::generate`] makes.
+pub const CITIZEN_COUNT: usize = 1_000;
+/// How many enterprises [`Fixtures::generate`] makes.
+pub const ENTERPRISE_COUNT: usize = 200;
+/// How many officials each municipal department gets.
+pub const OFFICIALS_PER_DEPARTMENT: usize = 6;
+/// The 浙政釘 tenant (realm) id of the Wenzhou municipal government.
+pub const TENANT_ID: i64 = 196_729;
+/// Name of the root organisation, which is also the tenant's name.
+pub const ROOT_ORGANISATION_NAME: &str = "溫州市人民政府";
+
+/// Real-name authentication level of a 浙里辦 account (實名認證等級).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthLevel {
+    /// `1`: registered, identity not verified; its real-name data must not be trusted.
+    Unverified,
+    /// `2`: basic real-name (ID number and name matched).
+    Basic,
+    /// `3`: advanced real-name (face or bank-card verified).
+    Advanced,
+}
+
+impl AuthLevel {
+    /// The number the platform sends.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Unverified => 1,
+            Self::Basic => 2,
+            Self::Advanced => 3,
+        }
+    }
+
+    /// The level citizen `index` has; see the module documentation.
+    pub fn for_citizen_index(index: usize) -> Self {
+        match index % 10 {
+            1 => Self::Unverified,
+            2 => Self::Basic,
+            _ => Self::Advanced,
+        }
+    }
+}
+
+/// Sex as GB 11643 encodes it in the sequence number's parity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sex {
+    /// Odd sequence number; `1` on the wire.
+    Male,
+    /// Even sequence number; `2` on the wire.
+    Female,
+}
+
+impl Sex {
+    /// The code 浙里辦 sends in `sex`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Male => "1",
+            Self::Female => "2",
+        }
+    }
+}
+
+/// A personal 浙里辦 user (個人用戶).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Citizen {
+    /// Platform user id, `zlb-u-000001` for index 0.
+    pub userid: String,
+    /// Login name shown by the platform.
+    pub loginname: String,
+    /// Full name, family name first.
+    pub name: String,
+    /// 18-character resident ID number.
+    pub id_number: String,
+    /// Certificate type; always `1` (resident ID card) here.
+    pub idtype: String,
+    /// Birth date (also characters 7–14 of the ID number).
+    pub birth_date: NaiveDate,
+    /// Sex, consistent with the ID number.
+    pub sex: Sex,
+    /// Eleven-digit mobile number.
+    pub mobile: String,
+    /// E-mail address.
+    pub email: String,
+    /// Ethnicity (民族).
+    pub nation: String,
+    /// Real-name level.
+    pub auth_level: AuthLevel,
+}
+
+/// A legal-person 浙里辦 account: an enterprise and the citizen acting for it (經辦人).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enterprise {
+    /// Platform user id of the enterprise account, `zlb-e-000001` for index 0.
+    pub userid: String,
+    /// Platform enterprise id.
+    pub corp_id: String,
+    /// Registered name.
+    pub name: String,
+    /// Unified social credit code.
+    pub uscc: String,
+    /// Organisation type as the platform names it.
+    pub org_type: String,
+    /// Index into [`Fixtures::citizens`] of the legal representative (法定代表人).
+    pub legal_representative: usize,
+    /// Index into [`Fixtures::citizens`] of the person acting (經辦人); the account's real-name
+    /// level is theirs.
+    pub attn: usize,
+}
+
+/// A 浙政釘 organisation node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organisation {
+    /// Organisation code (`GO_…`).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Parent's code; `None` for the root.
+    pub parent_code: Option<String>,
+    /// Unified social credit code of the organ (registration authority `1`: 機構編制).
+    pub credit_code: String,
+}
+
+/// A 浙政釘 user: a civil servant in one department.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Official {
+    /// Account id, stable per person.
+    pub account_id: i64,
+    /// Login account.
+    pub account: String,
+    /// Employee code within the tenant (`GE_…`).
+    pub employee_code: String,
+    /// Full name, family name first.
+    pub name: String,
+    /// Code of the organisation of the main position.
+    pub organisation_code: String,
+    /// Job title there.
+    pub job_title: String,
+    /// Tenant id.
+    pub tenant_id: i64,
+}
+
+impl Official {
+    /// The family name (one character in every fixture name).
+    pub fn last_name(&self) -> String {
+        self.name.chars().take(1).collect()
+    }
+}
+
+/// Everything the mock platform knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixtures {
+    /// Personal users; index `i` has userid `zlb-u-{i+1:06}`.
+    pub citizens: Vec<Citizen>,
+    /// Legal-person users; index `i` has userid `zlb-e-{i+1:06}`.
+    pub enterprises: Vec<Enterprise>,
+    /// 浙政釘 users.
+    pub officials: Vec<Official>,
+    /// The root organisation first, then the municipal departments.
+    pub organisations: Vec<Organisation>,
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "張", "劉", "陳", "楊", "黃", "趙", "吳", "周", "徐", "孫", "馬", "朱", "胡", "郭",
+    "何", "林", "羅", "鄭", "梁", "謝", "宋", "唐", "葉", "潘", "金", "蔡", "應", "池",
+];
+const GIVEN_NAME_CHARS: &[&str] = &[
+    "偉", "芳", "娜", "敏", "靜", "麗", "強", "磊", "軍", "洋", "勇", "艷", "傑", "娟", "濤", "明",
+    "超", "秀", "霞", "平", "剛", "桂", "英", "華", "建", "國", "志", "文", "海", "晨", "怡", "浩",
+    "宇", "欣", "婷", "博", "雪", "琳", "瑞", "甌",
+];
+const ENTERPRISE_WORDS: &[&str] = &[
+    "甌江", "東海", "雁蕩", "楠溪", "南塘", "五馬", "江心", "華盛", "宏達", "瑞豐", "正泰", "長城",
+    "永強", "龍灣", "甌越", "海洋", "新城", "恆信", "匯豐", "天成", "金鷗", "銀泰", "康寧", "興業",
+    "啟航", "藍海", "明珠", "新安", "和順", "創新",
+];
+const INDUSTRIES: &[&str] = &[
+    "電氣", "鞋業", "服飾", "眼鏡", "閥門", "科技", "機械", "印刷", "食品", "物流", "貿易", "建設",
+    "汽配", "包裝", "光電", "文具",
+];
+const DEPARTMENTS: &[&str] = &[
+    "溫州市公安局",
+    "溫州市人力資源和社會保障局",
+    "溫州市交通運輸局",
+    "溫州市市場監督管理局",
+    "溫州市衛生健康委員會",
+    "溫州市教育局",
+    "溫州市大數據發展管理局",
+    "溫州市財政局",
+    "溫州市民政局",
+];
+const JOB_TITLES: &[&str] = &["局長", "副局長", "處長", "副處長", "科長", "科員"];
+const MOBILE_PREFIXES: &[&str] = &["13", "15", "18", "19"];
+/// Characters allowed in a USCC (GB 32100: no I, O, S, V, Z).
+const USCC_CHARSET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+impl Fixtures {
+    /// Generates the data for `seed`; the same seed always gives the same data.
+    pub fn generate(seed: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let citizens = generate_citizens(&mut rng);
+        let enterprises = generate_enterprises(&mut rng, citizens.len());
+        let organisations = generate_organisations(&mut rng);
+        let officials = generate_officials(&mut rng, &organisations);
+        Self {
+            citizens,
+            enterprises,
+            officials,
+            organisations,
+        }
+    }
+
+    /// The citizen with this platform user id.
+    pub fn citizen(&self, userid: &str) -> Option<&Citizen> {
+        self.citizens.iter().find(|c| c.userid == userid)
+    }
+
+    /// The enterprise with this platform user id.
+    pub fn enterprise(&self, userid: &str) -> Option<&Enterprise> {
+        self.enterprises.iter().find(|e| e.userid == userid)
+    }
+
+    /// The citizen at `index`, as enterprises refer to them.
+    pub fn citizen_at(&self, index: usize) -> Option<&Citizen> {
+        self.citizens.get(index)
+    }
+
+    /// The official with this account id.
+    pub fn official_by_account(&self, account_id: i64) -> Option<&Official> {
+        self.officials.iter().find(|o| o.account_id == account_id)
+    }
+
+    /// The official with this employee code.
+    pub fn official_by_employee_code(&self, code: &str) -> Option<&Official> {
+        self.officials.iter().find(|o| o.employee_code == code)
+    }
+
+    /// The root organisation (`溫州市人民政府`).
+    pub fn root_organisation(&self) -> Option<&Organisation> {
+        self.organisations.iter().find(|o| o.parent_code.is_none())
+    }
+
+    /// The organisation with this code.
+    pub fn organisation(&self, code: &str) -> Option<&Organisation> {
+        self.organisations.iter().find(|o| o.code == code)
+    }
+}
+
+fn pick<'a>(rng: &mut ChaCha8Rng, table: &[&'a str]) -> &'a str {
+    table.choose(rng).copied().unwrap_or_default()
+}
+
+fn person_name(rng: &mut ChaCha8Rng) -> String {
+    let mut name = pick(rng, SURNAMES).to_string();
+    // Most given names have two characters, some one, as in the population.
+    let given_len = if rng.gen_bool(0.7) { 2 } else { 1 };
+    for _ in 0..given_len {
+        name.push_str(pick(rng, GIVEN_NAME_CHARS));
+    }
+    name
+}
+
+fn division_code(rng: &mut ChaCha8Rng) -> &'static str {
+    WENZHOU_DIVISIONS
+        .choose(rng)
+        .map(|d| d.code)
+        .unwrap_or("330302")
+}
+
+fn generate_citizens(rng: &mut ChaCha8Rng) -> Vec<Citizen> {
+    let earliest = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap_or_default();
+    let latest = NaiveDate::from_ymd_opt(2008, 12, 31).unwrap_or_default();
+    let span_days = (latest - earliest).num_days();
+    let mut ids = HashSet::new();
+    let mut mobiles = HashSet::new();
+    let mut citizens = Vec::with_capacity(CITIZEN_COUNT);
+    for index in 0..CITIZEN_COUNT {
+        let (id_number, birth_date, sex) = loop {
+            let region = division_code(rng);
+            let birth = earliest + Duration::days(rng.gen_range(0..=span_days));
+            let sequence: u32 = rng.gen_range(0..1000);
+            let first17 = format!(
+                "{region}{:04}{:02}{:02}{sequence:03}",
+                birth.year(),
+                birth.month(),
+                birth.day()
+            );
+            let Ok(check) = ResidentId::check_character(&first17) else {
+                continue;
+            };
+            let id = format!("{first17}{check}");
+            if ids.insert(id.clone()) {
+                let sex = if sequence % 2 == 1 {
+                    Sex::Male
+                } else {
+                    Sex::Female
+                };
+                break (id, birth, sex);
+            }
+        };
+        let mobile = loop {
+            let m = format!(
+                "{}{:09}",
+                pick(rng, MOBILE_PREFIXES),
+                rng.gen_range(0..1_000_000_000u32)
+            );
+            if mobiles.insert(m.clone()) {
+                break m;
+            }
+        };
+        let number = index + 1;
+        citizens.push(Citizen {
+            userid: format!("zlb-u-{number:06}"),
+            loginname: format!("wz{number:06}"),
+            name: person_name(rng),
+            id_number,
+            idtype: "1".to_string(),
+            birth_date,
+            sex,
+            email: format!("wz{number:06}@example.com"),
+            mobile,
+            // Most Wenzhou residents are Han; the mock does not need more variety here.
+            nation: "漢族".to_string(),
+            auth_level: AuthLevel::for_citizen_index(index),
+        });
+    }
+    citizens
+}
+
+/// A nine-character GB 11714 organisation code: eight body characters and the check character.
+fn organisation_code(rng: &mut ChaCha8Rng) -> String {
+    loop {
+        let body: String = (0..8)
+            .map(|_| USCC_CHARSET[rng.gen_range(0..USCC_CHARSET.len())] as char)
+            .collect();
+        if let Ok(check) = Uscc::organisation_check_character(&body) {
+            return format!("{body}{check}");
+        }
+    }
+}
+
+/// A USCC with the given registration authority and organisation type characters.
+fn uscc(rng: &mut ChaCha8Rng, authority_and_type: &str, region: &str) -> String {
+    loop {
+        let first17 = format!("{authority_and_type}{region}{}", organisation_code(rng));
+        if let Ok(check) = Uscc::check_character(&first17) {
+            return format!("{first17}{check}");
+        }
+    }
+}
+
+fn generate_enterprises(rng: &mut ChaCha8Rng, citizen_count: usize) -> Vec<Enterprise> {
+    let mut names = HashSet::new();
+    let mut codes = HashSet::new();
+    let mut enterprises = Vec::with_capacity(ENTERPRISE_COUNT);
+    for index in 0..ENTERPRISE_COUNT {
+        let name = loop {
+            let n = format!(
+                "溫州{}{}有限公司",
+                pick(rng, ENTERPRISE_WORDS),
+                pick(rng, INDUSTRIES)
+            );
+            if names.insert(n.clone()) {
+                break n;
+            }
+        };
+        let code = loop {
+            // `9` market regulator, `1` enterprise.
+            let region = division_code(rng);
+            let c = uscc(rng, "91", region);
+            if codes.insert(c.clone()) {
+                break c;
+            }
+        };
+        let legal_representative = rng.gen_range(0..citizen_count);
+        // Half the time the legal representative acts in person, as in small firms.
+        let attn = if rng.gen_bool(0.5) {
+            legal_representative
+        } else {
+            rng.gen_range(0..citizen_count)
+        };
+        let number = index + 1;
+        enterprises.push(Enterprise {
+            userid: format!("zlb-e-{number:06}"),
+            corp_id: format!("corp-{:016x}", rng.gen::<u64>()),
+            name,
+            uscc: code,
+            org_type: "企業法人".to_string(),
+            legal_representative,
+            attn,
+        });
+    }
+    enterprises
+}
+
+fn go_code(rng: &mut ChaCha8Rng, prefix: &str) -> String {
+    format!("{prefix}{:032x}", rng.gen::<u128>())
+}
+
+fn generate_organisations(rng: &mut ChaCha8Rng) -> Vec<Organisation> {
+    let root = Organisation {
+        code: go_code(rng, "GO_"),
+        name: ROOT_ORGANISATION_NAME.to_string(),
+        parent_code: None,
+        // `1` 機構編制, `1` 機關; 330300 is the Wenzhou municipal code.
+        credit_code: uscc(rng, "11", "330300"),
+    };
+    let mut organisations = vec![root.clone()];
+    for name in DEPARTMENTS {
+        organisations.push(Organisation {
+            code: go_code(rng, "GO_"),
+            name: (*name).to_string(),
+            parent_code: Some(root.code.clone()),
+            credit_code: uscc(rng, "11", "330300"),
+        });
+    }
+    organisations
+}
+
+fn generate_officials(rng: &mut ChaCha8Rng, organisations: &[Organisation]) -> Vec<Official> {
+    let mut officials = Vec::new();
+    for department in organisations.iter().filter(|o| o.parent_code.is_some()) {
+        for slot in 0..OFFICIALS_PER_DEPARTMENT {
+            let number = officials.len() + 1;
+            officials.push(Official {
+                account_id: 80_000_000 + number as i64,
+                account: format!("wz-gov-{number:04}"),
+                employee_code: go_code(rng, "GE_"),
+                name: person_name(rng),
+                organisation_code: department.code.clone(),
+                // One head, one deputy, then the ranks below, so each department has a head.
+                job_title: JOB_TITLES.get(slot).copied().unwrap_or("科員").to_string(),
+                tenant_id: TENANT_ID,
+            });
+        }
+    }
+    officials
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_resident_id_is_valid_wenzhou_and_matches_birth_date_and_sex() {
+        let f = Fixtures::generate(7);
+        assert!(f.citizens.len() >= 1_000);
+        for c in &f.citizens {
+            let id = ResidentId::parse(&c.id_number).expect("fixture ID must be valid");
+            assert!(id.region_code().starts_with("3303"), "{}", c.userid);
+            assert_eq!(id.birth_date(), c.birth_date.format("%Y%m%d").to_string());
+            assert!((1940..=2008).contains(&c.birth_date.year()));
+            assert_eq!(id.is_male(), c.sex == Sex::Male);
+            assert_eq!(c.mobile.len(), 11);
+            assert!(MOBILE_PREFIXES.iter().any(|p| c.mobile.starts_with(p)));
+            assert_eq!(c.idtype, "1");
+        }
+    }
+
+    #[test]
+    fn auth_levels_follow_the_documented_pattern() {
+        let f = Fixtures::generate(7);
+        assert_eq!(f.citizens[0].auth_level, AuthLevel::Advanced);
+        assert_eq!(f.citizens[1].auth_level, AuthLevel::Unverified);
+        assert_eq!(f.citizens[2].auth_level, AuthLevel::Basic);
+        assert_eq!(f.citizens[11].auth_level, AuthLevel::Unverified);
+        assert_eq!(f.citizens[3].auth_level, AuthLevel::Advanced);
+        assert_eq!(f.citizens[0].userid, "zlb-u-000001");
+    }
+
+    #[test]
+    fn every_uscc_is_valid_and_unique_and_people_exist() {
+        let f = Fixtures::generate(7);
+        assert!(f.enterprises.len() >= 200);
+        let mut seen = HashSet::new();
+        for e in &f.enterprises {
+            let code = Uscc::parse(&e.uscc).expect("fixture USCC must be valid");
+            assert!(code.region_code().starts_with("3303"));
+            assert!(e.uscc.starts_with("91"));
+            assert!(seen.insert(e.uscc.clone()));
+            assert!(f.citizen_at(e.legal_representative).is_some());
+            assert!(f.citizen_at(e.attn).is_some());
+            assert!(e.name.starts_with("溫州") && e.name.ends_with("有限公司"));
+        }
+        assert_eq!(f.enterprises[0].userid, "zlb-e-000001");
+        for o in &f.organisations {
+            Uscc::parse(&o.credit_code).expect("organ credit code must be valid");
+        }
+    }
+
+    #[test]
+    fn departments_hang_under_the_root_and_each_has_officials() {
+        let f = Fixtures::generate(7);
+        let root = f.root_organisation().expect("a root");
+        assert_eq!(root.name, ROOT_ORGANISATION_NAME);
+        let departments: Vec<_> = f
+            .organisations
+            .iter()
+            .filter(|o| o.parent_code.as_deref() == Some(root.code.as_str()))
+            .collect();
+        assert!(departments.len() >= 8);
+        for name in [
+            "公安局",
+            "人力資源和社會保障局",
+            "大數據發展管理局",
+            "財政局",
+        ] {
+            assert!(departments.iter().any(|d| d.name.ends_with(name)), "{name}");
+        }
+        assert!(f.officials.len() >= 50);
+        for d in departments {
+            let staff = f
+                .officials
+                .iter()
+                .filter(|o| o.organisation_code == d.code)
+                .count();
+            assert!(staff >= 5, "{}", d.name);
+        }
+        let accounts: HashSet<_> = f.officials.iter().map(|o| o.account_id).collect();
+        assert_eq!(accounts.len(), f.officials.len());
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_data_and_another_seed_differs() {
+        assert_eq!(Fixtures::generate(42), Fixtures::generate(42));
+        let (a, b) = (Fixtures::generate(42), Fixtures::generate(43));
+        assert_ne!(a.citizens[0].id_number, b.citizens[0].id_number);
+        assert_ne!(a, b);
+    }
+}

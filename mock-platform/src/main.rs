@@ -1,0 +1,169 @@
+//! `mock-platform`: runs the stand-in 浙里辦 / 浙政釘 / IRS gateway for local development.
+//!
+//! Configuration comes from the environment (see [`APP_VARIABLES`]); one application is
+//! registered. Stops gracefully on Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+
+use anyhow::{bail, Context as _};
+use mock_platform::{MockConfig, RegisteredApp};
+use platform_api::{dingtalk_sign, irs};
+use tracing_subscriber::EnvFilter;
+
+const DEFAULT_ADDR: &str = "127.0.0.1:8081";
+/// The default seed: the day 浙里辦's predecessor app went live, an easy number to remember.
+const DEFAULT_SEED: u64 = 20_190_415;
+
+/// Every variable describing the one registered app; all are required.
+const APP_VARIABLES: [&str; 7] = [
+    "ZK_ZLB_SERVICE_CODE",
+    "ZK_ZLB_CALLBACK_URLS",
+    "ZK_IRS_ACCESS_KEY",
+    "ZK_IRS_SECRET_KEY",
+    "ZK_MINIPROGRAM_APP_ID",
+    "ZK_ZZD_APP_KEY",
+    "ZK_ZZD_APP_SECRET",
+];
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+
+    let addr: SocketAddr = std::env::var("MOCK_PLATFORM_ADDR")
+        .unwrap_or_else(|_| DEFAULT_ADDR.to_string())
+        .parse()
+        .context("MOCK_PLATFORM_ADDR must be an address such as 127.0.0.1:8081")?;
+    let seed = match std::env::var("MOCK_PLATFORM_SEED") {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .context("MOCK_PLATFORM_SEED must be an unsigned integer")?,
+        Err(_) => DEFAULT_SEED,
+    };
+    let app = app_from_env(|name| std::env::var(name).ok())?;
+    tracing::info!(
+        service_code = app.service_code,
+        irs_access_key = app.irs.access_key,
+        zzd_app_key = app.zzd.app_key,
+        seed,
+        "registered one application"
+    );
+
+    let running = mock_platform::spawn(
+        MockConfig {
+            seed,
+            apps: vec![app],
+        },
+        addr,
+    )
+    .await?;
+    tracing::info!(base_url = running.base_url, "mock platform ready");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await
+}
+
+/// Reads the registered app; names every missing variable at once so one restart fixes all.
+fn app_from_env(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<RegisteredApp> {
+    let value = |name: &str| {
+        var(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let missing: Vec<&str> = APP_VARIABLES
+        .iter()
+        .copied()
+        .filter(|name| value(name).is_none())
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "missing environment variable(s) for the registered app: {}",
+            missing.join(", ")
+        );
+    }
+    let get = |name: &str| value(name).unwrap_or_default();
+    let callback_urls: Vec<String> = get("ZK_ZLB_CALLBACK_URLS")
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+        .collect();
+    for url in &callback_urls {
+        url::Url::parse(url)
+            .with_context(|| format!("ZK_ZLB_CALLBACK_URLS: {url:?} is not an absolute URL"))?;
+    }
+    Ok(RegisteredApp {
+        service_code: get("ZK_ZLB_SERVICE_CODE"),
+        callback_urls,
+        irs: irs::Credentials {
+            access_key: get("ZK_IRS_ACCESS_KEY"),
+            secret_key: get("ZK_IRS_SECRET_KEY"),
+        },
+        miniprogram_app_id: get("ZK_MINIPROGRAM_APP_ID"),
+        zzd: dingtalk_sign::AppCredentials {
+            app_key: get("ZK_ZZD_APP_KEY"),
+            app_secret: get("ZK_ZZD_APP_SECRET"),
+        },
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_missing_variable_is_named() {
+        let err = app_from_env(|name| (name == "ZK_IRS_ACCESS_KEY").then(|| "ak".to_string()))
+            .expect_err("incomplete environment");
+        let message = err.to_string();
+        assert!(message.contains("ZK_ZLB_SERVICE_CODE"), "{message}");
+        assert!(message.contains("ZK_ZZD_APP_SECRET"), "{message}");
+        assert!(!message.contains("ZK_IRS_ACCESS_KEY"), "{message}");
+    }
+
+    #[test]
+    fn callback_urls_are_split_on_commas() {
+        let app = app_from_env(|name| {
+            Some(match name {
+                "ZK_ZLB_CALLBACK_URLS" => "http://a.test/cb, http://b.test/cb".to_string(),
+                other => format!("{other}-value"),
+            })
+        })
+        .expect("complete environment");
+        assert_eq!(
+            app.callback_urls,
+            vec!["http://a.test/cb", "http://b.test/cb"]
+        );
+    }
+}

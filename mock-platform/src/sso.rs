@@ -1,0 +1,284 @@
+//! What 浙里辦's personal and legal-person SSO entries share: the login page's checks, tickets,
+//! the servlet's `ticketValidation` and the platform token `getUserInfo` takes.
+//!
+//! Each entry has its own ledgers, so a ticket or token from one is simply unknown to the other
+//! (the real platform keeps them apart the same way: separate servlets, separate stores).
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use platform_api::zlb::ResultCode;
+use url::Url;
+use zhelikit_domain::mask;
+
+use crate::gateway::IrsCaller;
+use crate::grants::{random_hex, Ledger, Lookup, Redemption};
+use crate::pages::{self, FREE_TEXT_SUFFIX};
+use crate::params::Params;
+use crate::{Platform, RegisteredApp};
+
+pub use platform_api::zlb::TICKET_TTL_SECS;
+
+/// How long a platform token from `ticketValidation` stays valid. (Not public; two hours is the
+/// common lifetime of such tokens and longer than any login needs.)
+pub const TOKEN_TTL_SECS: i64 = 2 * 3600;
+
+/// Prefix of a ticket, as the real platform's CAS-style tickets carry.
+pub const TICKET_PREFIX: &str = "ST-";
+
+/// Who a ticket or token was issued to, and for which app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The service code the login page was opened with.
+    pub service_code: String,
+    /// The platform user id (citizen or enterprise).
+    pub userid: String,
+}
+
+/// One SSO entry's tickets and tokens.
+#[derive(Debug, Default)]
+pub struct Entry {
+    tickets: Ledger<Grant>,
+    tokens: Ledger<Grant>,
+}
+
+/// A refusal as the servlet reports it: a result code and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The result code.
+    pub code: ResultCode,
+    /// `errmsg`.
+    pub message: String,
+}
+
+impl Failure {
+    fn new(code: ResultCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The servlet's two methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServletMethod {
+    /// `method=ticketValidation`.
+    TicketValidation,
+    /// `method=getUserInfo`.
+    GetUserInfo,
+}
+
+/// Reads `method`; a missing or unknown one is a format error (6004).
+pub fn servlet_method(params: &Params) -> Result<ServletMethod, Failure> {
+    match params.get("method") {
+        Some("ticketValidation") => Ok(ServletMethod::TicketValidation),
+        Some("getUserInfo") => Ok(ServletMethod::GetUserInfo),
+        Some(other) => Err(Failure::new(
+            ResultCode::BadFormat,
+            format!("unknown method {other:?}"),
+        )),
+        None => Err(Failure::new(ResultCode::BadFormat, "method is missing")),
+    }
+}
+
+/// True for `ST-` followed by 32 hex digits, the only shape this mock issues.
+pub fn is_well_formed_ticket(st: &str) -> bool {
+    st.strip_prefix(TICKET_PREFIX)
+        .is_some_and(|hex| hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// The request's service code, which must belong to the app that signed the request: an app
+/// cannot validate tickets or read users of another app's service code.
+fn caller_service_code<'p>(
+    platform: &Platform,
+    caller: &IrsCaller,
+    params: &'p Params,
+) -> Result<&'p str, Failure> {
+    let service_code = params
+        .get("servicecode")
+        .ok_or_else(|| Failure::new(ResultCode::BadFormat, "servicecode is missing"))?;
+    match platform.app_by_service_code(service_code) {
+        Some(app) if app.irs.access_key == caller.access_key => Ok(service_code),
+        Some(_) => Err(Failure::new(
+            ResultCode::OtherApp,
+            "servicecode belongs to another app than the caller's access key",
+        )),
+        None => Err(Failure::new(
+            ResultCode::OtherApp,
+            format!("servicecode {service_code:?} is not registered"),
+        )),
+    }
+}
+
+impl Entry {
+    /// Issues a fresh single-use ticket for `userid` logging in to `service_code`.
+    pub fn issue_ticket(&self, service_code: &str, userid: &str, now: DateTime<Utc>) -> String {
+        let ticket = format!("{TICKET_PREFIX}{}", random_hex());
+        self.tickets.issue(
+            ticket.clone(),
+            Grant {
+                service_code: service_code.to_string(),
+                userid: userid.to_string(),
+            },
+            now,
+            TICKET_TTL_SECS,
+        );
+        ticket
+    }
+
+    /// `ticketValidation`: consumes the ticket and returns its grant and a new platform token.
+    pub fn validate_ticket(
+        &self,
+        platform: &Platform,
+        caller: &IrsCaller,
+        params: &Params,
+    ) -> Result<(Grant, String), Failure> {
+        let st = params.get("st");
+        let service_code = caller_service_code(platform, caller, params);
+        let st = match st {
+            Some(st) if is_well_formed_ticket(st) => st,
+            Some(_) => return Err(Failure::new(ResultCode::BadFormat, "st is not a ticket")),
+            None => return Err(Failure::new(ResultCode::BadFormat, "st is missing")),
+        };
+        let service_code = service_code?;
+        let now = platform.clock.now();
+        let grant = match self.tickets.redeem(st, now, |g| {
+            if g.service_code == service_code {
+                Ok(())
+            } else {
+                Err(())
+            }
+        }) {
+            Redemption::Redeemed(grant) => grant,
+            Redemption::Unknown => {
+                return Err(Failure::new(ResultCode::NotATicket, "ticket not found"))
+            }
+            Redemption::Refused(()) => {
+                return Err(Failure::new(
+                    ResultCode::OtherApp,
+                    "ticket was issued for another servicecode",
+                ))
+            }
+            // The real platform reports a used ticket as expired (PLATFORM.md).
+            Redemption::Used => {
+                return Err(Failure::new(
+                    ResultCode::TicketExpired,
+                    "ticket has already been used",
+                ))
+            }
+            Redemption::Expired => {
+                return Err(Failure::new(
+                    ResultCode::TicketExpired,
+                    "ticket has expired",
+                ))
+            }
+        };
+        let token = random_hex();
+        self.tokens
+            .issue(token.clone(), grant.clone(), now, TOKEN_TTL_SECS);
+        tracing::info!(
+            userid = grant.userid,
+            ticket = mask::token(st),
+            "ticket validated"
+        );
+        Ok((grant, token))
+    }
+
+    /// `getUserInfo`: the grant behind a platform token. An expired token answers 6001 (the
+    /// real code for an expired token is not public; "expired" is its closest code).
+    pub fn session(
+        &self,
+        platform: &Platform,
+        caller: &IrsCaller,
+        params: &Params,
+    ) -> Result<Grant, Failure> {
+        let service_code = caller_service_code(platform, caller, params);
+        let token = params
+            .get("token")
+            .ok_or_else(|| Failure::new(ResultCode::BadFormat, "token is missing"))?;
+        let service_code = service_code?;
+        match self.tokens.lookup(token, platform.clock.now()) {
+            Lookup::Valid(grant) if grant.service_code == service_code => Ok(grant),
+            Lookup::Valid(_) => Err(Failure::new(
+                ResultCode::OtherApp,
+                "token was issued for another servicecode",
+            )),
+            Lookup::Unknown => Err(Failure::new(ResultCode::NotATicket, "token not found")),
+            Lookup::Expired => Err(Failure::new(ResultCode::TicketExpired, "token has expired")),
+        }
+    }
+}
+
+/// The app a login page was opened for and its checked callback URL, or the 400 page naming
+/// which of the two is wrong.
+pub fn login_target<'p>(
+    platform: &'p Platform,
+    params: &Params,
+) -> Result<(&'p RegisteredApp, Url), Response> {
+    let bad = |detail: String| {
+        pages::error_page(
+            StatusCode::BAD_REQUEST,
+            "登錄請求無效 / Bad login request",
+            &detail,
+        )
+    };
+    let service_code = params
+        .get("servicecode")
+        .ok_or_else(|| bad("servicecode is missing".to_string()))?;
+    let app = platform
+        .app_by_service_code(service_code)
+        .ok_or_else(|| bad(format!("servicecode {service_code:?} is not registered")))?;
+    let goto = params
+        .get("goto")
+        .ok_or_else(|| bad("goto (the callback URL) is missing".to_string()))?;
+    let url = app.allowed_callback(goto).map_err(bad)?;
+    Ok((app, url))
+}
+
+/// The id a login form submitted: the free-text field when filled, else the selection.
+pub fn submitted_id<'p>(params: &'p Params, field: &str) -> Option<&'p str> {
+    params
+        .get(&format!("{field}{FREE_TEXT_SUFFIX}"))
+        .or_else(|| params.get(field))
+}
+
+/// A 302 to `callback` with `name=value` added to its query (after any existing parameters,
+/// before any fragment).
+pub fn redirect_with(mut callback: Url, name: &str, value: &str) -> Response {
+    callback.query_pairs_mut().append_pair(name, value);
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, callback.to_string())],
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_st_and_32_hex_digits_is_a_ticket() {
+        assert!(is_well_formed_ticket(&format!("ST-{}", random_hex())));
+        assert!(!is_well_formed_ticket("ST-123"));
+        assert!(!is_well_formed_ticket(&random_hex()));
+        assert!(!is_well_formed_ticket(&format!("ST-{}", "g".repeat(32))));
+    }
+
+    #[test]
+    fn the_ticket_goes_after_an_existing_query() {
+        let r = redirect_with(
+            Url::parse("https://a.example/cb?next=%2Fhome#top").expect("url"),
+            "ticket",
+            "ST-1",
+        );
+        assert_eq!(r.status(), StatusCode::FOUND);
+        assert_eq!(
+            r.headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok()),
+            Some("https://a.example/cb?next=%2Fhome&ticket=ST-1#top")
+        );
+    }
+}
