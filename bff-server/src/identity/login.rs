@@ -209,10 +209,10 @@ fn refusal(e: PlatformError) -> ApiError {
 /// Log in with a 浙里辦 personal SSO ticket.
 #[utoipa::path(post, path = "/v1/auth/zlb/ticket", tag = "identity", request_body = TicketLogin,
     responses((status = 200, body = Session),
-        (status = 400, description = "malformed_body, invalid_field, unknown_mini_app, scope_not_allowed", body = Problem),
-        (status = 401, description = "ticket_expired, ticket_invalid, ticket_other_app", body = Problem),
-        (status = 403, description = "real_name_level_too_low, user_kind_not_allowed", body = Problem),
-        (status = 429, body = Problem), (status = 503, body = Problem)))]
+        (status = 400, description = "malformed_body, invalid_field, unknown_mini_app, scope_not_allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "ticket_expired, ticket_invalid, ticket_other_app", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "real_name_level_too_low, user_kind_not_allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn zlb_ticket(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -234,7 +234,7 @@ pub async fn zlb_ticket(
 
 /// Log in with a 浙里辦 legal-person (enterprise) SSO ticket.
 #[utoipa::path(post, path = "/v1/auth/zlb/legal-ticket", tag = "identity", request_body = TicketLogin,
-    responses((status = 200, body = Session), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn zlb_legal_ticket(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -256,7 +256,7 @@ pub async fn zlb_legal_ticket(
 
 /// Log in with the `ticketId` of the 浙里辦 mini-program container.
 #[utoipa::path(post, path = "/v1/auth/zlb/ticket-id", tag = "identity", request_body = TicketIdLogin,
-    responses((status = 200, body = Session), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn zlb_ticket_id(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -278,7 +278,7 @@ pub async fn zlb_ticket_id(
 
 /// Log in an official with a 浙政釘 免登 auth code.
 #[utoipa::path(post, path = "/v1/auth/zzd/auth-code", tag = "identity", request_body = AuthCodeLogin,
-    responses((status = 200, body = Session), (status = 400, body = Problem), (status = 401, description = "auth_code_invalid, auth_code_other_app", body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, description = "auth_code_invalid, auth_code_other_app", body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn zzd_auth_code(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,

@@ -111,7 +111,7 @@ fn stored_passkeys(rows: &[StoredPasskey]) -> Result<Vec<Passkey>, ApiError> {
 
 /// Starts registering a passkey for the logged-in user. Needs scope `passkey`.
 #[utoipa::path(post, path = "/v1/passkeys/registration/start", tag = "passkeys", security(("bearer" = [])),
-    responses((status = 200, body = PasskeyChallenge), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = PasskeyChallenge), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn registration_start(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -153,8 +153,8 @@ pub async fn registration_start(
 
 /// Finishes registration with the authenticator's attestation.
 #[utoipa::path(post, path = "/v1/passkeys/registration/finish", tag = "passkeys", security(("bearer" = [])), request_body = PasskeyFinish,
-    responses((status = 201, body = PasskeyRegistered), (status = 400, description = "passkey_ceremony_unknown, invalid_field", body = Problem),
-        (status = 401, description = "passkey_verification_failed", body = Problem), (status = 409, description = "passkey_already_registered", body = Problem)))]
+    responses((status = 201, body = PasskeyRegistered), (status = 400, description = "passkey_ceremony_unknown, invalid_field", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "passkey_verification_failed", body = Problem, content_type = "application/problem+json"), (status = 409, description = "passkey_already_registered", body = Problem, content_type = "application/problem+json")))]
 pub async fn registration_finish(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -217,7 +217,7 @@ pub async fn registration_finish(
 
 /// Starts a passkey login for a user remembered on the device.
 #[utoipa::path(post, path = "/v1/auth/passkey/start", tag = "passkeys", request_body = PasskeyLoginStart,
-    responses((status = 200, body = PasskeyChallenge), (status = 400, body = Problem), (status = 404, description = "no_passkey", body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = PasskeyChallenge), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, description = "no_passkey", body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn login_start(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -263,7 +263,7 @@ pub async fn login_start(
 
 /// Finishes a passkey login and starts a session.
 #[utoipa::path(post, path = "/v1/auth/passkey/finish", tag = "passkeys", request_body = PasskeyFinish,
-    responses((status = 200, body = Session), (status = 400, body = Problem), (status = 401, description = "passkey_verification_failed", body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, description = "passkey_verification_failed", body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn login_finish(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,

@@ -129,7 +129,7 @@ pub async fn limit(
 /// Exchanges a refresh token for a new pair. The presented token is spent; presenting it again
 /// revokes the whole session, since only a thief or a replay would do that.
 #[utoipa::path(post, path = "/v1/auth/refresh", tag = "identity", request_body = RefreshRequest,
-    responses((status = 200, body = Session), (status = 401, description = "refresh_token_invalid or refresh_token_reused", body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = Session), (status = 401, description = "refresh_token_invalid or refresh_token_reused", body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn refresh(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -212,7 +212,7 @@ async fn mark_session_revoked(app: &App, family_id: Uuid) {
 
 /// Ends this session: its refresh token stops working and its access tokens are refused.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "identity", security(("bearer" = [])),
-    responses((status = 204, description = "session ended"), (status = 401, body = Problem)))]
+    responses((status = 204, description = "session ended"), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn logout(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -239,7 +239,7 @@ pub async fn logout(
 
 /// Ends every session of this user, on every device and mini-app.
 #[utoipa::path(post, path = "/v1/auth/logout-all", tag = "identity", security(("bearer" = [])),
-    responses((status = 204, description = "all sessions ended"), (status = 401, body = Problem)))]
+    responses((status = 204, description = "all sessions ended"), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn logout_all(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -273,7 +273,7 @@ pub async fn logout_all(
 
 /// The current user, with personal data masked. Needs scope `profile`.
 #[utoipa::path(get, path = "/v1/me", tag = "identity", security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 401, body = Problem), (status = 403, description = "missing_scope", body = Problem)))]
+    responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, description = "missing_scope", body = Problem, content_type = "application/problem+json")))]
 pub async fn me(
     State(state): State<AppState>,
     auth: Authenticated,

@@ -1,0 +1,197 @@
+//! The storage contract, run against PostgreSQL and SQLite alike.
+
+mod common;
+
+use bff_server::storage::{AuditEvent, MiniApp, NewUser, RefreshToken, Rotation, StoreError, StoredPasskey};
+use chrono::{Duration, SubsecRound, Utc};
+use uuid::Uuid;
+use zhelikit_domain::api::{EnterpriseSummary, UserKind};
+
+fn citizen(subject: &str, level: u8) -> NewUser {
+    NewUser {
+        kind: UserKind::Citizen,
+        subject: subject.into(),
+        display_name: "張三".into(),
+        real_name_level: level,
+        id_number_masked: Some("330302********1234".into()),
+        phone_masked: Some("138****5678".into()),
+        enterprise: None,
+        official: None,
+    }
+}
+
+fn mini_app() -> MiniApp {
+    MiniApp {
+        id: "app-a".into(),
+        name: "A".into(),
+        callback_urls: vec!["http://127.0.0.1/cb".into()],
+        allowed_scopes: vec!["profile".into(), "passkey".into()],
+        min_real_name_level: 2,
+        allowed_user_kinds: vec![UserKind::Citizen, UserKind::LegalPerson],
+    }
+}
+
+#[tokio::test]
+async fn users_are_upserted_by_kind_and_subject_and_read_back_whole() {
+    for (name, store) in common::both_stores().await {
+        let first = store.upsert_user(&citizen("u1", 2)).await.unwrap();
+        let again = store.upsert_user(&citizen("u1", 3)).await.unwrap();
+        assert_eq!(first.id, again.id, "{name}: same person, same id");
+        assert_eq!(again.profile.real_name_level, 3, "{name}: profile refreshed");
+        let mut enterprise = citizen("e1:abc", 3);
+        enterprise.kind = UserKind::LegalPerson;
+        enterprise.enterprise = Some(EnterpriseSummary { name: "溫州甲公司".into(), uscc: "91350100M000100Y43".into(), legal_representative: "李*".into() });
+        let e = store.upsert_user(&enterprise).await.unwrap();
+        assert_eq!(store.user(e.id).await.unwrap().unwrap().profile, enterprise, "{name}");
+        assert_eq!(store.user(Uuid::new_v4()).await.unwrap(), None, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn mini_apps_round_trip() {
+    for (name, store) in common::both_stores().await {
+        store.upsert_mini_app(&mini_app()).await.unwrap();
+        assert_eq!(store.mini_app("app-a").await.unwrap(), Some(mini_app()), "{name}");
+        assert_eq!(store.mini_app("nope").await.unwrap(), None, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
+    for (name, store) in common::both_stores().await {
+        store.upsert_mini_app(&mini_app()).await.unwrap();
+        let user = store.upsert_user(&citizen("u1", 3)).await.unwrap();
+        // PostgreSQL keeps microseconds.
+        let now = Utc::now().trunc_subsecs(6);
+        let family_id = Uuid::new_v4();
+        let first = RefreshToken {
+            token_hash: "h1".into(),
+            family_id,
+            user_id: user.id,
+            mini_app_id: "app-a".into(),
+            scopes: vec!["profile".into()],
+            expires_at: now + Duration::days(30),
+        };
+        store.insert_refresh_token(&first).await.unwrap();
+
+        let rotated = store.rotate_refresh_token("h1", "h2", now + Duration::days(30), now).await.unwrap();
+        assert_eq!(rotated, Rotation::Rotated(first.clone()), "{name}");
+        assert!(store.live_refresh_token("h2", now).await.unwrap().is_some(), "{name}: successor is live");
+
+        let reused = store.rotate_refresh_token("h1", "h3", now + Duration::days(30), now).await.unwrap();
+        assert_eq!(reused, Rotation::Reused { family_id, user_id: user.id }, "{name}");
+        assert!(store.live_refresh_token("h2", now).await.unwrap().is_none(), "{name}: the family is revoked");
+        assert!(store.live_refresh_token("h3", now).await.unwrap().is_none(), "{name}: nothing new was written");
+        assert_eq!(
+            store.rotate_refresh_token("h2", "h4", now + Duration::days(30), now).await.unwrap(),
+            Rotation::Rejected("the session was ended"),
+            "{name}"
+        );
+        assert_eq!(
+            store.rotate_refresh_token("unknown", "h5", now + Duration::days(30), now).await.unwrap(),
+            Rotation::Rejected("unknown refresh token"),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_expired_refresh_token_is_rejected_and_revoking_a_user_ends_every_family() {
+    for (name, store) in common::both_stores().await {
+        store.upsert_mini_app(&mini_app()).await.unwrap();
+        let user = store.upsert_user(&citizen("u2", 3)).await.unwrap();
+        let now = Utc::now();
+        let token = |hash: &str, expires_at| RefreshToken {
+            token_hash: hash.into(),
+            family_id: Uuid::new_v4(),
+            user_id: user.id,
+            mini_app_id: "app-a".into(),
+            scopes: vec![],
+            expires_at,
+        };
+        store.insert_refresh_token(&token("old", now - Duration::seconds(1))).await.unwrap();
+        assert_eq!(
+            store.rotate_refresh_token("old", "x", now + Duration::days(1), now).await.unwrap(),
+            Rotation::Rejected("refresh token expired"),
+            "{name}"
+        );
+        store.insert_refresh_token(&token("a", now + Duration::days(1))).await.unwrap();
+        store.insert_refresh_token(&token("b", now + Duration::days(1))).await.unwrap();
+        assert_eq!(store.revoke_user(user.id, now).await.unwrap(), 3, "{name}");
+        assert!(store.live_refresh_token("a", now).await.unwrap().is_none(), "{name}");
+        assert!(store.live_refresh_token("b", now).await.unwrap().is_none(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_rotations_of_one_token_let_exactly_one_win() {
+    for (name, store) in common::both_stores().await {
+        store.upsert_mini_app(&mini_app()).await.unwrap();
+        let user = store.upsert_user(&citizen("u3", 3)).await.unwrap();
+        let now = Utc::now();
+        store
+            .insert_refresh_token(&RefreshToken {
+                token_hash: "race".into(),
+                family_id: Uuid::new_v4(),
+                user_id: user.id,
+                mini_app_id: "app-a".into(),
+                scopes: vec![],
+                expires_at: now + Duration::days(1),
+            })
+            .await
+            .unwrap();
+        let attempts = (0..8).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.rotate_refresh_token("race", &format!("next{i}"), now + Duration::days(1), now).await })
+        });
+        let mut rotated = 0;
+        for attempt in attempts {
+            if let Rotation::Rotated(_) = attempt.await.unwrap().unwrap() {
+                rotated += 1;
+            }
+        }
+        assert_eq!(rotated, 1, "{name}: exactly one rotation wins");
+    }
+}
+
+#[tokio::test]
+async fn a_credential_id_registers_once() {
+    for (name, store) in common::both_stores().await {
+        let user = store.upsert_user(&citizen("u4", 3)).await.unwrap();
+        let passkey = StoredPasskey { credential_id: "cred-1".into(), user_id: user.id, passkey_json: "{}".into() };
+        store.insert_passkey(&passkey).await.unwrap();
+        assert!(matches!(store.insert_passkey(&passkey).await, Err(StoreError::Conflict(_))), "{name}");
+        store.update_passkey(&StoredPasskey { passkey_json: "{\"n\":1}".into(), ..passkey.clone() }).await.unwrap();
+        assert_eq!(store.passkeys(user.id).await.unwrap()[0].passkey_json, "{\"n\":1}", "{name}");
+    }
+}
+
+#[tokio::test]
+async fn audit_events_and_signing_keys_are_kept_newest_first() {
+    for (name, store) in common::both_stores().await {
+        for event in ["login", "logout"] {
+            store
+                .record_audit(&AuditEvent {
+                    event: event.into(),
+                    user_id: Some(Uuid::new_v4()),
+                    mini_app_id: Some("app-a".into()),
+                    client: Some("127.0.0.1".into()),
+                    request_id: None,
+                    detail: "zlb_ticket".into(),
+                })
+                .await
+                .unwrap();
+        }
+        let events = store.recent_audit(10).await.unwrap();
+        assert_eq!(events.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(), vec!["logout", "login"], "{name}");
+
+        let mut old = bff_server::identity::tokens::generate_key().unwrap();
+        old.created_at = Utc::now() - Duration::days(1);
+        let new = bff_server::identity::tokens::generate_key().unwrap();
+        store.insert_signing_key(&old).await.unwrap();
+        store.insert_signing_key(&new).await.unwrap();
+        let keys = store.signing_keys().await.unwrap();
+        assert_eq!(keys[0].kid, new.kid, "{name}");
+        assert_eq!(keys[1].private_pkcs8, old.private_pkcs8, "{name}");
+    }
+}
