@@ -58,7 +58,12 @@ pub async fn start() -> Mock {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    Mock { running, http, a, b }
+    Mock {
+        running,
+        http,
+        a,
+        b,
+    }
 }
 
 impl Mock {

@@ -82,11 +82,29 @@ async fn personal_and_legal_tickets_are_unknown_to_each_other() {
     let mock = start().await;
     let personal = mock.personal_ticket("zlb-u-000001").await;
     let legal = mock.legal_ticket("zlb-e-000002").await;
-    assert_eq!(validate_at(&mock, LEGAL_PERSON_SSO_PATH, &personal).await.result, 6002);
-    assert_eq!(validate_at(&mock, PERSONAL_SSO_PATH, &legal).await.result, 6002);
+    assert_eq!(
+        validate_at(&mock, LEGAL_PERSON_SSO_PATH, &personal)
+            .await
+            .result,
+        6002
+    );
+    assert_eq!(
+        validate_at(&mock, PERSONAL_SSO_PATH, &legal).await.result,
+        6002
+    );
     // Neither was consumed by the wrong entry.
-    assert_eq!(validate_at(&mock, PERSONAL_SSO_PATH, &personal).await.result, 0);
-    assert_eq!(validate_at(&mock, LEGAL_PERSON_SSO_PATH, &legal).await.result, 0);
+    assert_eq!(
+        validate_at(&mock, PERSONAL_SSO_PATH, &personal)
+            .await
+            .result,
+        0
+    );
+    assert_eq!(
+        validate_at(&mock, LEGAL_PERSON_SSO_PATH, &legal)
+            .await
+            .result,
+        0
+    );
 }
 
 #[tokio::test]

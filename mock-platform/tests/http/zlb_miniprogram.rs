@@ -34,8 +34,12 @@ async fn exchange(mock: &Mock, ticket_id: &str) -> Envelope<AccessTokenData> {
 }
 
 async fn user(mock: &Mock, token: &str) -> Envelope<MiniProgramUser> {
-    mock.irs_post(&mock.a, MINIPROGRAM_USER_INFO_PATH, &json!({ "token": token }))
-        .await
+    mock.irs_post(
+        &mock.a,
+        MINIPROGRAM_USER_INFO_PATH,
+        &json!({ "token": token }),
+    )
+    .await
 }
 
 fn error_code<T>(e: &Envelope<T>) -> Option<&str> {
@@ -87,10 +91,17 @@ async fn an_enterprise_ticket_id_becomes_a_legal_person() {
 #[tokio::test]
 async fn ticket_id_errors_use_the_servlet_codes() {
     let mock = start().await;
-    assert_eq!(error_code(&exchange(&mock, &"0".repeat(32)).await), Some("6002"));
+    assert_eq!(
+        error_code(&exchange(&mock, &"0".repeat(32)).await),
+        Some("6002")
+    );
     assert_eq!(error_code(&exchange(&mock, "short").await), Some("6004"));
     let malformed: Envelope<AccessTokenData> = mock
-        .irs_post(&mock.a, MINIPROGRAM_ACCESS_TOKEN_PATH, &json!({ "ticket": 1 }))
+        .irs_post(
+            &mock.a,
+            MINIPROGRAM_ACCESS_TOKEN_PATH,
+            &json!({ "ticket": 1 }),
+        )
         .await;
     assert_eq!(error_code(&malformed), Some("6004"));
 

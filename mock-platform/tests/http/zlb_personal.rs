@@ -5,7 +5,12 @@ use reqwest::StatusCode;
 
 use crate::common::{query, start, Mock, CALLBACK_A};
 
-async fn validate(mock: &Mock, app_signing: &mock_platform::RegisteredApp, service_code: &str, st: &str) -> TicketValidation {
+async fn validate(
+    mock: &Mock,
+    app_signing: &mock_platform::RegisteredApp,
+    service_code: &str,
+    st: &str,
+) -> TicketValidation {
     mock.irs_get(
         app_signing,
         PERSONAL_SSO_PATH,
@@ -95,7 +100,10 @@ async fn logging_in_redirects_to_goto_with_the_ticket_after_its_query() {
             ],
         )
         .await;
-    assert!(location.starts_with(&format!("{goto}&ticket=ST-")), "{location}");
+    assert!(
+        location.starts_with(&format!("{goto}&ticket=ST-")),
+        "{location}"
+    );
     assert_eq!(location.len(), goto.len() + "&ticket=ST-".len() + 32);
 }
 
@@ -171,16 +179,33 @@ async fn a_ticket_expires_after_five_minutes_of_mock_time() {
 async fn an_unissued_but_well_formed_ticket_is_not_a_ticket() {
     let mock = start().await;
     let fake = format!("ST-{}", "0".repeat(32));
-    assert_eq!(validate(&mock, &mock.a, &mock.a.service_code, &fake).await.result, 6002);
+    assert_eq!(
+        validate(&mock, &mock.a, &mock.a.service_code, &fake)
+            .await
+            .result,
+        6002
+    );
 }
 
 #[tokio::test]
 async fn malformed_or_missing_parameters_are_a_format_error() {
     let mock = start().await;
-    assert_eq!(validate(&mock, &mock.a, &mock.a.service_code, "ST-123").await.result, 6004);
-    assert_eq!(validate(&mock, &mock.a, &mock.a.service_code, "").await.result, 6004);
     assert_eq!(
-        validate(&mock, &mock.a, "", &format!("ST-{}", "a".repeat(32))).await.result,
+        validate(&mock, &mock.a, &mock.a.service_code, "ST-123")
+            .await
+            .result,
+        6004
+    );
+    assert_eq!(
+        validate(&mock, &mock.a, &mock.a.service_code, "")
+            .await
+            .result,
+        6004
+    );
+    assert_eq!(
+        validate(&mock, &mock.a, "", &format!("ST-{}", "a".repeat(32)))
+            .await
+            .result,
         6004
     );
     let unknown_method: TicketValidation = mock
@@ -210,7 +235,12 @@ async fn a_service_code_of_another_app_than_the_signer_is_6003() {
     let ticket = mock.personal_ticket("zlb-u-000006").await;
     let answer = validate(&mock, &mock.b, &mock.a.service_code, &ticket).await;
     assert_eq!(answer.result, 6003);
-    assert_eq!(validate(&mock, &mock.a, &mock.a.service_code, &ticket).await.result, 0);
+    assert_eq!(
+        validate(&mock, &mock.a, &mock.a.service_code, &ticket)
+            .await
+            .result,
+        0
+    );
 }
 
 #[tokio::test]
