@@ -30,7 +30,9 @@ fn every_error_response_is_documented_as_a_problem() {
                 let has_content = response.get("content").is_some();
                 if is_error && has_content {
                     assert!(
-                        response["content"]["application/problem+json"]["schema"]["$ref"].as_str().is_some_and(|r| r.ends_with("/Problem")),
+                        response["content"]["application/problem+json"]["schema"]["$ref"]
+                            .as_str()
+                            .is_some_and(|r| r.ends_with("/Problem")),
                         "{method} {path} {status} is not a Problem"
                     );
                 }

@@ -2,7 +2,9 @@
 
 mod common;
 
-use bff_server::storage::{AuditEvent, MiniApp, NewUser, RefreshToken, Rotation, StoreError, StoredPasskey};
+use bff_server::storage::{
+    AuditEvent, MiniApp, NewUser, RefreshToken, Rotation, StoreError, StoredPasskey,
+};
 use chrono::{Duration, SubsecRound, Utc};
 use uuid::Uuid;
 use zhelikit_domain::api::{EnterpriseSummary, UserKind};
@@ -37,12 +39,23 @@ async fn users_are_upserted_by_kind_and_subject_and_read_back_whole() {
         let first = store.upsert_user(&citizen("u1", 2)).await.unwrap();
         let again = store.upsert_user(&citizen("u1", 3)).await.unwrap();
         assert_eq!(first.id, again.id, "{name}: same person, same id");
-        assert_eq!(again.profile.real_name_level, 3, "{name}: profile refreshed");
+        assert_eq!(
+            again.profile.real_name_level, 3,
+            "{name}: profile refreshed"
+        );
         let mut enterprise = citizen("e1:abc", 3);
         enterprise.kind = UserKind::LegalPerson;
-        enterprise.enterprise = Some(EnterpriseSummary { name: "溫州甲公司".into(), uscc: "91350100M000100Y43".into(), legal_representative: "李*".into() });
+        enterprise.enterprise = Some(EnterpriseSummary {
+            name: "溫州甲公司".into(),
+            uscc: "91350100M000100Y43".into(),
+            legal_representative: "李*".into(),
+        });
         let e = store.upsert_user(&enterprise).await.unwrap();
-        assert_eq!(store.user(e.id).await.unwrap().unwrap().profile, enterprise, "{name}");
+        assert_eq!(
+            store.user(e.id).await.unwrap().unwrap().profile,
+            enterprise,
+            "{name}"
+        );
         assert_eq!(store.user(Uuid::new_v4()).await.unwrap(), None, "{name}");
     }
 }
@@ -51,7 +64,11 @@ async fn users_are_upserted_by_kind_and_subject_and_read_back_whole() {
 async fn mini_apps_round_trip() {
     for (name, store) in common::both_stores().await {
         store.upsert_mini_app(&mini_app()).await.unwrap();
-        assert_eq!(store.mini_app("app-a").await.unwrap(), Some(mini_app()), "{name}");
+        assert_eq!(
+            store.mini_app("app-a").await.unwrap(),
+            Some(mini_app()),
+            "{name}"
+        );
         assert_eq!(store.mini_app("nope").await.unwrap(), None, "{name}");
     }
 }
@@ -74,21 +91,49 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
         };
         store.insert_refresh_token(&first).await.unwrap();
 
-        let rotated = store.rotate_refresh_token("h1", "h2", now + Duration::days(30), now).await.unwrap();
+        let rotated = store
+            .rotate_refresh_token("h1", "h2", now + Duration::days(30), now)
+            .await
+            .unwrap();
         assert_eq!(rotated, Rotation::Rotated(first.clone()), "{name}");
-        assert!(store.live_refresh_token("h2", now).await.unwrap().is_some(), "{name}: successor is live");
+        assert!(
+            store.live_refresh_token("h2", now).await.unwrap().is_some(),
+            "{name}: successor is live"
+        );
 
-        let reused = store.rotate_refresh_token("h1", "h3", now + Duration::days(30), now).await.unwrap();
-        assert_eq!(reused, Rotation::Reused { family_id, user_id: user.id }, "{name}");
-        assert!(store.live_refresh_token("h2", now).await.unwrap().is_none(), "{name}: the family is revoked");
-        assert!(store.live_refresh_token("h3", now).await.unwrap().is_none(), "{name}: nothing new was written");
+        let reused = store
+            .rotate_refresh_token("h1", "h3", now + Duration::days(30), now)
+            .await
+            .unwrap();
         assert_eq!(
-            store.rotate_refresh_token("h2", "h4", now + Duration::days(30), now).await.unwrap(),
+            reused,
+            Rotation::Reused {
+                family_id,
+                user_id: user.id
+            },
+            "{name}"
+        );
+        assert!(
+            store.live_refresh_token("h2", now).await.unwrap().is_none(),
+            "{name}: the family is revoked"
+        );
+        assert!(
+            store.live_refresh_token("h3", now).await.unwrap().is_none(),
+            "{name}: nothing new was written"
+        );
+        assert_eq!(
+            store
+                .rotate_refresh_token("h2", "h4", now + Duration::days(30), now)
+                .await
+                .unwrap(),
             Rotation::Rejected("the session was ended"),
             "{name}"
         );
         assert_eq!(
-            store.rotate_refresh_token("unknown", "h5", now + Duration::days(30), now).await.unwrap(),
+            store
+                .rotate_refresh_token("unknown", "h5", now + Duration::days(30), now)
+                .await
+                .unwrap(),
             Rotation::Rejected("unknown refresh token"),
             "{name}"
         );
@@ -109,17 +154,39 @@ async fn an_expired_refresh_token_is_rejected_and_revoking_a_user_ends_every_fam
             scopes: vec![],
             expires_at,
         };
-        store.insert_refresh_token(&token("old", now - Duration::seconds(1))).await.unwrap();
+        store
+            .insert_refresh_token(&token("old", now - Duration::seconds(1)))
+            .await
+            .unwrap();
         assert_eq!(
-            store.rotate_refresh_token("old", "x", now + Duration::days(1), now).await.unwrap(),
+            store
+                .rotate_refresh_token("old", "x", now + Duration::days(1), now)
+                .await
+                .unwrap(),
             Rotation::Rejected("refresh token expired"),
             "{name}"
         );
-        store.insert_refresh_token(&token("a", now + Duration::days(1))).await.unwrap();
-        store.insert_refresh_token(&token("b", now + Duration::days(1))).await.unwrap();
-        assert_eq!(store.revoke_user(user.id, now).await.unwrap(), 3, "{name}");
-        assert!(store.live_refresh_token("a", now).await.unwrap().is_none(), "{name}");
-        assert!(store.live_refresh_token("b", now).await.unwrap().is_none(), "{name}");
+        store
+            .insert_refresh_token(&token("a", now + Duration::days(1)))
+            .await
+            .unwrap();
+        store
+            .insert_refresh_token(&token("b", now + Duration::days(1)))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.revoke_user(user.id, now).await.unwrap().len(),
+            3,
+            "{name}: three live sessions"
+        );
+        assert!(
+            store.live_refresh_token("a", now).await.unwrap().is_none(),
+            "{name}"
+        );
+        assert!(
+            store.live_refresh_token("b", now).await.unwrap().is_none(),
+            "{name}"
+        );
     }
 }
 
@@ -142,7 +209,11 @@ async fn concurrent_rotations_of_one_token_let_exactly_one_win() {
             .unwrap();
         let attempts = (0..8).map(|i| {
             let store = store.clone();
-            tokio::spawn(async move { store.rotate_refresh_token("race", &format!("next{i}"), now + Duration::days(1), now).await })
+            tokio::spawn(async move {
+                store
+                    .rotate_refresh_token("race", &format!("next{i}"), now + Duration::days(1), now)
+                    .await
+            })
         });
         let mut rotated = 0;
         for attempt in attempts {
@@ -158,11 +229,31 @@ async fn concurrent_rotations_of_one_token_let_exactly_one_win() {
 async fn a_credential_id_registers_once() {
     for (name, store) in common::both_stores().await {
         let user = store.upsert_user(&citizen("u4", 3)).await.unwrap();
-        let passkey = StoredPasskey { credential_id: "cred-1".into(), user_id: user.id, passkey_json: "{}".into() };
+        let passkey = StoredPasskey {
+            credential_id: "cred-1".into(),
+            user_id: user.id,
+            passkey_json: "{}".into(),
+        };
         store.insert_passkey(&passkey).await.unwrap();
-        assert!(matches!(store.insert_passkey(&passkey).await, Err(StoreError::Conflict(_))), "{name}");
-        store.update_passkey(&StoredPasskey { passkey_json: "{\"n\":1}".into(), ..passkey.clone() }).await.unwrap();
-        assert_eq!(store.passkeys(user.id).await.unwrap()[0].passkey_json, "{\"n\":1}", "{name}");
+        assert!(
+            matches!(
+                store.insert_passkey(&passkey).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{name}"
+        );
+        store
+            .update_passkey(&StoredPasskey {
+                passkey_json: "{\"n\":1}".into(),
+                ..passkey.clone()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.passkeys(user.id).await.unwrap()[0].passkey_json,
+            "{\"n\":1}",
+            "{name}"
+        );
     }
 }
 
@@ -183,7 +274,11 @@ async fn audit_events_and_signing_keys_are_kept_newest_first() {
                 .unwrap();
         }
         let events = store.recent_audit(10).await.unwrap();
-        assert_eq!(events.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(), vec!["logout", "login"], "{name}");
+        assert_eq!(
+            events.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(),
+            vec!["logout", "login"],
+            "{name}"
+        );
 
         let mut old = bff_server::identity::tokens::generate_key().unwrap();
         old.created_at = Utc::now() - Duration::days(1);

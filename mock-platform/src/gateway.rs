@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -184,23 +183,6 @@ fn zzd_refusal(status: StatusCode, code: &str, message: &str) -> Response {
     let mut body = zzd::Response::<()>::error(code, message);
     body.success = false;
     (status, Json(body)).into_response()
-}
-
-/// Middleware: one log line per request. Only the path is logged, never the query: it carries
-/// tickets, tokens and codes.
-pub async fn log_request(request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    tracing::info!(
-        %method,
-        path,
-        status = response.status().as_u16(),
-        millis = started.elapsed().as_millis() as u64,
-        "request"
-    );
-    response
 }
 
 #[cfg(test)]

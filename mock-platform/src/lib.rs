@@ -29,9 +29,12 @@ pub mod zzd;
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::Context as _;
-use axum::middleware::from_fn_with_state;
+use axum::extract::Request;
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::Response;
 use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -126,8 +129,25 @@ pub fn router(state: MockState) -> Router {
         .merge(zlb_miniprogram::pages())
         .merge(zzd::pages())
         .merge(admin::routes())
-        .layer(axum::middleware::from_fn(gateway::log_request))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// Middleware: one log line per request. Only the path is logged, never the query: it carries
+/// tickets, tokens and codes.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        millis = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
 }
 
 /// A mock platform serving on a local port. Dropping it (or [`RunningMock::shutdown`]) stops

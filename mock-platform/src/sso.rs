@@ -210,30 +210,32 @@ impl Entry {
     }
 }
 
-/// The app a login page was opened for and its checked callback URL, or the 400 page naming
-/// which of the two is wrong.
+/// The app a login page was opened for and its checked callback URL, or a sentence naming
+/// which of the two is wrong (for [`bad_login_page`]).
 pub fn login_target<'p>(
     platform: &'p Platform,
     params: &Params,
-) -> Result<(&'p RegisteredApp, Url), Response> {
-    let bad = |detail: String| {
-        pages::error_page(
-            StatusCode::BAD_REQUEST,
-            "登錄請求無效 / Bad login request",
-            &detail,
-        )
-    };
+) -> Result<(&'p RegisteredApp, Url), String> {
     let service_code = params
         .get("servicecode")
-        .ok_or_else(|| bad("servicecode is missing".to_string()))?;
+        .ok_or_else(|| "servicecode is missing".to_string())?;
     let app = platform
         .app_by_service_code(service_code)
-        .ok_or_else(|| bad(format!("servicecode {service_code:?} is not registered")))?;
+        .ok_or_else(|| format!("servicecode {service_code:?} is not registered"))?;
     let goto = params
         .get("goto")
-        .ok_or_else(|| bad("goto (the callback URL) is missing".to_string()))?;
-    let url = app.allowed_callback(goto).map_err(bad)?;
+        .ok_or_else(|| "goto (the callback URL) is missing".to_string())?;
+    let url = app.allowed_callback(goto)?;
     Ok((app, url))
+}
+
+/// The 400 page of a login request that cannot be served.
+pub fn bad_login_page(detail: &str) -> Response {
+    pages::error_page(
+        StatusCode::BAD_REQUEST,
+        "登錄請求無效 / Bad login request",
+        detail,
+    )
 }
 
 /// The id a login form submitted: the free-text field when filled, else the selection.

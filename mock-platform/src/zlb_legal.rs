@@ -80,8 +80,8 @@ fn picker<'a>(state: &MockState, params: &'a Params, error: Option<&'a str>) -> 
 
 async fn login_page(State(state): State<MockState>, RawQuery(query): RawQuery) -> Response {
     let params = Params::parse(query.as_deref().unwrap_or(""));
-    if let Err(page) = sso::login_target(&state, &params) {
-        return page;
+    if let Err(detail) = sso::login_target(&state, &params) {
+        return sso::bad_login_page(&detail);
     }
     picker(&state, &params, None).render(StatusCode::OK)
 }
@@ -90,7 +90,7 @@ async fn log_in(State(state): State<MockState>, body: axum::body::Bytes) -> Resp
     let params = Params::parse_body(&body);
     let (app, callback) = match sso::login_target(&state, &params) {
         Ok(target) => target,
-        Err(page) => return page,
+        Err(detail) => return sso::bad_login_page(&detail),
     };
     let Some(enterprise) =
         sso::submitted_id(&params, "userid").and_then(|id| state.fixtures.enterprise(id))

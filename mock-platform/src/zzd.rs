@@ -281,31 +281,33 @@ async fn auth_code_api(State(state): State<MockState>, body: Bytes) -> HttpRespo
     Json(AuthCodeAnswer { code }).into_response()
 }
 
-/// The app the auth page was opened for and its checked redirect URL, or the 400 page.
+/// The app the auth page was opened for and its checked redirect URL, or a sentence naming
+/// what is wrong.
 fn auth_target<'p>(
     state: &'p MockState,
     params: &Params,
-) -> Result<(&'p RegisteredApp, url::Url), HttpResponse> {
-    let bad = |detail: String| {
-        pages::error_page(
-            StatusCode::BAD_REQUEST,
-            "免登請求無效 / Bad auth request",
-            &detail,
-        )
-    };
+) -> Result<(&'p RegisteredApp, url::Url), String> {
     let appkey = params
         .get("appkey")
-        .ok_or_else(|| bad("appkey is missing".to_string()))?;
+        .ok_or_else(|| "appkey is missing".to_string())?;
     let app = state
         .app_by_zzd_key(appkey)
-        .ok_or_else(|| bad(format!("appkey {appkey:?} is not registered")))?;
+        .ok_or_else(|| format!("appkey {appkey:?} is not registered"))?;
     let redirect = params
         .get("redirect")
-        .ok_or_else(|| bad("redirect is missing".to_string()))?;
+        .ok_or_else(|| "redirect is missing".to_string())?;
     // The page reuses the app's registered callbacks: the real container only opens pages of
     // the app's registered domain.
-    let url = app.allowed_callback(redirect).map_err(bad)?;
+    let url = app.allowed_callback(redirect)?;
     Ok((app, url))
+}
+
+fn bad_auth_page(detail: &str) -> HttpResponse {
+    pages::error_page(
+        StatusCode::BAD_REQUEST,
+        "免登請求無效 / Bad auth request",
+        detail,
+    )
 }
 
 fn auth_picker<'a>(state: &MockState, params: &'a Params, error: Option<&'a str>) -> Picker<'a> {
@@ -333,8 +335,8 @@ fn auth_picker<'a>(state: &MockState, params: &'a Params, error: Option<&'a str>
 
 async fn auth_page(State(state): State<MockState>, RawQuery(query): RawQuery) -> HttpResponse {
     let params = Params::parse(query.as_deref().unwrap_or(""));
-    if let Err(page) = auth_target(&state, &params) {
-        return page;
+    if let Err(detail) = auth_target(&state, &params) {
+        return bad_auth_page(&detail);
     }
     auth_picker(&state, &params, None).render(StatusCode::OK)
 }
@@ -343,7 +345,7 @@ async fn auth_page_submit(State(state): State<MockState>, body: Bytes) -> HttpRe
     let params = Params::parse_body(&body);
     let (app, redirect) = match auth_target(&state, &params) {
         Ok(target) => target,
-        Err(page) => return page,
+        Err(detail) => return bad_auth_page(&detail),
     };
     let official = sso::submitted_id(&params, "accountId")
         .and_then(|id| id.parse::<i64>().ok())

@@ -1,1 +1,406 @@
+//! The end-to-end harness: the mock platform and the BFF started in process on random ports,
+//! once per test binary and backend, driven over real HTTP.
+//!
+//! Servers run on a background runtime that outlives every test, so each `#[tokio::test]` (with
+//! its own short-lived runtime) talks to them only over sockets, as a phone would.
 
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use bff_server::storage::AuditEvent;
+use bff_server::{AppState, Config, RunningBff};
+use mock_platform::fixtures::Fixtures;
+use mock_platform::{MockConfig, RegisteredApp, RunningMock};
+use platform_api::dingtalk_sign::AppCredentials;
+use platform_api::irs::Credentials;
+use serde_json::{json, Value};
+use tokio::sync::OnceCell;
+
+/// The storage and cache a stack runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: SQLite and the in-process cache and rate limiter.
+    Sqlite,
+    /// Production: PostgreSQL and Redis (started by `scripts/test`).
+    Postgres,
+}
+
+/// Fixture seed of every test stack: the same people on every machine.
+pub const SEED: u64 = 20190415;
+/// The relying party the soft authenticator talks to.
+pub const PASSKEY_ORIGIN: &str = "https://zhelikit.test";
+
+/// A running mock platform + BFF.
+pub struct Stack {
+    /// Which storage the BFF uses.
+    pub backend: Backend,
+    /// `http://127.0.0.1:PORT` of the BFF.
+    pub bff: String,
+    /// `http://127.0.0.1:PORT` of the mock platform.
+    pub platform: String,
+    /// The people the mock knows.
+    pub fixtures: Arc<Fixtures>,
+    /// The BFF's registration at the platform.
+    pub app: RegisteredApp,
+    /// Another application registered at the platform (for other-app tickets).
+    pub other_app: RegisteredApp,
+    state: AppState,
+    _mock: RunningMock,
+    _bff: RunningBff,
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .thread_name("e2e-servers")
+            .build()
+            .expect("server runtime")
+    })
+}
+
+fn registered_app(name: &str) -> RegisteredApp {
+    // Secrets are random per run: nothing here is a credential anywhere else.
+    let secret = || uuid::Uuid::new_v4().simple().to_string();
+    RegisteredApp {
+        service_code: format!("{name}-service"),
+        callback_urls: vec![format!("https://{name}.test/callback/")],
+        irs: Credentials {
+            access_key: format!("{name}-ak"),
+            secret_key: secret(),
+        },
+        miniprogram_app_id: format!("{name}-miniprogram"),
+        zzd: AppCredentials {
+            app_key: format!("{name}-zzd"),
+            app_secret: secret(),
+        },
+    }
+}
+
+async fn fresh_postgres_url() -> String {
+    use sqlx::Connection as _;
+    let admin = std::env::var("ZK_TEST_POSTGRES_URL")
+        .expect("ZK_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL and Redis");
+    let name = format!("zk_e2e_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to test PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .unwrap_or(admin);
+    format!("{base}/{name}")
+}
+
+/// A BFF configuration pointing at `platform` for `app`, on `backend`.
+pub async fn bff_config(backend: Backend, platform: &str, app: &RegisteredApp) -> Config {
+    let env = |name: &str| -> Option<String> {
+        Some(match name {
+            "BFF_ADDR" => "127.0.0.1:0".into(),
+            "ZK_PLATFORM_URL" => platform.into(),
+            "ZK_ZLB_SERVICE_CODE" => app.service_code.clone(),
+            "ZK_IRS_ACCESS_KEY" => app.irs.access_key.clone(),
+            "ZK_IRS_SECRET_KEY" => app.irs.secret_key.clone(),
+            "ZK_MINIPROGRAM_APP_ID" => app.miniprogram_app_id.clone(),
+            "ZK_ZZD_APP_KEY" => app.zzd.app_key.clone(),
+            "ZK_ZZD_APP_SECRET" => app.zzd.app_secret.clone(),
+            "ZK_ISSUER" => "https://bff.zhelikit.test".into(),
+            "ZK_PASSKEY_RP_ID" => "zhelikit.test".into(),
+            "ZK_PASSKEY_ORIGINS" => {
+                format!("{PASSKEY_ORIGIN},android:apk-key-hash:zhelikit-test-apk-hash")
+            }
+            _ => return None,
+        })
+    };
+    let mut config = Config::load(env).expect("test configuration");
+    match backend {
+        Backend::Sqlite => {
+            let path =
+                std::env::temp_dir().join(format!("zk-e2e-{}.db", uuid::Uuid::new_v4().simple()));
+            config.database_url = format!("sqlite:{}", path.display());
+        }
+        Backend::Postgres => {
+            config.database_url = fresh_postgres_url().await;
+            config.redis_url = Some(
+                std::env::var("ZK_TEST_REDIS_URL")
+                    .expect("ZK_TEST_REDIS_URL is not set: run the tests with scripts/test"),
+            );
+            config.redis_prefix = format!("zk-e2e-{}:", uuid::Uuid::new_v4().simple());
+        }
+    }
+    // Many tests log in from 127.0.0.1 at once; the limits themselves are tested separately.
+    config.rate_limits.login_per_client = 10_000;
+    config.rate_limits.refresh_per_client = 10_000;
+    config.rate_limits.login_per_user = 10_000;
+    config.rate_limits.refresh_per_user = 10_000;
+    config
+}
+
+impl Stack {
+    async fn start(backend: Backend) -> Stack {
+        let app = registered_app("zhelikit");
+        let other_app = registered_app("other");
+        let loopback: SocketAddr = "127.0.0.1:0".parse().expect("address");
+        let mock = mock_platform::spawn(
+            MockConfig {
+                seed: SEED,
+                apps: vec![app.clone(), other_app.clone()],
+            },
+            loopback,
+        )
+        .await
+        .expect("mock platform");
+        let bff = bff_server::spawn(bff_config(backend, &mock.base_url, &app).await)
+            .await
+            .expect("BFF");
+        Stack {
+            backend,
+            bff: bff.base_url.clone(),
+            platform: mock.base_url.clone(),
+            fixtures: mock.fixtures.clone(),
+            app,
+            other_app,
+            state: bff.state.clone(),
+            _mock: mock,
+            _bff: bff,
+        }
+    }
+
+    /// The newest audit events, newest first.
+    pub async fn audit(&self, limit: i64) -> Vec<AuditEvent> {
+        let store = self.state.store.clone();
+        runtime()
+            .spawn(async move { store.recent_audit(limit).await.expect("audit") })
+            .await
+            .expect("audit task")
+    }
+}
+
+/// The shared stack of this test binary for `backend`.
+pub async fn stack(backend: Backend) -> &'static Stack {
+    static SQLITE: OnceCell<Stack> = OnceCell::const_new();
+    static POSTGRES: OnceCell<Stack> = OnceCell::const_new();
+    let cell = match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    };
+    cell.get_or_init(|| async move {
+        runtime()
+            .spawn(Stack::start(backend))
+            .await
+            .expect("stack start")
+    })
+    .await
+}
+
+/// A stack of its own, for tests that move the mock platform's clock.
+pub async fn private_stack(backend: Backend) -> Stack {
+    runtime()
+        .spawn(Stack::start(backend))
+        .await
+        .expect("stack start")
+}
+
+/// Runs a scenario on both backends: `both_backends!(name)` defines `name::sqlite` and
+/// `name::postgres` tests calling `async fn name(stack: &Stack)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$scenario($crate::stack($crate::Backend::Sqlite).await).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$scenario($crate::stack($crate::Backend::Postgres).await).await;
+            }
+        }
+    )*};
+}
+
+/// An HTTP client that does not follow redirects (the SSO pages answer 302 with the ticket).
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// A response's status and JSON body (problem documents included).
+pub async fn json_of(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    if status >= 400 {
+        assert_eq!(
+            content_type, "application/problem+json",
+            "error {status} must be problem JSON: {body}"
+        );
+    }
+    (status, body)
+}
+
+impl Stack {
+    fn ticket_from_location(response: &reqwest::Response) -> String {
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .expect("302 with Location");
+        let url = url::Url::parse(location).expect("Location is a URL");
+        url.query_pairs()
+            .find(|(k, _)| k == "ticket")
+            .map(|(_, v)| v.into_owned())
+            .expect("ticket in the callback")
+    }
+
+    /// A 浙里辦 personal ticket for `userid`, issued to `app` through the login page.
+    pub async fn ticket_for(&self, app: &RegisteredApp, userid: &str) -> String {
+        let goto = format!("{}zk-demo", app.callback_urls[0]);
+        let response = http()
+            .post(format!("{}/sso/login", self.platform))
+            .form(&[
+                ("servicecode", app.service_code.as_str()),
+                ("goto", goto.as_str()),
+                ("userid", userid),
+            ])
+            .send()
+            .await
+            .expect("login page");
+        assert_eq!(
+            response.status().as_u16(),
+            302,
+            "the login page redirects with a ticket"
+        );
+        Self::ticket_from_location(&response)
+    }
+
+    /// A personal ticket for the BFF's own app.
+    pub async fn citizen_ticket(&self, userid: &str) -> String {
+        self.ticket_for(&self.app, userid).await
+    }
+
+    /// A legal-person ticket for enterprise `userid`.
+    pub async fn legal_person_ticket(&self, userid: &str) -> String {
+        let goto = format!("{}zk-demo", self.app.callback_urls[0]);
+        let response = http()
+            .post(format!("{}/sso/legal/login", self.platform))
+            .form(&[
+                ("servicecode", self.app.service_code.as_str()),
+                ("goto", goto.as_str()),
+                ("userid", userid),
+            ])
+            .send()
+            .await
+            .expect("legal login page");
+        assert_eq!(response.status().as_u16(), 302);
+        Self::ticket_from_location(&response)
+    }
+
+    /// A mini-program `ticketId` for `userid` (citizen or enterprise).
+    pub async fn ticket_id(&self, userid: &str) -> String {
+        let response = http()
+            .post(format!("{}/sso/miniprogram/ticket", self.platform))
+            .json(&json!({"appId": self.app.miniprogram_app_id, "userid": userid}))
+            .send()
+            .await
+            .expect("ticketId");
+        let (status, body) = json_of(response).await;
+        assert_eq!(status, 200, "{body}");
+        body["ticketId"].as_str().expect("ticketId").to_string()
+    }
+
+    /// A 浙政釘 auth code for the official with `account_id`.
+    pub async fn auth_code(&self, account_id: i64) -> String {
+        let response = http()
+            .post(format!("{}/zzd/auth/code", self.platform))
+            .json(&json!({"appkey": self.app.zzd.app_key, "accountId": account_id}))
+            .send()
+            .await
+            .expect("auth code");
+        let (status, body) = json_of(response).await;
+        assert_eq!(status, 200, "{body}");
+        body["code"].as_str().expect("code").to_string()
+    }
+
+    /// Moves the mock platform's clock forward (ticket and code expiry only).
+    pub async fn advance_platform_clock(&self, seconds: i64) {
+        let response = http()
+            .post(format!("{}/__admin/clock/advance", self.platform))
+            .json(&json!({"seconds": seconds}))
+            .send()
+            .await
+            .expect("clock");
+        assert!(response.status().is_success());
+    }
+
+    /// POSTs JSON to the BFF.
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        json_of(
+            http()
+                .post(format!("{}{path}", self.bff))
+                .json(&body)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// POSTs JSON to the BFF with a bearer token.
+    pub async fn post_authed(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        json_of(
+            http()
+                .post(format!("{}{path}", self.bff))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// GETs from the BFF with a bearer token.
+    pub async fn get_authed(&self, path: &str, token: &str) -> (u16, Value) {
+        json_of(
+            http()
+                .get(format!("{}{path}", self.bff))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// Logs citizen `userid` in to `mini_app`; returns the session JSON.
+    pub async fn login_citizen(&self, userid: &str, mini_app: &str) -> Value {
+        let ticket = self.citizen_ticket(userid).await;
+        let (status, body) = self
+            .post(
+                "/v1/auth/zlb/ticket",
+                json!({"mini_app_id": mini_app, "ticket": ticket}),
+            )
+            .await;
+        assert_eq!(status, 200, "login of {userid} to {mini_app}: {body}");
+        body
+    }
+}

@@ -1,5 +1,5 @@
 //! The bearer-token check: signature and expiry from the token alone, then one cache lookup
-//! for revocation (logout, logout everywhere). No database on the request path.
+//! for revocation (logout and logout everywhere mark the sessions they end). No database on the request path.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -37,11 +37,6 @@ pub fn revoked_session_key(sid: &str) -> String {
     format!("revoked:sid:{sid}")
 }
 
-/// Cache key holding the time before which every token of a user is revoked.
-pub fn revoked_user_key(sub: &str) -> String {
-    format!("revoked:user:{sub}")
-}
-
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
@@ -66,21 +61,11 @@ impl FromRequestParts<AppState> for Authenticated {
         })?;
         match state
             .cache
-            .get_many(&[
-                revoked_session_key(&claims.sid),
-                revoked_user_key(&claims.sub),
-            ])
+            .get_many(&[revoked_session_key(&claims.sid)])
             .await
         {
             Ok(found) => {
                 if found.first().is_some_and(Option::is_some) {
-                    return Err(ApiError::Unauthenticated("the session was ended"));
-                }
-                let cutoff = found
-                    .get(1)
-                    .and_then(Option::as_ref)
-                    .and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok());
-                if cutoff.is_some_and(|cutoff| claims.iat <= cutoff) {
                     return Err(ApiError::Unauthenticated("the session was ended"));
                 }
             }

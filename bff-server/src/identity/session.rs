@@ -17,7 +17,7 @@ use crate::audit::{self, Event};
 use crate::http::client::ClientAddr;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
-use crate::identity::auth::{revoked_session_key, revoked_user_key, Authenticated};
+use crate::identity::auth::{revoked_session_key, Authenticated};
 use crate::identity::tokens::AccessClaims;
 use crate::infra::rate_limit::{Decision, Quota};
 use crate::storage::{MiniApp, RefreshToken, Rotation, User};
@@ -246,18 +246,9 @@ pub async fn logout_all(
     auth: Authenticated,
 ) -> Result<StatusCode, ApiError> {
     let user_id = auth.user_id()?;
-    let revoked = state.store.revoke_user(user_id, Utc::now()).await?;
-    let ttl = Duration::from_secs(state.config.access_ttl_secs + 60);
-    if let Err(e) = state
-        .cache
-        .set(
-            &revoked_user_key(&auth.0.sub),
-            Utc::now().timestamp().to_string().as_bytes(),
-            ttl,
-        )
-        .await
-    {
-        tracing::warn!(error = %e, "could not mark user revoked in cache; access tokens live until they expire");
+    let families = state.store.revoke_user(user_id, Utc::now()).await?;
+    for family_id in &families {
+        mark_session_revoked(&state, *family_id).await;
     }
     audit::record(
         &state,
@@ -265,7 +256,7 @@ pub async fn logout_all(
         Some(user_id),
         Some(&auth.0.aud),
         &client,
-        &format!("{revoked} tokens"),
+        &format!("{} sessions", families.len()),
     )
     .await;
     Ok(StatusCode::NO_CONTENT)

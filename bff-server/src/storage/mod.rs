@@ -214,8 +214,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<RefreshToken>>;
     /// Revokes every token of one session. Returns how many were live.
     async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64>;
-    /// Revokes every session of a user. Returns how many tokens were live.
-    async fn revoke_user(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Revokes every session of a user. Returns the sessions (families) that were live.
+    async fn revoke_user(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>>;
     /// Registers a passkey; a credential id already registered is a [`StoreError::Conflict`].
     async fn insert_passkey(&self, passkey: &StoredPasskey) -> StoreResult<()>;
     /// A user's passkeys.

@@ -254,15 +254,19 @@ impl Store for PostgresStore {
         Ok(done.rows_affected())
     }
 
-    async fn revoke_user(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
-        let done = sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
-        )
-        .bind(user_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
+    async fn revoke_user(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
+        let rows = sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING family_id")
+            .bind(user_id)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut families = rows
+            .iter()
+            .map(|r| r.try_get("family_id"))
+            .collect::<Result<Vec<Uuid>, _>>()?;
+        families.sort();
+        families.dedup();
+        Ok(families)
     }
 
     async fn insert_passkey(&self, p: &StoredPasskey) -> StoreResult<()> {

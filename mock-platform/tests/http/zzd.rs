@@ -84,6 +84,17 @@ async fn the_auth_page_redirects_with_a_code_the_server_can_exchange() {
         .await
         .expect("sent");
     assert_eq!(page.status(), StatusCode::OK);
+    let elsewhere = query(&[
+        ("appkey", &mock.a.zzd.app_key),
+        ("redirect", "https://evil.example/steal"),
+    ]);
+    let refused = mock
+        .http
+        .get(mock.url(&format!("{AUTH_CODE_PAGE_PATH}?{elsewhere}")))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
 
     let official = &mock.running.fixtures.officials[3];
     let location = mock

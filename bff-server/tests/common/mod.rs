@@ -17,9 +17,17 @@ pub async fn fresh_postgres_database() -> String {
     use sqlx::Connection as _;
     let admin = postgres_admin_url();
     let name = format!("zk_test_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to test PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to test PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .unwrap_or(admin);
     format!("{base}/{name}")
 }
 
@@ -32,7 +40,17 @@ pub fn fresh_sqlite_url() -> String {
 /// Both stores, freshly migrated.
 pub async fn both_stores() -> Vec<(&'static str, Arc<dyn Store>)> {
     vec![
-        ("sqlite", storage::connect(&fresh_sqlite_url()).await.expect("sqlite store")),
-        ("postgres", storage::connect(&fresh_postgres_database().await).await.expect("postgres store")),
+        (
+            "sqlite",
+            storage::connect(&fresh_sqlite_url())
+                .await
+                .expect("sqlite store"),
+        ),
+        (
+            "postgres",
+            storage::connect(&fresh_postgres_database().await)
+                .await
+                .expect("postgres store"),
+        ),
     ]
 }

@@ -1,0 +1,885 @@
+//! Identity end to end: platform logins, sessions, refresh rotation, logout, scopes, real-name
+//! levels and the precise error a client sees for each bad input. Every scenario runs on
+//! SQLite + in-process and on PostgreSQL + Redis.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use mock_platform::fixtures::AuthLevel;
+use serde_json::{json, Value};
+use zhelikit_domain::mask;
+use zhelikit_e2e::{both_backends, http, json_of, Stack};
+
+both_backends!(
+    a_citizen_logs_in_with_a_ticket_and_reads_a_masked_profile,
+    a_legal_person_logs_in_and_sees_the_enterprise,
+    a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise,
+    an_official_logs_in_with_a_zzd_auth_code,
+    a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family,
+    logout_ends_one_session_and_logout_all_ends_every_session,
+    a_real_name_level_below_the_mini_apps_minimum_gets_403_and_no_session,
+    a_citizen_cannot_open_an_enterprise_only_mini_app,
+    forged_reused_malformed_and_other_app_tickets_are_refused_precisely,
+    malformed_and_oversized_bodies_are_refused_with_problems,
+    a_token_lacking_a_scope_gets_403_and_unknown_scopes_are_refused_at_login,
+    alg_none_and_wrong_key_tokens_are_unauthenticated,
+    the_jwks_verifies_issued_tokens,
+    operations_endpoints_answer_and_errors_carry_the_request_id,
+    a_registered_passkey_alone_starts_a_session,
+    a_passkey_answer_to_another_challenge_is_refused,
+);
+
+fn access(session: &Value) -> String {
+    session["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
+
+fn refresh(session: &Value) -> String {
+    session["refresh_token"]
+        .as_str()
+        .expect("refresh_token")
+        .to_string()
+}
+
+fn citizen_with_level(
+    stack: &Stack,
+    level: AuthLevel,
+    skip: usize,
+) -> &mock_platform::fixtures::Citizen {
+    stack
+        .fixtures
+        .citizens
+        .iter()
+        .filter(|c| c.auth_level == level)
+        .nth(skip)
+        .expect("fixture citizen")
+}
+
+async fn a_citizen_logs_in_with_a_ticket_and_reads_a_masked_profile(stack: &Stack) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 0);
+    let session = stack
+        .login_citizen(&citizen.userid, "zk-demo-services")
+        .await;
+    assert_eq!(session["token_type"], "Bearer");
+    assert_eq!(session["expires_in"], 900);
+    assert!(refresh(&session).starts_with("zkr_"));
+
+    let (status, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["kind"], "citizen");
+    assert_eq!(me["display_name"], citizen.name.as_str());
+    assert_eq!(me["real_name_level"], 3);
+    assert_eq!(
+        me["id_number_masked"],
+        mask::id_number(&citizen.id_number).as_str()
+    );
+    assert_eq!(me["phone_masked"], mask::phone(&citizen.mobile).as_str());
+    assert_eq!(me["mini_app_id"], "zk-demo-services");
+    assert_eq!(me["scopes"], json!(["profile", "passkey", "forms.submit"]));
+    assert!(
+        !me.to_string().contains(&citizen.id_number),
+        "the full ID number never leaves the BFF"
+    );
+
+    // The same person logging in again is the same user.
+    let again = stack
+        .login_citizen(&citizen.userid, "zk-demo-services")
+        .await;
+    let (_, me_again) = stack.get_authed("/v1/me", &access(&again)).await;
+    assert_eq!(me_again["user_id"], me["user_id"]);
+
+    let audit = stack.audit(200).await;
+    let user_id = me["user_id"].as_str().unwrap();
+    assert!(audit.iter().any(|e| e.event == "login"
+        && e.user_id.map(|u| u.to_string()).as_deref() == Some(user_id)
+        && e.detail == "zlb_ticket"));
+}
+
+async fn a_legal_person_logs_in_and_sees_the_enterprise(stack: &Stack) {
+    let enterprise = stack
+        .fixtures
+        .enterprises
+        .iter()
+        .find(|e| AuthLevel::for_citizen_index(e.attn) != AuthLevel::Unverified)
+        .expect("an enterprise whose acting person is real-name verified");
+    let ticket = stack.legal_person_ticket(&enterprise.userid).await;
+    let (status, session) = stack
+        .post(
+            "/v1/auth/zlb/legal-ticket",
+            json!({"mini_app_id": "zk-demo-policy", "ticket": ticket}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    let (status, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["kind"], "legal_person");
+    assert_eq!(me["enterprise"]["uscc"], enterprise.uscc.as_str());
+    assert_eq!(me["enterprise"]["name"], enterprise.name.as_str());
+    let representative = &stack.fixtures.citizens[enterprise.legal_representative].name;
+    assert_eq!(
+        me["enterprise"]["legal_representative"],
+        mask::name(representative).as_str()
+    );
+    assert_eq!(
+        me["display_name"],
+        stack.fixtures.citizens[enterprise.attn].name.as_str()
+    );
+}
+
+async fn a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise(stack: &Stack) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 1);
+    let ticket_id = stack.ticket_id(&citizen.userid).await;
+    let (status, session) = stack
+        .post(
+            "/v1/auth/zlb/ticket-id",
+            json!({"mini_app_id": "zk-demo-services", "ticket_id": ticket_id}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    let (_, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    assert_eq!(me["kind"], "citizen");
+    assert_eq!(
+        me["id_number_masked"],
+        mask::id_number(&citizen.id_number).as_str()
+    );
+
+    // The ticketId is single use.
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/zlb/ticket-id",
+            json!({"mini_app_id": "zk-demo-services", "ticket_id": ticket_id}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("ticket_expired")),
+        "{problem}"
+    );
+
+    let enterprise = &stack.fixtures.enterprises[3];
+    let ticket_id = stack.ticket_id(&enterprise.userid).await;
+    let (status, session) = stack
+        .post(
+            "/v1/auth/zlb/ticket-id",
+            json!({"mini_app_id": "zk-demo-services", "ticket_id": ticket_id}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    let (_, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    assert_eq!(me["kind"], "legal_person");
+    assert_eq!(me["enterprise"]["uscc"], enterprise.uscc.as_str());
+}
+
+async fn an_official_logs_in_with_a_zzd_auth_code(stack: &Stack) {
+    let official = &stack.fixtures.officials[7];
+    let code = stack.auth_code(official.account_id).await;
+    let (status, session) = stack
+        .post(
+            "/v1/auth/zzd/auth-code",
+            json!({"mini_app_id": "zk-demo-supervision", "auth_code": code}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    let (status, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["kind"], "official");
+    assert_eq!(
+        me["display_name"].as_str().is_some_and(|n| !n.is_empty()),
+        true
+    );
+    assert_eq!(
+        me["official"]["employee_code"],
+        official.employee_code.as_str()
+    );
+    assert_eq!(
+        me["official"]["organisation_code"],
+        official.organisation_code.as_str()
+    );
+    let organisation = stack
+        .fixtures
+        .organisations
+        .iter()
+        .find(|o| o.code == official.organisation_code)
+        .unwrap();
+    assert_eq!(
+        me["official"]["organisation_name"],
+        organisation.name.as_str()
+    );
+
+    // Auth codes are single use.
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/zzd/auth-code",
+            json!({"mini_app_id": "zk-demo-supervision", "auth_code": code}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("auth_code_invalid")),
+        "{problem}"
+    );
+}
+
+async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(stack: &Stack) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 2);
+    let first = stack
+        .login_citizen(&citizen.userid, "zk-demo-services")
+        .await;
+    let (status, second) = stack
+        .post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": refresh(&first)}),
+        )
+        .await;
+    assert_eq!(status, 200, "{second}");
+    assert_ne!(
+        refresh(&second),
+        refresh(&first),
+        "the refresh token rotates"
+    );
+    assert_eq!(second["scopes"], first["scopes"]);
+    let (status, _) = stack.get_authed("/v1/me", &access(&second)).await;
+    assert_eq!(status, 200);
+
+    // The spent token comes back: a thief or a replay. The whole family dies.
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": refresh(&first)}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("refresh_token_reused")),
+        "{problem}"
+    );
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": refresh(&second)}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("refresh_token_invalid")),
+        "{problem}"
+    );
+    let (status, problem) = stack.get_authed("/v1/me", &access(&second)).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("unauthenticated")),
+        "{problem}"
+    );
+
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": "zkr_never-issued"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("refresh_token_invalid")),
+        "{problem}"
+    );
+    assert!(stack
+        .audit(200)
+        .await
+        .iter()
+        .any(|e| e.event == "refresh_reuse"));
+}
+
+async fn logout_ends_one_session_and_logout_all_ends_every_session(stack: &Stack) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 3);
+    let phone = stack
+        .login_citizen(&citizen.userid, "zk-demo-services")
+        .await;
+    let tablet = stack
+        .login_citizen(&citizen.userid, "zk-demo-services")
+        .await;
+
+    let (status, _) = stack
+        .post_authed("/v1/auth/logout", &access(&phone), json!({}))
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = stack.get_authed("/v1/me", &access(&phone)).await;
+    assert_eq!(status, 401, "a logged-out access token is refused at once");
+    let (status, _) = stack
+        .post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": refresh(&phone)}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = stack.get_authed("/v1/me", &access(&tablet)).await;
+    assert_eq!(status, 200, "the other session lives on");
+
+    let laptop = stack.login_citizen(&citizen.userid, "zk-demo-vault").await;
+    let (status, _) = stack
+        .post_authed("/v1/auth/logout-all", &access(&tablet), json!({}))
+        .await;
+    assert_eq!(status, 204);
+    for session in [&tablet, &laptop] {
+        let (status, _) = stack.get_authed("/v1/me", &access(session)).await;
+        assert_eq!(status, 401);
+        let (status, problem) = stack
+            .post(
+                "/v1/auth/refresh",
+                json!({"refresh_token": refresh(session)}),
+            )
+            .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (401, Some("refresh_token_invalid"))
+        );
+    }
+    // A new login after logging out everywhere works again.
+    let fresh = stack
+        .login_citizen(&citizen.userid, "zk-demo-services")
+        .await;
+    let (status, _) = stack.get_authed("/v1/me", &access(&fresh)).await;
+    assert_eq!(status, 200);
+    let events: Vec<String> = stack
+        .audit(300)
+        .await
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert!(events.contains(&"logout".to_string()) && events.contains(&"logout_all".to_string()));
+}
+
+async fn a_real_name_level_below_the_mini_apps_minimum_gets_403_and_no_session(stack: &Stack) {
+    let basic = citizen_with_level(stack, AuthLevel::Basic, 0);
+    let ticket = stack.citizen_ticket(&basic.userid).await;
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/zlb/ticket",
+            json!({"mini_app_id": "zk-demo-vault", "ticket": ticket}),
+        )
+        .await;
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(problem["code"], "real_name_level_too_low");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("below the 3"),
+        "{problem}"
+    );
+    assert!(problem.get("access_token").is_none());
+    assert!(stack
+        .audit(300)
+        .await
+        .iter()
+        .any(|e| e.event == "login_failed" && e.detail == "real_name_level_too_low"));
+
+    // Level 1 is enough for a mini-app that asks for no more.
+    let unverified = citizen_with_level(stack, AuthLevel::Unverified, 0);
+    stack
+        .login_citizen(&unverified.userid, "zk-demo-services")
+        .await;
+}
+
+async fn a_citizen_cannot_open_an_enterprise_only_mini_app(stack: &Stack) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 4);
+    let ticket = stack.citizen_ticket(&citizen.userid).await;
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/zlb/ticket",
+            json!({"mini_app_id": "zk-demo-policy", "ticket": ticket}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("user_kind_not_allowed")),
+        "{problem}"
+    );
+}
+
+async fn forged_reused_malformed_and_other_app_tickets_are_refused_precisely(stack: &Stack) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 5);
+    let login = |ticket: String| async move {
+        stack
+            .post(
+                "/v1/auth/zlb/ticket",
+                json!({"mini_app_id": "zk-demo-services", "ticket": ticket}),
+            )
+            .await
+    };
+
+    let forged = format!("ST-{}", uuid::Uuid::new_v4().simple());
+    let (status, problem) = login(forged).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("ticket_invalid")),
+        "{problem}"
+    );
+
+    let ticket = stack.citizen_ticket(&citizen.userid).await;
+    let (status, _) = login(ticket.clone()).await;
+    assert_eq!(status, 200);
+    let (status, problem) = login(ticket).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("ticket_expired")),
+        "a used ticket: {problem}"
+    );
+
+    let (status, problem) = login("not a ticket".into()).await;
+    assert_eq!(
+        (status, problem["code"].as_str(), problem["field"].as_str()),
+        (400, Some("invalid_field"), Some("ticket")),
+        "{problem}"
+    );
+    let (status, problem) = login("ST-short".into()).await;
+    assert_eq!(
+        (status, problem["code"].as_str(), problem["field"].as_str()),
+        (400, Some("invalid_field"), Some("ticket")),
+        "{problem}"
+    );
+
+    let other = stack.ticket_for(&stack.other_app, &citizen.userid).await;
+    let (status, problem) = login(other).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("ticket_other_app")),
+        "{problem}"
+    );
+
+    // A legal-person ticket is no personal ticket.
+    let legal = stack
+        .legal_person_ticket(&stack.fixtures.enterprises[0].userid)
+        .await;
+    let (status, problem) = login(legal).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("ticket_invalid")),
+        "{problem}"
+    );
+
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/zlb/ticket",
+            json!({"mini_app_id": "no-such-app", "ticket": "ST-x"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str(), problem["field"].as_str()),
+        (400, Some("unknown_mini_app"), Some("mini_app_id"))
+    );
+}
+
+async fn malformed_and_oversized_bodies_are_refused_with_problems(stack: &Stack) {
+    let url = format!("{}/v1/auth/zlb/ticket", stack.bff);
+    let send = |body: String| {
+        let url = url.clone();
+        async move {
+            json_of(
+                http()
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let (status, problem) = send("{\"mini_app_id\": ".into()).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("malformed_body")),
+        "{problem}"
+    );
+    let (status, problem) = send("{\"mini_app_id\": \"zk-demo-services\"}".into()).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("malformed_body"))
+    );
+    assert!(
+        problem["detail"].as_str().unwrap().contains("ticket"),
+        "names the missing field: {problem}"
+    );
+    let big = format!(
+        "{{\"mini_app_id\": \"zk-demo-services\", \"ticket\": \"{}\"}}",
+        "A".repeat(100_000)
+    );
+    let (status, problem) = send(big).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (413, Some("body_too_large")),
+        "{problem}"
+    );
+    let (status, problem) = json_of(http().post(&url).body("ticket=x").send().await.unwrap()).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("malformed_body")),
+        "no JSON content type: {problem}"
+    );
+}
+
+async fn a_token_lacking_a_scope_gets_403_and_unknown_scopes_are_refused_at_login(stack: &Stack) {
+    // zk-demo-policy has no `passkey` scope; zk-demo-services has.
+    let enterprise = stack
+        .fixtures
+        .enterprises
+        .iter()
+        .rev()
+        .find(|e| AuthLevel::for_citizen_index(e.attn) == AuthLevel::Advanced)
+        .unwrap();
+    let ticket = stack.legal_person_ticket(&enterprise.userid).await;
+    let (status, session) = stack
+        .post(
+            "/v1/auth/zlb/legal-ticket",
+            json!({"mini_app_id": "zk-demo-policy", "ticket": ticket}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    let (status, problem) = stack
+        .post_authed(
+            "/v1/passkeys/registration/start",
+            &access(&session),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("missing_scope")),
+        "{problem}"
+    );
+    assert!(problem["detail"].as_str().unwrap().contains("passkey"));
+
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 6);
+    let ticket = stack.citizen_ticket(&citizen.userid).await;
+    let (status, problem) = stack
+        .post("/v1/auth/zlb/ticket", json!({"mini_app_id": "zk-demo-services", "ticket": ticket, "scopes": ["profile", "org.read"]}))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str(), problem["field"].as_str()),
+        (400, Some("scope_not_allowed"), Some("scopes")),
+        "{problem}"
+    );
+    // The ticket was not spent by the refused request: the user can agree to fewer scopes.
+    let (status, session) = stack.post("/v1/auth/zlb/ticket", json!({"mini_app_id": "zk-demo-services", "ticket": ticket, "scopes": ["forms.submit"]})).await;
+    assert_eq!(status, 200, "{session}");
+    let (status, problem) = stack.get_authed("/v1/me", &access(&session)).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("missing_scope")),
+        "no profile scope granted: {problem}"
+    );
+}
+
+async fn alg_none_and_wrong_key_tokens_are_unauthenticated(stack: &Stack) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 7);
+    let session = stack
+        .login_citizen(&citizen.userid, "zk-demo-services")
+        .await;
+    let token = access(&session);
+    let mut parts = token.split('.');
+    let (header, payload) = (parts.next().unwrap(), parts.next().unwrap());
+
+    let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let unsigned = format!("{none_header}.{payload}.");
+    let (status, problem) = stack.get_authed("/v1/me", &unsigned).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("unauthenticated")),
+        "{problem}"
+    );
+
+    // Same header (same kid), payload re-signed with a key the BFF never issued.
+    let impostor = bff_server::identity::tokens::generate_key().unwrap();
+    let signing_input = format!("{header}.{payload}");
+    let pair = ring::signature::Ed25519KeyPair::from_pkcs8(&impostor.private_pkcs8).unwrap();
+    let forged = format!(
+        "{signing_input}.{}",
+        URL_SAFE_NO_PAD.encode(pair.sign(signing_input.as_bytes()).as_ref())
+    );
+    let (status, _) = stack.get_authed("/v1/me", &forged).await;
+    assert_eq!(status, 401);
+
+    // A payload edited to claim more scopes breaks the real signature.
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    claims["scope"] = json!("profile passkey vault.read org.read");
+    let edited = format!(
+        "{header}.{}.{}",
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        token.rsplit('.').next().unwrap()
+    );
+    let (status, _) = stack.get_authed("/v1/me", &edited).await;
+    assert_eq!(status, 401);
+
+    let (status, problem) = json_of(
+        http()
+            .get(format!("{}/v1/me", stack.bff))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+}
+
+async fn the_jwks_verifies_issued_tokens(stack: &Stack) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 8);
+    let session = stack.login_citizen(&citizen.userid, "zk-demo-vault").await;
+    let jwks: Value = http()
+        .get(format!("{}/.well-known/jwks.json", stack.bff))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let header = jsonwebtoken::decode_header(&access(&session)).unwrap();
+    let kid = header.kid.expect("kid");
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .expect("the kid is published");
+    let key = jsonwebtoken::DecodingKey::from_ed_components(jwk["x"].as_str().unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_audience(&["zk-demo-vault"]);
+    validation.set_issuer(&["https://bff.zhelikit.test"]);
+    let data = jsonwebtoken::decode::<Value>(&access(&session), &key, &validation)
+        .expect("verifies with the published key");
+    assert_eq!(data.claims["kind"], "citizen");
+    assert_eq!(data.claims["rnl"], 3);
+    let lifetime = data.claims["exp"].as_i64().unwrap() - data.claims["iat"].as_i64().unwrap();
+    assert_eq!(lifetime, 900, "access tokens live 15 minutes");
+}
+
+async fn operations_endpoints_answer_and_errors_carry_the_request_id(stack: &Stack) {
+    for path in ["/healthz", "/readyz", "/openapi.json", "/metrics"] {
+        let response = http()
+            .get(format!("{}{path}", stack.bff))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+    }
+    let openapi: Value = http()
+        .get(format!("{}/openapi.json", stack.bff))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(openapi["openapi"], "3.1.0");
+    let metrics = http()
+        .get(format!("{}/metrics", stack.bff))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("http_requests_total"), "{metrics}");
+
+    let response = http()
+        .get(format!("{}/v1/nowhere", stack.bff))
+        .header("x-request-id", "trace-me-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-me-123");
+    let (status, problem) = json_of(response).await;
+    assert_eq!(
+        (
+            status,
+            problem["code"].as_str(),
+            problem["request_id"].as_str()
+        ),
+        (404, Some("not_found"), Some("trace-me-123"))
+    );
+}
+
+mod passkeys {
+    use serde_json::Value;
+    use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+    use webauthn_authenticator_rs::WebauthnAuthenticator;
+    use webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse, Url};
+
+    /// A software authenticator standing in for the phone's platform authenticator.
+    pub struct Device(WebauthnAuthenticator<SoftPasskey>);
+
+    impl Device {
+        pub fn new() -> Self {
+            Self(WebauthnAuthenticator::new(SoftPasskey::new(true)))
+        }
+
+        fn origin() -> Url {
+            Url::parse(zhelikit_e2e::PASSKEY_ORIGIN).unwrap()
+        }
+
+        pub fn register(&mut self, options: &Value) -> Value {
+            let options: CreationChallengeResponse =
+                serde_json::from_value(options.clone()).expect("creation options");
+            serde_json::to_value(
+                self.0
+                    .do_registration(Self::origin(), options)
+                    .expect("registration"),
+            )
+            .unwrap()
+        }
+
+        pub fn sign_in(&mut self, options: &Value) -> Value {
+            let options: RequestChallengeResponse =
+                serde_json::from_value(options.clone()).expect("request options");
+            serde_json::to_value(
+                self.0
+                    .do_authentication(Self::origin(), options)
+                    .expect("assertion"),
+            )
+            .unwrap()
+        }
+    }
+}
+
+async fn register_passkey(stack: &Stack, device: &mut passkeys::Device, session: &Value) {
+    let (status, challenge) = stack
+        .post_authed(
+            "/v1/passkeys/registration/start",
+            &access(session),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{challenge}");
+    assert!(
+        challenge["options"]["publicKey"]["challenge"].is_string(),
+        "{challenge}"
+    );
+    let credential = device.register(&challenge["options"]);
+    let (status, registered) = stack
+        .post_authed(
+            "/v1/passkeys/registration/finish",
+            &access(session),
+            json!({"ceremony_id": challenge["ceremony_id"], "credential": credential}),
+        )
+        .await;
+    assert_eq!(status, 201, "{registered}");
+    assert!(registered["credential_id"]
+        .as_str()
+        .is_some_and(|c| !c.is_empty()));
+}
+
+async fn a_registered_passkey_alone_starts_a_session(stack: &Stack) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 9);
+    let session = stack
+        .login_citizen(&citizen.userid, "zk-demo-services")
+        .await;
+    let (_, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    let user_id = me["user_id"].as_str().unwrap().to_string();
+    let mut device = passkeys::Device::new();
+    register_passkey(stack, &mut device, &session).await;
+
+    // Later, with no platform ticket at all:
+    let (status, challenge) = stack
+        .post(
+            "/v1/auth/passkey/start",
+            json!({"mini_app_id": "zk-demo-services", "user_id": user_id}),
+        )
+        .await;
+    assert_eq!(status, 200, "{challenge}");
+    let assertion = device.sign_in(&challenge["options"]);
+    let (status, new_session) = stack
+        .post(
+            "/v1/auth/passkey/finish",
+            json!({"ceremony_id": challenge["ceremony_id"], "credential": assertion}),
+        )
+        .await;
+    assert_eq!(status, 200, "{new_session}");
+    let (status, me_again) = stack.get_authed("/v1/me", &access(&new_session)).await;
+    assert_eq!(status, 200);
+    assert_eq!(me_again["user_id"], user_id.as_str());
+
+    // A finished ceremony cannot be finished again.
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/passkey/finish",
+            json!({"ceremony_id": challenge["ceremony_id"], "credential": assertion}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("passkey_ceremony_unknown")),
+        "{problem}"
+    );
+
+    let audit = stack.audit(300).await;
+    assert!(audit.iter().any(|e| e.event == "passkey_registered"
+        && e.user_id.map(|u| u.to_string()) == Some(user_id.clone())));
+    assert!(audit
+        .iter()
+        .any(|e| e.event == "login" && e.detail == "passkey"));
+
+    // A user without passkeys gets a clear answer.
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/passkey/start",
+            json!({"mini_app_id": "zk-demo-services", "user_id": uuid::Uuid::new_v4().to_string()}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (404, Some("no_passkey"))
+    );
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/passkey/start",
+            json!({"mini_app_id": "zk-demo-services", "user_id": "someone"}),
+        )
+        .await;
+    assert_eq!((status, problem["field"].as_str()), (400, Some("user_id")));
+}
+
+async fn a_passkey_answer_to_another_challenge_is_refused(stack: &Stack) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 10);
+    let session = stack
+        .login_citizen(&citizen.userid, "zk-demo-services")
+        .await;
+    let (_, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    let mut device = passkeys::Device::new();
+    register_passkey(stack, &mut device, &session).await;
+
+    let start = || {
+        stack.post(
+            "/v1/auth/passkey/start",
+            json!({"mini_app_id": "zk-demo-services", "user_id": me["user_id"]}),
+        )
+    };
+    let (_, first) = start().await;
+    let (_, second) = start().await;
+    let answer_to_first = device.sign_in(&first["options"]);
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/passkey/finish",
+            json!({"ceremony_id": second["ceremony_id"], "credential": answer_to_first}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("passkey_verification_failed")),
+        "{problem}"
+    );
+    assert!(problem.get("access_token").is_none());
+
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/passkey/finish",
+            json!({"ceremony_id": first["ceremony_id"], "credential": {"id": 1}}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (400, Some("credential")),
+        "{problem}"
+    );
+}
