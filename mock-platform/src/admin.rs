@@ -20,6 +20,9 @@ pub const CLOCK_PATH: &str = "/__admin/clock";
 /// `POST {"seconds": N}`: move the mock clock forward by N seconds.
 pub const CLOCK_ADVANCE_PATH: &str = "/__admin/clock/advance";
 
+/// `GET`: a sample of the demo accounts, for people trying the stack by hand.
+pub const DEMO_ACCOUNTS_PATH: &str = "/__admin/demo-accounts";
+
 /// Body of [`CLOCK_ADVANCE_PATH`]. Unsigned: the clock only moves forward, so a ticket once
 /// expired stays expired.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,6 +47,7 @@ pub fn routes() -> Router<MockState> {
         .route(HEALTH_PATH, get(health))
         .route(CLOCK_PATH, get(clock))
         .route(CLOCK_ADVANCE_PATH, post(advance))
+        .route(DEMO_ACCOUNTS_PATH, get(demo_accounts))
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -76,4 +80,35 @@ async fn advance(State(state): State<MockState>, body: Bytes) -> Response {
         )
             .into_response(),
     }
+}
+
+/// The first few people of each kind: enough to log in by hand. Personal data stays masked here
+/// too; the login pages take the userid.
+async fn demo_accounts(State(state): State<MockState>) -> Json<serde_json::Value> {
+    use zhelikit_domain::mask;
+    let f = &state.fixtures;
+    let citizens: Vec<_> = f
+        .citizens
+        .iter()
+        .take(12)
+        .map(|c| serde_json::json!({"userid": c.userid, "name": c.name, "authlevel": c.auth_level.code(), "idnum": mask::id_number(&c.id_number)}))
+        .collect();
+    let enterprises: Vec<_> = f
+        .enterprises
+        .iter()
+        .take(6)
+        .map(|e| serde_json::json!({"userid": e.userid, "name": e.name, "uscc": e.uscc, "authlevel": f.citizens[e.attn].auth_level.code()}))
+        .collect();
+    let officials: Vec<_> = f
+        .officials
+        .iter()
+        .take(6)
+        .map(|o| serde_json::json!({"accountId": o.account_id, "name": o.name, "organisation": o.organisation_code, "jobTitle": o.job_title}))
+        .collect();
+    Json(serde_json::json!({
+        "citizens": citizens,
+        "enterprises": enterprises,
+        "officials": officials,
+        "counts": {"citizens": f.citizens.len(), "enterprises": f.enterprises.len(), "officials": f.officials.len()},
+    }))
 }

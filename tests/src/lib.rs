@@ -144,6 +144,13 @@ pub async fn bff_config(backend: Backend, platform: &str, app: &RegisteredApp) -
 
 impl Stack {
     async fn start(backend: Backend) -> Stack {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    async fn start_with(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Config) + Send + 'static,
+    ) -> Stack {
         let app = registered_app("zhelikit");
         let other_app = registered_app("other");
         let loopback: SocketAddr = "127.0.0.1:0".parse().expect("address");
@@ -156,9 +163,9 @@ impl Stack {
         )
         .await
         .expect("mock platform");
-        let bff = bff_server::spawn(bff_config(backend, &mock.base_url, &app).await)
-            .await
-            .expect("BFF");
+        let mut config = bff_config(backend, &mock.base_url, &app).await;
+        tweak(&mut config);
+        let bff = bff_server::spawn(config).await.expect("BFF");
         Stack {
             backend,
             bff: bff.base_url.clone(),
@@ -199,12 +206,32 @@ pub async fn stack(backend: Backend) -> &'static Stack {
     .await
 }
 
-/// A stack of its own, for tests that move the mock platform's clock.
-pub async fn private_stack(backend: Backend) -> Stack {
+/// A stack of its own, for tests that move the mock platform's clock or change the BFF's
+/// configuration (`tweak`).
+pub async fn private_stack(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Config) + Send + 'static,
+) -> Stack {
     runtime()
-        .spawn(Stack::start(backend))
+        .spawn(Stack::start_with(backend, tweak))
         .await
         .expect("stack start")
+}
+
+impl Stack {
+    /// The BFF's configuration as this stack's BFF had it, before any tweak: for starting a
+    /// second BFF (e.g. with wrong credentials) against the same platform.
+    pub async fn bff_config(&self) -> Config {
+        bff_config(self.backend, &self.platform, &self.app).await
+    }
+}
+
+/// Starts a BFF with `config` on the server runtime.
+pub async fn start_bff(config: Config) -> Result<RunningBff, String> {
+    runtime()
+        .spawn(async move { bff_server::spawn(config).await.map_err(|e| e.to_string()) })
+        .await
+        .expect("BFF task")
 }
 
 /// Runs a scenario on both backends: `both_backends!(name)` defines `name::sqlite` and

@@ -295,14 +295,27 @@ impl Platform for HttpPlatform {
     }
 
     async fn official_auth_code(&self, code: &str) -> Result<NewUser, PlatformError> {
-        let token = self.zzd_token().await?;
-        let user: zzd::AppUser = self
-            .zzd_call(
+        let mut token = self.zzd_token().await?;
+        let by_code = |token: String| async move {
+            self.zzd_call::<zzd::AppUser>(
                 "POST",
                 zzd::USER_BY_CODE_PATH,
                 &[("access_token", &token), ("auth_code", code)],
             )
-            .await?;
+            .await
+        };
+        let user = match by_code(token.clone()).await {
+            // The platform ended our app token early (rotation, a clock jump): the code was not
+            // looked at, so one retry with a fresh token is safe.
+            Err(PlatformError::AuthCodeRejected { code: c, .. })
+                if c == zzd::codes::ACCESS_TOKEN_INVALID =>
+            {
+                *self.zzd_token.lock().await = None;
+                token = self.zzd_token().await?;
+                by_code(token.clone()).await?
+            }
+            other => other?,
+        };
         let tenant = user.realm_id.to_string();
         let employee: zzd::Employee = self
             .zzd_call(

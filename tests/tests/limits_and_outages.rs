@@ -1,0 +1,278 @@
+//! What the platform and the world do to a login: expired credentials, a gateway that refuses
+//! our signature, a platform that is down, and clients that try too often.
+
+use chrono::Utc;
+use platform_api::irs;
+use serde_json::{json, Value};
+use zhelikit_e2e::{http, json_of, private_stack, start_bff, Backend};
+
+#[tokio::test]
+async fn an_expired_ticket_and_an_expired_auth_code_are_refused_and_write_no_session() {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    let ticket = stack
+        .citizen_ticket(&stack.fixtures.citizens[0].userid)
+        .await;
+    let code = stack
+        .auth_code(stack.fixtures.officials[0].account_id)
+        .await;
+    let audit_before = stack.audit(1000).await.len();
+    stack.advance_platform_clock(301).await;
+
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/zlb/ticket",
+            json!({"mini_app_id": "zk-demo-services", "ticket": ticket}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("ticket_expired")),
+        "{problem}"
+    );
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/zzd/auth-code",
+            json!({"mini_app_id": "zk-demo-supervision", "auth_code": code}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("auth_code_invalid")),
+        "{problem}"
+    );
+
+    let new_events = stack.audit(1000).await;
+    let new_events = &new_events[..new_events.len() - audit_before];
+    assert!(
+        new_events.iter().all(|e| e.event == "login_failed"),
+        "only failures were recorded: {new_events:?}"
+    );
+
+    // Far past the app token's 7200 s: the BFF renews it and the next official still logs in.
+    stack.advance_platform_clock(7300).await;
+    let code = stack
+        .auth_code(stack.fixtures.officials[1].account_id)
+        .await;
+    let (status, session) = stack
+        .post(
+            "/v1/auth/zzd/auth-code",
+            json!({"mini_app_id": "zk-demo-supervision", "auth_code": code}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+}
+
+async fn gateway_call(
+    platform: &str,
+    headers: &[(&'static str, String)],
+    query: &str,
+) -> (u16, Value) {
+    let mut request = http().get(format!(
+        "{platform}{}?{query}",
+        platform_api::zlb::PERSONAL_SSO_PATH
+    ));
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = request.send().await.expect("gateway");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("gateway envelope"))
+}
+
+#[tokio::test]
+async fn the_gateway_refuses_a_wrong_signature_a_stale_date_and_an_unknown_key() {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    let query = format!(
+        "method=ticketValidation&servicecode={}&st=ST-{}&datatype=json",
+        stack.app.service_code,
+        "0".repeat(32)
+    );
+    let path = platform_api::zlb::PERSONAL_SSO_PATH;
+
+    let good = irs::sign(&stack.app.irs, "GET", path, &query, Utc::now());
+    let (status, body) = gateway_call(&stack.platform, &good, &query).await;
+    assert_eq!(
+        (status, body["result"].as_i64()),
+        (200, Some(6002)),
+        "a good signature reaches the API: {body}"
+    );
+
+    let wrong = irs::Credentials {
+        access_key: stack.app.irs.access_key.clone(),
+        secret_key: "not-the-secret".into(),
+    };
+    let (status, body) = gateway_call(
+        &stack.platform,
+        &irs::sign(&wrong, "GET", path, &query, Utc::now()),
+        &query,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("IRS-401-SIGNATURE")),
+        "{body}"
+    );
+
+    let stale = irs::sign(
+        &stack.app.irs,
+        "GET",
+        path,
+        &query,
+        Utc::now() - chrono::Duration::minutes(6),
+    );
+    let (status, body) = gateway_call(&stack.platform, &stale, &query).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("IRS-401-DATE")),
+        "{body}"
+    );
+
+    let stranger = irs::Credentials {
+        access_key: "who-am-i".into(),
+        secret_key: "x".into(),
+    };
+    let (status, body) = gateway_call(
+        &stack.platform,
+        &irs::sign(&stranger, "GET", path, &query, Utc::now()),
+        &query,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("IRS-401-UNKNOWN-KEY")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_bff_whose_gateway_secret_is_wrong_answers_502_and_does_not_spend_a_session() {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    let mut config = stack.bff_config().await;
+    config.platform.irs.secret_key = "rotated-away".into();
+    let misconfigured = start_bff(config).await.expect("BFF starts");
+    let ticket = stack
+        .citizen_ticket(&stack.fixtures.citizens[0].userid)
+        .await;
+    let response = http()
+        .post(format!("{}/v1/auth/zlb/ticket", misconfigured.base_url))
+        .json(&json!({"mini_app_id": "zk-demo-services", "ticket": ticket}))
+        .send()
+        .await
+        .unwrap();
+    let (status, problem) = json_of(response).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (502, Some("platform_credentials_rejected")),
+        "{problem}"
+    );
+    assert!(
+        !problem["detail"].as_str().unwrap().contains("rotated-away"),
+        "no secret in the answer"
+    );
+
+    // The ticket was refused at the gateway, not spent: the correctly configured BFF can use it.
+    let (status, session) = stack
+        .post(
+            "/v1/auth/zlb/ticket",
+            json!({"mini_app_id": "zk-demo-services", "ticket": ticket}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+}
+
+#[tokio::test]
+async fn an_unreachable_platform_is_a_503_problem() {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    let mut config = stack.bff_config().await;
+    // A port nothing listens on: bind one, then let it go.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    config.platform.zlb_base_url = format!("http://{closed}");
+    let isolated = start_bff(config)
+        .await
+        .expect("BFF starts without the platform");
+    let response = http()
+        .post(format!("{}/v1/auth/zlb/ticket", isolated.base_url))
+        .json(
+            &json!({"mini_app_id": "zk-demo-services", "ticket": format!("ST-{}", "a".repeat(32))}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, problem) = json_of(response).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (503, Some("platform_unavailable")),
+        "{problem}"
+    );
+}
+
+async fn rate_limits(backend: Backend) {
+    let stack = private_stack(backend, |config| {
+        config.rate_limits.login_per_client = 3;
+        config.rate_limits.refresh_per_user = 2;
+    })
+    .await;
+    let mut sessions = Vec::new();
+    for i in 0..3 {
+        sessions.push(
+            stack
+                .login_citizen(
+                    &stack.fixtures.citizens[10 + i * 10].userid,
+                    "zk-demo-services",
+                )
+                .await,
+        );
+    }
+    let ticket = stack
+        .citizen_ticket(&stack.fixtures.citizens[50].userid)
+        .await;
+    let response = http()
+        .post(format!("{}/v1/auth/zlb/ticket", stack.bff))
+        .json(&json!({"mini_app_id": "zk-demo-services", "ticket": ticket}))
+        .send()
+        .await
+        .unwrap();
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
+    let (status, problem) = json_of(response).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (429, Some("rate_limited")),
+        "{problem}"
+    );
+
+    // Per user: the third refresh within the minute is refused, whoever asks.
+    let mut token = sessions[0]["refresh_token"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        let (status, next) = stack
+            .post("/v1/auth/refresh", json!({"refresh_token": token}))
+            .await;
+        assert_eq!(status, 200, "{next}");
+        token = next["refresh_token"].as_str().unwrap().to_string();
+    }
+    let (status, problem) = stack
+        .post("/v1/auth/refresh", json!({"refresh_token": token}))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (429, Some("rate_limited")),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn login_is_limited_per_client_and_refresh_per_user_in_process() {
+    rate_limits(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn login_is_limited_per_client_and_refresh_per_user_in_redis() {
+    rate_limits(Backend::Postgres).await;
+}
