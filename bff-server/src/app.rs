@@ -3,6 +3,9 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
+
+use uuid::Uuid;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use webauthn_rs::prelude::{Url, Webauthn, WebauthnBuilder};
@@ -11,8 +14,14 @@ use crate::config::Config;
 use crate::identity::platform::{HttpPlatform, Platform};
 use crate::identity::tokens::Keyring;
 use crate::infra::cache::{Cache, MemoryCache, RedisCache};
+use crate::infra::local_ttl::LocalTtlMap;
 use crate::infra::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
-use crate::storage::{self, Store};
+use crate::infra::revocations::Revocations;
+use crate::storage::{self, Store, User};
+
+/// How long a user profile may be served from memory. Profiles change only when the platform's
+/// data changes (a new login brings it), so a short staleness across instances is harmless.
+pub const PROFILE_TTL: Duration = Duration::from_secs(30);
 
 /// Why the BFF could not start.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +50,11 @@ pub struct App {
     pub cache: Arc<dyn Cache>,
     /// Redis or in-process.
     pub limiter: Arc<dyn RateLimiter>,
+    /// Revoked sessions, checked in memory on every request.
+    pub revocations: Arc<Revocations>,
+    /// Recently read user profiles, so `GET /v1/me` does not read the database every time.
+    /// Entries live [`PROFILE_TTL`]; a login on this instance refreshes its user's entry.
+    pub profiles: LocalTtlMap<Uuid, Arc<User>>,
     /// Access-token keys.
     pub keyring: Keyring,
     /// 浙里辦 / 浙政釘.
@@ -67,19 +81,24 @@ impl App {
     /// signing key and registers the configured mini-apps.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let store = storage::connect(&config.database_url).await?;
-        let (cache, limiter): (Arc<dyn Cache>, Arc<dyn RateLimiter>) = match &config.redis_url {
-            Some(url) => {
-                let conn = crate::infra::redis_connection(url).await?;
-                (
-                    Arc::new(RedisCache::new(conn.clone(), &config.redis_prefix)),
-                    Arc::new(RedisRateLimiter::new(conn, &config.redis_prefix)),
-                )
-            }
-            None => (
-                Arc::new(MemoryCache::default()),
-                Arc::new(MemoryRateLimiter::default()),
-            ),
-        };
+        // A session can be revoked for as long as its access tokens live.
+        let revocation_ttl = Duration::from_secs(config.access_ttl_secs + 60);
+        let (cache, limiter, revocations): (Arc<dyn Cache>, Arc<dyn RateLimiter>, _) =
+            match &config.redis_url {
+                Some(url) => {
+                    let conn = crate::infra::redis_connection(url).await?;
+                    (
+                        Arc::new(RedisCache::new(conn.clone(), &config.redis_prefix)),
+                        Arc::new(RedisRateLimiter::new(conn.clone(), &config.redis_prefix)),
+                        Revocations::shared(revocation_ttl, conn, &config.redis_prefix),
+                    )
+                }
+                None => (
+                    Arc::new(MemoryCache::default()),
+                    Arc::new(MemoryRateLimiter::default()),
+                    Revocations::local(revocation_ttl),
+                ),
+            };
         for app in &config.mini_apps {
             store.upsert_mini_app(app).await?;
         }
@@ -94,6 +113,8 @@ impl App {
             store,
             cache,
             limiter,
+            revocations,
+            profiles: LocalTtlMap::new(100_000),
             keyring,
             platform,
             webauthn,

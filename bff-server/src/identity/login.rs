@@ -102,6 +102,12 @@ pub async fn finish(
     )
     .await?;
     let user = app.store.upsert_user(&person).await?;
+    // What the platform just said is the freshest profile there is.
+    app.profiles.insert(
+        user.id,
+        std::sync::Arc::new(user.clone()),
+        crate::app::PROFILE_TTL,
+    );
     let session = session::start(app, &user, mini_app, scopes).await?;
     audit::record(
         app,

@@ -1,6 +1,6 @@
 //! Sessions: issuing the token pair, rotating refresh tokens with reuse detection, logout.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,12 +12,12 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zhelikit_domain::api::{Me, Problem, RefreshRequest, Session};
 
-use crate::app::{App, AppState};
+use crate::app::{App, AppState, PROFILE_TTL};
 use crate::audit::{self, Event};
 use crate::http::client::ClientAddr;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
-use crate::identity::auth::{revoked_session_key, Authenticated};
+use crate::identity::auth::Authenticated;
 use crate::identity::tokens::AccessClaims;
 use crate::infra::rate_limit::{Decision, Quota};
 use crate::storage::{MiniApp, RefreshToken, Rotation, User};
@@ -200,14 +200,26 @@ pub async fn refresh(
 }
 
 async fn mark_session_revoked(app: &App, family_id: Uuid) {
-    let ttl = Duration::from_secs(app.config.access_ttl_secs + 60);
-    if let Err(e) = app
-        .cache
-        .set(&revoked_session_key(&family_id.to_string()), b"1", ttl)
-        .await
-    {
-        tracing::warn!(error = %e, "could not mark session revoked in cache; its access tokens live until they expire");
+    if let Err(e) = app.revocations.revoke(&family_id.to_string()).await {
+        // This instance refuses the session at once; others may accept its access tokens until
+        // they expire (at most 15 minutes). Refresh is already refused by the database.
+        tracing::warn!(error = %e, "could not share a session revocation");
     }
+}
+
+/// The user behind a token: from memory when read recently, else from storage.
+pub async fn user_profile(app: &App, user_id: Uuid) -> Result<Arc<User>, ApiError> {
+    if let Some(user) = app.profiles.get(&user_id) {
+        return Ok(user);
+    }
+    let user = Arc::new(
+        app.store
+            .user(user_id)
+            .await?
+            .ok_or(ApiError::Unauthenticated("the user no longer exists"))?,
+    );
+    app.profiles.insert(user_id, user.clone(), PROFILE_TTL);
+    Ok(user)
 }
 
 /// Ends this session: its refresh token stops working and its access tokens are refused.
@@ -270,12 +282,8 @@ pub async fn me(
     auth: Authenticated,
 ) -> Result<axum::Json<Me>, ApiError> {
     let claims = auth.require("profile")?;
-    let user = state
-        .store
-        .user(auth.user_id()?)
-        .await?
-        .ok_or(ApiError::Unauthenticated("the user no longer exists"))?;
-    let p = user.profile;
+    let user = user_profile(&state, auth.user_id()?).await?;
+    let p = user.profile.clone();
     Ok(axum::Json(Me {
         user_id: user.id.to_string(),
         kind: p.kind,

@@ -13,8 +13,8 @@ use super::CacheError;
 /// The cache both implementations offer.
 #[async_trait]
 pub trait Cache: Send + Sync + 'static {
-    /// Values of `keys`, in order; absent or expired ones are `None`.
-    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, CacheError>;
+    /// The value of `key`, if present and not expired.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError>;
     /// Stores `value` under `key` for `ttl`.
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError>;
     /// Reads and deletes `key` in one step, so single-use state is used at most once.
@@ -34,18 +34,13 @@ const SWEEP_ABOVE: usize = 10_000;
 
 #[async_trait]
 impl Cache for MemoryCache {
-    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, CacheError> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
         let now = Instant::now();
         let entries = self.entries.lock().await;
-        Ok(keys
-            .iter()
-            .map(|k| {
-                entries
-                    .get(k)
-                    .filter(|(_, exp)| *exp > now)
-                    .map(|(v, _)| v.clone())
-            })
-            .collect())
+        Ok(entries
+            .get(key)
+            .filter(|(_, exp)| *exp > now)
+            .map(|(v, _)| v.clone()))
     }
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
@@ -96,13 +91,9 @@ impl RedisCache {
 
 #[async_trait]
 impl Cache for RedisCache {
-    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, CacheError> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let full: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
         let mut conn = self.conn.clone();
-        Ok(redis::cmd("MGET").arg(&full).query_async(&mut conn).await?)
+        Ok(conn.get(self.key(key)).await?)
     }
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
@@ -142,10 +133,8 @@ mod tests {
             .set("b", b"2", Duration::from_millis(0))
             .await
             .unwrap();
-        assert_eq!(
-            cache.get_many(&["a".into(), "b".into()]).await.unwrap(),
-            vec![Some(b"1".to_vec()), None]
-        );
+        assert_eq!(cache.get("a").await.unwrap(), Some(b"1".to_vec()));
+        assert_eq!(cache.get("b").await.unwrap(), None);
         assert_eq!(cache.take("a").await.unwrap(), Some(b"1".to_vec()));
         assert_eq!(cache.take("a").await.unwrap(), None);
     }

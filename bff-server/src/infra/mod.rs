@@ -2,7 +2,9 @@
 //! in-process fallback otherwise (the embedded default).
 
 pub mod cache;
+pub mod local_ttl;
 pub mod rate_limit;
+pub mod revocations;
 
 /// Why the cache or rate limiter could not answer. Callers decide whether to fail open.
 #[derive(Debug, thiserror::Error)]
