@@ -44,6 +44,8 @@ pub struct Stack {
     pub app: RegisteredApp,
     /// Another application registered at the platform (for other-app tickets).
     pub other_app: RegisteredApp,
+    /// The configuration the BFF was started with.
+    pub config: Config,
     state: AppState,
     _mock: RunningMock,
     _bff: RunningBff,
@@ -165,7 +167,7 @@ impl Stack {
         .expect("mock platform");
         let mut config = bff_config(backend, &mock.base_url, &app).await;
         tweak(&mut config);
-        let bff = bff_server::spawn(config).await.expect("BFF");
+        let bff = bff_server::spawn(config.clone()).await.expect("BFF");
         Stack {
             backend,
             bff: bff.base_url.clone(),
@@ -173,6 +175,7 @@ impl Stack {
             fixtures: mock.fixtures.clone(),
             app,
             other_app,
+            config,
             state: bff.state.clone(),
             _mock: mock,
             _bff: bff,

@@ -276,3 +276,29 @@ async fn login_is_limited_per_client_and_refresh_per_user_in_process() {
 async fn login_is_limited_per_client_and_refresh_per_user_in_redis() {
     rate_limits(Backend::Postgres).await;
 }
+
+#[tokio::test]
+async fn a_logout_on_one_instance_reaches_another_through_redis() {
+    let stack = private_stack(Backend::Postgres, |_| {}).await;
+    // A second BFF on the same PostgreSQL and Redis, as behind a load balancer.
+    let second = start_bff(stack.config.clone()).await.expect("second BFF");
+    let session = stack.login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services").await;
+    let token = session["access_token"].as_str().unwrap().to_string();
+    let me_on_second = || async {
+        let response = http().get(format!("{}/v1/me", second.base_url)).bearer_auth(&token).send().await.unwrap();
+        response.status().as_u16()
+    };
+    assert_eq!(me_on_second().await, 200, "a session from one instance works on the other");
+
+    let (status, _) = stack.post_authed("/v1/auth/logout", &token, json!({})).await;
+    assert_eq!(status, 204);
+    // The other instance learns of it through Redis within a poll; wait at most 10 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if me_on_second().await == 401 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the second instance never learned of the logout");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
