@@ -403,3 +403,56 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn a_toml_file_provides_settings_and_the_environment_wins() {
+        let dir = std::env::temp_dir().join(format!("zk-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bff.toml");
+        std::fs::write(
+            &path,
+            r#"
+            service_code = "from-file"
+            irs_access_key = "ak"
+            irs_secret_key = "sk"
+            miniprogram_app_id = "mp"
+            zzd_app_key = "zk"
+            zzd_app_secret = "zs"
+            listen = "127.0.0.1:9000"
+
+            [[mini_apps]]
+            id = "only-app"
+            name = "Only"
+            callback_urls = ["https://only.test/cb"]
+            allowed_scopes = ["profile"]
+            min_real_name_level = 2
+            allowed_user_kinds = ["citizen"]
+            "#,
+        )
+        .unwrap();
+        let path_text = path.display().to_string();
+        let config = Config::load(|k| match k {
+            "ZK_CONFIG" => Some(path_text.clone()),
+            "BFF_ADDR" => Some("127.0.0.1:9100".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.platform.service_code, "from-file");
+        assert_eq!(
+            config.listen.port(),
+            9100,
+            "the environment wins over the file"
+        );
+        assert_eq!(config.mini_apps.len(), 1);
+        assert_eq!(config.mini_apps[0].min_real_name_level, 2);
+
+        std::fs::write(&path, "unknown_key = 1\n").unwrap();
+        let err = Config::load(|k| (k == "ZK_CONFIG").then(|| path_text.clone())).unwrap_err();
+        assert!(matches!(err, ConfigError::File { .. }), "{err}");
+        assert!(err.to_string().contains("unknown_key"), "{err}");
+    }
+}

@@ -282,15 +282,28 @@ async fn a_logout_on_one_instance_reaches_another_through_redis() {
     let stack = private_stack(Backend::Postgres, |_| {}).await;
     // A second BFF on the same PostgreSQL and Redis, as behind a load balancer.
     let second = start_bff(stack.config.clone()).await.expect("second BFF");
-    let session = stack.login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services").await;
+    let session = stack
+        .login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services")
+        .await;
     let token = session["access_token"].as_str().unwrap().to_string();
     let me_on_second = || async {
-        let response = http().get(format!("{}/v1/me", second.base_url)).bearer_auth(&token).send().await.unwrap();
+        let response = http()
+            .get(format!("{}/v1/me", second.base_url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         response.status().as_u16()
     };
-    assert_eq!(me_on_second().await, 200, "a session from one instance works on the other");
+    assert_eq!(
+        me_on_second().await,
+        200,
+        "a session from one instance works on the other"
+    );
 
-    let (status, _) = stack.post_authed("/v1/auth/logout", &token, json!({})).await;
+    let (status, _) = stack
+        .post_authed("/v1/auth/logout", &token, json!({}))
+        .await;
     assert_eq!(status, 204);
     // The other instance learns of it through Redis within a poll; wait at most 10 s.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -298,7 +311,120 @@ async fn a_logout_on_one_instance_reaches_another_through_redis() {
         if me_on_second().await == 401 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the second instance never learned of the logout");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the second instance never learned of the logout"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn bad_logins_write_no_user_and_no_session() {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    let citizen = &stack.fixtures.citizens[0];
+    let login = |body: Value| stack.post("/v1/auth/zlb/ticket", body);
+
+    let (status, _) = login(
+        json!({"mini_app_id": "zk-demo-services", "ticket": format!("ST-{}", "b".repeat(32))}),
+    )
+    .await;
+    assert_eq!(status, 401, "forged");
+    let other = stack.ticket_for(&stack.other_app, &citizen.userid).await;
+    let (status, _) = login(json!({"mini_app_id": "zk-demo-services", "ticket": other})).await;
+    assert_eq!(status, 401, "other app");
+    let (status, _) = login(json!({"mini_app_id": "zk-demo-services"})).await;
+    assert_eq!(status, 400, "missing ticket");
+    let ticket = stack.citizen_ticket(&citizen.userid).await;
+    let (status, _) = login(
+        json!({"mini_app_id": "zk-demo-services", "ticket": ticket, "scopes": ["vault.share"]}),
+    )
+    .await;
+    assert_eq!(status, 400, "scope not allowed");
+    let low = stack
+        .citizen_ticket(&stack.fixtures.citizens[1].userid)
+        .await;
+    let (status, _) = login(json!({"mini_app_id": "zk-demo-vault", "ticket": low})).await;
+    assert_eq!(status, 403, "real-name level too low");
+    stack.advance_platform_clock(301).await;
+    let (status, _) = login(json!({"mini_app_id": "zk-demo-services", "ticket": ticket})).await;
+    assert_eq!(status, 401, "expired");
+
+    use sqlx::Connection as _;
+    let mut db = sqlx::SqliteConnection::connect(&stack.config.database_url)
+        .await
+        .unwrap();
+    for table in ["users", "refresh_tokens", "passkeys"] {
+        let (rows,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        assert_eq!(rows, 0, "{table} must stay empty after bad logins");
+    }
+    let events = stack.audit(100).await;
+    assert!(
+        !events.is_empty() && events.iter().all(|e| e.event == "login_failed"),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn readiness_fails_while_the_database_refuses_connections_and_recovers_after() {
+    use sqlx::Connection as _;
+    let stack = private_stack(Backend::Postgres, |_| {}).await;
+    let ready = || async {
+        http()
+            .get(format!("{}/readyz", stack.bff))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(ready().await, 200);
+
+    let database = stack
+        .config
+        .database_url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let admin_url = std::env::var("ZK_TEST_POSTGRES_URL").unwrap();
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!(
+        "ALTER DATABASE {database} ALLOW_CONNECTIONS false"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&database)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let response = http()
+        .get(format!("{}/readyz", stack.bff))
+        .send()
+        .await
+        .unwrap();
+    let (status, problem) = json_of(response).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (503, Some("storage_unavailable")),
+        "{problem}"
+    );
+
+    sqlx::query(&format!("ALTER DATABASE {database} ALLOW_CONNECTIONS true"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while ready().await != 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "readiness never recovered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }

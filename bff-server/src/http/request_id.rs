@@ -27,7 +27,12 @@ pub async fn assign(mut request: Request, next: Next) -> Response {
         // Only short printable ids are kept, so a client cannot inject into logs.
         .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        // From the thread-local generator: a fresh id per request without a system call.
+        .unwrap_or_else(|| {
+            uuid::Uuid::from_u128(rand::random::<u128>())
+                .simple()
+                .to_string()
+        });
     if let Ok(value) = HeaderValue::from_str(&id) {
         request.headers_mut().insert(HEADER, value);
     }
