@@ -336,28 +336,35 @@ impl UserColumns {
     }
 }
 
+/// What storage knows of a refresh token that could not be spent.
+#[derive(Debug, Clone, Copy)]
+struct TokenState {
+    family_id: Uuid,
+    user_id: Uuid,
+    used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    expires_at: DateTime<Utc>,
+}
+
 /// Decides what a presented refresh token that could not be spent means, from its row.
 /// Pure, so both databases share it.
-fn classify_unspendable(
-    row: Option<(
-        Uuid,
-        Uuid,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-        DateTime<Utc>,
-    )>,
-    now: DateTime<Utc>,
-) -> Rotation {
-    match row {
-        None => Rotation::Rejected("unknown refresh token"),
-        Some((_, _, _, Some(_revoked), _)) => Rotation::Rejected("the session was ended"),
-        Some((family_id, user_id, Some(_used), None, _)) => Rotation::Reused { family_id, user_id },
-        Some((_, _, None, None, expires_at)) if expires_at <= now => {
-            Rotation::Rejected("refresh token expired")
-        }
-        // Not used, not revoked, not expired, yet the spend found nothing: lost a race with a
-        // concurrent spend of the same token, which is reuse.
-        Some((family_id, user_id, None, None, _)) => Rotation::Reused { family_id, user_id },
+fn classify_unspendable(row: Option<TokenState>, now: DateTime<Utc>) -> Rotation {
+    let Some(t) = row else {
+        return Rotation::Rejected("unknown refresh token");
+    };
+    match (t.used_at, t.revoked_at) {
+        (_, Some(_)) => Rotation::Rejected("the session was ended"),
+        (Some(_), None) => Rotation::Reused {
+            family_id: t.family_id,
+            user_id: t.user_id,
+        },
+        (None, None) if t.expires_at <= now => Rotation::Rejected("refresh token expired"),
+        // Not used, not revoked, not expired, yet the spend found nothing: it lost a race with
+        // a concurrent spend of the same token, which is reuse.
+        (None, None) => Rotation::Reused {
+            family_id: t.family_id,
+            user_id: t.user_id,
+        },
     }
 }
 
@@ -374,19 +381,43 @@ mod tests {
             Rotation::Rejected("unknown refresh token")
         );
         assert_eq!(
-            classify_unspendable(Some((f, u, Some(now), None, now)), now),
+            classify_unspendable(
+                Some(TokenState {
+                    family_id: f,
+                    user_id: u,
+                    used_at: Some(now),
+                    revoked_at: None,
+                    expires_at: now
+                }),
+                now
+            ),
             Rotation::Reused {
                 family_id: f,
                 user_id: u
             }
         );
         assert_eq!(
-            classify_unspendable(Some((f, u, Some(now), Some(now), now)), now),
+            classify_unspendable(
+                Some(TokenState {
+                    family_id: f,
+                    user_id: u,
+                    used_at: Some(now),
+                    revoked_at: Some(now),
+                    expires_at: now
+                }),
+                now
+            ),
             Rotation::Rejected("the session was ended")
         );
         assert_eq!(
             classify_unspendable(
-                Some((f, u, None, None, now - chrono::Duration::seconds(1))),
+                Some(TokenState {
+                    family_id: f,
+                    user_id: u,
+                    used_at: None,
+                    revoked_at: None,
+                    expires_at: now - chrono::Duration::seconds(1)
+                }),
                 now
             ),
             Rotation::Rejected("refresh token expired")

@@ -206,13 +206,13 @@ impl Store for PostgresStore {
             .fetch_optional(&mut *tx)
             .await?;
         let row = match row {
-            Some(r) => Some((
-                r.try_get("family_id")?,
-                r.try_get("user_id")?,
-                r.try_get("used_at")?,
-                r.try_get("revoked_at")?,
-                r.try_get("expires_at")?,
-            )),
+            Some(r) => Some(TokenState {
+                family_id: r.try_get("family_id")?,
+                user_id: r.try_get("user_id")?,
+                used_at: r.try_get("used_at")?,
+                revoked_at: r.try_get("revoked_at")?,
+                expires_at: r.try_get("expires_at")?,
+            }),
             None => None,
         };
         let outcome = classify_unspendable(row, now);
