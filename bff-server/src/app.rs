@@ -108,6 +108,7 @@ impl App {
                 .map_err(|e| StartupError::Platform(e.to_string()))?,
         );
         let webauthn = build_webauthn(&config)?;
+        crate::http::metrics::start_upkeep();
         Ok(Self {
             config,
             store,

@@ -15,7 +15,10 @@ pub fn handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
+            let builder = PrometheusBuilder::new();
+            // Buckets rather than summaries: they aggregate across instances in Prometheus.
+            let builder = builder.set_buckets(LATENCY_BUCKETS).unwrap_or_else(|_| PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
             let handle = recorder.handle();
             // Fails only if another recorder is installed, in which case ours stays private.
             let _ = metrics::set_global_recorder(recorder);
@@ -24,7 +27,27 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Middleware: `http_requests_total` and `http_request_duration_seconds` by route and status.
+/// Histogram buckets for latencies, in seconds.
+const LATENCY_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+/// Starts the task that folds recorded samples into the histograms. Without it samples pile up
+/// until `/metrics` is scraped. Started once per process.
+pub fn start_upkeep() {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| {
+        let handle = handle();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                handle.run_upkeep();
+            }
+        });
+    });
+}
+
+/// Middleware: `http_request_duration_seconds` by method, route and status (its `_count` is
+/// the request count).
 pub async fn track(request: Request, next: Next) -> Response {
     let start = Instant::now();
     let route = request
@@ -36,7 +59,6 @@ pub async fn track(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
-    metrics::counter!("http_requests_total", &labels).increment(1);
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(start.elapsed().as_secs_f64());
     response
