@@ -179,6 +179,15 @@ pub struct Problem {
     /// The input field at fault, for input errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The scope the call needed, for `missing_scope`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The real-name level the mini-app requires, for `real_name_level_too_low`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_real_name_level: Option<u8>,
+    /// The user's real-name level, for `real_name_level_too_low`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_name_level: Option<u8>,
 }
 
 /// The media type of [`Problem`] responses.

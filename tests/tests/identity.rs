@@ -678,7 +678,10 @@ async fn operations_endpoints_answer_and_errors_carry_the_request_id(stack: &Sta
         .text()
         .await
         .unwrap();
-    assert!(metrics.contains("http_request_duration_seconds_bucket"), "{metrics}");
+    assert!(
+        metrics.contains("http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
 
     let response = http()
         .get(format!("{}/v1/nowhere", stack.bff))

@@ -204,6 +204,18 @@ impl IntoResponse for ApiError {
             code: code.to_string(),
             request_id: request_id::current(),
             field: self.field(),
+            scope: match &self {
+                Self::MissingScope(scope) => Some((*scope).to_string()),
+                _ => None,
+            },
+            required_real_name_level: match &self {
+                Self::RealNameLevelTooLow { required, .. } => Some(*required),
+                _ => None,
+            },
+            real_name_level: match &self {
+                Self::RealNameLevelTooLow { actual, .. } => Some(*actual),
+                _ => None,
+            },
         };
         let mut response = (status, axum::Json(problem)).into_response();
         response.headers_mut().insert(

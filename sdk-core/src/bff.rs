@@ -1,0 +1,142 @@
+//! The BFF over HTTP: JSON in, JSON or a problem document out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use zhelikit_domain::api::Problem;
+
+use crate::error::{Error, Result};
+use crate::host::NetworkMonitor;
+
+/// A client of one BFF.
+pub(crate) struct Bff {
+    http: reqwest::Client,
+    base: String,
+    network: Option<Arc<dyn NetworkMonitor>>,
+}
+
+impl Bff {
+    pub(crate) fn new(
+        base: &str,
+        timeout: Duration,
+        network: Option<Arc<dyn NetworkMonitor>>,
+    ) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(5).min(timeout))
+            .user_agent(concat!("zhelikit-sdk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Internal(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            network,
+        })
+    }
+
+    fn ensure_online(&self) -> Result<()> {
+        match &self.network {
+            Some(monitor) if !monitor.is_online() => {
+                Err(Error::Offline("the device has no network".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `POST path` with a JSON body; `T` from a 2xx JSON answer.
+    pub(crate) async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        bearer: Option<&str>,
+    ) -> Result<T> {
+        self.ensure_online()?;
+        let mut request = self.http.post(format!("{}{path}", self.base)).json(body);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        read(request.send().await).await
+    }
+
+    /// `POST path` with no body, expecting 204.
+    pub(crate) async fn post_no_content(&self, path: &str, bearer: &str) -> Result<()> {
+        self.ensure_online()?;
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(bearer)
+            .send()
+            .await;
+        read_status(response).await.map(|_| ())
+    }
+
+    /// `GET path`; `T` from a 2xx JSON answer.
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str, bearer: &str) -> Result<T> {
+        self.ensure_online()?;
+        read(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(bearer)
+                .send()
+                .await,
+        )
+        .await
+    }
+}
+
+async fn read_status(sent: reqwest::Result<reqwest::Response>) -> Result<reqwest::Response> {
+    let response =
+        sent.map_err(|e| Error::Offline(format!("ZheliKit did not answer: {}", without_url(&e))))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::Offline(without_url(&e)))?;
+    match serde_json::from_slice::<Problem>(&body) {
+        Ok(problem) => Err(Error::Problem {
+            status: status.as_u16(),
+            problem: Box::new(problem),
+            retry_after,
+        }),
+        // A proxy or load balancer answered, not the BFF.
+        Err(_) if status.is_server_error() => Err(Error::Offline(format!(
+            "ZheliKit is unavailable (HTTP {status})"
+        ))),
+        Err(_) => Err(Error::Decode(format!(
+            "HTTP {status} without a problem document"
+        ))),
+    }
+}
+
+async fn read<T: DeserializeOwned>(sent: reqwest::Result<reqwest::Response>) -> Result<T> {
+    let response = read_status(sent).await?;
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::Offline(without_url(&e)))?;
+    serde_json::from_slice(&body).map_err(|e| Error::Decode(e.to_string()))
+}
+
+/// reqwest errors quote the URL, which may carry identifiers; the host is enough.
+fn without_url(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    match e.url().and_then(|u| u.host_str().map(str::to_string)) {
+        Some(host) => format!("{kind} ({host})"),
+        None => kind.to_string(),
+    }
+}

@@ -1,0 +1,158 @@
+//! The SDK's entry point: one client per mini-app, handing out the sub-clients.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::bff::Bff;
+use crate::error::{Error, Result, SdkError};
+use crate::host::{KeySource, Log, Logger, NetworkMonitor};
+use crate::identity::IdentityClient;
+use crate::runtime::Runtime;
+use crate::session::SessionManager;
+use crate::store::{self, LocalStore};
+
+/// How a [`ZheliKitClient`] is set up.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ClientConfig {
+    /// Base URL of the ZheliKit BFF, e.g. `https://zhelikit.example.gov.cn`.
+    pub bff_url: String,
+    /// The mini-app's registered id; sessions are per mini-app.
+    pub mini_app_id: String,
+    /// A private directory of the app for the local store (Android: `context.filesDir`,
+    /// iOS: Application Support).
+    pub storage_dir: String,
+    /// Scopes to ask for at login; `None` asks for all the mini-app may have.
+    #[uniffi(default = None)]
+    pub scopes: Option<Vec<String>>,
+    /// Refresh the access token when it has less than this many seconds left.
+    #[uniffi(default = 60)]
+    pub refresh_margin_secs: u32,
+    /// Give up on a request to the BFF after this many milliseconds.
+    #[uniffi(default = 15000)]
+    pub request_timeout_ms: u32,
+}
+
+/// What the sub-clients share.
+pub(crate) struct Shared {
+    pub(crate) config: ClientConfig,
+    pub(crate) runtime: Runtime,
+    pub(crate) bff: Arc<Bff>,
+    pub(crate) session: SessionManager,
+    pub(crate) log: Log,
+}
+
+/// The ZheliKit SDK for one mini-app. Thread-safe; create one per mini-app and keep it for the
+/// app's lifetime. Closing it (Kotlin `close()`, Swift deinit) stops its background work; the
+/// session stays stored and is restored by the next `open`.
+#[derive(uniffi::Object)]
+pub struct ZheliKitClient {
+    shared: Arc<Shared>,
+}
+
+#[uniffi::export]
+impl ZheliKitClient {
+    /// Opens the client: opens (or creates) the encrypted local store under
+    /// `config.storage_dir`, unwrapping its key with `key_source`, and restores the last
+    /// session of `config.mini_app_id`. Does no network I/O.
+    ///
+    /// `logger` receives the SDK's log records (already masked); `network_monitor` lets calls
+    /// fail fast with `Offline` when the device has no network.
+    ///
+    /// Errors: `InvalidInput` for a bad configuration; `Storage` with `WrongKey` when the key
+    /// source gives another key than the store was created with (call
+    /// [`reset_storage`] and log in again), `Tampered`, `KeySource` or `Io`.
+    #[uniffi::constructor]
+    pub fn open(
+        config: ClientConfig,
+        key_source: Arc<dyn KeySource>,
+        logger: Option<Arc<dyn Logger>>,
+        network_monitor: Option<Arc<dyn NetworkMonitor>>,
+    ) -> Result<Arc<Self>, SdkError> {
+        Ok(Arc::new(Self::open_inner(
+            config,
+            key_source,
+            logger,
+            network_monitor,
+        )?))
+    }
+
+    /// Identity: log in, read the user, log out, passkeys.
+    pub fn identity(&self) -> Arc<IdentityClient> {
+        Arc::new(IdentityClient::new(self.shared.clone()))
+    }
+
+    /// The configuration this client was opened with.
+    pub fn config(&self) -> ClientConfig {
+        self.shared.config.clone()
+    }
+}
+
+impl ZheliKitClient {
+    fn open_inner(
+        config: ClientConfig,
+        key_source: Arc<dyn KeySource>,
+        logger: Option<Arc<dyn Logger>>,
+        network_monitor: Option<Arc<dyn NetworkMonitor>>,
+    ) -> Result<Self> {
+        let url_ok =
+            config.bff_url.starts_with("https://") || config.bff_url.starts_with("http://");
+        if !url_ok {
+            return Err(Error::Input {
+                field: "bff_url",
+                reason: "must be an http(s) URL".into(),
+            });
+        }
+        if config.mini_app_id.is_empty() || config.mini_app_id.len() > 64 {
+            return Err(Error::Input {
+                field: "mini_app_id",
+                reason: "must be the registered mini-app id".into(),
+            });
+        }
+        if config.storage_dir.is_empty() {
+            return Err(Error::Input {
+                field: "storage_dir",
+                reason: "must be a writable directory".into(),
+            });
+        }
+        let log = Log::new(logger);
+        let store = Arc::new(LocalStore::open(
+            &PathBuf::from(&config.storage_dir),
+            key_source.as_ref(),
+        )?);
+        let timeout = Duration::from_millis(u64::from(config.request_timeout_ms.max(1000)));
+        let bff = Arc::new(Bff::new(&config.bff_url, timeout, network_monitor)?);
+        let session = SessionManager::restore(
+            store,
+            bff.clone(),
+            log.clone(),
+            &config.mini_app_id,
+            config.refresh_margin_secs,
+        )?;
+        log.debug(
+            "zhelikit::client",
+            &format!(
+                "opened for mini-app {}; logged in: {}",
+                config.mini_app_id,
+                session.is_logged_in()
+            ),
+        );
+        Ok(Self {
+            shared: Arc::new(Shared {
+                runtime: Runtime::new()?,
+                config,
+                bff,
+                session,
+                log,
+            }),
+        })
+    }
+}
+
+/// Deletes the local store in `storage_dir` (every session of every mini-app on this device).
+/// For recovering from a `Storage` error with `WrongKey`: afterwards, open a client again and
+/// log in. Close every client using the directory first.
+#[uniffi::export]
+pub fn reset_storage(storage_dir: String) -> Result<(), SdkError> {
+    store::destroy(&PathBuf::from(storage_dir)).map_err(|e| SdkError::from(Error::from(e)))
+}

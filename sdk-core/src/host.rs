@@ -1,0 +1,135 @@
+//! What the host app provides (foreign traits, implemented in Kotlin or Swift) and what the SDK
+//! tells it back.
+
+use std::sync::Arc;
+
+/// Why a [`KeySource`] could not wrap or unwrap the storage key.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, uniffi::Error)]
+pub enum KeySourceError {
+    /// The keystore is unavailable (locked device, user not authenticated, entry missing).
+    #[error("key source unavailable: {detail}")]
+    Unavailable { detail: String },
+    /// The wrapped key does not belong to this keystore entry (it was reset or replaced).
+    #[error("the wrapped key does not match this key source: {detail}")]
+    WrongKey { detail: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for KeySourceError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        Self::Unavailable { detail: e.reason }
+    }
+}
+
+/// The host's keystore, protecting the key that encrypts the SDK's local data.
+///
+/// The SDK generates a random 32-byte data key once, asks the host to wrap it, and stores only
+/// the wrapped form. On Android, wrap with an AES-GCM key kept in the Android Keystore
+/// (`KeyGenParameterSpec` with `PURPOSE_ENCRYPT | PURPOSE_DECRYPT`, non-exportable); on iOS,
+/// wrap with a Secure Enclave key or store the key in the Keychain and return a reference.
+/// Methods are called on a background thread and may block briefly.
+#[uniffi::export(foreign)]
+pub trait KeySource: Send + Sync {
+    /// Wraps (encrypts) the data key. Called once, when the store is created.
+    fn wrap_key(&self, key: Vec<u8>) -> Result<Vec<u8>, KeySourceError>;
+    /// Unwraps what [`KeySource::wrap_key`] returned. Called each time a client opens.
+    fn unwrap_key(&self, wrapped: Vec<u8>) -> Result<Vec<u8>, KeySourceError>;
+}
+
+/// Severity of a log record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, uniffi::Enum)]
+pub enum LogLevel {
+    /// Something failed and the user will notice.
+    Error,
+    /// Something unexpected that the SDK handled.
+    Warn,
+    /// A normal, significant event (login, logout, refresh).
+    Info,
+    /// Detail for debugging.
+    Debug,
+}
+
+/// One log record. Never carries a token, an ID number or a phone number in clear.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LogRecord {
+    /// Severity.
+    pub level: LogLevel,
+    /// The SDK module that logged, e.g. `zhelikit::session`.
+    pub target: String,
+    /// The message, already masked.
+    pub message: String,
+}
+
+/// Receives the SDK's log records; forward them to Logcat, `os_log` or your crash reporter.
+/// Called from background threads; must not block.
+#[uniffi::export(foreign)]
+pub trait Logger: Send + Sync {
+    /// One record.
+    fn log(&self, record: LogRecord);
+}
+
+/// Tells the SDK whether the device has a network, so calls fail fast with
+/// [`crate::SdkError::Offline`] instead of waiting for a timeout.
+#[uniffi::export(foreign)]
+pub trait NetworkMonitor: Send + Sync {
+    /// True when a network is available (e.g. from `ConnectivityManager` / `NWPathMonitor`).
+    fn is_online(&self) -> bool;
+}
+
+/// The state of the session of one client.
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum SessionState {
+    /// Someone is logged in.
+    LoggedIn {
+        /// Pseudonymous ZheliKit user id.
+        user_id: String,
+    },
+    /// The user logged out (on this device, or everywhere from this device).
+    LoggedOut,
+    /// The session ended without the user asking (revoked, reused refresh token, expired):
+    /// show the login again.
+    Expired {
+        /// Why, for logs.
+        reason: String,
+    },
+}
+
+/// Told whenever the session state changes. Called from background threads.
+#[uniffi::export(foreign)]
+pub trait SessionListener: Send + Sync {
+    /// The new state.
+    fn on_session_state(&self, state: SessionState);
+}
+
+/// The SDK's log sink: forwards to the host's [`Logger`] after scrubbing anything that looks
+/// like a token, an ID number or a phone number, as a second line of defence behind masking
+/// at each call site.
+#[derive(Clone, Default)]
+pub(crate) struct Log(Option<Arc<dyn Logger>>);
+
+impl Log {
+    pub(crate) fn new(logger: Option<Arc<dyn Logger>>) -> Self {
+        Self(logger)
+    }
+
+    pub(crate) fn write(&self, level: LogLevel, target: &str, message: &str) {
+        if let Some(logger) = &self.0 {
+            logger.log(LogRecord {
+                level,
+                target: target.to_string(),
+                message: zhelikit_domain::mask::scrub(message),
+            });
+        }
+    }
+
+    pub(crate) fn info(&self, target: &str, message: &str) {
+        self.write(LogLevel::Info, target, message);
+    }
+
+    pub(crate) fn warn(&self, target: &str, message: &str) {
+        self.write(LogLevel::Warn, target, message);
+    }
+
+    pub(crate) fn debug(&self, target: &str, message: &str) {
+        self.write(LogLevel::Debug, target, message);
+    }
+}

@@ -1,0 +1,422 @@
+//! Identity inside the app: log a user in (浙里辦 ticket or ticketId, 浙政釘 auth code,
+//! passkey), read who they are, log out.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use zhelikit_domain::api::{
+    self, AuthCodeLogin, Me, PasskeyChallenge as WireChallenge, PasskeyFinish, PasskeyLoginStart,
+    PasskeyRegistered, Session, TicketIdLogin, TicketLogin,
+};
+
+use crate::client::Shared;
+use crate::error::{Error, Result, SdkError};
+use crate::host::SessionListener;
+use crate::passkey;
+use crate::task::TaskHandle;
+
+/// Who a user is to ZheliKit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum UserKind {
+    /// A natural person (個人), from 浙里辦.
+    Citizen,
+    /// Someone acting for an enterprise (法人), from 浙里辦.
+    LegalPerson,
+    /// A civil servant (公務員), from 浙政釘.
+    Official,
+}
+
+/// The enterprise a legal-person user acts for.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Enterprise {
+    /// Registered name.
+    pub name: String,
+    /// Unified social credit code (統一社會信用代碼).
+    pub uscc: String,
+    /// Legal representative, name masked.
+    pub legal_representative: String,
+}
+
+/// Where an official works.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Official {
+    /// 浙政釘 organisation code.
+    pub organisation_code: String,
+    /// Organisation name.
+    pub organisation_name: String,
+    /// Employee code.
+    pub employee_code: String,
+}
+
+/// The logged-in user. Personal numbers come masked; the SDK never holds them in full.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct CurrentUser {
+    /// Pseudonymous ZheliKit user id: stable per person, safe to store and to log.
+    pub user_id: String,
+    /// Citizen, legal person or official.
+    pub kind: UserKind,
+    /// Name for greeting.
+    pub display_name: String,
+    /// 浙里辦 real-name level: 1 not verified, 2 basic, 3 advanced (officials: 3).
+    pub real_name_level: u8,
+    /// Masked resident ID number, e.g. `330302********1234`.
+    pub id_number_masked: Option<String>,
+    /// Masked mobile number, e.g. `138****5678`.
+    pub phone_masked: Option<String>,
+    /// Set for legal persons.
+    pub enterprise: Option<Enterprise>,
+    /// Set for officials.
+    pub official: Option<Official>,
+    /// Scopes granted to this mini-app.
+    pub scopes: Vec<String>,
+}
+
+impl From<Me> for CurrentUser {
+    fn from(me: Me) -> Self {
+        Self {
+            user_id: me.user_id,
+            kind: match me.kind {
+                api::UserKind::Citizen => UserKind::Citizen,
+                api::UserKind::LegalPerson => UserKind::LegalPerson,
+                api::UserKind::Official => UserKind::Official,
+            },
+            display_name: me.display_name,
+            real_name_level: me.real_name_level,
+            id_number_masked: me.id_number_masked,
+            phone_masked: me.phone_masked,
+            enterprise: me.enterprise.map(|e| Enterprise {
+                name: e.name,
+                uscc: e.uscc,
+                legal_representative: e.legal_representative,
+            }),
+            official: me.official.map(|o| Official {
+                organisation_code: o.organisation_code,
+                organisation_name: o.organisation_name,
+                employee_code: o.employee_code,
+            }),
+            scopes: me.scopes,
+        }
+    }
+}
+
+/// A WebAuthn challenge to hand to the platform authenticator.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PasskeyChallenge {
+    /// Pass back to the matching `finish_…` call.
+    pub ceremony_id: String,
+    /// The whole options document `{"publicKey": …}`: for browsers, WebViews and iOS.
+    pub options_json: String,
+    /// The inner `publicKey` object: for Android's `CreatePublicKeyCredentialRequest` /
+    /// `GetPublicKeyCredentialOption`.
+    pub android_request_json: String,
+}
+
+impl PasskeyChallenge {
+    fn from_wire(wire: WireChallenge) -> Result<Self> {
+        Ok(Self {
+            ceremony_id: wire.ceremony_id,
+            android_request_json: passkey::android_request(&wire.options)?,
+            options_json: wire.options.to_string(),
+        })
+    }
+}
+
+/// Identity operations of a [`crate::ZheliKitClient`]. Obtain it with `client.identity()`.
+#[derive(uniffi::Object)]
+pub struct IdentityClient {
+    shared: Arc<Shared>,
+}
+
+impl IdentityClient {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    fn check_credential(field: &'static str, value: &str) -> Result<()> {
+        if value.is_empty() || value.len() > 256 || !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::Input {
+                field,
+                reason: "must be the credential exactly as the platform issued it".into(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn login(&self, path: &'static str, body: Value) -> Result<CurrentUser, SdkError> {
+        let shared = self.shared.clone();
+        let work = async move {
+            let wire: Session = shared.bff.post(path, &body, None).await?;
+            Ok(CurrentUser::from(shared.session.begin(wire).await?))
+        };
+        Ok(self.shared.runtime.run(work).await?)
+    }
+
+    fn scopes(&self) -> Option<Vec<String>> {
+        self.shared.config.scopes.clone()
+    }
+}
+
+#[uniffi::export]
+impl IdentityClient {
+    /// Logs in with the `ticket` that 浙里辦 personal SSO appended to the mini-app's callback
+    /// URL. Tickets are single use and expire after 5 minutes.
+    ///
+    /// Errors: `LoginRejected` (`ticket_expired`, `ticket_invalid`, `ticket_other_app`),
+    /// `RealNameLevelTooLow`, `InvalidInput`, `Offline`.
+    pub async fn login_with_ticket(&self, ticket: String) -> Result<CurrentUser, SdkError> {
+        Self::check_credential("ticket", &ticket)?;
+        let body = TicketLogin {
+            mini_app_id: self.shared.config.mini_app_id.clone(),
+            ticket,
+            scopes: self.scopes(),
+        };
+        self.login(
+            "/v1/auth/zlb/ticket",
+            serde_json::to_value(body).map_err(|e| Error::Internal(e.to_string()))?,
+        )
+        .await
+    }
+
+    /// Logs in with a 浙里辦 legal-person (enterprise) SSO ticket.
+    pub async fn login_with_legal_person_ticket(
+        &self,
+        ticket: String,
+    ) -> Result<CurrentUser, SdkError> {
+        Self::check_credential("ticket", &ticket)?;
+        let body = TicketLogin {
+            mini_app_id: self.shared.config.mini_app_id.clone(),
+            ticket,
+            scopes: self.scopes(),
+        };
+        self.login(
+            "/v1/auth/zlb/legal-ticket",
+            serde_json::to_value(body).map_err(|e| Error::Internal(e.to_string()))?,
+        )
+        .await
+    }
+
+    /// Logs in with the `ticketId` from `ZWJSBridge.ssoTicket()` (mini-program container).
+    /// An empty `ticketId` means the container wants the page reloaded
+    /// (`ZWJSBridge.openLink({type: 'reload'})`); this call refuses it as `InvalidInput`.
+    pub async fn login_with_ticket_id(&self, ticket_id: String) -> Result<CurrentUser, SdkError> {
+        Self::check_credential("ticket_id", &ticket_id)?;
+        let body = TicketIdLogin {
+            mini_app_id: self.shared.config.mini_app_id.clone(),
+            ticket_id,
+            scopes: self.scopes(),
+        };
+        self.login(
+            "/v1/auth/zlb/ticket-id",
+            serde_json::to_value(body).map_err(|e| Error::Internal(e.to_string()))?,
+        )
+        .await
+    }
+
+    /// Logs an official in with the 免登 auth code from `getAuthCode` (浙政釘, `gdt-jsapi`).
+    pub async fn login_with_auth_code(&self, auth_code: String) -> Result<CurrentUser, SdkError> {
+        Self::check_credential("auth_code", &auth_code)?;
+        let body = AuthCodeLogin {
+            mini_app_id: self.shared.config.mini_app_id.clone(),
+            auth_code,
+            scopes: self.scopes(),
+        };
+        self.login(
+            "/v1/auth/zzd/auth-code",
+            serde_json::to_value(body).map_err(|e| Error::Internal(e.to_string()))?,
+        )
+        .await
+    }
+
+    /// True when a session is stored (it may still turn out to be expired on the next call).
+    pub fn is_logged_in(&self) -> bool {
+        self.shared.session.is_logged_in()
+    }
+
+    /// The user as last read, without the network: for showing a name while offline.
+    pub fn cached_user(&self) -> Option<CurrentUser> {
+        self.shared.session.cached_user().map(CurrentUser::from)
+    }
+
+    /// Reads the current user from ZheliKit (refreshing the session if needed) and remembers it
+    /// for [`IdentityClient::cached_user`].
+    ///
+    /// Errors: `NotLoggedIn`, `SessionExpired` (log in again), `ForbiddenScope` (the session
+    /// lacks `profile`), `Offline`.
+    pub async fn current_user(&self) -> Result<CurrentUser, SdkError> {
+        let shared = self.shared.clone();
+        let work = async move {
+            let me: Me = shared
+                .session
+                .with_token(|token| {
+                    let bff = shared.bff.clone();
+                    async move { bff.get("/v1/me", &token).await }
+                })
+                .await?;
+            shared.session.remember_user(&me)?;
+            Ok(CurrentUser::from(me))
+        };
+        Ok(self.shared.runtime.run(work).await?)
+    }
+
+    /// Ends this session on the server and on the device. Offline, the session is still
+    /// forgotten on the device and `Offline` is returned: the server-side session then ends at
+    /// its expiry.
+    pub async fn logout(&self) -> Result<(), SdkError> {
+        self.end("/v1/auth/logout").await
+    }
+
+    /// Ends every session of this user, on every device and mini-app.
+    pub async fn logout_everywhere(&self) -> Result<(), SdkError> {
+        self.end("/v1/auth/logout-all").await
+    }
+
+    /// Registers a passkey for the logged-in user (needs scope `passkey`). Hand the challenge
+    /// to the platform authenticator, then call [`IdentityClient::finish_passkey_registration`].
+    pub async fn begin_passkey_registration(&self) -> Result<PasskeyChallenge, SdkError> {
+        let shared = self.shared.clone();
+        let work = async move {
+            let wire: WireChallenge = shared
+                .session
+                .with_token(|token| {
+                    let bff = shared.bff.clone();
+                    async move {
+                        bff.post(
+                            "/v1/passkeys/registration/start",
+                            &serde_json::json!({}),
+                            Some(&token),
+                        )
+                        .await
+                    }
+                })
+                .await?;
+            PasskeyChallenge::from_wire(wire)
+        };
+        Ok(self.shared.runtime.run(work).await?)
+    }
+
+    /// Finishes registration with the authenticator's answer (Android's registration response
+    /// JSON, or [`crate::ios_registration_response`]). Returns the credential id.
+    pub async fn finish_passkey_registration(
+        &self,
+        ceremony_id: String,
+        response_json: String,
+    ) -> Result<String, SdkError> {
+        let credential = passkey::parse_response(&response_json)?;
+        let shared = self.shared.clone();
+        let work = async move {
+            let body = PasskeyFinish {
+                ceremony_id,
+                credential,
+            };
+            let done: PasskeyRegistered = shared
+                .session
+                .with_token(|token| {
+                    let (bff, body) = (shared.bff.clone(), body.clone());
+                    async move {
+                        bff.post("/v1/passkeys/registration/finish", &body, Some(&token))
+                            .await
+                    }
+                })
+                .await?;
+            Ok(done.credential_id)
+        };
+        Ok(self.shared.runtime.run(work).await?)
+    }
+
+    /// Starts a passkey login for the user last logged in on this device (no platform ticket).
+    ///
+    /// Errors: `NotLoggedIn` when no one has logged in on this device yet,
+    /// `LoginRejected` (`no_passkey`) when that user has no passkey.
+    pub async fn begin_passkey_login(&self) -> Result<PasskeyChallenge, SdkError> {
+        let shared = self.shared.clone();
+        let work = async move {
+            let user_id = shared.session.last_user_id()?.ok_or(Error::NotLoggedIn)?;
+            let body = PasskeyLoginStart {
+                mini_app_id: shared.config.mini_app_id.clone(),
+                user_id,
+                scopes: shared.config.scopes.clone(),
+            };
+            let wire: WireChallenge = shared
+                .bff
+                .post("/v1/auth/passkey/start", &body, None)
+                .await?;
+            PasskeyChallenge::from_wire(wire)
+        };
+        Ok(self.shared.runtime.run(work).await?)
+    }
+
+    /// Finishes a passkey login with the authenticator's assertion JSON and starts a session.
+    pub async fn finish_passkey_login(
+        &self,
+        ceremony_id: String,
+        response_json: String,
+    ) -> Result<CurrentUser, SdkError> {
+        let credential = passkey::parse_response(&response_json)?;
+        let body = PasskeyFinish {
+            ceremony_id,
+            credential,
+        };
+        self.login(
+            "/v1/auth/passkey/finish",
+            serde_json::to_value(body).map_err(|e| Error::Internal(e.to_string()))?,
+        )
+        .await
+    }
+
+    /// Tells `listener` of every session change (logged in, logged out, expired), from
+    /// background threads. `None` stops telling.
+    pub fn set_session_listener(&self, listener: Option<Arc<dyn SessionListener>>) {
+        self.shared.session.set_listener(listener);
+    }
+
+    /// Keeps the session fresh in the background: refreshes the access token shortly before it
+    /// expires, so the next call never waits for a refresh. Runs until the handle is cancelled
+    /// or dropped, or the session ends.
+    pub fn keep_session_fresh(&self) -> Result<Arc<TaskHandle>, SdkError> {
+        let shared = self.shared.clone();
+        let task = self.shared.runtime.spawn(async move {
+            while let Some(due_in) = shared.session.refresh_due_in() {
+                tokio::time::sleep(std::time::Duration::from_secs(due_in.max(1) as u64)).await;
+                match shared.session.access_token().await {
+                    Ok(_) => {}
+                    Err(Error::SessionEnded(_) | Error::NotLoggedIn) => return,
+                    // Offline or a server hiccup: try again in a while.
+                    Err(e) => {
+                        shared.log.warn(
+                            "zhelikit::session",
+                            &format!("background refresh failed: {e}"),
+                        );
+                        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                    }
+                }
+            }
+        })?;
+        Ok(Arc::new(TaskHandle::new(task)))
+    }
+}
+
+impl IdentityClient {
+    async fn end(&self, path: &'static str) -> Result<(), SdkError> {
+        let shared = self.shared.clone();
+        let work = async move {
+            let told = shared
+                .session
+                .with_token(|token| {
+                    let bff = shared.bff.clone();
+                    async move { bff.post_no_content(path, &token).await }
+                })
+                .await;
+            match told {
+                // Already ended on the server: the goal is reached.
+                Ok(()) | Err(Error::SessionEnded(_)) => shared.session.end_local(),
+                Err(Error::NotLoggedIn) => Ok(()),
+                Err(e @ Error::Offline(_)) => {
+                    shared.session.end_local()?;
+                    Err(e)
+                }
+                Err(e) => Err(e),
+            }
+        };
+        Ok(self.shared.runtime.run(work).await?)
+    }
+}

@@ -1,0 +1,128 @@
+//! Test doubles of the host capabilities, for Rust tests and samples. (Kotlin and Swift tests
+//! write their own in their language.)
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::crypto::SealingKey;
+use crate::host::{
+    KeySource, KeySourceError, LogRecord, Logger, NetworkMonitor, SessionListener, SessionState,
+};
+
+/// A key source that wraps with a fixed 32-byte key, as a keystore entry would.
+/// Two instances with different keys behave like a reset keystore.
+pub struct WrappingKeySource {
+    key: SealingKey,
+}
+
+impl WrappingKeySource {
+    /// A key source wrapping under `key`.
+    pub fn new(key: [u8; 32]) -> Self {
+        Self {
+            key: SealingKey::new(&key).unwrap_or_else(|| unreachable!("32 bytes is a valid key")),
+        }
+    }
+}
+
+impl KeySource for WrappingKeySource {
+    fn wrap_key(&self, key: Vec<u8>) -> Result<Vec<u8>, KeySourceError> {
+        Ok(self.key.seal("zhelikit-data-key", &key))
+    }
+
+    fn unwrap_key(&self, wrapped: Vec<u8>) -> Result<Vec<u8>, KeySourceError> {
+        self.key
+            .open("zhelikit-data-key", &wrapped)
+            .map_err(|_| KeySourceError::WrongKey {
+                detail: "the wrapped key was made by another keystore entry".into(),
+            })
+    }
+}
+
+/// A key source that hands back whatever it is given, unprotected, and returns `unwrap_as`
+/// instead when set: stands in for a keystore that yields the wrong key without noticing.
+#[derive(Default)]
+pub struct PlainKeySource {
+    /// When set, `unwrap_key` returns this instead of the stored key.
+    pub unwrap_as: Option<Vec<u8>>,
+}
+
+impl KeySource for PlainKeySource {
+    fn wrap_key(&self, key: Vec<u8>) -> Result<Vec<u8>, KeySourceError> {
+        Ok(key)
+    }
+
+    fn unwrap_key(&self, wrapped: Vec<u8>) -> Result<Vec<u8>, KeySourceError> {
+        Ok(self.unwrap_as.clone().unwrap_or(wrapped))
+    }
+}
+
+/// A logger that keeps every record.
+#[derive(Default)]
+pub struct MemoryLogger {
+    records: Mutex<Vec<LogRecord>>,
+}
+
+impl MemoryLogger {
+    /// Everything logged so far.
+    pub fn records(&self) -> Vec<LogRecord> {
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl Logger for MemoryLogger {
+    fn log(&self, record: LogRecord) {
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(record);
+    }
+}
+
+/// A network monitor switched by the test.
+pub struct SwitchableNetwork(AtomicBool);
+
+impl SwitchableNetwork {
+    /// Starts online or offline.
+    pub fn new(online: bool) -> Arc<Self> {
+        Arc::new(Self(AtomicBool::new(online)))
+    }
+
+    /// Switches the network on or off.
+    pub fn set_online(&self, online: bool) {
+        self.0.store(online, Ordering::SeqCst);
+    }
+}
+
+impl NetworkMonitor for SwitchableNetwork {
+    fn is_online(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A session listener that keeps every state it was told.
+#[derive(Default)]
+pub struct RecordingListener {
+    states: Mutex<Vec<SessionState>>,
+}
+
+impl RecordingListener {
+    /// Every state so far, in order.
+    pub fn states(&self) -> Vec<SessionState> {
+        self.states
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl SessionListener for RecordingListener {
+    fn on_session_state(&self, state: SessionState) {
+        self.states
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(state);
+    }
+}
