@@ -26,11 +26,11 @@ apt_install() {
     APT_UPDATED=1
   fi
   log "installing ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 ensure_rust() {
-  apt_install pkg-config libssl-dev ca-certificates curl
+  apt_install pkg-config libssl-dev ca-certificates curl gcc libc6-dev make
   if ! command -v cargo >/dev/null 2>&1; then
     [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
   fi

@@ -52,3 +52,12 @@ start_redis() {
   export ZK_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
   export ZK_REDIS_PORT="$REDIS_PORT"
 }
+
+drop_test_databases() {
+  local dbs
+  dbs=$("$ZK_PG_BINDIR/psql" -At -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres \
+    -c "SELECT datname FROM pg_database WHERE datname LIKE 'zk\_test\_%' OR datname LIKE 'zk\_e2e\_%' OR datname LIKE 'zk\_bench\_%'") || return 0
+  for db in $dbs; do
+    "$ZK_PG_BINDIR/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
+  done
+}

@@ -1,0 +1,73 @@
+package dev.zhelikit
+
+import java.net.URI
+import java.net.URLEncoder
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.nio.charset.StandardCharsets
+import java.nio.file.Files
+
+/**
+ * The live mock platform + BFF that `scripts/test` starts for these tests, and the platform
+ * steps a real app leaves to the user (picking an account on the 浙里辦 login page, the 浙政釘
+ * container's getAuthCode).
+ */
+object LiveStack {
+    private fun env(name: String): String =
+        System.getenv(name) ?: error("$name is not set: run the Kotlin tests through scripts/test")
+
+    val bffUrl = env("ZK_TEST_BFF_URL")
+    val platformUrl = env("ZK_TEST_PLATFORM_URL")
+    private val serviceCode = env("ZK_TEST_SERVICE_CODE")
+    private val callback = env("ZK_TEST_CALLBACK")
+    private val zzdAppKey = env("ZK_TEST_ZZD_APP_KEY")
+
+    private val http: HttpClient = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build()
+
+    private fun form(vararg pairs: Pair<String, String>) =
+        pairs.joinToString("&") { (k, v) -> "$k=${URLEncoder.encode(v, StandardCharsets.UTF_8)}" }
+
+    /** A 浙里辦 personal ticket for citizen `userid`, as the login page's redirect carries it. */
+    fun citizenTicket(userid: String): String {
+        val request = HttpRequest.newBuilder(URI.create("$platformUrl/sso/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form("servicecode" to serviceCode, "goto" to callback, "userid" to userid)))
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        check(response.statusCode() == 302) { "login page answered ${response.statusCode()}: ${response.body()}" }
+        val location = response.headers().firstValue("location").orElseThrow()
+        return Regex("ticket=([A-Za-z0-9-]+)").find(location)?.groupValues?.get(1) ?: error("no ticket in $location")
+    }
+
+    /** The account id of the `index`-th demo official. */
+    fun officialAccountId(index: Int): Long {
+        val body = get("$platformUrl/__admin/demo-accounts")
+        val ids = Regex("\"accountId\":(\\d+)").findAll(body).map { it.groupValues[1].toLong() }.toList()
+        return ids[index]
+    }
+
+    /** A 浙政釘 免登 auth code for the official with `accountId`. */
+    fun authCode(accountId: Long): String {
+        val request = HttpRequest.newBuilder(URI.create("$platformUrl/zzd/auth/code"))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("""{"appkey":"$zzdAppKey","accountId":$accountId}"""))
+            .build()
+        val body = http.send(request, HttpResponse.BodyHandlers.ofString()).body()
+        return Regex("\"code\":\"([^\"]+)\"").find(body)?.groupValues?.get(1) ?: error("no code in $body")
+    }
+
+    /** How many refresh requests the BFF has answered with 200 (from its Prometheus metrics). */
+    fun refreshCount(): Long {
+        val metrics = get("$bffUrl/metrics")
+        return metrics.lineSequence()
+            .filter { it.startsWith("http_request_duration_seconds_count{") && "route=\"/v1/auth/refresh\"" in it && "status=\"200\"" in it }
+            .sumOf { it.substringAfterLast(' ').toDouble().toLong() }
+    }
+
+    private fun get(url: String): String =
+        http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString()).body()
+
+    /** A fresh private directory, as an app's filesDir would be. */
+    fun storageDir(): String = Files.createTempDirectory("zk-kotlin-").toString()
+}

@@ -1,0 +1,36 @@
+# A live mock platform + BFF for tests that run outside cargo (the Kotlin bindings' tests).
+# Sourced after common.sh. Binaries must be built (target/debug). Ports are free ones chosen at
+# start; state lives in a temporary directory removed at stop.
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+LIVE_PIDS=()
+LIVE_DIR=""
+
+stop_live_stack() {
+  for p in "${LIVE_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${LIVE_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  LIVE_PIDS=()
+  [ -n "$LIVE_DIR" ] && rm -rf "$LIVE_DIR"
+  LIVE_DIR=""
+}
+
+start_live_stack() {
+  LIVE_DIR="$(mktemp -d /tmp/zk-live-XXXXXX)"
+  local platform="127.0.0.1:$(free_port)" bff="127.0.0.1:$(free_port)"
+  local secret; secret="$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+  export ZK_ZLB_SERVICE_CODE="zhelikit-live-test" ZK_ZLB_CALLBACK_URLS="http://127.0.0.1/callback/"
+  export ZK_IRS_ACCESS_KEY="zhelikit-live-test-ak" ZK_IRS_SECRET_KEY="$secret"
+  export ZK_MINIPROGRAM_APP_ID="zhelikit-live-test-mp" ZK_ZZD_APP_KEY="zhelikit-live-test-zzd" ZK_ZZD_APP_SECRET="$secret-zzd"
+  MOCK_PLATFORM_ADDR="$platform" RUST_LOG=warn "$ROOT/target/debug/mock-platform" >"$LIVE_DIR/mock.log" 2>&1 &
+  LIVE_PIDS+=($!)
+  wait_for_http "http://$platform/__admin/health" 30 || { cat "$LIVE_DIR/mock.log" >&2; die "live mock platform did not start"; }
+  BFF_ADDR="$bff" ZK_PLATFORM_URL="http://$platform" DATABASE_URL="sqlite:$LIVE_DIR/bff.db" RUST_LOG=warn \
+    "$ROOT/target/debug/bff-server" >"$LIVE_DIR/bff.log" 2>&1 &
+  LIVE_PIDS+=($!)
+  wait_for_http "http://$bff/readyz" 60 || { cat "$LIVE_DIR/bff.log" >&2; die "live BFF did not start"; }
+  export ZK_TEST_BFF_URL="http://$bff" ZK_TEST_PLATFORM_URL="http://$platform"
+  export ZK_TEST_SERVICE_CODE="$ZK_ZLB_SERVICE_CODE" ZK_TEST_CALLBACK="http://127.0.0.1/callback/kotlin" ZK_TEST_ZZD_APP_KEY="$ZK_ZZD_APP_KEY"
+}
