@@ -3,7 +3,7 @@
 mod common;
 
 use bff_server::storage::{
-    AuditEvent, MiniApp, NewUser, RefreshToken, Rotation, StoreError, StoredPasskey,
+    AuditEvent, MiniApp, NewUser, NextRefreshToken, RefreshToken, Rotation, StoreError, StoredPasskey,
 };
 use chrono::{Duration, SubsecRound, Utc};
 use uuid::Uuid;
@@ -20,6 +20,10 @@ fn citizen(subject: &str, level: u8) -> NewUser {
         enterprise: None,
         official: None,
     }
+}
+
+fn next(hash: &str, expires_at: chrono::DateTime<Utc>) -> NextRefreshToken {
+    NextRefreshToken { token_hash: hash.into(), expires_at, scopes: vec!["profile".into()] }
 }
 
 fn mini_app() -> MiniApp {
@@ -92,7 +96,7 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
         store.insert_refresh_token(&first).await.unwrap();
 
         let rotated = store
-            .rotate_refresh_token("h1", "h2", now + Duration::days(30), now)
+            .rotate_refresh_token("h1", &next("h2", now + Duration::days(30)), now)
             .await
             .unwrap();
         assert_eq!(rotated, Rotation::Rotated(first.clone()), "{name}");
@@ -102,7 +106,7 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
         );
 
         let reused = store
-            .rotate_refresh_token("h1", "h3", now + Duration::days(30), now)
+            .rotate_refresh_token("h1", &next("h3", now + Duration::days(30)), now)
             .await
             .unwrap();
         assert_eq!(
@@ -123,7 +127,7 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
         );
         assert_eq!(
             store
-                .rotate_refresh_token("h2", "h4", now + Duration::days(30), now)
+                .rotate_refresh_token("h2", &next("h4", now + Duration::days(30)), now)
                 .await
                 .unwrap(),
             Rotation::Rejected("the session was ended"),
@@ -131,7 +135,7 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
         );
         assert_eq!(
             store
-                .rotate_refresh_token("unknown", "h5", now + Duration::days(30), now)
+                .rotate_refresh_token("unknown", &next("h5", now + Duration::days(30)), now)
                 .await
                 .unwrap(),
             Rotation::Rejected("unknown refresh token"),
@@ -160,7 +164,7 @@ async fn an_expired_refresh_token_is_rejected_and_revoking_a_user_ends_every_fam
             .unwrap();
         assert_eq!(
             store
-                .rotate_refresh_token("old", "x", now + Duration::days(1), now)
+                .rotate_refresh_token("old", &next("x", now + Duration::days(1)), now)
                 .await
                 .unwrap(),
             Rotation::Rejected("refresh token expired"),
@@ -211,7 +215,7 @@ async fn concurrent_rotations_of_one_token_let_exactly_one_win() {
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .rotate_refresh_token("race", &format!("next{i}"), now + Duration::days(1), now)
+                    .rotate_refresh_token("race", &next(&format!("next{i}"), now + Duration::days(1)), now)
                     .await
             })
         });

@@ -428,3 +428,24 @@ async fn readiness_fails_while_the_database_refuses_connections_and_recovers_aft
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn a_refresh_applies_the_mini_apps_current_rules() {
+    use sqlx::Connection as _;
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    let session = stack.login_citizen(&stack.fixtures.citizens[2].userid, "zk-demo-services").await; // level 2
+    let mut db = sqlx::SqliteConnection::connect(&stack.config.database_url).await.unwrap();
+
+    // The operator narrows the mini-app's scopes: the next refresh narrows the session.
+    sqlx::query("UPDATE mini_apps SET allowed_scopes = 'profile forms.submit' WHERE id = 'zk-demo-services'").execute(&mut db).await.unwrap();
+    let (status, next) = stack.post("/v1/auth/refresh", json!({"refresh_token": session["refresh_token"]})).await;
+    assert_eq!(status, 200, "{next}");
+    assert_eq!(next["scopes"], json!(["profile", "forms.submit"]));
+
+    // The operator raises the required real-name level: the next refresh ends the session.
+    sqlx::query("UPDATE mini_apps SET min_real_name_level = 3 WHERE id = 'zk-demo-services'").execute(&mut db).await.unwrap();
+    let (status, problem) = stack.post("/v1/auth/refresh", json!({"refresh_token": next["refresh_token"]})).await;
+    assert_eq!((status, problem["code"].as_str()), (403, Some("real_name_level_too_low")), "{problem}");
+    let (status, _) = stack.get_authed("/v1/me", next["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 401, "the session is over");
+}

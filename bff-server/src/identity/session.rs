@@ -20,7 +20,7 @@ use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::identity::tokens::AccessClaims;
 use crate::infra::rate_limit::{Decision, Quota};
-use crate::storage::{MiniApp, RefreshToken, Rotation, User};
+use crate::storage::{MiniApp, NextRefreshToken, RefreshToken, Rotation, User};
 
 /// Refresh tokens are 256 random bits with a recognisable prefix (so secret scanners find
 /// leaked ones).
@@ -148,29 +148,28 @@ pub async fn refresh(
             reason: "must be the refresh token of a session".into(),
         });
     }
-    let next = new_refresh_token();
+    let presented = hash_refresh_token(&body.refresh_token);
     let now = Utc::now();
-    let rotation = state
-        .store
-        .rotate_refresh_token(
-            &hash_refresh_token(&body.refresh_token),
-            &hash_refresh_token(&next),
-            now + chrono::Duration::seconds(state.config.refresh_ttl_secs as i64),
-            now,
-        )
-        .await?;
-    match rotation {
+    // Everything that can refuse a refresh runs before the token is spent, so a refused
+    // refresh leaves the session usable.
+    let mut scopes = None;
+    if let Some(live) = state.store.live_refresh_token(&presented, now).await? {
+        limit(&state, "refresh", format!("refresh:user:{}", live.user_id), state.config.rate_limits.refresh_per_user).await?;
+        scopes = Some(reapply_mini_app_rules(&state, &live).await?);
+    }
+    let next = new_refresh_token();
+    let successor = NextRefreshToken {
+        token_hash: hash_refresh_token(&next),
+        expires_at: now + chrono::Duration::seconds(state.config.refresh_ttl_secs as i64),
+        scopes: scopes.unwrap_or_default(),
+    };
+    match state.store.rotate_refresh_token(&presented, &successor, now).await? {
         Rotation::Rotated(old) => {
-            limit(
-                &state,
-                "refresh",
-                format!("refresh:user:{}", old.user_id),
-                state.config.rate_limits.refresh_per_user,
-            )
-            .await?;
-            let user = state.store.user(old.user_id).await?.ok_or_else(|| {
-                ApiError::Internal(format!("refresh token of missing user {}", old.user_id))
-            })?;
+            let user = state
+                .store
+                .user(old.user_id)
+                .await?
+                .ok_or_else(|| ApiError::Internal(format!("refresh token of missing user {}", old.user_id)))?;
             let access = access_token(
                 &state,
                 user.id,
@@ -178,9 +177,9 @@ pub async fn refresh(
                 &old.mini_app_id,
                 user.profile.kind,
                 user.profile.real_name_level,
-                &old.scopes,
+                &successor.scopes,
             )?;
-            Ok(axum::Json(session(&state, access, next, old.scopes)))
+            Ok(axum::Json(session(&state, access, next, successor.scopes)))
         }
         Rotation::Reused { family_id, user_id } => {
             mark_session_revoked(&state, family_id).await;
@@ -197,6 +196,26 @@ pub async fn refresh(
         }
         Rotation::Rejected(why) => Err(ApiError::RefreshRejected(why)),
     }
+}
+
+/// A session lives under its mini-app's current rules: if the mini-app was removed, no longer
+/// admits this user, or no longer may have some scopes, the refresh ends the session or narrows
+/// its scopes. Returns the scopes the successor carries.
+async fn reapply_mini_app_rules(app: &App, live: &RefreshToken) -> Result<Vec<String>, ApiError> {
+    let mini_app = app.store.mini_app(&live.mini_app_id).await?;
+    let user = app.store.user(live.user_id).await?;
+    let refusal = match (&mini_app, &user) {
+        (None, _) => Some(ApiError::RefreshRejected("the mini-app is no longer registered")),
+        (_, None) => Some(ApiError::RefreshRejected("the user no longer exists")),
+        (Some(mini_app), Some(user)) => crate::miniapps::admit(mini_app, &user.profile).err(),
+    };
+    if let Some(refusal) = refusal {
+        app.store.revoke_family(live.family_id, Utc::now()).await?;
+        mark_session_revoked(app, live.family_id).await;
+        return Err(refusal);
+    }
+    let allowed = mini_app.map(|m| m.allowed_scopes).unwrap_or_default();
+    Ok(live.scopes.iter().filter(|s| allowed.contains(s)).cloned().collect())
 }
 
 async fn mark_session_revoked(app: &App, family_id: Uuid) {

@@ -121,6 +121,17 @@ pub struct RefreshToken {
     pub expires_at: DateTime<Utc>,
 }
 
+/// The successor of a spent refresh token: same family, owner and mini-app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NextRefreshToken {
+    /// SHA-256 of the new token, hex.
+    pub token_hash: String,
+    /// Its expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Its scopes (the old ones, narrowed if the mini-app may no longer have some).
+    pub scopes: Vec<String>,
+}
+
 /// What presenting a refresh token did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rotation {
@@ -197,15 +208,9 @@ pub trait Store: Send + Sync + 'static {
     async fn mini_app(&self, id: &str) -> StoreResult<Option<MiniApp>>;
     /// Stores the first refresh token of a new session.
     async fn insert_refresh_token(&self, token: &RefreshToken) -> StoreResult<()>;
-    /// Spends `presented_hash` and stores `next_hash` in the same family, atomically; or
-    /// detects reuse and revokes the family.
-    async fn rotate_refresh_token(
-        &self,
-        presented_hash: &str,
-        next_hash: &str,
-        next_expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Rotation>;
+    /// Spends `presented_hash` and stores `next` in the same family, atomically; or detects
+    /// reuse and revokes the family.
+    async fn rotate_refresh_token(&self, presented_hash: &str, next: &NextRefreshToken, now: DateTime<Utc>) -> StoreResult<Rotation>;
     /// The live token with this hash, if any (for logout).
     async fn live_refresh_token(
         &self,

@@ -181,13 +181,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn rotate_refresh_token(
-        &self,
-        presented_hash: &str,
-        next_hash: &str,
-        next_expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Rotation> {
+    async fn rotate_refresh_token(&self, presented_hash: &str, next: &NextRefreshToken, now: DateTime<Utc>) -> StoreResult<Rotation> {
         let mut tx = self.pool.begin().await?;
         let spent = sqlx::query(
             "UPDATE refresh_tokens SET used_at = ?2
@@ -204,13 +198,13 @@ impl Store for SqliteStore {
                 "INSERT INTO refresh_tokens (token_hash, family_id, user_id, mini_app_id, scopes, issued_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
-            .bind(next_hash)
+            .bind(&next.token_hash)
             .bind(old.family_id.hyphenated())
             .bind(old.user_id.hyphenated())
             .bind(&old.mini_app_id)
-            .bind(join_scopes(&old.scopes))
+            .bind(join_scopes(&next.scopes))
             .bind(now)
-            .bind(next_expires_at)
+            .bind(next.expires_at)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
