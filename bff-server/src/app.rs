@@ -83,22 +83,17 @@ impl App {
         let store = storage::connect(&config.database_url).await?;
         // A session can be revoked for as long as its access tokens live.
         let revocation_ttl = Duration::from_secs(config.access_ttl_secs + 60);
-        let (cache, limiter, revocations): (Arc<dyn Cache>, Arc<dyn RateLimiter>, _) =
-            match &config.redis_url {
-                Some(url) => {
-                    let conn = crate::infra::redis_connection(url).await?;
-                    (
-                        Arc::new(RedisCache::new(conn.clone(), &config.redis_prefix)),
-                        Arc::new(RedisRateLimiter::new(conn.clone(), &config.redis_prefix)),
-                        Revocations::shared(revocation_ttl, conn, &config.redis_prefix),
-                    )
-                }
-                None => (
-                    Arc::new(MemoryCache::default()),
-                    Arc::new(MemoryRateLimiter::default()),
-                    Revocations::local(revocation_ttl),
-                ),
-            };
+        let (cache, limiter): (Arc<dyn Cache>, Arc<dyn RateLimiter>) = match &config.redis_url {
+            Some(url) => {
+                let conn = crate::infra::redis_connection(url).await?;
+                (
+                    Arc::new(RedisCache::new(conn.clone(), &config.redis_prefix)),
+                    Arc::new(RedisRateLimiter::new(conn, &config.redis_prefix)),
+                )
+            }
+            None => (Arc::new(MemoryCache::default()), Arc::new(MemoryRateLimiter::default())),
+        };
+        let revocations = Revocations::start(store.clone(), revocation_ttl).await?;
         for app in &config.mini_apps {
             store.upsert_mini_app(app).await?;
         }

@@ -193,7 +193,8 @@ impl IntoResponse for ApiError {
                     .to_string(),
             }
         } else {
-            tracing::info!(code, "request refused: {self}");
+            // Only the code: the detail of an input error can quote what the client sent.
+            tracing::info!(code, "request refused");
             self.to_string()
         };
         let problem = Problem {

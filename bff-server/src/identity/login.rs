@@ -49,6 +49,11 @@ fn check_credential(field: &'static str, value: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Counts a login attempt (of any method, passkeys included) against the client's quota.
+pub async fn limit_client(app: &App, client: &str) -> Result<(), ApiError> {
+    session::limit(app, "login", format!("login:client:{client}"), app.config.rate_limits.login_per_client).await
+}
+
 /// Loads the mini-app and works out the scopes, before anything is spent.
 pub async fn prepare(
     app: &App,
@@ -133,13 +138,7 @@ async fn login<F>(
 where
     F: Future<Output = Result<NewUser, PlatformError>>,
 {
-    session::limit(
-        app,
-        "login",
-        format!("login:client:{client}"),
-        app.config.rate_limits.login_per_client,
-    )
-    .await?;
+    limit_client(app, client).await?;
     let (mini_app, granted) = prepare(app, mini_app_id, scopes).await?;
     let person = match identify.await {
         Ok(person) => person,

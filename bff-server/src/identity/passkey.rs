@@ -25,7 +25,7 @@ use crate::http::client::ClientAddr;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
-use crate::identity::{login, session};
+use crate::identity::login;
 use crate::storage::{StoreError, StoredPasskey};
 
 const CEREMONY_TTL: Duration = Duration::from_secs(300);
@@ -223,13 +223,7 @@ pub async fn login_start(
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<PasskeyLoginStart>,
 ) -> Result<axum::Json<PasskeyChallenge>, ApiError> {
-    session::limit(
-        &state,
-        "login",
-        format!("login:client:{client}"),
-        state.config.rate_limits.login_per_client,
-    )
-    .await?;
+    login::limit_client(&state, &client).await?;
     let user_id: Uuid = body.user_id.parse().map_err(|_| ApiError::InvalidField {
         field: "user_id",
         reason: "must be a ZheliKit user id (UUID)".into(),
@@ -269,6 +263,7 @@ pub async fn login_finish(
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<PasskeyFinish>,
 ) -> Result<axum::Json<Session>, ApiError> {
+    login::limit_client(&state, &client).await?;
     let credential: PublicKeyCredential = parse_credential(body.credential)?;
     let ceremony: AuthenticationState =
         take_state(&state, "passkey:auth:", &body.ceremony_id).await?;

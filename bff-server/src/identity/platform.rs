@@ -65,7 +65,7 @@ impl HttpPlatform {
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(2))
             .build()
-            .map_err(|e| PlatformError::Unreachable(e.to_string()))?;
+            .map_err(|e| PlatformError::Unreachable(e.without_url().to_string()))?;
         Ok(Self {
             http,
             config,
@@ -165,12 +165,13 @@ impl HttpPlatform {
 async fn read_json<T: DeserializeOwned>(
     sent: reqwest::Result<reqwest::Response>,
 ) -> Result<T, PlatformError> {
-    let response = sent.map_err(|e| PlatformError::Unreachable(e.to_string()))?;
+    // Without the URL: its query carries tickets, platform tokens and, for gettoken, the secret.
+    let response = sent.map_err(|e| PlatformError::Unreachable(e.without_url().to_string()))?;
     let status = response.status();
     let body = response
         .text()
         .await
-        .map_err(|e| PlatformError::Unreachable(e.to_string()))?;
+        .map_err(|e| PlatformError::Unreachable(e.without_url().to_string()))?;
     if status == reqwest::StatusCode::UNAUTHORIZED
         || status == reqwest::StatusCode::FORBIDDEN
         || status == reqwest::StatusCode::BAD_REQUEST

@@ -182,7 +182,7 @@ pub async fn refresh(
             Ok(axum::Json(session(&state, access, next, successor.scopes)))
         }
         Rotation::Reused { family_id, user_id } => {
-            mark_session_revoked(&state, family_id).await;
+            mark_session_revoked(&state, family_id);
             audit::record(
                 &state,
                 Event::RefreshReuse,
@@ -211,19 +211,17 @@ async fn reapply_mini_app_rules(app: &App, live: &RefreshToken) -> Result<Vec<St
     };
     if let Some(refusal) = refusal {
         app.store.revoke_family(live.family_id, Utc::now()).await?;
-        mark_session_revoked(app, live.family_id).await;
+        mark_session_revoked(app, live.family_id);
         return Err(refusal);
     }
     let allowed = mini_app.map(|m| m.allowed_scopes).unwrap_or_default();
     Ok(live.scopes.iter().filter(|s| allowed.contains(s)).cloned().collect())
 }
 
-async fn mark_session_revoked(app: &App, family_id: Uuid) {
-    if let Err(e) = app.revocations.revoke(&family_id.to_string()).await {
-        // This instance refuses the session at once; others may accept its access tokens until
-        // they expire (at most 15 minutes). Refresh is already refused by the database.
-        tracing::warn!(error = %e, "could not share a session revocation");
-    }
+fn mark_session_revoked(app: &App, family_id: Uuid) {
+    // The database already says so; this makes it effective on this instance at once (others
+    // learn it from their next poll).
+    app.revocations.revoked(&family_id.to_string());
 }
 
 /// The user behind a token: from memory when read recently, else from storage.
@@ -255,7 +253,7 @@ pub async fn logout(
         .parse()
         .map_err(|_| ApiError::Unauthenticated("token has no session id"))?;
     state.store.revoke_family(family_id, Utc::now()).await?;
-    mark_session_revoked(&state, family_id).await;
+    mark_session_revoked(&state, family_id);
     audit::record(
         &state,
         Event::Logout,
@@ -279,7 +277,7 @@ pub async fn logout_all(
     let user_id = auth.user_id()?;
     let families = state.store.revoke_user(user_id, Utc::now()).await?;
     for family_id in &families {
-        mark_session_revoked(&state, *family_id).await;
+        mark_session_revoked(&state, *family_id);
     }
     audit::record(
         &state,

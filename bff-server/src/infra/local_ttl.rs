@@ -22,6 +22,11 @@ impl<K: Eq + Hash, V: Clone> LocalTtlMap<K, V> {
         }
     }
 
+    /// A map that never evicts a live entry, however many there are.
+    pub fn unbounded() -> Self {
+        Self { entries: RwLock::new(HashMap::new()), capacity: usize::MAX }
+    }
+
     /// The live value for `key`.
     pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
@@ -54,6 +59,9 @@ impl<K: Eq + Hash, V: Clone> LocalTtlMap<K, V> {
             if entries.len() >= self.capacity {
                 entries.clear();
             }
+        } else if entries.len() > 10_000 && entries.len().is_power_of_two() {
+            // Unbounded maps still shed expired entries as they grow.
+            entries.retain(|_, (_, until)| *until > now);
         }
         entries.insert(key, (value, now + ttl));
     }

@@ -1,67 +1,69 @@
 //! Revoked sessions, checked on every authenticated request without I/O.
 //!
-//! Each BFF keeps the list in memory. With Redis, a revocation is also appended to a sorted set
-//! (score = time) that every instance polls twice a second, so a logout on one instance reaches
-//! the others within about half a second, and an instance that was down catches up on start
-//! from what is still in the set. Entries are kept as long as an access token can live.
+//! The database is the source of truth: logout, logout-all and reuse detection mark refresh-token
+//! families revoked there. Each BFF instance keeps the recently revoked families in memory,
+//! loads them at start (so a restart forgets no logout) and polls the database every second for
+//! new ones (so a logout on one instance reaches the others within about a second). The
+//! instance that revokes knows at once. Entries are kept as long as an access token can live.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
 use crate::infra::local_ttl::LocalTtlMap;
-use crate::infra::CacheError;
+use crate::storage::{Store, StoreError};
 
 /// The revoked-session list of this instance.
 pub struct Revocations {
     local: LocalTtlMap<String, ()>,
     ttl: Duration,
-    shared: Option<Shared>,
 }
 
-struct Shared {
-    conn: redis::aio::ConnectionManager,
-    key: String,
-}
-
-const POLL_EVERY: Duration = Duration::from_millis(500);
+const POLL_EVERY: Duration = Duration::from_secs(1);
+/// Instances' clocks differ and commits land late: re-read this far back on every poll.
+const OVERLAP: chrono::Duration = chrono::Duration::seconds(30);
 
 impl Revocations {
-    /// An in-process list (the embedded default: one instance).
-    pub fn local(ttl: Duration) -> Arc<Self> {
-        Arc::new(Self {
-            local: LocalTtlMap::new(1_000_000),
-            ttl,
-            shared: None,
-        })
-    }
-
-    /// A list shared through Redis; starts the poller, which stops when the list is dropped.
-    pub fn shared(ttl: Duration, conn: redis::aio::ConnectionManager, prefix: &str) -> Arc<Self> {
-        let list = Arc::new(Self {
-            local: LocalTtlMap::new(1_000_000),
-            ttl,
-            shared: Some(Shared {
-                conn,
-                key: format!("{prefix}revoked-sessions"),
-            }),
-        });
+    /// Loads what was revoked within `ttl` and starts polling `store`; the poller stops when
+    /// the list is dropped.
+    pub async fn start(store: Arc<dyn Store>, ttl: Duration) -> Result<Arc<Self>, StoreError> {
+        // Never evicts live entries: forgetting a revocation would un-revoke a session.
+        let list = Arc::new(Self { local: LocalTtlMap::unbounded(), ttl });
+        let horizon = Utc::now() - chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(16));
+        list.absorb(store.revoked_since(horizon).await?);
         let weak = Arc::downgrade(&list);
         tokio::spawn(async move {
-            let mut since_ms: i64 = 0;
+            let mut since = Utc::now() - OVERLAP;
             loop {
+                tokio::time::sleep(POLL_EVERY).await;
                 let Some(list) = weak.upgrade() else { return };
-                match list.pull(since_ms).await {
-                    Ok(newest) => since_ms = since_ms.max(newest),
+                let polled_at = Utc::now();
+                match store.revoked_since(since).await {
+                    Ok(found) => {
+                        list.absorb(found);
+                        since = polled_at - OVERLAP;
+                    }
                     Err(e) => {
-                        tracing::warn!(error = %e, "revocation sync failed; retrying");
-                        metrics::counter!("revocation_sync_failures_total").increment(1);
+                        tracing::warn!(error = %e, "revocation poll failed; retrying");
+                        metrics::counter!("revocation_poll_failures_total").increment(1);
                     }
                 }
-                drop(list);
-                tokio::time::sleep(POLL_EVERY).await;
             }
         });
-        list
+        Ok(list)
+    }
+
+    fn absorb(&self, found: Vec<(Uuid, DateTime<Utc>)>) {
+        let now = Utc::now();
+        for (family_id, at) in found {
+            let age = (now - at).to_std().unwrap_or(Duration::ZERO);
+            let remaining = self.ttl.saturating_sub(age);
+            if !remaining.is_zero() {
+                self.local.insert(family_id.to_string(), (), remaining);
+            }
+        }
     }
 
     /// True when `session_id` was revoked.
@@ -69,65 +71,8 @@ impl Revocations {
         self.local.contains(session_id)
     }
 
-    /// Revokes `session_id` here at once and, with Redis, everywhere within a poll.
-    pub async fn revoke(&self, session_id: &str) -> Result<(), CacheError> {
+    /// Records a revocation this instance just wrote to the database, effective at once here.
+    pub fn revoked(&self, session_id: &str) {
         self.local.insert(session_id.to_string(), (), self.ttl);
-        let Some(shared) = &self.shared else {
-            return Ok(());
-        };
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let oldest_kept = now_ms - self.ttl.as_millis() as i64;
-        let mut conn = shared.conn.clone();
-        let _: () = redis::pipe()
-            .atomic()
-            .zadd(&shared.key, session_id, now_ms)
-            .ignore()
-            .zrembyscore(&shared.key, "-inf", oldest_kept)
-            .ignore()
-            .query_async(&mut conn)
-            .await?;
-        Ok(())
-    }
-
-    /// Copies revocations newer than `since_ms` into the local list; returns the newest score.
-    async fn pull(&self, since_ms: i64) -> Result<i64, CacheError> {
-        let Some(shared) = &self.shared else {
-            return Ok(since_ms);
-        };
-        let mut conn = shared.conn.clone();
-        // Overlap by a second: two instances' clocks and writes may interleave.
-        let from = (since_ms - 1000)
-            .max(chrono::Utc::now().timestamp_millis() - self.ttl.as_millis() as i64);
-        let found: Vec<(String, i64)> = redis::cmd("ZRANGEBYSCORE")
-            .arg(&shared.key)
-            .arg(from)
-            .arg("+inf")
-            .arg("WITHSCORES")
-            .query_async(&mut conn)
-            .await?;
-        let mut newest = since_ms;
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        for (session_id, at_ms) in found {
-            let remaining = self
-                .ttl
-                .saturating_sub(Duration::from_millis((now_ms - at_ms).max(0) as u64));
-            self.local.insert(session_id, (), remaining);
-            newest = newest.max(at_ms);
-        }
-        Ok(newest)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_revoked_session_is_known_at_once_locally() {
-        let list = Revocations::local(Duration::from_secs(60));
-        assert!(!list.is_revoked("s1"));
-        list.revoke("s1").await.unwrap();
-        assert!(list.is_revoked("s1"));
-        assert!(!list.is_revoked("s2"));
     }
 }

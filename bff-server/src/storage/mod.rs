@@ -221,6 +221,8 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64>;
     /// Revokes every session of a user. Returns the sessions (families) that were live.
     async fn revoke_user(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>>;
+    /// Sessions (families) revoked at or after `since`, with when.
+    async fn revoked_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<(Uuid, DateTime<Utc>)>>;
     /// Registers a passkey; a credential id already registered is a [`StoreError::Conflict`].
     async fn insert_passkey(&self, passkey: &StoredPasskey) -> StoreResult<()>;
     /// A user's passkeys.

@@ -281,6 +281,14 @@ impl Store for SqliteStore {
         Ok(families)
     }
 
+    async fn revoked_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<(Uuid, DateTime<Utc>)>> {
+        let rows = sqlx::query("SELECT family_id, MAX(revoked_at) AS at FROM refresh_tokens WHERE revoked_at >= ?1 GROUP BY family_id")
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((uuid_col(r.try_get("family_id"))?, r.try_get("at")?))).collect()
+    }
+
     async fn insert_passkey(&self, p: &StoredPasskey) -> StoreResult<()> {
         let now = Utc::now();
         sqlx::query("INSERT INTO passkeys (credential_id, user_id, passkey_json, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)")
