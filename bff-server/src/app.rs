@@ -12,6 +12,7 @@ use webauthn_rs::prelude::{Url, Webauthn, WebauthnBuilder};
 
 use crate::config::Config;
 use crate::identity::platform::{HttpPlatform, Platform};
+use crate::identity::profile::PseudonymKey;
 use crate::identity::tokens::Keyring;
 use crate::infra::cache::{Cache, MemoryCache, RedisCache};
 use crate::infra::local_ttl::LocalTtlMap;
@@ -98,9 +99,11 @@ impl App {
             store.upsert_mini_app(app).await?;
         }
         let keyring = Keyring::load_or_create(store.as_ref(), &config.issuer).await?;
+        let mut candidate = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut candidate);
+        let pseudonyms = PseudonymKey(store.server_secret("pseudonym-key", &candidate).await?);
         let platform = Arc::new(
-            HttpPlatform::new(config.platform.clone())
-                .map_err(|e| StartupError::Platform(e.to_string()))?,
+            HttpPlatform::new(config.platform.clone(), pseudonyms).map_err(|e| StartupError::Platform(e.to_string()))?,
         );
         let webauthn = build_webauthn(&config)?;
         crate::http::metrics::start_upkeep();
@@ -126,16 +129,41 @@ fn build_webauthn(config: &Config) -> Result<Webauthn, StartupError> {
         .iter()
         .map(|o| Url::parse(o).map_err(|e| StartupError::Passkeys(format!("origin {o:?}: {e}"))))
         .collect::<Result<_, _>>()?;
-    let first = origins
-        .first()
-        .ok_or_else(|| StartupError::Passkeys("no allowed origin configured".into()))?;
-    let mut builder = WebauthnBuilder::new(&config.passkeys.rp_id, first)
+    // The relying party is anchored on a web origin of its domain; Android app origins
+    // (`android:apk-key-hash:…`) are added beside it, whatever order they were configured in.
+    let web_origin = match origins.iter().find(|o| o.scheme() == "https" || o.scheme() == "http") {
+        Some(origin) => origin.clone(),
+        None => Url::parse(&format!("https://{}", config.passkeys.rp_id))
+            .map_err(|e| StartupError::Passkeys(format!("relying party id {:?}: {e}", config.passkeys.rp_id)))?,
+    };
+    let mut builder = WebauthnBuilder::new(&config.passkeys.rp_id, &web_origin)
         .map_err(|e| StartupError::Passkeys(e.to_string()))?
         .rp_name(&config.passkeys.rp_name);
-    for origin in &origins[1..] {
+    for origin in origins.iter().filter(|o| **o != web_origin) {
         builder = builder.append_allowed_origin(origin);
     }
-    builder
-        .build()
-        .map_err(|e| StartupError::Passkeys(e.to_string()))
+    builder.build().map_err(|e| StartupError::Passkeys(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_with_origins(origins: &[&str]) -> Config {
+        let mut config = Config::load(|k| match k {
+            "ZK_ZLB_SERVICE_CODE" | "ZK_IRS_ACCESS_KEY" | "ZK_IRS_SECRET_KEY" | "ZK_MINIPROGRAM_APP_ID" | "ZK_ZZD_APP_KEY" | "ZK_ZZD_APP_SECRET" => Some("x".into()),
+            "ZK_PASSKEY_RP_ID" => Some("zhelikit.test".into()),
+            _ => None,
+        })
+        .unwrap();
+        config.passkeys.origins = origins.iter().map(|o| o.to_string()).collect();
+        config
+    }
+
+    #[test]
+    fn android_origins_may_come_first_or_alone() {
+        assert!(build_webauthn(&config_with_origins(&["android:apk-key-hash:abc", "https://zhelikit.test"])).is_ok());
+        assert!(build_webauthn(&config_with_origins(&["android:apk-key-hash:abc"])).is_ok());
+        assert!(build_webauthn(&config_with_origins(&["https://elsewhere.test"])).is_err(), "an origin outside the RP id is refused");
+    }
 }

@@ -91,6 +91,8 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// Mini-apps registered at start-up (upserted into storage).
     pub mini_apps: Vec<MiniApp>,
+    /// Proxies whose `X-Forwarded-For` is believed (`ZK_TRUSTED_PROXIES`, comma-separated IPs).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The file form: every key optional, environment variables win.
@@ -201,7 +203,15 @@ impl Config {
                 .map(FileMiniApp::into_mini_app)
                 .collect::<Result<_, _>>()?
         };
+        let trusted_proxies = env("ZK_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().map_err(|_| ConfigError::Invalid { name: "ZK_TRUSTED_PROXIES", reason: format!("{s:?} is not an IP address") }))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
+            trusted_proxies,
             listen,
             database_url,
             redis_url: pick("REDIS_URL", &file.redis_url),

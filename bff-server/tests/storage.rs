@@ -294,3 +294,12 @@ async fn audit_events_and_signing_keys_are_kept_newest_first() {
         assert_eq!(keys[1].private_pkcs8, old.private_pkcs8, "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_server_secret_is_created_once_and_then_kept() {
+    for (name, store) in common::both_stores().await {
+        let first = store.server_secret("pseudonym-key", b"first").await.unwrap();
+        let second = store.server_secret("pseudonym-key", b"second").await.unwrap();
+        assert_eq!((first.as_slice(), second.as_slice()), (&b"first"[..], &b"first"[..]), "{name}");
+    }
+}

@@ -89,7 +89,7 @@ async fn a_citizen_logs_in_with_a_ticket_and_reads_a_masked_profile(stack: &Stac
     let (_, me_again) = stack.get_authed("/v1/me", &access(&again)).await;
     assert_eq!(me_again["user_id"], me["user_id"]);
 
-    let audit = stack.audit(200).await;
+    let audit = stack.audit(10_000).await;
     let user_id = me["user_id"].as_str().unwrap();
     assert!(audit.iter().any(|e| e.event == "login"
         && e.user_id.map(|u| u.to_string()).as_deref() == Some(user_id)
@@ -169,6 +169,13 @@ async fn a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise(stack: &St
     let (_, me) = stack.get_authed("/v1/me", &access(&session)).await;
     assert_eq!(me["kind"], "legal_person");
     assert_eq!(me["enterprise"]["uscc"], enterprise.uscc.as_str());
+
+    // The same person acting for the same enterprise through the SSO entry is the same user.
+    let ticket = stack.legal_person_ticket(&enterprise.userid).await;
+    let (status, sso) = stack.post("/v1/auth/zlb/legal-ticket", json!({"mini_app_id": "zk-demo-services", "ticket": ticket})).await;
+    assert_eq!(status, 200, "{sso}");
+    let (_, me_sso) = stack.get_authed("/v1/me", &access(&sso)).await;
+    assert_eq!(me_sso["user_id"], me["user_id"]);
 }
 
 async fn an_official_logs_in_with_a_zzd_auth_code(stack: &Stack) {
@@ -813,7 +820,7 @@ async fn a_registered_passkey_alone_starts_a_session(stack: &Stack) {
         "{problem}"
     );
 
-    let audit = stack.audit(300).await;
+    let audit = stack.audit(10_000).await;
     assert!(audit.iter().any(|e| e.event == "passkey_registered"
         && e.user_id.map(|u| u.to_string()) == Some(user_id.clone())));
     assert!(audit

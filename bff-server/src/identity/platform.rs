@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
 use crate::config::PlatformConfig;
-use crate::identity::profile;
+use crate::identity::profile::{self, PseudonymKey};
 use crate::storage::NewUser;
 
 /// Why the platform did not identify a user.
@@ -56,11 +56,13 @@ pub struct HttpPlatform {
     config: PlatformConfig,
     /// The 浙政釘 app token is valid 7200 s and `gettoken` is rate limited: cache it.
     zzd_token: Mutex<Option<(String, Instant)>>,
+    /// Keys the pseudonymous part of legal-person subjects.
+    pseudonyms: PseudonymKey,
 }
 
 impl HttpPlatform {
     /// A client for the configured platform.
-    pub fn new(config: PlatformConfig) -> Result<Self, PlatformError> {
+    pub fn new(config: PlatformConfig, pseudonyms: PseudonymKey) -> Result<Self, PlatformError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(2))
@@ -70,6 +72,7 @@ impl HttpPlatform {
             http,
             config,
             zzd_token: Mutex::new(None),
+            pseudonyms,
         })
     }
 
@@ -271,7 +274,7 @@ impl Platform for HttpPlatform {
             )
             .await?;
         check_result(info.result, &info.errmsg)?;
-        profile::from_legal_person(&info)
+        profile::from_legal_person(&self.pseudonyms, &info)
     }
 
     async fn miniprogram_ticket_id(&self, ticket_id: &str) -> Result<NewUser, PlatformError> {
@@ -292,7 +295,7 @@ impl Platform for HttpPlatform {
             )
             .await?,
         )?;
-        profile::from_miniprogram(&user)
+        profile::from_miniprogram(&self.pseudonyms, &user)
     }
 
     async fn official_auth_code(&self, code: &str) -> Result<NewUser, PlatformError> {

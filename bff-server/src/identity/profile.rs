@@ -2,7 +2,7 @@
 //! typed. Pure functions, tested without I/O.
 
 use platform_api::{zlb, zzd};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use zhelikit_domain::api::{EnterpriseSummary, OfficialSummary, UserKind};
 use zhelikit_domain::mask;
 
@@ -24,11 +24,28 @@ fn masked(value: &str, f: fn(&str) -> String) -> Option<String> {
     (!value.is_empty()).then(|| f(value))
 }
 
-/// The acting person of an enterprise is part of the subject, so two employees acting for the
-/// same company are two users. Hashed: the subject must not carry an ID number.
-fn acting_subject(enterprise_userid: &str, acting_id_number: &str) -> String {
-    let digest = Sha256::digest(acting_id_number.as_bytes());
-    format!("{enterprise_userid}:{}", hex::encode(&digest[..8]))
+/// The key of pseudonymous subjects: generated at first start, kept in storage, the same on
+/// every instance.
+#[derive(Clone)]
+pub struct PseudonymKey(pub Vec<u8>);
+
+impl PseudonymKey {
+    /// A keyed, truncated hash of `value`: stable, and not reversible by enumerating the
+    /// (small) space of ID numbers without the key.
+    fn pseudonym(&self, value: &str) -> String {
+        use hmac::Mac as _;
+        // HMAC takes keys of any length.
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(value.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..12])
+    }
+}
+
+/// The subject of a legal-person user: the enterprise (by its USCC, the same whichever SSO entry
+/// the user came through) and the acting person, so two employees acting for one company are two
+/// users. The acting person's ID number enters only as a keyed pseudonym.
+fn acting_subject(key: &PseudonymKey, uscc: &str, acting_id_number: &str) -> String {
+    format!("{uscc}:{}", key.pseudonym(acting_id_number))
 }
 
 /// A 浙里辦 personal user.
@@ -51,7 +68,7 @@ pub fn from_personal(info: &zlb::PersonalUserInfo) -> Result<NewUser, PlatformEr
 }
 
 /// A 浙里辦 legal-person user: the enterprise and who acts for it.
-pub fn from_legal_person(info: &zlb::LegalPersonUserInfo) -> Result<NewUser, PlatformError> {
+pub fn from_legal_person(key: &PseudonymKey, info: &zlb::LegalPersonUserInfo) -> Result<NewUser, PlatformError> {
     if info.userid.is_empty() || info.creditcode.is_empty() {
         return Err(PlatformError::Malformed(
             "legal-person getUserInfo returned no userid or credit code".into(),
@@ -59,7 +76,7 @@ pub fn from_legal_person(info: &zlb::LegalPersonUserInfo) -> Result<NewUser, Pla
     }
     Ok(NewUser {
         kind: UserKind::LegalPerson,
-        subject: acting_subject(&info.userid, &info.attnidnum),
+        subject: acting_subject(key, &info.creditcode, &info.attnidnum),
         display_name: info.attnname.clone(),
         real_name_level: level(&info.authlevel)?,
         id_number_masked: masked(&info.attnidnum, mask::id_number),
@@ -74,7 +91,7 @@ pub fn from_legal_person(info: &zlb::LegalPersonUserInfo) -> Result<NewUser, Pla
 }
 
 /// A mini-program user, personal or legal person.
-pub fn from_miniprogram(user: &zlb::MiniProgramUser) -> Result<NewUser, PlatformError> {
+pub fn from_miniprogram(key: &PseudonymKey, user: &zlb::MiniProgramUser) -> Result<NewUser, PlatformError> {
     match (
         user.user_type.as_str(),
         &user.person_info,
@@ -92,7 +109,7 @@ pub fn from_miniprogram(user: &zlb::MiniProgramUser) -> Result<NewUser, Platform
         }),
         ("LEGAL_PERSON", _, Some(l)) => Ok(NewUser {
             kind: UserKind::LegalPerson,
-            subject: acting_subject(&l.corp_id, &l.attn_id_no),
+            subject: acting_subject(key, &l.unified_social_id, &l.attn_id_no),
             display_name: l.attn_name.clone(),
             real_name_level: level(&l.auth_level.to_string())?,
             id_number_masked: masked(&l.attn_id_no, mask::id_number),
@@ -172,9 +189,11 @@ mod tests {
             legalperson: "李四".into(),
             ..Default::default()
         };
-        let first = from_legal_person(&info).unwrap();
+        let key = PseudonymKey(b"k".to_vec());
+        let first = from_legal_person(&key, &info).unwrap();
         info.attnidnum = "330302199001015678".into();
-        let second = from_legal_person(&info).unwrap();
+        let second = from_legal_person(&key, &info).unwrap();
+        assert_ne!(from_legal_person(&PseudonymKey(b"other".to_vec()), &info).unwrap().subject, second.subject, "keyed");
         assert_ne!(first.subject, second.subject);
         assert!(!first.subject.contains("1990"));
         assert_eq!(first.enterprise.unwrap().legal_representative, "李*");

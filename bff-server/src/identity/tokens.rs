@@ -65,6 +65,9 @@ pub enum TokenError {
     Invalid(String),
 }
 
+/// Key id of the first signing key of a deployment.
+pub const FIRST_KID: &str = "zk-1";
+
 /// The signing key in use and every key whose tokens are still accepted.
 pub struct Keyring {
     issuer: String,
@@ -84,10 +87,13 @@ impl Keyring {
     pub async fn load_or_create(store: &dyn Store, issuer: &str) -> Result<Self, StoreError> {
         let mut keys = store.signing_keys().await?;
         if keys.is_empty() {
-            let key = generate_key().map_err(StoreError::Other)?;
+            let mut key = generate_key().map_err(StoreError::Other)?;
+            // The first key has a fixed id, so instances starting together on an empty
+            // database collide on it and all end up with the one that was stored.
+            key.kid = FIRST_KID.to_string();
             match store.insert_signing_key(&key).await {
                 Ok(()) => {}
-                // Another instance created one at the same moment: use what is stored.
+                // Another instance created it at the same moment: use what is stored.
                 Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }

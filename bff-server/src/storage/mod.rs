@@ -233,6 +233,9 @@ pub trait Store: Send + Sync + 'static {
     async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
     /// The newest audit events, newest first.
     async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+    /// The server secret `name`, storing `candidate` first if there is none yet; every
+    /// instance gets the same value.
+    async fn server_secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>>;
     /// All signing keys, newest first.
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKey>>;
     /// Adds a signing key.

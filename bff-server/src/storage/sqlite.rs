@@ -368,6 +368,16 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn server_secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>> {
+        sqlx::query("INSERT INTO server_secrets (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(candidate)
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = ?1").bind(name).fetch_one(&self.pool).await?;
+        Ok(row.try_get("value")?)
+    }
+
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKey>> {
         let rows = sqlx::query("SELECT kid, private_pkcs8, public_key, created_at FROM signing_keys ORDER BY created_at DESC")
             .fetch_all(&self.pool)
