@@ -23,6 +23,10 @@ pub const CLOCK_ADVANCE_PATH: &str = "/__admin/clock/advance";
 /// `GET`: a sample of the demo accounts, for people trying the stack by hand.
 pub const DEMO_ACCOUNTS_PATH: &str = "/__admin/demo-accounts";
 
+/// `GET …/{mini_app}?ticket=…` (or `?code=…`): a stand-in for a mini-app's callback page in the
+/// development stack: shows what the platform handed over and how to log in with it.
+pub const ECHO_PATH: &str = "/__admin/echo/{mini_app}";
+
 /// Body of [`CLOCK_ADVANCE_PATH`]. Unsigned: the clock only moves forward, so a ticket once
 /// expired stays expired.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,6 +52,7 @@ pub fn routes() -> Router<MockState> {
         .route(CLOCK_PATH, get(clock))
         .route(CLOCK_ADVANCE_PATH, post(advance))
         .route(DEMO_ACCOUNTS_PATH, get(demo_accounts))
+        .route(ECHO_PATH, get(echo))
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -111,4 +116,27 @@ async fn demo_accounts(State(state): State<MockState>) -> Json<serde_json::Value
         "officials": officials,
         "counts": {"citizens": f.citizens.len(), "enterprises": f.enterprises.len(), "officials": f.officials.len()},
     }))
+}
+
+#[derive(Deserialize)]
+struct EchoQuery {
+    ticket: Option<String>,
+    code: Option<String>,
+}
+
+/// What a mini-app's callback would receive, with the BFF call that completes the login.
+async fn echo(axum::extract::Path(mini_app): axum::extract::Path<String>, axum::extract::Query(q): axum::extract::Query<EchoQuery>) -> axum::response::Html<String> {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let (what, value, path, field) = match (&q.ticket, &q.code) {
+        (Some(t), _) => ("ticket", t.as_str(), "/v1/auth/zlb/ticket", "ticket"),
+        (None, Some(c)) => ("auth code", c.as_str(), "/v1/auth/zzd/auth-code", "auth_code"),
+        (None, None) => ("nothing", "", "", ""),
+    };
+    let (mini_app, value) = (escape(&mini_app), escape(value));
+    axum::response::Html(format!(
+        "<!doctype html><meta charset=utf-8><title>ZheliKit demo callback</title>\
+         <h1>Mini-app {mini_app} received a {what}</h1><p><code>{value}</code></p>\
+         <p>A mini-app now hands it to the BFF (it is single use and expires in 5 minutes):</p>\
+         <pre>curl -s http://127.0.0.1:8080{path} -H 'content-type: application/json' \\\n  -d '{{\"mini_app_id\":\"{mini_app}\",\"{field}\":\"{value}\"}}'</pre>"
+    ))
 }

@@ -47,7 +47,6 @@ ensure_demo_env() {
     zzd="$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
     cat > "$f" <<ENV
 ZK_ZLB_SERVICE_CODE=zhelikit-demo
-ZK_ZLB_CALLBACK_URLS=http://127.0.0.1:8080/callback/
 ZK_IRS_ACCESS_KEY=zhelikit-demo-access-key
 ZK_IRS_SECRET_KEY=$irs
 ZK_MINIPROGRAM_APP_ID=zhelikit-demo-miniprogram
