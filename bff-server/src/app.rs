@@ -92,7 +92,10 @@ impl App {
                     Arc::new(RedisRateLimiter::new(conn, &config.redis_prefix)),
                 )
             }
-            None => (Arc::new(MemoryCache::default()), Arc::new(MemoryRateLimiter::default())),
+            None => (
+                Arc::new(MemoryCache::default()),
+                Arc::new(MemoryRateLimiter::default()),
+            ),
         };
         let revocations = Revocations::start(store.clone(), revocation_ttl).await?;
         for app in &config.mini_apps {
@@ -103,7 +106,8 @@ impl App {
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut candidate);
         let pseudonyms = PseudonymKey(store.server_secret("pseudonym-key", &candidate).await?);
         let platform = Arc::new(
-            HttpPlatform::new(config.platform.clone(), pseudonyms).map_err(|e| StartupError::Platform(e.to_string()))?,
+            HttpPlatform::new(config.platform.clone(), pseudonyms)
+                .map_err(|e| StartupError::Platform(e.to_string()))?,
         );
         let webauthn = build_webauthn(&config)?;
         crate::http::metrics::start_upkeep();
@@ -131,10 +135,14 @@ fn build_webauthn(config: &Config) -> Result<Webauthn, StartupError> {
         .collect::<Result<_, _>>()?;
     // The relying party is anchored on a web origin of its domain; Android app origins
     // (`android:apk-key-hash:…`) are added beside it, whatever order they were configured in.
-    let web_origin = match origins.iter().find(|o| o.scheme() == "https" || o.scheme() == "http") {
+    let web_origin = match origins
+        .iter()
+        .find(|o| o.scheme() == "https" || o.scheme() == "http")
+    {
         Some(origin) => origin.clone(),
-        None => Url::parse(&format!("https://{}", config.passkeys.rp_id))
-            .map_err(|e| StartupError::Passkeys(format!("relying party id {:?}: {e}", config.passkeys.rp_id)))?,
+        None => Url::parse(&format!("https://{}", config.passkeys.rp_id)).map_err(|e| {
+            StartupError::Passkeys(format!("relying party id {:?}: {e}", config.passkeys.rp_id))
+        })?,
     };
     let mut builder = WebauthnBuilder::new(&config.passkeys.rp_id, &web_origin)
         .map_err(|e| StartupError::Passkeys(e.to_string()))?
@@ -142,7 +150,9 @@ fn build_webauthn(config: &Config) -> Result<Webauthn, StartupError> {
     for origin in origins.iter().filter(|o| **o != web_origin) {
         builder = builder.append_allowed_origin(origin);
     }
-    builder.build().map_err(|e| StartupError::Passkeys(e.to_string()))
+    builder
+        .build()
+        .map_err(|e| StartupError::Passkeys(e.to_string()))
 }
 
 #[cfg(test)]
@@ -151,7 +161,12 @@ mod tests {
 
     fn config_with_origins(origins: &[&str]) -> Config {
         let mut config = Config::load(|k| match k {
-            "ZK_ZLB_SERVICE_CODE" | "ZK_IRS_ACCESS_KEY" | "ZK_IRS_SECRET_KEY" | "ZK_MINIPROGRAM_APP_ID" | "ZK_ZZD_APP_KEY" | "ZK_ZZD_APP_SECRET" => Some("x".into()),
+            "ZK_ZLB_SERVICE_CODE"
+            | "ZK_IRS_ACCESS_KEY"
+            | "ZK_IRS_SECRET_KEY"
+            | "ZK_MINIPROGRAM_APP_ID"
+            | "ZK_ZZD_APP_KEY"
+            | "ZK_ZZD_APP_SECRET" => Some("x".into()),
             "ZK_PASSKEY_RP_ID" => Some("zhelikit.test".into()),
             _ => None,
         })
@@ -162,8 +177,15 @@ mod tests {
 
     #[test]
     fn android_origins_may_come_first_or_alone() {
-        assert!(build_webauthn(&config_with_origins(&["android:apk-key-hash:abc", "https://zhelikit.test"])).is_ok());
+        assert!(build_webauthn(&config_with_origins(&[
+            "android:apk-key-hash:abc",
+            "https://zhelikit.test"
+        ]))
+        .is_ok());
         assert!(build_webauthn(&config_with_origins(&["android:apk-key-hash:abc"])).is_ok());
-        assert!(build_webauthn(&config_with_origins(&["https://elsewhere.test"])).is_err(), "an origin outside the RP id is refused");
+        assert!(
+            build_webauthn(&config_with_origins(&["https://elsewhere.test"])).is_err(),
+            "an origin outside the RP id is refused"
+        );
     }
 }

@@ -208,7 +208,12 @@ impl Config {
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| s.parse().map_err(|_| ConfigError::Invalid { name: "ZK_TRUSTED_PROXIES", reason: format!("{s:?} is not an IP address") }))
+            .map(|s| {
+                s.parse().map_err(|_| ConfigError::Invalid {
+                    name: "ZK_TRUSTED_PROXIES",
+                    reason: format!("{s:?} is not an IP address"),
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             trusted_proxies,

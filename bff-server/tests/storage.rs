@@ -3,7 +3,8 @@
 mod common;
 
 use bff_server::storage::{
-    AuditEvent, MiniApp, NewUser, NextRefreshToken, RefreshToken, Rotation, StoreError, StoredPasskey,
+    AuditEvent, MiniApp, NewUser, NextRefreshToken, RefreshToken, Rotation, StoreError,
+    StoredPasskey,
 };
 use chrono::{Duration, SubsecRound, Utc};
 use uuid::Uuid;
@@ -23,7 +24,11 @@ fn citizen(subject: &str, level: u8) -> NewUser {
 }
 
 fn next(hash: &str, expires_at: chrono::DateTime<Utc>) -> NextRefreshToken {
-    NextRefreshToken { token_hash: hash.into(), expires_at, scopes: vec!["profile".into()] }
+    NextRefreshToken {
+        token_hash: hash.into(),
+        expires_at,
+        scopes: vec!["profile".into()],
+    }
 }
 
 fn mini_app() -> MiniApp {
@@ -215,7 +220,11 @@ async fn concurrent_rotations_of_one_token_let_exactly_one_win() {
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .rotate_refresh_token("race", &next(&format!("next{i}"), now + Duration::days(1)), now)
+                    .rotate_refresh_token(
+                        "race",
+                        &next(&format!("next{i}"), now + Duration::days(1)),
+                        now,
+                    )
                     .await
             })
         });
@@ -298,8 +307,18 @@ async fn audit_events_and_signing_keys_are_kept_newest_first() {
 #[tokio::test]
 async fn a_server_secret_is_created_once_and_then_kept() {
     for (name, store) in common::both_stores().await {
-        let first = store.server_secret("pseudonym-key", b"first").await.unwrap();
-        let second = store.server_secret("pseudonym-key", b"second").await.unwrap();
-        assert_eq!((first.as_slice(), second.as_slice()), (&b"first"[..], &b"first"[..]), "{name}");
+        let first = store
+            .server_secret("pseudonym-key", b"first")
+            .await
+            .unwrap();
+        let second = store
+            .server_secret("pseudonym-key", b"second")
+            .await
+            .unwrap();
+        assert_eq!(
+            (first.as_slice(), second.as_slice()),
+            (&b"first"[..], &b"first"[..]),
+            "{name}"
+        );
     }
 }

@@ -125,11 +125,24 @@ struct EchoQuery {
 }
 
 /// What a mini-app's callback would receive, with the BFF call that completes the login.
-async fn echo(axum::extract::Path(mini_app): axum::extract::Path<String>, axum::extract::Query(q): axum::extract::Query<EchoQuery>) -> axum::response::Html<String> {
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+async fn echo(
+    axum::extract::Path(mini_app): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<EchoQuery>,
+) -> axum::response::Html<String> {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
     let (what, value, path, field) = match (&q.ticket, &q.code) {
         (Some(t), _) => ("ticket", t.as_str(), "/v1/auth/zlb/ticket", "ticket"),
-        (None, Some(c)) => ("auth code", c.as_str(), "/v1/auth/zzd/auth-code", "auth_code"),
+        (None, Some(c)) => (
+            "auth code",
+            c.as_str(),
+            "/v1/auth/zzd/auth-code",
+            "auth_code",
+        ),
         (None, None) => ("nothing", "", "", ""),
     };
     let (mini_app, value) = (escape(&mini_app), escape(value));

@@ -182,6 +182,27 @@ impl Stack {
         }
     }
 
+    /// How many rows `table` of the BFF's database holds (PostgreSQL or SQLite).
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        use sqlx::Connection as _;
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let url = &self.config.database_url;
+        let (rows,): (i64,) = if url.starts_with("sqlite:") {
+            let mut db = sqlx::SqliteConnection::connect(url).await.expect("sqlite");
+            sqlx::query_as(&sql)
+                .fetch_one(&mut db)
+                .await
+                .expect("count")
+        } else {
+            let mut db = sqlx::PgConnection::connect(url).await.expect("postgres");
+            sqlx::query_as(&sql)
+                .fetch_one(&mut db)
+                .await
+                .expect("count")
+        };
+        rows
+    }
+
     /// The newest audit events, newest first.
     pub async fn audit(&self, limit: i64) -> Vec<AuditEvent> {
         let store = self.state.store.clone();

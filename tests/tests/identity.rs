@@ -172,7 +172,12 @@ async fn a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise(stack: &St
 
     // The same person acting for the same enterprise through the SSO entry is the same user.
     let ticket = stack.legal_person_ticket(&enterprise.userid).await;
-    let (status, sso) = stack.post("/v1/auth/zlb/legal-ticket", json!({"mini_app_id": "zk-demo-services", "ticket": ticket})).await;
+    let (status, sso) = stack
+        .post(
+            "/v1/auth/zlb/legal-ticket",
+            json!({"mini_app_id": "zk-demo-services", "ticket": ticket}),
+        )
+        .await;
     assert_eq!(status, 200, "{sso}");
     let (_, me_sso) = stack.get_authed("/v1/me", &access(&sso)).await;
     assert_eq!(me_sso["user_id"], me["user_id"]);

@@ -319,9 +319,8 @@ async fn a_logout_on_one_instance_reaches_another_within_a_poll() {
     }
 }
 
-#[tokio::test]
-async fn bad_logins_write_no_user_and_no_session() {
-    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+async fn bad_logins_write_nothing(backend: Backend) {
+    let stack = private_stack(backend, |_| {}).await;
     let citizen = &stack.fixtures.citizens[0];
     let login = |body: Value| stack.post("/v1/auth/zlb/ticket", body);
 
@@ -350,22 +349,28 @@ async fn bad_logins_write_no_user_and_no_session() {
     let (status, _) = login(json!({"mini_app_id": "zk-demo-services", "ticket": ticket})).await;
     assert_eq!(status, 401, "expired");
 
-    use sqlx::Connection as _;
-    let mut db = sqlx::SqliteConnection::connect(&stack.config.database_url)
-        .await
-        .unwrap();
     for table in ["users", "refresh_tokens", "passkeys"] {
-        let (rows,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&mut db)
-            .await
-            .unwrap();
-        assert_eq!(rows, 0, "{table} must stay empty after bad logins");
+        assert_eq!(
+            stack.count_rows(table).await,
+            0,
+            "{table} must stay empty after bad logins"
+        );
     }
     let events = stack.audit(100).await;
     assert!(
         !events.is_empty() && events.iter().all(|e| e.event == "login_failed"),
         "{events:?}"
     );
+}
+
+#[tokio::test]
+async fn bad_logins_write_no_user_and_no_session_in_sqlite() {
+    bad_logins_write_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn bad_logins_write_no_user_and_no_session_in_postgres() {
+    bad_logins_write_nothing(Backend::Postgres).await;
 }
 
 #[tokio::test]
@@ -433,32 +438,66 @@ async fn readiness_fails_while_the_database_refuses_connections_and_recovers_aft
 async fn a_refresh_applies_the_mini_apps_current_rules() {
     use sqlx::Connection as _;
     let stack = private_stack(Backend::Sqlite, |_| {}).await;
-    let session = stack.login_citizen(&stack.fixtures.citizens[2].userid, "zk-demo-services").await; // level 2
-    let mut db = sqlx::SqliteConnection::connect(&stack.config.database_url).await.unwrap();
+    let session = stack
+        .login_citizen(&stack.fixtures.citizens[2].userid, "zk-demo-services")
+        .await; // level 2
+    let mut db = sqlx::SqliteConnection::connect(&stack.config.database_url)
+        .await
+        .unwrap();
 
     // The operator narrows the mini-app's scopes: the next refresh narrows the session.
     sqlx::query("UPDATE mini_apps SET allowed_scopes = 'profile forms.submit' WHERE id = 'zk-demo-services'").execute(&mut db).await.unwrap();
-    let (status, next) = stack.post("/v1/auth/refresh", json!({"refresh_token": session["refresh_token"]})).await;
+    let (status, next) = stack
+        .post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": session["refresh_token"]}),
+        )
+        .await;
     assert_eq!(status, 200, "{next}");
     assert_eq!(next["scopes"], json!(["profile", "forms.submit"]));
 
     // The operator raises the required real-name level: the next refresh ends the session.
-    sqlx::query("UPDATE mini_apps SET min_real_name_level = 3 WHERE id = 'zk-demo-services'").execute(&mut db).await.unwrap();
-    let (status, problem) = stack.post("/v1/auth/refresh", json!({"refresh_token": next["refresh_token"]})).await;
-    assert_eq!((status, problem["code"].as_str()), (403, Some("real_name_level_too_low")), "{problem}");
-    let (status, _) = stack.get_authed("/v1/me", next["access_token"].as_str().unwrap()).await;
+    sqlx::query("UPDATE mini_apps SET min_real_name_level = 3 WHERE id = 'zk-demo-services'")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": next["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("real_name_level_too_low")),
+        "{problem}"
+    );
+    let (status, _) = stack
+        .get_authed("/v1/me", next["access_token"].as_str().unwrap())
+        .await;
     assert_eq!(status, 401, "the session is over");
 }
 
 #[tokio::test]
 async fn a_restarted_bff_still_refuses_a_logged_out_token() {
     let stack = private_stack(Backend::Sqlite, |_| {}).await;
-    let session = stack.login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services").await;
+    let session = stack
+        .login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services")
+        .await;
     let token = session["access_token"].as_str().unwrap().to_string();
-    let (status, _) = stack.post_authed("/v1/auth/logout", &token, json!({})).await;
+    let (status, _) = stack
+        .post_authed("/v1/auth/logout", &token, json!({}))
+        .await;
     assert_eq!(status, 204);
     // A new process on the same database: it loads recent revocations before serving.
-    let restarted = start_bff(stack.config.clone()).await.expect("restarted BFF");
-    let response = http().get(format!("{}/v1/me", restarted.base_url)).bearer_auth(&token).send().await.unwrap();
+    let restarted = start_bff(stack.config.clone())
+        .await
+        .expect("restarted BFF");
+    let response = http()
+        .get(format!("{}/v1/me", restarted.base_url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 401);
 }

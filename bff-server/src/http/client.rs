@@ -18,12 +18,20 @@ pub struct ClientAddr(pub String);
 impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
             return Ok(Self("unknown".to_string()));
         };
-        let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        Ok(Self(client_ip(peer.ip(), forwarded, &state.config.trusted_proxies).to_string()))
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(Self(
+            client_ip(peer.ip(), forwarded, &state.config.trusted_proxies).to_string(),
+        ))
     }
 }
 
@@ -56,14 +64,27 @@ mod tests {
 
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_it_claims() {
-        assert_eq!(client_ip(ip("203.0.113.9"), Some("1.2.3.4"), &[ip("10.0.0.1")]), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), Some("1.2.3.4"), &[ip("10.0.0.1")]),
+            ip("203.0.113.9")
+        );
     }
 
     #[test]
     fn behind_trusted_proxies_the_nearest_untrusted_hop_is_the_client() {
         let trusted = [ip("10.0.0.1"), ip("10.0.0.2")];
-        assert_eq!(client_ip(ip("10.0.0.1"), Some("6.6.6.6, 198.51.100.7, 10.0.0.2"), &trusted), ip("198.51.100.7"));
+        assert_eq!(
+            client_ip(
+                ip("10.0.0.1"),
+                Some("6.6.6.6, 198.51.100.7, 10.0.0.2"),
+                &trusted
+            ),
+            ip("198.51.100.7")
+        );
         assert_eq!(client_ip(ip("10.0.0.1"), None, &trusted), ip("10.0.0.1"));
-        assert_eq!(client_ip(ip("10.0.0.1"), Some("garbage"), &trusted), ip("10.0.0.1"));
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), Some("garbage"), &trusted),
+            ip("10.0.0.1")
+        );
     }
 }

@@ -51,7 +51,13 @@ fn check_credential(field: &'static str, value: &str) -> Result<(), ApiError> {
 
 /// Counts a login attempt (of any method, passkeys included) against the client's quota.
 pub async fn limit_client(app: &App, client: &str) -> Result<(), ApiError> {
-    session::limit(app, "login", format!("login:client:{client}"), app.config.rate_limits.login_per_client).await
+    session::limit(
+        app,
+        "login",
+        format!("login:client:{client}"),
+        app.config.rate_limits.login_per_client,
+    )
+    .await
 }
 
 /// Loads the mini-app and works out the scopes, before anything is spent.

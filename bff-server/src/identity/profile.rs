@@ -35,7 +35,8 @@ impl PseudonymKey {
     fn pseudonym(&self, value: &str) -> String {
         use hmac::Mac as _;
         // HMAC takes keys of any length.
-        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac =
+            hmac::Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(value.as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..12])
     }
@@ -68,7 +69,10 @@ pub fn from_personal(info: &zlb::PersonalUserInfo) -> Result<NewUser, PlatformEr
 }
 
 /// A 浙里辦 legal-person user: the enterprise and who acts for it.
-pub fn from_legal_person(key: &PseudonymKey, info: &zlb::LegalPersonUserInfo) -> Result<NewUser, PlatformError> {
+pub fn from_legal_person(
+    key: &PseudonymKey,
+    info: &zlb::LegalPersonUserInfo,
+) -> Result<NewUser, PlatformError> {
     if info.userid.is_empty() || info.creditcode.is_empty() {
         return Err(PlatformError::Malformed(
             "legal-person getUserInfo returned no userid or credit code".into(),
@@ -91,7 +95,10 @@ pub fn from_legal_person(key: &PseudonymKey, info: &zlb::LegalPersonUserInfo) ->
 }
 
 /// A mini-program user, personal or legal person.
-pub fn from_miniprogram(key: &PseudonymKey, user: &zlb::MiniProgramUser) -> Result<NewUser, PlatformError> {
+pub fn from_miniprogram(
+    key: &PseudonymKey,
+    user: &zlb::MiniProgramUser,
+) -> Result<NewUser, PlatformError> {
     match (
         user.user_type.as_str(),
         &user.person_info,
@@ -193,7 +200,13 @@ mod tests {
         let first = from_legal_person(&key, &info).unwrap();
         info.attnidnum = "330302199001015678".into();
         let second = from_legal_person(&key, &info).unwrap();
-        assert_ne!(from_legal_person(&PseudonymKey(b"other".to_vec()), &info).unwrap().subject, second.subject, "keyed");
+        assert_ne!(
+            from_legal_person(&PseudonymKey(b"other".to_vec()), &info)
+                .unwrap()
+                .subject,
+            second.subject,
+            "keyed"
+        );
         assert_ne!(first.subject, second.subject);
         assert!(!first.subject.contains("1990"));
         assert_eq!(first.enterprise.unwrap().legal_representative, "李*");

@@ -154,7 +154,13 @@ pub async fn refresh(
     // refresh leaves the session usable.
     let mut scopes = None;
     if let Some(live) = state.store.live_refresh_token(&presented, now).await? {
-        limit(&state, "refresh", format!("refresh:user:{}", live.user_id), state.config.rate_limits.refresh_per_user).await?;
+        limit(
+            &state,
+            "refresh",
+            format!("refresh:user:{}", live.user_id),
+            state.config.rate_limits.refresh_per_user,
+        )
+        .await?;
         scopes = Some(reapply_mini_app_rules(&state, &live).await?);
     }
     let next = new_refresh_token();
@@ -163,13 +169,15 @@ pub async fn refresh(
         expires_at: now + chrono::Duration::seconds(state.config.refresh_ttl_secs as i64),
         scopes: scopes.unwrap_or_default(),
     };
-    match state.store.rotate_refresh_token(&presented, &successor, now).await? {
+    match state
+        .store
+        .rotate_refresh_token(&presented, &successor, now)
+        .await?
+    {
         Rotation::Rotated(old) => {
-            let user = state
-                .store
-                .user(old.user_id)
-                .await?
-                .ok_or_else(|| ApiError::Internal(format!("refresh token of missing user {}", old.user_id)))?;
+            let user = state.store.user(old.user_id).await?.ok_or_else(|| {
+                ApiError::Internal(format!("refresh token of missing user {}", old.user_id))
+            })?;
             let access = access_token(
                 &state,
                 user.id,
@@ -205,7 +213,9 @@ async fn reapply_mini_app_rules(app: &App, live: &RefreshToken) -> Result<Vec<St
     let mini_app = app.store.mini_app(&live.mini_app_id).await?;
     let user = app.store.user(live.user_id).await?;
     let refusal = match (&mini_app, &user) {
-        (None, _) => Some(ApiError::RefreshRejected("the mini-app is no longer registered")),
+        (None, _) => Some(ApiError::RefreshRejected(
+            "the mini-app is no longer registered",
+        )),
         (_, None) => Some(ApiError::RefreshRejected("the user no longer exists")),
         (Some(mini_app), Some(user)) => crate::miniapps::admit(mini_app, &user.profile).err(),
     };
@@ -215,7 +225,12 @@ async fn reapply_mini_app_rules(app: &App, live: &RefreshToken) -> Result<Vec<St
         return Err(refusal);
     }
     let allowed = mini_app.map(|m| m.allowed_scopes).unwrap_or_default();
-    Ok(live.scopes.iter().filter(|s| allowed.contains(s)).cloned().collect())
+    Ok(live
+        .scopes
+        .iter()
+        .filter(|s| allowed.contains(s))
+        .cloned()
+        .collect())
 }
 
 fn mark_session_revoked(app: &App, family_id: Uuid) {

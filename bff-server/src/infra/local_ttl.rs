@@ -24,7 +24,10 @@ impl<K: Eq + Hash, V: Clone> LocalTtlMap<K, V> {
 
     /// A map that never evicts a live entry, however many there are.
     pub fn unbounded() -> Self {
-        Self { entries: RwLock::new(HashMap::new()), capacity: usize::MAX }
+        Self {
+            entries: RwLock::new(HashMap::new()),
+            capacity: usize::MAX,
+        }
     }
 
     /// The live value for `key`.

@@ -30,8 +30,12 @@ impl Revocations {
     /// the list is dropped.
     pub async fn start(store: Arc<dyn Store>, ttl: Duration) -> Result<Arc<Self>, StoreError> {
         // Never evicts live entries: forgetting a revocation would un-revoke a session.
-        let list = Arc::new(Self { local: LocalTtlMap::unbounded(), ttl });
-        let horizon = Utc::now() - chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(16));
+        let list = Arc::new(Self {
+            local: LocalTtlMap::unbounded(),
+            ttl,
+        });
+        let horizon =
+            Utc::now() - chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(16));
         list.absorb(store.revoked_since(horizon).await?);
         let weak = Arc::downgrade(&list);
         tokio::spawn(async move {

@@ -210,7 +210,12 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_refresh_token(&self, token: &RefreshToken) -> StoreResult<()>;
     /// Spends `presented_hash` and stores `next` in the same family, atomically; or detects
     /// reuse and revokes the family.
-    async fn rotate_refresh_token(&self, presented_hash: &str, next: &NextRefreshToken, now: DateTime<Utc>) -> StoreResult<Rotation>;
+    async fn rotate_refresh_token(
+        &self,
+        presented_hash: &str,
+        next: &NextRefreshToken,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Rotation>;
     /// The live token with this hash, if any (for logout).
     async fn live_refresh_token(
         &self,

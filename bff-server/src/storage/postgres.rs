@@ -166,7 +166,12 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn rotate_refresh_token(&self, presented_hash: &str, next: &NextRefreshToken, now: DateTime<Utc>) -> StoreResult<Rotation> {
+    async fn rotate_refresh_token(
+        &self,
+        presented_hash: &str,
+        next: &NextRefreshToken,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Rotation> {
         let mut tx = self.pool.begin().await?;
         let spent = sqlx::query(
             "UPDATE refresh_tokens SET used_at = $2
@@ -268,7 +273,9 @@ impl Store for PostgresStore {
             .bind(since)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| Ok((r.try_get("family_id")?, r.try_get("at")?))).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get("family_id")?, r.try_get("at")?)))
+            .collect()
     }
 
     async fn insert_passkey(&self, p: &StoredPasskey) -> StoreResult<()> {
@@ -354,7 +361,10 @@ impl Store for PostgresStore {
             .bind(candidate)
             .execute(&self.pool)
             .await?;
-        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = $1").bind(name).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.try_get("value")?)
     }
 

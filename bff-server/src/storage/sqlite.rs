@@ -181,7 +181,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn rotate_refresh_token(&self, presented_hash: &str, next: &NextRefreshToken, now: DateTime<Utc>) -> StoreResult<Rotation> {
+    async fn rotate_refresh_token(
+        &self,
+        presented_hash: &str,
+        next: &NextRefreshToken,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Rotation> {
         let mut tx = self.pool.begin().await?;
         let spent = sqlx::query(
             "UPDATE refresh_tokens SET used_at = ?2
@@ -286,7 +291,9 @@ impl Store for SqliteStore {
             .bind(since)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| Ok((uuid_col(r.try_get("family_id"))?, r.try_get("at")?))).collect()
+        rows.iter()
+            .map(|r| Ok((uuid_col(r.try_get("family_id"))?, r.try_get("at")?)))
+            .collect()
     }
 
     async fn insert_passkey(&self, p: &StoredPasskey) -> StoreResult<()> {
@@ -374,7 +381,10 @@ impl Store for SqliteStore {
             .bind(candidate)
             .execute(&self.pool)
             .await?;
-        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = ?1").bind(name).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = ?1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.try_get("value")?)
     }
 
