@@ -11,19 +11,37 @@ use std::fmt;
 pub enum IdentityCodeError {
     /// The code does not have the 18 characters both standards require.
     #[error("must be 18 characters, got {len}")]
-    WrongLength { len: usize },
+    WrongLength {
+        /// The length found.
+        len: usize,
+    },
     /// A character is not allowed at this (zero-based) position.
     #[error("character {found:?} at position {position} is not allowed there")]
-    InvalidCharacter { position: usize, found: char },
+    InvalidCharacter {
+        /// Zero-based position of the character.
+        position: usize,
+        /// The character found there.
+        found: char,
+    },
     /// Characters 7–14 of a resident ID number are not a real date (YYYYMMDD).
     #[error("birth date {0} is not a valid date")]
     InvalidBirthDate(String),
     /// The embedded organisation code (GB 11714) of a USCC has a wrong check character.
     #[error("organisation code check character is {found:?}, expected {expected:?}")]
-    OrganisationCodeChecksum { expected: char, found: char },
+    OrganisationCodeChecksum {
+        /// The check character the organisation code needs.
+        expected: char,
+        /// The one it has.
+        found: char,
+    },
     /// The final check character does not match the other seventeen.
     #[error("check character is {found:?}, expected {expected:?}")]
-    ChecksumMismatch { expected: char, found: char },
+    ChecksumMismatch {
+        /// The check character the code needs.
+        expected: char,
+        /// The one it has.
+        found: char,
+    },
 }
 
 /// An 18-character resident ID number (公民身份號碼) that passed GB 11643-1999:

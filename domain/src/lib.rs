@@ -8,6 +8,8 @@
 //! - [`api`]: the wire types of the ZheliKit HTTP API (`/v1/...`), shared by server and client so
 //!   the two can never disagree on a field name.
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod identity_code;
 pub mod mask;

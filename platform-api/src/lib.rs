@@ -9,6 +9,8 @@
 //! Where a detail of the real platform is not public, the choice made here is the most likely
 //! one and is marked as such.
 
+#![warn(missing_docs)]
+
 pub mod dingtalk_sign;
 pub mod irs;
 pub mod zlb;
@@ -62,7 +64,10 @@ pub enum SignatureError {
     MalformedDate(String),
     /// The date is further from the gateway's clock than [`MAX_CLOCK_SKEW_SECS`].
     #[error("request date is {skew_secs} s away from the gateway clock")]
-    StaleDate { skew_secs: i64 },
+    StaleDate {
+        /// Seconds between the request's date and the gateway clock (positive: in the past).
+        skew_secs: i64,
+    },
     /// The nonce was already used within the clock window (浙政釘 only).
     #[error("nonce already used")]
     ReplayedNonce,

@@ -10,38 +10,69 @@ pub enum SdkError {
     /// ZheliKit could not be reached: the device is offline, or the service did not answer.
     /// Nothing was lost; retry when the network is back.
     #[error("offline: {detail}")]
-    Offline { detail: String },
+    Offline {
+        /// What failed, for logs.
+        detail: String,
+    },
     /// No one is logged in to this mini-app: start a platform login.
     #[error("not logged in")]
     NotLoggedIn,
     /// The session ended (logged out elsewhere, revoked, or expired): log in again.
     /// The session-state listener has been told as well.
     #[error("session expired: {detail}")]
-    SessionExpired { detail: String },
+    SessionExpired {
+        /// The server's reason, for logs.
+        detail: String,
+    },
     /// The session lacks a scope this call needs: the user must grant it at the next login.
     #[error("this call needs scope {scope:?}, which the session was not granted")]
-    ForbiddenScope { scope: String },
+    ForbiddenScope {
+        /// The scope the call needed, e.g. `profile`.
+        scope: String,
+    },
     /// The user's 浙里辦 real-name level is below what the mini-app requires: send them to
     /// real-name verification (實名認證) in 浙里辦.
     #[error("real-name level {actual} is below the required {required}")]
-    RealNameLevelTooLow { required: u8, actual: u8 },
+    RealNameLevelTooLow {
+        /// The level the mini-app requires (2 or 3).
+        required: u8,
+        /// The user's level.
+        actual: u8,
+    },
     /// The platform refused the login credential (`code` e.g. `ticket_expired`,
     /// `ticket_other_app`, `auth_code_invalid`, `passkey_verification_failed`): restart the login.
     #[error("login rejected ({code}): {detail}")]
-    LoginRejected { code: String, detail: String },
+    LoginRejected {
+        /// The stable code, e.g. `ticket_expired`.
+        code: String,
+        /// What the platform said, for logs.
+        detail: String,
+    },
     /// An argument was wrong; `field` names it. A programming error in the app.
     #[error("invalid input {field}: {reason}")]
-    InvalidInput { field: String, reason: String },
+    InvalidInput {
+        /// The argument or field at fault.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Too many attempts; retry after the given number of seconds.
     #[error("rate limited; retry after {retry_after_secs} s")]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        /// Seconds to wait before trying again.
+        retry_after_secs: u64,
+    },
     /// The service answered with a problem not covered above; `code` is its stable code and
     /// `request_id` the id to quote to support.
     #[error("server problem {code} (HTTP {status}): {detail}")]
     Server {
+        /// HTTP status.
         status: u16,
+        /// The problem's stable code.
         code: String,
+        /// The problem's detail, for logs.
         detail: String,
+        /// The request id to quote to support.
         request_id: Option<String>,
     },
     /// The local store failed; `failure` says how. Never silently ignored.
@@ -55,7 +86,10 @@ pub enum SdkError {
     Cancelled,
     /// A bug in the SDK (including a caught panic). Please report it with the detail.
     #[error("internal error: {detail}")]
-    Internal { detail: String },
+    Internal {
+        /// What went wrong, for the bug report.
+        detail: String,
+    },
 }
 
 /// How the local store failed.

@@ -8,10 +8,16 @@ use std::sync::Arc;
 pub enum KeySourceError {
     /// The keystore is unavailable (locked device, user not authenticated, entry missing).
     #[error("key source unavailable: {detail}")]
-    Unavailable { detail: String },
+    Unavailable {
+        /// What the keystore said.
+        detail: String,
+    },
     /// The wrapped key does not belong to this keystore entry (it was reset or replaced).
     #[error("the wrapped key does not match this key source: {detail}")]
-    WrongKey { detail: String },
+    WrongKey {
+        /// What the keystore said.
+        detail: String,
+    },
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for KeySourceError {

@@ -12,6 +12,8 @@
 //! Every fallible call returns [`SdkError`] (`SdkException` in Kotlin, `SdkError` in Swift),
 //! whose variants say what the app should do next.
 
+#![warn(missing_docs)]
+
 uniffi::setup_scaffolding!();
 
 mod bff;
