@@ -78,7 +78,9 @@ pub enum SdkError {
     /// The local store failed; `failure` says how. Never silently ignored.
     #[error("local storage ({failure:?}): {detail}")]
     Storage {
+        /// How it failed.
         failure: StorageFailure,
+        /// Detail, for logs.
         detail: String,
     },
     /// The operation was cancelled through its [`crate::TaskHandle`].
