@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod departments;
 pub mod dingtalk_sign;
 pub mod irs;
 pub mod zlb;

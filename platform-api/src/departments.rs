@@ -1,0 +1,420 @@
+//! Department APIs behind the IRS gateway (部門接口), as ZheliKit calls them: the BFF's adapters
+//! (client) and `mock-platform` (server) share these paths and payloads.
+//!
+//! Every call is `POST` with a JSON body naming whose data is asked for (so no ID number ever
+//! appears in a URL or an access log), signed with [`crate::irs`], and answered in
+//! [`DeptResponse`]. (Real department interfaces differ one from another; this uniform envelope
+//! is what the IRS shared-data gateway presents for the interfaces it republishes.)
+
+use serde::{Deserialize, Serialize};
+
+/// A department ZheliKit aggregates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Department {
+    /// 公安 (public security): household register, resident ID card.
+    PublicSecurity,
+    /// 人社 (human resources and social security): social-security card, contributions.
+    HumanResources,
+    /// 交通 (transport): driving licence, vehicles.
+    Transport,
+    /// 市場監管 (market regulation): enterprise registration, credit.
+    MarketRegulation,
+    /// 衛健 (health): health card, vaccinations.
+    Health,
+    /// 教育 (education): education record.
+    Education,
+}
+
+impl Department {
+    /// Every department, in a stable order.
+    pub const ALL: [Department; 6] =
+        [Self::PublicSecurity, Self::HumanResources, Self::Transport, Self::MarketRegulation, Self::Health, Self::Education];
+
+    /// Stable lower-case name used in paths, metrics and the fault-injection API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PublicSecurity => "public_security",
+            Self::HumanResources => "human_resources",
+            Self::Transport => "transport",
+            Self::MarketRegulation => "market_regulation",
+            Self::Health => "health",
+            Self::Education => "education",
+        }
+    }
+
+    /// Inverse of [`Department::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+
+    /// The department's Chinese name, for screens.
+    pub fn chinese_name(self) -> &'static str {
+        match self {
+            Self::PublicSecurity => "公安",
+            Self::HumanResources => "人社",
+            Self::Transport => "交通",
+            Self::MarketRegulation => "市場監管",
+            Self::Health => "衛健",
+            Self::Education => "教育",
+        }
+    }
+
+    /// The IRS interface code prefix of the department (one code per department here; the real
+    /// gateway assigns one per interface).
+    fn interface_code(self) -> &'static str {
+        match self {
+            Self::PublicSecurity => "IC33000020220301000101",
+            Self::HumanResources => "IC33000020220301000201",
+            Self::Transport => "IC33000020220301000301",
+            Self::MarketRegulation => "IC33000020220301000401",
+            Self::Health => "IC33000020220301000501",
+            Self::Education => "IC33000020220301000601",
+        }
+    }
+}
+
+/// One department operation (interface).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// 公安: the household register (戶籍) of a person. Body [`PersonQuery`] → [`HouseholdRegister`].
+    HouseholdRegister,
+    /// 公安: the resident ID card (居民身份證). [`PersonQuery`] → [`ResidentIdCard`].
+    ResidentIdCard,
+    /// 人社: the social-security card (社保卡). [`PersonQuery`] → [`SocialSecurityCard`].
+    SocialSecurityCard,
+    /// 人社: contribution record (繳費記錄). [`PersonQuery`] → [`Contributions`].
+    Contributions,
+    /// 人社: an enterprise's social-security summary. [`EnterpriseQuery`] → [`EnterpriseSocialSecurity`].
+    EnterpriseSocialSecurity,
+    /// 交通: driving licence (駕駛證). [`PersonQuery`] → [`DrivingLicence`].
+    DrivingLicence,
+    /// 交通: vehicles registered to the person (行駛證). [`PersonQuery`] → [`Vehicles`].
+    Vehicles,
+    /// 市場監管: enterprise registration (營業執照). [`EnterpriseQuery`] → [`EnterpriseRegistration`].
+    EnterpriseRegistration,
+    /// 市場監管: enterprise credit (信用). [`EnterpriseQuery`] → [`EnterpriseCredit`].
+    EnterpriseCredit,
+    /// 衛健: health card (健康卡). [`PersonQuery`] → [`HealthCard`].
+    HealthCard,
+    /// 教育: education record (學歷). [`PersonQuery`] → [`EducationRecord`].
+    EducationRecord,
+}
+
+impl Operation {
+    /// Every operation.
+    pub const ALL: [Operation; 11] = [
+        Self::HouseholdRegister,
+        Self::ResidentIdCard,
+        Self::SocialSecurityCard,
+        Self::Contributions,
+        Self::EnterpriseSocialSecurity,
+        Self::DrivingLicence,
+        Self::Vehicles,
+        Self::EnterpriseRegistration,
+        Self::EnterpriseCredit,
+        Self::HealthCard,
+        Self::EducationRecord,
+    ];
+
+    /// The department that answers it.
+    pub fn department(self) -> Department {
+        match self {
+            Self::HouseholdRegister | Self::ResidentIdCard => Department::PublicSecurity,
+            Self::SocialSecurityCard | Self::Contributions | Self::EnterpriseSocialSecurity => Department::HumanResources,
+            Self::DrivingLicence | Self::Vehicles => Department::Transport,
+            Self::EnterpriseRegistration | Self::EnterpriseCredit => Department::MarketRegulation,
+            Self::HealthCard => Department::Health,
+            Self::EducationRecord => Department::Education,
+        }
+    }
+
+    /// Stable lower-case name (metrics, records, cache keys).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HouseholdRegister => "household_register",
+            Self::ResidentIdCard => "resident_id_card",
+            Self::SocialSecurityCard => "social_security_card",
+            Self::Contributions => "contributions",
+            Self::EnterpriseSocialSecurity => "enterprise_social_security",
+            Self::DrivingLicence => "driving_licence",
+            Self::Vehicles => "vehicles",
+            Self::EnterpriseRegistration => "enterprise_registration",
+            Self::EnterpriseCredit => "enterprise_credit",
+            Self::HealthCard => "health_card",
+            Self::EducationRecord => "education_record",
+        }
+    }
+
+    /// True when the body is an [`EnterpriseQuery`] rather than a [`PersonQuery`].
+    pub fn is_about_an_enterprise(self) -> bool {
+        matches!(self, Self::EnterpriseSocialSecurity | Self::EnterpriseRegistration | Self::EnterpriseCredit)
+    }
+
+    /// The IRS path, e.g. `/restapi/prod/IC33000020220301000101/public_security/household_register`.
+    pub fn path(self) -> String {
+        let dept = self.department();
+        format!("/restapi/prod/{}/{}/{}", dept.interface_code(), dept.as_str(), self.as_str())
+    }
+}
+
+/// Body of a question about a person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonQuery {
+    /// The resident ID number.
+    pub id_number: String,
+}
+
+/// Body of a question about an enterprise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnterpriseQuery {
+    /// Unified social credit code.
+    pub uscc: String,
+}
+
+/// The department envelope: `{code, msg, data}`; `code` `"00"` is success, `"04"` not found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeptResponse<T> {
+    /// `"00"` success, `"04"` no record, anything else an error.
+    pub code: String,
+    /// Message.
+    pub msg: String,
+    /// The record, on success.
+    #[serde(default = "Option::default")]
+    pub data: Option<T>,
+}
+
+/// Success code of [`DeptResponse`].
+pub const CODE_OK: &str = "00";
+/// "No record" code of [`DeptResponse`]: the person or enterprise has none (not an error).
+pub const CODE_NOT_FOUND: &str = "04";
+
+/// 戶籍: a household register entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HouseholdRegister {
+    /// 戶號.
+    pub household_number: String,
+    /// Head of the household's name.
+    pub head_of_household: String,
+    /// The person's relation to the head (本人, 配偶, 子 …).
+    pub relation_to_head: String,
+    /// Registered address.
+    pub address: String,
+    /// Police station that keeps the register.
+    pub police_station: String,
+    /// Members: name and relation.
+    pub members: Vec<HouseholdMember>,
+}
+
+/// A member of a household.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HouseholdMember {
+    /// Name.
+    pub name: String,
+    /// Relation to the head.
+    pub relation: String,
+}
+
+/// 居民身份證.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResidentIdCard {
+    /// ID number.
+    pub id_number: String,
+    /// Name.
+    pub name: String,
+    /// 男 / 女.
+    pub sex: String,
+    /// Ethnicity.
+    pub nation: String,
+    /// YYYY-MM-DD.
+    pub birth_date: String,
+    /// Address on the card.
+    pub address: String,
+    /// Issuing authority.
+    pub issued_by: String,
+    /// YYYY-MM-DD.
+    pub valid_from: String,
+    /// YYYY-MM-DD, or 長期.
+    pub valid_until: String,
+}
+
+/// 社保卡.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SocialSecurityCard {
+    /// Card number.
+    pub card_number: String,
+    /// Issuing bank.
+    pub bank: String,
+    /// 正常, 掛失 …
+    pub status: String,
+    /// YYYY-MM-DD.
+    pub issued_at: String,
+}
+
+/// 繳費記錄: social-security contributions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contributions {
+    /// Months contributed in total.
+    pub months_paid: u32,
+    /// YYYY-MM of the last contribution.
+    pub last_paid_month: String,
+    /// The latest months, newest first.
+    pub recent: Vec<ContributionMonth>,
+}
+
+/// One month of contributions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContributionMonth {
+    /// YYYY-MM.
+    pub month: String,
+    /// Pension (養老) contribution, in fen.
+    pub pension_fen: u64,
+    /// Medical (醫療) contribution, in fen.
+    pub medical_fen: u64,
+    /// Employer's registered name.
+    pub employer: String,
+}
+
+/// An enterprise's social-security summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnterpriseSocialSecurity {
+    /// Employees insured now.
+    pub insured_employees: u32,
+    /// YYYY-MM of the last payment.
+    pub last_paid_month: String,
+    /// Arrears, in fen.
+    pub arrears_fen: u64,
+}
+
+/// 駕駛證.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DrivingLicence {
+    /// Licence number (the ID number in China).
+    pub licence_number: String,
+    /// Vehicle classes, e.g. C1.
+    pub class: String,
+    /// YYYY-MM-DD.
+    pub valid_until: String,
+    /// Points deducted in the current cycle (of 12).
+    pub points_deducted: u8,
+    /// 正常, 暫扣 …
+    pub status: String,
+}
+
+/// Vehicles registered to a person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Vehicles {
+    /// The vehicles.
+    pub vehicles: Vec<Vehicle>,
+}
+
+/// 行駛證: one vehicle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Vehicle {
+    /// Plate, e.g. 浙C·12345.
+    pub plate: String,
+    /// Make and model.
+    pub model: String,
+    /// YYYY-MM-DD of the next inspection.
+    pub inspection_due: String,
+}
+
+/// 營業執照: enterprise registration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnterpriseRegistration {
+    /// Registered name.
+    pub name: String,
+    /// USCC.
+    pub uscc: String,
+    /// Legal representative.
+    pub legal_representative: String,
+    /// Registered capital, in 10k yuan.
+    pub registered_capital_wan: u64,
+    /// YYYY-MM-DD.
+    pub established_at: String,
+    /// Registered address.
+    pub address: String,
+    /// Business scope.
+    pub business_scope: String,
+    /// 存續, 註銷 …
+    pub status: String,
+}
+
+/// Enterprise credit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnterpriseCredit {
+    /// A, B, C, D.
+    pub rating: String,
+    /// Listed in abnormal operations (經營異常名錄).
+    pub abnormal_operations: bool,
+    /// Administrative penalties in the last three years.
+    pub penalties: u32,
+}
+
+/// 健康卡.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthCard {
+    /// Card number.
+    pub card_number: String,
+    /// 正常 …
+    pub status: String,
+    /// Vaccinations: name and date.
+    pub vaccinations: Vec<Vaccination>,
+}
+
+/// One vaccination.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Vaccination {
+    /// Vaccine.
+    pub vaccine: String,
+    /// YYYY-MM-DD.
+    pub date: String,
+}
+
+/// 學歷: education record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EducationRecord {
+    /// 本科, 碩士 …
+    pub highest_degree: String,
+    /// School.
+    pub school: String,
+    /// YYYY-MM.
+    pub graduated_at: String,
+    /// Certificate number.
+    pub certificate_number: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_paths_are_distinct() {
+        for d in Department::ALL {
+            assert_eq!(Department::parse(d.as_str()), Some(d));
+        }
+        let mut paths: Vec<String> = Operation::ALL.iter().map(|o| o.path()).collect();
+        paths.sort();
+        paths.dedup();
+        assert_eq!(paths.len(), Operation::ALL.len());
+        assert_eq!(Operation::Contributions.path(), "/restapi/prod/IC33000020220301000201/human_resources/contributions");
+    }
+}
