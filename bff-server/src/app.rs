@@ -12,7 +12,7 @@ use webauthn_rs::prelude::{Url, Webauthn, WebauthnBuilder};
 
 use crate::config::Config;
 use crate::identity::platform::{HttpPlatform, Platform};
-use crate::identity::profile::PseudonymKey;
+use crate::identity::profile::PersonalDataKeys;
 use crate::identity::tokens::Keyring;
 use crate::infra::cache::{Cache, MemoryCache, RedisCache};
 use crate::infra::local_ttl::LocalTtlMap;
@@ -60,6 +60,8 @@ pub struct App {
     pub keyring: Keyring,
     /// 浙里辦 / 浙政釘.
     pub platform: Arc<dyn Platform>,
+    /// Keys for pseudonyms and sealed personal data.
+    pub personal_data: PersonalDataKeys,
     /// The WebAuthn relying party.
     pub webauthn: Webauthn,
     /// Prometheus rendering.
@@ -102,11 +104,9 @@ impl App {
             store.upsert_mini_app(app).await?;
         }
         let keyring = Keyring::load_or_create(store.as_ref(), &config.issuer).await?;
-        let mut candidate = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut candidate);
-        let pseudonyms = PseudonymKey(store.server_secret("pseudonym-key", &candidate).await?);
+        let personal_data = personal_data_keys(store.as_ref()).await?;
         let platform = Arc::new(
-            HttpPlatform::new(config.platform.clone(), pseudonyms)
+            HttpPlatform::new(config.platform.clone(), personal_data.clone())
                 .map_err(|e| StartupError::Platform(e.to_string()))?,
         );
         let webauthn = build_webauthn(&config)?;
@@ -117,6 +117,7 @@ impl App {
             cache,
             limiter,
             revocations,
+            personal_data,
             profiles: LocalTtlMap::new(100_000),
             keyring,
             platform,
@@ -124,6 +125,22 @@ impl App {
             metrics: crate::http::metrics::handle(),
         })
     }
+}
+
+/// The personal-data keys, created at the first start of a deployment.
+async fn personal_data_keys(store: &dyn Store) -> Result<PersonalDataKeys, StartupError> {
+    let random = || {
+        let mut bytes = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+        bytes
+    };
+    let pseudonym = store.server_secret("pseudonym-key", &random()).await?;
+    let sealing = store.server_secret("sealing-key", &random()).await?;
+    PersonalDataKeys::new(pseudonym, &sealing).ok_or_else(|| {
+        StartupError::Storage(crate::storage::StoreError::Corrupt(
+            "sealing-key is not 32 bytes".into(),
+        ))
+    })
 }
 
 fn build_webauthn(config: &Config) -> Result<Webauthn, StartupError> {

@@ -69,6 +69,7 @@ mod tests {
             display_name: "d".into(),
             real_name_level: level,
             id_number_masked: None,
+            id_number_sealed: None,
             phone_masked: None,
             enterprise: None,
             official: None,

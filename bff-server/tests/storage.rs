@@ -17,6 +17,7 @@ fn citizen(subject: &str, level: u8) -> NewUser {
         display_name: "張三".into(),
         real_name_level: level,
         id_number_masked: Some("330302********1234".into()),
+        id_number_sealed: Some(vec![1, 2, 3]),
         phone_masked: Some("138****5678".into()),
         enterprise: None,
         official: None,

@@ -5,6 +5,7 @@
 //!   code of an enterprise (統一社會信用代碼, GB 32100-2015).
 //! - [`region`]: the Wenzhou administrative division codes (3303xx) the fixtures and forms use.
 //! - [`mask`]: how personal data is shown when it must not be shown in full (logs, screens).
+//! - [`sealing`]: AES-256-GCM sealing of values bound to their names (device store, BFF).
 //! - [`api`]: the wire types of the ZheliKit HTTP API (`/v1/...`), shared by server and client so
 //!   the two can never disagree on a field name.
 
@@ -14,5 +15,6 @@ pub mod api;
 pub mod identity_code;
 pub mod mask;
 pub mod region;
+pub mod sealing;
 
 pub use identity_code::{IdentityCodeError, ResidentId, Uscc};

@@ -262,12 +262,18 @@ impl Fixtures {
     }
 }
 
-fn pick<'a>(rng: &mut ChaCha8Rng, table: &[&'a str]) -> &'a str {
+pub(crate) fn pick<'a>(rng: &mut ChaCha8Rng, table: &[&'a str]) -> &'a str {
     table.choose(rng).copied().unwrap_or_default()
 }
 
-fn person_name(rng: &mut ChaCha8Rng) -> String {
-    let mut name = pick(rng, SURNAMES).to_string();
+pub(crate) fn person_name(rng: &mut ChaCha8Rng) -> String {
+    let surname = pick(rng, SURNAMES);
+    person_named(rng, surname)
+}
+
+/// A full name with the given family name, as for a child or a member of the same family.
+pub(crate) fn person_named(rng: &mut ChaCha8Rng, surname: &str) -> String {
+    let mut name = surname.to_string();
     // Most given names have two characters, some one, as in the population.
     let given_len = if rng.gen_bool(0.7) { 2 } else { 1 };
     for _ in 0..given_len {

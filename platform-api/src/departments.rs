@@ -28,8 +28,14 @@ pub enum Department {
 
 impl Department {
     /// Every department, in a stable order.
-    pub const ALL: [Department; 6] =
-        [Self::PublicSecurity, Self::HumanResources, Self::Transport, Self::MarketRegulation, Self::Health, Self::Education];
+    pub const ALL: [Department; 6] = [
+        Self::PublicSecurity,
+        Self::HumanResources,
+        Self::Transport,
+        Self::MarketRegulation,
+        Self::Health,
+        Self::Education,
+    ];
 
     /// Stable lower-case name used in paths, metrics and the fault-injection API.
     pub fn as_str(self) -> &'static str {
@@ -122,7 +128,9 @@ impl Operation {
     pub fn department(self) -> Department {
         match self {
             Self::HouseholdRegister | Self::ResidentIdCard => Department::PublicSecurity,
-            Self::SocialSecurityCard | Self::Contributions | Self::EnterpriseSocialSecurity => Department::HumanResources,
+            Self::SocialSecurityCard | Self::Contributions | Self::EnterpriseSocialSecurity => {
+                Department::HumanResources
+            }
             Self::DrivingLicence | Self::Vehicles => Department::Transport,
             Self::EnterpriseRegistration | Self::EnterpriseCredit => Department::MarketRegulation,
             Self::HealthCard => Department::Health,
@@ -149,13 +157,21 @@ impl Operation {
 
     /// True when the body is an [`EnterpriseQuery`] rather than a [`PersonQuery`].
     pub fn is_about_an_enterprise(self) -> bool {
-        matches!(self, Self::EnterpriseSocialSecurity | Self::EnterpriseRegistration | Self::EnterpriseCredit)
+        matches!(
+            self,
+            Self::EnterpriseSocialSecurity | Self::EnterpriseRegistration | Self::EnterpriseCredit
+        )
     }
 
     /// The IRS path, e.g. `/restapi/prod/IC33000020220301000101/public_security/household_register`.
     pub fn path(self) -> String {
         let dept = self.department();
-        format!("/restapi/prod/{}/{}/{}", dept.interface_code(), dept.as_str(), self.as_str())
+        format!(
+            "/restapi/prod/{}/{}/{}",
+            dept.interface_code(),
+            dept.as_str(),
+            self.as_str()
+        )
     }
 }
 
@@ -415,6 +431,9 @@ mod tests {
         paths.sort();
         paths.dedup();
         assert_eq!(paths.len(), Operation::ALL.len());
-        assert_eq!(Operation::Contributions.path(), "/restapi/prod/IC33000020220301000201/human_resources/contributions");
+        assert_eq!(
+            Operation::Contributions.path(),
+            "/restapi/prod/IC33000020220301000201/human_resources/contributions"
+        );
     }
 }

@@ -18,7 +18,6 @@ uniffi::setup_scaffolding!();
 
 mod bff;
 mod client;
-mod crypto;
 mod error;
 mod host;
 mod identity;

@@ -8,8 +8,8 @@ use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::crypto::{random_key, SealingKey};
 use crate::host::KeySource;
+use zhelikit_domain::sealing::{random_key, SealingKey};
 
 /// How the store failed.
 #[derive(Debug, thiserror::Error)]

@@ -4,10 +4,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::crypto::SealingKey;
 use crate::host::{
     KeySource, KeySourceError, LogRecord, Logger, NetworkMonitor, SessionListener, SessionState,
 };
+use zhelikit_domain::sealing::SealingKey;
 
 /// A key source that wraps with a fixed 32-byte key, as a keystore entry would.
 /// Two instances with different keys behave like a reset keystore.

@@ -25,16 +25,34 @@ fn open_and_restore(c: &mut Criterion) {
             refresh_margin_secs: 60,
             request_timeout_ms: 5000,
         };
-        let client = ZheliKitClient::open(config.clone(), Arc::new(WrappingKeySource::new([5; 32])), None, None).expect("open");
-        let ticket = stack.citizen_ticket(&stack.fixtures.citizens[0].userid).await;
-        client.identity().login_with_ticket(ticket).await.expect("login");
+        let client = ZheliKitClient::open(
+            config.clone(),
+            Arc::new(WrappingKeySource::new([5; 32])),
+            None,
+            None,
+        )
+        .expect("open");
+        let ticket = stack
+            .citizen_ticket(&stack.fixtures.citizens[0].userid)
+            .await;
+        client
+            .identity()
+            .login_with_ticket(ticket)
+            .await
+            .expect("login");
         config
     });
 
     let mut group = c.benchmark_group("sdk_cold_start");
     group.bench_function("open client + restore session", |b| {
         b.iter(|| {
-            let client = ZheliKitClient::open(config.clone(), Arc::new(WrappingKeySource::new([5; 32])), None, None).expect("open");
+            let client = ZheliKitClient::open(
+                config.clone(),
+                Arc::new(WrappingKeySource::new([5; 32])),
+                None,
+                None,
+            )
+            .expect("open");
             let user = client.identity().cached_user().expect("restored");
             criterion::black_box(user);
         })
@@ -42,7 +60,9 @@ fn open_and_restore(c: &mut Criterion) {
     group.bench_function("floor: open the SQLite file and read one row", |b| {
         b.iter(|| {
             let conn = rusqlite::Connection::open(dir.join("zhelikit.db")).expect("sqlite");
-            let value: Vec<u8> = conn.query_row("SELECT value FROM sealed LIMIT 1", [], |r| r.get(0)).expect("row");
+            let value: Vec<u8> = conn
+                .query_row("SELECT value FROM sealed LIMIT 1", [], |r| r.get(0))
+                .expect("row");
             criterion::black_box(value);
         })
     });

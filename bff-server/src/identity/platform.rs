@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
 use crate::config::PlatformConfig;
-use crate::identity::profile::{self, PseudonymKey};
+use crate::identity::profile::{self, PersonalDataKeys};
 use crate::storage::NewUser;
 
 /// Why the platform did not identify a user.
@@ -57,12 +57,15 @@ pub struct HttpPlatform {
     /// The 浙政釘 app token is valid 7200 s and `gettoken` is rate limited: cache it.
     zzd_token: Mutex<Option<(String, Instant)>>,
     /// Keys the pseudonymous part of legal-person subjects.
-    pseudonyms: PseudonymKey,
+    personal_data: PersonalDataKeys,
 }
 
 impl HttpPlatform {
     /// A client for the configured platform.
-    pub fn new(config: PlatformConfig, pseudonyms: PseudonymKey) -> Result<Self, PlatformError> {
+    pub fn new(
+        config: PlatformConfig,
+        personal_data: PersonalDataKeys,
+    ) -> Result<Self, PlatformError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(2))
@@ -72,7 +75,7 @@ impl HttpPlatform {
             http,
             config,
             zzd_token: Mutex::new(None),
-            pseudonyms,
+            personal_data,
         })
     }
 
@@ -245,7 +248,7 @@ impl Platform for HttpPlatform {
             )
             .await?;
         check_result(info.result, &info.errmsg)?;
-        profile::from_personal(&info)
+        profile::from_personal(&self.personal_data, &info)
     }
 
     async fn legal_person_ticket(&self, ticket: &str) -> Result<NewUser, PlatformError> {
@@ -274,7 +277,7 @@ impl Platform for HttpPlatform {
             )
             .await?;
         check_result(info.result, &info.errmsg)?;
-        profile::from_legal_person(&self.pseudonyms, &info)
+        profile::from_legal_person(&self.personal_data, &info)
     }
 
     async fn miniprogram_ticket_id(&self, ticket_id: &str) -> Result<NewUser, PlatformError> {
@@ -295,7 +298,7 @@ impl Platform for HttpPlatform {
             )
             .await?,
         )?;
-        profile::from_miniprogram(&self.pseudonyms, &user)
+        profile::from_miniprogram(&self.personal_data, &user)
     }
 
     async fn official_auth_code(&self, code: &str) -> Result<NewUser, PlatformError> {

@@ -5,6 +5,7 @@ use platform_api::{zlb, zzd};
 use sha2::Sha256;
 use zhelikit_domain::api::{EnterpriseSummary, OfficialSummary, UserKind};
 use zhelikit_domain::mask;
+use zhelikit_domain::sealing::SealingKey;
 
 use crate::identity::platform::PlatformError;
 use crate::storage::NewUser;
@@ -24,33 +25,69 @@ fn masked(value: &str, f: fn(&str) -> String) -> Option<String> {
     (!value.is_empty()).then(|| f(value))
 }
 
-/// The key of pseudonymous subjects: generated at first start, kept in storage, the same on
-/// every instance.
+/// The BFF's keys for personal data, generated at first start and kept in storage (the same on
+/// every instance): one keys pseudonyms (subjects, cache keys), one seals the ID numbers the BFF
+/// must keep to ask departments on a user's behalf.
 #[derive(Clone)]
-pub struct PseudonymKey(pub Vec<u8>);
+pub struct PersonalDataKeys {
+    pseudonym: Vec<u8>,
+    sealing: SealingKey,
+}
 
-impl PseudonymKey {
+/// Name under which ID numbers are sealed (the AES-GCM associated data).
+const ID_NUMBER_FIELD: &str = "users.id_number";
+
+impl PersonalDataKeys {
+    /// Keys from their stored bytes; the sealing key must be 32 bytes.
+    pub fn new(pseudonym: Vec<u8>, sealing: &[u8]) -> Option<Self> {
+        Some(Self {
+            pseudonym,
+            sealing: SealingKey::new(sealing)?,
+        })
+    }
+
     /// A keyed, truncated hash of `value`: stable, and not reversible by enumerating the
     /// (small) space of ID numbers without the key.
-    fn pseudonym(&self, value: &str) -> String {
+    pub fn pseudonym(&self, value: &str) -> String {
         use hmac::Mac as _;
         // HMAC takes keys of any length.
-        let mut mac =
-            hmac::Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&self.pseudonym)
+            .expect("HMAC takes any key length");
         mac.update(value.as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..12])
+    }
+
+    /// Seals an ID number for storage.
+    pub fn seal_id_number(&self, id_number: &str) -> Vec<u8> {
+        self.sealing.seal(ID_NUMBER_FIELD, id_number.as_bytes())
+    }
+
+    /// Opens a sealed ID number; `None` if it was not sealed under this key.
+    pub fn open_id_number(&self, sealed: &[u8]) -> Option<String> {
+        self.sealing
+            .open(ID_NUMBER_FIELD, sealed)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+    }
+
+    #[cfg(test)]
+    fn for_tests(pseudonym: &[u8]) -> Self {
+        Self::new(pseudonym.to_vec(), &[7; 32]).expect("32-byte key")
     }
 }
 
 /// The subject of a legal-person user: the enterprise (by its USCC, the same whichever SSO entry
 /// the user came through) and the acting person, so two employees acting for one company are two
 /// users. The acting person's ID number enters only as a keyed pseudonym.
-fn acting_subject(key: &PseudonymKey, uscc: &str, acting_id_number: &str) -> String {
+fn acting_subject(key: &PersonalDataKeys, uscc: &str, acting_id_number: &str) -> String {
     format!("{uscc}:{}", key.pseudonym(acting_id_number))
 }
 
 /// A 浙里辦 personal user.
-pub fn from_personal(info: &zlb::PersonalUserInfo) -> Result<NewUser, PlatformError> {
+pub fn from_personal(
+    keys: &PersonalDataKeys,
+    info: &zlb::PersonalUserInfo,
+) -> Result<NewUser, PlatformError> {
     if info.userid.is_empty() {
         return Err(PlatformError::Malformed(
             "getUserInfo returned no userid".into(),
@@ -62,6 +99,7 @@ pub fn from_personal(info: &zlb::PersonalUserInfo) -> Result<NewUser, PlatformEr
         display_name: info.username.clone(),
         real_name_level: level(&info.authlevel)?,
         id_number_masked: masked(&info.idnum, mask::id_number),
+        id_number_sealed: (!info.idnum.is_empty()).then(|| keys.seal_id_number(&info.idnum)),
         phone_masked: masked(&info.mobile, mask::phone),
         enterprise: None,
         official: None,
@@ -70,7 +108,7 @@ pub fn from_personal(info: &zlb::PersonalUserInfo) -> Result<NewUser, PlatformEr
 
 /// A 浙里辦 legal-person user: the enterprise and who acts for it.
 pub fn from_legal_person(
-    key: &PseudonymKey,
+    key: &PersonalDataKeys,
     info: &zlb::LegalPersonUserInfo,
 ) -> Result<NewUser, PlatformError> {
     if info.userid.is_empty() || info.creditcode.is_empty() {
@@ -84,6 +122,7 @@ pub fn from_legal_person(
         display_name: info.attnname.clone(),
         real_name_level: level(&info.authlevel)?,
         id_number_masked: masked(&info.attnidnum, mask::id_number),
+        id_number_sealed: (!info.attnidnum.is_empty()).then(|| key.seal_id_number(&info.attnidnum)),
         phone_masked: masked(&info.attnmobile, mask::phone),
         enterprise: Some(EnterpriseSummary {
             name: info.companyname.clone(),
@@ -96,7 +135,7 @@ pub fn from_legal_person(
 
 /// A mini-program user, personal or legal person.
 pub fn from_miniprogram(
-    key: &PseudonymKey,
+    key: &PersonalDataKeys,
     user: &zlb::MiniProgramUser,
 ) -> Result<NewUser, PlatformError> {
     match (
@@ -110,6 +149,7 @@ pub fn from_miniprogram(
             display_name: p.user_name.clone(),
             real_name_level: level(&p.auth_level.to_string())?,
             id_number_masked: masked(&p.id_no, mask::id_number),
+            id_number_sealed: (!p.id_no.is_empty()).then(|| key.seal_id_number(&p.id_no)),
             phone_masked: masked(&p.phone, mask::phone),
             enterprise: None,
             official: None,
@@ -120,6 +160,7 @@ pub fn from_miniprogram(
             display_name: l.attn_name.clone(),
             real_name_level: level(&l.auth_level.to_string())?,
             id_number_masked: masked(&l.attn_id_no, mask::id_number),
+            id_number_sealed: (!l.attn_id_no.is_empty()).then(|| key.seal_id_number(&l.attn_id_no)),
             phone_masked: masked(&l.attn_phone, mask::phone),
             enterprise: Some(EnterpriseSummary {
                 name: l.name.clone(),
@@ -143,6 +184,7 @@ pub fn from_official(user: &zzd::AppUser, organisation: &zzd::Organization) -> N
         display_name: user.nick_name_cn.clone(),
         real_name_level: 3,
         id_number_masked: None,
+        id_number_sealed: None,
         phone_masked: None,
         enterprise: None,
         official: Some(OfficialSummary {
@@ -167,7 +209,17 @@ mod tests {
             authlevel: "2".into(),
             ..Default::default()
         };
-        let user = from_personal(&info).unwrap();
+        let keys = PersonalDataKeys::for_tests(b"k");
+        let user = from_personal(&keys, &info).unwrap();
+        let sealed = user.id_number_sealed.clone().expect("sealed");
+        assert!(
+            !sealed.windows(6).any(|w| w == b"330302"),
+            "sealed, not in clear"
+        );
+        assert_eq!(
+            keys.open_id_number(&sealed).as_deref(),
+            Some("330302199001011234")
+        );
         assert_eq!(user.id_number_masked.as_deref(), Some("330302********1234"));
         assert_eq!(user.phone_masked.as_deref(), Some("138****5678"));
         assert_eq!(user.real_name_level, 2);
@@ -181,7 +233,7 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(
-            from_personal(&info),
+            from_personal(&PersonalDataKeys::for_tests(b"k"), &info),
             Err(PlatformError::Malformed(_))
         ));
     }
@@ -196,12 +248,12 @@ mod tests {
             legalperson: "李四".into(),
             ..Default::default()
         };
-        let key = PseudonymKey(b"k".to_vec());
+        let key = PersonalDataKeys::for_tests(b"k");
         let first = from_legal_person(&key, &info).unwrap();
         info.attnidnum = "330302199001015678".into();
         let second = from_legal_person(&key, &info).unwrap();
         assert_ne!(
-            from_legal_person(&PseudonymKey(b"other".to_vec()), &info)
+            from_legal_person(&PersonalDataKeys::for_tests(b"other"), &info)
                 .unwrap()
                 .subject,
             second.subject,

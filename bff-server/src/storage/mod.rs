@@ -70,6 +70,9 @@ pub struct NewUser {
     pub real_name_level: u8,
     /// Masked resident ID number.
     pub id_number_masked: Option<String>,
+    /// The full resident ID number sealed under the server's data key (see
+    /// `identity::profile::PersonalDataKeys`), for asking departments on the user's behalf.
+    pub id_number_sealed: Option<Vec<u8>>,
     /// Masked mobile number.
     pub phone_masked: Option<String>,
     /// For legal persons.
@@ -295,6 +298,7 @@ struct UserColumns {
     display_name: String,
     real_name_level: i32,
     id_number_masked: Option<String>,
+    id_number_sealed: Option<Vec<u8>>,
     phone_masked: Option<String>,
     enterprise_name: Option<String>,
     enterprise_uscc: Option<String>,
@@ -343,6 +347,7 @@ impl UserColumns {
                 real_name_level: u8::try_from(self.real_name_level)
                     .map_err(|_| StoreError::Corrupt("real_name_level".into()))?,
                 id_number_masked: self.id_number_masked,
+                id_number_sealed: self.id_number_sealed,
                 phone_masked: self.phone_masked,
                 enterprise,
                 official,

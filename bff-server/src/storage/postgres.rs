@@ -30,7 +30,7 @@ impl PostgresStore {
     }
 }
 
-const USER_COLUMNS: &str = "id, kind, subject, display_name, real_name_level, id_number_masked, phone_masked, \
+const USER_COLUMNS: &str = "id, kind, subject, display_name, real_name_level, id_number_masked, id_number_sealed, phone_masked, \
      enterprise_name, enterprise_uscc, legal_representative, organisation_code, organisation_name, employee_code";
 
 fn user_from_row(row: &sqlx::postgres::PgRow) -> StoreResult<User> {
@@ -41,6 +41,7 @@ fn user_from_row(row: &sqlx::postgres::PgRow) -> StoreResult<User> {
         display_name: row.try_get("display_name")?,
         real_name_level: row.try_get("real_name_level")?,
         id_number_masked: row.try_get("id_number_masked")?,
+        id_number_sealed: row.try_get("id_number_sealed")?,
         phone_masked: row.try_get("phone_masked")?,
         enterprise_name: row.try_get("enterprise_name")?,
         enterprise_uscc: row.try_get("enterprise_uscc")?,
@@ -74,10 +75,11 @@ impl Store for PostgresStore {
         let now = Utc::now();
         let row = sqlx::query(&format!(
             "INSERT INTO users ({USER_COLUMNS}, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
              ON CONFLICT (kind, subject) DO UPDATE SET
                display_name = EXCLUDED.display_name, real_name_level = EXCLUDED.real_name_level,
-               id_number_masked = EXCLUDED.id_number_masked, phone_masked = EXCLUDED.phone_masked,
+               id_number_masked = EXCLUDED.id_number_masked, id_number_sealed = EXCLUDED.id_number_sealed,
+               phone_masked = EXCLUDED.phone_masked,
                enterprise_name = EXCLUDED.enterprise_name, enterprise_uscc = EXCLUDED.enterprise_uscc,
                legal_representative = EXCLUDED.legal_representative,
                organisation_code = EXCLUDED.organisation_code, organisation_name = EXCLUDED.organisation_name,
@@ -90,6 +92,7 @@ impl Store for PostgresStore {
         .bind(&u.display_name)
         .bind(i32::from(u.real_name_level))
         .bind(&u.id_number_masked)
+        .bind(&u.id_number_sealed)
         .bind(&u.phone_masked)
         .bind(u.enterprise.as_ref().map(|e| &e.name))
         .bind(u.enterprise.as_ref().map(|e| &e.uscc))

@@ -1,24 +1,26 @@
-//! Sealing of local data with AES-256-GCM (RustCrypto). Every value is bound to its name as
-//! associated data, so a ciphertext moved to another row fails to open just like a modified one.
+//! Sealing of values with AES-256-GCM (RustCrypto): the SDK's local store on the device and the
+//! BFF's sealed personal data use the same rule. Every value is bound to its name as associated
+//! data, so a ciphertext moved to another row or field fails to open just like a modified one.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use rand::RngCore;
 
 /// Length of a storage key in bytes.
-pub(crate) const KEY_LEN: usize = 32;
+pub const KEY_LEN: usize = 32;
 const NONCE_LEN: usize = 12;
 
 /// A key that seals and opens values.
-pub(crate) struct SealingKey(Aes256Gcm);
+#[derive(Clone)]
+pub struct SealingKey(Aes256Gcm);
 
 /// Opening failed: wrong key, modified ciphertext, or a value sealed under another name.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct OpenError;
+pub struct OpenError;
 
 impl SealingKey {
     /// A key from 32 bytes; `None` for any other length.
-    pub(crate) fn new(bytes: &[u8]) -> Option<Self> {
+    pub fn new(bytes: &[u8]) -> Option<Self> {
         if bytes.len() != KEY_LEN {
             return None;
         }
@@ -26,7 +28,7 @@ impl SealingKey {
     }
 
     /// Seals `plain` under `name`; the result is nonce ‖ ciphertext.
-    pub(crate) fn seal(&self, name: &str, plain: &[u8]) -> Vec<u8> {
+    pub fn seal(&self, name: &str, plain: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::thread_rng().fill_bytes(&mut nonce);
         // Encryption only fails for plaintexts beyond GCM's 64 GiB limit.
@@ -46,7 +48,7 @@ impl SealingKey {
     }
 
     /// Opens a value sealed under `name`.
-    pub(crate) fn open(&self, name: &str, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+    pub fn open(&self, name: &str, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
         if sealed.len() < NONCE_LEN + 16 {
             return Err(OpenError);
         }
@@ -64,7 +66,7 @@ impl SealingKey {
 }
 
 /// 32 random bytes from the OS generator.
-pub(crate) fn random_key() -> Vec<u8> {
+pub fn random_key() -> Vec<u8> {
     let mut key = vec![0u8; KEY_LEN];
     rand::rngs::OsRng.fill_bytes(&mut key);
     key
