@@ -11,6 +11,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use webauthn_rs::prelude::{Url, Webauthn, WebauthnBuilder};
 
 use crate::config::Config;
+use crate::departments::{Departments, Recorder};
 use crate::identity::platform::{HttpPlatform, Platform};
 use crate::identity::profile::PersonalDataKeys;
 use crate::identity::tokens::Keyring;
@@ -62,6 +63,8 @@ pub struct App {
     pub platform: Arc<dyn Platform>,
     /// Keys for pseudonyms and sealed personal data.
     pub personal_data: PersonalDataKeys,
+    /// The department adapters and their cache.
+    pub departments: Arc<Departments>,
     /// The WebAuthn relying party.
     pub webauthn: Webauthn,
     /// Prometheus rendering.
@@ -109,6 +112,17 @@ impl App {
             HttpPlatform::new(config.platform.clone(), personal_data.clone())
                 .map_err(|e| StartupError::Platform(e.to_string()))?,
         );
+        let recorder = Recorder::start(store.clone());
+        let departments = Arc::new(
+            Departments::new(
+                &config.platform,
+                &config.adapters,
+                cache.clone(),
+                personal_data.clone(),
+                recorder,
+            )
+            .map_err(StartupError::Platform)?,
+        );
         let webauthn = build_webauthn(&config)?;
         crate::http::metrics::start_upkeep();
         Ok(Self {
@@ -118,6 +132,7 @@ impl App {
             limiter,
             revocations,
             personal_data,
+            departments,
             profiles: LocalTtlMap::new(100_000),
             keyring,
             platform,

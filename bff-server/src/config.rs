@@ -91,6 +91,11 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// Mini-apps registered at start-up (upserted into storage).
     pub mini_apps: Vec<MiniApp>,
+    /// How long a screen waits for its departments before answering with what it has
+    /// (`ZK_SCREEN_DEADLINE_MS`, default 800).
+    pub screen_deadline: std::time::Duration,
+    /// Department adapters (`ZK_DEPARTMENT_TIMEOUT_MS` sets the per-attempt timeout).
+    pub adapters: crate::departments::AdapterConfig,
     /// Proxies whose `X-Forwarded-For` is believed (`ZK_TRUSTED_PROXIES`, comma-separated IPs).
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
@@ -215,7 +220,26 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let millis =
+            |name: &'static str, default: u64| -> Result<std::time::Duration, ConfigError> {
+                match env(name) {
+                    None => Ok(std::time::Duration::from_millis(default)),
+                    Some(v) => v
+                        .parse::<u64>()
+                        .map(std::time::Duration::from_millis)
+                        .map_err(|_| ConfigError::Invalid {
+                            name,
+                            reason: format!("{v:?} is not a number of milliseconds"),
+                        }),
+                }
+            };
+        let adapters = crate::departments::AdapterConfig {
+            timeout: millis("ZK_DEPARTMENT_TIMEOUT_MS", 400)?,
+            ..Default::default()
+        };
         Ok(Self {
+            screen_deadline: millis("ZK_SCREEN_DEADLINE_MS", 800)?,
+            adapters,
             trusted_proxies,
             listen,
             database_url,

@@ -8,12 +8,14 @@
 pub mod app;
 pub mod audit;
 pub mod config;
+pub mod departments;
 pub mod http;
 pub mod identity;
 pub mod infra;
 pub mod miniapps;
 pub mod ops;
 pub mod router;
+pub mod screens;
 pub mod server;
 pub mod storage;
 

@@ -16,12 +16,13 @@ use crate::http::problem::ApiError;
 use crate::http::{self, BODY_LIMIT_BYTES};
 use crate::identity::{login, passkey, session};
 use crate::ops;
+use crate::screens;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ZheliKit BFF", description = "Sessions for 浙里辦 / 浙政釘 mini-apps. Every error is RFC 9457 problem JSON with a stable `code`."),
     modifiers(&BearerAuth),
-    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "operations"))
+    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "screens", description = "Mobile screens aggregated from the departments"), (name = "operations"))
 )]
 struct ApiDoc;
 
@@ -56,6 +57,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(passkey::registration_finish))
         .routes(routes!(passkey::login_start))
         .routes(routes!(passkey::login_finish))
+        .routes(routes!(screens::home::home))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

@@ -237,3 +237,53 @@ pub struct PasskeyRegistered {
     /// The credential id, base64url.
     pub credential_id: String,
 }
+
+/// `GET /v1/home`: the user's home screen, one section per department record, fetched in
+/// parallel. A section that could not be fetched says so; the screen itself always arrives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct HomeScreen {
+    /// Whose screen: citizen or legal person.
+    pub kind: UserKind,
+    /// When the BFF assembled it, milliseconds since the epoch.
+    pub generated_at_ms: i64,
+    /// The sections, in display order.
+    pub sections: Vec<HomeSection>,
+}
+
+/// One section of a home screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct HomeSection {
+    /// Stable id, e.g. `household_register`.
+    pub id: String,
+    /// The department that holds the record, e.g. `public_security`.
+    pub department: String,
+    /// Title for the screen, e.g. `戶籍`.
+    pub title: String,
+    /// Fresh, stale (with its age) or unavailable (with a reason).
+    pub status: SectionStatus,
+    /// The record (personal numbers masked unless the session may see them); `null` when the
+    /// department has no record or the section is unavailable.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub data: Option<serde_json::Value>,
+}
+
+/// How current a section is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SectionStatus {
+    /// Fetched just now or within its freshness window.
+    Fresh,
+    /// From the cache, older than its freshness window.
+    Stale {
+        /// Seconds since the department answered.
+        age_secs: u64,
+    },
+    /// Neither the department nor the cache could answer.
+    Unavailable {
+        /// Why, in words a person can read.
+        reason: String,
+    },
+}

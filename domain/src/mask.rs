@@ -19,6 +19,20 @@ pub fn phone(value: &str) -> String {
     keep_ends(value, 3, 4)
 }
 
+/// Masks a card, licence or certificate number, keeping its first and last four characters:
+/// `6217001234567890` → `6217********7890`.
+pub fn card_number(value: &str) -> String {
+    keep_ends(value, 4, 4)
+}
+
+/// Masks an address after its first six characters (the city and district):
+/// `浙江省溫州市鹿城區五馬街1號` → `浙江省溫州市********`.
+pub fn address(value: &str) -> String {
+    let head: String = value.chars().take(6).collect();
+    let hidden = value.chars().count().saturating_sub(6);
+    head + &"*".repeat(hidden.min(8))
+}
+
 /// Masks a bearer token or other secret, keeping only its first four characters so log lines
 /// about the same token can still be correlated: `eyJhbGciOi…` → `eyJh…`.
 pub fn token(value: &str) -> String {
@@ -123,6 +137,16 @@ mod tests {
         assert_eq!(id_number("123"), "1**");
         assert_eq!(phone(""), "");
         assert_eq!(id_number("12345678"), "12******");
+    }
+
+    #[test]
+    fn cards_and_addresses_keep_only_what_identifies_the_kind() {
+        assert_eq!(card_number("6217001234567890"), "6217********7890");
+        assert_eq!(
+            address("浙江省溫州市鹿城區五馬街1號"),
+            "浙江省溫州市********"
+        );
+        assert_eq!(address("溫州"), "溫州");
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! Test controls under `/__admin`: health and time travel.
+//! Test controls under `/__admin`: health, time travel, and department faults ([`faults`]).
 //!
-//! These do not exist on the real platform. Later additions (department APIs, fault injection)
-//! belong here too, each in its own route group.
+//! These do not exist on the real platform. Each later addition belongs here too, in its own
+//! route group.
+
+pub mod faults;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -12,6 +14,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::MockState;
+
+pub use faults::{fault_path, DEPARTMENT_STATS_PATH, FAULTS_PATH, FAULT_PATH};
 
 /// `GET`: 200 while the server runs.
 pub const HEALTH_PATH: &str = "/__admin/health";
@@ -53,6 +57,7 @@ pub fn routes() -> Router<MockState> {
         .route(CLOCK_ADVANCE_PATH, post(advance))
         .route(DEMO_ACCOUNTS_PATH, get(demo_accounts))
         .route(ECHO_PATH, get(echo))
+        .merge(faults::routes())
 }
 
 async fn health() -> Json<serde_json::Value> {

@@ -6,8 +6,10 @@
 //! - the 浙里辦 unified mini-program login ([`zlb_miniprogram`]): `ticketId` → access token → user;
 //! - 浙政釘 ([`zzd`]): app token, 免登 auth code → user, organisation queries;
 //! - the IRS gateway and 浙政釘's signing gateway ([`gateway`]) in front of those server APIs;
-//! - time travel and health ([`admin`]), and deterministic people and organisations
-//!   ([`fixtures`]).
+//! - the department APIs behind the IRS gateway ([`departments`]), with fault injection per
+//!   department ([`faults`]);
+//! - time travel, health and fault switches ([`admin`]), and deterministic people and
+//!   organisations ([`fixtures`]).
 //!
 //! Tests start it in-process with [`spawn`] on a random port; the `mock-platform` binary runs it
 //! for local development.
@@ -15,6 +17,8 @@
 pub mod admin;
 pub mod apps;
 pub mod clock;
+pub mod departments;
+pub mod faults;
 pub mod fixtures;
 pub mod gateway;
 pub mod grants;
@@ -36,6 +40,7 @@ use axum::extract::Request;
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::Response;
 use axum::Router;
+use platform_api::departments::Department;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -52,6 +57,9 @@ pub struct Platform {
     pub apps: Vec<RegisteredApp>,
     /// The time-travel clock that tickets, codes and tokens expire by.
     pub clock: MockClock,
+    /// Each department's fault and request count.
+    pub faults: faults::FaultBoard,
+    directory: departments::Directory,
     personal: sso::Entry,
     legal: sso::Entry,
     miniprogram: zlb_miniprogram::Ledgers,
@@ -88,16 +96,39 @@ pub struct MockState(Arc<Platform>);
 impl MockState {
     /// Generates the fixtures for `config.seed` and starts with nothing handed out.
     pub fn new(config: MockConfig) -> Self {
+        let fixtures = Fixtures::generate(config.seed);
         Self(Arc::new(Platform {
-            fixtures: Arc::new(Fixtures::generate(config.seed)),
+            directory: departments::Directory::new(config.seed, &fixtures),
+            fixtures: Arc::new(fixtures),
             apps: config.apps,
             clock: MockClock::new(),
+            faults: faults::FaultBoard::default(),
             personal: sso::Entry::default(),
             legal: sso::Entry::default(),
             miniprogram: zlb_miniprogram::Ledgers::default(),
             zzd: zzd::Ledgers::default(),
             nonces: gateway::NonceBook::default(),
         }))
+    }
+
+    /// Sets a department's fault (what `PUT /__admin/faults/{department}` does); refused, and
+    /// the old one kept, when it is out of range.
+    pub fn set_fault(
+        &self,
+        department: Department,
+        fault: faults::Fault,
+    ) -> Result<(), faults::InvalidFault> {
+        self.faults.set(department, fault)
+    }
+
+    /// Makes every department healthy (what `DELETE /__admin/faults` does).
+    pub fn clear_faults(&self) {
+        self.faults.clear();
+    }
+
+    /// Requests the department received since start (those the IRS gateway let through).
+    pub fn department_requests(&self, department: Department) -> u64 {
+        self.faults.requests(department)
     }
 }
 
@@ -111,11 +142,13 @@ impl Deref for MockState {
 
 /// Every route of the mock: gateway-protected server APIs, browser pages and admin.
 pub fn router(state: MockState) -> Router {
-    // Server-to-server APIs of 浙里辦, each behind the IRS gateway.
+    // Server-to-server APIs of 浙里辦 and the departments, each behind the IRS gateway (the
+    // gateway is the outer layer: only signed requests reach a department's fault injection).
     let irs_apis = Router::new()
         .merge(zlb_personal::server_routes())
         .merge(zlb_legal::server_routes())
         .merge(zlb_miniprogram::server_routes())
+        .merge(departments::routes(&state))
         .route_layer(from_fn_with_state(state.clone(), gateway::irs));
     // 浙政釘's server APIs, behind its own signing gateway.
     let zzd_apis =
@@ -204,11 +237,14 @@ pub async fn spawn(config: MockConfig, addr: SocketAddr) -> anyhow::Result<Runni
     let fixtures = state.fixtures.clone();
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
+    let stopping = state.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
-            .with_graceful_shutdown(async {
+            .with_graceful_shutdown(async move {
                 // Either a stop signal or the handle being dropped ends the server.
                 let _ = stopped.await;
+                // Graceful shutdown waits for requests in flight: release the hanging ones.
+                stopping.faults.stop();
             })
             .await
     });

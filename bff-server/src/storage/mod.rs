@@ -174,6 +174,23 @@ pub struct AuditEvent {
     pub detail: String,
 }
 
+/// One recorded department call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpstreamCall {
+    /// When it started.
+    pub at: DateTime<Utc>,
+    /// e.g. `public_security`.
+    pub department: String,
+    /// e.g. `household_register`.
+    pub operation: String,
+    /// How long it took.
+    pub latency_ms: i64,
+    /// `found`, `not_found`, `timeout`, `status`, `malformed`, `unreachable`, `refused`.
+    pub outcome: String,
+    /// Pseudonymous user id.
+    pub on_behalf: String,
+}
+
 /// A JWT signing key. The private half stays in the database (a production deployment would
 /// keep it in a KMS; the trait is the seam for that).
 #[derive(Clone, PartialEq)]
@@ -244,6 +261,10 @@ pub trait Store: Send + Sync + 'static {
     /// The server secret `name`, storing `candidate` first if there is none yet; every
     /// instance gets the same value.
     async fn server_secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>>;
+    /// Appends department calls (in one statement).
+    async fn record_upstream_calls(&self, calls: &[UpstreamCall]) -> StoreResult<()>;
+    /// The newest department calls, newest first.
+    async fn recent_upstream_calls(&self, limit: i64) -> StoreResult<Vec<UpstreamCall>>;
     /// All signing keys, newest first.
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKey>>;
     /// Adds a signing key.

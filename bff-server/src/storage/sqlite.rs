@@ -391,6 +391,42 @@ impl Store for SqliteStore {
         Ok(row.try_get("value")?)
     }
 
+    async fn record_upstream_calls(&self, calls: &[UpstreamCall]) -> StoreResult<()> {
+        if calls.is_empty() {
+            return Ok(());
+        }
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO upstream_calls (at, department, operation, latency_ms, outcome, on_behalf) ");
+        insert.push_values(calls, |mut row, c| {
+            row.push_bind(c.at)
+                .push_bind(&c.department)
+                .push_bind(&c.operation)
+                .push_bind(c.latency_ms)
+                .push_bind(&c.outcome)
+                .push_bind(&c.on_behalf);
+        });
+        insert.build().execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn recent_upstream_calls(&self, limit: i64) -> StoreResult<Vec<UpstreamCall>> {
+        let rows = sqlx::query("SELECT at, department, operation, latency_ms, outcome, on_behalf FROM upstream_calls ORDER BY id DESC LIMIT ?1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UpstreamCall {
+                    at: r.try_get("at")?,
+                    department: r.try_get("department")?,
+                    operation: r.try_get("operation")?,
+                    latency_ms: r.try_get("latency_ms")?,
+                    outcome: r.try_get("outcome")?,
+                    on_behalf: r.try_get("on_behalf")?,
+                })
+            })
+            .collect()
+    }
+
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKey>> {
         let rows = sqlx::query("SELECT kid, private_pkcs8, public_key, created_at FROM signing_keys ORDER BY created_at DESC")
             .fetch_all(&self.pool)

@@ -32,29 +32,29 @@ pub fn about_a_person<T>(operation: Operation, answer: PersonAnswer<T>) -> Metho
 where
     T: Serialize + Send + 'static,
 {
-    post(move |State(state): State<MockState>, body: Bytes| async move {
-        let query = match serde_json::from_slice::<PersonQuery>(&body) {
-            Ok(query) => query,
-            Err(e) => {
-                return bad_request(format!(
-                    "the body must be JSON {{\"idNumber\": \"…\"}}: {e}"
-                ))
-            }
-        };
-        let id = match ResidentId::parse(&query.id_number) {
-            Ok(id) => id,
-            Err(e) => {
-                return bad_request(format!(
-                    "idNumber is not a valid resident ID number: {e}"
-                ))
-            }
-        };
-        let person = state
-            .directory
-            .person(id.as_str())
-            .and_then(|index| Person::new(&state, index, operation));
-        envelope(person.as_ref().and_then(answer))
-    })
+    post(
+        move |State(state): State<MockState>, body: Bytes| async move {
+            let query = match serde_json::from_slice::<PersonQuery>(&body) {
+                Ok(query) => query,
+                Err(e) => {
+                    return bad_request(format!(
+                        "the body must be JSON {{\"idNumber\": \"…\"}}: {e}"
+                    ))
+                }
+            };
+            let id = match ResidentId::parse(&query.id_number) {
+                Ok(id) => id,
+                Err(e) => {
+                    return bad_request(format!("idNumber is not a valid resident ID number: {e}"))
+                }
+            };
+            let person = state
+                .directory
+                .person(id.as_str())
+                .and_then(|index| Person::new(&state, index, operation));
+            envelope(person.as_ref().and_then(answer))
+        },
+    )
 }
 
 /// The `POST` route of an operation about an enterprise.
@@ -62,27 +62,29 @@ pub fn about_a_company<T>(operation: Operation, answer: CompanyAnswer<T>) -> Met
 where
     T: Serialize + Send + 'static,
 {
-    post(move |State(state): State<MockState>, body: Bytes| async move {
-        let query = match serde_json::from_slice::<EnterpriseQuery>(&body) {
-            Ok(query) => query,
-            Err(e) => {
-                return bad_request(format!("the body must be JSON {{\"uscc\": \"…\"}}: {e}"))
-            }
-        };
-        let uscc = match Uscc::parse(&query.uscc) {
-            Ok(uscc) => uscc,
-            Err(e) => {
-                return bad_request(format!(
-                    "uscc is not a valid unified social credit code: {e}"
-                ))
-            }
-        };
-        let company = state
-            .directory
-            .enterprise(uscc.as_str())
-            .and_then(|index| Company::new(&state, index, operation));
-        envelope(company.as_ref().and_then(answer))
-    })
+    post(
+        move |State(state): State<MockState>, body: Bytes| async move {
+            let query = match serde_json::from_slice::<EnterpriseQuery>(&body) {
+                Ok(query) => query,
+                Err(e) => {
+                    return bad_request(format!("the body must be JSON {{\"uscc\": \"…\"}}: {e}"))
+                }
+            };
+            let uscc = match Uscc::parse(&query.uscc) {
+                Ok(uscc) => uscc,
+                Err(e) => {
+                    return bad_request(format!(
+                        "uscc is not a valid unified social credit code: {e}"
+                    ))
+                }
+            };
+            let company = state
+                .directory
+                .enterprise(uscc.as_str())
+                .and_then(|index| Company::new(&state, index, operation));
+            envelope(company.as_ref().and_then(answer))
+        },
+    )
 }
 
 fn envelope<T: Serialize>(data: Option<T>) -> Response {

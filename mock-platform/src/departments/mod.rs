@@ -83,8 +83,7 @@ pub fn routes(state: &MockState) -> Router<MockState> {
                 department,
             };
             router.merge(
-                department_routes(department)
-                    .route_layer(from_fn_with_state(site, faults::inject)),
+                department_routes(department).route_layer(from_fn_with_state(site, faults::inject)),
             )
         })
 }

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use mock_platform::{MockConfig, RegisteredApp, RunningMock};
+use platform_api::departments::{Department, EnterpriseQuery, Operation, PersonQuery};
 use platform_api::{dingtalk_sign, irs};
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
@@ -234,5 +235,68 @@ impl Mock {
             .await
             .expect("advance sent");
         assert_eq!(response.status(), StatusCode::OK);
+    }
+}
+
+/// What a department is asked about: the body of an operation.
+pub fn question_for(mock: &Mock, operation: Operation, index: usize) -> String {
+    let body = if operation.is_about_an_enterprise() {
+        serde_json::to_string(&EnterpriseQuery {
+            uscc: mock.running.fixtures.enterprises[index].uscc.clone(),
+        })
+    } else {
+        serde_json::to_string(&PersonQuery {
+            id_number: mock.running.fixtures.citizens[index].id_number.clone(),
+        })
+    };
+    body.expect("a query serialises")
+}
+
+impl Mock {
+    /// A department request signed by app A, sent with `client` (tests of hangs use one with a
+    /// short timeout); the transport error, if any, is the caller's to inspect.
+    pub async fn department_call_with(
+        &self,
+        client: &reqwest::Client,
+        operation: Operation,
+        body: String,
+    ) -> reqwest::Result<reqwest::Response> {
+        let path = operation.path();
+        let mut request = client
+            .post(self.url(&path))
+            .header("content-type", "application/json")
+            .body(body);
+        for (name, value) in irs::sign(&self.a.irs, "POST", &path, "", Utc::now()) {
+            request = request.header(name, value);
+        }
+        request.send().await
+    }
+
+    /// A department request about fixture record `index` that must answer 200 JSON.
+    pub async fn department_call(&self, operation: Operation, index: usize) -> serde_json::Value {
+        let body = question_for(self, operation, index);
+        self.department_raw(operation, body).await
+    }
+
+    /// A department request with this exact body that must answer 200 JSON.
+    pub async fn department_raw(&self, operation: Operation, body: String) -> serde_json::Value {
+        let response = self
+            .department_call_with(&self.http, operation, body)
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), StatusCode::OK, "{}", operation.path());
+        response.json().await.expect("JSON answer")
+    }
+
+    /// Sets a department's fault through the admin API.
+    pub async fn put_fault(&self, department: Department, fault: &serde_json::Value) {
+        let response = self
+            .http
+            .put(self.url(&mock_platform::admin::fault_path(department)))
+            .json(fault)
+            .send()
+            .await
+            .expect("fault sent");
+        assert_eq!(response.status(), StatusCode::OK, "{fault}");
     }
 }

@@ -4,6 +4,8 @@
 
 mod admin;
 mod common;
+mod departments;
+mod faults;
 mod gateway;
 mod zlb_legal;
 mod zlb_miniprogram;

@@ -1,0 +1,247 @@
+//! The cache in front of the departments (Redis when configured, in-process otherwise): per
+//! operation a time to live, a stale-while-revalidate window (answer at once from the cache and
+//! refresh in the background) and a stale-if-error window (a dead department still shows its
+//! last answer, marked with its age). Keys hold an operation and a keyed pseudonym of the
+//! subject: never an ID number.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use platform_api::departments::Operation;
+use serde::{Deserialize, Serialize};
+
+use super::upstream::{Answer, UpstreamRequest};
+use super::Departments;
+
+/// How old an answer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Just fetched, or within its time to live.
+    Fresh,
+    /// From the cache, past its time to live (being refreshed, or the department failed).
+    Stale {
+        /// Seconds since it was fetched.
+        age_secs: u64,
+    },
+}
+
+/// What a section gets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fetched {
+    /// The department's record.
+    Found {
+        /// The record.
+        data: Arc<serde_json::Value>,
+        /// How old.
+        freshness: Freshness,
+    },
+    /// The department has no record for the subject.
+    NotFound {
+        /// How old that knowledge is.
+        freshness: Freshness,
+    },
+    /// No answer and nothing usable in the cache.
+    Unavailable {
+        /// Why, in words a person can read.
+        reason: String,
+    },
+}
+
+/// Cache timing of one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CachePolicy {
+    /// Served as fresh this long.
+    pub ttl: Duration,
+    /// Then served stale while refreshed in the background, this much longer.
+    pub stale_while_revalidate: Duration,
+    /// Kept this long after fetching, to show when the department fails.
+    pub stale_if_error: Duration,
+}
+
+/// How long each kind of record may be served: certificates change rarely, contributions
+/// monthly, credit and health data more often.
+pub fn policy(op: Operation) -> CachePolicy {
+    let minutes = |m: u64| Duration::from_secs(m * 60);
+    let ttl = match op {
+        Operation::ResidentIdCard | Operation::EducationRecord => minutes(24 * 60),
+        Operation::HouseholdRegister
+        | Operation::SocialSecurityCard
+        | Operation::EnterpriseRegistration => minutes(6 * 60),
+        Operation::Contributions | Operation::EnterpriseSocialSecurity => minutes(30),
+        Operation::DrivingLicence
+        | Operation::Vehicles
+        | Operation::EnterpriseCredit
+        | Operation::HealthCard => minutes(60),
+    };
+    CachePolicy {
+        ttl,
+        stale_while_revalidate: ttl,
+        stale_if_error: minutes(7 * 24 * 60),
+    }
+}
+
+/// What a cached answer of a given age may be used for. Pure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// Serve it as fresh.
+    Fresh,
+    /// Serve it marked stale and refresh in the background.
+    ServeAndRevalidate,
+    /// Fetch; serve it only if the fetch fails.
+    OnlyIfError,
+    /// Too old for anything.
+    Expired,
+}
+
+/// Decides what an answer fetched `age` ago may be used for under `policy`.
+pub fn decide(age: Duration, policy: CachePolicy) -> Use {
+    if age < policy.ttl {
+        Use::Fresh
+    } else if age < policy.ttl + policy.stale_while_revalidate {
+        Use::ServeAndRevalidate
+    } else if age < policy.stale_if_error {
+        Use::OnlyIfError
+    } else {
+        Use::Expired
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    fetched_at_ms: i64,
+    data: Option<serde_json::Value>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Entry {
+    fn age(&self) -> Duration {
+        Duration::from_millis(u64::try_from(now_ms() - self.fetched_at_ms).unwrap_or(0))
+    }
+
+    fn fetched(self, freshness: Freshness) -> Fetched {
+        match self.data {
+            Some(data) => Fetched::Found {
+                data: Arc::new(data),
+                freshness,
+            },
+            None => Fetched::NotFound { freshness },
+        }
+    }
+}
+
+fn cache_key(request: &UpstreamRequest) -> String {
+    format!("dept:{}", request.key)
+}
+
+async fn read(departments: &Departments, key: &str) -> Option<Entry> {
+    match departments.cache.get(key).await {
+        Ok(bytes) => bytes.and_then(|b| serde_json::from_slice(&b).ok()),
+        Err(e) => {
+            // The cache is down: go to the department directly.
+            tracing::debug!(error = %e, "cache read failed; bypassing");
+            metrics::counter!("cache_bypassed_total", "op" => "read").increment(1);
+            None
+        }
+    }
+}
+
+async fn write(departments: &Departments, key: &str, answer: &Answer, policy: CachePolicy) {
+    let entry = Entry {
+        fetched_at_ms: now_ms(),
+        data: match answer {
+            Answer::Found(data) => Some(data.as_ref().clone()),
+            Answer::NotFound => None,
+        },
+    };
+    let Ok(bytes) = serde_json::to_vec(&entry) else {
+        return;
+    };
+    if let Err(e) = departments
+        .cache
+        .set(key, &bytes, policy.stale_if_error)
+        .await
+    {
+        tracing::debug!(error = %e, "cache write failed; bypassing");
+        metrics::counter!("cache_bypassed_total", "op" => "write").increment(1);
+    }
+}
+
+/// Fetches through the cache. See the module documentation.
+pub async fn fetch_through(departments: Arc<Departments>, request: UpstreamRequest) -> Fetched {
+    let key = cache_key(&request);
+    let policy = policy(request.op);
+    let cached = read(&departments, &key).await;
+    let cached = match cached {
+        Some(entry) => match decide(entry.age(), policy) {
+            Use::Fresh => return entry.fetched(Freshness::Fresh),
+            Use::ServeAndRevalidate => {
+                let age_secs = entry.age().as_secs();
+                let (departments, key) = (departments.clone(), key.clone());
+                tokio::spawn(async move {
+                    if let Ok(answer) = departments.call(request).await {
+                        write(&departments, &key, &answer, policy).await;
+                    }
+                });
+                return entry.fetched(Freshness::Stale { age_secs });
+            }
+            Use::OnlyIfError => Some(entry),
+            Use::Expired => None,
+        },
+        None => None,
+    };
+    match departments.call(request).await {
+        Ok(answer) => {
+            write(&departments, &key, &answer, policy).await;
+            match answer {
+                Answer::Found(data) => Fetched::Found {
+                    data,
+                    freshness: Freshness::Fresh,
+                },
+                Answer::NotFound => Fetched::NotFound {
+                    freshness: Freshness::Fresh,
+                },
+            }
+        }
+        Err(e) => match cached {
+            Some(entry) => {
+                let age_secs = entry.age().as_secs();
+                entry.fetched(Freshness::Stale { age_secs })
+            }
+            None => Fetched::Unavailable {
+                reason: e.to_string(),
+            },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_fresh_then_revalidated_then_kept_for_errors_then_expired() {
+        let p = CachePolicy {
+            ttl: Duration::from_secs(60),
+            stale_while_revalidate: Duration::from_secs(60),
+            stale_if_error: Duration::from_secs(3600),
+        };
+        assert_eq!(decide(Duration::from_secs(10), p), Use::Fresh);
+        assert_eq!(decide(Duration::from_secs(90), p), Use::ServeAndRevalidate);
+        assert_eq!(decide(Duration::from_secs(600), p), Use::OnlyIfError);
+        assert_eq!(decide(Duration::from_secs(7200), p), Use::Expired);
+    }
+
+    #[test]
+    fn every_operation_has_a_policy_whose_windows_nest() {
+        for op in Operation::ALL {
+            let p = policy(op);
+            assert!(
+                p.ttl + p.stale_while_revalidate <= p.stale_if_error,
+                "{op:?}"
+            );
+        }
+    }
+}

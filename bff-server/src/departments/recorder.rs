@@ -1,0 +1,123 @@
+//! Every upstream attempt is recorded — department, operation, latency, outcome, on whose behalf
+//! (a pseudonymous user id) — and counted in Prometheus. Records go to storage in batches from a
+//! background task, so a request never waits for the audit of its department calls.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+
+use super::upstream::{Answer, UpstreamError, UpstreamRequest};
+use crate::storage::{Store, UpstreamCall};
+
+/// The sending side; cheap to clone.
+#[derive(Clone)]
+pub struct Recorder {
+    tx: mpsc::Sender<UpstreamCall>,
+}
+
+const BATCH: usize = 500;
+const QUEUE: usize = 50_000;
+
+impl Recorder {
+    /// Starts the writer task on the current runtime.
+    pub fn start(store: Arc<dyn Store>) -> Self {
+        let (tx, mut rx) = mpsc::channel::<UpstreamCall>(QUEUE);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(BATCH);
+            while rx.recv_many(&mut batch, BATCH).await > 0 {
+                if let Err(e) = store.record_upstream_calls(&batch).await {
+                    tracing::error!(error = %e, lost = batch.len(), "could not record upstream calls");
+                    metrics::counter!("upstream_records_lost_total").increment(batch.len() as u64);
+                }
+                batch.clear();
+                // Let records gather: one insert per tick rather than one per call.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+        Self { tx }
+    }
+
+    fn record(&self, call: UpstreamCall) {
+        if self.tx.try_send(call).is_err() {
+            // Storage is behind by tens of thousands of records: drop rather than slow requests.
+            metrics::counter!("upstream_records_lost_total").increment(1);
+        }
+    }
+}
+
+/// Records each attempt that passes through it.
+#[derive(Clone)]
+pub struct RecordLayer {
+    recorder: Recorder,
+}
+
+impl RecordLayer {
+    /// A layer sending to `recorder`.
+    pub fn new(recorder: Recorder) -> Self {
+        Self { recorder }
+    }
+}
+
+impl<S> tower::Layer<S> for RecordLayer {
+    type Service = Record<S>;
+    fn layer(&self, inner: S) -> Record<S> {
+        Record {
+            inner,
+            recorder: self.recorder.clone(),
+        }
+    }
+}
+
+/// The recording service.
+#[derive(Clone)]
+pub struct Record<S> {
+    inner: S,
+    recorder: Recorder,
+}
+
+impl<S> tower::Service<UpstreamRequest> for Record<S>
+where
+    S: tower::Service<UpstreamRequest, Response = Answer, Error = UpstreamError>,
+    S::Future: Send + 'static,
+{
+    type Response = Answer;
+    type Error = UpstreamError;
+    type Future = Pin<Box<dyn Future<Output = Result<Answer, UpstreamError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: UpstreamRequest) -> Self::Future {
+        let (op, on_behalf) = (request.op, request.on_behalf.clone());
+        let recorder = self.recorder.clone();
+        let (at, started) = (Utc::now(), Instant::now());
+        let call = self.inner.call(request);
+        Box::pin(async move {
+            let result = call.await;
+            let elapsed = started.elapsed();
+            let outcome = match &result {
+                Ok(Answer::Found(_)) => "found",
+                Ok(Answer::NotFound) => "not_found",
+                Err(e) => e.outcome(),
+            };
+            let department = op.department().as_str();
+            metrics::histogram!("upstream_request_duration_seconds", "department" => department, "outcome" => outcome)
+                .record(elapsed.as_secs_f64());
+            recorder.record(UpstreamCall {
+                at,
+                department: department.to_string(),
+                operation: op.as_str().to_string(),
+                latency_ms: elapsed.as_millis() as i64,
+                outcome: outcome.to_string(),
+                on_behalf: on_behalf.to_string(),
+            });
+            result
+        })
+    }
+}

@@ -1,0 +1,127 @@
+//! `GET /v1/home`: the citizen's or enterprise's home screen, one section per department record,
+//! fetched in parallel under one deadline. A dead, slow or garbage-returning department costs its
+//! own section, never the screen.
+
+use std::time::Instant;
+
+use axum::extract::State;
+use futures::future::join_all;
+use platform_api::departments::Operation;
+use zhelikit_domain::api::{HomeScreen, HomeSection, Problem, SectionStatus, UserKind};
+
+use crate::app::AppState;
+use crate::departments::{Fetched, Freshness, Subject};
+use crate::http::problem::ApiError;
+use crate::identity::auth::Authenticated;
+use crate::identity::session::user_profile;
+use crate::screens::masking;
+
+/// The sections of a citizen's home: five departments.
+pub const CITIZEN_SECTIONS: &[(Operation, &str)] = &[
+    (Operation::HouseholdRegister, "戶籍"),
+    (Operation::Contributions, "社保繳費"),
+    (Operation::DrivingLicence, "駕駛證"),
+    (Operation::HealthCard, "健康卡"),
+    (Operation::EducationRecord, "學歷"),
+];
+
+/// The sections of an enterprise's home.
+pub const ENTERPRISE_SECTIONS: &[(Operation, &str)] = &[
+    (Operation::EnterpriseRegistration, "營業執照"),
+    (Operation::EnterpriseCredit, "企業信用"),
+    (Operation::EnterpriseSocialSecurity, "社保概況"),
+];
+
+/// The home screen. Needs scope `profile`; with `vault.read`, personal numbers come unmasked.
+#[utoipa::path(get, path = "/v1/home", tag = "screens", security(("bearer" = [])),
+    responses((status = 200, body = HomeScreen),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "missing_scope, user_kind_not_allowed", body = Problem, content_type = "application/problem+json")))]
+pub async fn home(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<axum::Json<HomeScreen>, ApiError> {
+    auth.require("profile")?;
+    let reveal = auth.0.has_scope("vault.read");
+    let user_id = auth.user_id()?;
+    let user = user_profile(&state, user_id).await?;
+    let (sections, subject) = match user.profile.kind {
+        UserKind::Citizen => {
+            let id_number = user
+                .profile
+                .id_number_sealed
+                .as_deref()
+                .and_then(|sealed| state.personal_data.open_id_number(sealed))
+                .ok_or_else(|| {
+                    ApiError::Internal(format!("user {user_id} has no readable ID number on file"))
+                })?;
+            (CITIZEN_SECTIONS, Subject::Person(id_number))
+        }
+        UserKind::LegalPerson => {
+            let uscc = user
+                .profile
+                .enterprise
+                .as_ref()
+                .map(|e| e.uscc.clone())
+                .ok_or_else(|| {
+                    ApiError::Internal(format!("legal person {user_id} without enterprise"))
+                })?;
+            (ENTERPRISE_SECTIONS, Subject::Enterprise(uscc))
+        }
+        UserKind::Official => {
+            return Err(ApiError::UserKindNotAllowed {
+                mini_app: auth.0.aud.clone(),
+                kind: "official",
+            })
+        }
+    };
+    let deadline = tokio::time::Instant::from_std(Instant::now() + state.config.screen_deadline);
+    let on_behalf = user_id.to_string();
+    let fetches = sections.iter().map(|(op, _)| {
+        let (departments, subject, on_behalf) = (state.departments.clone(), &subject, &on_behalf);
+        async move {
+            tokio::time::timeout_at(deadline, departments.fetch(*op, subject, on_behalf))
+                .await
+                .unwrap_or_else(|_| Fetched::Unavailable {
+                    reason: "the department did not answer in time".into(),
+                })
+        }
+    });
+    let results = join_all(fetches).await;
+    let sections = sections
+        .iter()
+        .zip(results)
+        .map(|((op, title), fetched)| section(*op, title, fetched, reveal))
+        .collect();
+    Ok(axum::Json(HomeScreen {
+        kind: user.profile.kind,
+        generated_at_ms: chrono::Utc::now().timestamp_millis(),
+        sections,
+    }))
+}
+
+fn status(freshness: Freshness) -> SectionStatus {
+    match freshness {
+        Freshness::Fresh => SectionStatus::Fresh,
+        Freshness::Stale { age_secs } => SectionStatus::Stale { age_secs },
+    }
+}
+
+/// One section from what its fetch produced. Pure.
+pub fn section(op: Operation, title: &str, fetched: Fetched, reveal: bool) -> HomeSection {
+    let (status, data) = match fetched {
+        Fetched::Found { data, freshness } => (
+            status(freshness),
+            Some(masking::for_screen(op, &data, reveal)),
+        ),
+        Fetched::NotFound { freshness } => (status(freshness), None),
+        Fetched::Unavailable { reason } => (SectionStatus::Unavailable { reason }, None),
+    };
+    HomeSection {
+        id: op.as_str().to_string(),
+        department: op.department().as_str().to_string(),
+        title: title.to_string(),
+        status,
+        data,
+    }
+}

@@ -1,0 +1,256 @@
+use std::fmt::Debug;
+
+use chrono::Utc;
+use platform_api::departments::{
+    Contributions, DeptResponse, DrivingLicence, EducationRecord, EnterpriseCredit,
+    EnterpriseRegistration, EnterpriseSocialSecurity, HealthCard, HouseholdRegister, Operation,
+    ResidentIdCard, SocialSecurityCard, Vehicles, CODE_NOT_FOUND, CODE_OK,
+};
+use platform_api::irs::GatewayError;
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use zhelikit_domain::{ResidentId, Uscc};
+
+use crate::common::{start, Mock};
+
+/// Parses an answer as the envelope of `T`: fails when a field of the payload is missing or has
+/// the wrong type.
+fn typed<T: DeserializeOwned + Debug>(answer: &Value) -> DeptResponse<T> {
+    serde_json::from_value(answer.clone())
+        .unwrap_or_else(|e| panic!("not the envelope of {}: {e}\n{answer:#}", std::any::type_name::<T>()))
+}
+
+/// Checks the payload of `operation` has its contract's shape.
+fn has_the_shape_of_its_operation(operation: Operation, answer: &Value) {
+    match operation {
+        Operation::HouseholdRegister => drop(typed::<HouseholdRegister>(answer)),
+        Operation::ResidentIdCard => drop(typed::<ResidentIdCard>(answer)),
+        Operation::SocialSecurityCard => drop(typed::<SocialSecurityCard>(answer)),
+        Operation::Contributions => drop(typed::<Contributions>(answer)),
+        Operation::EnterpriseSocialSecurity => drop(typed::<EnterpriseSocialSecurity>(answer)),
+        Operation::DrivingLicence => drop(typed::<DrivingLicence>(answer)),
+        Operation::Vehicles => drop(typed::<Vehicles>(answer)),
+        Operation::EnterpriseRegistration => drop(typed::<EnterpriseRegistration>(answer)),
+        Operation::EnterpriseCredit => drop(typed::<EnterpriseCredit>(answer)),
+        Operation::HealthCard => drop(typed::<HealthCard>(answer)),
+        Operation::EducationRecord => drop(typed::<EducationRecord>(answer)),
+    }
+}
+
+/// The first fixture record (of the first 50) that has a record for `operation`.
+async fn a_record_with(mock: &Mock, operation: Operation) -> (usize, Value) {
+    for index in 0..50 {
+        let answer = mock.department_call(operation, index).await;
+        if answer["code"] == CODE_OK {
+            return (index, answer);
+        }
+        assert_eq!(answer["code"], CODE_NOT_FOUND, "{answer}");
+    }
+    panic!("none of the first 50 records has a {}", operation.as_str());
+}
+
+#[tokio::test]
+async fn every_operation_answers_its_payload_for_a_fixture_record_and_the_same_one_twice() {
+    let mock = start().await;
+    for operation in Operation::ALL {
+        let (index, first) = a_record_with(&mock, operation).await;
+        has_the_shape_of_its_operation(operation, &first);
+        let again = mock.department_call(operation, index).await;
+        assert_eq!(first, again, "{}", operation.as_str());
+    }
+}
+
+#[tokio::test]
+async fn person_records_carry_the_fixture_s_name_id_and_birth_date() {
+    let mock = start().await;
+    let citizen = &mock.running.fixtures.citizens[0];
+    let card = typed::<ResidentIdCard>(&mock.department_call(Operation::ResidentIdCard, 0).await)
+        .data
+        .expect("everyone has an ID card");
+    assert_eq!(card.id_number, citizen.id_number);
+    assert_eq!(card.name, citizen.name);
+    assert_eq!(card.birth_date, citizen.birth_date.format("%Y-%m-%d").to_string());
+    assert!(card.address.starts_with("浙江省溫州市"), "{}", card.address);
+    let register =
+        typed::<HouseholdRegister>(&mock.department_call(Operation::HouseholdRegister, 0).await)
+            .data
+            .expect("everyone has a household register entry");
+    assert_eq!(register.address, card.address, "the register and the card agree");
+    assert!(register.members.iter().any(|m| m.name == citizen.name));
+    let (index, answer) = a_record_with(&mock, Operation::DrivingLicence).await;
+    let licence = typed::<DrivingLicence>(&answer).data.expect("a licence");
+    assert_eq!(
+        licence.licence_number,
+        mock.running.fixtures.citizens[index].id_number
+    );
+}
+
+#[tokio::test]
+async fn enterprise_registration_carries_the_fixture_s_name_code_and_representative() {
+    let mock = start().await;
+    let fixtures = &mock.running.fixtures;
+    let enterprise = &fixtures.enterprises[3];
+    let registration = typed::<EnterpriseRegistration>(
+        &mock.department_call(Operation::EnterpriseRegistration, 3).await,
+    )
+    .data
+    .expect("every enterprise is registered");
+    assert_eq!(registration.name, enterprise.name);
+    assert_eq!(registration.uscc, enterprise.uscc);
+    assert_eq!(
+        registration.legal_representative,
+        fixtures.citizens[enterprise.legal_representative].name
+    );
+}
+
+#[tokio::test]
+async fn roughly_a_third_of_people_have_no_licence_or_education_record() {
+    let mock = start().await;
+    for operation in [Operation::DrivingLicence, Operation::EducationRecord] {
+        let mut missing = 0;
+        for index in 0..60 {
+            let answer = mock.department_call(operation, index).await;
+            if answer["code"] == CODE_NOT_FOUND {
+                assert_eq!(answer["data"], Value::Null);
+                missing += 1;
+            }
+        }
+        assert!((6..=36).contains(&missing), "{}: {missing} of 60", operation.as_str());
+    }
+}
+
+/// A well-formed ID number that no fixture citizen has.
+fn stranger_id(mock: &Mock) -> String {
+    (0..1000)
+        .map(|sequence| {
+            let first17 = format!("33030219900101{sequence:03}");
+            let check = ResidentId::check_character(&first17).expect("digits");
+            format!("{first17}{check}")
+        })
+        .find(|id| mock.running.fixtures.citizens.iter().all(|c| &c.id_number != id))
+        .expect("a free ID number")
+}
+
+/// A well-formed USCC that no fixture enterprise has.
+fn stranger_uscc(mock: &Mock) -> String {
+    (0..1000)
+        .find_map(|n| {
+            let body = format!("{n:08}");
+            let org_check = Uscc::organisation_check_character(&body).ok()?;
+            let first17 = format!("91330302{body}{org_check}");
+            let check = Uscc::check_character(&first17).ok()?;
+            let code = format!("{first17}{check}");
+            mock.running
+                .fixtures
+                .enterprises
+                .iter()
+                .all(|e| e.uscc != code)
+                .then_some(code)
+        })
+        .expect("a free USCC")
+}
+
+#[tokio::test]
+async fn a_valid_but_unknown_person_or_enterprise_is_answered_no_record() {
+    let mock = start().await;
+    let person = serde_json::json!({ "idNumber": stranger_id(&mock) }).to_string();
+    let answer = mock.department_raw(Operation::HealthCard, person).await;
+    assert_eq!(answer["code"], CODE_NOT_FOUND);
+    assert_eq!(answer["data"], Value::Null);
+    let enterprise = serde_json::json!({ "uscc": stranger_uscc(&mock) }).to_string();
+    let answer = mock
+        .department_raw(Operation::EnterpriseCredit, enterprise)
+        .await;
+    assert_eq!(answer["code"], CODE_NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_malformed_body_or_identifier_is_answered_40_naming_the_problem() {
+    let mock = start().await;
+    let cases = [
+        (Operation::Contributions, "not json", "idNumber"),
+        (Operation::Contributions, r#"{"uscc": "x"}"#, "missing field `idNumber`"),
+        (
+            Operation::Contributions,
+            r#"{"idNumber": "330302199001011234"}"#,
+            "check character",
+        ),
+        (Operation::Vehicles, r#"{"idNumber": "12345"}"#, "18 characters"),
+        (Operation::EnterpriseRegistration, "{}", "missing field `uscc`"),
+        (
+            Operation::EnterpriseRegistration,
+            r#"{"uscc": "91330302ABCDEFGHIJ"}"#,
+            "not a valid unified social credit code",
+        ),
+    ];
+    for (operation, body, named) in cases {
+        let answer = mock.department_raw(operation, body.to_string()).await;
+        assert_eq!(answer["code"], "40", "{body}: {answer}");
+        assert_eq!(answer["data"], Value::Null);
+        let msg = answer["msg"].as_str().unwrap_or_default();
+        assert!(msg.contains(named), "{body}: {msg}");
+    }
+}
+
+#[tokio::test]
+async fn an_unsigned_or_forged_department_request_is_refused_by_the_gateway_and_not_counted() {
+    let mock = start().await;
+    let operation = Operation::HealthCard;
+    let unsigned = mock
+        .http
+        .post(mock.url(&operation.path()))
+        .json(&serde_json::json!({ "idNumber": mock.running.fixtures.citizens[0].id_number }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(unsigned.status(), StatusCode::BAD_REQUEST);
+    let error: GatewayError = unsigned.json().await.expect("gateway error");
+    assert_eq!(error.code, "IRS-400-BAD-AUTH-HEADER");
+
+    let mut forger = mock.a.irs.clone();
+    forger.secret_key = "not-the-secret".into();
+    let mut forged = mock.http.post(mock.url(&operation.path())).body("{}");
+    for (name, value) in platform_api::irs::sign(&forger, "POST", &operation.path(), "", Utc::now())
+    {
+        forged = forged.header(name, value);
+    }
+    let forged = forged.send().await.expect("sent");
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    let error: GatewayError = forged.json().await.expect("gateway error");
+    assert_eq!(error.code, "IRS-401-SIGNATURE");
+
+    assert_eq!(
+        mock.running.state.department_requests(operation.department()),
+        0
+    );
+}
+
+#[tokio::test]
+async fn each_department_counts_its_own_requests() {
+    let mock = start().await;
+    for _ in 0..3 {
+        mock.department_call(Operation::HealthCard, 0).await;
+    }
+    mock.department_call(Operation::Vehicles, 0).await;
+    mock.department_raw(Operation::DrivingLicence, "garbage".into())
+        .await;
+    let state = &mock.running.state;
+    use platform_api::departments::Department;
+    assert_eq!(state.department_requests(Department::Health), 3);
+    assert_eq!(state.department_requests(Department::Transport), 2);
+    assert_eq!(state.department_requests(Department::Education), 0);
+    let stats: Value = mock
+        .http
+        .get(mock.url(mock_platform::admin::DEPARTMENT_STATS_PATH))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(stats["health"]["requests"], 3);
+    assert_eq!(stats["transport"]["requests"], 2);
+    assert_eq!(stats["public_security"]["requests"], 0);
+    assert_eq!(stats.as_object().map(|o| o.len()), Some(6));
+}
