@@ -47,7 +47,8 @@ pub struct Stack {
     /// The configuration the BFF was started with.
     pub config: Config,
     state: AppState,
-    _mock: RunningMock,
+    /// The mock platform (its state sets department faults and counts requests).
+    pub mock: RunningMock,
     _bff: RunningBff,
 }
 
@@ -177,7 +178,7 @@ impl Stack {
             other_app,
             config,
             state: bff.state.clone(),
-            _mock: mock,
+            mock,
             _bff: bff,
         }
     }
@@ -201,6 +202,20 @@ impl Stack {
                 .expect("count")
         };
         rows
+    }
+
+    /// The newest recorded department calls, newest first.
+    pub async fn upstream_calls(&self, limit: i64) -> Vec<bff_server::storage::UpstreamCall> {
+        let store = self.state.store.clone();
+        runtime()
+            .spawn(async move {
+                store
+                    .recent_upstream_calls(limit)
+                    .await
+                    .expect("upstream calls")
+            })
+            .await
+            .expect("task")
     }
 
     /// The newest audit events, newest first.

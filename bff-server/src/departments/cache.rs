@@ -172,7 +172,7 @@ async fn write(departments: &Departments, key: &str, answer: &Answer, policy: Ca
 /// Fetches through the cache. See the module documentation.
 pub async fn fetch_through(departments: Arc<Departments>, request: UpstreamRequest) -> Fetched {
     let key = cache_key(&request);
-    let policy = policy(request.op);
+    let policy = departments.cache_policy(request.op);
     let cached = read(&departments, &key).await;
     let cached = match cached {
         Some(entry) => match decide(entry.age(), policy) {

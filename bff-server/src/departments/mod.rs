@@ -39,6 +39,9 @@ pub struct AdapterConfig {
     pub breaker_failures: u32,
     /// Retries allowed as a share of calls (0.1 = at most 10% extra calls).
     pub retry_ratio: f32,
+    /// Overrides every operation's freshness window (and its stale-while-revalidate window);
+    /// `None` keeps the per-operation policy of [`cache::policy`].
+    pub cache_ttl: Option<Duration>,
 }
 
 impl Default for AdapterConfig {
@@ -48,6 +51,7 @@ impl Default for AdapterConfig {
             concurrency: 64,
             breaker_failures: 5,
             retry_ratio: 0.1,
+            cache_ttl: None,
         }
     }
 }
@@ -59,6 +63,7 @@ pub struct Departments {
     services: HashMap<Department, DepartmentService>,
     cache: Arc<dyn Cache>,
     keys: PersonalDataKeys,
+    cache_ttl: Option<Duration>,
 }
 
 /// Whose data a call asks for.
@@ -111,6 +116,7 @@ impl Departments {
             services,
             cache,
             keys,
+            cache_ttl: config.cache_ttl,
         })
     }
 
@@ -129,6 +135,19 @@ impl Departments {
         };
         let request = UpstreamRequest::new(op, subject, &subject_key, on_behalf);
         cache::fetch_through(self.clone(), request).await
+    }
+
+    /// The cache timing of `op`, with the configured override.
+    fn cache_policy(&self, op: Operation) -> cache::CachePolicy {
+        let policy = cache::policy(op);
+        match self.cache_ttl {
+            Some(ttl) => cache::CachePolicy {
+                ttl,
+                stale_while_revalidate: ttl,
+                ..policy
+            },
+            None => policy,
+        }
     }
 
     /// One call to the department, bypassing the cache (the cache's own fetch).

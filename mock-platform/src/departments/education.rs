@@ -36,6 +36,8 @@ const UNIVERSITIES: &[&str] = &[
     "杭州電子科技大學",
     "溫州商學院",
 ];
+/// The first year graduate degrees were awarded under the 1980 degree regulations.
+const GRADUATE_DEGREES_FROM: i32 = 1982;
 /// Share of people with a higher-education record.
 const WITH_RECORD: f64 = 0.7;
 
@@ -50,6 +52,13 @@ fn education_record(p: &Person<'_>) -> Option<EducationRecord> {
         6..=15 => ("本科", 22, UNIVERSITIES),
         16..=18 => ("碩士", 25, UNIVERSITIES),
         _ => ("博士", 28, UNIVERSITIES),
+    };
+    // Degrees above the bachelor's were awarded again only from 1981, so people born before
+    // the late 1950s stop at 本科.
+    let (degree, age) = if age > 22 && p.citizen.birth_date.year() + age < GRADUATE_DEGREES_FROM {
+        ("本科", 22)
+    } else {
+        (degree, age)
     };
     // Graduation in June or July of the year the person reached that age.
     let graduated =

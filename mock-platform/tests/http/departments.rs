@@ -17,8 +17,12 @@ use crate::common::{start, Mock};
 /// Parses an answer as the envelope of `T`: fails when a field of the payload is missing or has
 /// the wrong type.
 fn typed<T: DeserializeOwned + Debug>(answer: &Value) -> DeptResponse<T> {
-    serde_json::from_value(answer.clone())
-        .unwrap_or_else(|e| panic!("not the envelope of {}: {e}\n{answer:#}", std::any::type_name::<T>()))
+    serde_json::from_value(answer.clone()).unwrap_or_else(|e| {
+        panic!(
+            "not the envelope of {}: {e}\n{answer:#}",
+            std::any::type_name::<T>()
+        )
+    })
 }
 
 /// Checks the payload of `operation` has its contract's shape.
@@ -70,13 +74,19 @@ async fn person_records_carry_the_fixture_s_name_id_and_birth_date() {
         .expect("everyone has an ID card");
     assert_eq!(card.id_number, citizen.id_number);
     assert_eq!(card.name, citizen.name);
-    assert_eq!(card.birth_date, citizen.birth_date.format("%Y-%m-%d").to_string());
+    assert_eq!(
+        card.birth_date,
+        citizen.birth_date.format("%Y-%m-%d").to_string()
+    );
     assert!(card.address.starts_with("浙江省溫州市"), "{}", card.address);
     let register =
         typed::<HouseholdRegister>(&mock.department_call(Operation::HouseholdRegister, 0).await)
             .data
             .expect("everyone has a household register entry");
-    assert_eq!(register.address, card.address, "the register and the card agree");
+    assert_eq!(
+        register.address, card.address,
+        "the register and the card agree"
+    );
     assert!(register.members.iter().any(|m| m.name == citizen.name));
     let (index, answer) = a_record_with(&mock, Operation::DrivingLicence).await;
     let licence = typed::<DrivingLicence>(&answer).data.expect("a licence");
@@ -92,7 +102,9 @@ async fn enterprise_registration_carries_the_fixture_s_name_code_and_representat
     let fixtures = &mock.running.fixtures;
     let enterprise = &fixtures.enterprises[3];
     let registration = typed::<EnterpriseRegistration>(
-        &mock.department_call(Operation::EnterpriseRegistration, 3).await,
+        &mock
+            .department_call(Operation::EnterpriseRegistration, 3)
+            .await,
     )
     .data
     .expect("every enterprise is registered");
@@ -116,7 +128,11 @@ async fn roughly_a_third_of_people_have_no_licence_or_education_record() {
                 missing += 1;
             }
         }
-        assert!((6..=36).contains(&missing), "{}: {missing} of 60", operation.as_str());
+        assert!(
+            (6..=36).contains(&missing),
+            "{}: {missing} of 60",
+            operation.as_str()
+        );
     }
 }
 
@@ -128,7 +144,13 @@ fn stranger_id(mock: &Mock) -> String {
             let check = ResidentId::check_character(&first17).expect("digits");
             format!("{first17}{check}")
         })
-        .find(|id| mock.running.fixtures.citizens.iter().all(|c| &c.id_number != id))
+        .find(|id| {
+            mock.running
+                .fixtures
+                .citizens
+                .iter()
+                .all(|c| &c.id_number != id)
+        })
         .expect("a free ID number")
 }
 
@@ -170,14 +192,26 @@ async fn a_malformed_body_or_identifier_is_answered_40_naming_the_problem() {
     let mock = start().await;
     let cases = [
         (Operation::Contributions, "not json", "idNumber"),
-        (Operation::Contributions, r#"{"uscc": "x"}"#, "missing field `idNumber`"),
+        (
+            Operation::Contributions,
+            r#"{"uscc": "x"}"#,
+            "missing field `idNumber`",
+        ),
         (
             Operation::Contributions,
             r#"{"idNumber": "330302199001011234"}"#,
             "check character",
         ),
-        (Operation::Vehicles, r#"{"idNumber": "12345"}"#, "18 characters"),
-        (Operation::EnterpriseRegistration, "{}", "missing field `uscc`"),
+        (
+            Operation::Vehicles,
+            r#"{"idNumber": "12345"}"#,
+            "18 characters",
+        ),
+        (
+            Operation::EnterpriseRegistration,
+            "{}",
+            "missing field `uscc`",
+        ),
         (
             Operation::EnterpriseRegistration,
             r#"{"uscc": "91330302ABCDEFGHIJ"}"#,
@@ -221,7 +255,9 @@ async fn an_unsigned_or_forged_department_request_is_refused_by_the_gateway_and_
     assert_eq!(error.code, "IRS-401-SIGNATURE");
 
     assert_eq!(
-        mock.running.state.department_requests(operation.department()),
+        mock.running
+            .state
+            .department_requests(operation.department()),
         0
     );
 }

@@ -1,0 +1,438 @@
+//! Home screens end to end: sections from the departments in parallel, each with its status,
+//! whatever the departments do (slow, dead, garbage, hanging), under the screen deadline.
+
+use std::time::{Duration, Instant};
+
+use mock_platform::faults::{Fault, FaultMode, Latency};
+use mock_platform::fixtures::AuthLevel;
+use platform_api::departments::Department;
+use serde_json::{json, Value};
+use zhelikit_domain::mask;
+use zhelikit_e2e::{both_backends, private_stack, Backend, Stack};
+
+both_backends!(
+    a_citizen_home_has_five_fresh_sections_with_personal_numbers_masked,
+    an_enterprise_home_has_its_registration_credit_and_social_security
+);
+
+fn access(session: &Value) -> String {
+    session["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
+
+fn section<'a>(home: &'a Value, id: &str) -> &'a Value {
+    home["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no section {id} in {home}"))
+}
+
+async fn citizen_home(stack: &Stack, index: usize, mini_app: &str) -> (u16, Value) {
+    let session = stack
+        .login_citizen(&stack.fixtures.citizens[index].userid, mini_app)
+        .await;
+    stack.get_authed("/v1/home", &access(&session)).await
+}
+
+async fn a_citizen_home_has_five_fresh_sections_with_personal_numbers_masked(stack: &Stack) {
+    let citizen = &stack.fixtures.citizens[110];
+    let (status, home) = citizen_home(stack, 110, "zk-demo-services").await;
+    assert_eq!(status, 200, "{home}");
+    assert_eq!(home["kind"], "citizen");
+    let ids: Vec<&str> = home["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "household_register",
+            "contributions",
+            "driving_licence",
+            "health_card",
+            "education_record"
+        ]
+    );
+    for s in home["sections"].as_array().unwrap() {
+        assert_eq!(s["status"], json!({"state": "fresh"}), "{s}");
+    }
+    let household = &section(&home, "household_register")["data"];
+    assert!(
+        household["address"].as_str().unwrap().contains('*'),
+        "address masked: {household}"
+    );
+    assert!(
+        !home.to_string().contains(&citizen.id_number),
+        "no ID number in clear"
+    );
+
+    // A vault mini-app (scope vault.read) may show the user's own numbers.
+    let (status, vault) = citizen_home(stack, 110, "zk-demo-vault").await;
+    assert_eq!(status, 200, "{vault}");
+    let licence = &section(&vault, "driving_licence")["data"];
+    if !licence.is_null() {
+        assert_eq!(licence["licenceNumber"], citizen.id_number.as_str());
+    }
+    let masked_licence = &section(&home, "driving_licence")["data"];
+    if !masked_licence.is_null() {
+        assert_eq!(
+            masked_licence["licenceNumber"],
+            mask::id_number(&citizen.id_number).as_str()
+        );
+    }
+
+    // Every department call was recorded, on behalf of the pseudonymous user.
+    let (_, me) = stack
+        .get_authed(
+            "/v1/me",
+            &access(
+                &stack
+                    .login_citizen(&citizen.userid, "zk-demo-services")
+                    .await,
+            ),
+        )
+        .await;
+    let user_id = me["user_id"].as_str().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let calls = stack.upstream_calls(10_000).await;
+        let mine: Vec<_> = calls.iter().filter(|c| c.on_behalf == user_id).collect();
+        if mine.len() >= 5 {
+            assert!(mine
+                .iter()
+                .all(|c| !c.on_behalf.contains(&citizen.id_number)));
+            assert!(mine.iter().any(|c| c.department == "public_security"
+                && c.operation == "household_register"
+                && c.outcome == "found"));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "upstream calls were not recorded: {mine:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn an_enterprise_home_has_its_registration_credit_and_social_security(stack: &Stack) {
+    let enterprise = stack
+        .fixtures
+        .enterprises
+        .iter()
+        .find(|e| AuthLevel::for_citizen_index(e.attn) != AuthLevel::Unverified)
+        .unwrap();
+    let ticket = stack.legal_person_ticket(&enterprise.userid).await;
+    let (status, session) = stack
+        .post(
+            "/v1/auth/zlb/legal-ticket",
+            json!({"mini_app_id": "zk-demo-policy", "ticket": ticket}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    let (status, home) = stack.get_authed("/v1/home", &access(&session)).await;
+    assert_eq!(status, 200, "{home}");
+    assert_eq!(home["kind"], "legal_person");
+    let registration = &section(&home, "enterprise_registration")["data"];
+    assert_eq!(registration["uscc"], enterprise.uscc.as_str());
+    assert_eq!(registration["name"], enterprise.name.as_str());
+    assert_eq!(
+        section(&home, "enterprise_credit")["status"]["state"],
+        "fresh"
+    );
+    assert_eq!(
+        section(&home, "enterprise_social_security")["status"]["state"],
+        "fresh"
+    );
+}
+
+#[tokio::test]
+async fn an_official_has_no_home_screen() {
+    let stack = zhelikit_e2e::stack(Backend::Sqlite).await;
+    let code = stack
+        .auth_code(stack.fixtures.officials[3].account_id)
+        .await;
+    let (_, session) = stack
+        .post(
+            "/v1/auth/zzd/auth-code",
+            json!({"mini_app_id": "zk-demo-supervision", "auth_code": code}),
+        )
+        .await;
+    let (status, problem) = stack.get_authed("/v1/home", &access(&session)).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("user_kind_not_allowed")),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn a_second_home_is_served_from_the_cache_without_asking_the_departments() {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    let session = stack
+        .login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services")
+        .await;
+    let (status, _) = stack.get_authed("/v1/home", &access(&session)).await;
+    assert_eq!(status, 200);
+    let before: Vec<u64> = Department::ALL
+        .iter()
+        .map(|d| stack.mock.state.department_requests(*d))
+        .collect();
+    let (status, home) = stack.get_authed("/v1/home", &access(&session)).await;
+    assert_eq!(status, 200);
+    let after: Vec<u64> = Department::ALL
+        .iter()
+        .map(|d| stack.mock.state.department_requests(*d))
+        .collect();
+    assert_eq!(before, after, "no department was asked again");
+    assert!(home["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["status"]["state"] == "fresh"));
+}
+
+#[tokio::test]
+async fn identical_concurrent_calls_reach_the_department_once() {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    let slow = Fault {
+        latency: Some(Latency::FixedMs(300)),
+        ..Fault::HEALTHY
+    };
+    stack
+        .mock
+        .state
+        .set_fault(Department::PublicSecurity, slow)
+        .unwrap();
+    let session = stack
+        .login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services")
+        .await;
+    let token = access(&session);
+    let before = stack
+        .mock
+        .state
+        .department_requests(Department::PublicSecurity);
+    let homes: Vec<_> = (0..10)
+        .map(|_| {
+            let (url, token) = (format!("{}/v1/home", stack.bff), token.clone());
+            tokio::spawn(async move {
+                zhelikit_e2e::http()
+                    .get(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    for home in homes {
+        assert_eq!(home.await.unwrap(), 200);
+    }
+    assert_eq!(
+        stack
+            .mock
+            .state
+            .department_requests(Department::PublicSecurity)
+            - before,
+        1,
+        "ten screens, one call"
+    );
+}
+
+async fn home_with_fault(fault: Fault) -> (Value, Duration) {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    stack
+        .mock
+        .state
+        .set_fault(Department::Transport, fault)
+        .unwrap();
+    let session = stack
+        .login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services")
+        .await;
+    let started = Instant::now();
+    let (status, home) = stack.get_authed("/v1/home", &access(&session)).await;
+    assert_eq!(
+        status, 200,
+        "a faulty department never fails the screen: {home}"
+    );
+    (home, started.elapsed())
+}
+
+fn assert_only_transport_is_unavailable(home: &Value) {
+    for s in home["sections"].as_array().unwrap() {
+        if s["department"] == "transport" {
+            assert_eq!(s["status"]["state"], "unavailable", "{s}");
+            assert!(!s["status"]["reason"].as_str().unwrap().is_empty());
+            assert!(s["data"].is_null());
+        } else {
+            assert_eq!(s["status"]["state"], "fresh", "{s}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_hanging_department_costs_its_section_and_the_screen_arrives_by_the_deadline() {
+    let (home, took) = home_with_fault(Fault {
+        mode: FaultMode::Hang,
+        ..Fault::HEALTHY
+    })
+    .await;
+    assert_only_transport_is_unavailable(&home);
+    // Loose bound: the deadline is 800 ms; this only catches a hang, not a slow machine.
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[tokio::test]
+async fn a_department_answering_5xx_costs_only_its_section() {
+    let (home, _) = home_with_fault(Fault {
+        mode: FaultMode::Status(503),
+        ..Fault::HEALTHY
+    })
+    .await;
+    assert_only_transport_is_unavailable(&home);
+}
+
+#[tokio::test]
+async fn a_department_answering_garbage_costs_only_its_section() {
+    let (home, _) = home_with_fault(Fault {
+        mode: FaultMode::Malformed,
+        ..Fault::HEALTHY
+    })
+    .await;
+    assert_only_transport_is_unavailable(&home);
+}
+
+#[tokio::test]
+async fn a_department_closing_connections_costs_only_its_section() {
+    let (home, _) = home_with_fault(Fault {
+        mode: FaultMode::Close,
+        ..Fault::HEALTHY
+    })
+    .await;
+    assert_only_transport_is_unavailable(&home);
+}
+
+#[tokio::test]
+async fn a_department_failing_every_request_costs_only_its_section() {
+    let (home, _) = home_with_fault(Fault {
+        error_rate: 1.0,
+        ..Fault::HEALTHY
+    })
+    .await;
+    assert_only_transport_is_unavailable(&home);
+}
+
+#[tokio::test]
+async fn a_slow_but_timely_department_is_still_fresh() {
+    let (home, _) = home_with_fault(Fault {
+        latency: Some(Latency::UniformMs([50, 150])),
+        ..Fault::HEALTHY
+    })
+    .await;
+    assert!(
+        home["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"]["state"] == "fresh"),
+        "{home}"
+    );
+}
+
+#[tokio::test]
+async fn with_every_department_down_the_screen_still_arrives_all_unavailable() {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    for d in Department::ALL {
+        stack
+            .mock
+            .state
+            .set_fault(
+                d,
+                Fault {
+                    mode: FaultMode::Status(500),
+                    ..Fault::HEALTHY
+                },
+            )
+            .unwrap();
+    }
+    let (status, home) = citizen_home(&stack, 0, "zk-demo-services").await;
+    assert_eq!(status, 200, "{home}");
+    assert!(
+        home["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"]["state"] == "unavailable"),
+        "{home}"
+    );
+}
+
+#[tokio::test]
+async fn a_dead_department_shows_its_last_answer_marked_stale_with_its_age() {
+    let stack = private_stack(Backend::Sqlite, |config| {
+        config.adapters.cache_ttl = Some(Duration::from_millis(200))
+    })
+    .await;
+    let session = stack
+        .login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services")
+        .await;
+    let (_, first) = stack.get_authed("/v1/home", &access(&session)).await;
+    assert_eq!(section(&first, "health_card")["status"]["state"], "fresh");
+    stack
+        .mock
+        .state
+        .set_fault(
+            Department::Health,
+            Fault {
+                mode: FaultMode::Status(503),
+                ..Fault::HEALTHY
+            },
+        )
+        .unwrap();
+    // Past the freshness and revalidation windows (2 × 200 ms): only stale-if-error remains.
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    let (_, later) = stack.get_authed("/v1/home", &access(&session)).await;
+    let health = section(&later, "health_card");
+    assert_eq!(health["status"]["state"], "stale", "{health}");
+    assert!(health["status"]["age_secs"].as_u64().is_some());
+    assert_eq!(
+        health["data"],
+        section(&first, "health_card")["data"],
+        "the last answer is shown"
+    );
+}
+
+#[tokio::test]
+async fn retries_stay_within_budget_and_the_breaker_stops_calling_a_dead_department() {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    stack
+        .mock
+        .state
+        .set_fault(
+            Department::Education,
+            Fault {
+                mode: FaultMode::Status(503),
+                ..Fault::HEALTHY
+            },
+        )
+        .unwrap();
+    let before = stack.mock.state.department_requests(Department::Education);
+    let screens = 30;
+    for i in 0..screens {
+        let (status, _) = citizen_home(&stack, 200 + i, "zk-demo-services").await;
+        assert_eq!(status, 200);
+    }
+    let calls = stack.mock.state.department_requests(Department::Education) - before;
+    // Without a breaker: 30 calls plus retries. With it: a handful, then the circuit is open.
+    assert!(
+        calls < 15,
+        "{calls} calls reached a dead department for {screens} screens"
+    );
+}
