@@ -68,7 +68,7 @@ impl Department {
 
     /// The IRS interface code prefix of the department (one code per department here; the real
     /// gateway assigns one per interface).
-    fn interface_code(self) -> &'static str {
+    pub fn interface_code(self) -> &'static str {
         match self {
             Self::PublicSecurity => "IC33000020220301000101",
             Self::HumanResources => "IC33000020220301000201",
@@ -164,14 +164,39 @@ impl Operation {
     }
 
     /// The IRS path, e.g. `/restapi/prod/IC33000020220301000101/public_security/household_register`.
-    pub fn path(self) -> String {
-        let dept = self.department();
-        format!(
-            "/restapi/prod/{}/{}/{}",
-            dept.interface_code(),
-            dept.as_str(),
-            self.as_str()
-        )
+    /// (Literal per operation: it is on the hot path of every department call.)
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::HouseholdRegister => {
+                "/restapi/prod/IC33000020220301000101/public_security/household_register"
+            }
+            Self::ResidentIdCard => {
+                "/restapi/prod/IC33000020220301000101/public_security/resident_id_card"
+            }
+            Self::SocialSecurityCard => {
+                "/restapi/prod/IC33000020220301000201/human_resources/social_security_card"
+            }
+            Self::Contributions => {
+                "/restapi/prod/IC33000020220301000201/human_resources/contributions"
+            }
+            Self::EnterpriseSocialSecurity => {
+                "/restapi/prod/IC33000020220301000201/human_resources/enterprise_social_security"
+            }
+            Self::DrivingLicence => {
+                "/restapi/prod/IC33000020220301000301/transport/driving_licence"
+            }
+            Self::Vehicles => "/restapi/prod/IC33000020220301000301/transport/vehicles",
+            Self::EnterpriseRegistration => {
+                "/restapi/prod/IC33000020220301000401/market_regulation/enterprise_registration"
+            }
+            Self::EnterpriseCredit => {
+                "/restapi/prod/IC33000020220301000401/market_regulation/enterprise_credit"
+            }
+            Self::HealthCard => "/restapi/prod/IC33000020220301000501/health/health_card",
+            Self::EducationRecord => {
+                "/restapi/prod/IC33000020220301000601/education/education_record"
+            }
+        }
     }
 }
 
@@ -207,6 +232,8 @@ pub struct DeptResponse<T> {
 pub const CODE_OK: &str = "00";
 /// "No record" code of [`DeptResponse`]: the person or enterprise has none (not an error).
 pub const CODE_NOT_FOUND: &str = "04";
+/// "Bad request" code of [`DeptResponse`]: the body or the ID in it was not acceptable.
+pub const CODE_BAD_REQUEST: &str = "40";
 
 /// 戶籍: a household register entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -427,7 +454,20 @@ mod tests {
         for d in Department::ALL {
             assert_eq!(Department::parse(d.as_str()), Some(d));
         }
-        let mut paths: Vec<String> = Operation::ALL.iter().map(|o| o.path()).collect();
+        for op in Operation::ALL {
+            let dept = op.department();
+            assert_eq!(
+                op.path(),
+                format!(
+                    "/restapi/prod/{}/{}/{}",
+                    dept.interface_code(),
+                    dept.as_str(),
+                    op.as_str()
+                ),
+                "{op:?}"
+            );
+        }
+        let mut paths: Vec<&str> = Operation::ALL.iter().map(|o| o.path()).collect();
         paths.sort();
         paths.dedup();
         assert_eq!(paths.len(), Operation::ALL.len());

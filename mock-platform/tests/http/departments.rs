@@ -290,3 +290,20 @@ async fn each_department_counts_its_own_requests() {
     assert_eq!(stats["public_security"]["requests"], 0);
     assert_eq!(stats.as_object().map(|o| o.len()), Some(6));
 }
+
+#[tokio::test]
+async fn a_restarted_mock_with_the_same_seed_gives_the_same_records() {
+    let (first, second) = (start().await, start().await);
+    for operation in [
+        Operation::HouseholdRegister,
+        Operation::Contributions,
+        Operation::EnterpriseRegistration,
+    ] {
+        assert_eq!(
+            first.department_call(operation, 7).await,
+            second.department_call(operation, 7).await,
+            "{}",
+            operation.as_str()
+        );
+    }
+}
