@@ -39,6 +39,7 @@ pub(crate) struct Shared {
     pub(crate) runtime: Runtime,
     pub(crate) bff: Arc<Bff>,
     pub(crate) session: SessionManager,
+    pub(crate) store: Arc<LocalStore>,
     pub(crate) log: Log,
 }
 
@@ -89,6 +90,10 @@ impl ZheliKitClient {
 }
 
 impl ZheliKitClient {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     fn open_inner(
         config: ClientConfig,
         key_source: Arc<dyn KeySource>,
@@ -123,7 +128,7 @@ impl ZheliKitClient {
         let timeout = Duration::from_millis(u64::from(config.request_timeout_ms.max(1000)));
         let bff = Arc::new(Bff::new(&config.bff_url, timeout, network_monitor)?);
         let session = SessionManager::restore(
-            store,
+            store.clone(),
             bff.clone(),
             log.clone(),
             &config.mini_app_id,
@@ -143,6 +148,7 @@ impl ZheliKitClient {
                 config,
                 bff,
                 session,
+                store,
                 log,
             }),
         })

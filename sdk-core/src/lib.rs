@@ -24,6 +24,7 @@ mod identity;
 mod jwt;
 mod passkey;
 mod runtime;
+mod screens;
 mod session;
 mod store;
 mod task;
@@ -37,4 +38,5 @@ pub use host::{
 };
 pub use identity::{CurrentUser, Enterprise, IdentityClient, Official, PasskeyChallenge, UserKind};
 pub use passkey::{ios_assertion_response, ios_registration_response};
+pub use screens::{HomeScreen, HomeSection, SectionStatus};
 pub use task::TaskHandle;

@@ -530,3 +530,90 @@ async fn keep_session_fresh_stops_when_its_handle_is_cancelled() {
         tokio::task::yield_now().await;
     }
 }
+
+#[tokio::test]
+async fn home_returns_typed_sections_and_offline_the_last_screen_marked_stale() {
+    use zhelikit_sdk::SectionStatus;
+    let stack = stack(Backend::Sqlite).await;
+    let dir = temp_dir();
+    let client = logged_in_citizen(stack, 120, &dir).await;
+    let home = client.home().await.expect("home online");
+    assert!(!home.offline);
+    assert_eq!(home.kind, UserKind::Citizen);
+    assert_eq!(home.sections.len(), 5);
+    assert!(
+        home.sections
+            .iter()
+            .all(|s| s.status == SectionStatus::Fresh),
+        "{home:?}"
+    );
+    let household: Value =
+        serde_json::from_str(home.sections[0].data_json.as_deref().expect("household")).unwrap();
+    assert!(household["householdNumber"].is_string());
+
+    // The BFF is out of reach: the last screen comes from the device, marked stale.
+    let network = SwitchableNetwork::new(false);
+    let offline_client = ZheliKitClient::open(
+        config(&stack.bff, "zk-demo-services", &dir),
+        keys(1),
+        None,
+        Some(network),
+    )
+    .unwrap();
+    drop(client);
+    let offline = offline_client.home().await.expect("home offline");
+    assert!(offline.offline);
+    assert_eq!(offline.fetched_at_ms, home.fetched_at_ms);
+    assert!(
+        offline
+            .sections
+            .iter()
+            .all(|s| matches!(s.status, SectionStatus::Stale { .. })),
+        "{offline:?}"
+    );
+    assert_eq!(offline.sections[0].data_json, home.sections[0].data_json);
+
+    // Offline with no screen kept yet: a typed offline error.
+    let never = ZheliKitClient::open(
+        config(&stack.bff, "zk-demo-services", &temp_dir()),
+        keys(1),
+        None,
+        Some(SwitchableNetwork::new(false)),
+    )
+    .unwrap();
+    assert!(matches!(
+        never.home().await,
+        Err(SdkError::NotLoggedIn | SdkError::Offline { .. })
+    ));
+}
+
+#[tokio::test]
+async fn home_with_one_department_down_has_that_section_unavailable() {
+    use mock_platform::faults::{Fault, FaultMode};
+    use platform_api::departments::Department;
+    use zhelikit_sdk::SectionStatus;
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    stack
+        .mock
+        .state
+        .set_fault(
+            Department::Health,
+            Fault {
+                mode: FaultMode::Status(503),
+                ..Fault::HEALTHY
+            },
+        )
+        .unwrap();
+    let client = logged_in_citizen(&stack, 0, &temp_dir()).await;
+    let home = client.home().await.expect("a partial screen, not an error");
+    for section in &home.sections {
+        if section.department == "health" {
+            assert!(
+                matches!(&section.status, SectionStatus::Unavailable { reason } if !reason.is_empty()),
+                "{section:?}"
+            );
+        } else {
+            assert_eq!(section.status, SectionStatus::Fresh, "{section:?}");
+        }
+    }
+}

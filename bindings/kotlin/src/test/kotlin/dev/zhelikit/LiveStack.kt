@@ -57,6 +57,21 @@ object LiveStack {
         return Regex("\"code\":\"([^\"]+)\"").find(body)?.groupValues?.get(1) ?: error("no code in $body")
     }
 
+    /** Makes a department of the live mock misbehave (`faultJson` as `PUT /__admin/faults/{department}` takes it). */
+    fun setFault(department: String, faultJson: String) {
+        val request = HttpRequest.newBuilder(URI.create("$platformUrl/__admin/faults/$department"))
+            .header("content-type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(faultJson))
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        check(response.statusCode() == 200) { "fault refused: ${response.body()}" }
+    }
+
+    /** Makes every department of the live mock healthy again. */
+    fun clearFaults() {
+        http.send(HttpRequest.newBuilder(URI.create("$platformUrl/__admin/faults")).DELETE().build(), HttpResponse.BodyHandlers.discarding())
+    }
+
     /** How many refresh requests the BFF has answered with 200 (from its Prometheus metrics). */
     fun refreshCount(): Long {
         val metrics = get("$bffUrl/metrics")

@@ -9,6 +9,7 @@ import uniffi.zhelikit_sdk.KeySource
 import uniffi.zhelikit_sdk.KeySourceException
 import uniffi.zhelikit_sdk.LogRecord
 import uniffi.zhelikit_sdk.Logger
+import uniffi.zhelikit_sdk.NetworkMonitor
 import uniffi.zhelikit_sdk.SessionListener
 import uniffi.zhelikit_sdk.SessionState
 
@@ -50,4 +51,9 @@ class RecordingListener : SessionListener {
     override fun onSessionState(state: SessionState) {
         states.add(state)
     }
+}
+
+/** A network switch, as a ConnectivityManager callback would flip it. */
+class SwitchableNetwork(@Volatile var online: Boolean) : NetworkMonitor {
+    override fun isOnline(): Boolean = online
 }

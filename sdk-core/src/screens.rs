@@ -1,0 +1,204 @@
+//! Screens assembled by the BFF from several departments: the home screen, kept sealed on the
+//! device so the app can show the last one offline.
+
+use zhelikit_domain::api;
+
+use crate::client::{Shared, ZheliKitClient};
+use crate::error::{Error, Result, SdkError};
+use crate::identity::UserKind;
+
+/// How current a section is.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SectionStatus {
+    /// Fetched just now (or within its freshness window) by ZheliKit.
+    Fresh,
+    /// Older than its freshness window: from ZheliKit's cache, or from this device while
+    /// offline.
+    Stale {
+        /// Seconds since the department answered.
+        age_secs: u64,
+    },
+    /// The department could not answer and nothing was cached.
+    Unavailable {
+        /// Why, in words to show the user.
+        reason: String,
+    },
+}
+
+/// One section of the home screen.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct HomeSection {
+    /// Stable id, e.g. `household_register`, `driving_licence`, `enterprise_registration`.
+    pub id: String,
+    /// The department holding the record, e.g. `public_security`.
+    pub department: String,
+    /// Title to show, e.g. `戶籍`.
+    pub title: String,
+    /// Fresh, stale (with its age) or unavailable (with a reason).
+    pub status: SectionStatus,
+    /// The record as JSON (personal numbers masked unless the mini-app has `vault.read`);
+    /// `None` when the department has no record or the section is unavailable.
+    pub data_json: Option<String>,
+}
+
+/// The home screen.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct HomeScreen {
+    /// Citizen or legal person.
+    pub kind: UserKind,
+    /// When ZheliKit assembled it, milliseconds since the epoch.
+    pub fetched_at_ms: i64,
+    /// True when this is the last screen kept on the device, shown because ZheliKit could not
+    /// be reached; every section is then marked stale.
+    pub offline: bool,
+    /// The sections, in display order.
+    pub sections: Vec<HomeSection>,
+}
+
+fn kind(kind: api::UserKind) -> UserKind {
+    match kind {
+        api::UserKind::Citizen => UserKind::Citizen,
+        api::UserKind::LegalPerson => UserKind::LegalPerson,
+        api::UserKind::Official => UserKind::Official,
+    }
+}
+
+/// The SDK's view of a screen from the BFF; `offline_age_secs` marks every section stale.
+fn from_wire(wire: api::HomeScreen, offline_age_secs: Option<u64>) -> HomeScreen {
+    let sections = wire
+        .sections
+        .into_iter()
+        .map(|s| HomeSection {
+            status: match (offline_age_secs, s.status) {
+                (_, api::SectionStatus::Unavailable { reason }) => {
+                    SectionStatus::Unavailable { reason }
+                }
+                (Some(age), api::SectionStatus::Fresh) => SectionStatus::Stale { age_secs: age },
+                (Some(age), api::SectionStatus::Stale { age_secs }) => SectionStatus::Stale {
+                    age_secs: age_secs + age,
+                },
+                (None, api::SectionStatus::Fresh) => SectionStatus::Fresh,
+                (None, api::SectionStatus::Stale { age_secs }) => SectionStatus::Stale { age_secs },
+            },
+            data_json: s.data.map(|d| d.to_string()),
+            id: s.id,
+            department: s.department,
+            title: s.title,
+        })
+        .collect();
+    HomeScreen {
+        kind: kind(wire.kind),
+        fetched_at_ms: wire.generated_at_ms,
+        offline: offline_age_secs.is_some(),
+        sections,
+    }
+}
+
+async fn home(shared: &Shared) -> Result<HomeScreen> {
+    let row = format!("home:{}", shared.config.mini_app_id);
+    let fetched = shared
+        .session
+        .with_token(|token| {
+            let bff = shared.bff.clone();
+            async move { bff.get::<api::HomeScreen>("/v1/home", &token).await }
+        })
+        .await;
+    match fetched {
+        Ok(wire) => {
+            let bytes = serde_json::to_vec(&wire).map_err(|e| Error::Internal(e.to_string()))?;
+            shared.store.put(&row, &bytes)?;
+            Ok(from_wire(wire, None))
+        }
+        Err(Error::Offline(detail)) => match shared.store.get(&row)? {
+            Some(bytes) => {
+                let wire: api::HomeScreen = serde_json::from_slice(&bytes)
+                    .map_err(|e| Error::Internal(format!("stored home unreadable: {e}")))?;
+                let age = (chrono_now_ms() - wire.generated_at_ms).max(0) as u64 / 1000;
+                shared.log.info(
+                    "zhelikit::screens",
+                    "offline: showing the last home screen kept on the device",
+                );
+                Ok(from_wire(wire, Some(age)))
+            }
+            None => Err(Error::Offline(detail)),
+        },
+        Err(other) => Err(other),
+    }
+}
+
+fn chrono_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[uniffi::export]
+impl ZheliKitClient {
+    /// The home screen: one section per department record (戶籍, 社保, 駕駛證 … for citizens;
+    /// 營業執照, 信用, 社保 for enterprises), each fresh, stale or unavailable. A slow or dead
+    /// department costs its section, not the screen. The last screen is kept sealed on the
+    /// device: offline, it is returned with `offline = true` and every section stale.
+    ///
+    /// Errors: `NotLoggedIn`, `SessionExpired`, `ForbiddenScope` (needs `profile`), and
+    /// `Offline` only when offline with no screen kept yet.
+    pub async fn home(&self) -> Result<HomeScreen, SdkError> {
+        let shared = self.shared().clone();
+        Ok(self
+            .shared()
+            .runtime
+            .run(async move { home(&shared).await })
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offline_marks_every_section_stale_by_the_screens_age() {
+        let wire = api::HomeScreen {
+            kind: api::UserKind::Citizen,
+            generated_at_ms: 0,
+            sections: vec![
+                api::HomeSection {
+                    id: "a".into(),
+                    department: "d".into(),
+                    title: "t".into(),
+                    status: api::SectionStatus::Fresh,
+                    data: Some(serde_json::json!({"x": 1})),
+                },
+                api::HomeSection {
+                    id: "b".into(),
+                    department: "d".into(),
+                    title: "t".into(),
+                    status: api::SectionStatus::Stale { age_secs: 5 },
+                    data: None,
+                },
+                api::HomeSection {
+                    id: "c".into(),
+                    department: "d".into(),
+                    title: "t".into(),
+                    status: api::SectionStatus::Unavailable { reason: "r".into() },
+                    data: None,
+                },
+            ],
+        };
+        let screen = from_wire(wire, Some(60));
+        assert!(screen.offline);
+        assert_eq!(
+            screen.sections[0].status,
+            SectionStatus::Stale { age_secs: 60 }
+        );
+        assert_eq!(
+            screen.sections[1].status,
+            SectionStatus::Stale { age_secs: 65 }
+        );
+        assert_eq!(
+            screen.sections[2].status,
+            SectionStatus::Unavailable { reason: "r".into() }
+        );
+        assert_eq!(screen.sections[0].data_json.as_deref(), Some(r#"{"x":1}"#));
+    }
+}
