@@ -233,9 +233,23 @@ impl Config {
                         }),
                 }
             };
+        let cache_ttl = match env("ZK_CACHE_TTL_MS") {
+            Some(_) => Some(millis("ZK_CACHE_TTL_MS", 0)?),
+            None => None,
+        };
         let adapters = crate::departments::AdapterConfig {
             timeout: millis("ZK_DEPARTMENT_TIMEOUT_MS", 400)?,
+            cache_ttl,
             ..Default::default()
+        };
+        let per_minute = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            match env(name) {
+                None => Ok(default),
+                Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                    name,
+                    reason: format!("{v:?} is not a number of requests per minute"),
+                }),
+            }
         };
         Ok(Self {
             screen_deadline: millis("ZK_SCREEN_DEADLINE_MS", 800)?,
@@ -268,10 +282,10 @@ impl Config {
                 origins,
             },
             rate_limits: RateLimits {
-                login_per_client: 60,
-                login_per_user: 20,
-                refresh_per_client: 120,
-                refresh_per_user: 60,
+                login_per_client: per_minute("ZK_LOGIN_LIMIT_PER_CLIENT", 60)?,
+                login_per_user: per_minute("ZK_LOGIN_LIMIT_PER_USER", 20)?,
+                refresh_per_client: per_minute("ZK_REFRESH_LIMIT_PER_CLIENT", 120)?,
+                refresh_per_user: per_minute("ZK_REFRESH_LIMIT_PER_USER", 60)?,
             },
             mini_apps,
         })

@@ -1,5 +1,6 @@
 -- Every department call the BFF makes: department, operation, latency, outcome, and on whose
--- behalf (a pseudonymous user id, never an ID number).
+-- behalf (a pseudonymous user id, never an ID number). Append-only and written in batches at
+-- the rate of department calls: no secondary index to maintain (`id` orders it in time).
 CREATE TABLE upstream_calls (
     id          BIGSERIAL PRIMARY KEY,
     at          TIMESTAMPTZ NOT NULL,
@@ -9,4 +10,3 @@ CREATE TABLE upstream_calls (
     outcome     TEXT NOT NULL,
     on_behalf   TEXT NOT NULL
 );
-CREATE INDEX upstream_calls_at ON upstream_calls (at);

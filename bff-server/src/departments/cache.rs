@@ -173,6 +173,21 @@ async fn write(departments: &Departments, key: &str, answer: &Answer, policy: Ca
 pub async fn fetch_through(departments: Arc<Departments>, request: UpstreamRequest) -> Fetched {
     let key = cache_key(&request);
     let policy = departments.cache_policy(request.op);
+    if policy.ttl.is_zero() {
+        // Caching switched off: every screen asks the departments.
+        return match departments.call(request).await {
+            Ok(Answer::Found(data)) => Fetched::Found {
+                data,
+                freshness: Freshness::Fresh,
+            },
+            Ok(Answer::NotFound) => Fetched::NotFound {
+                freshness: Freshness::Fresh,
+            },
+            Err(e) => Fetched::Unavailable {
+                reason: e.to_string(),
+            },
+        };
+    }
     let cached = read(&departments, &key).await;
     let cached = match cached {
         Some(entry) => match decide(entry.age(), policy) {

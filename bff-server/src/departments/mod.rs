@@ -40,7 +40,7 @@ pub struct AdapterConfig {
     /// Retries allowed as a share of calls (0.1 = at most 10% extra calls).
     pub retry_ratio: f32,
     /// Overrides every operation's freshness window (and its stale-while-revalidate window);
-    /// `None` keeps the per-operation policy of [`cache::policy`].
+    /// `None` keeps the per-operation policy of [`cache::policy`]; zero switches the cache off.
     pub cache_ttl: Option<Duration>,
 }
 

@@ -215,6 +215,23 @@ mod tests {
     }
 
     #[test]
+    fn the_request_key_carries_no_id_number() {
+        let id = "330302199001011234";
+        let request = UpstreamRequest::new(
+            Operation::HouseholdRegister,
+            &Subject::Person(id.into()),
+            "pseudonym-abc",
+            "user-1",
+        );
+        assert_eq!(&*request.key, "household_register:pseudonym-abc");
+        assert!(!request.key.contains(id));
+        assert!(
+            String::from_utf8_lossy(&request.body).contains(id),
+            "only the body, which is never logged or cached, carries it"
+        );
+    }
+
+    #[test]
     fn only_transient_errors_are_retried_and_refusals_do_not_trip_the_breaker() {
         assert!(UpstreamError::Timeout.is_transient());
         assert!(UpstreamError::Status(503).is_transient());

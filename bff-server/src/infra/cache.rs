@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use redis::AsyncCommands;
-use tokio::sync::Mutex;
+use std::sync::RwLock;
 
 use super::CacheError;
 
@@ -24,10 +24,11 @@ pub trait Cache: Send + Sync + 'static {
 }
 
 /// In-process cache for the embedded default. Expired entries are dropped when read, and swept
-/// when the map grows, so memory stays bounded by what is live.
+/// when the map grows, so memory stays bounded by what is live. A plain `RwLock`: no call holds
+/// it across an await, and screens read far more than they write.
 #[derive(Default)]
 pub struct MemoryCache {
-    entries: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
+    entries: RwLock<HashMap<String, (Vec<u8>, Instant)>>,
 }
 
 const SWEEP_ABOVE: usize = 10_000;
@@ -36,7 +37,7 @@ const SWEEP_ABOVE: usize = 10_000;
 impl Cache for MemoryCache {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
         let now = Instant::now();
-        let entries = self.entries.lock().await;
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         Ok(entries
             .get(key)
             .filter(|(_, exp)| *exp > now)
@@ -45,7 +46,7 @@ impl Cache for MemoryCache {
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
         let now = Instant::now();
-        let mut entries = self.entries.lock().await;
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= SWEEP_ABOVE {
             entries.retain(|_, (_, exp)| *exp > now);
         }
@@ -55,13 +56,12 @@ impl Cache for MemoryCache {
 
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
         let now = Instant::now();
-        Ok(self
+        let removed = self
             .entries
-            .lock()
-            .await
-            .remove(key)
-            .filter(|(_, exp)| *exp > now)
-            .map(|(v, _)| v))
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+        Ok(removed.filter(|(_, exp)| *exp > now).map(|(v, _)| v))
     }
 
     async fn ping(&self) -> Result<(), CacheError> {
