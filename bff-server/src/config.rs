@@ -260,7 +260,17 @@ impl Config {
             redis_url: pick("REDIS_URL", &file.redis_url),
             redis_prefix: env("ZK_REDIS_PREFIX").unwrap_or_else(|| "zk:".into()),
             issuer,
-            access_ttl_secs: 15 * 60,
+            access_ttl_secs: match env("ZK_ACCESS_TTL_SECS") {
+                None => 15 * 60,
+                Some(v) => v
+                    .parse()
+                    .ok()
+                    .filter(|s: &u64| *s > 0)
+                    .ok_or(ConfigError::Invalid {
+                        name: "ZK_ACCESS_TTL_SECS",
+                        reason: format!("{v:?} is not a positive number of seconds"),
+                    })?,
+            },
             refresh_ttl_secs: 30 * 24 * 3600,
             platform: PlatformConfig {
                 zlb_base_url: platform_url.trim_end_matches('/').to_string(),

@@ -38,7 +38,7 @@ pub(crate) struct Shared {
     pub(crate) config: ClientConfig,
     pub(crate) runtime: Runtime,
     pub(crate) bff: Arc<Bff>,
-    pub(crate) session: SessionManager,
+    pub(crate) session: Arc<SessionManager>,
     pub(crate) store: Arc<LocalStore>,
     pub(crate) log: Log,
 }
@@ -127,13 +127,13 @@ impl ZheliKitClient {
         )?);
         let timeout = Duration::from_millis(u64::from(config.request_timeout_ms.max(1000)));
         let bff = Arc::new(Bff::new(&config.bff_url, timeout, network_monitor)?);
-        let session = SessionManager::restore(
+        let session = Arc::new(SessionManager::restore(
             store.clone(),
             bff.clone(),
             log.clone(),
             &config.mini_app_id,
             config.refresh_margin_secs,
-        )?;
+        )?);
         log.debug(
             "zhelikit::client",
             &format!(

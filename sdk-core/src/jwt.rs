@@ -10,8 +10,19 @@ use serde::Deserialize;
 pub(crate) struct Claims {
     /// Pseudonymous user id.
     pub(crate) sub: String,
-    /// Expiry, seconds since the epoch.
+    /// Expiry, seconds since the epoch (server clock).
     pub(crate) exp: i64,
+    /// Issue time, seconds since the epoch (server clock).
+    pub(crate) iat: i64,
+}
+
+impl Claims {
+    /// When the token expires by *this device's* clock: its lifetime counted from now. Phone
+    /// clocks are often minutes off; comparing the server's `exp` with them would refresh every
+    /// call (clock ahead) or use expired tokens (clock behind).
+    pub(crate) fn expires_at_local(&self, now: i64) -> i64 {
+        now + (self.exp - self.iat).max(0)
+    }
 }
 
 /// The claims of `token`, or `None` if it is not a JWT.
@@ -26,13 +37,21 @@ mod tests {
 
     #[test]
     fn reads_sub_and_exp_and_refuses_garbage() {
-        let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"u1","exp":1800000000,"aud":"a"}"#);
+        let payload =
+            URL_SAFE_NO_PAD.encode(br#"{"sub":"u1","exp":1800000900,"iat":1800000000,"aud":"a"}"#);
+        let c = claims(&format!("h.{payload}.s")).unwrap();
         assert_eq!(
-            claims(&format!("h.{payload}.s")),
-            Some(Claims {
+            c,
+            Claims {
                 sub: "u1".into(),
-                exp: 1_800_000_000
-            })
+                exp: 1_800_000_900,
+                iat: 1_800_000_000
+            }
+        );
+        assert_eq!(
+            c.expires_at_local(5),
+            905,
+            "the lifetime, counted on the device clock"
         );
         assert_eq!(claims("not-a-jwt"), None);
         assert_eq!(claims("a.!!!.c"), None);

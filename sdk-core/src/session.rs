@@ -22,7 +22,7 @@ use crate::store::LocalStore;
 pub(crate) struct Tokens {
     pub(crate) access_token: String,
     pub(crate) refresh_token: String,
-    /// Access token expiry, seconds since the epoch.
+    /// Access token expiry by the device clock, seconds since the epoch.
     pub(crate) expires_at: i64,
     pub(crate) user_id: String,
     pub(crate) scopes: Vec<String>,
@@ -163,7 +163,7 @@ impl SessionManager {
         self.save(Tokens {
             access_token: wire.access_token,
             refresh_token: wire.refresh_token,
-            expires_at: claims.exp,
+            expires_at: claims.expires_at_local(now()),
             user_id: claims.sub.clone(),
             scopes: wire.scopes,
             user: Some(user.clone()),
@@ -177,7 +177,7 @@ impl SessionManager {
     }
 
     /// A usable access token, refreshing first if it expires within the margin.
-    pub(crate) async fn access_token(&self) -> Result<String> {
+    pub(crate) async fn access_token(self: &Arc<Self>) -> Result<String> {
         let tokens = self.read().ok_or(Error::NotLoggedIn)?;
         if tokens.expires_at - self.refresh_margin_secs > now() {
             return Ok(tokens.access_token);
@@ -186,7 +186,16 @@ impl SessionManager {
     }
 
     /// Refreshes the session whose access token was `stale`, once however many ask.
-    pub(crate) async fn refresh(&self, stale: &str) -> Result<String> {
+    pub(crate) async fn refresh(self: &Arc<Self>, stale: &str) -> Result<String> {
+        let (this, stale) = (self.clone(), stale.to_string());
+        // Runs to completion even if the caller is cancelled: a refresh the BFF performed but
+        // the device never stored would make the next one a reuse, which ends the session.
+        tokio::spawn(async move { this.refresh_now(&stale).await })
+            .await
+            .map_err(|e| Error::Internal(format!("refresh task failed: {e}")))?
+    }
+
+    async fn refresh_now(&self, stale: &str) -> Result<String> {
         let _one_at_a_time = self.refresh_lock.lock().await;
         let current = self.read().ok_or(Error::NotLoggedIn)?;
         if current.access_token != stale {
@@ -207,7 +216,7 @@ impl SessionManager {
                 self.save(Tokens {
                     access_token: wire.access_token,
                     refresh_token: wire.refresh_token,
-                    expires_at: claims.exp,
+                    expires_at: claims.expires_at_local(now()),
                     scopes: wire.scopes,
                     ..current
                 })?;
@@ -238,7 +247,7 @@ impl SessionManager {
 
     /// Runs `call` with a fresh access token; if the BFF says the token is no longer accepted,
     /// refreshes once and retries. A refused refresh ends the session.
-    pub(crate) async fn with_token<T, F, Fut>(&self, call: F) -> Result<T>
+    pub(crate) async fn with_token<T, F, Fut>(self: &Arc<Self>, call: F) -> Result<T>
     where
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = Result<T>>,

@@ -176,16 +176,17 @@ async fn a_user_below_the_real_name_level_gets_a_typed_error_with_both_levels() 
 
 #[tokio::test]
 async fn fifty_calls_on_an_expiring_token_make_exactly_one_refresh() {
-    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    // Access tokens of two seconds, so the test can let one expire.
+    let stack = private_stack(Backend::Sqlite, |config| config.access_ttl_secs = 2).await;
     let dir = temp_dir();
-    // A margin longer than the token's life: every token counts as expiring at once.
     let mut cfg = config(&stack.bff, "zk-demo-services", &dir);
-    cfg.refresh_margin_secs = 3600;
+    cfg.refresh_margin_secs = 0;
     let client = ZheliKitClient::open(cfg, keys(1), None, None).unwrap();
     let ticket = stack
         .citizen_ticket(&stack.fixtures.citizens[0].userid)
         .await;
     let user = client.identity().login_with_ticket(ticket).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
 
     let identity = client.identity();
     let calls: Vec<_> = (0..50)

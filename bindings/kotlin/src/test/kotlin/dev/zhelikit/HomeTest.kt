@@ -16,7 +16,7 @@ import uniffi.zhelikit_sdk.ZheliKitClient
 /** The home screen from Kotlin: online, with a department down, and offline. */
 class HomeTest {
     private fun open(dir: String, network: NetworkMonitor? = null): ZheliKitClient = ZheliKitClient.open(
-        ClientConfig(LiveStack.bffUrl, "zk-demo-services", dir, null, 60u, 5000u),
+        ClientConfig(LiveStack.bffUrl, "zk-demo-services", dir, null, 1u, 5000u),
         AesKeySource(ByteArray(32) { 7 }),
         null,
         network,
