@@ -323,3 +323,37 @@ async fn a_server_secret_is_created_once_and_then_kept() {
         );
     }
 }
+
+#[tokio::test]
+async fn department_calls_are_kept_in_batches_and_read_back_newest_first() {
+    use bff_server::storage::UpstreamCall;
+    for (name, store) in common::both_stores().await {
+        let call = |n: i64| UpstreamCall {
+            at: Utc::now().trunc_subsecs(6),
+            department: "public_security".into(),
+            operation: "household_register".into(),
+            latency_ms: n,
+            outcome: "found".into(),
+            on_behalf: format!("user-{n}"),
+        };
+        store
+            .record_upstream_calls(&[call(1), call(2)])
+            .await
+            .unwrap();
+        store.record_upstream_calls(&[call(3)]).await.unwrap();
+        store.record_upstream_calls(&[]).await.unwrap();
+        let latencies: Vec<i64> = store
+            .recent_upstream_calls(10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.latency_ms)
+            .collect();
+        assert_eq!(latencies, vec![3, 2, 1], "{name}");
+        assert_eq!(
+            store.recent_upstream_calls(2).await.unwrap().len(),
+            2,
+            "{name}"
+        );
+    }
+}

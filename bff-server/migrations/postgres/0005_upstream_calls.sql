@@ -1,12 +1,9 @@
 -- Every department call the BFF makes: department, operation, latency, outcome, and on whose
--- behalf (a pseudonymous user id, never an ID number). Append-only and written in batches at
--- the rate of department calls: no secondary index to maintain (`id` orders it in time).
-CREATE TABLE upstream_calls (
-    id          BIGSERIAL PRIMARY KEY,
-    at          TIMESTAMPTZ NOT NULL,
-    department  TEXT NOT NULL,
-    operation   TEXT NOT NULL,
-    latency_ms  BIGINT NOT NULL,
-    outcome     TEXT NOT NULL,
-    on_behalf   TEXT NOT NULL
+-- behalf (a pseudonymous user id, never an ID number). Calls arrive by the tens of thousands a
+-- second under load, so they are stored as the batches the recorder writes — one row per batch,
+-- the calls a JSON array — and expanded when read (jsonb_array_elements).
+CREATE TABLE upstream_call_batches (
+    id    BIGSERIAL PRIMARY KEY,
+    at    TIMESTAMPTZ NOT NULL,
+    calls JSONB NOT NULL
 );

@@ -175,7 +175,7 @@ pub struct AuditEvent {
 }
 
 /// One recorded department call.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpstreamCall {
     /// When it started.
     pub at: DateTime<Utc>,
@@ -189,6 +189,27 @@ pub struct UpstreamCall {
     pub outcome: String,
     /// Pseudonymous user id.
     pub on_behalf: String,
+}
+
+/// A batch of calls as stored: a JSON array.
+fn calls_to_json(calls: &[UpstreamCall]) -> StoreResult<String> {
+    serde_json::to_string(calls).map_err(|e| StoreError::Other(e.to_string()))
+}
+
+/// The newest `limit` calls of stored batches (given newest batch first), newest first.
+fn calls_from_batches(batches: Vec<String>, limit: i64) -> StoreResult<Vec<UpstreamCall>> {
+    let mut calls = Vec::new();
+    for batch in batches {
+        let mut parsed: Vec<UpstreamCall> =
+            serde_json::from_str(&batch).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        parsed.reverse();
+        calls.extend(parsed);
+        if calls.len() as i64 >= limit {
+            break;
+        }
+    }
+    calls.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(calls)
 }
 
 /// A JWT signing key. The private half stays in the database (a production deployment would
@@ -261,7 +282,7 @@ pub trait Store: Send + Sync + 'static {
     /// The server secret `name`, storing `candidate` first if there is none yet; every
     /// instance gets the same value.
     async fn server_secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>>;
-    /// Appends department calls (in one statement).
+    /// Appends department calls, as one batch.
     async fn record_upstream_calls(&self, calls: &[UpstreamCall]) -> StoreResult<()>;
     /// The newest department calls, newest first.
     async fn recent_upstream_calls(&self, limit: i64) -> StoreResult<Vec<UpstreamCall>>;

@@ -375,36 +375,28 @@ impl Store for PostgresStore {
         if calls.is_empty() {
             return Ok(());
         }
-        let mut insert = sqlx::QueryBuilder::<sqlx::Postgres>::new("INSERT INTO upstream_calls (at, department, operation, latency_ms, outcome, on_behalf) ");
-        insert.push_values(calls, |mut row, c| {
-            row.push_bind(c.at)
-                .push_bind(&c.department)
-                .push_bind(&c.operation)
-                .push_bind(c.latency_ms)
-                .push_bind(&c.outcome)
-                .push_bind(&c.on_behalf);
-        });
-        insert.build().execute(&self.pool).await?;
+        sqlx::query("INSERT INTO upstream_call_batches (at, calls) VALUES ($1, $2::jsonb)")
+            .bind(Utc::now())
+            .bind(calls_to_json(calls)?)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     async fn recent_upstream_calls(&self, limit: i64) -> StoreResult<Vec<UpstreamCall>> {
-        let rows = sqlx::query("SELECT at, department, operation, latency_ms, outcome, on_behalf FROM upstream_calls ORDER BY id DESC LIMIT $1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(UpstreamCall {
-                    at: r.try_get("at")?,
-                    department: r.try_get("department")?,
-                    operation: r.try_get("operation")?,
-                    latency_ms: r.try_get("latency_ms")?,
-                    outcome: r.try_get("outcome")?,
-                    on_behalf: r.try_get("on_behalf")?,
-                })
-            })
-            .collect()
+        // A batch holds at most a few thousand calls; the newest batches cover `limit`.
+        let batches = limit.max(1);
+        let rows = sqlx::query(
+            "SELECT calls::text AS calls FROM upstream_call_batches ORDER BY id DESC LIMIT $1",
+        )
+        .bind(batches)
+        .fetch_all(&self.pool)
+        .await?;
+        let batches = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>("calls"))
+            .collect::<Result<Vec<String>, _>>()?;
+        calls_from_batches(batches, limit)
     }
 
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKey>> {

@@ -400,41 +400,26 @@ impl Store for SqliteStore {
         if calls.is_empty() {
             return Ok(());
         }
-        // SQLite's fastest bulk insert: one prepared statement run per row inside one
-        // transaction (parsed once, cached by sqlx), rather than one huge VALUES list to parse.
-        let mut tx = self.pool.begin().await?;
-        for c in calls {
-            sqlx::query("INSERT INTO upstream_calls (at, department, operation, latency_ms, outcome, on_behalf) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-                .bind(c.at)
-                .bind(&c.department)
-                .bind(&c.operation)
-                .bind(c.latency_ms)
-                .bind(&c.outcome)
-                .bind(&c.on_behalf)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
+        sqlx::query("INSERT INTO upstream_call_batches (at, calls) VALUES (?1, ?2)")
+            .bind(Utc::now())
+            .bind(calls_to_json(calls)?)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     async fn recent_upstream_calls(&self, limit: i64) -> StoreResult<Vec<UpstreamCall>> {
-        let rows = sqlx::query("SELECT at, department, operation, latency_ms, outcome, on_behalf FROM upstream_calls ORDER BY id DESC LIMIT ?1")
-            .bind(limit)
+        // A batch holds at most a few thousand calls; the newest batches cover `limit`.
+        let batches = limit.max(1);
+        let rows = sqlx::query("SELECT calls FROM upstream_call_batches ORDER BY id DESC LIMIT ?1")
+            .bind(batches)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(UpstreamCall {
-                    at: r.try_get("at")?,
-                    department: r.try_get("department")?,
-                    operation: r.try_get("operation")?,
-                    latency_ms: r.try_get("latency_ms")?,
-                    outcome: r.try_get("outcome")?,
-                    on_behalf: r.try_get("on_behalf")?,
-                })
-            })
-            .collect()
+        let batches = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>("calls"))
+            .collect::<Result<Vec<String>, _>>()?;
+        calls_from_batches(batches, limit)
     }
 
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKey>> {
