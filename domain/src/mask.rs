@@ -20,9 +20,15 @@ pub fn phone(value: &str) -> String {
 }
 
 /// Masks a card, licence or certificate number, keeping its first and last four characters:
-/// `6217001234567890` → `6217********7890`.
+/// `6217001234567890` → `6217********7890`. Shorter numbers keep a quarter at each end, so at
+/// least half of any number is hidden: `464700210` → `46*****10`.
 pub fn card_number(value: &str) -> String {
-    keep_ends(value, 4, 4)
+    let keep = if value.chars().count() >= 12 {
+        4
+    } else {
+        value.chars().count() / 4
+    };
+    keep_ends(value, keep, keep)
 }
 
 /// Masks an address after its first six characters (the city and district):
@@ -142,6 +148,7 @@ mod tests {
     #[test]
     fn cards_and_addresses_keep_only_what_identifies_the_kind() {
         assert_eq!(card_number("6217001234567890"), "6217********7890");
+        assert_eq!(card_number("464700210"), "46*****10");
         assert_eq!(
             address("浙江省溫州市鹿城區五馬街1號"),
             "浙江省溫州市********"

@@ -112,6 +112,6 @@ mod tests {
             &json!({"vehicles": [{"plate": "浙C·12345", "model": "x"}]}),
             false,
         );
-        assert_eq!(cars["vehicles"][0]["plate"], "浙C******");
+        assert_eq!(cars["vehicles"][0]["plate"], "浙C****45");
     }
 }
