@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
 use zhelikit_domain::api::{
     self, AuthCodeLogin, Me, PasskeyChallenge as WireChallenge, PasskeyFinish, PasskeyLoginStart,
     PasskeyRegistered, Session, TicketIdLogin, TicketLogin,
@@ -142,7 +141,11 @@ impl IdentityClient {
         Ok(())
     }
 
-    async fn login(&self, path: &'static str, body: Value) -> Result<CurrentUser, SdkError> {
+    async fn login<B: serde::Serialize + Send + Sync + 'static>(
+        &self,
+        path: &'static str,
+        body: B,
+    ) -> Result<CurrentUser, SdkError> {
         let shared = self.shared.clone();
         let work = async move {
             let wire: Session = shared.bff.post(path, &body, None).await?;
@@ -170,11 +173,7 @@ impl IdentityClient {
             ticket,
             scopes: self.scopes(),
         };
-        self.login(
-            "/v1/auth/zlb/ticket",
-            serde_json::to_value(body).map_err(|e| Error::Internal(e.to_string()))?,
-        )
-        .await
+        self.login("/v1/auth/zlb/ticket", body).await
     }
 
     /// Logs in with a 浙里辦 legal-person (enterprise) SSO ticket.
@@ -188,11 +187,7 @@ impl IdentityClient {
             ticket,
             scopes: self.scopes(),
         };
-        self.login(
-            "/v1/auth/zlb/legal-ticket",
-            serde_json::to_value(body).map_err(|e| Error::Internal(e.to_string()))?,
-        )
-        .await
+        self.login("/v1/auth/zlb/legal-ticket", body).await
     }
 
     /// Logs in with the `ticketId` from `ZWJSBridge.ssoTicket()` (mini-program container).
@@ -205,11 +200,7 @@ impl IdentityClient {
             ticket_id,
             scopes: self.scopes(),
         };
-        self.login(
-            "/v1/auth/zlb/ticket-id",
-            serde_json::to_value(body).map_err(|e| Error::Internal(e.to_string()))?,
-        )
-        .await
+        self.login("/v1/auth/zlb/ticket-id", body).await
     }
 
     /// Logs an official in with the 免登 auth code from `getAuthCode` (浙政釘, `gdt-jsapi`).
@@ -220,11 +211,7 @@ impl IdentityClient {
             auth_code,
             scopes: self.scopes(),
         };
-        self.login(
-            "/v1/auth/zzd/auth-code",
-            serde_json::to_value(body).map_err(|e| Error::Internal(e.to_string()))?,
-        )
-        .await
+        self.login("/v1/auth/zzd/auth-code", body).await
     }
 
     /// True when a session is stored (it may still turn out to be expired on the next call).
@@ -356,11 +343,7 @@ impl IdentityClient {
             ceremony_id,
             credential,
         };
-        self.login(
-            "/v1/auth/passkey/finish",
-            serde_json::to_value(body).map_err(|e| Error::Internal(e.to_string()))?,
-        )
-        .await
+        self.login("/v1/auth/passkey/finish", body).await
     }
 
     /// Tells `listener` of every session change (logged in, logged out, expired), from
