@@ -86,6 +86,8 @@ impl App {
     /// Opens storage (running migrations), connects Redis when configured, loads or creates the
     /// signing key and registers the configured mini-apps.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        // First: the department clients register their metric handles while being built.
+        let metrics = crate::http::metrics::handle();
         let store = storage::connect(&config.database_url).await?;
         // A session can be revoked for as long as its access tokens live.
         let revocation_ttl = Duration::from_secs(config.access_ttl_secs + 60);
@@ -137,7 +139,7 @@ impl App {
             keyring,
             platform,
             webauthn,
-            metrics: crate::http::metrics::handle(),
+            metrics,
         })
     }
 }

@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
 
+// Many small allocations a request (JSON, headers, futures) from both cores: mimalloc's per-thread
+// heaps avoid the arena-lock contention glibc malloc showed under load (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()

@@ -1,6 +1,7 @@
 //! Wire types of the ZheliKit HTTP API, shared by the BFF (which serves them) and the SDK (which
 //! sends and reads them). Field names are the JSON names: `snake_case` throughout.
 
+use crate::records::Record;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "openapi")]
@@ -253,6 +254,7 @@ pub struct HomeScreen {
 
 /// One section of a home screen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "UntypedHomeSection")]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct HomeSection {
     /// Stable id, e.g. `household_register`.
@@ -263,10 +265,38 @@ pub struct HomeSection {
     pub title: String,
     /// Fresh, stale (with its age) or unavailable (with a reason).
     pub status: SectionStatus,
-    /// The record (personal numbers masked unless the session may see them); `null` when the
-    /// department has no record or the section is unavailable.
+    /// The record (personal numbers masked unless the session may see them), its shape given
+    /// by `id` (see [`Record`]); `null` when the department has no record or the section is
+    /// unavailable.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub data: Option<serde_json::Value>,
+    pub data: Option<Record>,
+}
+
+/// A section as it arrives, before its record is typed by its id.
+#[derive(Deserialize)]
+struct UntypedHomeSection {
+    id: String,
+    department: String,
+    title: String,
+    status: SectionStatus,
+    data: Option<serde_json::Value>,
+}
+
+impl From<UntypedHomeSection> for HomeSection {
+    fn from(s: UntypedHomeSection) -> Self {
+        let data = s.data.map(|value| {
+            // A record that cannot be typed (a newer server) is kept as JSON, not an error: one
+            // unknown section must not cost the screen.
+            Record::from_section(&s.id, &value).unwrap_or(Record::Other(value))
+        });
+        Self {
+            id: s.id,
+            department: s.department,
+            title: s.title,
+            status: s.status,
+            data,
+        }
+    }
 }
 
 /// How current a section is.

@@ -5,6 +5,8 @@
 //!   code of an enterprise (統一社會信用代碼, GB 32100-2015).
 //! - [`region`]: the Wenzhou administrative division codes (3303xx) the fixtures and forms use.
 //! - [`mask`]: how personal data is shown when it must not be shown in full (logs, screens).
+//! - [`records`]: the government records (戶籍, 社保, 駕駛證, 營業執照 …) departments publish and
+//!   screens show, typed.
 //! - [`sealing`]: AES-256-GCM sealing of values bound to their names (device store, BFF).
 //! - [`api`]: the wire types of the ZheliKit HTTP API (`/v1/...`), shared by server and client so
 //!   the two can never disagree on a field name.
@@ -14,6 +16,7 @@
 pub mod api;
 pub mod identity_code;
 pub mod mask;
+pub mod records;
 pub mod region;
 pub mod sealing;
 

@@ -23,6 +23,7 @@ mod host;
 mod identity;
 mod jwt;
 mod passkey;
+mod records;
 mod runtime;
 mod screens;
 mod session;
@@ -38,5 +39,6 @@ pub use host::{
 };
 pub use identity::{CurrentUser, Enterprise, IdentityClient, Official, PasskeyChallenge, UserKind};
 pub use passkey::{ios_assertion_response, ios_registration_response};
+pub use records::*;
 pub use screens::{HomeScreen, HomeSection, SectionStatus};
 pub use task::TaskHandle;

@@ -6,6 +6,7 @@ use zhelikit_domain::api;
 use crate::client::{Shared, ZheliKitClient};
 use crate::error::{Error, Result, SdkError};
 use crate::identity::UserKind;
+use crate::records::SectionRecord;
 
 /// How current a section is.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
@@ -36,9 +37,9 @@ pub struct HomeSection {
     pub title: String,
     /// Fresh, stale (with its age) or unavailable (with a reason).
     pub status: SectionStatus,
-    /// The record as JSON (personal numbers masked unless the mini-app has `vault.read`);
+    /// The record, typed (personal numbers masked unless the mini-app has `vault.read`);
     /// `None` when the department has no record or the section is unavailable.
-    pub data_json: Option<String>,
+    pub record: Option<SectionRecord>,
 }
 
 /// The home screen.
@@ -80,7 +81,7 @@ fn from_wire(wire: api::HomeScreen, offline_age_secs: Option<u64>) -> HomeScreen
                 (None, api::SectionStatus::Fresh) => SectionStatus::Fresh,
                 (None, api::SectionStatus::Stale { age_secs }) => SectionStatus::Stale { age_secs },
             },
-            data_json: s.data.map(|d| d.to_string()),
+            record: s.data.map(SectionRecord::from),
             id: s.id,
             department: s.department,
             title: s.title,
@@ -155,6 +156,7 @@ impl ZheliKitClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zhelikit_domain::records::{EnterpriseCredit, Record};
 
     #[test]
     fn offline_marks_every_section_stale_by_the_screens_age() {
@@ -167,7 +169,11 @@ mod tests {
                     department: "d".into(),
                     title: "t".into(),
                     status: api::SectionStatus::Fresh,
-                    data: Some(serde_json::json!({"x": 1})),
+                    data: Some(Record::EnterpriseCredit(EnterpriseCredit {
+                        rating: "A".into(),
+                        abnormal_operations: false,
+                        penalties: 0,
+                    })),
                 },
                 api::HomeSection {
                     id: "b".into(),
@@ -199,6 +205,9 @@ mod tests {
             screen.sections[2].status,
             SectionStatus::Unavailable { reason: "r".into() }
         );
-        assert_eq!(screen.sections[0].data_json.as_deref(), Some(r#"{"x":1}"#));
+        assert!(matches!(
+            &screen.sections[0].record,
+            Some(SectionRecord::EnterpriseCredit { record }) if record.rating == "A"
+        ));
     }
 }

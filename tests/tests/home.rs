@@ -246,7 +246,7 @@ async fn identical_concurrent_calls_reach_the_department_once() {
     );
 }
 
-async fn home_with_fault(fault: Fault) -> (Value, Duration) {
+async fn home_with_fault(fault: Fault) -> (Value, Duration, Stack) {
     let stack = private_stack(Backend::Sqlite, |_| {}).await;
     stack
         .mock
@@ -262,7 +262,7 @@ async fn home_with_fault(fault: Fault) -> (Value, Duration) {
         status, 200,
         "a faulty department never fails the screen: {home}"
     );
-    (home, started.elapsed())
+    (home, started.elapsed(), stack)
 }
 
 fn assert_only_transport_is_unavailable(home: &Value) {
@@ -279,7 +279,7 @@ fn assert_only_transport_is_unavailable(home: &Value) {
 
 #[tokio::test]
 async fn a_hanging_department_costs_its_section_and_the_screen_arrives_by_the_deadline() {
-    let (home, took) = home_with_fault(Fault {
+    let (home, took, _) = home_with_fault(Fault {
         mode: FaultMode::Hang,
         ..Fault::HEALTHY
     })
@@ -291,17 +291,30 @@ async fn a_hanging_department_costs_its_section_and_the_screen_arrives_by_the_de
 
 #[tokio::test]
 async fn a_department_answering_5xx_costs_only_its_section() {
-    let (home, _) = home_with_fault(Fault {
+    let (home, _, stack) = home_with_fault(Fault {
         mode: FaultMode::Status(503),
         ..Fault::HEALTHY
     })
     .await;
     assert_only_transport_is_unavailable(&home);
+    // Prometheus sees each department's attempts by outcome.
+    let metrics = reqwest::get(format!("{}/metrics", stack.bff))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for series in [
+        r#"upstream_request_duration_seconds_count{department="transport",outcome="status"}"#,
+        r#"upstream_request_duration_seconds_count{department="public_security",outcome="found"}"#,
+    ] {
+        assert!(metrics.contains(series), "no {series} in {metrics}");
+    }
 }
 
 #[tokio::test]
 async fn a_department_answering_garbage_costs_only_its_section() {
-    let (home, _) = home_with_fault(Fault {
+    let (home, _, _) = home_with_fault(Fault {
         mode: FaultMode::Malformed,
         ..Fault::HEALTHY
     })
@@ -311,7 +324,7 @@ async fn a_department_answering_garbage_costs_only_its_section() {
 
 #[tokio::test]
 async fn a_department_closing_connections_costs_only_its_section() {
-    let (home, _) = home_with_fault(Fault {
+    let (home, _, _) = home_with_fault(Fault {
         mode: FaultMode::Close,
         ..Fault::HEALTHY
     })
@@ -321,7 +334,7 @@ async fn a_department_closing_connections_costs_only_its_section() {
 
 #[tokio::test]
 async fn a_department_failing_every_request_costs_only_its_section() {
-    let (home, _) = home_with_fault(Fault {
+    let (home, _, _) = home_with_fault(Fault {
         error_rate: 1.0,
         ..Fault::HEALTHY
     })
@@ -331,7 +344,7 @@ async fn a_department_failing_every_request_costs_only_its_section() {
 
 #[tokio::test]
 async fn a_slow_but_timely_department_is_still_fresh() {
-    let (home, _) = home_with_fault(Fault {
+    let (home, _, _) = home_with_fault(Fault {
         latency: Some(Latency::UniformMs([50, 150])),
         ..Fault::HEALTHY
     })

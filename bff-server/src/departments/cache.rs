@@ -10,6 +10,9 @@ use std::time::Duration;
 use platform_api::departments::Operation;
 use serde::{Deserialize, Serialize};
 
+use serde_json::value::RawValue;
+use zhelikit_domain::records::Record;
+
 use super::upstream::{Answer, UpstreamRequest};
 use super::Departments;
 
@@ -31,7 +34,7 @@ pub enum Fetched {
     /// The department's record.
     Found {
         /// The record.
-        data: Arc<serde_json::Value>,
+        data: Arc<Record>,
         /// How old.
         freshness: Freshness,
     },
@@ -106,10 +109,17 @@ pub fn decide(age: Duration, policy: CachePolicy) -> Use {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+/// A cached answer.
 struct Entry {
     fetched_at_ms: i64,
-    data: Option<serde_json::Value>,
+    data: Option<Arc<Record>>,
+}
+
+/// An [`Entry`] as the cache keeps it; the record is typed again, by its operation, when read.
+#[derive(Serialize, Deserialize)]
+struct Stored<R> {
+    fetched_at_ms: i64,
+    data: Option<R>,
 }
 
 fn now_ms() -> i64 {
@@ -123,12 +133,28 @@ impl Entry {
 
     fn fetched(self, freshness: Freshness) -> Fetched {
         match self.data {
-            Some(data) => Fetched::Found {
-                data: Arc::new(data),
-                freshness,
-            },
+            Some(data) => Fetched::Found { data, freshness },
             None => Fetched::NotFound { freshness },
         }
+    }
+
+    /// `None` for bytes that are not an entry of `op` (written by another version): a miss.
+    fn from_bytes(op: Operation, bytes: &[u8]) -> Option<Self> {
+        let stored: Stored<&RawValue> = serde_json::from_slice(bytes).ok()?;
+        let data = match stored.data {
+            Some(raw) => Some(Arc::new(
+                Record::from_section(
+                    op.as_str(),
+                    &mut serde_json::Deserializer::from_str(raw.get()),
+                )
+                .ok()?,
+            )),
+            None => None,
+        };
+        Some(Self {
+            fetched_at_ms: stored.fetched_at_ms,
+            data,
+        })
     }
 }
 
@@ -136,9 +162,9 @@ fn cache_key(request: &UpstreamRequest) -> String {
     format!("dept:{}", request.key)
 }
 
-async fn read(departments: &Departments, key: &str) -> Option<Entry> {
+async fn read(departments: &Departments, op: Operation, key: &str) -> Option<Entry> {
     match departments.cache.get(key).await {
-        Ok(bytes) => bytes.and_then(|b| serde_json::from_slice(&b).ok()),
+        Ok(bytes) => bytes.and_then(|b| Entry::from_bytes(op, &b)),
         Err(e) => {
             // The cache is down: go to the department directly.
             tracing::debug!(error = %e, "cache read failed; bypassing");
@@ -149,10 +175,10 @@ async fn read(departments: &Departments, key: &str) -> Option<Entry> {
 }
 
 async fn write(departments: &Departments, key: &str, answer: &Answer, policy: CachePolicy) {
-    let entry = Entry {
+    let entry = Stored {
         fetched_at_ms: now_ms(),
         data: match answer {
-            Answer::Found(data) => Some(data.as_ref().clone()),
+            Answer::Found(data) => Some(data.as_ref()),
             Answer::NotFound => None,
         },
     };
@@ -188,7 +214,7 @@ pub async fn fetch_through(departments: Arc<Departments>, request: UpstreamReque
             },
         };
     }
-    let cached = read(&departments, &key).await;
+    let cached = read(&departments, request.op, &key).await;
     let cached = match cached {
         Some(entry) => match decide(entry.age(), policy) {
             Use::Fresh => return entry.fetched(Freshness::Fresh),

@@ -86,7 +86,13 @@ impl Departments {
     ) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(1))
-            .pool_max_idle_per_host(64)
+            // The gateway answers; it never redirects. A redirect is a misconfiguration to see
+            // as an error status, not to follow (and checking each request for one showed in
+            // the profile).
+            .redirect(reqwest::redirect::Policy::none())
+            // Every department sits behind the one IRS gateway host: keep enough idle
+            // connections for all of them at full concurrency, or busy screens reconnect.
+            .pool_max_idle_per_host(config.concurrency * Department::ALL.len())
             .build()
             .map_err(|e| e.to_string())?;
         let mut services = HashMap::new();
@@ -95,7 +101,8 @@ impl Departments {
                 http.clone(),
                 &platform.zlb_base_url,
                 platform.irs.clone(),
-            );
+            )
+            .map_err(|e| format!("bad platform URL {}: {e}", platform.zlb_base_url))?;
             let service = ServiceBuilder::new()
                 .layer(coalesce::CoalesceLayer::new())
                 .layer(breaker::BreakerLayer::new(
@@ -105,7 +112,7 @@ impl Departments {
                 .layer(tower::retry::RetryLayer::new(retry::BudgetPolicy::new(
                     config.retry_ratio,
                 )))
-                .layer(recorder::RecordLayer::new(recorder.clone()))
+                .layer(recorder::RecordLayer::new(department, recorder.clone()))
                 .map_err(upstream::UpstreamError::from_box)
                 .timeout(config.timeout)
                 .concurrency_limit(config.concurrency)

@@ -1,6 +1,7 @@
 //! The innermost service: one IRS-signed `POST` to a department API, and the types every layer
 //! passes along.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,6 +13,8 @@ use platform_api::departments::{
     DeptResponse, EnterpriseQuery, Operation, PersonQuery, CODE_NOT_FOUND, CODE_OK,
 };
 use platform_api::irs;
+use serde_json::value::RawValue;
+use zhelikit_domain::records::Record;
 
 use super::Subject;
 
@@ -55,8 +58,8 @@ impl UpstreamRequest {
 /// A department's answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
-    /// The record, as the department sent it (`data` of the envelope).
-    Found(Arc<serde_json::Value>),
+    /// The record (`data` of the envelope), checked against its operation's schema.
+    Found(Arc<Record>),
     /// The department has no record for this subject (not an error).
     NotFound,
 }
@@ -127,18 +130,33 @@ impl UpstreamError {
 #[derive(Clone)]
 pub struct HttpUpstream {
     http: reqwest::Client,
-    base_url: Arc<str>,
+    /// Every operation's URL, parsed once: parsing one per call showed in the profile.
+    urls: Arc<HashMap<Operation, reqwest::Url>>,
     creds: Arc<irs::Credentials>,
 }
 
 impl HttpUpstream {
-    /// A caller of the IRS gateway at `base_url` with `creds`.
-    pub fn new(http: reqwest::Client, base_url: &str, creds: irs::Credentials) -> Self {
-        Self {
+    /// A caller of the IRS gateway at `base_url` with `creds`; fails on a base URL that does not
+    /// parse.
+    pub fn new(
+        http: reqwest::Client,
+        base_url: &str,
+        creds: irs::Credentials,
+    ) -> Result<Self, url::ParseError> {
+        let urls = Operation::ALL
+            .into_iter()
+            .map(|op| {
+                Ok((
+                    op,
+                    reqwest::Url::parse(&format!("{base_url}{}", op.path()))?,
+                ))
+            })
+            .collect::<Result<_, url::ParseError>>()?;
+        Ok(Self {
             http,
-            base_url: Arc::from(base_url),
+            urls: Arc::new(urls),
             creds: Arc::new(creds),
-        }
+        })
     }
 }
 
@@ -152,13 +170,18 @@ impl tower::Service<UpstreamRequest> for HttpUpstream {
     }
 
     fn call(&mut self, request: UpstreamRequest) -> Self::Future {
-        let path = request.op.path();
+        let (op, path) = (request.op, request.op.path());
+        let Some(url) = self.urls.get(&request.op).cloned() else {
+            return Box::pin(std::future::ready(Err(UpstreamError::Unreachable(
+                format!("no URL for {}", request.op.as_str()),
+            ))));
+        };
         let mut builder = self
             .http
-            .post(format!("{}{path}", self.base_url))
+            .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(request.body);
-        for (name, value) in irs::sign(&self.creds, "POST", &path, "", Utc::now()) {
+        for (name, value) in irs::sign(&self.creds, "POST", path, "", Utc::now()) {
             builder = builder.header(name, value);
         }
         Box::pin(async move {
@@ -174,18 +197,28 @@ impl tower::Service<UpstreamRequest> for HttpUpstream {
             if !status.is_success() {
                 return Err(UpstreamError::Status(status.as_u16()));
             }
-            read_envelope(&body)
+            read_envelope(op, &body)
         })
     }
 }
 
-/// The answer inside a department envelope. Pure, tested without I/O.
-pub fn read_envelope(body: &[u8]) -> Result<Answer, UpstreamError> {
-    let envelope: DeptResponse<serde_json::Value> =
+/// The answer inside a department envelope, its record typed by `op`. Pure, tested without I/O.
+pub fn read_envelope(op: Operation, body: &[u8]) -> Result<Answer, UpstreamError> {
+    let envelope: DeptResponse<&RawValue> =
         serde_json::from_slice(body).map_err(|e| UpstreamError::Malformed(e.to_string()))?;
     match (envelope.code.as_str(), envelope.data) {
-        (CODE_OK, Some(data)) => Ok(Answer::Found(Arc::new(data))),
-        (CODE_OK, None) | (CODE_NOT_FOUND, _) => Ok(Answer::NotFound),
+        (CODE_OK, Some(data)) => {
+            // A record that breaks its schema is as unusable to a screen as garbage: the
+            // section shows unavailable and the breaker counts it, rather than the app failing
+            // on it later.
+            let record = Record::from_section(
+                op.as_str(),
+                &mut serde_json::Deserializer::from_str(data.get()),
+            )
+            .map_err(|e| UpstreamError::Malformed(e.to_string()))?;
+            Ok(Answer::Found(Arc::new(record)))
+        }
+        (CODE_OK, _) | (CODE_NOT_FOUND, _) => Ok(Answer::NotFound),
         (code, _) => Err(UpstreamError::Refused(format!("{code}: {}", envelope.msg))),
     }
 }
@@ -195,22 +228,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn envelopes_become_answers_or_precise_errors() {
+    fn envelopes_become_typed_answers_or_precise_errors() {
+        let credit = r#"{"rating":"A","abnormalOperations":false,"penalties":0}"#;
         assert_eq!(
-            read_envelope(br#"{"code":"00","msg":"ok","data":{"a":1}}"#),
-            Ok(Answer::Found(Arc::new(serde_json::json!({"a":1}))))
+            read_envelope(
+                Operation::EnterpriseCredit,
+                format!(r#"{{"code":"00","msg":"ok","data":{credit}}}"#).as_bytes()
+            ),
+            Ok(Answer::Found(Arc::new(Record::EnterpriseCredit(
+                serde_json::from_str(credit).unwrap()
+            ))))
         );
+        for none in [
+            r#"{"code":"04","msg":"none","data":null}"#,
+            r#"{"code":"00","msg":"ok","data":null}"#,
+            r#"{"code":"00","msg":"ok"}"#,
+        ] {
+            assert_eq!(
+                read_envelope(Operation::EnterpriseCredit, none.as_bytes()),
+                Ok(Answer::NotFound),
+                "{none}"
+            );
+        }
         assert_eq!(
-            read_envelope(br#"{"code":"04","msg":"none","data":null}"#),
-            Ok(Answer::NotFound)
-        );
-        assert_eq!(
-            read_envelope(br#"{"code":"40","msg":"bad id"}"#),
+            read_envelope(
+                Operation::EnterpriseCredit,
+                br#"{"code":"40","msg":"bad id"}"#
+            ),
             Err(UpstreamError::Refused("40: bad id".into()))
         );
         assert!(matches!(
-            read_envelope(b"<html>"),
+            read_envelope(Operation::EnterpriseCredit, b"<html>"),
             Err(UpstreamError::Malformed(_))
+        ));
+        // Well-formed JSON, wrong record: the credit rating is missing.
+        assert!(matches!(
+            read_envelope(Operation::EnterpriseCredit, br#"{"code":"00","msg":"ok","data":{"a":1}}"#),
+            Err(UpstreamError::Malformed(reason)) if reason.contains("rating")
         ));
     }
 

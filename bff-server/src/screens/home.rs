@@ -2,6 +2,7 @@
 //! fetched in parallel under one deadline. A dead, slow or garbage-returning department costs its
 //! own section, never the screen.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::State;
@@ -110,10 +111,12 @@ fn status(freshness: Freshness) -> SectionStatus {
 /// One section from what its fetch produced. Pure.
 pub fn section(op: Operation, title: &str, fetched: Fetched, reveal: bool) -> HomeSection {
     let (status, data) = match fetched {
-        Fetched::Found { data, freshness } => (
-            status(freshness),
-            Some(masking::for_screen(op, &data, reveal)),
-        ),
+        Fetched::Found { data, freshness } => {
+            // Usually the only holder by now (the cache keeps bytes): no copy to mask.
+            let mut record = Arc::unwrap_or_clone(data);
+            masking::for_screen(&mut record, reveal);
+            (status(freshness), Some(record))
+        }
         Fetched::NotFound { freshness } => (status(freshness), None),
         Fetched::Unavailable { reason } => (SectionStatus::Unavailable { reason }, None),
     };

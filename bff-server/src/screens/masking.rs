@@ -1,81 +1,50 @@
-//! Which fields of a department record are personal numbers, and how they are masked on a
-//! screen. Pure: a table per operation, applied to the record's JSON.
+//! Which fields of a record are personal numbers, and how a screen shows them. Pure: one rule
+//! per field of each record kind, applied in place.
 
-use platform_api::departments::Operation;
-use serde_json::Value;
 use zhelikit_domain::mask;
+use zhelikit_domain::records::Record;
 
-/// How one field is masked.
-#[derive(Debug, Clone, Copy)]
-enum Rule {
-    IdNumber,
-    Card,
-    Name,
-    Address,
-}
-
-impl Rule {
-    fn apply(self, text: &str) -> String {
-        match self {
-            Self::IdNumber => mask::id_number(text),
-            Self::Card => mask::card_number(text),
-            Self::Name => mask::name(text),
-            Self::Address => mask::address(text),
-        }
-    }
-}
-
-/// Fields to mask per operation: `"field"` at the top level, `"list[].field"` in each element.
-fn rules(op: Operation) -> &'static [(&'static str, Rule)] {
-    use Rule::*;
-    match op {
-        Operation::HouseholdRegister => &[
-            ("householdNumber", Card),
-            ("address", Address),
-            ("headOfHousehold", Name),
-            ("members[].name", Name),
-        ],
-        Operation::ResidentIdCard => &[("idNumber", IdNumber), ("address", Address)],
-        Operation::SocialSecurityCard => &[("cardNumber", Card)],
-        Operation::Contributions
-        | Operation::EnterpriseSocialSecurity
-        | Operation::EnterpriseCredit => &[],
-        Operation::DrivingLicence => &[("licenceNumber", IdNumber)],
-        Operation::Vehicles => &[("vehicles[].plate", Card)],
-        Operation::EnterpriseRegistration => &[("legalRepresentative", Name)],
-        Operation::HealthCard => &[("cardNumber", Card)],
-        Operation::EducationRecord => &[("certificateNumber", Card)],
-    }
-}
-
-/// The record as the screen shows it: personal numbers masked unless `reveal` (the session has
-/// the `vault.read` scope, granted to mini-apps whose purpose is showing the user's own
+/// Masks `record`'s personal numbers in place, unless `reveal` (the session has the
+/// `vault.read` scope, granted to mini-apps whose purpose is showing the user's own
 /// certificates).
-pub fn for_screen(op: Operation, record: &Value, reveal: bool) -> Value {
-    let mut out = record.clone();
+pub fn for_screen(record: &mut Record, reveal: bool) {
     if reveal {
-        return out;
+        return;
     }
-    for (path, rule) in rules(op) {
-        match path.split_once("[].") {
-            Some((list, field)) => {
-                if let Some(items) = out.get_mut(list).and_then(Value::as_array_mut) {
-                    for item in items {
-                        mask_field(item, field, *rule);
-                    }
-                }
+    fn apply(field: &mut String, rule: fn(&str) -> String) {
+        *field = rule(field);
+    }
+    match record {
+        Record::HouseholdRegister(r) => {
+            apply(&mut r.household_number, mask::card_number);
+            apply(&mut r.address, mask::address);
+            apply(&mut r.head_of_household, mask::name);
+            for member in &mut r.members {
+                apply(&mut member.name, mask::name);
             }
-            None => mask_field(&mut out, path, *rule),
         }
-    }
-    out
-}
-
-fn mask_field(object: &mut Value, field: &str, rule: Rule) {
-    if let Some(value) = object.get_mut(field) {
-        if let Some(text) = value.as_str() {
-            *value = Value::String(rule.apply(text));
+        Record::ResidentIdCard(r) => {
+            apply(&mut r.id_number, mask::id_number);
+            apply(&mut r.name, mask::name);
+            apply(&mut r.address, mask::address);
         }
+        Record::SocialSecurityCard(r) => apply(&mut r.card_number, mask::card_number),
+        Record::DrivingLicence(r) => apply(&mut r.licence_number, mask::id_number),
+        Record::Vehicles(r) => {
+            for vehicle in &mut r.vehicles {
+                apply(&mut vehicle.plate, mask::card_number);
+            }
+        }
+        Record::EnterpriseRegistration(r) => apply(&mut r.legal_representative, mask::name),
+        Record::HealthCard(r) => apply(&mut r.card_number, mask::card_number),
+        Record::EducationRecord(r) => apply(&mut r.certificate_number, mask::card_number),
+        // Nothing personal: amounts, months, ratings.
+        Record::Contributions(_)
+        | Record::EnterpriseSocialSecurity(_)
+        | Record::EnterpriseCredit(_) => {}
+        // Never reaches a screen from the BFF (department answers are typed on arrival); if one
+        // did, nothing of it could be known safe.
+        Record::Other(value) => *value = serde_json::Value::Null,
     }
 }
 
@@ -84,34 +53,48 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn personal_numbers_are_masked_unless_the_session_may_see_them() {
-        let record = json!({"householdNumber": "330302001234", "address": "浙江省溫州市鹿城區五馬街1號", "headOfHousehold": "張三",
-                            "relationToHead": "本人", "members": [{"name": "張三", "relation": "本人"}, {"name": "李四", "relation": "配偶"}]});
-        let masked = for_screen(Operation::HouseholdRegister, &record, false);
-        assert_eq!(masked["householdNumber"], "3303****1234");
-        assert_eq!(masked["address"], "浙江省溫州市********");
-        assert_eq!(masked["members"][1]["name"], "李*");
-        assert_eq!(masked["relationToHead"], "本人");
-        assert_eq!(
-            for_screen(Operation::HouseholdRegister, &record, true),
-            record
-        );
+    fn record(id: &str, data: serde_json::Value) -> Record {
+        Record::from_section(id, data).unwrap()
+    }
+
+    fn masked(mut record: Record) -> serde_json::Value {
+        for_screen(&mut record, false);
+        serde_json::to_value(record).unwrap()
     }
 
     #[test]
-    fn every_operation_masks_its_numbers() {
-        let licence = for_screen(
-            Operation::DrivingLicence,
-            &json!({"licenceNumber": "330302199001011234", "class": "C1"}),
-            false,
-        );
+    fn personal_numbers_are_masked_unless_the_session_may_see_them() {
+        let household = json!({"householdNumber": "330302001234", "address": "浙江省溫州市鹿城區五馬街1號", "headOfHousehold": "張三",
+                            "relationToHead": "本人", "policeStation": "五馬派出所",
+                            "members": [{"name": "張三", "relation": "本人"}, {"name": "李四", "relation": "配偶"}]});
+        let shown = masked(record("household_register", household.clone()));
+        assert_eq!(shown["householdNumber"], "3303****1234");
+        assert_eq!(shown["address"], "浙江省溫州市********");
+        assert_eq!(shown["members"][1]["name"], "李*");
+        assert_eq!(shown["relationToHead"], "本人");
+        let mut revealed = record("household_register", household.clone());
+        for_screen(&mut revealed, true);
+        assert_eq!(serde_json::to_value(revealed).unwrap(), household);
+    }
+
+    #[test]
+    fn every_kind_masks_its_numbers() {
+        let licence = masked(record(
+            "driving_licence",
+            json!({"licenceNumber": "330302199001011234", "class": "C1", "validUntil": "2030-01-01",
+                   "pointsDeducted": 0, "status": "正常"}),
+        ));
         assert_eq!(licence["licenceNumber"], "330302********1234");
-        let cars = for_screen(
-            Operation::Vehicles,
-            &json!({"vehicles": [{"plate": "浙C·12345", "model": "x"}]}),
-            false,
-        );
+        let cars = masked(record(
+            "vehicles",
+            json!({"vehicles": [{"plate": "浙C·12345", "model": "x", "inspectionDue": "2027-01-01"}]}),
+        ));
         assert_eq!(cars["vehicles"][0]["plate"], "浙C****45");
+        let card = masked(record(
+            "health_card",
+            json!({"cardNumber": "H330302000123", "status": "正常", "vaccinations": []}),
+        ));
+        assert_eq!(card["cardNumber"], "H330*****0123");
+        assert_eq!(masked(Record::Other(json!({"secret": "x"}))), json!(null));
     }
 }

@@ -16,7 +16,7 @@ use crate::MockState;
 /// The department's routes.
 pub fn routes() -> Router<MockState> {
     Router::new().route(
-        &Operation::EducationRecord.path(),
+        Operation::EducationRecord.path(),
         about_a_person(Operation::EducationRecord, education_record),
     )
 }

@@ -12,7 +12,7 @@ use crate::MockState;
 /// The department's routes.
 pub fn routes() -> Router<MockState> {
     Router::new().route(
-        &Operation::HealthCard.path(),
+        Operation::HealthCard.path(),
         about_a_person(Operation::HealthCard, health_card),
     )
 }

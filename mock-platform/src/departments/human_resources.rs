@@ -18,15 +18,15 @@ use crate::MockState;
 pub fn routes() -> Router<MockState> {
     Router::new()
         .route(
-            &Operation::SocialSecurityCard.path(),
+            Operation::SocialSecurityCard.path(),
             about_a_person(Operation::SocialSecurityCard, social_security_card),
         )
         .route(
-            &Operation::Contributions.path(),
+            Operation::Contributions.path(),
             about_a_person(Operation::Contributions, contributions),
         )
         .route(
-            &Operation::EnterpriseSocialSecurity.path(),
+            Operation::EnterpriseSocialSecurity.path(),
             about_a_company(
                 Operation::EnterpriseSocialSecurity,
                 enterprise_social_security,

@@ -15,11 +15,11 @@ use crate::MockState;
 pub fn routes() -> Router<MockState> {
     Router::new()
         .route(
-            &Operation::EnterpriseRegistration.path(),
+            Operation::EnterpriseRegistration.path(),
             about_a_company(Operation::EnterpriseRegistration, enterprise_registration),
         )
         .route(
-            &Operation::EnterpriseCredit.path(),
+            Operation::EnterpriseCredit.path(),
             about_a_company(Operation::EnterpriseCredit, enterprise_credit),
         )
 }

@@ -16,11 +16,11 @@ use crate::MockState;
 pub fn routes() -> Router<MockState> {
     Router::new()
         .route(
-            &Operation::HouseholdRegister.path(),
+            Operation::HouseholdRegister.path(),
             about_a_person(Operation::HouseholdRegister, household_register),
         )
         .route(
-            &Operation::ResidentIdCard.path(),
+            Operation::ResidentIdCard.path(),
             about_a_person(Operation::ResidentIdCard, resident_id_card),
         )
 }

@@ -19,11 +19,11 @@ use crate::MockState;
 pub fn routes() -> Router<MockState> {
     Router::new()
         .route(
-            &Operation::DrivingLicence.path(),
+            Operation::DrivingLicence.path(),
             about_a_person(Operation::DrivingLicence, driving_licence),
         )
         .route(
-            &Operation::Vehicles.path(),
+            Operation::Vehicles.path(),
             about_a_person(Operation::Vehicles, vehicles),
         )
 }

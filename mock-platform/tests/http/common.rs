@@ -263,10 +263,10 @@ impl Mock {
     ) -> reqwest::Result<reqwest::Response> {
         let path = operation.path();
         let mut request = client
-            .post(self.url(&path))
+            .post(self.url(path))
             .header("content-type", "application/json")
             .body(body);
-        for (name, value) in irs::sign(&self.a.irs, "POST", &path, "", Utc::now()) {
+        for (name, value) in irs::sign(&self.a.irs, "POST", path, "", Utc::now()) {
             request = request.header(name, value);
         }
         request.send().await

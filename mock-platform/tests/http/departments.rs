@@ -233,7 +233,7 @@ async fn an_unsigned_or_forged_department_request_is_refused_by_the_gateway_and_
     let operation = Operation::HealthCard;
     let unsigned = mock
         .http
-        .post(mock.url(&operation.path()))
+        .post(mock.url(operation.path()))
         .json(&serde_json::json!({ "idNumber": mock.running.fixtures.citizens[0].id_number }))
         .send()
         .await
@@ -244,8 +244,8 @@ async fn an_unsigned_or_forged_department_request_is_refused_by_the_gateway_and_
 
     let mut forger = mock.a.irs.clone();
     forger.secret_key = "not-the-secret".into();
-    let mut forged = mock.http.post(mock.url(&operation.path())).body("{}");
-    for (name, value) in platform_api::irs::sign(&forger, "POST", &operation.path(), "", Utc::now())
+    let mut forged = mock.http.post(mock.url(operation.path())).body("{}");
+    for (name, value) in platform_api::irs::sign(&forger, "POST", operation.path(), "", Utc::now())
     {
         forged = forged.header(name, value);
     }

@@ -239,7 +239,7 @@ async fn the_gateway_refuses_an_unsigned_request_before_any_fault() {
     mock.put_fault(Department::Health, &json!({ "mode": "hang" }))
         .await;
     let response = impatient()
-        .post(mock.url(&Operation::HealthCard.path()))
+        .post(mock.url(Operation::HealthCard.path()))
         .body("{}")
         .send()
         .await
@@ -294,12 +294,12 @@ async fn shutting_down_releases_hanging_requests() {
     let body = question_for(&mock, operation, 0);
     let hanging = {
         let path = operation.path();
-        let url = mock.url(&path);
+        let url = mock.url(path);
         let app = mock.a.clone();
         tokio::spawn(async move {
             let mut request = reqwest::Client::new().post(url).body(body);
             for (name, value) in
-                platform_api::irs::sign(&app.irs, "POST", &path, "", chrono::Utc::now())
+                platform_api::irs::sign(&app.irs, "POST", path, "", chrono::Utc::now())
             {
                 request = request.header(name, value);
             }

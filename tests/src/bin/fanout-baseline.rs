@@ -8,6 +8,10 @@
 
 use std::sync::Arc;
 
+// The same allocator as the BFF, so the comparison measures the layers and not the allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -17,7 +21,8 @@ use serde::Deserialize;
 
 struct Baseline {
     http: reqwest::Client,
-    platform: String,
+    /// The URL of each of [`OPERATIONS`], parsed once as the BFF does.
+    urls: Vec<reqwest::Url>,
     creds: irs::Credentials,
     id_numbers: Vec<String>,
 }
@@ -40,7 +45,7 @@ async fn fanout(
     Query(which): Query<Which>,
 ) -> Json<Vec<serde_json::Value>> {
     let id_number = b.id_numbers[which.i % b.id_numbers.len()].clone();
-    let calls = OPERATIONS.map(|op| {
+    let calls = OPERATIONS.into_iter().zip(b.urls.clone()).map(|(op, url)| {
         let (b, body) = (
             b.clone(),
             serde_json::to_vec(&PersonQuery {
@@ -51,7 +56,7 @@ async fn fanout(
         async move {
             let mut request = b
                 .http
-                .post(format!("{}{}", b.platform, op.path()))
+                .post(url)
                 .header("content-type", "application/json")
                 .body(body);
             for (name, value) in irs::sign(&b.creds, "POST", op.path(), "", chrono::Utc::now()) {
@@ -83,8 +88,28 @@ async fn main() -> std::process::ExitCode {
     let seed = env("MOCK_PLATFORM_SEED").parse().unwrap_or(20190415);
     let fixtures = mock_platform::fixtures::Fixtures::generate(seed);
     let baseline = Arc::new(Baseline {
-        http: reqwest::Client::new(),
-        platform: env("ZK_PLATFORM_URL"),
+        // Configured as the BFF's department client is: no redirects followed.
+        http: match reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+        {
+            Ok(http) => http,
+            Err(e) => {
+                eprintln!("fanout-baseline: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+        urls: match OPERATIONS
+            .iter()
+            .map(|op| reqwest::Url::parse(&format!("{}{}", env("ZK_PLATFORM_URL"), op.path())))
+            .collect()
+        {
+            Ok(urls) => urls,
+            Err(e) => {
+                eprintln!("fanout-baseline: bad ZK_PLATFORM_URL: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        },
         creds: irs::Credentials {
             access_key: env("ZK_IRS_ACCESS_KEY"),
             secret_key: env("ZK_IRS_SECRET_KEY"),

@@ -37,7 +37,22 @@ class HomeTest {
                 home.sections.map { it.id },
             )
             assertTrue(home.sections.all { it.status is SectionStatus.Fresh }, home.sections.toString())
-            assertTrue(home.sections.first().dataJson!!.contains("householdNumber"))
+            // Typed records, personal numbers masked (the demo mini-app has no vault.read).
+            val household = assertIs<SectionRecord.HouseholdRegister>(home.sections.first().record).record
+            assertTrue(household.householdNumber.contains('*'), household.toString())
+            assertTrue(household.members.isNotEmpty())
+            for (section in home.sections) {
+                val record = section.record ?: continue
+                val typedAsItsId = when (section.id) {
+                    "household_register" -> record is SectionRecord.HouseholdRegister
+                    "contributions" -> record is SectionRecord.Contributions
+                    "driving_licence" -> record is SectionRecord.DrivingLicence
+                    "health_card" -> record is SectionRecord.HealthCard
+                    "education_record" -> record is SectionRecord.EducationRecord
+                    else -> false
+                }
+                assertTrue(typedAsItsId, "${section.id}: $record")
+            }
         }
     }
 
@@ -67,7 +82,7 @@ class HomeTest {
             assertTrue(offline.offline)
             assertEquals(online.fetchedAtMs, offline.fetchedAtMs)
             assertTrue(offline.sections.all { it.status is SectionStatus.Stale || it.status is SectionStatus.Unavailable })
-            assertEquals(online.sections.map { it.dataJson }, offline.sections.map { it.dataJson })
+            assertEquals(online.sections.map { it.record }, offline.sections.map { it.record })
         }
     }
 }
