@@ -9,6 +9,7 @@ import kotlin.test.assertTrue
 import kotlinx.coroutines.runBlocking
 import uniffi.zhelikit_sdk.ClientConfig
 import uniffi.zhelikit_sdk.NetworkMonitor
+import uniffi.zhelikit_sdk.SectionRecord
 import uniffi.zhelikit_sdk.SectionStatus
 import uniffi.zhelikit_sdk.UserKind
 import uniffi.zhelikit_sdk.ZheliKitClient
