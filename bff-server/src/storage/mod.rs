@@ -5,6 +5,7 @@
 //! Personal data is minimised here (可用不可見): the BFF keeps only masked ID and phone numbers,
 //! and refresh tokens only as SHA-256 hashes.
 
+mod call_batch;
 mod postgres;
 mod sqlite;
 
@@ -193,17 +194,16 @@ pub struct UpstreamCall {
     pub on_behalf: String,
 }
 
-/// A batch of calls as stored: a JSON array.
+/// A batch of calls as stored (see [`call_batch`]).
 fn calls_to_json(calls: &[UpstreamCall]) -> StoreResult<String> {
-    serde_json::to_string(calls).map_err(|e| StoreError::Other(e.to_string()))
+    call_batch::encode(calls).map_err(|e| StoreError::Other(e.to_string()))
 }
 
 /// The newest `limit` calls of stored batches (given newest batch first), newest first.
 fn calls_from_batches(batches: Vec<String>, limit: i64) -> StoreResult<Vec<UpstreamCall>> {
     let mut calls = Vec::new();
     for batch in batches {
-        let mut parsed: Vec<UpstreamCall> =
-            serde_json::from_str(&batch).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut parsed = call_batch::decode(&batch).map_err(StoreError::Corrupt)?;
         parsed.reverse();
         calls.extend(parsed);
         if calls.len() as i64 >= limit {
