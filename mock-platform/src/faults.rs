@@ -66,7 +66,7 @@ pub enum Latency {
 /// What a department does with a request that was neither delayed forever nor failed by the
 /// error rate.
 ///
-/// JSON: `"healthy"`, `{"status": 503}`, `"hang"`, `"malformed"` or `"close"`.
+/// JSON: `"healthy"`, `{"status": 503}`, `"hang"`, `"malformed"`, `"wrong_shape"` or `"close"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultMode {
@@ -79,6 +79,9 @@ pub enum FaultMode {
     Hang,
     /// HTTP 200 with a body that is not JSON.
     Malformed,
+    /// HTTP 200, a well-formed success envelope, and a record that is not the operation's (as
+    /// when a department changes its interface without notice).
+    WrongShape,
     /// Starts a 200 answer, then drops the connection in the middle of the body.
     Close,
 }
@@ -203,7 +206,7 @@ mod tests {
                 stddev: 2.0
             }))
         );
-        for mode in ["healthy", "hang", "malformed", "close"] {
+        for mode in ["healthy", "hang", "malformed", "wrong_shape", "close"] {
             assert!(parse(&format!(r#"{{"mode": "{mode}"}}"#)).is_ok(), "{mode}");
         }
     }

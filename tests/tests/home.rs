@@ -323,6 +323,16 @@ async fn a_department_answering_garbage_costs_only_its_section() {
 }
 
 #[tokio::test]
+async fn a_department_answering_records_of_the_wrong_shape_costs_only_its_section() {
+    let (home, _, _) = home_with_fault(Fault {
+        mode: FaultMode::WrongShape,
+        ..Fault::HEALTHY
+    })
+    .await;
+    assert_only_transport_is_unavailable(&home);
+}
+
+#[tokio::test]
 async fn a_department_closing_connections_costs_only_its_section() {
     let (home, _, _) = home_with_fault(Fault {
         mode: FaultMode::Close,

@@ -84,6 +84,7 @@ pub async fn inject(State(site): State<FaultSite>, request: Request, next: Next)
             )
         }
         FaultMode::Malformed => malformed(),
+        FaultMode::WrongShape => wrong_shape(),
         FaultMode::Close => broken_off(),
     }
 }
@@ -112,6 +113,15 @@ fn malformed() -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
         r#"{"code":"00","msg":"成功","data":{"#,
+    )
+        .into_response()
+}
+
+/// A 200 with a success envelope whose record fits no operation: every field renamed.
+fn wrong_shape() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"{"code":"00","msg":"成功","data":{"recordV2":{"fields":[]}}}"#,
     )
         .into_response()
 }
