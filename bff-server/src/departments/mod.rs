@@ -26,7 +26,7 @@ use crate::identity::profile::PersonalDataKeys;
 use crate::infra::cache::Cache;
 pub use cache::{Fetched, Freshness};
 pub use recorder::Recorder;
-pub use upstream::{Answer, UpstreamError, UpstreamRequest};
+pub use upstream::{Answer, Asking, UpstreamError, UpstreamRequest};
 
 /// How the adapters behave; defaults suit the mock and a production gateway alike.
 #[derive(Debug, Clone)]
@@ -127,21 +127,26 @@ impl Departments {
         })
     }
 
-    /// Asks `op` about `subject`, on behalf of the pseudonymous user `on_behalf`, through the
-    /// cache. Never fails: an unanswerable call is [`Fetched::Unavailable`] with the reason.
+    /// Prepares the calls of one screen about `subject`: its request body and its keyed
+    /// pseudonym, made once for all of them.
+    pub fn asking(&self, subject: &Subject) -> Asking {
+        // A USCC is public registration data; hashing it too keeps keys uniform.
+        let pseudonym = match subject {
+            Subject::Person(id) | Subject::Enterprise(id) => self.keys.pseudonym(id),
+        };
+        Asking::new(subject, pseudonym)
+    }
+
+    /// Asks `op` about the subject of `asking`, on behalf of the pseudonymous user `on_behalf`,
+    /// through the cache. Never fails: an unanswerable call is [`Fetched::Unavailable`] with the
+    /// reason.
     pub async fn fetch(
         self: &Arc<Self>,
         op: Operation,
-        subject: &Subject,
-        on_behalf: &str,
+        asking: &Asking,
+        on_behalf: &Arc<str>,
     ) -> Fetched {
-        let subject_key = match subject {
-            Subject::Person(id) => self.keys.pseudonym(id),
-            // A USCC is public registration data; hashing it still keeps keys uniform.
-            Subject::Enterprise(uscc) => self.keys.pseudonym(uscc),
-        };
-        let request = UpstreamRequest::new(op, subject, &subject_key, on_behalf);
-        cache::fetch_through(self.clone(), request).await
+        cache::fetch_through(self.clone(), UpstreamRequest::new(op, asking, on_behalf)).await
     }
 
     /// The cache timing of `op`, with the configured override.

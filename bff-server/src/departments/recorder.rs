@@ -22,9 +22,11 @@ pub struct Recorder {
     tx: mpsc::Sender<UpstreamCall>,
 }
 
-// Six parameters a row: 2,000 rows stay well under SQLite's 32,766-parameter limit.
-const BATCH: usize = 2_000;
+// A batch is one row (see `storage::call_batch`): at most this many calls, ~25 bytes each.
+const BATCH: usize = 10_000;
 const QUEUE: usize = 50_000;
+// How long records gather between writes: a few transactions a second, not one per call.
+const TICK: Duration = Duration::from_millis(200);
 
 impl Recorder {
     /// Starts the writer task on the current runtime.
@@ -38,8 +40,7 @@ impl Recorder {
                     metrics::counter!("upstream_records_lost_total").increment(batch.len() as u64);
                 }
                 batch.clear();
-                // Let records gather: one insert per tick rather than one per call.
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                tokio::time::sleep(TICK).await;
             }
         });
         Self { tx }

@@ -34,8 +34,30 @@ pub struct UpstreamRequest {
 }
 
 impl UpstreamRequest {
-    /// A first attempt of `op` about `subject`.
-    pub fn new(op: Operation, subject: &Subject, subject_key: &str, on_behalf: &str) -> Self {
+    /// A first attempt of `op` about the subject of `asking`.
+    pub fn new(op: Operation, asking: &Asking, on_behalf: &Arc<str>) -> Self {
+        Self {
+            op,
+            body: asking.body.clone(),
+            key: Arc::from(format!("{}:{}", op.as_str(), asking.pseudonym)),
+            on_behalf: on_behalf.clone(),
+            attempt: 0,
+        }
+    }
+}
+
+/// Whose data a screen's calls ask for, prepared once for all of them: the request body (which
+/// carries the ID number or USCC, and is never logged or cached) and the subject's keyed
+/// pseudonym (which identifies identical calls and cache entries without personal data).
+#[derive(Debug, Clone)]
+pub struct Asking {
+    body: Bytes,
+    pseudonym: String,
+}
+
+impl Asking {
+    /// The body and pseudonym for `subject`; `pseudonym` is its keyed hash.
+    pub fn new(subject: &Subject, pseudonym: String) -> Self {
         let body = match subject {
             Subject::Person(id_number) => serde_json::to_vec(&PersonQuery {
                 id_number: id_number.clone(),
@@ -44,13 +66,11 @@ impl UpstreamRequest {
                 serde_json::to_vec(&EnterpriseQuery { uscc: uscc.clone() })
             }
         }
+        // Serialising two strings into JSON cannot fail; an empty body would be refused upstream.
         .unwrap_or_default();
         Self {
-            op,
             body: Bytes::from(body),
-            key: Arc::from(format!("{}:{subject_key}", op.as_str())),
-            on_behalf: Arc::from(on_behalf),
-            attempt: 0,
+            pseudonym,
         }
     }
 }
@@ -271,12 +291,9 @@ mod tests {
     #[test]
     fn the_request_key_carries_no_id_number() {
         let id = "330302199001011234";
-        let request = UpstreamRequest::new(
-            Operation::HouseholdRegister,
-            &Subject::Person(id.into()),
-            "pseudonym-abc",
-            "user-1",
-        );
+        let asking = Asking::new(&Subject::Person(id.into()), "pseudonym-abc".into());
+        let request =
+            UpstreamRequest::new(Operation::HouseholdRegister, &asking, &Arc::from("user-1"));
         assert_eq!(&*request.key, "household_register:pseudonym-abc");
         assert!(!request.key.contains(id));
         assert!(

@@ -77,11 +77,13 @@ pub async fn home(
         }
     };
     let deadline = tokio::time::Instant::from_std(Instant::now() + state.config.screen_deadline);
-    let on_behalf = user_id.to_string();
+    let on_behalf: Arc<str> = Arc::from(user_id.to_string());
+    let asking = state.departments.asking(&subject);
+    drop(subject); // The ID number now lives only in the request body.
     let fetches = sections.iter().map(|(op, _)| {
-        let (departments, subject, on_behalf) = (state.departments.clone(), &subject, &on_behalf);
+        let (departments, asking, on_behalf) = (state.departments.clone(), &asking, &on_behalf);
         async move {
-            tokio::time::timeout_at(deadline, departments.fetch(*op, subject, on_behalf))
+            tokio::time::timeout_at(deadline, departments.fetch(*op, asking, on_behalf))
                 .await
                 .unwrap_or_else(|_| Fetched::Unavailable {
                     reason: "the department did not answer in time".into(),
