@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use platform_api::departments::Operation;
 use serde::{Deserialize, Serialize};
-
 use serde_json::value::RawValue;
 use zhelikit_domain::records::Record;
 
