@@ -9,9 +9,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use tokio::sync::mpsc;
-
 use platform_api::departments::Department;
+use tokio::sync::mpsc;
 
 use super::upstream::{Answer, UpstreamError, UpstreamRequest};
 use crate::storage::{Store, UpstreamCall};
