@@ -17,7 +17,9 @@ use crate::identity::profile::PersonalDataKeys;
 use crate::identity::tokens::Keyring;
 use crate::infra::cache::{Cache, MemoryCache, RedisCache};
 use crate::infra::local_ttl::LocalTtlMap;
-use crate::infra::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
+use crate::infra::rate_limit::{
+    FallbackRateLimiter, MemoryRateLimiter, RateLimiter, RedisRateLimiter,
+};
 use crate::infra::revocations::Revocations;
 use crate::storage::{self, Store, User};
 
@@ -65,10 +67,14 @@ pub struct App {
     pub personal_data: PersonalDataKeys,
     /// The department adapters and their cache.
     pub departments: Arc<Departments>,
+    /// Where department calls are recorded (drained at shutdown).
+    pub recorder: Recorder,
     /// The WebAuthn relying party.
     pub webauthn: Webauthn,
     /// Prometheus rendering.
     pub metrics: PrometheusHandle,
+    /// Deletes rows past their retention, in the background.
+    pub pruner: crate::retention::Pruner,
 }
 
 /// Cheap to clone; what axum hands each handler.
@@ -96,7 +102,10 @@ impl App {
                 let conn = crate::infra::redis_connection(url).await?;
                 (
                     Arc::new(RedisCache::new(conn.clone(), &config.redis_prefix)),
-                    Arc::new(RedisRateLimiter::new(conn, &config.redis_prefix)),
+                    Arc::new(FallbackRateLimiter::new(RedisRateLimiter::new(
+                        conn,
+                        &config.redis_prefix,
+                    ))),
                 )
             }
             None => (
@@ -121,12 +130,13 @@ impl App {
                 &config.adapters,
                 cache.clone(),
                 personal_data.clone(),
-                recorder,
+                recorder.clone(),
             )
             .map_err(StartupError::Platform)?,
         );
         let webauthn = build_webauthn(&config)?;
         crate::http::metrics::start_upkeep();
+        let pruner = crate::retention::start(store.clone(), config.retention, config.refresh_grace);
         Ok(Self {
             config,
             store,
@@ -135,11 +145,13 @@ impl App {
             revocations,
             personal_data,
             departments,
+            recorder,
             profiles: LocalTtlMap::new(100_000),
             keyring,
             platform,
             webauthn,
             metrics,
+            pruner,
         })
     }
 }

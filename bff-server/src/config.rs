@@ -98,6 +98,37 @@ pub struct Config {
     pub adapters: crate::departments::AdapterConfig,
     /// Proxies whose `X-Forwarded-For` is believed (`ZK_TRUSTED_PROXIES`, comma-separated IPs).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long a spent refresh token may be presented again and get the same successor
+    /// (`ZK_REFRESH_GRACE_SECS`, default 10; 0 switches idempotent rotation off).
+    pub refresh_grace: std::time::Duration,
+    /// How long rows are kept before the background pruner deletes them.
+    pub retention: Retention,
+}
+
+/// Retention periods (`ZK_RETAIN_*_DAYS`) and how often the pruner runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Refresh tokens after they were spent, revoked or expired (default 30 days).
+    pub refresh_tokens: std::time::Duration,
+    /// Recorded department call batches (default 90 days).
+    pub upstream_calls: std::time::Duration,
+    /// Audit events (default 180 days: the Cybersecurity Law asks for at least six months of
+    /// logs).
+    pub audit_events: std::time::Duration,
+    /// Time between pruning rounds (`ZK_PRUNE_EVERY_SECS`, default one hour).
+    pub every: std::time::Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        let days = |d: u64| std::time::Duration::from_secs(d * 24 * 3600);
+        Self {
+            refresh_tokens: days(30),
+            upstream_calls: days(90),
+            audit_events: days(180),
+            every: std::time::Duration::from_secs(3600),
+        }
+    }
 }
 
 /// The file form: every key optional, environment variables win.
@@ -251,7 +282,38 @@ impl Config {
                 }),
             }
         };
+        let seconds =
+            |name: &'static str, default: u64| -> Result<std::time::Duration, ConfigError> {
+                match env(name) {
+                    None => Ok(std::time::Duration::from_secs(default)),
+                    Some(v) => v
+                        .parse::<u64>()
+                        .map(std::time::Duration::from_secs)
+                        .map_err(|_| ConfigError::Invalid {
+                            name,
+                            reason: format!("{v:?} is not a number of seconds"),
+                        }),
+                }
+            };
+        let days = |name: &'static str, default: std::time::Duration| {
+            seconds(name, default.as_secs() / 86_400).map(|d| d * 86_400)
+        };
+        let retention_defaults = Retention::default();
+        let retention = Retention {
+            refresh_tokens: days(
+                "ZK_RETAIN_REFRESH_TOKENS_DAYS",
+                retention_defaults.refresh_tokens,
+            )?,
+            upstream_calls: days(
+                "ZK_RETAIN_CALL_BATCHES_DAYS",
+                retention_defaults.upstream_calls,
+            )?,
+            audit_events: days("ZK_RETAIN_AUDIT_DAYS", retention_defaults.audit_events)?,
+            every: seconds("ZK_PRUNE_EVERY_SECS", retention_defaults.every.as_secs())?,
+        };
         Ok(Self {
+            refresh_grace: seconds("ZK_REFRESH_GRACE_SECS", 10)?,
+            retention,
             screen_deadline: millis("ZK_SCREEN_DEADLINE_MS", 800)?,
             adapters,
             trusted_proxies,

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod infra;
 pub mod miniapps;
 pub mod ops;
+pub mod retention;
 pub mod router;
 pub mod screens;
 pub mod server;

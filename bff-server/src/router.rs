@@ -91,6 +91,9 @@ pub fn router(state: AppState) -> Router {
                 "handler panicked".into(),
             ))
         }))
-        .layer(axum::middleware::from_fn(http::request_id::assign))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::request_id::assign,
+        ))
         .with_state(state)
 }

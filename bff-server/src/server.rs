@@ -23,7 +23,8 @@ pub struct RunningBff {
 }
 
 impl RunningBff {
-    /// Stops accepting, lets in-flight requests finish, and waits.
+    /// Stops accepting, lets in-flight requests finish, stores the department calls they made,
+    /// and waits.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -31,6 +32,7 @@ impl RunningBff {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.state.recorder.drain().await;
     }
 }
 

@@ -27,10 +27,15 @@ fn citizen(subject: &str, level: u8) -> NewUser {
 fn next(hash: &str, expires_at: chrono::DateTime<Utc>) -> NextRefreshToken {
     NextRefreshToken {
         token_hash: hash.into(),
+        sealed: format!("sealed {hash}").into_bytes(),
         expires_at,
         scopes: vec!["profile".into()],
     }
 }
+
+/// The grace window off: every second presentation is reuse.
+const NO_GRACE: std::time::Duration = std::time::Duration::ZERO;
+const GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn mini_app() -> MiniApp {
     MiniApp {
@@ -98,11 +103,12 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
             mini_app_id: "app-a".into(),
             scopes: vec!["profile".into()],
             expires_at: now + Duration::days(30),
+            auth_time: now,
         };
         store.insert_refresh_token(&first).await.unwrap();
 
         let rotated = store
-            .rotate_refresh_token("h1", &next("h2", now + Duration::days(30)), now)
+            .rotate_refresh_token("h1", &next("h2", now + Duration::days(30)), now, NO_GRACE)
             .await
             .unwrap();
         assert_eq!(rotated, Rotation::Rotated(first.clone()), "{name}");
@@ -112,7 +118,7 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
         );
 
         let reused = store
-            .rotate_refresh_token("h1", &next("h3", now + Duration::days(30)), now)
+            .rotate_refresh_token("h1", &next("h3", now + Duration::days(30)), now, NO_GRACE)
             .await
             .unwrap();
         assert_eq!(
@@ -133,7 +139,7 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
         );
         assert_eq!(
             store
-                .rotate_refresh_token("h2", &next("h4", now + Duration::days(30)), now)
+                .rotate_refresh_token("h2", &next("h4", now + Duration::days(30)), now, NO_GRACE)
                 .await
                 .unwrap(),
             Rotation::Rejected("the session was ended"),
@@ -141,7 +147,12 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
         );
         assert_eq!(
             store
-                .rotate_refresh_token("unknown", &next("h5", now + Duration::days(30)), now)
+                .rotate_refresh_token(
+                    "unknown",
+                    &next("h5", now + Duration::days(30)),
+                    now,
+                    NO_GRACE
+                )
                 .await
                 .unwrap(),
             Rotation::Rejected("unknown refresh token"),
@@ -163,6 +174,7 @@ async fn an_expired_refresh_token_is_rejected_and_revoking_a_user_ends_every_fam
             mini_app_id: "app-a".into(),
             scopes: vec![],
             expires_at,
+            auth_time: now,
         };
         store
             .insert_refresh_token(&token("old", now - Duration::seconds(1)))
@@ -170,7 +182,7 @@ async fn an_expired_refresh_token_is_rejected_and_revoking_a_user_ends_every_fam
             .unwrap();
         assert_eq!(
             store
-                .rotate_refresh_token("old", &next("x", now + Duration::days(1)), now)
+                .rotate_refresh_token("old", &next("x", now + Duration::days(1)), now, NO_GRACE)
                 .await
                 .unwrap(),
             Rotation::Rejected("refresh token expired"),
@@ -214,6 +226,7 @@ async fn concurrent_rotations_of_one_token_let_exactly_one_win() {
                 mini_app_id: "app-a".into(),
                 scopes: vec![],
                 expires_at: now + Duration::days(1),
+                auth_time: now,
             })
             .await
             .unwrap();
@@ -225,6 +238,7 @@ async fn concurrent_rotations_of_one_token_let_exactly_one_win() {
                         "race",
                         &next(&format!("next{i}"), now + Duration::days(1)),
                         now,
+                        NO_GRACE,
                     )
                     .await
             })
@@ -353,6 +367,250 @@ async fn department_calls_are_kept_in_batches_and_read_back_newest_first() {
         assert_eq!(
             store.recent_upstream_calls(2).await.unwrap().len(),
             2,
+            "{name}"
+        );
+    }
+}
+
+fn family_token(user_id: Uuid, hash: &str, now: chrono::DateTime<Utc>) -> RefreshToken {
+    RefreshToken {
+        token_hash: hash.into(),
+        family_id: Uuid::new_v4(),
+        user_id,
+        mini_app_id: "app-a".into(),
+        scopes: vec!["profile".into()],
+        expires_at: now + Duration::days(30),
+        auth_time: now - Duration::minutes(3),
+    }
+}
+
+/// Hardening #9: a lost refresh response must not end the session.
+#[tokio::test]
+async fn a_spent_token_presented_again_within_the_grace_window_gets_the_same_successor() {
+    for (name, store) in common::both_stores().await {
+        store.upsert_mini_app(&mini_app()).await.unwrap();
+        let user = store.upsert_user(&citizen("grace", 3)).await.unwrap();
+        let now = Utc::now().trunc_subsecs(6);
+        let first = family_token(user.id, "g1", now);
+        store.insert_refresh_token(&first).await.unwrap();
+        let rotated = store
+            .rotate_refresh_token("g1", &next("g2", now + Duration::days(30)), now, GRACE)
+            .await
+            .unwrap();
+        assert_eq!(
+            rotated,
+            Rotation::Rotated(first.clone()),
+            "{name}: auth_time kept"
+        );
+
+        // The answer was lost; the device presents g1 again three seconds later.
+        let again = store
+            .rotate_refresh_token(
+                "g1",
+                &next("g2-other", now + Duration::days(30)),
+                now + Duration::seconds(3),
+                GRACE,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            Rotation::Replayed {
+                spent: first.clone(),
+                successor_sealed: b"sealed g2".to_vec(),
+                successor_scopes: vec!["profile".into()],
+            },
+            "{name}"
+        );
+        assert!(
+            store.live_refresh_token("g2", now).await.unwrap().is_some(),
+            "{name}: the successor still works"
+        );
+        assert!(store
+            .live_refresh_token("g2-other", now)
+            .await
+            .unwrap()
+            .is_none());
+
+        // After the window, the same presentation is reuse and ends the session.
+        let late = store
+            .rotate_refresh_token(
+                "g1",
+                &next("g3", now + Duration::days(30)),
+                now + Duration::seconds(11),
+                GRACE,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            late,
+            Rotation::Reused {
+                family_id: first.family_id,
+                user_id: user.id
+            },
+            "{name}"
+        );
+        assert!(store.live_refresh_token("g2", now).await.unwrap().is_none());
+
+        // An older token whose successor was itself spent is reuse even within the window.
+        let second = family_token(user.id, "o1", now);
+        store.insert_refresh_token(&second).await.unwrap();
+        for (from, to) in [("o1", "o2"), ("o2", "o3")] {
+            let r = store
+                .rotate_refresh_token(from, &next(to, now + Duration::days(30)), now, GRACE)
+                .await
+                .unwrap();
+            assert!(matches!(r, Rotation::Rotated(_)), "{name}: {r:?}");
+        }
+        let older = store
+            .rotate_refresh_token("o1", &next("o4", now + Duration::days(30)), now, GRACE)
+            .await
+            .unwrap();
+        assert!(
+            matches!(older, Rotation::Reused { .. }),
+            "{name}: {older:?}"
+        );
+    }
+}
+
+/// Hardening #3: logout (and logout everywhere) racing a refresh of the same session never
+/// leaves a live successor behind.
+#[tokio::test]
+async fn a_logout_racing_a_refresh_leaves_no_refresh_token_that_works() {
+    for (name, store) in common::both_stores().await {
+        store.upsert_mini_app(&mini_app()).await.unwrap();
+        let user = store.upsert_user(&citizen("racer", 3)).await.unwrap();
+        let now = Utc::now();
+        let mut survivors = Vec::new();
+        for i in 0..300 {
+            let token = family_token(user.id, &format!("race-{i}"), now);
+            store.insert_refresh_token(&token).await.unwrap();
+            let (rotating, revoking) = (store.clone(), store.clone());
+            let successor = format!("race-{i}-next");
+            let rotation = tokio::spawn({
+                let successor = successor.clone();
+                async move {
+                    rotating
+                        .rotate_refresh_token(
+                            &format!("race-{i}"),
+                            &next(&successor, now + Duration::days(1)),
+                            Utc::now(),
+                            NO_GRACE,
+                        )
+                        .await
+                }
+            });
+            let family_id = token.family_id;
+            let revocation = tokio::spawn(async move {
+                if i % 2 == 0 {
+                    revoking
+                        .revoke_family(family_id, Utc::now())
+                        .await
+                        .map(|_| ())
+                } else {
+                    revoking.revoke_user(user.id, Utc::now()).await.map(|_| ())
+                }
+            });
+            rotation.await.unwrap().unwrap();
+            revocation.await.unwrap().unwrap();
+            let after = store
+                .rotate_refresh_token(
+                    &successor,
+                    &next(&format!("{successor}-2"), now + Duration::days(1)),
+                    Utc::now(),
+                    NO_GRACE,
+                )
+                .await
+                .unwrap();
+            if matches!(after, Rotation::Rotated(_) | Rotation::Replayed { .. }) {
+                survivors.push(i);
+            }
+        }
+        assert!(
+            survivors.is_empty(),
+            "{name}: refreshed after logout: {survivors:?}"
+        );
+    }
+}
+
+/// Hardening #10: logout everywhere touches live sessions only, and rows past their retention
+/// are pruned.
+#[tokio::test]
+async fn revoking_a_user_leaves_ended_sessions_alone_and_old_rows_are_pruned() {
+    for (name, store) in common::both_stores().await {
+        store.upsert_mini_app(&mini_app()).await.unwrap();
+        let user = store.upsert_user(&citizen("pruned", 3)).await.unwrap();
+        let now = Utc::now();
+        let ended = family_token(user.id, "ended", now);
+        let live = family_token(user.id, "live", now);
+        store.insert_refresh_token(&ended).await.unwrap();
+        store.insert_refresh_token(&live).await.unwrap();
+        store
+            .revoke_family(ended.family_id, now - Duration::hours(1))
+            .await
+            .unwrap();
+        let revoked = store.revoke_user(user.id, now).await.unwrap();
+        assert_eq!(
+            revoked,
+            vec![live.family_id],
+            "{name}: only the live session"
+        );
+        let recent = store
+            .revoked_since(now - Duration::minutes(1))
+            .await
+            .unwrap();
+        assert!(
+            recent.iter().all(|(f, _)| *f != ended.family_id),
+            "{name}: the ended session keeps its time: {recent:?}"
+        );
+        store
+            .record_audit(&AuditEvent {
+                event: "login".into(),
+                user_id: Some(user.id),
+                mini_app_id: None,
+                client: None,
+                request_id: None,
+                detail: String::new(),
+            })
+            .await
+            .unwrap();
+        store
+            .record_upstream_calls(&[bff_server::storage::UpstreamCall {
+                at: now,
+                department: "transport".into(),
+                operation: "driving_licence".into(),
+                latency_ms: 3,
+                outcome: "found".into(),
+                on_behalf: "u".into(),
+            }])
+            .await
+            .unwrap();
+
+        let retention = bff_server::config::Retention::default();
+        let today = bff_server::retention::prune_once(store.as_ref(), &retention, GRACE, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            today.refresh_tokens, 0,
+            "{name}: nothing is old yet: {today:?}"
+        );
+        assert_eq!(today.audit_events, 0, "{name}");
+        // A year later everything has passed its retention.
+        let later = bff_server::retention::prune_once(
+            store.as_ref(),
+            &retention,
+            GRACE,
+            now + Duration::days(365),
+        )
+        .await
+        .unwrap();
+        assert!(later.refresh_tokens >= 2, "{name}: {later:?}");
+        assert!(later.session_families >= 2, "{name}: {later:?}");
+        assert!(later.audit_events >= 1, "{name}: {later:?}");
+        assert!(later.upstream_call_batches >= 1, "{name}: {later:?}");
+        assert!(store.recent_audit(10).await.unwrap().is_empty(), "{name}");
+        assert!(
+            store.recent_upstream_calls(10).await.unwrap().is_empty(),
             "{name}"
         );
     }

@@ -459,3 +459,141 @@ async fn retries_stay_within_budget_and_the_breaker_stops_calling_a_dead_departm
         "{calls} calls reached a dead department for {screens} screens"
     );
 }
+
+/// Hardening #1: calls abandoned by every caller (screen deadline shorter than the department)
+/// used to keep their concurrency permits forever, so after 64 of them the department never
+/// answered anyone again. Now each call finishes in a task of its own.
+#[tokio::test]
+async fn a_department_slower_than_the_screen_deadline_recovers_once_it_is_fast_again() {
+    let stack = private_stack(Backend::Sqlite, |config| {
+        config.screen_deadline = Duration::from_millis(200);
+    })
+    .await;
+    stack
+        .mock
+        .state
+        .set_fault(
+            Department::Transport,
+            Fault {
+                latency: Some(Latency::FixedMs(300)),
+                ..Fault::HEALTHY
+            },
+        )
+        .unwrap();
+    // Seventy different citizens (more than the 64 permits), ten at a time.
+    for batch in (300..370).collect::<Vec<_>>().chunks(10) {
+        let homes = futures::future::join_all(
+            batch
+                .iter()
+                .map(|&i| citizen_home(&stack, i, "zk-demo-services")),
+        )
+        .await;
+        for (status, home) in homes {
+            assert_eq!(status, 200, "{home}");
+            assert_eq!(
+                section(&home, "driving_licence")["status"]["state"],
+                "unavailable",
+                "slower than the deadline: {home}"
+            );
+        }
+    }
+    stack
+        .mock
+        .state
+        .set_fault(Department::Transport, Fault::HEALTHY)
+        .unwrap();
+    let before = stack.mock.state.department_requests(Department::Transport);
+    // Within a breaker cycle (the breaker never opened: slow calls still succeeded), a citizen
+    // whose licence is not cached gets it fresh from the department.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut index = 400;
+    loop {
+        let (status, home) = citizen_home(&stack, index, "zk-demo-services").await;
+        assert_eq!(status, 200, "{home}");
+        if section(&home, "driving_licence")["status"]["state"] == "fresh" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the department stays unavailable after it recovered: {home}"
+        );
+        index += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        stack.mock.state.department_requests(Department::Transport) > before,
+        "requests reach the department again"
+    );
+}
+
+fn department_requests(stack: &Stack) -> u64 {
+    Department::ALL
+        .iter()
+        .map(|d| stack.mock.state.department_requests(*d))
+        .sum()
+}
+
+/// Hardening #10: a BFF stopped while screens are being served stores every department call
+/// those screens made before it exits (the recorder is drained, not dropped).
+#[tokio::test]
+async fn a_bff_stopped_under_load_stores_every_department_call_it_made() {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    let config = stack.bff_config().await;
+    let bff = zhelikit_e2e::start_bff(config.clone())
+        .await
+        .expect("second BFF");
+    let mut tokens = Vec::new();
+    for i in 500..540 {
+        let ticket = stack
+            .citizen_ticket(&stack.fixtures.citizens[i].userid)
+            .await;
+        let response = zhelikit_e2e::http()
+            .post(format!("{}/v1/auth/zlb/ticket", bff.base_url))
+            .json(&json!({"mini_app_id": "zk-demo-services", "ticket": ticket}))
+            .send()
+            .await
+            .expect("login");
+        let (status, session) = zhelikit_e2e::json_of(response).await;
+        assert_eq!(status, 200, "{session}");
+        tokens.push(access(&session));
+    }
+    let before = department_requests(&stack);
+    let base = bff.base_url.clone();
+    let screens: Vec<_> = tokens
+        .into_iter()
+        .map(|token| {
+            let url = format!("{base}/v1/home");
+            tokio::spawn(async move {
+                zhelikit_e2e::http()
+                    .get(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+            })
+        })
+        .collect();
+    // Stop once the departments are being asked, with screens still in flight.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while department_requests(&stack) == before {
+        assert!(
+            Instant::now() < deadline,
+            "no screen reached the departments"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    bff.shutdown().await;
+    let asked = department_requests(&stack) - before;
+    for screen in screens {
+        let _ = screen.await;
+    }
+    let store = bff_server::storage::connect(&config.database_url)
+        .await
+        .expect("the stopped BFF's database");
+    let stored = store.recent_upstream_calls(100_000).await.expect("calls");
+    assert!(asked > 0);
+    assert_eq!(
+        stored.len() as u64,
+        asked,
+        "every call the departments saw was recorded"
+    );
+}

@@ -251,7 +251,26 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(stack: 
     let (status, _) = stack.get_authed("/v1/me", &access(&second)).await;
     assert_eq!(status, 200);
 
-    // The spent token comes back: a thief or a replay. The whole family dies.
+    // Hardening #9: the answer was lost and the device presents the spent token again within
+    // the grace window: it gets the same successor, and the session lives on.
+    let (status, replayed) = stack
+        .post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": refresh(&first)}),
+        )
+        .await;
+    assert_eq!(status, 200, "{replayed}");
+    assert_eq!(refresh(&replayed), refresh(&second), "the same successor");
+    let (status, third) = stack
+        .post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": refresh(&second)}),
+        )
+        .await;
+    assert_eq!(status, 200, "{third}");
+
+    // A token older than the live one's predecessor comes back: a thief or a replay. The whole
+    // family dies.
     let (status, problem) = stack
         .post(
             "/v1/auth/refresh",
@@ -266,7 +285,7 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(stack: 
     let (status, problem) = stack
         .post(
             "/v1/auth/refresh",
-            json!({"refresh_token": refresh(&second)}),
+            json!({"refresh_token": refresh(&third)}),
         )
         .await;
     assert_eq!(
@@ -274,7 +293,7 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(stack: 
         (401, Some("refresh_token_invalid")),
         "{problem}"
     );
-    let (status, problem) = stack.get_authed("/v1/me", &access(&second)).await;
+    let (status, problem) = stack.get_authed("/v1/me", &access(&third)).await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (401, Some("unauthenticated")),
@@ -695,13 +714,19 @@ async fn operations_endpoints_answer_and_errors_carry_the_request_id(stack: &Sta
         "{metrics}"
     );
 
+    // An id the client plants is not believed (only trusted proxies' are): the BFF makes its
+    // own, echoes it and quotes it in the problem.
     let response = http()
         .get(format!("{}/v1/nowhere", stack.bff))
         .header("x-request-id", "trace-me-123")
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()["x-request-id"], "trace-me-123");
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(id, "trace-me-123");
     let (status, problem) = json_of(response).await;
     assert_eq!(
         (
@@ -709,7 +734,7 @@ async fn operations_endpoints_answer_and_errors_carry_the_request_id(stack: &Sta
             problem["code"].as_str(),
             problem["request_id"].as_str()
         ),
-        (404, Some("not_found"), Some("trace-me-123"))
+        (404, Some("not_found"), Some(id.as_str()))
     );
 }
 

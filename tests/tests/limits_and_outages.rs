@@ -501,3 +501,104 @@ async fn a_restarted_bff_still_refuses_a_logged_out_token() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 401);
 }
+
+/// Hardening #6: a made-up HTTP method is one `other` label, not a Prometheus series each.
+#[tokio::test]
+async fn made_up_http_methods_do_not_create_metric_series() {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    let client = http();
+    for i in 0..500 {
+        let method = reqwest::Method::from_bytes(format!("ZK{i}").as_bytes()).unwrap();
+        client
+            .request(method, format!("{}/healthz", stack.bff))
+            .send()
+            .await
+            .expect("request");
+    }
+    let metrics = client
+        .get(format!("{}/metrics", stack.bff))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let methods: std::collections::BTreeSet<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("http_request_duration_seconds_count"))
+        .filter_map(|l| l.split("method=\"").nth(1)?.split('"').next())
+        .collect();
+    assert!(methods.contains("other"), "{methods:?}");
+    assert!(
+        methods.iter().all(|m| !m.starts_with("ZK")),
+        "no series per made-up method: {methods:?}"
+    );
+    assert!(methods.len() <= 10, "{methods:?}");
+}
+
+async fn bogus_login_from(stack: &zhelikit_e2e::Stack, forwarded: &[&str]) -> u16 {
+    let mut request = http()
+        .post(format!("{}/v1/auth/zlb/ticket", stack.bff))
+        .json(&json!({"mini_app_id": "zk-demo-services", "ticket": "ST-00000000000000000000000000000000"}));
+    for line in forwarded {
+        request = request.header("x-forwarded-for", *line);
+    }
+    request.send().await.expect("login").status().as_u16()
+}
+
+/// Hardening #7: behind a proxy that appends its own `X-Forwarded-For` line, the client's own
+/// line cannot buy it a fresh rate-limit bucket; an IPv6 client's /64 is one bucket; request ids
+/// are believed only from trusted proxies.
+#[tokio::test]
+async fn forwarded_addresses_and_request_ids_are_believed_only_from_trusted_proxies() {
+    let stack = private_stack(Backend::Sqlite, |config| {
+        config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        config.rate_limits.login_per_client = 2;
+    })
+    .await;
+    // The client writes a different address each time; the proxy appends the real one.
+    let statuses = [
+        bogus_login_from(&stack, &["1.1.1.1", "198.51.100.7"]).await,
+        bogus_login_from(&stack, &["2.2.2.2", "198.51.100.7"]).await,
+        bogus_login_from(&stack, &["3.3.3.3", "198.51.100.7"]).await,
+    ];
+    assert_eq!(statuses, [401, 401, 429], "one client, one bucket");
+    let audit = stack.audit(10).await;
+    assert!(
+        audit
+            .iter()
+            .all(|e| e.client.as_deref() != Some("3.3.3.3")
+                && e.client.as_deref() != Some("1.1.1.1")),
+        "the audit names the real client: {audit:?}"
+    );
+    assert!(audit
+        .iter()
+        .any(|e| e.client.as_deref() == Some("198.51.100.7")));
+
+    // Two addresses of one IPv6 /64 share a bucket; another /64 has its own.
+    let statuses = [
+        bogus_login_from(&stack, &["2001:db8:1:2::1"]).await,
+        bogus_login_from(&stack, &["2001:db8:1:2:ffff::2"]).await,
+        bogus_login_from(&stack, &["2001:db8:1:2:abcd::3"]).await,
+        bogus_login_from(&stack, &["2001:db8:9:9::1"]).await,
+    ];
+    assert_eq!(statuses, [401, 401, 429, 401]);
+
+    // A trusted proxy's request id is kept ...
+    let kept = http()
+        .get(format!("{}/healthz", stack.bff))
+        .header("x-request-id", "proxy-id-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "proxy-id-1");
+    // ... anyone else's is replaced.
+    let plain = private_stack(Backend::Sqlite, |_| {}).await;
+    let replaced = http()
+        .get(format!("{}/healthz", plain.bff))
+        .header("x-request-id", "planted-id")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(replaced.headers()["x-request-id"], "planted-id");
+}

@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use mock_platform::faults::{Fault, FaultMode};
+use platform_api::departments::Department;
 use serde_json::json;
 use zhelikit_e2e::{private_stack, Backend};
 
@@ -64,6 +66,28 @@ async fn no_token_id_number_or_phone_number_is_logged_in_clear() {
     assert_eq!(status, 200);
     let (status, _) = stack.get_authed("/v1/me", "not-a-token").await;
     assert_eq!(status, 401);
+
+    // Department faults are logged by what went wrong, never with the record's values.
+    for (department, mode) in [
+        (Department::Transport, FaultMode::Malformed),
+        (Department::Health, FaultMode::WrongShape),
+        (Department::Education, FaultMode::Status(503)),
+    ] {
+        stack
+            .mock
+            .state
+            .set_fault(
+                department,
+                Fault {
+                    mode,
+                    ..Fault::HEALTHY
+                },
+            )
+            .unwrap();
+    }
+    let (status, home) = stack.get_authed("/v1/home", &access).await;
+    assert_eq!(status, 200, "{home}");
+    assert!(!home.to_string().contains(&citizen.id_number));
 
     let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).to_string();
     assert!(

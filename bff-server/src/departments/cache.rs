@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use zhelikit_domain::records::Record;
 
-use super::upstream::{Answer, UpstreamRequest};
+use super::upstream::{Answer, UpstreamError, UpstreamRequest};
 use super::Departments;
 
 /// How old an answer is.
@@ -194,6 +194,26 @@ async fn write(departments: &Departments, key: &str, answer: &Answer, policy: Ca
     }
 }
 
+/// Calls the department and caches its answer, in a task of its own: a caller that gives up
+/// (the screen deadline, a disconnect) does not stop the answer from reaching the cache.
+fn call_and_store(
+    departments: Arc<Departments>,
+    request: UpstreamRequest,
+    key: String,
+    policy: CachePolicy,
+) -> impl std::future::Future<Output = Result<Answer, UpstreamError>> {
+    // Spawned now, not when first polled, so a caller may also drop the future at once.
+    let task = tokio::spawn(async move {
+        let answer = departments.call(request).await?;
+        write(&departments, &key, &answer, policy).await;
+        Ok(answer)
+    });
+    async move {
+        task.await
+            .unwrap_or_else(|_| Err(UpstreamError::Unreachable("the call's task failed".into())))
+    }
+}
+
 /// Fetches through the cache. See the module documentation.
 pub async fn fetch_through(departments: Arc<Departments>, request: UpstreamRequest) -> Fetched {
     let key = cache_key(&request);
@@ -209,7 +229,7 @@ pub async fn fetch_through(departments: Arc<Departments>, request: UpstreamReque
                 freshness: Freshness::Fresh,
             },
             Err(e) => Fetched::Unavailable {
-                reason: e.to_string(),
+                reason: e.reason().to_string(),
             },
         };
     }
@@ -219,12 +239,8 @@ pub async fn fetch_through(departments: Arc<Departments>, request: UpstreamReque
             Use::Fresh => return entry.fetched(Freshness::Fresh),
             Use::ServeAndRevalidate => {
                 let age_secs = entry.age().as_secs();
-                let (departments, key) = (departments.clone(), key.clone());
-                tokio::spawn(async move {
-                    if let Ok(answer) = departments.call(request).await {
-                        write(&departments, &key, &answer, policy).await;
-                    }
-                });
+                // Detached: the answer is for the next screen.
+                drop(call_and_store(departments.clone(), request, key, policy));
                 return entry.fetched(Freshness::Stale { age_secs });
             }
             Use::OnlyIfError => Some(entry),
@@ -232,26 +248,23 @@ pub async fn fetch_through(departments: Arc<Departments>, request: UpstreamReque
         },
         None => None,
     };
-    match departments.call(request).await {
-        Ok(answer) => {
-            write(&departments, &key, &answer, policy).await;
-            match answer {
-                Answer::Found(data) => Fetched::Found {
-                    data,
-                    freshness: Freshness::Fresh,
-                },
-                Answer::NotFound => Fetched::NotFound {
-                    freshness: Freshness::Fresh,
-                },
-            }
-        }
+    match call_and_store(departments.clone(), request, key, policy).await {
+        Ok(answer) => match answer {
+            Answer::Found(data) => Fetched::Found {
+                data,
+                freshness: Freshness::Fresh,
+            },
+            Answer::NotFound => Fetched::NotFound {
+                freshness: Freshness::Fresh,
+            },
+        },
         Err(e) => match cached {
             Some(entry) => {
                 let age_secs = entry.age().as_secs();
                 entry.fetched(Freshness::Stale { age_secs })
             }
             None => Fetched::Unavailable {
-                reason: e.to_string(),
+                reason: e.reason().to_string(),
             },
         },
     }

@@ -1,11 +1,18 @@
 //! Request coalescing: identical concurrent calls (same operation, same subject) share one
 //! upstream call. Twenty phones of one family opening the app at once ask 公安 once.
+//!
+//! The shared call runs in a task of its own, bounded by a deadline, rather than inside
+//! whichever caller polls it: when the screen deadline or a disconnect drops every caller, the
+//! call still finishes (or times out) so its result reaches the breaker and the cache, and its
+//! concurrency permit, connection and request body (which carries the ID number) are released.
+//! A future kept in the table but polled by nobody would hold all three forever.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 use tower::ServiceExt;
@@ -16,13 +23,17 @@ type InFlight =
     Arc<Mutex<HashMap<Arc<str>, Shared<BoxFuture<'static, Result<Answer, UpstreamError>>>>>>;
 
 /// Adds coalescing to a department service.
-#[derive(Clone, Default)]
-pub struct CoalesceLayer;
+#[derive(Clone)]
+pub struct CoalesceLayer {
+    bound: Duration,
+}
 
 impl CoalesceLayer {
-    /// A layer; each service it wraps has its own table of calls in flight.
-    pub fn new() -> Self {
-        Self
+    /// A layer; each service it wraps has its own table of calls in flight. `bound` is the
+    /// longest a shared call may run, waiting for a permit and retries included: past it the
+    /// call is cancelled, counted as a timeout and removed from the table.
+    pub fn new(bound: Duration) -> Self {
+        Self { bound }
     }
 }
 
@@ -32,6 +43,7 @@ impl<S> tower::Layer<S> for CoalesceLayer {
         Coalesce {
             inner,
             in_flight: InFlight::default(),
+            bound: self.bound,
         }
     }
 }
@@ -41,6 +53,17 @@ impl<S> tower::Layer<S> for CoalesceLayer {
 pub struct Coalesce<S> {
     inner: S,
     in_flight: InFlight,
+    bound: Duration,
+}
+
+impl<S> Coalesce<S> {
+    /// How many distinct calls are in flight (for tests and the metrics of a stuck department).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
 }
 
 impl<S> tower::Service<UpstreamRequest> for Coalesce<S>
@@ -68,18 +91,136 @@ where
         }
         let key = request.key.clone();
         let done_key = key.clone();
-        let (inner, table) = (self.inner.clone(), self.in_flight.clone());
-        let shared = async move {
-            let result = inner.oneshot(request).await;
+        let (inner, table, bound) = (self.inner.clone(), self.in_flight.clone(), self.bound);
+        // Detached: dropping the join handle (every caller gone) does not cancel the task.
+        let task = tokio::spawn(async move {
+            let result = tokio::time::timeout(bound, inner.oneshot(request))
+                .await
+                .unwrap_or(Err(UpstreamError::Timeout));
             table
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&done_key);
             result
+        });
+        let shared = async move {
+            task.await.unwrap_or_else(|_| {
+                Err(UpstreamError::Unreachable("the call's task failed".into()))
+            })
         }
         .boxed()
         .shared();
         in_flight.insert(key, shared.clone());
         Box::pin(shared)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use platform_api::departments::Operation;
+
+    use tower::{Layer as _, Service as _};
+
+    use super::*;
+    use crate::departments::upstream::Asking;
+    use crate::departments::Subject;
+
+    /// A department that answers after `delay`, counting calls finished and calls dropped.
+    #[derive(Clone)]
+    struct Slow {
+        delay: Duration,
+        finished: Arc<AtomicUsize>,
+        dropped: Arc<AtomicUsize>,
+    }
+
+    struct CountDrop(Arc<AtomicUsize>);
+    impl Drop for CountDrop {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    impl tower::Service<UpstreamRequest> for Slow {
+        type Response = Answer;
+        type Error = UpstreamError;
+        type Future = BoxFuture<'static, Result<Answer, UpstreamError>>;
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), UpstreamError>> {
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, _: UpstreamRequest) -> Self::Future {
+            let (delay, finished) = (self.delay, self.finished.clone());
+            let guard = CountDrop(self.dropped.clone());
+            async move {
+                let _guard = guard;
+                tokio::time::sleep(delay).await;
+                finished.fetch_add(1, Ordering::SeqCst);
+                Ok(Answer::NotFound)
+            }
+            .boxed()
+        }
+    }
+
+    fn request(id: &str) -> UpstreamRequest {
+        let asking = Asking::new(&Subject::Person(id.into()), format!("p-{id}"));
+        UpstreamRequest::new(Operation::DrivingLicence, &asking, &Arc::from("u"))
+    }
+
+    async fn settle(coalesce: &Coalesce<Slow>, within: Duration) -> bool {
+        let until = tokio::time::Instant::now() + within;
+        while tokio::time::Instant::now() < until {
+            if coalesce.in_flight() == 0 {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        false
+    }
+
+    #[tokio::test]
+    async fn a_call_every_caller_abandoned_still_finishes_and_leaves_the_table() {
+        let slow = Slow {
+            delay: Duration::from_millis(50),
+            finished: Arc::default(),
+            dropped: Arc::default(),
+        };
+        let mut coalesce = CoalesceLayer::new(Duration::from_secs(5)).layer(slow.clone());
+        for id in ["a", "b", "c"] {
+            // The caller gives up long before the department answers.
+            let _ =
+                tokio::time::timeout(Duration::from_millis(1), coalesce.call(request(id))).await;
+        }
+        assert!(
+            settle(&coalesce, Duration::from_secs(2)).await,
+            "the table empties"
+        );
+        assert_eq!(
+            slow.finished.load(Ordering::SeqCst),
+            3,
+            "each call ran to its end"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_call_past_its_bound_is_cancelled_and_removed() {
+        let hung = Slow {
+            delay: Duration::from_secs(3600),
+            finished: Arc::default(),
+            dropped: Arc::default(),
+        };
+        let mut coalesce = CoalesceLayer::new(Duration::from_millis(50)).layer(hung.clone());
+        let waiting = coalesce.call(request("a"));
+        let joined = coalesce.call(request("a"));
+        assert_eq!(coalesce.in_flight(), 1, "identical calls share one");
+        assert_eq!(waiting.await, Err(UpstreamError::Timeout));
+        assert_eq!(joined.await, Err(UpstreamError::Timeout));
+        assert!(settle(&coalesce, Duration::from_secs(2)).await);
+        assert_eq!(
+            hung.dropped.load(Ordering::SeqCst),
+            1,
+            "the hung call was dropped"
+        );
+        assert_eq!(hung.finished.load(Ordering::SeqCst), 0);
     }
 }

@@ -104,7 +104,8 @@ impl Departments {
             )
             .map_err(|e| format!("bad platform URL {}: {e}", platform.zlb_base_url))?;
             let service = ServiceBuilder::new()
-                .layer(coalesce::CoalesceLayer::new())
+                // Two attempts (one retry at most) and as long again waiting for a permit.
+                .layer(coalesce::CoalesceLayer::new(config.timeout * 3))
                 .layer(breaker::BreakerLayer::new(
                     department,
                     config.breaker_failures,

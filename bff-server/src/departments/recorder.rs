@@ -4,13 +4,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use platform_api::departments::Department;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinHandle;
 
 use super::upstream::{Answer, UpstreamError, UpstreamRequest};
 use crate::storage::{Store, UpstreamCall};
@@ -19,6 +20,13 @@ use crate::storage::{Store, UpstreamCall};
 #[derive(Clone)]
 pub struct Recorder {
     tx: mpsc::Sender<UpstreamCall>,
+    writer: Arc<Writer>,
+}
+
+/// The writer task and how to stop it.
+struct Writer {
+    stop: Notify,
+    task: Mutex<Option<JoinHandle<()>>>,
 }
 
 // A batch is one row (see `storage::call_batch`): at most this many calls, ~25 bytes each.
@@ -26,28 +34,80 @@ const BATCH: usize = 10_000;
 const QUEUE: usize = 50_000;
 // How long records gather between writes: a few transactions a second, not one per call.
 const TICK: Duration = Duration::from_millis(200);
+/// The longest a shutdown waits for the last records to be stored.
+const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+async fn store_batch(store: &dyn Store, batch: &mut Vec<UpstreamCall>) {
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(e) = store.record_upstream_calls(batch).await {
+        tracing::error!(error = %e, lost = batch.len(), "could not record upstream calls");
+        metrics::counter!("upstream_records_lost_total").increment(batch.len() as u64);
+    }
+    batch.clear();
+}
 
 impl Recorder {
     /// Starts the writer task on the current runtime.
     pub fn start(store: Arc<dyn Store>) -> Self {
         let (tx, mut rx) = mpsc::channel::<UpstreamCall>(QUEUE);
-        tokio::spawn(async move {
+        let writer = Arc::new(Writer {
+            stop: Notify::new(),
+            task: Mutex::new(None),
+        });
+        let stopping = writer.clone();
+        let task = tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
-            while rx.recv_many(&mut batch, BATCH).await > 0 {
-                if let Err(e) = store.record_upstream_calls(&batch).await {
-                    tracing::error!(error = %e, lost = batch.len(), "could not record upstream calls");
-                    metrics::counter!("upstream_records_lost_total").increment(batch.len() as u64);
+            loop {
+                let stop = tokio::select! {
+                    n = rx.recv_many(&mut batch, BATCH) => {
+                        if n == 0 {
+                            break;
+                        }
+                        store_batch(store.as_ref(), &mut batch).await;
+                        tokio::select! {
+                            () = tokio::time::sleep(TICK) => false,
+                            () = stopping.stop.notified() => true,
+                        }
+                    }
+                    () = stopping.stop.notified() => true,
+                };
+                if stop {
+                    // Take what is queued, refuse what comes later, store it all.
+                    rx.close();
+                    while rx.recv_many(&mut batch, BATCH).await > 0 {
+                        store_batch(store.as_ref(), &mut batch).await;
+                    }
+                    break;
                 }
-                batch.clear();
-                tokio::time::sleep(TICK).await;
             }
         });
-        Self { tx }
+        *writer.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
+        Self { tx, writer }
+    }
+
+    /// Stores every record queued so far and stops the writer (graceful shutdown): what the
+    /// last requests did is not lost with the process. Waits at most [`DRAIN_LIMIT`].
+    pub async fn drain(&self) {
+        self.writer.stop.notify_one();
+        let task = self
+            .writer
+            .task
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(task) = task {
+            if tokio::time::timeout(DRAIN_LIMIT, task).await.is_err() {
+                tracing::error!("department call records not stored before shutdown");
+            }
+        }
     }
 
     fn record(&self, call: UpstreamCall) {
         if self.tx.try_send(call).is_err() {
-            // Storage is behind by tens of thousands of records: drop rather than slow requests.
+            // Storage is behind by tens of thousands of records (or the BFF is stopping): drop
+            // rather than slow requests.
             metrics::counter!("upstream_records_lost_total").increment(1);
         }
     }

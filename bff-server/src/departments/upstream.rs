@@ -17,6 +17,7 @@ use serde_json::value::RawValue;
 use zhelikit_domain::records::Record;
 
 use super::Subject;
+use crate::infra::outbound;
 
 /// One department call.
 #[derive(Debug, Clone)]
@@ -134,6 +135,19 @@ impl UpstreamError {
         }
     }
 
+    /// What a person is told about a section this error left unavailable: our own words, chosen
+    /// by outcome, never the department's message or an error's detail.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Timeout => "the department did not answer in time",
+            Self::Unreachable(_) | Self::Status(_) | Self::Malformed(_) => {
+                "the department's service is not working right now"
+            }
+            Self::Refused(_) => "the department could not answer this request",
+            Self::CircuitOpen => "the department is failing; calls are paused for a while",
+        }
+    }
+
     /// Converts the boxed errors of tower's timeout and concurrency layers.
     pub fn from_box(e: tower::BoxError) -> Self {
         if e.is::<tower::timeout::error::Elapsed>() {
@@ -210,10 +224,11 @@ impl tower::Service<UpstreamRequest> for HttpUpstream {
                 .await
                 .map_err(|e| UpstreamError::Unreachable(e.without_url().to_string()))?;
             let status = response.status();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| UpstreamError::Unreachable(e.without_url().to_string()))?;
+            let body = outbound::read_capped(response).await.map_err(|e| match e {
+                outbound::ReadError::Cut(why) => UpstreamError::Unreachable(why),
+                // A gateway streaming without end is as unusable as garbage.
+                outbound::ReadError::TooLarge => UpstreamError::Malformed(e.to_string()),
+            })?;
             if !status.is_success() {
                 return Err(UpstreamError::Status(status.as_u16()));
             }
@@ -224,8 +239,8 @@ impl tower::Service<UpstreamRequest> for HttpUpstream {
 
 /// The answer inside a department envelope, its record typed by `op`. Pure, tested without I/O.
 pub fn read_envelope(op: Operation, body: &[u8]) -> Result<Answer, UpstreamError> {
-    let envelope: DeptResponse<&RawValue> =
-        serde_json::from_slice(body).map_err(|e| UpstreamError::Malformed(e.to_string()))?;
+    let envelope: DeptResponse<&RawValue> = serde_json::from_slice(body)
+        .map_err(|e| UpstreamError::Malformed(outbound::describe_json_error(&e)))?;
     match (envelope.code.as_str(), envelope.data) {
         (CODE_OK, Some(data)) => {
             // A record that breaks its schema is as unusable to a screen as garbage: the
@@ -235,11 +250,14 @@ pub fn read_envelope(op: Operation, body: &[u8]) -> Result<Answer, UpstreamError
                 op.as_str(),
                 &mut serde_json::Deserializer::from_str(data.get()),
             )
+            // Record errors name the field and the expected type, never the value.
             .map_err(|e| UpstreamError::Malformed(e.to_string()))?;
             Ok(Answer::Found(Arc::new(record)))
         }
         (CODE_OK, _) | (CODE_NOT_FOUND, _) => Ok(Answer::NotFound),
-        (code, _) => Err(UpstreamError::Refused(format!("{code}: {}", envelope.msg))),
+        // The department's own `msg` stays out: it may quote what was asked (a birth date, a
+        // name). The code says enough for the logs.
+        (code, _) => Err(UpstreamError::Refused(format!("code {code}"))),
     }
 }
 
@@ -275,7 +293,7 @@ mod tests {
                 Operation::EnterpriseCredit,
                 br#"{"code":"40","msg":"bad id"}"#
             ),
-            Err(UpstreamError::Refused("40: bad id".into()))
+            Err(UpstreamError::Refused("code 40".into()))
         );
         assert!(matches!(
             read_envelope(Operation::EnterpriseCredit, b"<html>"),
@@ -286,6 +304,24 @@ mod tests {
             read_envelope(Operation::EnterpriseCredit, br#"{"code":"00","msg":"ok","data":{"a":1}}"#),
             Err(UpstreamError::Malformed(reason)) if reason.contains("rating")
         ));
+    }
+
+    #[test]
+    fn a_refusal_keeps_the_departments_message_out_of_errors_and_reasons() {
+        let refused = read_envelope(
+            Operation::HouseholdRegister,
+            "{\"code\":\"40\",\"msg\":\"出生日期 19900101 无效\"}".as_bytes(),
+        )
+        .unwrap_err();
+        assert!(!refused.to_string().contains("19900101"), "{refused}");
+        assert!(!refused.reason().contains("19900101"));
+        let wrong = read_envelope(
+            Operation::EnterpriseCredit,
+            br#"{"code":"00","msg":"ok","data":{"rating":330302199001011234}}"#,
+        )
+        .unwrap_err();
+        assert!(!wrong.to_string().contains("330302"), "{wrong}");
+        assert!(!format!("{wrong:?}").contains("330302"), "{wrong:?}");
     }
 
     #[test]

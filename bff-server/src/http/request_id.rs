@@ -1,9 +1,13 @@
-//! Request ids: taken from `x-request-id` when a trusted proxy sets one, otherwise generated,
+//! Request ids: taken from `x-request-id` only when a trusted proxy sent the request (anyone
+//! else could plant ids that make their requests look like another's in the logs), otherwise
+//! generated,
 //! echoed on the response, attached to every log line and quoted in problem documents.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
+
+use crate::app::AppState;
 use axum::response::Response;
 
 /// The header that carries the request id.
@@ -19,10 +23,13 @@ pub fn current() -> Option<String> {
 }
 
 /// Middleware: assigns the id, runs the request inside a tracing span and the task-local.
-pub async fn assign(mut request: Request, next: Next) -> Response {
+pub async fn assign(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let trusted =
+        super::client::from_trusted_proxy(request.extensions(), &state.config.trusted_proxies);
     let id = request
         .headers()
         .get(HEADER)
+        .filter(|_| trusted)
         .and_then(|v| v.to_str().ok())
         // Only short printable ids are kept, so a client cannot inject into logs.
         .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))

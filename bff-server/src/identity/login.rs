@@ -54,7 +54,7 @@ pub async fn limit_client(app: &App, client: &str) -> Result<(), ApiError> {
     session::limit(
         app,
         "login",
-        format!("login:client:{client}"),
+        format!("login:client:{}", crate::http::client::limit_key(client)),
         app.config.rate_limits.login_per_client,
     )
     .await

@@ -12,6 +12,7 @@ use tokio::sync::Mutex;
 
 use crate::config::PlatformConfig;
 use crate::identity::profile::{self, PersonalDataKeys};
+use crate::infra::outbound;
 use crate::storage::NewUser;
 
 /// Why the platform did not identify a user.
@@ -174,23 +175,26 @@ async fn read_json<T: DeserializeOwned>(
     // Without the URL: its query carries tickets, platform tokens and, for gettoken, the secret.
     let response = sent.map_err(|e| PlatformError::Unreachable(e.without_url().to_string()))?;
     let status = response.status();
-    let body = response
-        .text()
-        .await
-        .map_err(|e| PlatformError::Unreachable(e.without_url().to_string()))?;
+    let body = outbound::read_capped(response).await.map_err(|e| match e {
+        outbound::ReadError::Cut(why) => PlatformError::Unreachable(why),
+        outbound::ReadError::TooLarge => PlatformError::Malformed(e.to_string()),
+    })?;
     if status == reqwest::StatusCode::UNAUTHORIZED
         || status == reqwest::StatusCode::FORBIDDEN
         || status == reqwest::StatusCode::BAD_REQUEST
     {
         return Err(PlatformError::GatewayRefused {
             status: status.as_u16(),
-            body: body.chars().take(300).collect(),
+            // The gateway's own refusal (a signature or key problem), for the operator.
+            body: String::from_utf8_lossy(&body).chars().take(300).collect(),
         });
     }
     if !status.is_success() {
         return Err(PlatformError::Unreachable(format!("HTTP {status}")));
     }
-    serde_json::from_str(&body).map_err(|e| PlatformError::Malformed(e.to_string()))
+    // The answer carries personal data: the error names the field, never its value.
+    serde_json::from_slice(&body)
+        .map_err(|e| PlatformError::Malformed(outbound::describe_json_error(&e)))
 }
 
 fn check_result(result: i32, errmsg: &str) -> Result<(), PlatformError> {

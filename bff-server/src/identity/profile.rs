@@ -26,61 +26,116 @@ fn masked(value: &str, f: fn(&str) -> String) -> Option<String> {
 }
 
 /// The BFF's keys for personal data, generated at first start and kept in storage (the same on
-/// every instance): one keys pseudonyms (subjects, cache keys), one seals the ID numbers the BFF
-/// must keep to ask departments on a user's behalf.
+/// every instance). One key per purpose, so that no two uses can be linked or confused: the
+/// legal-person subject key (as stored, since subjects must stay stable), and keys derived from
+/// the stored masters (HMAC-SHA256 of the purpose) for department cache pseudonyms, for sealing
+/// cached department records, and for sealing refresh-token successors. ID numbers are sealed
+/// with the stored sealing key, bound to their owner.
 #[derive(Clone)]
 pub struct PersonalDataKeys {
-    pseudonym: Vec<u8>,
-    sealing: SealingKey,
+    subjects: Vec<u8>,
+    cache_pseudonyms: [u8; 32],
+    id_numbers: SealingKey,
+    cache_records: SealingKey,
+    refresh_successors: SealingKey,
 }
 
-/// Name under which ID numbers are sealed (the AES-GCM associated data).
+/// Prefix of the associated data ID numbers are sealed under; the owner follows it.
 const ID_NUMBER_FIELD: &str = "users.id_number";
+
+fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use hmac::Mac as _;
+    // HMAC takes keys of any length, so this cannot fail.
+    let mut mac = match hmac::Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC takes any key length"),
+    };
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
 
 impl PersonalDataKeys {
     /// Keys from their stored bytes; the sealing key must be 32 bytes.
     pub fn new(pseudonym: Vec<u8>, sealing: &[u8]) -> Option<Self> {
+        let derived = |purpose: &str| SealingKey::new(&hmac(sealing, purpose.as_bytes()));
         Some(Self {
-            pseudonym,
-            sealing: SealingKey::new(sealing)?,
+            cache_pseudonyms: hmac(&pseudonym, b"zhelikit/department-cache-keys"),
+            subjects: pseudonym,
+            id_numbers: SealingKey::new(sealing)?,
+            cache_records: derived("zhelikit/department-cache-records")?,
+            refresh_successors: derived("zhelikit/refresh-successors")?,
         })
     }
 
-    /// A keyed, truncated hash of `value`: stable, and not reversible by enumerating the
-    /// (small) space of ID numbers without the key.
+    /// A keyed, truncated hash of `value` for cache keys and coalescing: stable, and not
+    /// reversible by enumerating the (small) space of ID numbers without the key.
     pub fn pseudonym(&self, value: &str) -> String {
-        use hmac::Mac as _;
-        // HMAC takes keys of any length.
-        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&self.pseudonym)
-            .expect("HMAC takes any key length");
-        mac.update(value.as_bytes());
-        hex::encode(&mac.finalize().into_bytes()[..12])
+        hex::encode(&hmac(&self.cache_pseudonyms, value.as_bytes())[..12])
     }
 
-    /// Seals an ID number for storage.
-    pub fn seal_id_number(&self, id_number: &str) -> Vec<u8> {
-        self.sealing.seal(ID_NUMBER_FIELD, id_number.as_bytes())
+    /// The keyed pseudonym of an acting person inside a legal-person subject (another key than
+    /// [`Self::pseudonym`], so a subject cannot be matched with cache keys).
+    fn subject_pseudonym(&self, value: &str) -> String {
+        hex::encode(&hmac(&self.subjects, value.as_bytes())[..12])
     }
 
-    /// Opens a sealed ID number; `None` if it was not sealed under this key.
-    pub fn open_id_number(&self, sealed: &[u8]) -> Option<String> {
-        self.sealing
-            .open(ID_NUMBER_FIELD, sealed)
+    /// Seals an ID number for storage in `owner`'s row (`kind:subject`): a blob moved to
+    /// another user's row no longer opens.
+    pub fn seal_id_number(&self, owner: &str, id_number: &str) -> Vec<u8> {
+        self.id_numbers
+            .seal(&format!("{ID_NUMBER_FIELD}:{owner}"), id_number.as_bytes())
+    }
+
+    /// Opens `owner`'s sealed ID number; `None` if it was not sealed under this key for them.
+    pub fn open_id_number(&self, owner: &str, sealed: &[u8]) -> Option<String> {
+        self.id_numbers
+            .open(&format!("{ID_NUMBER_FIELD}:{owner}"), sealed)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+    }
+
+    /// Seals a cached department answer under its cache key (the associated data), so an entry
+    /// copied to another key does not open.
+    pub fn seal_cached(&self, cache_key: &str, plain: &[u8]) -> Vec<u8> {
+        self.cache_records.seal(cache_key, plain)
+    }
+
+    /// Opens a cached department answer; `None` when it was sealed for another key or under
+    /// another deployment's key.
+    pub fn open_cached(&self, cache_key: &str, sealed: &[u8]) -> Option<Vec<u8>> {
+        self.cache_records.open(cache_key, sealed).ok()
+    }
+
+    /// Seals a refresh token's successor, bound to the spent token's hash.
+    pub fn seal_successor(&self, spent_hash: &str, successor: &str) -> Vec<u8> {
+        self.refresh_successors
+            .seal(spent_hash, successor.as_bytes())
+    }
+
+    /// Opens what [`Self::seal_successor`] sealed for `spent_hash`.
+    pub fn open_successor(&self, spent_hash: &str, sealed: &[u8]) -> Option<String> {
+        self.refresh_successors
+            .open(spent_hash, sealed)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
     }
 
     #[cfg(test)]
     fn for_tests(pseudonym: &[u8]) -> Self {
-        Self::new(pseudonym.to_vec(), &[7; 32]).expect("32-byte key")
+        Self::new(pseudonym.to_vec(), &[7; 32]).unwrap_or_else(|| unreachable!("32-byte key"))
     }
+}
+
+/// Whose row an ID number is sealed for: the user's natural key, known before the row exists.
+pub fn id_number_owner(kind: UserKind, subject: &str) -> String {
+    format!("{}:{subject}", kind.as_str())
 }
 
 /// The subject of a legal-person user: the enterprise (by its USCC, the same whichever SSO entry
 /// the user came through) and the acting person, so two employees acting for one company are two
 /// users. The acting person's ID number enters only as a keyed pseudonym.
 fn acting_subject(key: &PersonalDataKeys, uscc: &str, acting_id_number: &str) -> String {
-    format!("{uscc}:{}", key.pseudonym(acting_id_number))
+    format!("{uscc}:{}", key.subject_pseudonym(acting_id_number))
 }
 
 /// A 浙里辦 personal user.
@@ -99,7 +154,12 @@ pub fn from_personal(
         display_name: info.username.clone(),
         real_name_level: level(&info.authlevel)?,
         id_number_masked: masked(&info.idnum, mask::id_number),
-        id_number_sealed: (!info.idnum.is_empty()).then(|| keys.seal_id_number(&info.idnum)),
+        id_number_sealed: (!info.idnum.is_empty()).then(|| {
+            keys.seal_id_number(
+                &id_number_owner(UserKind::Citizen, &info.userid),
+                &info.idnum,
+            )
+        }),
         phone_masked: masked(&info.mobile, mask::phone),
         enterprise: None,
         official: None,
@@ -116,13 +176,19 @@ pub fn from_legal_person(
             "legal-person getUserInfo returned no userid or credit code".into(),
         ));
     }
+    let subject = acting_subject(key, &info.creditcode, &info.attnidnum);
     Ok(NewUser {
         kind: UserKind::LegalPerson,
-        subject: acting_subject(key, &info.creditcode, &info.attnidnum),
         display_name: info.attnname.clone(),
         real_name_level: level(&info.authlevel)?,
         id_number_masked: masked(&info.attnidnum, mask::id_number),
-        id_number_sealed: (!info.attnidnum.is_empty()).then(|| key.seal_id_number(&info.attnidnum)),
+        id_number_sealed: (!info.attnidnum.is_empty()).then(|| {
+            key.seal_id_number(
+                &id_number_owner(UserKind::LegalPerson, &subject),
+                &info.attnidnum,
+            )
+        }),
+        subject,
         phone_masked: masked(&info.attnmobile, mask::phone),
         enterprise: Some(EnterpriseSummary {
             name: info.companyname.clone(),
@@ -143,32 +209,49 @@ pub fn from_miniprogram(
         &user.person_info,
         &user.legal_person_info,
     ) {
+        // An empty user id would make every such user one and the same.
+        ("PERSON", Some(p), _) if p.user_id.trim().is_empty() => Err(PlatformError::Malformed(
+            "mini-program user without a userId".into(),
+        )),
         ("PERSON", Some(p), _) => Ok(NewUser {
             kind: UserKind::Citizen,
             subject: p.user_id.clone(),
             display_name: p.user_name.clone(),
             real_name_level: level(&p.auth_level.to_string())?,
             id_number_masked: masked(&p.id_no, mask::id_number),
-            id_number_sealed: (!p.id_no.is_empty()).then(|| key.seal_id_number(&p.id_no)),
+            id_number_sealed: (!p.id_no.is_empty()).then(|| {
+                key.seal_id_number(&id_number_owner(UserKind::Citizen, &p.user_id), &p.id_no)
+            }),
             phone_masked: masked(&p.phone, mask::phone),
             enterprise: None,
             official: None,
         }),
-        ("LEGAL_PERSON", _, Some(l)) => Ok(NewUser {
-            kind: UserKind::LegalPerson,
-            subject: acting_subject(key, &l.unified_social_id, &l.attn_id_no),
-            display_name: l.attn_name.clone(),
-            real_name_level: level(&l.auth_level.to_string())?,
-            id_number_masked: masked(&l.attn_id_no, mask::id_number),
-            id_number_sealed: (!l.attn_id_no.is_empty()).then(|| key.seal_id_number(&l.attn_id_no)),
-            phone_masked: masked(&l.attn_phone, mask::phone),
-            enterprise: Some(EnterpriseSummary {
-                name: l.name.clone(),
-                uscc: l.unified_social_id.clone(),
-                legal_representative: mask::name(&l.principal),
-            }),
-            official: None,
-        }),
+        ("LEGAL_PERSON", _, Some(l)) if l.unified_social_id.trim().is_empty() => Err(
+            PlatformError::Malformed("mini-program legal person without a credit code".into()),
+        ),
+        ("LEGAL_PERSON", _, Some(l)) => {
+            let subject = acting_subject(key, &l.unified_social_id, &l.attn_id_no);
+            Ok(NewUser {
+                kind: UserKind::LegalPerson,
+                id_number_sealed: (!l.attn_id_no.is_empty()).then(|| {
+                    key.seal_id_number(
+                        &id_number_owner(UserKind::LegalPerson, &subject),
+                        &l.attn_id_no,
+                    )
+                }),
+                subject,
+                display_name: l.attn_name.clone(),
+                real_name_level: level(&l.auth_level.to_string())?,
+                id_number_masked: masked(&l.attn_id_no, mask::id_number),
+                phone_masked: masked(&l.attn_phone, mask::phone),
+                enterprise: Some(EnterpriseSummary {
+                    name: l.name.clone(),
+                    uscc: l.unified_social_id.clone(),
+                    legal_representative: mask::name(&l.principal),
+                }),
+                official: None,
+            })
+        }
         (other, _, _) => Err(PlatformError::Malformed(format!(
             "userType {other:?} without its info"
         ))),
@@ -217,12 +300,39 @@ mod tests {
             "sealed, not in clear"
         );
         assert_eq!(
-            keys.open_id_number(&sealed).as_deref(),
+            keys.open_id_number("citizen:u1", &sealed).as_deref(),
             Some("330302199001011234")
+        );
+        assert_eq!(
+            keys.open_id_number("citizen:u2", &sealed),
+            None,
+            "moved to another user's row, it does not open"
         );
         assert_eq!(user.id_number_masked.as_deref(), Some("330302********1234"));
         assert_eq!(user.phone_masked.as_deref(), Some("138****5678"));
         assert_eq!(user.real_name_level, 2);
+    }
+
+    #[test]
+    fn cache_pseudonyms_and_legal_person_subjects_use_different_keys() {
+        let keys = PersonalDataKeys::for_tests(b"k");
+        let id = "330302199001011234";
+        assert_ne!(keys.pseudonym(id), keys.subject_pseudonym(id));
+        assert_eq!(keys.pseudonym(id), keys.pseudonym(id), "stable");
+    }
+
+    #[test]
+    fn a_mini_program_user_without_a_user_id_is_refused() {
+        let user: zlb::MiniProgramUser = serde_json::from_value(serde_json::json!({
+            "userType": "PERSON",
+            "personInfo": {"userId": "", "userName": "张三", "idType": "111", "idNo": "330302199001011234",
+                           "phone": "", "authLevel": 3}
+        }))
+        .expect("fixture");
+        assert!(matches!(
+            from_miniprogram(&PersonalDataKeys::for_tests(b"k"), &user),
+            Err(PlatformError::Malformed(_))
+        ));
     }
 
     #[test]

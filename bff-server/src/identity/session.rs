@@ -35,15 +35,24 @@ pub fn hash_refresh_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn access_token(
-    app: &App,
-    user_id: Uuid,
+/// What an access token is signed for.
+struct Grant<'a> {
+    user: &'a User,
     family_id: Uuid,
-    mini_app_id: &str,
-    kind: zhelikit_domain::api::UserKind,
-    level: u8,
-    scopes: &[String],
-) -> Result<String, ApiError> {
+    mini_app_id: &'a str,
+    scopes: &'a [String],
+    auth_time: chrono::DateTime<Utc>,
+}
+
+fn access_token(app: &App, grant: Grant<'_>) -> Result<String, ApiError> {
+    let Grant {
+        user,
+        family_id,
+        mini_app_id,
+        scopes,
+        auth_time,
+    } = grant;
+    let (user_id, kind, level) = (user.id, user.profile.kind, user.profile.real_name_level);
     let now = Utc::now().timestamp();
     let claims = AccessClaims {
         iss: app.keyring.issuer().to_string(),
@@ -56,6 +65,7 @@ fn access_token(
         kind,
         scope: scopes.join(" "),
         rnl: level,
+        auth_time: auth_time.timestamp(),
     };
     app.keyring.sign(&claims).map_err(ApiError::Internal)
 }
@@ -71,7 +81,8 @@ fn session(app: &App, access_token: String, refresh_token: String, scopes: Vec<S
     }
 }
 
-/// Starts a new session (token family) for `user` in `mini_app`.
+/// Starts a new session (token family) for `user` in `mini_app`, who authenticated just now
+/// (the platform login or a passkey): that moment is the session's `auth_time` for good.
 pub async fn start(
     app: &App,
     user: &User,
@@ -80,6 +91,7 @@ pub async fn start(
 ) -> Result<Session, ApiError> {
     let family_id = Uuid::new_v4();
     let refresh = new_refresh_token();
+    let auth_time = Utc::now();
     app.store
         .insert_refresh_token(&RefreshToken {
             token_hash: hash_refresh_token(&refresh),
@@ -87,23 +99,26 @@ pub async fn start(
             user_id: user.id,
             mini_app_id: mini_app.id.clone(),
             scopes: scopes.clone(),
-            expires_at: Utc::now() + chrono::Duration::seconds(app.config.refresh_ttl_secs as i64),
+            expires_at: auth_time + chrono::Duration::seconds(app.config.refresh_ttl_secs as i64),
+            auth_time,
         })
         .await?;
     let access = access_token(
         app,
-        user.id,
-        family_id,
-        &mini_app.id,
-        user.profile.kind,
-        user.profile.real_name_level,
-        &scopes,
+        Grant {
+            user,
+            family_id,
+            mini_app_id: &mini_app.id,
+            scopes: &scopes,
+            auth_time,
+        },
     )?;
     Ok(session(app, access, refresh, scopes))
 }
 
-/// Counts a request against a per-minute quota; a Redis outage lets it through (logged), so
-/// logins keep working when the cache is down.
+/// Counts a request against a per-minute quota. A Redis outage falls back to this instance's
+/// own limiter (see `FallbackRateLimiter`); an error here is unexpected and lets the request
+/// through (logged) rather than locking everyone out.
 pub async fn limit(
     app: &App,
     what: &'static str,
@@ -126,7 +141,9 @@ pub async fn limit(
     }
 }
 
-/// Exchanges a refresh token for a new pair. The presented token is spent; presenting it again
+/// Exchanges a refresh token for a new pair. The presented token is spent. Presenting it again
+/// within the grace window (10 s by default) while its successor is unused returns that same
+/// successor — the answer may have been lost on the way; presenting it later, or an older one,
 /// revokes the whole session, since only a thief or a replay would do that.
 #[utoipa::path(post, path = "/v1/auth/refresh", tag = "identity", request_body = RefreshRequest,
     responses((status = 200, body = Session), (status = 401, description = "refresh_token_invalid or refresh_token_reused", body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
@@ -138,7 +155,7 @@ pub async fn refresh(
     limit(
         &state,
         "refresh",
-        format!("refresh:client:{client}"),
+        format!("refresh:client:{}", crate::http::client::limit_key(&client)),
         state.config.rate_limits.refresh_per_client,
     )
     .await?;
@@ -166,28 +183,53 @@ pub async fn refresh(
     let next = new_refresh_token();
     let successor = NextRefreshToken {
         token_hash: hash_refresh_token(&next),
+        sealed: state.personal_data.seal_successor(&presented, &next),
         expires_at: now + chrono::Duration::seconds(state.config.refresh_ttl_secs as i64),
         scopes: scopes.unwrap_or_default(),
     };
     match state
         .store
-        .rotate_refresh_token(&presented, &successor, now)
+        .rotate_refresh_token(&presented, &successor, now, state.config.refresh_grace)
         .await?
     {
         Rotation::Rotated(old) => {
-            let user = state.store.user(old.user_id).await?.ok_or_else(|| {
-                ApiError::Internal(format!("refresh token of missing user {}", old.user_id))
-            })?;
+            let user = stored_user(&state, old.user_id).await?;
             let access = access_token(
                 &state,
-                user.id,
-                old.family_id,
-                &old.mini_app_id,
-                user.profile.kind,
-                user.profile.real_name_level,
-                &successor.scopes,
+                Grant {
+                    user: &user,
+                    family_id: old.family_id,
+                    mini_app_id: &old.mini_app_id,
+                    scopes: &successor.scopes,
+                    auth_time: old.auth_time,
+                },
             )?;
             Ok(axum::Json(session(&state, access, next, successor.scopes)))
+        }
+        Rotation::Replayed {
+            spent,
+            successor_sealed,
+            successor_scopes,
+        } => {
+            // The first answer to this token was lost (or another client of this device got
+            // it): the same successor again, so both end up holding one live token.
+            let again = state
+                .personal_data
+                .open_successor(&presented, &successor_sealed)
+                .ok_or_else(|| ApiError::Internal("sealed successor does not open".into()))?;
+            metrics::counter!("refresh_replays_total").increment(1);
+            let user = stored_user(&state, spent.user_id).await?;
+            let access = access_token(
+                &state,
+                Grant {
+                    user: &user,
+                    family_id: spent.family_id,
+                    mini_app_id: &spent.mini_app_id,
+                    scopes: &successor_scopes,
+                    auth_time: spent.auth_time,
+                },
+            )?;
+            Ok(axum::Json(session(&state, access, again, successor_scopes)))
         }
         Rotation::Reused { family_id, user_id } => {
             mark_session_revoked(&state, family_id);
@@ -204,6 +246,13 @@ pub async fn refresh(
         }
         Rotation::Rejected(why) => Err(ApiError::RefreshRejected(why)),
     }
+}
+
+async fn stored_user(app: &App, user_id: Uuid) -> Result<User, ApiError> {
+    app.store
+        .user(user_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("refresh token of missing user {user_id}")))
 }
 
 /// A session lives under its mini-app's current rules: if the mini-app was removed, no longer

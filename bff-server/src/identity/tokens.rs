@@ -41,6 +41,11 @@ pub struct AccessClaims {
     pub scope: String,
     /// 浙里辦 real-name level at login.
     pub rnl: u8,
+    /// When the user last authenticated for this session (the platform login or a passkey),
+    /// seconds since the epoch; kept across refreshes (OIDC's `auth_time`). Step-up checks,
+    /// such as registering a passkey, ask that it be recent.
+    #[serde(default)]
+    pub auth_time: i64,
 }
 
 impl AccessClaims {
@@ -228,6 +233,7 @@ mod tests {
             kind: UserKind::Citizen,
             scope: "profile passkey".into(),
             rnl: 3,
+            auth_time: now,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod local_ttl;
+pub mod outbound;
 pub mod rate_limit;
 pub mod revocations;
 

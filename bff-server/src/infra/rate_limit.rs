@@ -100,6 +100,38 @@ impl RateLimiter for MemoryRateLimiter {
     }
 }
 
+/// A shared limiter with a local one behind it: when the shared one cannot answer (Redis down),
+/// this instance limits on its own rather than letting everything through. Each instance then
+/// allows the full quota, which is looser than the shared limit but never unlimited.
+pub struct FallbackRateLimiter<P> {
+    primary: P,
+    local: MemoryRateLimiter,
+}
+
+impl<P> FallbackRateLimiter<P> {
+    /// `primary` first, the in-process limiter when it fails.
+    pub fn new(primary: P) -> Self {
+        Self {
+            primary,
+            local: MemoryRateLimiter::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl<P: RateLimiter> RateLimiter for FallbackRateLimiter<P> {
+    async fn check(&self, key: &str, quota: Quota) -> Result<Decision, CacheError> {
+        match self.primary.check(key, quota).await {
+            Ok(decision) => Ok(decision),
+            Err(e) => {
+                tracing::warn!(error = %e, "shared rate limiter unavailable; limiting in process");
+                metrics::counter!("rate_limit_fallbacks_total").increment(1);
+                self.local.check(key, quota).await
+            }
+        }
+    }
+}
+
 /// Redis limiter: shared by every BFF instance. Uses Redis's clock so instances agree.
 pub struct RedisRateLimiter {
     conn: redis::aio::ConnectionManager,
@@ -178,6 +210,27 @@ mod tests {
         );
         // After one interval, one more is allowed.
         assert_eq!(gcra(tat, 11_000, quota).0, Decision::Allow);
+    }
+
+    struct Down;
+
+    #[async_trait]
+    impl RateLimiter for Down {
+        async fn check(&self, _: &str, _: Quota) -> Result<Decision, CacheError> {
+            Err(CacheError("connection refused".into()))
+        }
+    }
+
+    #[tokio::test]
+    async fn with_the_shared_limiter_down_requests_are_still_limited_in_process() {
+        let limiter = FallbackRateLimiter::new(Down);
+        let quota = Quota::per_minute(2);
+        assert_eq!(limiter.check("a", quota).await.unwrap(), Decision::Allow);
+        assert_eq!(limiter.check("a", quota).await.unwrap(), Decision::Allow);
+        assert!(matches!(
+            limiter.check("a", quota).await.unwrap(),
+            Decision::Deny { .. }
+        ));
     }
 
     #[tokio::test]

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::departments::{Fetched, Freshness, Subject};
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
+use crate::identity::profile::id_number_owner;
 use crate::identity::session::user_profile;
 use crate::screens::masking;
 
@@ -52,7 +53,10 @@ pub async fn home(
                 .profile
                 .id_number_sealed
                 .as_deref()
-                .and_then(|sealed| state.personal_data.open_id_number(sealed))
+                .and_then(|sealed| {
+                    let owner = id_number_owner(user.profile.kind, &user.profile.subject);
+                    state.personal_data.open_id_number(&owner, sealed)
+                })
                 .ok_or_else(|| {
                     ApiError::Internal(format!("user {user_id} has no readable ID number on file"))
                 })?;

@@ -124,6 +124,8 @@ pub struct RefreshToken {
     pub scopes: Vec<String>,
     /// Expiry if unused.
     pub expires_at: DateTime<Utc>,
+    /// When the platform login this session began with happened (kept across rotations).
+    pub auth_time: DateTime<Utc>,
 }
 
 /// The successor of a spent refresh token: same family, owner and mini-app.
@@ -131,6 +133,10 @@ pub struct RefreshToken {
 pub struct NextRefreshToken {
     /// SHA-256 of the new token, hex.
     pub token_hash: String,
+    /// The new token itself, sealed under a server key with the *spent* token's hash as
+    /// associated data: returned again if the spent token is presented within the grace window
+    /// (its response was lost), unreadable without the key.
+    pub sealed: Vec<u8>,
     /// Its expiry.
     pub expires_at: DateTime<Utc>,
     /// Its scopes (the old ones, narrowed if the mini-app may no longer have some).
@@ -142,10 +148,36 @@ pub struct NextRefreshToken {
 pub enum Rotation {
     /// It was valid: it is now spent and the new one stored. Carries the spent token's row.
     Rotated(RefreshToken),
+    /// It was spent within the grace window and its successor is still unused: the same
+    /// successor again (idempotent rotation — the first response was lost, or two clients of
+    /// one device raced). Carries the spent token's row and the successor as sealed.
+    Replayed {
+        /// The presented (spent) token's row.
+        spent: RefreshToken,
+        /// The successor, as [`NextRefreshToken::sealed`] stored it.
+        successor_sealed: Vec<u8>,
+        /// The successor's scopes.
+        successor_scopes: Vec<String>,
+    },
     /// It had been used before: its family is now revoked.
     Reused { family_id: Uuid, user_id: Uuid },
     /// Unknown, expired or revoked.
     Rejected(&'static str),
+}
+
+/// Tables whose rows are pruned after a retention period (see `crate::retention`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retained {
+    /// Refresh tokens spent, revoked or expired before the cut-off.
+    RefreshTokens,
+    /// Sessions created before the cut-off that have no refresh token left.
+    SessionFamilies,
+    /// Sealed successors of tokens spent before the cut-off (the grace window is over).
+    GraceSuccessors,
+    /// Department call batches written before the cut-off.
+    UpstreamCallBatches,
+    /// Audit events older than the cut-off.
+    AuditEvents,
 }
 
 /// A registered passkey, serialised by webauthn-rs.
@@ -253,11 +285,16 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_refresh_token(&self, token: &RefreshToken) -> StoreResult<()>;
     /// Spends `presented_hash` and stores `next` in the same family, atomically; or detects
     /// reuse and revokes the family.
+    ///
+    /// Serialised with revocation through the family's row: a logout running at the same
+    /// moment either sees the successor (and revokes it) or makes the rotation fail. A token
+    /// spent less than `grace` ago whose successor is unused is [`Rotation::Replayed`].
     async fn rotate_refresh_token(
         &self,
         presented_hash: &str,
         next: &NextRefreshToken,
         now: DateTime<Utc>,
+        grace: std::time::Duration,
     ) -> StoreResult<Rotation>;
     /// The live token with this hash, if any (for logout).
     async fn live_refresh_token(
@@ -267,7 +304,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<RefreshToken>>;
     /// Revokes every token of one session. Returns how many were live.
     async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64>;
-    /// Revokes every session of a user. Returns the sessions (families) that were live.
+    /// Revokes every live session of a user (older, ended ones are left as they are). Returns
+    /// the sessions (families) that were live.
     async fn revoke_user(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>>;
     /// Sessions (families) revoked at or after `since`, with when.
     async fn revoked_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<(Uuid, DateTime<Utc>)>>;
@@ -292,6 +330,9 @@ pub trait Store: Send + Sync + 'static {
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKey>>;
     /// Adds a signing key.
     async fn insert_signing_key(&self, key: &SigningKey) -> StoreResult<()>;
+    /// Deletes (or, for [`Retained::GraceSuccessors`], clears) at most `limit` rows of `what`
+    /// older than `before`. Returns how many.
+    async fn prune(&self, what: Retained, before: DateTime<Utc>, limit: i64) -> StoreResult<u64>;
 }
 
 /// Opens the store named by `url` (`postgres://…` or `sqlite:…`) and runs its migrations.
@@ -400,35 +441,106 @@ impl UserColumns {
     }
 }
 
-/// What storage knows of a refresh token that could not be spent.
-#[derive(Debug, Clone, Copy)]
+/// What storage knows of a presented refresh token, read while its family's row is locked.
+#[derive(Debug, Clone)]
 struct TokenState {
-    family_id: Uuid,
-    user_id: Uuid,
+    /// The token's row.
+    token: RefreshToken,
     used_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
-    expires_at: DateTime<Utc>,
+    /// Whether the session as a whole was ended.
+    family_revoked: bool,
+    /// The successor it was spent for, if it is still unused and not revoked: its sealed
+    /// value and scopes.
+    live_successor: Option<(Vec<u8>, Vec<String>)>,
 }
 
-/// Decides what a presented refresh token that could not be spent means, from its row.
-/// Pure, so both databases share it.
-fn classify_unspendable(row: Option<TokenState>, now: DateTime<Utc>) -> Rotation {
-    let Some(t) = row else {
-        return Rotation::Rejected("unknown refresh token");
+/// What to do with a presented refresh token.
+#[derive(Debug, Clone, PartialEq)]
+enum RotationStep {
+    /// Spend it and store the successor.
+    Spend,
+    /// Return its successor again.
+    Replay,
+    /// Reuse: revoke the family.
+    Revoke,
+    /// Refuse, revoking nothing.
+    Reject(&'static str),
+}
+
+/// Decides what presenting a refresh token means, from its row. Pure, so both databases share
+/// it.
+fn decide_rotation(
+    state: Option<&TokenState>,
+    now: DateTime<Utc>,
+    grace: std::time::Duration,
+) -> RotationStep {
+    let Some(t) = state else {
+        return RotationStep::Reject("unknown refresh token");
     };
-    match (t.used_at, t.revoked_at) {
-        (_, Some(_)) => Rotation::Rejected("the session was ended"),
-        (Some(_), None) => Rotation::Reused {
-            family_id: t.family_id,
-            user_id: t.user_id,
+    if t.family_revoked || t.revoked_at.is_some() {
+        return RotationStep::Reject("the session was ended");
+    }
+    match t.used_at {
+        None if t.token.expires_at <= now => RotationStep::Reject("refresh token expired"),
+        None => RotationStep::Spend,
+        Some(used_at) => {
+            let since = (now - used_at)
+                .to_std()
+                .unwrap_or(std::time::Duration::ZERO);
+            if since < grace && t.live_successor.is_some() {
+                RotationStep::Replay
+            } else {
+                // Only a thief or a replay presents a spent token after the window.
+                RotationStep::Revoke
+            }
+        }
+    }
+}
+
+/// The outcome of a decided step (the database work done).
+fn rotation_outcome(step: RotationStep, state: Option<TokenState>) -> Rotation {
+    match (step, state) {
+        (RotationStep::Spend, Some(t)) => Rotation::Rotated(t.token),
+        (RotationStep::Replay, Some(t)) => match t.live_successor {
+            Some((successor_sealed, successor_scopes)) => Rotation::Replayed {
+                spent: t.token,
+                successor_sealed,
+                successor_scopes,
+            },
+            None => Rotation::Rejected("the session was ended"),
         },
-        (None, None) if t.expires_at <= now => Rotation::Rejected("refresh token expired"),
-        // Not used, not revoked, not expired, yet the spend found nothing: it lost a race with
-        // a concurrent spend of the same token, which is reuse.
-        (None, None) => Rotation::Reused {
-            family_id: t.family_id,
-            user_id: t.user_id,
+        (RotationStep::Revoke, Some(t)) => Rotation::Reused {
+            family_id: t.token.family_id,
+            user_id: t.token.user_id,
         },
+        (RotationStep::Reject(why), _) => Rotation::Rejected(why),
+        (_, None) => Rotation::Rejected("unknown refresh token"),
+    }
+}
+
+/// Statements of [`Store::prune`], the same text for both databases (`$n` placeholders; `$1`
+/// the cut-off, `$2` the batch size).
+fn prune_sql(what: Retained) -> &'static str {
+    match what {
+        Retained::RefreshTokens => {
+            "DELETE FROM refresh_tokens WHERE token_hash IN (SELECT token_hash FROM refresh_tokens \
+             WHERE used_at < $1 OR revoked_at < $1 OR expires_at < $1 LIMIT $2)"
+        }
+        Retained::SessionFamilies => {
+            "DELETE FROM session_families WHERE family_id IN (SELECT f.family_id FROM session_families f \
+             WHERE f.created_at < $1 AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.family_id) LIMIT $2)"
+        }
+        Retained::GraceSuccessors => {
+            "UPDATE refresh_tokens SET successor_sealed = NULL WHERE token_hash IN (SELECT token_hash FROM refresh_tokens \
+             WHERE successor_sealed IS NOT NULL AND used_at < $1 LIMIT $2)"
+        }
+        Retained::UpstreamCallBatches => {
+            "DELETE FROM upstream_call_batches WHERE id IN (SELECT id FROM upstream_call_batches WHERE at < $1 ORDER BY id LIMIT $2)"
+        }
+        Retained::AuditEvents => {
+            "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < $1 ORDER BY id LIMIT $2)"
+        }
     }
 }
 
@@ -436,55 +548,91 @@ fn classify_unspendable(row: Option<TokenState>, now: DateTime<Utc>) -> Rotation
 mod tests {
     use super::*;
 
+    const GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+    fn state(now: DateTime<Utc>) -> TokenState {
+        TokenState {
+            token: RefreshToken {
+                token_hash: "h".into(),
+                family_id: Uuid::new_v4(),
+                user_id: Uuid::new_v4(),
+                mini_app_id: "app".into(),
+                scopes: vec![],
+                expires_at: now + chrono::Duration::days(1),
+                auth_time: now,
+            },
+            used_at: None,
+            revoked_at: None,
+            family_revoked: false,
+            live_successor: None,
+        }
+    }
+
     #[test]
-    fn an_unknown_token_is_rejected_and_a_used_one_is_reuse() {
+    fn a_live_token_is_spent_and_an_unknown_or_expired_one_rejected() {
         let now = Utc::now();
-        let (f, u) = (Uuid::new_v4(), Uuid::new_v4());
         assert_eq!(
-            classify_unspendable(None, now),
-            Rotation::Rejected("unknown refresh token")
+            decide_rotation(None, now, GRACE),
+            RotationStep::Reject("unknown refresh token")
         );
         assert_eq!(
-            classify_unspendable(
-                Some(TokenState {
-                    family_id: f,
-                    user_id: u,
-                    used_at: Some(now),
-                    revoked_at: None,
-                    expires_at: now
-                }),
-                now
-            ),
-            Rotation::Reused {
-                family_id: f,
-                user_id: u
-            }
+            decide_rotation(Some(&state(now)), now, GRACE),
+            RotationStep::Spend
         );
+        let mut expired = state(now);
+        expired.token.expires_at = now - chrono::Duration::seconds(1);
         assert_eq!(
-            classify_unspendable(
-                Some(TokenState {
-                    family_id: f,
-                    user_id: u,
-                    used_at: Some(now),
-                    revoked_at: Some(now),
-                    expires_at: now
-                }),
-                now
-            ),
-            Rotation::Rejected("the session was ended")
+            decide_rotation(Some(&expired), now, GRACE),
+            RotationStep::Reject("refresh token expired")
         );
+    }
+
+    #[test]
+    fn a_spent_token_within_the_grace_window_replays_its_unused_successor() {
+        let now = Utc::now();
+        let mut spent = state(now);
+        spent.used_at = Some(now - chrono::Duration::seconds(3));
+        spent.live_successor = Some((vec![1], vec![]));
         assert_eq!(
-            classify_unspendable(
-                Some(TokenState {
-                    family_id: f,
-                    user_id: u,
-                    used_at: None,
-                    revoked_at: None,
-                    expires_at: now - chrono::Duration::seconds(1)
-                }),
-                now
-            ),
-            Rotation::Rejected("refresh token expired")
+            decide_rotation(Some(&spent), now, GRACE),
+            RotationStep::Replay
+        );
+    }
+
+    #[test]
+    fn a_spent_token_after_the_window_or_whose_successor_was_used_is_reuse() {
+        let now = Utc::now();
+        let mut late = state(now);
+        late.used_at = Some(now - chrono::Duration::seconds(11));
+        late.live_successor = Some((vec![1], vec![]));
+        assert_eq!(
+            decide_rotation(Some(&late), now, GRACE),
+            RotationStep::Revoke
+        );
+        // An older token: its successor was itself spent, so nothing is live to replay.
+        let mut older = state(now);
+        older.used_at = Some(now - chrono::Duration::seconds(1));
+        assert_eq!(
+            decide_rotation(Some(&older), now, GRACE),
+            RotationStep::Revoke
+        );
+    }
+
+    #[test]
+    fn a_revoked_token_or_session_is_rejected_without_revoking_again() {
+        let now = Utc::now();
+        let mut revoked = state(now);
+        revoked.revoked_at = Some(now);
+        assert_eq!(
+            decide_rotation(Some(&revoked), now, GRACE),
+            RotationStep::Reject("the session was ended")
+        );
+        let mut ended = state(now);
+        ended.family_revoked = true;
+        ended.used_at = Some(now);
+        assert_eq!(
+            decide_rotation(Some(&ended), now, GRACE),
+            RotationStep::Reject("the session was ended")
         );
     }
 }

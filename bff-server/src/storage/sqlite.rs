@@ -81,8 +81,13 @@ fn refresh_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<RefreshToken> 
         mini_app_id: row.try_get("mini_app_id")?,
         scopes: split_words(row.try_get::<&str, _>("scopes")?),
         expires_at: row.try_get("expires_at")?,
+        auth_time: row.try_get("auth_time")?,
     })
 }
+
+/// The columns [`refresh_from_row`] reads, from `refresh_tokens t JOIN session_families f`.
+const TOKEN_COLUMNS: &str =
+    "t.token_hash, t.family_id, t.user_id, t.mini_app_id, t.scopes, t.expires_at, f.auth_time";
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -173,6 +178,18 @@ impl Store for SqliteStore {
     }
 
     async fn insert_refresh_token(&self, t: &RefreshToken) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let now = Utc::now();
+        sqlx::query(
+            "INSERT INTO session_families (family_id, user_id, created_at, auth_time) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (family_id) DO NOTHING",
+        )
+        .bind(t.family_id.hyphenated())
+        .bind(t.user_id.hyphenated())
+        .bind(now)
+        .bind(t.auth_time)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO refresh_tokens (token_hash, family_id, user_id, mini_app_id, scopes, issued_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -182,10 +199,11 @@ impl Store for SqliteStore {
         .bind(t.user_id.hyphenated())
         .bind(&t.mini_app_id)
         .bind(join_scopes(&t.scopes))
-        .bind(Utc::now())
+        .bind(now)
         .bind(t.expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -194,59 +212,88 @@ impl Store for SqliteStore {
         presented_hash: &str,
         next: &NextRefreshToken,
         now: DateTime<Utc>,
+        grace: std::time::Duration,
     ) -> StoreResult<Rotation> {
         let mut tx = self.pool.begin().await?;
-        let spent = sqlx::query(
-            "UPDATE refresh_tokens SET used_at = ?2
-             WHERE token_hash = ?1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?2
-             RETURNING token_hash, family_id, user_id, mini_app_id, scopes, expires_at",
+        // A write first: it takes SQLite's write lock before anything is read, so concurrent
+        // rotations and revocations queue (busy timeout) instead of failing when a read
+        // transaction later tries to write. The family's row is the same lock as on PostgreSQL.
+        sqlx::query(
+            "UPDATE session_families SET revoked_at = revoked_at
+             WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?1)",
         )
         .bind(presented_hash)
-        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS}, t.used_at, t.revoked_at, t.successor_hash, t.successor_sealed,
+                    f.revoked_at AS family_revoked_at
+             FROM refresh_tokens t JOIN session_families f ON f.family_id = t.family_id WHERE t.token_hash = ?1"
+        ))
+        .bind(presented_hash)
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some(row) = spent {
-            let old = refresh_from_row(&row)?;
-            sqlx::query(
-                "INSERT INTO refresh_tokens (token_hash, family_id, user_id, mini_app_id, scopes, issued_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .bind(&next.token_hash)
-            .bind(old.family_id.hyphenated())
-            .bind(old.user_id.hyphenated())
-            .bind(&old.mini_app_id)
-            .bind(join_scopes(&next.scopes))
-            .bind(now)
-            .bind(next.expires_at)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            return Ok(Rotation::Rotated(old));
-        }
-        let row = sqlx::query("SELECT family_id, user_id, used_at, revoked_at, expires_at FROM refresh_tokens WHERE token_hash = ?1")
-            .bind(presented_hash)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let row = match row {
-            Some(r) => Some(TokenState {
-                family_id: uuid_col(r.try_get("family_id"))?,
-                user_id: uuid_col(r.try_get("user_id"))?,
-                used_at: r.try_get("used_at")?,
-                revoked_at: r.try_get("revoked_at")?,
-                expires_at: r.try_get("expires_at")?,
-            }),
+        let state = match row {
             None => None,
+            Some(row) => {
+                let successor_hash: Option<String> = row.try_get("successor_hash")?;
+                let successor_sealed: Option<Vec<u8>> = row.try_get("successor_sealed")?;
+                let live_successor = match (successor_hash, successor_sealed) {
+                    (Some(hash), Some(sealed)) => sqlx::query(
+                        "SELECT scopes FROM refresh_tokens WHERE token_hash = ?1 AND used_at IS NULL AND revoked_at IS NULL",
+                    )
+                    .bind(hash)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| -> StoreResult<_> {
+                        Ok((sealed, split_words(r.try_get::<&str, _>("scopes")?)))
+                    })
+                    .transpose()?,
+                    _ => None,
+                };
+                let family_revoked: Option<DateTime<Utc>> = row.try_get("family_revoked_at")?;
+                Some(TokenState {
+                    token: refresh_from_row(&row)?,
+                    used_at: row.try_get("used_at")?,
+                    revoked_at: row.try_get("revoked_at")?,
+                    family_revoked: family_revoked.is_some(),
+                    live_successor,
+                })
+            }
         };
-        let outcome = classify_unspendable(row, now);
-        if let Rotation::Reused { family_id, .. } = &outcome {
-            sqlx::query("UPDATE refresh_tokens SET revoked_at = ?2 WHERE family_id = ?1 AND revoked_at IS NULL")
-                .bind(family_id.hyphenated())
+        let step = decide_rotation(state.as_ref(), now, grace);
+        match (&step, &state) {
+            (RotationStep::Spend, Some(t)) => {
+                sqlx::query(
+                    "UPDATE refresh_tokens SET used_at = ?2, successor_hash = ?3, successor_sealed = ?4 WHERE token_hash = ?1",
+                )
+                .bind(presented_hash)
                 .bind(now)
+                .bind(&next.token_hash)
+                .bind(&next.sealed)
                 .execute(&mut *tx)
                 .await?;
+                sqlx::query(
+                    "INSERT INTO refresh_tokens (token_hash, family_id, user_id, mini_app_id, scopes, issued_at, expires_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .bind(&next.token_hash)
+                .bind(t.token.family_id.hyphenated())
+                .bind(t.token.user_id.hyphenated())
+                .bind(&t.token.mini_app_id)
+                .bind(join_scopes(&next.scopes))
+                .bind(now)
+                .bind(next.expires_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            (RotationStep::Revoke, Some(t)) => {
+                revoke_family_in(&mut tx, t.token.family_id, now).await?;
+            }
+            _ => {}
         }
         tx.commit().await?;
-        Ok(outcome)
+        Ok(rotation_outcome(step, state))
     }
 
     async fn live_refresh_token(
@@ -254,10 +301,11 @@ impl Store for SqliteStore {
         hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<RefreshToken>> {
-        let row = sqlx::query(
-            "SELECT token_hash, family_id, user_id, mini_app_id, scopes, expires_at FROM refresh_tokens
-             WHERE token_hash = ?1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?2",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM refresh_tokens t JOIN session_families f ON f.family_id = t.family_id
+             WHERE t.token_hash = ?1 AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > ?2
+               AND f.revoked_at IS NULL"
+        ))
         .bind(hash)
         .bind(now)
         .fetch_optional(&self.pool)
@@ -266,41 +314,48 @@ impl Store for SqliteStore {
     }
 
     async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
-        let done = sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = ?2 WHERE family_id = ?1 AND revoked_at IS NULL",
-        )
-        .bind(family_id.hyphenated())
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
+        let mut tx = self.pool.begin().await?;
+        let live = revoke_family_in(&mut tx, family_id, now).await?;
+        tx.commit().await?;
+        Ok(live)
     }
 
     async fn revoke_user(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
-        let rows = sqlx::query("UPDATE refresh_tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL RETURNING family_id")
-            .bind(user_id.hyphenated())
-            .bind(now)
-            .fetch_all(&self.pool)
-            .await?;
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "UPDATE session_families SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL RETURNING family_id",
+        )
+        .bind(user_id.hyphenated())
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
         let mut families = rows
             .iter()
-            .map(|r| {
-                r.try_get::<Hyphenated, _>("family_id")
-                    .map(Hyphenated::into_uuid)
-            })
-            .collect::<Result<Vec<Uuid>, _>>()?;
+            .map(|r| uuid_col(r.try_get("family_id")))
+            .collect::<StoreResult<Vec<Uuid>>>()?;
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = ?2
+             WHERE used_at IS NULL AND revoked_at IS NULL
+               AND family_id IN (SELECT family_id FROM session_families WHERE user_id = ?1 AND revoked_at = ?2)",
+        )
+        .bind(user_id.hyphenated())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         families.sort();
-        families.dedup();
         Ok(families)
     }
 
     async fn revoked_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<(Uuid, DateTime<Utc>)>> {
-        let rows = sqlx::query("SELECT family_id, MAX(revoked_at) AS at FROM refresh_tokens WHERE revoked_at >= ?1 GROUP BY family_id")
-            .bind(since)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT family_id, revoked_at FROM session_families WHERE revoked_at >= ?1",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
-            .map(|r| Ok((uuid_col(r.try_get("family_id"))?, r.try_get("at")?)))
+            .map(|r| Ok((uuid_col(r.try_get("family_id"))?, r.try_get("revoked_at")?)))
             .collect()
     }
 
@@ -438,6 +493,15 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn prune(&self, what: Retained, before: DateTime<Utc>, limit: i64) -> StoreResult<u64> {
+        let done = sqlx::query(prune_sql(what))
+            .bind(before)
+            .bind(limit)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn insert_signing_key(&self, k: &SigningKey) -> StoreResult<()> {
         sqlx::query("INSERT INTO signing_keys (kid, private_pkcs8, public_key, created_at) VALUES (?1, ?2, ?3, ?4)")
             .bind(&k.kid)
@@ -448,4 +512,28 @@ impl Store for SqliteStore {
             .await?;
         Ok(())
     }
+}
+
+/// Ends one session inside `tx`: its family's row first, then its live tokens. Returns how many
+/// tokens were live.
+async fn revoke_family_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    sqlx::query(
+        "UPDATE session_families SET revoked_at = COALESCE(revoked_at, ?2) WHERE family_id = ?1",
+    )
+    .bind(family_id.hyphenated())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let done = sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = ?2 WHERE family_id = ?1 AND used_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(family_id.hyphenated())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
 }
