@@ -194,6 +194,11 @@ pub struct Problem {
 /// The media type of [`Problem`] responses.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
+/// The header naming the mini-app a request comes from. The SDK sends it on every call; the
+/// BFF refuses an access token whose audience is another mini-app (a token captured from one
+/// mini-app cannot be used by another).
+pub const MINI_APP_HEADER: &str = "x-zhelikit-mini-app";
+
 /// `POST /v1/passkeys/registration/start` answer, and `POST /v1/auth/passkey/start` answer:
 /// a WebAuthn challenge for the platform authenticator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

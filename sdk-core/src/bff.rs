@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use zhelikit_domain::api::Problem;
+use zhelikit_domain::api::{Problem, MINI_APP_HEADER};
 
 use crate::error::{Error, Result};
 use crate::host::NetworkMonitor;
@@ -20,10 +20,21 @@ pub(crate) struct Bff {
 impl Bff {
     pub(crate) fn new(
         base: &str,
+        mini_app_id: &str,
         timeout: Duration,
         network: Option<Arc<dyn NetworkMonitor>>,
     ) -> Result<Self> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        // Every call names its mini-app, so the BFF can refuse a token of another one.
+        headers.insert(
+            MINI_APP_HEADER,
+            reqwest::header::HeaderValue::from_str(mini_app_id).map_err(|_| Error::Input {
+                field: "mini_app_id",
+                reason: "must be printable ASCII".into(),
+            })?,
+        );
         let http = reqwest::Client::builder()
+            .default_headers(headers)
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(5).min(timeout))
             .user_agent(concat!("zhelikit-sdk/", env!("CARGO_PKG_VERSION")))

@@ -126,9 +126,19 @@ impl ZheliKitClient {
             key_source.as_ref(),
         )?);
         let timeout = Duration::from_millis(u64::from(config.request_timeout_ms.max(1000)));
-        let bff = Arc::new(Bff::new(&config.bff_url, timeout, network_monitor)?);
+        let bff = Arc::new(Bff::new(
+            &config.bff_url,
+            &config.mini_app_id,
+            timeout,
+            network_monitor,
+        )?);
+        // Canonical, so two clients naming one directory differently share a refresh lock.
+        let store_path = std::fs::canonicalize(&config.storage_dir)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| config.storage_dir.clone());
         let session = Arc::new(SessionManager::restore(
             store.clone(),
+            &store_path,
             bff.clone(),
             log.clone(),
             &config.mini_app_id,

@@ -96,7 +96,9 @@ fn from_wire(wire: api::HomeScreen, offline_age_secs: Option<u64>) -> HomeScreen
 }
 
 async fn home(shared: &Shared) -> Result<HomeScreen> {
-    let row = format!("home:{}", shared.config.mini_app_id);
+    // Kept per user and removed when the session ends: the next user of the device, offline,
+    // never sees this one's screen.
+    let row = shared.session.user_row("home").ok_or(Error::NotLoggedIn)?;
     let fetched = shared
         .session
         .with_token(|token| {

@@ -34,7 +34,8 @@ const TARGET: &str = "zhelikit::session";
 
 pub(crate) struct SessionManager {
     tokens: RwLock<Option<Tokens>>,
-    refresh_lock: tokio::sync::Mutex<()>,
+    /// Shared by every client of this mini-app on this store (see [`shared_refresh_lock`]).
+    refresh_lock: Arc<tokio::sync::Mutex<()>>,
     store: Arc<LocalStore>,
     bff: Arc<Bff>,
     log: Log,
@@ -43,7 +44,23 @@ pub(crate) struct SessionManager {
     row: String,
     /// Row remembering the last user id, for passkey login after logout.
     last_user_row: String,
+    mini_app_id: String,
     refresh_margin_secs: i64,
+}
+
+/// One refresh lock per store file and mini-app, shared by every client opened on them in this
+/// process: two clients of one mini-app on one device (an app and its widget, say) must not
+/// present the same refresh token at once.
+fn shared_refresh_lock(store_key: &str) -> Arc<tokio::sync::Mutex<()>> {
+    type Locks = std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>;
+    static LOCKS: std::sync::OnceLock<std::sync::Mutex<Locks>> = std::sync::OnceLock::new();
+    LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(store_key.to_string())
+        .or_default()
+        .clone()
 }
 
 fn now() -> i64 {
@@ -55,8 +72,10 @@ fn now() -> i64 {
 
 impl SessionManager {
     /// Restores the session of `mini_app_id` from the store, if any.
+    /// `store_path` names the store file, so clients of the same file share a refresh lock.
     pub(crate) fn restore(
         store: Arc<LocalStore>,
+        store_path: &str,
         bff: Arc<Bff>,
         log: Log,
         mini_app_id: &str,
@@ -72,13 +91,14 @@ impl SessionManager {
         };
         Ok(Self {
             tokens: RwLock::new(tokens),
-            refresh_lock: tokio::sync::Mutex::new(()),
+            refresh_lock: shared_refresh_lock(&format!("{store_path}\n{mini_app_id}")),
             store,
             bff,
             log,
             listener: RwLock::new(None),
             row,
             last_user_row: format!("last-user:{mini_app_id}"),
+            mini_app_id: mini_app_id.to_string(),
             refresh_margin_secs: i64::from(refresh_margin_secs),
         })
     }
@@ -130,10 +150,42 @@ impl SessionManager {
         Ok(())
     }
 
+    /// The prefix of the rows kept for `user_id` in this mini-app.
+    fn user_prefix(&self, user_id: &str) -> String {
+        format!("user:{}:{user_id}:", self.mini_app_id)
+    }
+
+    /// The name of the row `what` kept for the logged-in user (the offline home screen, …):
+    /// keyed by user, so the next user of the device never sees it, and removed when the
+    /// session ends. `None` when nobody is logged in.
+    pub(crate) fn user_row(&self, what: &str) -> Option<String> {
+        self.read()
+            .map(|t| format!("{}{what}", self.user_prefix(&t.user_id)))
+    }
+
+    /// Forgets the session and everything kept for its user.
     fn clear(&self) -> Result<()> {
-        *self.tokens.write().unwrap_or_else(|e| e.into_inner()) = None;
+        let ended = self
+            .tokens
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         self.store.delete(&self.row)?;
+        if let Some(tokens) = ended {
+            self.store
+                .delete_prefix(&self.user_prefix(&tokens.user_id))?;
+        }
         Ok(())
+    }
+
+    /// The session as another client of this store may have left it (after its refresh).
+    fn stored(&self) -> Result<Option<Tokens>> {
+        match self.store.get(&self.row)? {
+            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes).map_err(|e| {
+                Error::Internal(format!("stored session unreadable: {e}"))
+            })?)),
+            None => Ok(None),
+        }
     }
 
     /// Starts a session from a login answer, reading the user once.
@@ -197,6 +249,14 @@ impl SessionManager {
 
     async fn refresh_now(&self, stale: &str) -> Result<String> {
         let _one_at_a_time = self.refresh_lock.lock().await;
+        // Another client of this store may have refreshed while we waited: its tokens are in
+        // the store, and ours in memory are spent.
+        if let Some(stored) = self.stored()? {
+            let differs = self.read().map(|t| t.access_token) != Some(stored.access_token.clone());
+            if differs && stored.access_token != stale {
+                *self.tokens.write().unwrap_or_else(|e| e.into_inner()) = Some(stored);
+            }
+        }
         let current = self.read().ok_or(Error::NotLoggedIn)?;
         if current.access_token != stale {
             return Ok(current.access_token);

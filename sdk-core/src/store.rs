@@ -139,6 +139,16 @@ impl LocalStore {
             .transpose()
     }
 
+    /// Removes every row whose name starts with `prefix` (everything kept for one user).
+    pub(crate) fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError> {
+        // substr rather than LIKE: a prefix may hold `_` or `%`.
+        self.conn().execute(
+            "DELETE FROM sealed WHERE substr(name, 1, length(?1)) = ?1",
+            [prefix],
+        )?;
+        Ok(())
+    }
+
     /// Removes `name`.
     pub(crate) fn delete(&self, name: &str) -> Result<(), StoreError> {
         self.conn()

@@ -597,3 +597,56 @@ async fn a_bff_stopped_under_load_stores_every_department_call_it_made() {
         "every call the departments saw was recorded"
     );
 }
+
+/// Hardening #4: department records in Redis are sealed; reading Redis directly finds no ID
+/// number (the vault mini-app's screens carry them unmasked, so they are in the records).
+#[tokio::test]
+async fn redis_holds_no_id_number_in_clear() {
+    let stack = zhelikit_e2e::stack(Backend::Postgres).await;
+    // A citizen with a driving licence: the vault screen shows its number, the ID number.
+    let mut found = None;
+    for index in 120..200 {
+        let citizen = &stack.fixtures.citizens[index];
+        if citizen.auth_level != AuthLevel::Advanced {
+            continue;
+        }
+        let (status, home) = citizen_home(stack, index, "zk-demo-vault").await;
+        assert_eq!(status, 200, "{home}");
+        if home.to_string().contains(&citizen.id_number) {
+            found = Some(citizen);
+            break;
+        }
+    }
+    let citizen = found.expect("some level-3 citizen among eighty has a driving licence");
+    let url = stack.config.redis_url.clone().expect("Redis");
+    let mut redis = redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}dept:*", stack.config.redis_prefix))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert!(
+        keys.len() >= 5,
+        "the screen's records were cached: {keys:?}"
+    );
+    for key in keys {
+        assert!(!key.contains(&citizen.id_number), "{key}");
+        let value: Vec<u8> = redis::cmd("GET")
+            .arg(&key)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&value);
+        assert!(
+            !text.contains(&citizen.id_number),
+            "{key} holds the ID number"
+        );
+        let digits = value.windows(17).any(|w| w.iter().all(u8::is_ascii_digit));
+        assert!(!digits, "{key} holds an 18-digit number in clear");
+        assert!(!text.contains("licenceNumber"), "{key} is readable JSON");
+    }
+}

@@ -15,6 +15,7 @@ both_backends!(
     a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise,
     an_official_logs_in_with_a_zzd_auth_code,
     a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family,
+    a_token_of_one_mini_app_is_refused_where_another_is_named,
     logout_ends_one_session_and_logout_all_ends_every_session,
     a_real_name_level_below_the_mini_apps_minimum_gets_403_and_no_session,
     a_citizen_cannot_open_an_enterprise_only_mini_app,
@@ -919,4 +920,31 @@ async fn a_passkey_answer_to_another_challenge_is_refused(stack: &Stack) {
         (400, Some("credential")),
         "{problem}"
     );
+}
+
+/// Hardening #12: a request that names its mini-app must carry a token issued for it.
+async fn a_token_of_one_mini_app_is_refused_where_another_is_named(stack: &Stack) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 4);
+    let session = stack
+        .login_citizen(&citizen.userid, "zk-demo-services")
+        .await;
+    let me = |mini_app: &'static str| {
+        http()
+            .get(format!("{}/v1/me", stack.bff))
+            .bearer_auth(access(&session))
+            .header(zhelikit_domain::api::MINI_APP_HEADER, mini_app)
+            .send()
+    };
+    let (status, _) = json_of(me("zk-demo-services").await.unwrap()).await;
+    assert_eq!(status, 200);
+    let (status, problem) = json_of(me("zk-demo-vault").await.unwrap()).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("unauthenticated")),
+        "{problem}"
+    );
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("another mini-app"));
 }

@@ -630,3 +630,78 @@ async fn home_with_one_department_down_has_that_section_unavailable() {
         }
     }
 }
+
+/// Hardening #8: what the SDK keeps for a user (the offline home screen) is keyed by that user
+/// and removed at logout, so the next user of the device, offline, never sees it.
+#[tokio::test]
+async fn the_next_user_of_a_device_never_sees_the_last_ones_screen_offline() {
+    let stack = stack(Backend::Sqlite).await;
+    let dir = temp_dir();
+    let network = SwitchableNetwork::new(true);
+    let client = ZheliKitClient::open(
+        config(&stack.bff, "zk-demo-services", &dir),
+        keys(1),
+        None,
+        Some(network.clone()),
+    )
+    .unwrap();
+    let login = |index: usize| {
+        let client = client.clone();
+        async move {
+            let ticket = stack
+                .citizen_ticket(&stack.fixtures.citizens[index].userid)
+                .await;
+            client
+                .identity()
+                .login_with_ticket(ticket)
+                .await
+                .expect("login")
+        }
+    };
+    let first = login(130).await;
+    let screen = client.home().await.expect("home of the first user");
+    assert!(!screen.offline);
+    client.identity().logout().await.expect("logout");
+
+    let second = login(131).await;
+    assert_ne!(first.user_id, second.user_id);
+    network.set_online(false);
+    assert!(
+        matches!(client.home().await, Err(SdkError::Offline { .. })),
+        "offline, the second user has no screen of their own yet, and never the first's"
+    );
+    network.set_online(true);
+    let own = client.home().await.expect("home of the second user");
+    network.set_online(false);
+    let kept = client.home().await.expect("their own screen, offline");
+    assert!(kept.offline);
+    assert_eq!(kept.fetched_at_ms, own.fetched_at_ms);
+}
+
+/// Hardening #9: two clients of one mini-app on one store refresh without presenting the same
+/// refresh token twice (they share one refresh lock and see each other's tokens).
+#[tokio::test]
+async fn two_clients_of_one_store_refresh_without_ending_the_session() {
+    let stack = private_stack(Backend::Sqlite, |config| {
+        config.access_ttl_secs = 2;
+        // Idempotent rotation off: only the shared lock can keep this session alive.
+        config.refresh_grace = std::time::Duration::ZERO;
+    })
+    .await;
+    let dir = temp_dir();
+    let first = logged_in_citizen(&stack, 132, &dir).await;
+    let second = open(&stack, &dir);
+    assert!(second.identity().is_logged_in());
+    // Both tokens are expiring (margin 60 s > life 2 s): each call refreshes, from two clients.
+    let (one, two) = (first.identity(), second.identity());
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(one.current_user(), two.current_user());
+        a.expect("first client");
+        b.expect("second client");
+    }
+    first
+        .identity()
+        .current_user()
+        .await
+        .expect("still logged in");
+}

@@ -2,7 +2,8 @@
 //! operation a time to live, a stale-while-revalidate window (answer at once from the cache and
 //! refresh in the background) and a stale-if-error window (a dead department still shows its
 //! last answer, marked with its age). Keys hold an operation and a keyed pseudonym of the
-//! subject: never an ID number.
+//! subject: never an ID number. Values are sealed (AES-GCM under a key of the BFF's, the cache
+//! key as associated data): whoever reads Redis reads no personal data.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -163,7 +164,11 @@ fn cache_key(request: &UpstreamRequest) -> String {
 
 async fn read(departments: &Departments, op: Operation, key: &str) -> Option<Entry> {
     match departments.cache.get(key).await {
-        Ok(bytes) => bytes.and_then(|b| Entry::from_bytes(op, &b)),
+        // An entry that does not open (another deployment's key, moved to another key,
+        // tampered with) is a miss.
+        Ok(sealed) => sealed
+            .and_then(|sealed| departments.keys.open_cached(key, &sealed))
+            .and_then(|bytes| Entry::from_bytes(op, &bytes)),
         Err(e) => {
             // The cache is down: go to the department directly.
             tracing::debug!(error = %e, "cache read failed; bypassing");
@@ -184,9 +189,12 @@ async fn write(departments: &Departments, key: &str, answer: &Answer, policy: Ca
     let Ok(bytes) = serde_json::to_vec(&entry) else {
         return;
     };
+    // Records hold ID and licence numbers, addresses, family members: the cache (Redis above
+    // all) only ever holds them sealed, bound to their key.
+    let sealed = departments.keys.seal_cached(key, &bytes);
     if let Err(e) = departments
         .cache
-        .set(key, &bytes, policy.stale_if_error)
+        .set(key, &sealed, policy.stale_if_error)
         .await
     {
         tracing::debug!(error = %e, "cache write failed; bypassing");

@@ -1,5 +1,7 @@
 //! The bearer-token check: signature and expiry from the token alone (memoised per token), then
-//! the in-memory revocation list (logout and logout everywhere add the sessions they end).
+//! the in-memory revocation list (logout and logout everywhere add the sessions they end), then
+//! the audience: a request naming its mini-app (`x-zhelikit-mini-app`, sent by the SDK) must
+//! carry a token issued for that mini-app.
 //! No I/O on the request path.
 
 use std::sync::Arc;
@@ -7,6 +9,7 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use zhelikit_domain::api::MINI_APP_HEADER;
 
 use crate::app::AppState;
 use crate::http::problem::ApiError;
@@ -59,6 +62,14 @@ impl FromRequestParts<AppState> for Authenticated {
         })?;
         if state.revocations.is_revoked(&claims.sid) {
             return Err(ApiError::Unauthenticated("the session was ended"));
+        }
+        let caller = parts.headers.get(MINI_APP_HEADER);
+        if let Some(caller) = caller {
+            if caller.as_bytes() != claims.aud.as_bytes() {
+                return Err(ApiError::Unauthenticated(
+                    "the access token was issued for another mini-app",
+                ));
+            }
         }
         Ok(Self(claims))
     }

@@ -1,12 +1,11 @@
 //! A key-value cache with per-item TTL: short-lived server-side state (passkey ceremonies,
 //! revoked sessions) and, later, department responses.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use redis::AsyncCommands;
-use std::sync::RwLock;
 
 use super::CacheError;
 
@@ -23,45 +22,93 @@ pub trait Cache: Send + Sync + 'static {
     async fn ping(&self) -> Result<(), CacheError>;
 }
 
-/// In-process cache for the embedded default. Expired entries are dropped when read, and swept
-/// when the map grows, so memory stays bounded by what is live. A plain `RwLock`: no call holds
-/// it across an await, and screens read far more than they write.
-#[derive(Default)]
+/// In-process cache for the embedded default: moka, bounded by both bytes and entries (an
+/// entry weighs its size, but at least `max_bytes / max_entries`), evicting by TinyLFU, each
+/// entry expiring at its own time. No call scans the map or holds a lock across an await.
 pub struct MemoryCache {
-    entries: RwLock<HashMap<String, (Vec<u8>, Instant)>>,
+    entries: moka::sync::Cache<String, Stored>,
 }
 
-const SWEEP_ABOVE: usize = 10_000;
+/// A value and when it expires.
+#[derive(Clone)]
+struct Stored {
+    value: Arc<[u8]>,
+    ttl: Duration,
+}
+
+struct PerEntryTtl;
+
+impl moka::Expiry<String, Stored> for PerEntryTtl {
+    fn expire_after_create(&self, _: &String, value: &Stored, _: Instant) -> Option<Duration> {
+        Some(value.ttl)
+    }
+    fn expire_after_update(
+        &self,
+        _: &String,
+        value: &Stored,
+        _: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(value.ttl)
+    }
+}
+
+/// Default bounds of the in-process cache: 64 MiB or 200,000 entries, whichever comes first.
+pub const MEMORY_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// See [`MEMORY_CACHE_BYTES`].
+pub const MEMORY_CACHE_ENTRIES: u64 = 200_000;
+
+impl MemoryCache {
+    /// A cache holding at most `max_bytes` of keys and values and at most `max_entries` entries.
+    pub fn new(max_bytes: u64, max_entries: u64) -> Self {
+        let floor = u32::try_from((max_bytes / max_entries.max(1)).max(1)).unwrap_or(u32::MAX);
+        let entries = moka::sync::Cache::builder()
+            .max_capacity(max_bytes)
+            .weigher(move |key: &String, stored: &Stored| {
+                let size = u32::try_from(key.len() + stored.value.len()).unwrap_or(u32::MAX);
+                size.max(floor)
+            })
+            .expire_after(PerEntryTtl)
+            .build();
+        Self { entries }
+    }
+
+    /// Entries and weighed bytes now held (after pending evictions are applied).
+    pub fn usage(&self) -> (u64, u64) {
+        self.entries.run_pending_tasks();
+        (self.entries.entry_count(), self.entries.weighted_size())
+    }
+}
+
+impl Default for MemoryCache {
+    fn default() -> Self {
+        Self::new(MEMORY_CACHE_BYTES, MEMORY_CACHE_ENTRIES)
+    }
+}
 
 #[async_trait]
 impl Cache for MemoryCache {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
-        let now = Instant::now();
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        Ok(entries
-            .get(key)
-            .filter(|(_, exp)| *exp > now)
-            .map(|(v, _)| v.clone()))
+        Ok(self.entries.get(key).map(|s| s.value.to_vec()))
     }
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
-        let now = Instant::now();
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= SWEEP_ABOVE {
-            entries.retain(|_, (_, exp)| *exp > now);
+        if ttl.is_zero() {
+            self.entries.invalidate(key);
+            return Ok(());
         }
-        entries.insert(key.to_string(), (value.to_vec(), now + ttl));
+        self.entries.insert(
+            key.to_string(),
+            Stored {
+                value: Arc::from(value),
+                ttl,
+            },
+        );
         Ok(())
     }
 
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
-        let now = Instant::now();
-        let removed = self
-            .entries
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key);
-        Ok(removed.filter(|(_, exp)| *exp > now).map(|(v, _)| v))
+        Ok(self.entries.remove(key).map(|s| s.value.to_vec()))
     }
 
     async fn ping(&self) -> Result<(), CacheError> {
@@ -137,5 +184,26 @@ mod tests {
         assert_eq!(cache.get("b").await.unwrap(), None);
         assert_eq!(cache.take("a").await.unwrap(), Some(b"1".to_vec()));
         assert_eq!(cache.take("a").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn the_in_process_cache_stays_within_its_entries_and_bytes() {
+        let cache = MemoryCache::new(100_000, 100);
+        for i in 0..1000 {
+            cache
+                .set(&format!("k{i}"), &[0u8; 10], Duration::from_secs(60))
+                .await
+                .unwrap();
+        }
+        let (entries, _) = cache.usage();
+        assert!(entries <= 100, "{entries} entries");
+        for i in 0..100 {
+            cache
+                .set(&format!("big{i}"), &[0u8; 10_000], Duration::from_secs(60))
+                .await
+                .unwrap();
+        }
+        let (_, bytes) = cache.usage();
+        assert!(bytes <= 100_000, "{bytes} bytes");
     }
 }

@@ -3,6 +3,7 @@ package dev.zhelikit
 import kotlin.test.AfterTest
 import kotlin.test.Test
 import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
 import kotlin.test.assertFalse
 import kotlin.test.assertIs
 import kotlin.test.assertTrue
@@ -10,6 +11,7 @@ import kotlinx.coroutines.runBlocking
 import uniffi.zhelikit_sdk.ClientConfig
 import uniffi.zhelikit_sdk.NetworkMonitor
 import uniffi.zhelikit_sdk.SectionRecord
+import uniffi.zhelikit_sdk.SdkException
 import uniffi.zhelikit_sdk.SectionStatus
 import uniffi.zhelikit_sdk.UserKind
 import uniffi.zhelikit_sdk.ZheliKitClient
@@ -84,6 +86,20 @@ class HomeTest {
             assertEquals(online.fetchedAtMs, offline.fetchedAtMs)
             assertTrue(offline.sections.all { it.status is SectionStatus.Stale || it.status is SectionStatus.Unavailable })
             assertEquals(online.sections.map { it.record }, offline.sections.map { it.record })
+        }
+    }
+
+    /** Hardening #8: the next user of a device, offline, never sees the last user's screen. */
+    @Test
+    fun theNextUserOfADeviceNeverSeesTheLastUsersScreenOffline(): Unit = runBlocking {
+        val network = SwitchableNetwork(online = true)
+        open(LiveStack.storageDir(), network).use { client ->
+            client.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000015"))
+            client.home()
+            client.identity().logout()
+            client.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000016"))
+            network.online = false
+            assertFailsWith<SdkException.Offline> { client.home() }
         }
     }
 }
