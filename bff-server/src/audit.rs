@@ -18,6 +18,8 @@ pub enum Event {
     RefreshReuse,
     /// A passkey was registered.
     PasskeyRegistered,
+    /// A passkey (or all of them) was deleted.
+    PasskeyRemoved,
     /// One session was ended.
     Logout,
     /// Every session of a user was ended.
@@ -31,6 +33,7 @@ impl Event {
             Self::LoginFailed => "login_failed",
             Self::RefreshReuse => "refresh_reuse",
             Self::PasskeyRegistered => "passkey_registered",
+            Self::PasskeyRemoved => "passkey_removed",
             Self::Logout => "logout",
             Self::LogoutAll => "logout_all",
         }

@@ -51,6 +51,9 @@ pub struct PasskeyConfig {
     pub rp_name: String,
     /// Allowed origins: `https://…` web origins and Android `android:apk-key-hash:…` origins.
     pub origins: Vec<String>,
+    /// How recent (seconds) the login of a session must be to register a passkey
+    /// (`ZK_PASSKEY_REAUTH_SECS`, default 300).
+    pub reauthentication_window_secs: i64,
 }
 
 /// Rate limits, per minute.
@@ -352,6 +355,10 @@ impl Config {
                 rp_id,
                 rp_name: "ZheliKit".into(),
                 origins,
+                reauthentication_window_secs: i64::try_from(
+                    seconds("ZK_PASSKEY_REAUTH_SECS", 300)?.as_secs(),
+                )
+                .unwrap_or(i64::MAX),
             },
             rate_limits: RateLimits {
                 login_per_client: per_minute("ZK_LOGIN_LIMIT_PER_CLIENT", 60)?,

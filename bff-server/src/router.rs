@@ -57,6 +57,8 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(passkey::registration_finish))
         .routes(routes!(passkey::login_start))
         .routes(routes!(passkey::login_finish))
+        .routes(routes!(passkey::list))
+        .routes(routes!(passkey::rename, passkey::delete))
         .routes(routes!(screens::home::home))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))

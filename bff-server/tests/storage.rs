@@ -261,6 +261,9 @@ async fn a_credential_id_registers_once() {
             credential_id: "cred-1".into(),
             user_id: user.id,
             passkey_json: "{}".into(),
+            name: "手机".into(),
+            created_at: Utc::now().trunc_subsecs(3),
+            last_used_at: None,
         };
         store.insert_passkey(&passkey).await.unwrap();
         assert!(
@@ -282,6 +285,46 @@ async fn a_credential_id_registers_once() {
             "{\"n\":1}",
             "{name}"
         );
+
+        // Its owner renames and deletes it; nobody else can.
+        let stranger = Uuid::new_v4();
+        assert!(
+            !store.rename_passkey(stranger, "cred-1", "x").await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            store
+                .rename_passkey(user.id, "cred-1", "旧手机")
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        let listed = store.passkeys(user.id).await.unwrap();
+        assert_eq!(listed[0].name, "旧手机", "{name}");
+        assert_eq!(listed[0].created_at, passkey.created_at, "{name}");
+        assert!(
+            !store.delete_passkey(stranger, "cred-1").await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            store.delete_passkey(user.id, "cred-1").await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            !store.delete_passkey(user.id, "cred-1").await.unwrap(),
+            "{name}"
+        );
+        for id in ["a", "b"] {
+            store
+                .insert_passkey(&StoredPasskey {
+                    credential_id: id.into(),
+                    ..passkey.clone()
+                })
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.delete_passkeys(user.id).await.unwrap(), 2, "{name}");
+        assert!(store.passkeys(user.id).await.unwrap().is_empty(), "{name}");
     }
 }
 

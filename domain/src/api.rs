@@ -221,6 +221,66 @@ pub struct PasskeyFinish {
     /// The `PublicKeyCredential` as WebAuthn JSON.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub credential: serde_json::Value,
+    /// For a registration: what to call the passkey in the list (e.g. the device's name);
+    /// omitted, it is named by its number and date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Longest passkey name, in characters.
+pub const PASSKEY_NAME_MAX_CHARS: usize = 64;
+
+/// Checks a passkey name: 1–64 characters, none of them control characters. The one rule the
+/// SDK and the BFF both apply.
+pub fn check_passkey_name(name: &str) -> Result<&str, &'static str> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > PASSKEY_NAME_MAX_CHARS {
+        return Err("must be 1–64 characters");
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err("must not contain control characters");
+    }
+    Ok(trimmed)
+}
+
+/// One of the user's passkeys, as `GET /v1/passkeys` lists them (no key material).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PasskeyInfo {
+    /// The credential id, base64url: what rename and delete take.
+    pub credential_id: String,
+    /// The name the user gave it.
+    pub name: String,
+    /// When it was registered, milliseconds since the epoch.
+    pub created_at_ms: i64,
+    /// When it last started a session, milliseconds since the epoch; `None` if never.
+    pub last_used_at_ms: Option<i64>,
+}
+
+/// `GET /v1/passkeys`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PasskeyList {
+    /// Oldest first.
+    pub passkeys: Vec<PasskeyInfo>,
+}
+
+/// `PATCH /v1/passkeys/{credential_id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PasskeyRename {
+    /// The new name (1–64 characters).
+    pub name: String,
+}
+
+/// `POST /v1/auth/logout-all` body (optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LogoutAll {
+    /// Also delete every passkey of the user, so that no device can start a session without a
+    /// new platform login (for a lost or stolen phone).
+    #[serde(default)]
+    pub remove_passkeys: bool,
 }
 
 /// Starts a passkey login: the passkey alone, no platform ticket.

@@ -71,16 +71,23 @@ impl Bff {
         read(request.send().await).await
     }
 
-    /// `POST path` with no body, expecting 204.
-    pub(crate) async fn post_no_content(&self, path: &str, bearer: &str) -> Result<()> {
+    /// `method path` with an optional JSON body, expecting a 2xx without content.
+    pub(crate) async fn send_no_content<B: Serialize + ?Sized>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&B>,
+        bearer: &str,
+    ) -> Result<()> {
         self.ensure_online()?;
-        let response = self
+        let mut request = self
             .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(bearer)
-            .send()
-            .await;
-        read_status(response).await.map(|_| ())
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(bearer);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        read_status(request.send().await).await.map(|_| ())
     }
 
     /// `GET path`; `T` from a 2xx JSON answer.

@@ -48,6 +48,13 @@ pub enum SdkError {
         /// What the platform said, for logs.
         detail: String,
     },
+    /// The call needs a recent login (registering a passkey: within five minutes) and this
+    /// session's is older: log in through the platform again, then retry.
+    #[error("log in again first: {detail}")]
+    ReauthenticationRequired {
+        /// The server's reason, for logs.
+        detail: String,
+    },
     /// An argument was wrong; `field` names it. A programming error in the app.
     #[error("invalid input {field}: {reason}")]
     InvalidInput {
@@ -201,6 +208,11 @@ fn from_problem(status: u16, p: Problem, retry_after: Option<u64>) -> SdkError {
         "rate_limited" => SdkError::RateLimited {
             retry_after_secs: retry_after.unwrap_or(1),
         },
+        "reauthentication_required" => SdkError::ReauthenticationRequired { detail: p.detail },
+        "passkey_not_found" => SdkError::InvalidInput {
+            field: "credential_id".into(),
+            reason: p.detail,
+        },
         "malformed_body" | "invalid_field" | "unknown_mini_app" | "scope_not_allowed"
         | "body_too_large" => SdkError::InvalidInput {
             field: p.field.unwrap_or_default(),
@@ -208,8 +220,7 @@ fn from_problem(status: u16, p: Problem, retry_after: Option<u64>) -> SdkError {
         },
         code if status == 401
             || code == "user_kind_not_allowed"
-            || code.starts_with("passkey_")
-            || code == "no_passkey" =>
+            || code.starts_with("passkey_") =>
         {
             SdkError::LoginRejected {
                 code: p.code,

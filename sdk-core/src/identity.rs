@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use zhelikit_domain::api::{
-    self, AuthCodeLogin, Me, PasskeyChallenge as WireChallenge, PasskeyFinish, PasskeyLoginStart,
-    PasskeyRegistered, Session, TicketIdLogin, TicketLogin,
+    self, AuthCodeLogin, LogoutAll, Me, PasskeyChallenge as WireChallenge, PasskeyFinish,
+    PasskeyList, PasskeyLoginStart, PasskeyRegistered, PasskeyRename, Session, TicketIdLogin,
+    TicketLogin,
 };
 
 use crate::client::Shared;
@@ -13,6 +14,31 @@ use crate::error::{Error, Result, SdkError};
 use crate::host::SessionListener;
 use crate::passkey;
 use crate::task::TaskHandle;
+
+/// One of the user's passkeys, as [`IdentityClient::list_passkeys`] shows them (no key
+/// material): for a "your passkeys" screen where the user renames or deletes them.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PasskeyInfo {
+    /// The credential id (base64url): what rename and delete take.
+    pub credential_id: String,
+    /// The name the user gave it (or the default, 通行密钥 N and its date).
+    pub name: String,
+    /// When it was registered, milliseconds since the epoch.
+    pub created_at_ms: i64,
+    /// When it last started a session, milliseconds since the epoch; `None` if never.
+    pub last_used_at_ms: Option<i64>,
+}
+
+impl From<api::PasskeyInfo> for PasskeyInfo {
+    fn from(p: api::PasskeyInfo) -> Self {
+        Self {
+            credential_id: p.credential_id,
+            name: p.name,
+            created_at_ms: p.created_at_ms,
+            last_used_at_ms: p.last_used_at_ms,
+        }
+    }
+}
 
 /// Who a user is to ZheliKit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -249,16 +275,68 @@ impl IdentityClient {
     /// forgotten on the device and `Offline` is returned: the server-side session then ends at
     /// its expiry.
     pub async fn logout(&self) -> Result<(), SdkError> {
-        self.end("/v1/auth/logout").await
+        self.end_with("/v1/auth/logout", None).await
     }
 
-    /// Ends every session of this user, on every device and mini-app.
-    pub async fn logout_everywhere(&self) -> Result<(), SdkError> {
-        self.end("/v1/auth/logout-all").await
+    /// Ends every session of this user, on every device and mini-app. With `remove_passkeys`
+    /// (offer it for a lost or stolen phone) every passkey of the user is deleted too, so no
+    /// device can start a session again without a platform login. Defaults to `false`.
+    #[uniffi::method(default(remove_passkeys = false))]
+    pub async fn logout_everywhere(&self, remove_passkeys: bool) -> Result<(), SdkError> {
+        self.end_with("/v1/auth/logout-all", Some(LogoutAll { remove_passkeys }))
+            .await
     }
 
-    /// Registers a passkey for the logged-in user (needs scope `passkey`). Hand the challenge
-    /// to the platform authenticator, then call [`IdentityClient::finish_passkey_registration`].
+    /// The user's passkeys, oldest first (needs scope `passkey`).
+    pub async fn list_passkeys(&self) -> Result<Vec<PasskeyInfo>, SdkError> {
+        let shared = self.shared.clone();
+        let work = async move {
+            let list: PasskeyList = shared
+                .session
+                .with_token(|token| {
+                    let bff = shared.bff.clone();
+                    async move { bff.get("/v1/passkeys", &token).await }
+                })
+                .await?;
+            Ok(list.passkeys.into_iter().map(PasskeyInfo::from).collect())
+        };
+        Ok(self.shared.runtime.run(work).await?)
+    }
+
+    /// Renames one of the user's passkeys (1–64 characters).
+    ///
+    /// Errors: `InvalidInput` for a bad name or an unknown credential id.
+    pub async fn rename_passkey(
+        &self,
+        credential_id: String,
+        name: String,
+    ) -> Result<(), SdkError> {
+        let name = api::check_passkey_name(&name)
+            .map_err(|reason| Error::Input {
+                field: "name",
+                reason: reason.into(),
+            })?
+            .to_string();
+        self.passkey_call(
+            reqwest::Method::PATCH,
+            credential_id,
+            Some(PasskeyRename { name }),
+        )
+        .await
+    }
+
+    /// Deletes one of the user's passkeys: it can no longer start a session.
+    ///
+    /// Errors: `InvalidInput` for an unknown credential id.
+    pub async fn delete_passkey(&self, credential_id: String) -> Result<(), SdkError> {
+        self.passkey_call(reqwest::Method::DELETE, credential_id, None)
+            .await
+    }
+
+    /// Registers a passkey for the logged-in user (needs scope `passkey`, and a platform login
+    /// within the last five minutes: otherwise `ReauthenticationRequired`, log in again first).
+    /// Hand the challenge to the platform authenticator, then call
+    /// [`IdentityClient::finish_passkey_registration`].
     pub async fn begin_passkey_registration(&self) -> Result<PasskeyChallenge, SdkError> {
         let shared = self.shared.clone();
         let work = async move {
@@ -282,18 +360,30 @@ impl IdentityClient {
     }
 
     /// Finishes registration with the authenticator's answer (Android's registration response
-    /// JSON, or [`crate::ios_registration_response`]). Returns the credential id.
+    /// JSON, or [`crate::ios_registration_response`]) and names the passkey (e.g. the device's
+    /// name; `None` names it 通行密钥 N with the date). Returns the credential id.
+    ///
+    /// Errors: `ReauthenticationRequired` when the login is older than five minutes.
+    #[uniffi::method(default(name = None))]
     pub async fn finish_passkey_registration(
         &self,
         ceremony_id: String,
         response_json: String,
+        name: Option<String>,
     ) -> Result<String, SdkError> {
         let credential = passkey::parse_response(&response_json)?;
+        if let Some(name) = &name {
+            api::check_passkey_name(name).map_err(|reason| Error::Input {
+                field: "name",
+                reason: reason.into(),
+            })?;
+        }
         let shared = self.shared.clone();
         let work = async move {
             let body = PasskeyFinish {
                 ceremony_id,
                 credential,
+                name,
             };
             let done: PasskeyRegistered = shared
                 .session
@@ -311,9 +401,11 @@ impl IdentityClient {
     }
 
     /// Starts a passkey login for the user last logged in on this device (no platform ticket).
+    /// The challenge comes whether or not that user still has a passkey (the server does not
+    /// tell); without one, finishing fails with `LoginRejected` (`passkey_verification_failed`).
     ///
-    /// Errors: `NotLoggedIn` when no one has logged in on this device yet,
-    /// `LoginRejected` (`no_passkey`) when that user has no passkey.
+    /// Errors: `NotLoggedIn` when no one has logged in on this device yet, `LoginRejected`
+    /// (`passkey_not_allowed`) when this mini-app does not offer passkey login.
     pub async fn begin_passkey_login(&self) -> Result<PasskeyChallenge, SdkError> {
         let shared = self.shared.clone();
         let work = async move {
@@ -342,6 +434,7 @@ impl IdentityClient {
         let body = PasskeyFinish {
             ceremony_id,
             credential,
+            name: None,
         };
         self.login("/v1/auth/passkey/finish", body).await
     }
@@ -379,14 +472,46 @@ impl IdentityClient {
 }
 
 impl IdentityClient {
-    async fn end(&self, path: &'static str) -> Result<(), SdkError> {
+    async fn passkey_call(
+        &self,
+        method: reqwest::Method,
+        credential_id: String,
+        body: Option<PasskeyRename>,
+    ) -> Result<(), SdkError> {
+        passkey::check_credential_id(&credential_id)?;
+        let shared = self.shared.clone();
+        let path = format!("/v1/passkeys/{credential_id}");
+        let work = async move {
+            shared
+                .session
+                .with_token(|token| {
+                    let (bff, method, path, body) = (
+                        shared.bff.clone(),
+                        method.clone(),
+                        path.clone(),
+                        body.clone(),
+                    );
+                    async move {
+                        bff.send_no_content(method, &path, body.as_ref(), &token)
+                            .await
+                    }
+                })
+                .await
+        };
+        Ok(self.shared.runtime.run(work).await?)
+    }
+
+    async fn end_with(&self, path: &'static str, body: Option<LogoutAll>) -> Result<(), SdkError> {
         let shared = self.shared.clone();
         let work = async move {
             let told = shared
                 .session
                 .with_token(|token| {
-                    let bff = shared.bff.clone();
-                    async move { bff.post_no_content(path, &token).await }
+                    let (bff, body) = (shared.bff.clone(), body.clone());
+                    async move {
+                        bff.send_no_content(reqwest::Method::POST, path, body.as_ref(), &token)
+                            .await
+                    }
                 })
                 .await;
             match told {

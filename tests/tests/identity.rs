@@ -7,7 +7,7 @@ use base64::Engine as _;
 use mock_platform::fixtures::AuthLevel;
 use serde_json::{json, Value};
 use zhelikit_domain::mask;
-use zhelikit_e2e::{both_backends, http, json_of, Stack};
+use zhelikit_e2e::{both_backends, http, json_of, Backend, Stack};
 
 both_backends!(
     a_citizen_logs_in_with_a_ticket_and_reads_a_masked_profile,
@@ -16,6 +16,8 @@ both_backends!(
     an_official_logs_in_with_a_zzd_auth_code,
     a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family,
     a_token_of_one_mini_app_is_refused_where_another_is_named,
+    a_user_lists_renames_and_deletes_passkeys_and_logout_everywhere_can_remove_them,
+    passkey_login_is_refused_for_a_mini_app_without_the_passkey_scope,
     logout_ends_one_session_and_logout_all_ends_every_session,
     a_real_name_level_below_the_mini_apps_minimum_gets_403_and_no_session,
     a_citizen_cannot_open_an_enterprise_only_mini_app,
@@ -808,6 +810,22 @@ async fn register_passkey(stack: &Stack, device: &mut passkeys::Device, session:
         .is_some_and(|c| !c.is_empty()));
 }
 
+/// The structure of a JSON value (keys and value kinds, not values), for comparing answers.
+fn shape(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| k.as_str() != "ceremony_id")
+                .map(|(k, v)| (k.clone(), shape(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
+        Value::String(s) => json!(format!("string of {}", s.len())),
+        Value::Number(n) => json!(n),
+        other => json!(format!("{other}")),
+    }
+}
+
 async fn a_registered_passkey_alone_starts_a_session(stack: &Stack) {
     let citizen = citizen_with_level(stack, AuthLevel::Advanced, 9);
     let session = stack
@@ -858,16 +876,39 @@ async fn a_registered_passkey_alone_starts_a_session(stack: &Stack) {
         .iter()
         .any(|e| e.event == "login" && e.detail == "passkey"));
 
-    // A user without passkeys gets a clear answer.
+    // Hardening #2: a user id without passkeys (or unknown) is answered as one with passkeys
+    // is — same shape, a credential id stable across calls — so start tells nobody who has
+    // one; only finishing fails.
+    let stranger = uuid::Uuid::new_v4().to_string();
+    let decoy_start = || {
+        stack.post(
+            "/v1/auth/passkey/start",
+            json!({"mini_app_id": "zk-demo-services", "user_id": stranger}),
+        )
+    };
+    let (status, decoy) = decoy_start().await;
+    assert_eq!(status, 200, "{decoy}");
+    assert_eq!(shape(&decoy), shape(&challenge), "{decoy} vs {challenge}");
+    let ids = |c: &Value| c["options"]["publicKey"]["allowCredentials"].to_string();
+    assert_eq!(
+        ids(&decoy_start().await.1),
+        ids(&decoy),
+        "stable per user id"
+    );
+    assert_ne!(
+        decoy["options"]["publicKey"]["challenge"],
+        challenge["options"]["publicKey"]["challenge"]
+    );
     let (status, problem) = stack
         .post(
-            "/v1/auth/passkey/start",
-            json!({"mini_app_id": "zk-demo-services", "user_id": uuid::Uuid::new_v4().to_string()}),
+            "/v1/auth/passkey/finish",
+            json!({"ceremony_id": decoy["ceremony_id"], "credential": device.sign_in(&challenge["options"])}),
         )
         .await;
     assert_eq!(
         (status, problem["code"].as_str()),
-        (404, Some("no_passkey"))
+        (401, Some("passkey_verification_failed")),
+        "{problem}"
     );
     let (status, problem) = stack
         .post(
@@ -947,4 +988,168 @@ async fn a_token_of_one_mini_app_is_refused_where_another_is_named(stack: &Stack
         .as_str()
         .unwrap()
         .contains("another mini-app"));
+}
+
+async fn passkey_user(stack: &Stack, skip: usize) -> (Value, String, passkeys::Device) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, skip);
+    let session = stack
+        .login_citizen(&citizen.userid, "zk-demo-services")
+        .await;
+    let (_, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    let mut device = passkeys::Device::new();
+    register_passkey(stack, &mut device, &session).await;
+    (session, me["user_id"].as_str().unwrap().to_string(), device)
+}
+
+/// Hardening #2: passkeys can be seen and removed by their owner, and "log out everywhere" can
+/// remove them all; every registration and removal is audited.
+async fn a_user_lists_renames_and_deletes_passkeys_and_logout_everywhere_can_remove_them(
+    stack: &Stack,
+) {
+    let (session, user_id, mut device) = passkey_user(stack, 11).await;
+    register_passkey(stack, &mut passkeys::Device::new(), &session).await;
+    let (status, list) = stack.get_authed("/v1/passkeys", &access(&session)).await;
+    assert_eq!(status, 200, "{list}");
+    let keys = list["passkeys"].as_array().unwrap().clone();
+    assert_eq!(keys.len(), 2, "{list}");
+    assert!(
+        keys[0]["name"].as_str().unwrap().starts_with("通行密钥"),
+        "{list}"
+    );
+    assert!(keys[0]["created_at_ms"].as_i64().unwrap() > 0);
+    let first = keys[0]["credential_id"].as_str().unwrap().to_string();
+    let second = keys[1]["credential_id"].as_str().unwrap().to_string();
+
+    let token = access(&session);
+    let rename = |id: &str, name: &str| {
+        let url = format!("{}/v1/passkeys/{id}", stack.bff);
+        let (body, token) = (json!({"name": name}), token.clone());
+        async move {
+            json_of(
+                http()
+                    .patch(url)
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    assert_eq!(rename(&first, "我的手机").await.0, 204);
+    let (status, problem) = rename(&first, "").await;
+    assert_eq!((status, problem["field"].as_str()), (400, Some("name")));
+    let (status, problem) = rename("not-mine", "x").await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (404, Some("passkey_not_found"))
+    );
+    let (_, list) = stack.get_authed("/v1/passkeys", &access(&session)).await;
+    assert_eq!(list["passkeys"][0]["name"], "我的手机");
+
+    let delete = |id: String| {
+        let url = format!("{}/v1/passkeys/{id}", stack.bff);
+        let token = token.clone();
+        async move { json_of(http().delete(url).bearer_auth(token).send().await.unwrap()).await }
+    };
+    assert_eq!(delete(second.clone()).await.0, 204);
+    assert_eq!(delete(second.clone()).await.0, 404);
+
+    // The remaining passkey still logs in, until "log out everywhere" removes it.
+    let start = || {
+        stack.post(
+            "/v1/auth/passkey/start",
+            json!({"mini_app_id": "zk-demo-services", "user_id": user_id}),
+        )
+    };
+    let (_, challenge) = start().await;
+    let (status, fresh) = stack
+        .post(
+            "/v1/auth/passkey/finish",
+            json!({"ceremony_id": challenge["ceremony_id"], "credential": device.sign_in(&challenge["options"])}),
+        )
+        .await;
+    assert_eq!(status, 200, "{fresh}");
+    let (_, list) = stack.get_authed("/v1/passkeys", &access(&fresh)).await;
+    assert!(
+        list["passkeys"][0]["last_used_at_ms"].as_i64().is_some(),
+        "{list}"
+    );
+
+    let (status, _) = stack
+        .post_authed(
+            "/v1/auth/logout-all",
+            &access(&fresh),
+            json!({"remove_passkeys": true}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    // The challenge no longer names the device's passkey: its authenticator has nothing to
+    // answer with (what remains is a decoy, as for any user without passkeys).
+    let (status, challenge) = start().await;
+    assert_eq!(status, 200, "{challenge}");
+    let named = challenge["options"]["publicKey"]["allowCredentials"].to_string();
+    assert!(
+        !named.contains(&first),
+        "the removed passkey is not offered: {named}"
+    );
+
+    let audit = stack.audit(10_000).await;
+    let mine = |event: &str| {
+        audit
+            .iter()
+            .filter(|e| {
+                e.event == event && e.user_id.map(|u| u.to_string()) == Some(user_id.clone())
+            })
+            .count()
+    };
+    assert_eq!(mine("passkey_registered"), 2);
+    assert_eq!(
+        mine("passkey_removed"),
+        2,
+        "one deleted, then all at logout everywhere"
+    );
+}
+
+/// Hardening #2: a mini-app without the `passkey` scope cannot be entered with a passkey.
+async fn passkey_login_is_refused_for_a_mini_app_without_the_passkey_scope(stack: &Stack) {
+    let (_, user_id, _) = passkey_user(stack, 12).await;
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/passkey/start",
+            json!({"mini_app_id": "zk-demo-policy", "user_id": user_id}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("passkey_not_allowed")),
+        "{problem}"
+    );
+}
+
+/// Hardening #2: a token alone (its platform login not recent) cannot register a passkey.
+#[tokio::test]
+async fn registering_a_passkey_needs_a_recent_platform_login() {
+    let stack = zhelikit_e2e::private_stack(Backend::Sqlite, |config| {
+        // Every login is "too old" at once, as a stolen token hours later would be.
+        config.passkeys.reauthentication_window_secs = 0;
+    })
+    .await;
+    let citizen = citizen_with_level(&stack, AuthLevel::Advanced, 13);
+    let session = stack
+        .login_citizen(&citizen.userid, "zk-demo-services")
+        .await;
+    let (status, problem) = stack
+        .post_authed(
+            "/v1/passkeys/registration/start",
+            &access(&session),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("reauthentication_required")),
+        "{problem}"
+    );
 }

@@ -238,7 +238,7 @@ async fn a_refused_refresh_ends_the_session_and_tells_the_listener() {
 
     // The same person logs out everywhere from another device.
     let tablet = logged_in_citizen(stack, 30, &temp_dir()).await;
-    tablet.identity().logout_everywhere().await.unwrap();
+    tablet.identity().logout_everywhere(false).await.unwrap();
 
     let err = phone.identity().current_user().await.unwrap_err();
     assert!(matches!(err, SdkError::SessionExpired { .. }), "{err:?}");
@@ -262,7 +262,7 @@ async fn a_revoked_session_is_a_typed_error_even_before_its_token_expires() {
     let stack = stack(Backend::Sqlite).await;
     let phone = logged_in_citizen(stack, 40, &temp_dir()).await;
     let tablet = logged_in_citizen(stack, 40, &temp_dir()).await;
-    tablet.identity().logout_everywhere().await.unwrap();
+    tablet.identity().logout_everywhere(false).await.unwrap();
     assert!(!tablet.identity().is_logged_in());
     // The phone's access token is fresh but revoked: the BFF refuses it, the refresh is refused.
     let err = phone.identity().current_user().await.unwrap_err();
@@ -488,7 +488,7 @@ async fn a_passkey_registered_through_the_sdk_logs_in_after_logout() {
         serde_json::to_string(&device.do_registration(origin.clone(), options).unwrap()).unwrap();
     client
         .identity()
-        .finish_passkey_registration(challenge.ceremony_id, answer)
+        .finish_passkey_registration(challenge.ceremony_id, answer, Some("测试手机".into()))
         .await
         .unwrap();
 
@@ -505,6 +505,32 @@ async fn a_passkey_registered_through_the_sdk_logs_in_after_logout() {
         .unwrap();
     assert_eq!(again.user_id, user.user_id);
     assert!(client.identity().is_logged_in());
+
+    // Hardening #2: the user sees, renames and deletes their passkeys through the SDK.
+    let listed = client.identity().list_passkeys().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].name, "测试手机");
+    assert!(listed[0].last_used_at_ms.is_some(), "{listed:?}");
+    let id = listed[0].credential_id.clone();
+    client
+        .identity()
+        .rename_passkey(id.clone(), "旧手机".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        client.identity().list_passkeys().await.unwrap()[0].name,
+        "旧手机"
+    );
+    assert!(matches!(
+        client.identity().rename_passkey(id.clone(), " ".into()).await,
+        Err(SdkError::InvalidInput { field, .. }) if field == "name"
+    ));
+    client.identity().delete_passkey(id.clone()).await.unwrap();
+    assert!(matches!(
+        client.identity().delete_passkey(id).await,
+        Err(SdkError::InvalidInput { field, .. }) if field == "credential_id"
+    ));
+    assert!(client.identity().list_passkeys().await.unwrap().is_empty());
 
     let err = client
         .identity()

@@ -1,13 +1,21 @@
 //! Passkeys (WebAuthn, webauthn-rs): a logged-in user registers one; later it alone starts a
 //! session. Ceremony state lives in the cache for five minutes, keyed by a random ceremony id,
 //! and is taken (read and deleted) when finished: never handed to the client, never reusable.
+//!
+//! A passkey is a login that never expires, so it is guarded like one: registering needs a
+//! session whose platform login is recent (`auth_time` within five minutes), not merely a
+//! token with scope `passkey` (a stolen token would otherwise become a permanent login); the
+//! user can list, rename and delete their passkeys, and "log out everywhere" can delete them
+//! all; every registration and removal is audited; only mini-apps allowed `passkey` may log in
+//! with one; and starting a login answers alike whether the user id is unknown, has no
+//! passkeys or has some (a decoy credential), so it cannot be used to learn who has one.
 
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use uuid::Uuid;
@@ -16,7 +24,8 @@ use webauthn_rs::prelude::{
     RegisterPublicKeyCredential,
 };
 use zhelikit_domain::api::{
-    PasskeyChallenge, PasskeyFinish, PasskeyLoginStart, PasskeyRegistered, Problem, Session,
+    check_passkey_name, PasskeyChallenge, PasskeyFinish, PasskeyInfo, PasskeyList,
+    PasskeyLoginStart, PasskeyRegistered, PasskeyRename, Problem, Session,
 };
 
 use crate::app::{App, AppState};
@@ -30,6 +39,9 @@ use crate::storage::{StoreError, StoredPasskey};
 
 const CEREMONY_TTL: Duration = Duration::from_secs(300);
 
+/// The authenticator timeout webauthn-rs puts in its options (its default), repeated in decoys.
+const AUTHENTICATOR_TIMEOUT_MS: u32 = 300_000;
+
 #[derive(Serialize, Deserialize)]
 struct RegistrationState {
     user_id: Uuid,
@@ -41,7 +53,8 @@ struct AuthenticationState {
     user_id: Uuid,
     mini_app_id: String,
     scopes: Option<Vec<String>>,
-    state: PasskeyAuthentication,
+    /// `None` for a decoy ceremony (a user id without passkeys): it can only fail.
+    state: Option<PasskeyAuthentication>,
 }
 
 fn failed(code: &'static str, status: StatusCode, detail: impl Into<String>) -> ApiError {
@@ -109,14 +122,30 @@ fn stored_passkeys(rows: &[StoredPasskey]) -> Result<Vec<Passkey>, ApiError> {
         .collect()
 }
 
-/// Starts registering a passkey for the logged-in user. Needs scope `passkey`.
+/// Refuses unless the session's platform login (or passkey login) happened less than
+/// `window_secs` ago (`ZK_PASSKEY_REAUTH_SECS`, default 300). Pure over the token's claims.
+fn require_recent_login(auth: &Authenticated, window_secs: i64) -> Result<(), ApiError> {
+    let age = chrono::Utc::now().timestamp() - auth.0.auth_time;
+    if auth.0.auth_time > 0 && age < window_secs {
+        return Ok(());
+    }
+    Err(failed(
+        "reauthentication_required",
+        StatusCode::FORBIDDEN,
+        "registering a passkey needs a login within the last 5 minutes: log in through the platform again, then register",
+    ))
+}
+
+/// Starts registering a passkey for the logged-in user. Needs scope `passkey` and a platform
+/// login within the last five minutes.
 #[utoipa::path(post, path = "/v1/passkeys/registration/start", tag = "passkeys", security(("bearer" = [])),
-    responses((status = 200, body = PasskeyChallenge), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PasskeyChallenge), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, description = "missing_scope, reauthentication_required", body = Problem, content_type = "application/problem+json")))]
 pub async fn registration_start(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> Result<axum::Json<PasskeyChallenge>, ApiError> {
     auth.require("passkey")?;
+    require_recent_login(&auth, state.config.passkeys.reauthentication_window_secs)?;
     let user_id = auth.user_id()?;
     let user = state
         .store
@@ -154,6 +183,7 @@ pub async fn registration_start(
 /// Finishes registration with the authenticator's attestation.
 #[utoipa::path(post, path = "/v1/passkeys/registration/finish", tag = "passkeys", security(("bearer" = [])), request_body = PasskeyFinish,
     responses((status = 201, body = PasskeyRegistered), (status = 400, description = "passkey_ceremony_unknown, invalid_field", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "missing_scope, reauthentication_required", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "passkey_verification_failed", body = Problem, content_type = "application/problem+json"), (status = 409, description = "passkey_already_registered", body = Problem, content_type = "application/problem+json")))]
 pub async fn registration_finish(
     State(state): State<AppState>,
@@ -162,7 +192,19 @@ pub async fn registration_finish(
     ApiJson(body): ApiJson<PasskeyFinish>,
 ) -> Result<(StatusCode, axum::Json<PasskeyRegistered>), ApiError> {
     auth.require("passkey")?;
+    require_recent_login(&auth, state.config.passkeys.reauthentication_window_secs)?;
     let user_id = auth.user_id()?;
+    let name = match body.name.as_deref() {
+        Some(name) => Some(
+            check_passkey_name(name)
+                .map_err(|reason| ApiError::InvalidField {
+                    field: "name",
+                    reason: reason.into(),
+                })?
+                .to_string(),
+        ),
+        None => None,
+    };
     let credential: RegisterPublicKeyCredential = parse_credential(body.credential)?;
     let ceremony: RegistrationState = take_state(&state, "passkey:reg:", &body.ceremony_id).await?;
     if ceremony.user_id != user_id {
@@ -183,11 +225,22 @@ pub async fn registration_finish(
             )
         })?;
     let credential_id = URL_SAFE_NO_PAD.encode(passkey.cred_id().as_ref());
+    let now = chrono::Utc::now();
+    let name = match name {
+        Some(name) => name,
+        None => {
+            let count = state.store.passkeys(user_id).await?.len() + 1;
+            format!("通行密钥 {count}（{}）", now.format("%Y-%m-%d"))
+        }
+    };
     let row = StoredPasskey {
         credential_id: credential_id.clone(),
         user_id,
         passkey_json: serde_json::to_string(&passkey)
             .map_err(|e| ApiError::Internal(e.to_string()))?,
+        name,
+        created_at: now,
+        last_used_at: None,
     };
     match state.store.insert_passkey(&row).await {
         Ok(()) => {}
@@ -206,7 +259,7 @@ pub async fn registration_finish(
         Some(user_id),
         Some(&auth.0.aud),
         &client,
-        "",
+        &credential_id,
     )
     .await;
     Ok((
@@ -215,9 +268,44 @@ pub async fn registration_finish(
     ))
 }
 
-/// Starts a passkey login for a user remembered on the device.
+/// Refuses a passkey login into a mini-app not allowed the `passkey` scope.
+fn require_passkey_mini_app(mini_app: &crate::storage::MiniApp) -> Result<(), ApiError> {
+    if mini_app.allowed_scopes.iter().any(|s| s == "passkey") {
+        return Ok(());
+    }
+    Err(failed(
+        "passkey_not_allowed",
+        StatusCode::FORBIDDEN,
+        format!(
+            "mini-app {} does not offer passkey login; log in through the platform",
+            mini_app.id
+        ),
+    ))
+}
+
+/// The options of a ceremony that can only fail, shaped as webauthn-rs shapes real ones: a
+/// fresh challenge and a credential id that is the same on every call for this user id.
+fn decoy_options(state: &App, user_id: &Uuid) -> serde_json::Value {
+    let mut challenge = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut challenge);
+    serde_json::json!({
+        "publicKey": {
+            "challenge": URL_SAFE_NO_PAD.encode(challenge),
+            "timeout": AUTHENTICATOR_TIMEOUT_MS,
+            "rpId": state.config.passkeys.rp_id,
+            "allowCredentials": [{
+                "type": "public-key",
+                "id": URL_SAFE_NO_PAD.encode(state.personal_data.decoy_credential_id(&user_id.to_string())),
+            }],
+            "userVerification": "required",
+        }
+    })
+}
+
+/// Starts a passkey login for a user remembered on the device. The answer looks the same
+/// whether that user has passkeys or not (or does not exist): only finishing tells.
 #[utoipa::path(post, path = "/v1/auth/passkey/start", tag = "passkeys", request_body = PasskeyLoginStart,
-    responses((status = 200, body = PasskeyChallenge), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, description = "no_passkey", body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PasskeyChallenge), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 403, description = "passkey_not_allowed", body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn login_start(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -229,19 +317,18 @@ pub async fn login_start(
         reason: "must be a ZheliKit user id (UUID)".into(),
     })?;
     // Checked now so a bad mini-app or scope fails before the user touches the authenticator.
-    login::prepare(&state, &body.mini_app_id, body.scopes.as_deref()).await?;
+    let (mini_app, _) = login::prepare(&state, &body.mini_app_id, body.scopes.as_deref()).await?;
+    require_passkey_mini_app(&mini_app)?;
     let passkeys = stored_passkeys(&state.store.passkeys(user_id).await?)?;
-    if passkeys.is_empty() {
-        return Err(failed(
-            "no_passkey",
-            StatusCode::NOT_FOUND,
-            "this user has no passkey registered",
-        ));
-    }
-    let (options, auth_state) = state
-        .webauthn
-        .start_passkey_authentication(&passkeys)
-        .map_err(|e| ApiError::Internal(format!("webauthn: {e}")))?;
+    let (options, auth_state) = if passkeys.is_empty() {
+        (decoy_options(&state, &user_id), None)
+    } else {
+        let (options, auth_state) = state
+            .webauthn
+            .start_passkey_authentication(&passkeys)
+            .map_err(|e| ApiError::Internal(format!("webauthn: {e}")))?;
+        (options_json(&options)?, Some(auth_state))
+    };
     let ceremony = AuthenticationState {
         user_id,
         mini_app_id: body.mini_app_id,
@@ -251,7 +338,7 @@ pub async fn login_start(
     let ceremony_id = put_state(&state, "passkey:auth:", &ceremony).await?;
     Ok(axum::Json(PasskeyChallenge {
         ceremony_id,
-        options: options_json(&options)?,
+        options,
     }))
 }
 
@@ -269,10 +356,16 @@ pub async fn login_finish(
         take_state(&state, "passkey:auth:", &body.ceremony_id).await?;
     let (mini_app, granted) =
         login::prepare(&state, &ceremony.mini_app_id, ceremony.scopes.as_deref()).await?;
-    let result = match state
-        .webauthn
-        .finish_passkey_authentication(&credential, &ceremony.state)
-    {
+    require_passkey_mini_app(&mini_app)?;
+    let verified = match &ceremony.state {
+        Some(auth_state) => state
+            .webauthn
+            .finish_passkey_authentication(&credential, auth_state)
+            .map_err(|e| e.to_string()),
+        // A decoy: no passkey can answer it; fails as a wrong passkey would.
+        None => Err("no passkey of this user signed the challenge".to_string()),
+    };
+    let result = match verified {
         Ok(result) => result,
         Err(e) => {
             audit::record(
@@ -295,13 +388,16 @@ pub async fn login_finish(
     for row in state.store.passkeys(ceremony.user_id).await? {
         let mut passkey: Passkey = serde_json::from_str(&row.passkey_json)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        if passkey.update_credential(&result) == Some(true) {
+        let counter_moved = passkey.update_credential(&result);
+        if counter_moved.is_some() {
+            // The passkey that answered: its counter (if it moved) and when it was last used.
             let json =
                 serde_json::to_string(&passkey).map_err(|e| ApiError::Internal(e.to_string()))?;
             state
                 .store
                 .update_passkey(&StoredPasskey {
                     passkey_json: json,
+                    last_used_at: Some(chrono::Utc::now()),
                     ..row
                 })
                 .await?;
@@ -315,4 +411,112 @@ pub async fn login_finish(
     login::finish(&state, &client, "passkey", &mini_app, granted, user.profile)
         .await
         .map(axum::Json)
+}
+
+fn passkey_info(row: &StoredPasskey) -> PasskeyInfo {
+    PasskeyInfo {
+        credential_id: row.credential_id.clone(),
+        name: row.name.clone(),
+        created_at_ms: row.created_at.timestamp_millis(),
+        last_used_at_ms: row.last_used_at.map(|t| t.timestamp_millis()),
+    }
+}
+
+fn not_found(credential_id: &str) -> ApiError {
+    failed(
+        "passkey_not_found",
+        StatusCode::NOT_FOUND,
+        format!("you have no passkey {credential_id:?}"),
+    )
+}
+
+/// The logged-in user's passkeys (no key material). Needs scope `passkey`.
+#[utoipa::path(get, path = "/v1/passkeys", tag = "passkeys", security(("bearer" = [])),
+    responses((status = 200, body = PasskeyList), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, description = "missing_scope", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<axum::Json<PasskeyList>, ApiError> {
+    auth.require("passkey")?;
+    let rows = state.store.passkeys(auth.user_id()?).await?;
+    Ok(axum::Json(PasskeyList {
+        passkeys: rows.iter().map(passkey_info).collect(),
+    }))
+}
+
+/// Renames one of the user's passkeys. Needs scope `passkey`.
+#[utoipa::path(patch, path = "/v1/passkeys/{credential_id}", tag = "passkeys", security(("bearer" = [])), request_body = PasskeyRename,
+    params(("credential_id" = String, Path, description = "The passkey's credential id, base64url")),
+    responses((status = 204, description = "renamed"), (status = 400, description = "invalid_field", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, description = "missing_scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "passkey_not_found", body = Problem, content_type = "application/problem+json")))]
+pub async fn rename(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(credential_id): Path<String>,
+    ApiJson(body): ApiJson<PasskeyRename>,
+) -> Result<StatusCode, ApiError> {
+    auth.require("passkey")?;
+    let name = check_passkey_name(&body.name).map_err(|reason| ApiError::InvalidField {
+        field: "name",
+        reason: reason.into(),
+    })?;
+    if !state
+        .store
+        .rename_passkey(auth.user_id()?, &credential_id, name)
+        .await?
+    {
+        return Err(not_found(&credential_id));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes one of the user's passkeys: it can no longer start a session. Needs scope
+/// `passkey`; audited.
+#[utoipa::path(delete, path = "/v1/passkeys/{credential_id}", tag = "passkeys", security(("bearer" = [])),
+    params(("credential_id" = String, Path, description = "The passkey's credential id, base64url")),
+    responses((status = 204, description = "deleted"), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "missing_scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "passkey_not_found", body = Problem, content_type = "application/problem+json")))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    auth: Authenticated,
+    Path(credential_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    auth.require("passkey")?;
+    let user_id = auth.user_id()?;
+    if !state.store.delete_passkey(user_id, &credential_id).await? {
+        return Err(not_found(&credential_id));
+    }
+    audit::record(
+        &state,
+        Event::PasskeyRemoved,
+        Some(user_id),
+        Some(&auth.0.aud),
+        &client,
+        &credential_id,
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes every passkey of `user_id` (from "log out everywhere"); audited. Returns how many.
+pub async fn remove_all(
+    app: &App,
+    user_id: Uuid,
+    mini_app_id: &str,
+    client: &str,
+) -> Result<u64, ApiError> {
+    let removed = app.store.delete_passkeys(user_id).await?;
+    audit::record(
+        app,
+        Event::PasskeyRemoved,
+        Some(user_id),
+        Some(mini_app_id),
+        client,
+        &format!("all ({removed}) at logout everywhere"),
+    )
+    .await;
+    Ok(removed)
 }

@@ -35,6 +35,7 @@ fn masked(value: &str, f: fn(&str) -> String) -> Option<String> {
 pub struct PersonalDataKeys {
     subjects: Vec<u8>,
     cache_pseudonyms: [u8; 32],
+    passkey_decoys: [u8; 32],
     id_numbers: SealingKey,
     cache_records: SealingKey,
     refresh_successors: SealingKey,
@@ -60,6 +61,7 @@ impl PersonalDataKeys {
         let derived = |purpose: &str| SealingKey::new(&hmac(sealing, purpose.as_bytes()));
         Some(Self {
             cache_pseudonyms: hmac(&pseudonym, b"zhelikit/department-cache-keys"),
+            passkey_decoys: hmac(&pseudonym, b"zhelikit/passkey-decoys"),
             subjects: pseudonym,
             id_numbers: SealingKey::new(sealing)?,
             cache_records: derived("zhelikit/department-cache-records")?,
@@ -77,6 +79,13 @@ impl PersonalDataKeys {
     /// [`Self::pseudonym`], so a subject cannot be matched with cache keys).
     fn subject_pseudonym(&self, value: &str) -> String {
         hex::encode(&hmac(&self.subjects, value.as_bytes())[..12])
+    }
+
+    /// A credential id for a user id that has no passkey, the same every time it is asked
+    /// for: passkey login answers such users as it answers users with passkeys.
+    pub fn decoy_credential_id(&self, user_id: &str) -> Vec<u8> {
+        // 32 bytes, the length of the credential ids the common authenticators hand out.
+        hmac(&self.passkey_decoys, user_id.as_bytes()).to_vec()
     }
 
     /// Seals an ID number for storage in `owner`'s row (`kind:subject`): a blob moved to

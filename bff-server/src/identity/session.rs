@@ -10,7 +10,7 @@ use chrono::Utc;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
-use zhelikit_domain::api::{Me, Problem, RefreshRequest, Session};
+use zhelikit_domain::api::{LogoutAll, Me, Problem, RefreshRequest, Session};
 
 use crate::app::{App, AppState, PROFILE_TTL};
 use crate::audit::{self, Event};
@@ -330,15 +330,26 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Ends every session of this user, on every device and mini-app.
-#[utoipa::path(post, path = "/v1/auth/logout-all", tag = "identity", security(("bearer" = [])),
-    responses((status = 204, description = "all sessions ended"), (status = 401, body = Problem, content_type = "application/problem+json")))]
+/// Ends every session of this user, on every device and mini-app. With
+/// `{"remove_passkeys": true}` (for a lost or stolen phone) every passkey is deleted too, so no
+/// device can start a session without a new platform login. The body is optional.
+#[utoipa::path(post, path = "/v1/auth/logout-all", tag = "identity", security(("bearer" = [])), request_body(content = LogoutAll, description = "optional"),
+    responses((status = 204, description = "all sessions ended"), (status = 400, description = "malformed_body", body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn logout_all(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     auth: Authenticated,
+    body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
+    let options: LogoutAll = if body.iter().all(u8::is_ascii_whitespace) {
+        LogoutAll::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::MalformedBody(e.to_string()))?
+    };
     let user_id = auth.user_id()?;
+    if options.remove_passkeys {
+        crate::identity::passkey::remove_all(&state, user_id, &auth.0.aud, &client).await?;
+    }
     let families = state.store.revoke_user(user_id, Utc::now()).await?;
     for family_id in &families {
         mark_session_revoked(&state, *family_id);

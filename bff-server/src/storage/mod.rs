@@ -189,6 +189,12 @@ pub struct StoredPasskey {
     pub user_id: Uuid,
     /// `webauthn_rs::prelude::Passkey` as JSON (public key and counter; no secret).
     pub passkey_json: String,
+    /// What the user calls it.
+    pub name: String,
+    /// When it was registered.
+    pub created_at: DateTime<Utc>,
+    /// When it last started a session.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// One line of the audit log.
@@ -313,8 +319,20 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_passkey(&self, passkey: &StoredPasskey) -> StoreResult<()>;
     /// A user's passkeys.
     async fn passkeys(&self, user_id: Uuid) -> StoreResult<Vec<StoredPasskey>>;
-    /// Replaces a passkey's serialised state (its counter moves on each use).
+    /// Replaces a passkey's serialised state (its counter moves on each use) and when it was
+    /// last used.
     async fn update_passkey(&self, passkey: &StoredPasskey) -> StoreResult<()>;
+    /// Renames one of `user_id`'s passkeys; `false` when they have none with that id.
+    async fn rename_passkey(
+        &self,
+        user_id: Uuid,
+        credential_id: &str,
+        name: &str,
+    ) -> StoreResult<bool>;
+    /// Deletes one of `user_id`'s passkeys; `false` when they have none with that id.
+    async fn delete_passkey(&self, user_id: Uuid, credential_id: &str) -> StoreResult<bool>;
+    /// Deletes every passkey of `user_id`; returns how many.
+    async fn delete_passkeys(&self, user_id: Uuid) -> StoreResult<u64>;
     /// Appends to the audit log.
     async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
     /// The newest audit events, newest first.

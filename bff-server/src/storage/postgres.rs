@@ -340,19 +340,19 @@ impl Store for PostgresStore {
     }
 
     async fn insert_passkey(&self, p: &StoredPasskey) -> StoreResult<()> {
-        let now = Utc::now();
-        sqlx::query("INSERT INTO passkeys (credential_id, user_id, passkey_json, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
+        sqlx::query("INSERT INTO passkeys (credential_id, user_id, passkey_json, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)")
             .bind(&p.credential_id)
             .bind(p.user_id)
             .bind(&p.passkey_json)
-            .bind(now)
+            .bind(&p.name)
+            .bind(p.created_at)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
     async fn passkeys(&self, user_id: Uuid) -> StoreResult<Vec<StoredPasskey>> {
-        let rows = sqlx::query("SELECT credential_id, user_id, passkey_json FROM passkeys WHERE user_id = $1 ORDER BY created_at")
+        let rows = sqlx::query("SELECT credential_id, user_id, passkey_json, name, created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY created_at")
             .bind(user_id)
             .fetch_all(&self.pool)
             .await?;
@@ -362,6 +362,9 @@ impl Store for PostgresStore {
                     credential_id: r.try_get("credential_id")?,
                     user_id: r.try_get("user_id")?,
                     passkey_json: r.try_get("passkey_json")?,
+                    name: r.try_get("name")?,
+                    created_at: r.try_get("created_at")?,
+                    last_used_at: r.try_get("last_used_at")?,
                 })
             })
             .collect()
@@ -369,14 +372,50 @@ impl Store for PostgresStore {
 
     async fn update_passkey(&self, p: &StoredPasskey) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE passkeys SET passkey_json = $2, updated_at = $3 WHERE credential_id = $1",
+            "UPDATE passkeys SET passkey_json = $2, last_used_at = $3, updated_at = $4 WHERE credential_id = $1",
         )
         .bind(&p.credential_id)
         .bind(&p.passkey_json)
+        .bind(p.last_used_at)
         .bind(Utc::now())
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn rename_passkey(
+        &self,
+        user_id: Uuid,
+        credential_id: &str,
+        name: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE passkeys SET name = $3, updated_at = $4 WHERE user_id = $1 AND credential_id = $2",
+        )
+        .bind(user_id)
+        .bind(credential_id)
+        .bind(name)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_passkey(&self, user_id: Uuid, credential_id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND credential_id = $2")
+            .bind(user_id)
+            .bind(credential_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_passkeys(&self, user_id: Uuid) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM passkeys WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn record_audit(&self, e: &AuditEvent) -> StoreResult<()> {
