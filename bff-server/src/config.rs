@@ -4,8 +4,11 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
+use std::collections::HashMap;
+
 use platform_api::dingtalk_sign::AppCredentials;
 use platform_api::irs::Credentials;
+use platform_api::registration::AppRegistration;
 use serde::Deserialize;
 use zhelikit_domain::api::UserKind;
 
@@ -40,6 +43,21 @@ pub struct PlatformConfig {
     pub miniprogram_app_id: String,
     /// 浙政釘 app credentials.
     pub zzd: AppCredentials,
+    /// Each mini-app's own registration at the platforms, by mini-app id: its logins are
+    /// redeemed with it, so a credential issued to one mini-app never opens another.
+    pub registrations: HashMap<String, AppRegistration>,
+}
+
+impl PlatformConfig {
+    /// The BFF's own registration (the base of the demo mini-apps' registrations).
+    pub fn own(&self) -> AppRegistration {
+        AppRegistration {
+            service_code: self.service_code.clone(),
+            irs: self.irs.clone(),
+            miniprogram_app_id: self.miniprogram_app_id.clone(),
+            zzd: self.zzd.clone(),
+        }
+    }
 }
 
 /// WebAuthn relying-party settings.
@@ -165,6 +183,58 @@ struct FileMiniApp {
     allowed_scopes: Vec<String>,
     min_real_name_level: u8,
     allowed_user_kinds: Vec<String>,
+    /// What the platform operators registered this mini-app as.
+    platform: Option<FileRegistration>,
+}
+
+/// A mini-app's platform registration in the configuration file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRegistration {
+    service_code: String,
+    irs_access_key: String,
+    irs_secret_key: String,
+    miniprogram_app_id: String,
+    zzd_app_key: String,
+    zzd_app_secret: String,
+}
+
+impl From<FileRegistration> for AppRegistration {
+    fn from(f: FileRegistration) -> Self {
+        AppRegistration {
+            service_code: f.service_code,
+            irs: Credentials {
+                access_key: f.irs_access_key,
+                secret_key: f.irs_secret_key,
+            },
+            miniprogram_app_id: f.miniprogram_app_id,
+            zzd: AppCredentials {
+                app_key: f.zzd_app_key,
+                app_secret: f.zzd_app_secret,
+            },
+        }
+    }
+}
+
+/// Refuses two mini-apps sharing a service code, mini-program id or 浙政钉 app key: a
+/// credential of one would then open the other. Pure.
+fn check_distinct(registrations: &HashMap<String, AppRegistration>) -> Result<(), ConfigError> {
+    let mut seen = HashMap::new();
+    for (id, r) in registrations {
+        for code in [&r.service_code, &r.miniprogram_app_id, &r.zzd.app_key] {
+            if let Some(other) = seen.insert(code.clone(), id.clone()) {
+                if other != *id {
+                    return Err(ConfigError::Invalid {
+                        name: "mini_apps.platform",
+                        reason: format!(
+                            "mini-apps {other} and {id} share the platform code {code:?}; each needs its own registration"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Default SQLite file of the embedded run, relative to the working directory.
@@ -234,14 +304,49 @@ impl Config {
                 });
             }
         }
-        let mini_apps = if file.mini_apps.is_empty() {
-            demo_mini_apps()
-        } else {
-            file.mini_apps
-                .into_iter()
-                .map(FileMiniApp::into_mini_app)
-                .collect::<Result<_, _>>()?
+        let own = AppRegistration {
+            service_code: required("ZK_ZLB_SERVICE_CODE", &file.service_code)?,
+            irs: Credentials {
+                access_key: required("ZK_IRS_ACCESS_KEY", &file.irs_access_key)?,
+                secret_key: required("ZK_IRS_SECRET_KEY", &file.irs_secret_key)?,
+            },
+            miniprogram_app_id: required("ZK_MINIPROGRAM_APP_ID", &file.miniprogram_app_id)?,
+            zzd: AppCredentials {
+                app_key: required("ZK_ZZD_APP_KEY", &file.zzd_app_key)?,
+                app_secret: required("ZK_ZZD_APP_SECRET", &file.zzd_app_secret)?,
+            },
         };
+        let (mini_apps, registrations) = if file.mini_apps.is_empty() {
+            // The demo: each demo mini-app registered under the BFF's own demo credentials.
+            let apps = demo_mini_apps();
+            let registrations = apps
+                .iter()
+                .map(|a| (a.id.clone(), own.demo_for(&a.id)))
+                .collect();
+            (apps, registrations)
+        } else {
+            let mut apps = Vec::new();
+            let mut registrations = HashMap::new();
+            for file_app in file.mini_apps {
+                let registration = file_app.platform.ok_or_else(|| ConfigError::Invalid {
+                    name: "mini_apps.platform",
+                    reason: format!(
+                        "mini-app {} has no platform registration (service_code, irs_access_key, irs_secret_key, miniprogram_app_id, zzd_app_key, zzd_app_secret)",
+                        file_app.id
+                    ),
+                })?;
+                registrations.insert(file_app.id.clone(), registration.into());
+                apps.push(
+                    FileMiniApp {
+                        platform: None,
+                        ..file_app
+                    }
+                    .into_mini_app()?,
+                );
+            }
+            (apps, registrations)
+        };
+        check_distinct(&registrations)?;
         let trusted_proxies = env("ZK_TRUSTED_PROXIES")
             .unwrap_or_default()
             .split(',')
@@ -340,16 +445,11 @@ impl Config {
             platform: PlatformConfig {
                 zlb_base_url: platform_url.trim_end_matches('/').to_string(),
                 zzd_base_url: zzd_url.trim_end_matches('/').to_string(),
-                service_code: required("ZK_ZLB_SERVICE_CODE", &file.service_code)?,
-                irs: Credentials {
-                    access_key: required("ZK_IRS_ACCESS_KEY", &file.irs_access_key)?,
-                    secret_key: required("ZK_IRS_SECRET_KEY", &file.irs_secret_key)?,
-                },
-                miniprogram_app_id: required("ZK_MINIPROGRAM_APP_ID", &file.miniprogram_app_id)?,
-                zzd: AppCredentials {
-                    app_key: required("ZK_ZZD_APP_KEY", &file.zzd_app_key)?,
-                    app_secret: required("ZK_ZZD_APP_SECRET", &file.zzd_app_secret)?,
-                },
+                service_code: own.service_code,
+                irs: own.irs,
+                miniprogram_app_id: own.miniprogram_app_id,
+                zzd: own.zzd,
+                registrations,
             },
             passkeys: PasskeyConfig {
                 rp_id,
@@ -523,6 +623,25 @@ mod tests {
     }
 
     #[test]
+    fn each_demo_mini_app_has_a_registration_of_its_own() {
+        let config = load(&base_env()).unwrap();
+        let ids: Vec<&str> = config.mini_apps.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            platform_api::registration::DEMO_MINI_APPS,
+            "the mock registers the same demo mini-apps"
+        );
+        let codes: std::collections::HashSet<&str> = config
+            .platform
+            .registrations
+            .values()
+            .map(|r| r.service_code.as_str())
+            .collect();
+        assert_eq!(codes.len(), ids.len(), "no two share a service code");
+        assert!(!codes.contains(config.platform.service_code.as_str()));
+    }
+
+    #[test]
     fn demo_mini_apps_only_use_known_scopes() {
         for app in demo_mini_apps() {
             assert!(
@@ -563,6 +682,13 @@ mod file_tests {
             allowed_scopes = ["profile"]
             min_real_name_level = 2
             allowed_user_kinds = ["citizen"]
+            [mini_apps.platform]
+            service_code = "only-sc"
+            irs_access_key = "only-ak"
+            irs_secret_key = "only-sk"
+            miniprogram_app_id = "only-mp"
+            zzd_app_key = "only-zk"
+            zzd_app_secret = "only-zs"
             "#,
         )
         .unwrap();
@@ -581,6 +707,10 @@ mod file_tests {
         );
         assert_eq!(config.mini_apps.len(), 1);
         assert_eq!(config.mini_apps[0].min_real_name_level, 2);
+        assert_eq!(
+            config.platform.registrations["only-app"].service_code,
+            "only-sc"
+        );
 
         std::fs::write(&path, "unknown_key = 1\n").unwrap();
         let err = Config::load(|k| (k == "ZK_CONFIG").then(|| path_text.clone())).unwrap_err();

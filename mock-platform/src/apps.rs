@@ -1,5 +1,6 @@
 //! The applications registered with the mock platform, and which callback URLs each may use.
 
+use platform_api::registration::AppRegistration;
 use platform_api::{dingtalk_sign, irs};
 use url::Url;
 
@@ -30,6 +31,27 @@ pub struct RegisteredApp {
 }
 
 impl RegisteredApp {
+    /// The app registered as `registration`, sending users back only under `callback_urls`.
+    pub fn new(registration: AppRegistration, callback_urls: Vec<String>) -> Self {
+        Self {
+            service_code: registration.service_code,
+            callback_urls,
+            irs: registration.irs,
+            miniprogram_app_id: registration.miniprogram_app_id,
+            zzd: registration.zzd,
+        }
+    }
+
+    /// The codes and keys of this app, as the BFF holds them.
+    pub fn registration(&self) -> AppRegistration {
+        AppRegistration {
+            service_code: self.service_code.clone(),
+            irs: self.irs.clone(),
+            miniprogram_app_id: self.miniprogram_app_id.clone(),
+            zzd: self.zzd.clone(),
+        }
+    }
+
     /// Parses `candidate` and checks it lies under one of the registered callback URLs.
     ///
     /// Compares parsed origins rather than string prefixes, so `https://app.example.com.evil.io`

@@ -1,7 +1,8 @@
 //! `mock-platform`: runs the stand-in 浙里辦 / 浙政釘 / IRS gateway for local development.
 //!
-//! Configuration comes from the environment (see [`APP_VARIABLES`]); one application is
-//! registered. Stops gracefully on Ctrl-C or SIGTERM.
+//! Configuration comes from the environment (see [`APP_VARIABLES`]): the BFF's own application
+//! and, derived from it, one registration per demo mini-app (each with its own service code and
+//! keys, as the BFF derives them). Stops gracefully on Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 
@@ -56,26 +57,34 @@ async fn run() -> anyhow::Result<()> {
         Err(_) => DEFAULT_SEED,
     };
     let app = app_from_env(|name| std::env::var(name).ok())?;
-    tracing::info!(
-        service_code = app.service_code,
-        irs_access_key = app.irs.access_key,
-        zzd_app_key = app.zzd.app_key,
-        seed,
-        "registered one application"
-    );
+    let apps = with_demo_mini_apps(app);
+    for app in &apps {
+        tracing::info!(
+            service_code = app.service_code,
+            irs_access_key = app.irs.access_key,
+            zzd_app_key = app.zzd.app_key,
+            "registered application"
+        );
+    }
+    tracing::info!(seed, "fixtures");
 
-    let running = mock_platform::spawn(
-        MockConfig {
-            seed,
-            apps: vec![app],
-        },
-        addr,
-    )
-    .await?;
+    let running = mock_platform::spawn(MockConfig { seed, apps }, addr).await?;
     tracing::info!(base_url = running.base_url, "mock platform ready");
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await
+}
+
+/// The BFF's own app and each demo mini-app's registration derived from it, all with the same
+/// callback URLs.
+fn with_demo_mini_apps(own: RegisteredApp) -> Vec<RegisteredApp> {
+    let base = own.registration();
+    let mut apps: Vec<RegisteredApp> = platform_api::registration::DEMO_MINI_APPS
+        .iter()
+        .map(|id| RegisteredApp::new(base.demo_for(id), own.callback_urls.clone()))
+        .collect();
+    apps.insert(0, own);
+    apps
 }
 
 /// Reads the registered app; names every missing variable at once so one restart fixes all.
@@ -161,6 +170,25 @@ mod tests {
         assert!(message.contains("ZK_ZLB_SERVICE_CODE"), "{message}");
         assert!(message.contains("ZK_ZZD_APP_SECRET"), "{message}");
         assert!(!message.contains("ZK_IRS_ACCESS_KEY"), "{message}");
+    }
+
+    #[test]
+    fn every_demo_mini_app_is_registered_with_codes_of_its_own() {
+        let own = app_from_env(|name| {
+            Some(match name {
+                "ZK_ZLB_CALLBACK_URLS" => "http://a.test/cb".to_string(),
+                other => format!("{other}-value"),
+            })
+        })
+        .expect("environment");
+        let apps = with_demo_mini_apps(own);
+        assert_eq!(apps.len(), 5);
+        assert_eq!(
+            apps[1].service_code,
+            "ZK_ZLB_SERVICE_CODE-value.zk-demo-services"
+        );
+        let codes: std::collections::HashSet<_> = apps.iter().map(|a| &a.service_code).collect();
+        assert_eq!(codes.len(), 5);
     }
 
     #[test]

@@ -4,18 +4,21 @@
 //! Each entry has its own ledgers, so a ticket or token from one is simply unknown to the other
 //! (the real platform keeps them apart the same way: separate servlets, separate stores).
 
+use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
 use chrono::{DateTime, Utc};
-use platform_api::zlb::ResultCode;
+use platform_api::zlb::{ResultCode, TicketValidation};
 use url::Url;
 use zhelikit_domain::mask;
 
 use crate::gateway::IrsCaller;
 use crate::grants::{random_hex, Ledger, Lookup, Redemption};
-use crate::pages::{self, FREE_TEXT_SUFFIX};
+use crate::pages::{self, Choice, Picker, FREE_TEXT_SUFFIX};
 use crate::params::Params;
-use crate::{Platform, RegisteredApp};
+use crate::{MockState, Platform, RegisteredApp};
 
 pub use platform_api::zlb::TICKET_TTL_SECS;
 
@@ -254,6 +257,139 @@ pub fn redirect_with(mut callback: Url, name: &str, value: &str) -> Response {
         [(header::LOCATION, callback.to_string())],
     )
         .into_response()
+}
+
+/// What differs between 浙里办's personal and legal-person SSO entries: who can log in and
+/// what the servlet says about them. The flow — login page, single-use ticket bound to its
+/// service code, `ticketValidation`, `getUserInfo` — is one, below.
+pub trait SsoKind: Send + Sync + 'static {
+    /// Heading of the login page.
+    const TITLE: &'static str;
+    /// Path of the login page.
+    const PAGE_PATH: &'static str;
+    /// Path of the servlet.
+    const SSO_PATH: &'static str;
+    /// The page's error for an id no account has.
+    const UNKNOWN_ID: &'static str;
+    /// The servlet's message for a grant whose account is gone.
+    const MISSING_ACCOUNT: &'static str;
+    /// Which entry, for the log.
+    const NAME: &'static str;
+    /// The `getUserInfo` answer.
+    type UserInfo: serde::Serialize;
+    /// This entry's tickets and tokens.
+    fn entry(platform: &Platform) -> &Entry;
+    /// The accounts the login page lists.
+    fn choices(platform: &Platform) -> Vec<Choice>;
+    /// Whether an account has this user id.
+    fn exists(platform: &Platform, userid: &str) -> bool;
+    /// The `ticketValidation` answer for the account `userid`, with the platform token.
+    fn validated(platform: &Platform, userid: &str, token: String) -> Option<TicketValidation>;
+    /// The `getUserInfo` answer for the account `userid`.
+    fn user_info(platform: &Platform, userid: &str) -> Option<Self::UserInfo>;
+    /// A `getUserInfo` refusal.
+    fn refused(failure: Failure) -> Self::UserInfo;
+}
+
+/// The browser-facing login page of entry `K`.
+pub fn pages<K: SsoKind>() -> Router<MockState> {
+    Router::new().route(K::PAGE_PATH, get(login_page::<K>).post(log_in::<K>))
+}
+
+/// The servlet of entry `K`, to be mounted behind the IRS gateway.
+pub fn server_routes<K: SsoKind>() -> Router<MockState> {
+    Router::new().route(K::SSO_PATH, get(servlet::<K>))
+}
+
+fn picker<'a, K: SsoKind>(
+    state: &MockState,
+    params: &'a Params,
+    error: Option<&'a str>,
+) -> Picker<'a> {
+    Picker {
+        title: K::TITLE,
+        action: K::PAGE_PATH,
+        hidden: vec![
+            ("servicecode", params.get("servicecode").unwrap_or_default()),
+            ("goto", params.get("goto").unwrap_or_default()),
+        ],
+        field: "userid",
+        choices: K::choices(state),
+        error,
+    }
+}
+
+async fn login_page<K: SsoKind>(
+    State(state): State<MockState>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = Params::parse(query.as_deref().unwrap_or(""));
+    if let Err(detail) = login_target(&state, &params) {
+        return bad_login_page(&detail);
+    }
+    picker::<K>(&state, &params, None).render(StatusCode::OK)
+}
+
+async fn log_in<K: SsoKind>(State(state): State<MockState>, body: axum::body::Bytes) -> Response {
+    let params = Params::parse_body(&body);
+    let (app, callback) = match login_target(&state, &params) {
+        Ok(target) => target,
+        Err(detail) => return bad_login_page(&detail),
+    };
+    let Some(userid) = submitted_id(&params, "userid").filter(|id| K::exists(&state, id)) else {
+        return picker::<K>(&state, &params, Some(K::UNKNOWN_ID)).render(StatusCode::BAD_REQUEST);
+    };
+    let ticket = K::entry(&state).issue_ticket(&app.service_code, userid, state.clock.now());
+    tracing::info!(
+        entry = K::NAME,
+        userid,
+        ticket = mask::token(&ticket),
+        "login: ticket issued"
+    );
+    redirect_with(callback, "ticket", &ticket)
+}
+
+fn validation_failure(f: Failure) -> TicketValidation {
+    TicketValidation {
+        result: f.code.code(),
+        errmsg: f.message,
+        ..TicketValidation::default()
+    }
+}
+
+/// A grant naming an account the fixtures lack cannot happen (grants are issued only for
+/// fixture accounts); answered as "other" rather than trusted.
+fn missing_account<K: SsoKind>() -> Failure {
+    Failure::new(ResultCode::Other, K::MISSING_ACCOUNT)
+}
+
+/// `method=ticketValidation` and `method=getUserInfo`; every answer is HTTP 200 with a
+/// `result` code, as the real servlet does.
+async fn servlet<K: SsoKind>(
+    State(state): State<MockState>,
+    Extension(caller): Extension<IrsCaller>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = Params::parse(query.as_deref().unwrap_or(""));
+    match servlet_method(&params) {
+        Err(f) => Json(validation_failure(f)).into_response(),
+        Ok(ServletMethod::TicketValidation) => {
+            let answer = match K::entry(&state).validate_ticket(&state, &caller, &params) {
+                Ok((grant, token)) => K::validated(&state, &grant.userid, token)
+                    .unwrap_or_else(|| validation_failure(missing_account::<K>())),
+                Err(f) => validation_failure(f),
+            };
+            Json(answer).into_response()
+        }
+        Ok(ServletMethod::GetUserInfo) => {
+            let answer = match K::entry(&state).session(&state, &caller, &params) {
+                Ok(grant) => K::user_info(&state, &grant.userid)
+                    .unwrap_or_else(|| K::refused(missing_account::<K>())),
+                Err(f) => K::refused(f),
+            };
+            Json(answer).into_response()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,46 +1,38 @@
 //! 浙里辦 personal SSO (個人用戶單點登錄): the login page at
-//! [`PERSONAL_LOGIN_PAGE_PATH`] and the servlet at [`PERSONAL_SSO_PATH`].
+//! [`PERSONAL_LOGIN_PAGE_PATH`] and the servlet at [`PERSONAL_SSO_PATH`], the flow of
+//! [`crate::sso`] over the fixture citizens.
 
-use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::Router;
 use platform_api::zlb::{
     PersonalUserInfo, ResultCode, TicketValidation, PERSONAL_LOGIN_PAGE_PATH, PERSONAL_SSO_PATH,
 };
-use zhelikit_domain::mask;
 
 use crate::fixtures::Citizen;
-use crate::gateway::IrsCaller;
-use crate::pages::{Choice, Picker};
-use crate::params::Params;
-use crate::sso::{self, Failure, ServletMethod};
-use crate::MockState;
+use crate::pages::Choice;
+use crate::sso::{self, Entry, Failure, SsoKind};
+use crate::{MockState, Platform};
 
 /// How many citizens the login page lists; the free-text field reaches the rest.
 pub const LISTED_CITIZENS: usize = 20;
 
-/// The browser-facing login page.
-pub fn pages() -> Router<MockState> {
-    Router::new().route(PERSONAL_LOGIN_PAGE_PATH, get(login_page).post(log_in))
-}
+/// The personal entry: citizens.
+pub struct Personal;
 
-/// The servlet, to be mounted behind the IRS gateway.
-pub fn server_routes() -> Router<MockState> {
-    Router::new().route(PERSONAL_SSO_PATH, get(servlet))
-}
+impl SsoKind for Personal {
+    const TITLE: &'static str = "浙里辦 個人登錄 (mock)";
+    const PAGE_PATH: &'static str = PERSONAL_LOGIN_PAGE_PATH;
+    const SSO_PATH: &'static str = PERSONAL_SSO_PATH;
+    const UNKNOWN_ID: &'static str = "no citizen has that user id";
+    const MISSING_ACCOUNT: &'static str = "user no longer exists";
+    const NAME: &'static str = "personal";
+    type UserInfo = PersonalUserInfo;
 
-fn picker<'a>(state: &MockState, params: &'a Params, error: Option<&'a str>) -> Picker<'a> {
-    Picker {
-        title: "浙里辦 個人登錄 (mock)",
-        action: PERSONAL_LOGIN_PAGE_PATH,
-        hidden: vec![
-            ("servicecode", params.get("servicecode").unwrap_or_default()),
-            ("goto", params.get("goto").unwrap_or_default()),
-        ],
-        field: "userid",
-        choices: state
+    fn entry(platform: &Platform) -> &Entry {
+        &platform.personal
+    }
+
+    fn choices(platform: &Platform) -> Vec<Choice> {
+        platform
             .fixtures
             .citizens
             .iter()
@@ -54,112 +46,47 @@ fn picker<'a>(state: &MockState, params: &'a Params, error: Option<&'a str>) -> 
                     c.auth_level.code()
                 ),
             })
-            .collect(),
-        error,
+            .collect()
     }
-}
 
-async fn login_page(State(state): State<MockState>, RawQuery(query): RawQuery) -> Response {
-    let params = Params::parse(query.as_deref().unwrap_or(""));
-    if let Err(detail) = sso::login_target(&state, &params) {
-        return sso::bad_login_page(&detail);
+    fn exists(platform: &Platform, userid: &str) -> bool {
+        platform.fixtures.citizen(userid).is_some()
     }
-    picker(&state, &params, None).render(StatusCode::OK)
-}
 
-async fn log_in(State(state): State<MockState>, body: axum::body::Bytes) -> Response {
-    let params = Params::parse_body(&body);
-    let (app, callback) = match sso::login_target(&state, &params) {
-        Ok(target) => target,
-        Err(detail) => return sso::bad_login_page(&detail),
-    };
-    let Some(citizen) =
-        sso::submitted_id(&params, "userid").and_then(|id| state.fixtures.citizen(id))
-    else {
-        let error = "no citizen has that user id";
-        return picker(&state, &params, Some(error)).render(StatusCode::BAD_REQUEST);
-    };
-    let ticket = state
-        .personal
-        .issue_ticket(&app.service_code, &citizen.userid, state.clock.now());
-    tracing::info!(
-        userid = citizen.userid,
-        ticket = mask::token(&ticket),
-        "personal login: ticket issued"
-    );
-    sso::redirect_with(callback, "ticket", &ticket)
-}
+    fn validated(platform: &Platform, userid: &str, token: String) -> Option<TicketValidation> {
+        let citizen = platform.fixtures.citizen(userid)?;
+        Some(TicketValidation {
+            result: ResultCode::Ok.code(),
+            errmsg: String::new(),
+            token,
+            userid: citizen.userid.clone(),
+            loginname: citizen.loginname.clone(),
+            username: citizen.name.clone(),
+            orgcoding: String::new(),
+        })
+    }
 
-/// `method=ticketValidation` and `method=getUserInfo`; every answer is HTTP 200 with a
-/// `result` code, as the real servlet does.
-async fn servlet(
-    State(state): State<MockState>,
-    Extension(caller): Extension<IrsCaller>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let params = Params::parse(query.as_deref().unwrap_or(""));
-    let method = match sso::servlet_method(&params) {
-        Ok(m) => m,
-        Err(f) => return Json(validation_failure(f)).into_response(),
-    };
-    match method {
-        ServletMethod::TicketValidation => {
-            Json(ticket_validation(&state, &caller, &params)).into_response()
+    fn user_info(platform: &Platform, userid: &str) -> Option<PersonalUserInfo> {
+        platform.fixtures.citizen(userid).map(personal_user_info)
+    }
+
+    fn refused(f: Failure) -> PersonalUserInfo {
+        PersonalUserInfo {
+            result: f.code.code(),
+            errmsg: f.message,
+            ..PersonalUserInfo::default()
         }
-        ServletMethod::GetUserInfo => Json(user_info(&state, &caller, &params)).into_response(),
     }
 }
 
-fn validation_failure(f: Failure) -> TicketValidation {
-    TicketValidation {
-        result: f.code.code(),
-        errmsg: f.message,
-        ..TicketValidation::default()
-    }
+/// The browser-facing login page.
+pub fn pages() -> Router<MockState> {
+    sso::pages::<Personal>()
 }
 
-fn ticket_validation(state: &MockState, caller: &IrsCaller, params: &Params) -> TicketValidation {
-    let (grant, token) = match state.personal.validate_ticket(state, caller, params) {
-        Ok(ok) => ok,
-        Err(f) => return validation_failure(f),
-    };
-    let Some(citizen) = state.fixtures.citizen(&grant.userid) else {
-        return validation_failure(missing_user());
-    };
-    TicketValidation {
-        result: ResultCode::Ok.code(),
-        errmsg: String::new(),
-        token,
-        userid: citizen.userid.clone(),
-        loginname: citizen.loginname.clone(),
-        username: citizen.name.clone(),
-        orgcoding: String::new(),
-    }
-}
-
-/// A grant naming a user the fixtures lack cannot happen (grants are issued only for fixture
-/// users); answered as "other" rather than trusted.
-fn missing_user() -> Failure {
-    Failure {
-        code: ResultCode::Other,
-        message: "user no longer exists".to_string(),
-    }
-}
-
-fn user_info(state: &MockState, caller: &IrsCaller, params: &Params) -> PersonalUserInfo {
-    let failure = |f: Failure| PersonalUserInfo {
-        result: f.code.code(),
-        errmsg: f.message,
-        ..PersonalUserInfo::default()
-    };
-    let grant = match state.personal.session(state, caller, params) {
-        Ok(grant) => grant,
-        Err(f) => return failure(f),
-    };
-    match state.fixtures.citizen(&grant.userid) {
-        Some(citizen) => personal_user_info(citizen),
-        None => failure(missing_user()),
-    }
+/// The servlet, to be mounted behind the IRS gateway.
+pub fn server_routes() -> Router<MockState> {
+    sso::server_routes::<Personal>()
 }
 
 /// Every field of the personal answer, filled from the fixture.

@@ -428,19 +428,33 @@ fn page_of<T>(codes_in_order: Vec<String>, params: &Params) -> Result<Page, Answ
     })
 }
 
+/// One organisation call: the form parsed, the app token and tenant checked, then `answer`;
+/// whatever refuses it is the platform's error envelope.
+fn org_call<T>(
+    state: &MockState,
+    caller: &ZzdCaller,
+    body: &Bytes,
+    answer: impl FnOnce(&Params) -> Result<T, Answer<T>>,
+) -> Answer<T> {
+    let params = Params::parse_body(body);
+    match check_org_call(state, caller, &params).and_then(|()| answer(&params)) {
+        Ok(data) => Json(Response::ok(data)),
+        Err(refused) => refused,
+    }
+}
+
 async fn root_organisation(
     State(state): State<MockState>,
     Extension(caller): Extension<ZzdCaller>,
     body: Bytes,
 ) -> Answer<Organization> {
-    let params = Params::parse_body(&body);
-    if let Err(answer) = check_org_call(&state, &caller, &params) {
-        return answer;
-    }
-    match state.fixtures.root_organisation() {
-        Some(root) => Json(Response::ok(organization(root))),
-        None => error(codes::NOT_FOUND, "the tenant has no root organization"),
-    }
+    org_call(&state, &caller, &body, |_| {
+        state
+            .fixtures
+            .root_organisation()
+            .map(organization)
+            .ok_or_else(|| error(codes::NOT_FOUND, "the tenant has no root organization"))
+    })
 }
 
 async fn organisation_by_code(
@@ -448,14 +462,9 @@ async fn organisation_by_code(
     Extension(caller): Extension<ZzdCaller>,
     body: Bytes,
 ) -> Answer<Organization> {
-    let params = Params::parse_body(&body);
-    if let Err(answer) = check_org_call(&state, &caller, &params) {
-        return answer;
-    }
-    match required_organisation(&state, &params) {
-        Ok(o) => Json(Response::ok(organization(o))),
-        Err(answer) => answer,
-    }
+    org_call(&state, &caller, &body, |params| {
+        required_organisation(&state, params).map(organization)
+    })
 }
 
 async fn sub_organisation_codes(
@@ -463,23 +472,17 @@ async fn sub_organisation_codes(
     Extension(caller): Extension<ZzdCaller>,
     body: Bytes,
 ) -> Answer<Page> {
-    let params = Params::parse_body(&body);
-    let page = check_org_call(&state, &caller, &params)
-        .and_then(|()| required_organisation(&state, &params))
-        .and_then(|parent| {
-            let children = state
-                .fixtures
-                .organisations
-                .iter()
-                .filter(|o| o.parent_code.as_deref() == Some(parent.code.as_str()))
-                .map(|o| o.code.clone())
-                .collect();
-            page_of(children, &params)
-        });
-    match page {
-        Ok(page) => Json(Response::ok(page)),
-        Err(answer) => answer,
-    }
+    org_call(&state, &caller, &body, |params| {
+        let parent = required_organisation(&state, params)?;
+        let children = state
+            .fixtures
+            .organisations
+            .iter()
+            .filter(|o| o.parent_code.as_deref() == Some(parent.code.as_str()))
+            .map(|o| o.code.clone())
+            .collect();
+        page_of(children, params)
+    })
 }
 
 async fn organisation_employee_codes(
@@ -487,23 +490,17 @@ async fn organisation_employee_codes(
     Extension(caller): Extension<ZzdCaller>,
     body: Bytes,
 ) -> Answer<Page> {
-    let params = Params::parse_body(&body);
-    let page = check_org_call(&state, &caller, &params)
-        .and_then(|()| required_organisation(&state, &params))
-        .and_then(|org| {
-            let staff = state
-                .fixtures
-                .officials
-                .iter()
-                .filter(|o| o.organisation_code == org.code)
-                .map(|o| o.employee_code.clone())
-                .collect();
-            page_of(staff, &params)
-        });
-    match page {
-        Ok(page) => Json(Response::ok(page)),
-        Err(answer) => answer,
-    }
+    org_call(&state, &caller, &body, |params| {
+        let org = required_organisation(&state, params)?;
+        let staff = state
+            .fixtures
+            .officials
+            .iter()
+            .filter(|o| o.organisation_code == org.code)
+            .map(|o| o.employee_code.clone())
+            .collect();
+        page_of(staff, params)
+    })
 }
 
 async fn employee_by_code(
@@ -511,15 +508,15 @@ async fn employee_by_code(
     Extension(caller): Extension<ZzdCaller>,
     body: Bytes,
 ) -> Answer<Employee> {
-    let params = Params::parse_body(&body);
-    if let Err(answer) = check_org_call(&state, &caller, &params) {
-        return answer;
-    }
-    let Some(code) = params.get("employeeCode") else {
-        return error(codes::PARAM_INVALID, "employeeCode is required");
-    };
-    match state.fixtures.official_by_employee_code(code) {
-        Some(o) => Json(Response::ok(Employee {
+    org_call(&state, &caller, &body, |params| {
+        let code = params
+            .get("employeeCode")
+            .ok_or_else(|| error(codes::PARAM_INVALID, "employeeCode is required"))?;
+        let o = state
+            .fixtures
+            .official_by_employee_code(code)
+            .ok_or_else(|| error(codes::NOT_FOUND, "no such employee"))?;
+        Ok(Employee {
             employee_code: o.employee_code.clone(),
             employee_name: o.name.clone(),
             positions: vec![Position {
@@ -527,9 +524,8 @@ async fn employee_by_code(
                 job_title: o.job_title.clone(),
                 main_job: true,
             }],
-        })),
-        None => error(codes::NOT_FOUND, "no such employee"),
-    }
+        })
+    })
 }
 
 /// Unknown codes are left out of the answer rather than failing it: a batch lookup that fails
@@ -539,23 +535,20 @@ async fn employee_account_ids(
     Extension(caller): Extension<ZzdCaller>,
     body: Bytes,
 ) -> Answer<Vec<EmployeeAccount>> {
-    let params = Params::parse_body(&body);
-    if let Err(answer) = check_org_call(&state, &caller, &params) {
-        return answer;
-    }
-    let Some(list) = params.get("employeeCodes") else {
-        return error(codes::PARAM_INVALID, "employeeCodes is required");
-    };
-    let accounts = list
-        .split(',')
-        .map(str::trim)
-        .filter_map(|code| state.fixtures.official_by_employee_code(code))
-        .map(|o| EmployeeAccount {
-            employee_code: o.employee_code.clone(),
-            account_id: o.account_id,
-        })
-        .collect();
-    Json(Response::ok(accounts))
+    org_call(&state, &caller, &body, |params| {
+        let list = params
+            .get("employeeCodes")
+            .ok_or_else(|| error(codes::PARAM_INVALID, "employeeCodes is required"))?;
+        Ok(list
+            .split(',')
+            .map(str::trim)
+            .filter_map(|code| state.fixtures.official_by_employee_code(code))
+            .map(|o| EmployeeAccount {
+                employee_code: o.employee_code.clone(),
+                account_id: o.account_id,
+            })
+            .collect())
+    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! - [`irs`]: the IRS gateway's HMAC request signing, in front of every 浙里辦 server API;
 //! - [`dingtalk_sign`]: 浙政釘's own gateway signing (`X-Hmac-Auth-*`);
 //! - [`zlb`]: 浙里辦 SSO paths, result codes and payloads (personal, legal person, mini-program);
-//! - [`zzd`]: 浙政釘 免登, token and organisation paths and payloads.
+//! - [`zzd`]: 浙政釘 免登, token and organisation paths and payloads;
+//! - [`registration`]: what one application is registered as (each mini-app has its own).
 //!
 //! Where a detail of the real platform is not public, the choice made here is the most likely
 //! one and is marked as such.
@@ -14,6 +15,7 @@
 pub mod departments;
 pub mod dingtalk_sign;
 pub mod irs;
+pub mod registration;
 pub mod zlb;
 pub mod zzd;
 
@@ -30,6 +32,16 @@ pub fn canonical_query(raw: &str) -> String {
         (ka, va).cmp(&(kb, vb))
     });
     pairs.join("&")
+}
+
+fn hmac_sha256_hex(secret: &str, message: &str) -> String {
+    use hmac::Mac as _;
+    // HMAC accepts keys of any length, so this cannot fail.
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else {
+        unreachable!("HMAC takes any key length")
+    };
+    mac.update(message.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 fn hmac_sha256_base64(secret: &str, message: &str) -> String {

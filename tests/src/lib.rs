@@ -44,6 +44,8 @@ pub struct Stack {
     pub app: RegisteredApp,
     /// Another application registered at the platform (for other-app tickets).
     pub other_app: RegisteredApp,
+    /// Each demo mini-app's own registration at the platform, by mini-app id.
+    pub mini_apps: std::collections::HashMap<String, RegisteredApp>,
     /// The configuration the BFF was started with.
     pub config: Config,
     state: AppState,
@@ -157,15 +159,22 @@ impl Stack {
         let app = registered_app("zhelikit");
         let other_app = registered_app("other");
         let loopback: SocketAddr = "127.0.0.1:0".parse().expect("address");
-        let mock = mock_platform::spawn(
-            MockConfig {
-                seed: SEED,
-                apps: vec![app.clone(), other_app.clone()],
-            },
-            loopback,
-        )
-        .await
-        .expect("mock platform");
+        // The demo mini-apps' registrations, as the BFF derives them (they depend on neither
+        // the platform's URL, not known yet, nor the backend).
+        let registrations = bff_config(Backend::Sqlite, "http://127.0.0.1:1", &app)
+            .await
+            .platform
+            .registrations;
+        let mut apps = vec![app.clone(), other_app.clone()];
+        let mut mini_apps = std::collections::HashMap::new();
+        for (id, registration) in registrations {
+            let registered = RegisteredApp::new(registration, app.callback_urls.clone());
+            mini_apps.insert(id, registered.clone());
+            apps.push(registered);
+        }
+        let mock = mock_platform::spawn(MockConfig { seed: SEED, apps }, loopback)
+            .await
+            .expect("mock platform");
         let mut config = bff_config(backend, &mock.base_url, &app).await;
         tweak(&mut config);
         let bff = bff_server::spawn(config.clone()).await.expect("BFF");
@@ -176,6 +185,7 @@ impl Stack {
             fixtures: mock.fixtures.clone(),
             app,
             other_app,
+            mini_apps,
             config,
             state: bff.state.clone(),
             mock,
@@ -358,18 +368,36 @@ impl Stack {
         Self::ticket_from_location(&response)
     }
 
-    /// A personal ticket for the BFF's own app.
-    pub async fn citizen_ticket(&self, userid: &str) -> String {
-        self.ticket_for(&self.app, userid).await
+    /// The platform registration of demo mini-app `mini_app`.
+    pub fn registration(&self, mini_app: &str) -> &RegisteredApp {
+        self.mini_apps
+            .get(mini_app)
+            .unwrap_or_else(|| panic!("{mini_app} is not a demo mini-app"))
     }
 
-    /// A legal-person ticket for enterprise `userid`.
+    /// A personal ticket issued to 掌上办事 (`zk-demo-services`).
+    pub async fn citizen_ticket(&self, userid: &str) -> String {
+        self.citizen_ticket_for("zk-demo-services", userid).await
+    }
+
+    /// A personal ticket issued to `mini_app`.
+    pub async fn citizen_ticket_for(&self, mini_app: &str, userid: &str) -> String {
+        self.ticket_for(self.registration(mini_app), userid).await
+    }
+
+    /// A legal-person ticket for enterprise `userid`, issued to 惠企政策 (`zk-demo-policy`).
     pub async fn legal_person_ticket(&self, userid: &str) -> String {
-        let goto = format!("{}zk-demo", self.app.callback_urls[0]);
+        self.legal_person_ticket_for("zk-demo-policy", userid).await
+    }
+
+    /// A legal-person ticket for enterprise `userid`, issued to `mini_app`.
+    pub async fn legal_person_ticket_for(&self, mini_app: &str, userid: &str) -> String {
+        let app = self.registration(mini_app);
+        let goto = format!("{}zk-demo", app.callback_urls[0]);
         let response = http()
             .post(format!("{}/sso/legal/login", self.platform))
             .form(&[
-                ("servicecode", self.app.service_code.as_str()),
+                ("servicecode", app.service_code.as_str()),
                 ("goto", goto.as_str()),
                 ("userid", userid),
             ])
@@ -380,11 +408,13 @@ impl Stack {
         Self::ticket_from_location(&response)
     }
 
-    /// A mini-program `ticketId` for `userid` (citizen or enterprise).
-    pub async fn ticket_id(&self, userid: &str) -> String {
+    /// A mini-program `ticketId` for `userid` (citizen or enterprise), issued to `mini_app`.
+    pub async fn ticket_id(&self, mini_app: &str, userid: &str) -> String {
         let response = http()
             .post(format!("{}/sso/miniprogram/ticket", self.platform))
-            .json(&json!({"appId": self.app.miniprogram_app_id, "userid": userid}))
+            .json(
+                &json!({"appId": self.registration(mini_app).miniprogram_app_id, "userid": userid}),
+            )
             .send()
             .await
             .expect("ticketId");
@@ -393,11 +423,17 @@ impl Stack {
         body["ticketId"].as_str().expect("ticketId").to_string()
     }
 
-    /// A 浙政釘 auth code for the official with `account_id`.
+    /// A 浙政钉 auth code for the official with `account_id`, issued to 政务督查
+    /// (`zk-demo-supervision`).
     pub async fn auth_code(&self, account_id: i64) -> String {
+        self.auth_code_for("zk-demo-supervision", account_id).await
+    }
+
+    /// A 浙政钉 auth code for the official with `account_id`, issued to `mini_app`.
+    pub async fn auth_code_for(&self, mini_app: &str, account_id: i64) -> String {
         let response = http()
             .post(format!("{}/zzd/auth/code", self.platform))
-            .json(&json!({"appkey": self.app.zzd.app_key, "accountId": account_id}))
+            .json(&json!({"appkey": self.registration(mini_app).zzd.app_key, "accountId": account_id}))
             .send()
             .await
             .expect("auth code");
@@ -459,7 +495,7 @@ impl Stack {
 
     /// Logs citizen `userid` in to `mini_app`; returns the session JSON.
     pub async fn login_citizen(&self, userid: &str, mini_app: &str) -> Value {
-        let ticket = self.citizen_ticket(userid).await;
+        let ticket = self.citizen_ticket_for(mini_app, userid).await;
         let (status, body) = self
             .post(
                 "/v1/auth/zlb/ticket",

@@ -16,6 +16,7 @@ both_backends!(
     an_official_logs_in_with_a_zzd_auth_code,
     a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family,
     a_token_of_one_mini_app_is_refused_where_another_is_named,
+    a_credential_issued_to_one_mini_app_opens_no_session_for_another,
     a_user_lists_renames_and_deletes_passkeys_and_logout_everywhere_can_remove_them,
     passkey_login_is_refused_for_a_mini_app_without_the_passkey_scope,
     logout_ends_one_session_and_logout_all_ends_every_session,
@@ -132,7 +133,7 @@ async fn a_legal_person_logs_in_and_sees_the_enterprise(stack: &Stack) {
 
 async fn a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise(stack: &Stack) {
     let citizen = citizen_with_level(stack, AuthLevel::Advanced, 1);
-    let ticket_id = stack.ticket_id(&citizen.userid).await;
+    let ticket_id = stack.ticket_id("zk-demo-services", &citizen.userid).await;
     let (status, session) = stack
         .post(
             "/v1/auth/zlb/ticket-id",
@@ -161,7 +162,9 @@ async fn a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise(stack: &St
     );
 
     let enterprise = &stack.fixtures.enterprises[3];
-    let ticket_id = stack.ticket_id(&enterprise.userid).await;
+    let ticket_id = stack
+        .ticket_id("zk-demo-services", &enterprise.userid)
+        .await;
     let (status, session) = stack
         .post(
             "/v1/auth/zlb/ticket-id",
@@ -174,7 +177,9 @@ async fn a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise(stack: &St
     assert_eq!(me["enterprise"]["uscc"], enterprise.uscc.as_str());
 
     // The same person acting for the same enterprise through the SSO entry is the same user.
-    let ticket = stack.legal_person_ticket(&enterprise.userid).await;
+    let ticket = stack
+        .legal_person_ticket_for("zk-demo-services", &enterprise.userid)
+        .await;
     let (status, sso) = stack
         .post(
             "/v1/auth/zlb/legal-ticket",
@@ -382,7 +387,9 @@ async fn logout_ends_one_session_and_logout_all_ends_every_session(stack: &Stack
 
 async fn a_real_name_level_below_the_mini_apps_minimum_gets_403_and_no_session(stack: &Stack) {
     let basic = citizen_with_level(stack, AuthLevel::Basic, 0);
-    let ticket = stack.citizen_ticket(&basic.userid).await;
+    let ticket = stack
+        .citizen_ticket_for("zk-demo-vault", &basic.userid)
+        .await;
     let (status, problem) = stack
         .post(
             "/v1/auth/zlb/ticket",
@@ -411,7 +418,9 @@ async fn a_real_name_level_below_the_mini_apps_minimum_gets_403_and_no_session(s
 
 async fn a_citizen_cannot_open_an_enterprise_only_mini_app(stack: &Stack) {
     let citizen = citizen_with_level(stack, AuthLevel::Advanced, 4);
-    let ticket = stack.citizen_ticket(&citizen.userid).await;
+    let ticket = stack
+        .citizen_ticket_for("zk-demo-policy", &citizen.userid)
+        .await;
     let (status, problem) = stack
         .post(
             "/v1/auth/zlb/ticket",
@@ -1152,4 +1161,73 @@ async fn registering_a_passkey_needs_a_recent_platform_login() {
         (403, Some("reauthentication_required")),
         "{problem}"
     );
+}
+
+/// Hardening #5: every login credential belongs to the mini-app it was issued to. Redeemed for
+/// another mini-app (a ticket delivered to app A's callback, or captured by a malicious
+/// mini-app, presented for app B with B's scopes) it is refused by the platform, and stays
+/// usable by its own mini-app.
+async fn a_credential_issued_to_one_mini_app_opens_no_session_for_another(stack: &Stack) {
+    let citizen = citizen_with_level(stack, AuthLevel::Advanced, 14);
+    let enterprise = stack
+        .fixtures
+        .enterprises
+        .iter()
+        .find(|e| AuthLevel::for_citizen_index(e.attn) != AuthLevel::Unverified)
+        .unwrap();
+    let official = &stack.fixtures.officials[5];
+    let cases = [
+        (
+            "/v1/auth/zlb/ticket",
+            "ticket",
+            stack
+                .citizen_ticket_for("zk-demo-services", &citizen.userid)
+                .await,
+            "zk-demo-vault",
+            "zk-demo-services",
+            "ticket_other_app",
+        ),
+        (
+            "/v1/auth/zlb/legal-ticket",
+            "ticket",
+            stack
+                .legal_person_ticket_for("zk-demo-policy", &enterprise.userid)
+                .await,
+            "zk-demo-services",
+            "zk-demo-policy",
+            "ticket_other_app",
+        ),
+        (
+            "/v1/auth/zlb/ticket-id",
+            "ticket_id",
+            stack.ticket_id("zk-demo-services", &citizen.userid).await,
+            "zk-demo-vault",
+            "zk-demo-services",
+            "ticket_other_app",
+        ),
+        (
+            "/v1/auth/zzd/auth-code",
+            "auth_code",
+            stack
+                .auth_code_for("zk-demo-supervision", official.account_id)
+                .await,
+            "zk-demo-services",
+            "zk-demo-supervision",
+            "auth_code_other_app",
+        ),
+    ];
+    for (path, field, credential, other, own, code) in cases {
+        let (status, problem) = stack
+            .post(path, json!({"mini_app_id": other, field: credential}))
+            .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (401, Some(code)),
+            "{path} for {other}: {problem}"
+        );
+        let (status, session) = stack
+            .post(path, json!({"mini_app_id": own, field: credential}))
+            .await;
+        assert_eq!(status, 200, "{path} for {own}, its own mini-app: {session}");
+    }
 }

@@ -148,7 +148,14 @@ async fn the_gateway_refuses_a_wrong_signature_a_stale_date_and_an_unknown_key()
 async fn a_bff_whose_gateway_secret_is_wrong_answers_502_and_does_not_spend_a_session() {
     let stack = private_stack(Backend::Sqlite, |_| {}).await;
     let mut config = stack.bff_config().await;
-    config.platform.irs.secret_key = "rotated-away".into();
+    // The gateway secret of the mini-app's own registration was rotated at the platform.
+    config
+        .platform
+        .registrations
+        .get_mut("zk-demo-services")
+        .expect("registered")
+        .irs
+        .secret_key = "rotated-away".into();
     let misconfigured = start_bff(config).await.expect("BFF starts");
     let ticket = stack
         .citizen_ticket(&stack.fixtures.citizens[0].userid)
@@ -341,7 +348,7 @@ async fn bad_logins_write_nothing(backend: Backend) {
     .await;
     assert_eq!(status, 400, "scope not allowed");
     let low = stack
-        .citizen_ticket(&stack.fixtures.citizens[1].userid)
+        .citizen_ticket_for("zk-demo-vault", &stack.fixtures.citizens[1].userid)
         .await;
     let (status, _) = login(json!({"mini_app_id": "zk-demo-vault", "ticket": low})).await;
     assert_eq!(status, 403, "real-name level too low");

@@ -2,8 +2,6 @@
 //! before spending the single-use credential, asks the platform who it is, applies the
 //! mini-app's rules, and starts a session.
 
-use std::future::Future;
-
 use axum::extract::State;
 use platform_api::{zlb::ResultCode, zzd};
 use zhelikit_domain::api::{AuthCodeLogin, Problem, Session, TicketIdLogin, TicketLogin};
@@ -13,10 +11,11 @@ use crate::audit::{self, Event};
 use crate::http::client::ClientAddr;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
-use crate::identity::platform::PlatformError;
+use crate::identity::platform::{Platform, PlatformError};
 use crate::identity::session;
 use crate::miniapps;
 use crate::storage::{MiniApp, NewUser};
+use platform_api::registration::AppRegistration;
 
 /// The way a person logged in, for the audit log and metrics.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +33,30 @@ impl Method {
             Self::ZlbLegalTicket => "zlb_legal_ticket",
             Self::ZlbTicketId => "zlb_ticket_id",
             Self::ZzdAuthCode => "zzd_auth_code",
+        }
+    }
+
+    /// The request field that carries the credential.
+    fn field(self) -> &'static str {
+        match self {
+            Self::ZlbTicket | Self::ZlbLegalTicket => "ticket",
+            Self::ZlbTicketId => "ticket_id",
+            Self::ZzdAuthCode => "auth_code",
+        }
+    }
+
+    /// Asks the platform who `credential` identifies, as the mini-app registered as `app`.
+    async fn redeem(
+        self,
+        platform: &dyn Platform,
+        app: &AppRegistration,
+        credential: &str,
+    ) -> Result<NewUser, PlatformError> {
+        match self {
+            Self::ZlbTicket => platform.personal_ticket(app, credential).await,
+            Self::ZlbLegalTicket => platform.legal_person_ticket(app, credential).await,
+            Self::ZlbTicketId => platform.miniprogram_ticket_id(app, credential).await,
+            Self::ZzdAuthCode => platform.official_auth_code(app, credential).await,
         }
     }
 }
@@ -91,17 +114,7 @@ pub async fn finish(
     person: NewUser,
 ) -> Result<Session, ApiError> {
     if let Err(refused) = miniapps::admit(mini_app, &person) {
-        audit::record(
-            app,
-            Event::LoginFailed,
-            None,
-            Some(&mini_app.id),
-            client,
-            refused.code(),
-        )
-        .await;
-        metrics::counter!("logins_total", "method" => method, "outcome" => refused.code())
-            .increment(1);
+        record_refusal(app, client, method, &mini_app.id, &refused).await;
         return Err(refused);
     }
     let rl = app.config.rate_limits;
@@ -133,37 +146,63 @@ pub async fn finish(
     Ok(session)
 }
 
-async fn login<F>(
+/// The one login flow: check the request, load the mini-app and its platform registration,
+/// redeem the credential with that registration (so a credential issued to another mini-app is
+/// refused by the platform), admit, start the session; audit and count every refusal.
+async fn login(
     app: &App,
     client: &str,
     method: Method,
     mini_app_id: &str,
     scopes: Option<&[String]>,
-    identify: F,
-) -> Result<Session, ApiError>
-where
-    F: Future<Output = Result<NewUser, PlatformError>>,
-{
+    credential: &str,
+) -> Result<Session, ApiError> {
+    check_credential(method.field(), credential)?;
     limit_client(app, client).await?;
     let (mini_app, granted) = prepare(app, mini_app_id, scopes).await?;
-    let person = match identify.await {
+    let registration = app
+        .config
+        .platform
+        .registrations
+        .get(&mini_app.id)
+        .ok_or_else(|| {
+            ApiError::PlatformMisconfigured(format!(
+                "mini-app {} has no platform registration configured",
+                mini_app.id
+            ))
+        })?;
+    let person = match method
+        .redeem(app.platform.as_ref(), registration, credential)
+        .await
+    {
         Ok(person) => person,
         Err(e) => {
             let refused = refusal(e);
-            audit::record(
-                app,
-                Event::LoginFailed,
-                None,
-                Some(&mini_app.id),
-                client,
-                refused.code(),
-            )
-            .await;
-            metrics::counter!("logins_total", "method" => method.name(), "outcome" => refused.code()).increment(1);
+            record_refusal(app, client, method.name(), &mini_app.id, &refused).await;
             return Err(refused);
         }
     };
     finish(app, client, method.name(), &mini_app, granted, person).await
+}
+
+/// Audits and counts a refused login.
+async fn record_refusal(
+    app: &App,
+    client: &str,
+    method: &'static str,
+    mini_app_id: &str,
+    refused: &ApiError,
+) {
+    audit::record(
+        app,
+        Event::LoginFailed,
+        None,
+        Some(mini_app_id),
+        client,
+        refused.code(),
+    )
+    .await;
+    metrics::counter!("logins_total", "method" => method, "outcome" => refused.code()).increment(1);
 }
 
 /// What a client is told when the platform did not identify the user.
@@ -229,15 +268,13 @@ pub async fn zlb_ticket(
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<TicketLogin>,
 ) -> Result<axum::Json<Session>, ApiError> {
-    check_credential("ticket", &body.ticket)?;
-    let identify = state.platform.personal_ticket(&body.ticket);
     login(
         &state,
         &client,
         Method::ZlbTicket,
         &body.mini_app_id,
         body.scopes.as_deref(),
-        identify,
+        &body.ticket,
     )
     .await
     .map(axum::Json)
@@ -251,15 +288,13 @@ pub async fn zlb_legal_ticket(
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<TicketLogin>,
 ) -> Result<axum::Json<Session>, ApiError> {
-    check_credential("ticket", &body.ticket)?;
-    let identify = state.platform.legal_person_ticket(&body.ticket);
     login(
         &state,
         &client,
         Method::ZlbLegalTicket,
         &body.mini_app_id,
         body.scopes.as_deref(),
-        identify,
+        &body.ticket,
     )
     .await
     .map(axum::Json)
@@ -273,15 +308,13 @@ pub async fn zlb_ticket_id(
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<TicketIdLogin>,
 ) -> Result<axum::Json<Session>, ApiError> {
-    check_credential("ticket_id", &body.ticket_id)?;
-    let identify = state.platform.miniprogram_ticket_id(&body.ticket_id);
     login(
         &state,
         &client,
         Method::ZlbTicketId,
         &body.mini_app_id,
         body.scopes.as_deref(),
-        identify,
+        &body.ticket_id,
     )
     .await
     .map(axum::Json)
@@ -295,15 +328,13 @@ pub async fn zzd_auth_code(
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<AuthCodeLogin>,
 ) -> Result<axum::Json<Session>, ApiError> {
-    check_credential("auth_code", &body.auth_code)?;
-    let identify = state.platform.official_auth_code(&body.auth_code);
     login(
         &state,
         &client,
         Method::ZzdAuthCode,
         &body.mini_app_id,
         body.scopes.as_deref(),
-        identify,
+        &body.auth_code,
     )
     .await
     .map(axum::Json)

@@ -6,6 +6,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::Utc;
+use std::collections::HashMap;
+
+use platform_api::registration::AppRegistration;
 use platform_api::{dingtalk_sign, irs, zlb, zzd};
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
@@ -38,25 +41,43 @@ pub enum PlatformError {
     Malformed(String),
 }
 
-/// The four ways a person arrives from the platform.
+/// The four ways a person arrives from the platform, each redeemed with the registration of
+/// the mini-app the person is logging in to.
 #[async_trait]
 pub trait Platform: Send + Sync + 'static {
     /// 浙里辦 personal SSO ticket.
-    async fn personal_ticket(&self, ticket: &str) -> Result<NewUser, PlatformError>;
+    async fn personal_ticket(
+        &self,
+        app: &AppRegistration,
+        ticket: &str,
+    ) -> Result<NewUser, PlatformError>;
     /// 浙里辦 legal-person SSO ticket.
-    async fn legal_person_ticket(&self, ticket: &str) -> Result<NewUser, PlatformError>;
+    async fn legal_person_ticket(
+        &self,
+        app: &AppRegistration,
+        ticket: &str,
+    ) -> Result<NewUser, PlatformError>;
     /// 浙里辦 mini-program `ticketId`.
-    async fn miniprogram_ticket_id(&self, ticket_id: &str) -> Result<NewUser, PlatformError>;
+    async fn miniprogram_ticket_id(
+        &self,
+        app: &AppRegistration,
+        ticket_id: &str,
+    ) -> Result<NewUser, PlatformError>;
     /// 浙政釘 免登 auth code.
-    async fn official_auth_code(&self, code: &str) -> Result<NewUser, PlatformError>;
+    async fn official_auth_code(
+        &self,
+        app: &AppRegistration,
+        code: &str,
+    ) -> Result<NewUser, PlatformError>;
 }
 
 /// [`Platform`] over HTTP, as deployed.
 pub struct HttpPlatform {
     http: reqwest::Client,
     config: PlatformConfig,
-    /// The 浙政釘 app token is valid 7200 s and `gettoken` is rate limited: cache it.
-    zzd_token: Mutex<Option<(String, Instant)>>,
+    /// The 浙政釘 app token of each app key is valid 7200 s and `gettoken` is rate limited:
+    /// cache it.
+    zzd_tokens: Mutex<HashMap<String, (String, Instant)>>,
     /// Keys the pseudonymous part of legal-person subjects.
     personal_data: PersonalDataKeys,
 }
@@ -75,13 +96,14 @@ impl HttpPlatform {
         Ok(Self {
             http,
             config,
-            zzd_token: Mutex::new(None),
+            zzd_tokens: Mutex::new(HashMap::new()),
             personal_data,
         })
     }
 
     async fn irs_get<T: DeserializeOwned>(
         &self,
+        app: &AppRegistration,
         path: &str,
         params: &[(&str, &str)],
     ) -> Result<T, PlatformError> {
@@ -90,7 +112,7 @@ impl HttpPlatform {
         let mut request = self
             .http
             .get(format!("{}{path}?{query}", self.config.zlb_base_url));
-        for (name, value) in irs::sign(&self.config.irs, "GET", path, &query, Utc::now()) {
+        for (name, value) in irs::sign(&app.irs, "GET", path, &query, Utc::now()) {
             request = request.header(name, value);
         }
         read_json(request.send().await).await
@@ -98,6 +120,7 @@ impl HttpPlatform {
 
     async fn irs_post<T: DeserializeOwned>(
         &self,
+        app: &AppRegistration,
         path: &str,
         body: &impl serde::Serialize,
     ) -> Result<T, PlatformError> {
@@ -105,7 +128,7 @@ impl HttpPlatform {
             .http
             .post(format!("{}{path}", self.config.zlb_base_url))
             .json(body);
-        for (name, value) in irs::sign(&self.config.irs, "POST", path, "", Utc::now()) {
+        for (name, value) in irs::sign(&app.irs, "POST", path, "", Utc::now()) {
             request = request.header(name, value);
         }
         read_json(request.send().await).await
@@ -113,6 +136,7 @@ impl HttpPlatform {
 
     async fn zzd_call<T: DeserializeOwned>(
         &self,
+        app: &AppRegistration,
         method: &str,
         path: &str,
         params: &[(&str, &str)],
@@ -120,8 +144,7 @@ impl HttpPlatform {
         let encoded = serde_urlencoded::to_string(params)
             .map_err(|e| PlatformError::Malformed(e.to_string()))?;
         let nonce = uuid::Uuid::new_v4().simple().to_string();
-        let headers =
-            dingtalk_sign::sign(&self.config.zzd, method, path, &encoded, &nonce, Utc::now());
+        let headers = dingtalk_sign::sign(&app.zzd, method, path, &encoded, &nonce, Utc::now());
         let url = format!("{}{path}", self.config.zzd_base_url);
         let mut request = if method == "GET" {
             self.http.get(format!("{url}?{encoded}"))
@@ -147,16 +170,17 @@ impl HttpPlatform {
         }
     }
 
-    async fn zzd_token(&self) -> Result<String, PlatformError> {
-        let mut cached = self.zzd_token.lock().await;
-        if let Some((token, until)) = cached.as_ref() {
+    async fn zzd_token(&self, app: &AppRegistration) -> Result<String, PlatformError> {
+        let mut cached = self.zzd_tokens.lock().await;
+        if let Some((token, until)) = cached.get(&app.zzd.app_key) {
             if Instant::now() < *until {
                 return Ok(token.clone());
             }
         }
-        let creds = &self.config.zzd;
+        let creds = &app.zzd;
         let token: zzd::AppToken = self
             .zzd_call(
+                app,
                 "GET",
                 zzd::GET_TOKEN_PATH,
                 &[("appkey", &creds.app_key), ("appsecret", &creds.app_secret)],
@@ -164,8 +188,16 @@ impl HttpPlatform {
             .await?;
         // Renew a minute early so a token never expires between check and use.
         let life = Duration::from_secs(u64::try_from(token.expires_in - 60).unwrap_or(0));
-        *cached = Some((token.access_token.clone(), Instant::now() + life));
+        cached.insert(
+            app.zzd.app_key.clone(),
+            (token.access_token.clone(), Instant::now() + life),
+        );
         Ok(token.access_token)
+    }
+
+    /// Forgets `app`'s cached 浙政釘 token (the platform ended it early).
+    async fn forget_zzd_token(&self, app: &AppRegistration) {
+        self.zzd_tokens.lock().await.remove(&app.zzd.app_key);
     }
 }
 
@@ -226,10 +258,15 @@ fn check_envelope<T>(envelope: zlb::Envelope<T>) -> Result<T, PlatformError> {
 
 #[async_trait]
 impl Platform for HttpPlatform {
-    async fn personal_ticket(&self, ticket: &str) -> Result<NewUser, PlatformError> {
-        let sc = self.config.service_code.as_str();
+    async fn personal_ticket(
+        &self,
+        app: &AppRegistration,
+        ticket: &str,
+    ) -> Result<NewUser, PlatformError> {
+        let sc = app.service_code.as_str();
         let validation: zlb::TicketValidation = self
             .irs_get(
+                app,
                 zlb::PERSONAL_SSO_PATH,
                 &[
                     ("method", "ticketValidation"),
@@ -242,6 +279,7 @@ impl Platform for HttpPlatform {
         check_result(validation.result, &validation.errmsg)?;
         let info: zlb::PersonalUserInfo = self
             .irs_get(
+                app,
                 zlb::PERSONAL_SSO_PATH,
                 &[
                     ("method", "getUserInfo"),
@@ -255,10 +293,15 @@ impl Platform for HttpPlatform {
         profile::from_personal(&self.personal_data, &info)
     }
 
-    async fn legal_person_ticket(&self, ticket: &str) -> Result<NewUser, PlatformError> {
-        let sc = self.config.service_code.as_str();
+    async fn legal_person_ticket(
+        &self,
+        app: &AppRegistration,
+        ticket: &str,
+    ) -> Result<NewUser, PlatformError> {
+        let sc = app.service_code.as_str();
         let validation: zlb::TicketValidation = self
             .irs_get(
+                app,
                 zlb::LEGAL_PERSON_SSO_PATH,
                 &[
                     ("method", "ticketValidation"),
@@ -271,6 +314,7 @@ impl Platform for HttpPlatform {
         check_result(validation.result, &validation.errmsg)?;
         let info: zlb::LegalPersonUserInfo = self
             .irs_get(
+                app,
                 zlb::LEGAL_PERSON_SSO_PATH,
                 &[
                     ("method", "getUserInfo"),
@@ -284,17 +328,22 @@ impl Platform for HttpPlatform {
         profile::from_legal_person(&self.personal_data, &info)
     }
 
-    async fn miniprogram_ticket_id(&self, ticket_id: &str) -> Result<NewUser, PlatformError> {
+    async fn miniprogram_ticket_id(
+        &self,
+        app: &AppRegistration,
+        ticket_id: &str,
+    ) -> Result<NewUser, PlatformError> {
         let request = zlb::AccessTokenRequest {
             ticket_id: ticket_id.to_string(),
-            app_id: self.config.miniprogram_app_id.clone(),
+            app_id: app.miniprogram_app_id.clone(),
         };
         let token = check_envelope::<zlb::AccessTokenData>(
-            self.irs_post(zlb::MINIPROGRAM_ACCESS_TOKEN_PATH, &request)
+            self.irs_post(app, zlb::MINIPROGRAM_ACCESS_TOKEN_PATH, &request)
                 .await?,
         )?;
         let user = check_envelope::<zlb::MiniProgramUser>(
             self.irs_post(
+                app,
                 zlb::MINIPROGRAM_USER_INFO_PATH,
                 &zlb::UserInfoRequest {
                     token: token.access_token,
@@ -305,10 +354,15 @@ impl Platform for HttpPlatform {
         profile::from_miniprogram(&self.personal_data, &user)
     }
 
-    async fn official_auth_code(&self, code: &str) -> Result<NewUser, PlatformError> {
-        let mut token = self.zzd_token().await?;
+    async fn official_auth_code(
+        &self,
+        app: &AppRegistration,
+        code: &str,
+    ) -> Result<NewUser, PlatformError> {
+        let mut token = self.zzd_token(app).await?;
         let by_code = |token: String| async move {
             self.zzd_call::<zzd::AppUser>(
+                app,
                 "POST",
                 zzd::USER_BY_CODE_PATH,
                 &[("access_token", &token), ("auth_code", code)],
@@ -321,8 +375,8 @@ impl Platform for HttpPlatform {
             Err(PlatformError::AuthCodeRejected { code: c, .. })
                 if c == zzd::codes::ACCESS_TOKEN_INVALID =>
             {
-                *self.zzd_token.lock().await = None;
-                token = self.zzd_token().await?;
+                self.forget_zzd_token(app).await;
+                token = self.zzd_token(app).await?;
                 by_code(token.clone()).await?
             }
             other => other?,
@@ -330,6 +384,7 @@ impl Platform for HttpPlatform {
         let tenant = user.realm_id.to_string();
         let employee: zzd::Employee = self
             .zzd_call(
+                app,
                 "POST",
                 zzd::EMPLOYEE_BY_CODE_PATH,
                 &[
@@ -353,6 +408,7 @@ impl Platform for HttpPlatform {
             })?;
         let organisation: zzd::Organization = self
             .zzd_call(
+                app,
                 "POST",
                 zzd::ORGANIZATION_BY_CODE_PATH,
                 &[

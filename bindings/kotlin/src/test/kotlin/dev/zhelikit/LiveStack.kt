@@ -28,11 +28,17 @@ object LiveStack {
     private fun form(vararg pairs: Pair<String, String>) =
         pairs.joinToString("&") { (k, v) -> "$k=${URLEncoder.encode(v, StandardCharsets.UTF_8)}" }
 
-    /** A 浙里辦 personal ticket for citizen `userid`, as the login page's redirect carries it. */
-    fun citizenTicket(userid: String): String {
+    /**
+     * The code of demo mini-app `miniApp` under a base code: each mini-app has a registration of
+     * its own, and the mock platform and the BFF derive the demo ones from the base the same way.
+     */
+    private fun codeOf(base: String, miniApp: String) = "$base.$miniApp"
+
+    /** A 浙里辦 personal ticket for citizen `userid` issued to `miniApp`, as the login page's redirect carries it. */
+    fun citizenTicket(userid: String, miniApp: String = "zk-demo-services"): String {
         val request = HttpRequest.newBuilder(URI.create("$platformUrl/sso/login"))
             .header("content-type", "application/x-www-form-urlencoded")
-            .POST(HttpRequest.BodyPublishers.ofString(form("servicecode" to serviceCode, "goto" to callback, "userid" to userid)))
+            .POST(HttpRequest.BodyPublishers.ofString(form("servicecode" to codeOf(serviceCode, miniApp), "goto" to callback, "userid" to userid)))
             .build()
         val response = http.send(request, HttpResponse.BodyHandlers.ofString())
         check(response.statusCode() == 302) { "login page answered ${response.statusCode()}: ${response.body()}" }
@@ -47,11 +53,11 @@ object LiveStack {
         return ids[index]
     }
 
-    /** A 浙政釘 免登 auth code for the official with `accountId`. */
-    fun authCode(accountId: Long): String {
+    /** A 浙政釘 免登 auth code for the official with `accountId`, issued to `miniApp`. */
+    fun authCode(accountId: Long, miniApp: String = "zk-demo-supervision"): String {
         val request = HttpRequest.newBuilder(URI.create("$platformUrl/zzd/auth/code"))
             .header("content-type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString("""{"appkey":"$zzdAppKey","accountId":$accountId}"""))
+            .POST(HttpRequest.BodyPublishers.ofString("""{"appkey":"${codeOf(zzdAppKey, miniApp)}","accountId":$accountId}"""))
             .build()
         val body = http.send(request, HttpResponse.BodyHandlers.ofString()).body()
         return Regex("\"code\":\"([^\"]+)\"").find(body)?.groupValues?.get(1) ?: error("no code in $body")
