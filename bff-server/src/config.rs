@@ -403,8 +403,17 @@ impl Config {
                         }),
                 }
             };
+        // Whole days, at least one (a shorter retention would prune what is still in use).
         let days = |name: &'static str, default: std::time::Duration| {
-            seconds(name, default.as_secs() / 86_400).map(|d| d * 86_400)
+            let given = seconds(name, default.as_secs() / 86_400)?.as_secs();
+            given
+                .checked_mul(86_400)
+                .filter(|_| given >= 1)
+                .map(std::time::Duration::from_secs)
+                .ok_or(ConfigError::Invalid {
+                    name,
+                    reason: format!("{given} is not a number of days between 1 and a few million"),
+                })
         };
         let retention_defaults = Retention::default();
         let retention = Retention {

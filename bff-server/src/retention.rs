@@ -34,7 +34,13 @@ pub fn cut_offs(
     grace: Duration,
     now: DateTime<Utc>,
 ) -> [(Retained, DateTime<Utc>); 5] {
-    let before = |d: Duration| now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+    // A period too long to subtract ("keep forever") keeps everything: nothing predates 1970.
+    let before = |d: Duration| {
+        chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+    };
     [
         (Retained::GraceSuccessors, before(grace)),
         (Retained::RefreshTokens, before(retention.refresh_tokens)),

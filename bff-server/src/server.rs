@@ -32,6 +32,10 @@ impl RunningBff {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        // Department calls that outlived their screens, or refresh the cache in the
+        // background, are bounded by their deadline (1.2 s by default): let them finish.
+        let bound = self.state.config.adapters.timeout * 3;
+        self.state.departments.settle(bound).await;
         self.state.recorder.drain().await;
     }
 }

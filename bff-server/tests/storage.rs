@@ -658,3 +658,49 @@ async fn revoking_a_user_leaves_ended_sessions_alone_and_old_rows_are_pruned() {
         );
     }
 }
+
+/// Hardening #12: ID numbers sealed before sealing was bound to the owner are re-sealed at
+/// start-up, so they keep working and no old-form blob is opened at request time.
+#[tokio::test]
+async fn id_numbers_sealed_the_old_way_are_resealed_bound_to_their_owner() {
+    use bff_server::identity::profile::{
+        id_number_owner, reseal_legacy_id_numbers, PersonalDataKeys,
+    };
+    for (name, store) in common::both_stores().await {
+        let sealing = [3u8; 32];
+        let keys = PersonalDataKeys::new(b"pseudonyms".to_vec(), &sealing).unwrap();
+        let old_form = zhelikit_domain::sealing::SealingKey::new(&sealing)
+            .unwrap()
+            .seal("users.id_number", b"330302199001011234");
+        let mut person = citizen("legacy", 3);
+        person.id_number_sealed = Some(old_form);
+        let user = store.upsert_user(&person).await.unwrap();
+        let mut current = citizen("current", 3);
+        let owner = id_number_owner(current.kind, &current.subject);
+        current.id_number_sealed = Some(keys.seal_id_number(&owner, "330302199001015678"));
+        store.upsert_user(&current).await.unwrap();
+
+        assert_eq!(
+            reseal_legacy_id_numbers(store.as_ref(), &keys)
+                .await
+                .unwrap(),
+            1,
+            "{name}"
+        );
+        let stored = store.user(user.id).await.unwrap().unwrap();
+        let sealed = stored.profile.id_number_sealed.unwrap();
+        assert_eq!(
+            keys.open_id_number(&id_number_owner(stored.profile.kind, "legacy"), &sealed)
+                .as_deref(),
+            Some("330302199001011234"),
+            "{name}"
+        );
+        assert_eq!(
+            reseal_legacy_id_numbers(store.as_ref(), &keys)
+                .await
+                .unwrap(),
+            0,
+            "{name}: once"
+        );
+    }
+}

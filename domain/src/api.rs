@@ -194,9 +194,11 @@ pub struct Problem {
 /// The media type of [`Problem`] responses.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
-/// The header naming the mini-app a request comes from. The SDK sends it on every call; the
-/// BFF refuses an access token whose audience is another mini-app (a token captured from one
-/// mini-app cannot be used by another).
+/// The header naming the mini-app a request comes from. The SDK (and so every host and the
+/// mini-app bridge built on it) sends it on every call, and the BFF refuses an access token
+/// whose audience is another mini-app: a token captured from one mini-app cannot be used through
+/// another's SDK. A caller that omits the header is checked by scopes alone (defence in depth,
+/// not the only line: scopes are per mini-app too).
 pub const MINI_APP_HEADER: &str = "x-zhelikit-mini-app";
 
 /// `POST /v1/passkeys/registration/start` answer, and `POST /v1/auth/passkey/start` answer:

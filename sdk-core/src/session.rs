@@ -82,6 +82,8 @@ impl SessionManager {
         refresh_margin_secs: u32,
     ) -> Result<Self> {
         let row = format!("session:{mini_app_id}");
+        // Screens kept by SDK versions before rows were per user: never shown again.
+        store.delete(&format!("home:{mini_app_id}"))?;
         let tokens = match store.get(&row)? {
             Some(bytes) => Some(
                 serde_json::from_slice(&bytes)
@@ -192,6 +194,12 @@ impl SessionManager {
     pub(crate) async fn begin(&self, wire: WireSession) -> Result<Me> {
         let claims = jwt::claims(&wire.access_token)
             .ok_or_else(|| Error::Decode("access token is not a JWT".into()))?;
+        // Another user logging in over a session still stored: what was kept for the first
+        // goes with their session.
+        if let Some(previous) = self.read().filter(|t| t.user_id != claims.sub) {
+            self.store
+                .delete_prefix(&self.user_prefix(&previous.user_id))?;
+        }
         let user: Me = self
             .bff
             .get("/v1/me", &wire.access_token)

@@ -1086,6 +1086,8 @@ async fn a_user_lists_renames_and_deletes_passkeys_and_logout_everywhere_can_rem
         "{list}"
     );
 
+    // A login already under way when the phone is reported lost.
+    let (_, pending) = start().await;
     let (status, _) = stack
         .post_authed(
             "/v1/auth/logout-all",
@@ -1094,6 +1096,17 @@ async fn a_user_lists_renames_and_deletes_passkeys_and_logout_everywhere_can_rem
         )
         .await;
     assert_eq!(status, 204);
+    let (status, problem) = stack
+        .post(
+            "/v1/auth/passkey/finish",
+            json!({"ceremony_id": pending["ceremony_id"], "credential": device.sign_in(&pending["options"])}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("passkey_verification_failed")),
+        "a passkey removed during its ceremony no longer logs in: {problem}"
+    );
     // The challenge no longer names the device's passkey: its authenticator has nothing to
     // answer with (what remains is a decoy, as for any user without passkeys).
     let (status, challenge) = start().await;

@@ -158,7 +158,7 @@ async fn a_user_below_the_real_name_level_gets_a_typed_error_with_both_levels() 
     )
     .unwrap();
     let ticket = stack
-        .citizen_ticket(&stack.fixtures.citizens[2].userid)
+        .citizen_ticket_for("zk-demo-vault", &stack.fixtures.citizens[2].userid)
         .await; // level 2
     let err = client
         .identity()

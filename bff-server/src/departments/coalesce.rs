@@ -5,11 +5,14 @@
 //! whichever caller polls it: when the screen deadline or a disconnect drops every caller, the
 //! call still finishes (or times out) so its result reaches the breaker and the cache, and its
 //! concurrency permit, connection and request body (which carries the ID number) are released.
+//! A call still waiting past its bound (three attempt timeouts: two attempts and a permit) is
+//! cancelled and removed.
 //! A future kept in the table but polled by nobody would hold all three forever.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -26,14 +29,35 @@ type InFlight =
 #[derive(Clone)]
 pub struct CoalesceLayer {
     bound: Duration,
+    running: Arc<AtomicUsize>,
 }
 
 impl CoalesceLayer {
     /// A layer; each service it wraps has its own table of calls in flight. `bound` is the
     /// longest a shared call may run, waiting for a permit and retries included: past it the
-    /// call is cancelled, counted as a timeout and removed from the table.
-    pub fn new(bound: Duration) -> Self {
-        Self { bound }
+    /// call is cancelled and removed from the table, and its callers get a timeout (the breaker
+    /// and the recorder see only the attempts that started). `running` counts the calls in
+    /// flight across every service built with this layer (graceful shutdown waits for them).
+    pub fn new(bound: Duration, running: Arc<AtomicUsize>) -> Self {
+        Self { bound, running }
+    }
+}
+
+/// Leaves the table (and the running count) when the call's task ends, however it ends — an
+/// answer, the deadline, a panic, or a runtime shutting down before it ran.
+struct Leave {
+    table: InFlight,
+    key: Arc<str>,
+    running: Arc<AtomicUsize>,
+}
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        self.table
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+        self.running.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -44,6 +68,7 @@ impl<S> tower::Layer<S> for CoalesceLayer {
             inner,
             in_flight: InFlight::default(),
             bound: self.bound,
+            running: self.running.clone(),
         }
     }
 }
@@ -54,6 +79,7 @@ pub struct Coalesce<S> {
     inner: S,
     in_flight: InFlight,
     bound: Duration,
+    running: Arc<AtomicUsize>,
 }
 
 impl<S> Coalesce<S> {
@@ -90,18 +116,19 @@ where
             return Box::pin(shared.clone());
         }
         let key = request.key.clone();
-        let done_key = key.clone();
-        let (inner, table, bound) = (self.inner.clone(), self.in_flight.clone(), self.bound);
+        self.running.fetch_add(1, Ordering::SeqCst);
+        let leave = Leave {
+            table: self.in_flight.clone(),
+            key: key.clone(),
+            running: self.running.clone(),
+        };
+        let (inner, bound) = (self.inner.clone(), self.bound);
         // Detached: dropping the join handle (every caller gone) does not cancel the task.
         let task = tokio::spawn(async move {
-            let result = tokio::time::timeout(bound, inner.oneshot(request))
+            let _leave = leave;
+            tokio::time::timeout(bound, inner.oneshot(request))
                 .await
-                .unwrap_or(Err(UpstreamError::Timeout));
-            table
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&done_key);
-            result
+                .unwrap_or(Err(UpstreamError::Timeout))
         });
         let shared = async move {
             task.await.unwrap_or_else(|_| {
@@ -185,7 +212,8 @@ mod tests {
             finished: Arc::default(),
             dropped: Arc::default(),
         };
-        let mut coalesce = CoalesceLayer::new(Duration::from_secs(5)).layer(slow.clone());
+        let mut coalesce =
+            CoalesceLayer::new(Duration::from_secs(5), Arc::default()).layer(slow.clone());
         for id in ["a", "b", "c"] {
             // The caller gives up long before the department answers.
             let _ =
@@ -209,7 +237,8 @@ mod tests {
             finished: Arc::default(),
             dropped: Arc::default(),
         };
-        let mut coalesce = CoalesceLayer::new(Duration::from_millis(50)).layer(hung.clone());
+        let mut coalesce =
+            CoalesceLayer::new(Duration::from_millis(50), Arc::default()).layer(hung.clone());
         let waiting = coalesce.call(request("a"));
         let joined = coalesce.call(request("a"));
         assert_eq!(coalesce.in_flight(), 1, "identical calls share one");

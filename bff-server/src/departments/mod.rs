@@ -14,6 +14,7 @@ pub mod retry;
 pub mod upstream;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,6 +65,8 @@ pub struct Departments {
     cache: Arc<dyn Cache>,
     keys: PersonalDataKeys,
     cache_ttl: Option<Duration>,
+    /// Department calls in flight (their own tasks), for graceful shutdown.
+    running: Arc<AtomicUsize>,
 }
 
 /// Whose data a call asks for.
@@ -96,6 +99,7 @@ impl Departments {
             .build()
             .map_err(|e| e.to_string())?;
         let mut services = HashMap::new();
+        let running = Arc::new(AtomicUsize::new(0));
         for department in Department::ALL {
             let leaf = upstream::HttpUpstream::new(
                 http.clone(),
@@ -105,7 +109,10 @@ impl Departments {
             .map_err(|e| format!("bad platform URL {}: {e}", platform.zlb_base_url))?;
             let service = ServiceBuilder::new()
                 // Two attempts (one retry at most) and as long again waiting for a permit.
-                .layer(coalesce::CoalesceLayer::new(config.timeout * 3))
+                .layer(coalesce::CoalesceLayer::new(
+                    config.timeout * 3,
+                    running.clone(),
+                ))
                 .layer(breaker::BreakerLayer::new(
                     department,
                     config.breaker_failures,
@@ -125,6 +132,7 @@ impl Departments {
             cache,
             keys,
             cache_ttl: config.cache_ttl,
+            running,
         })
     }
 
@@ -148,6 +156,15 @@ impl Departments {
         on_behalf: &Arc<str>,
     ) -> Fetched {
         cache::fetch_through(self.clone(), UpstreamRequest::new(op, asking, on_behalf)).await
+    }
+
+    /// Waits (at most `limit`) until no department call is in flight: at shutdown, calls that
+    /// outlived their screens (or refresh the cache in the background) finish and are recorded.
+    pub async fn settle(&self, limit: Duration) {
+        let until = tokio::time::Instant::now() + limit;
+        while self.running.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// The cache timing of `op`, with the configured override.

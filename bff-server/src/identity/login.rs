@@ -165,8 +165,10 @@ async fn login(
         .platform
         .registrations
         .get(&mini_app.id)
+        // Our configuration's fault (a mini-app stored by an earlier deployment, not in the
+        // current `mini_apps`): logged as an internal error, not blamed on the platform.
         .ok_or_else(|| {
-            ApiError::PlatformMisconfigured(format!(
+            ApiError::Internal(format!(
                 "mini-app {} has no platform registration configured",
                 mini_app.id
             ))

@@ -3,8 +3,8 @@
 //! and is taken (read and deleted) when finished: never handed to the client, never reusable.
 //!
 //! A passkey is a login that never expires, so it is guarded like one: registering needs a
-//! session whose platform login is recent (`auth_time` within five minutes), not merely a
-//! token with scope `passkey` (a stolen token would otherwise become a permanent login); the
+//! session whose login (platform or passkey) is recent (`auth_time` within five minutes by
+//! default), not merely a token with scope `passkey` (a stolen token would otherwise become a permanent login); the
 //! user can list, rename and delete their passkeys, and "log out everywhere" can delete them
 //! all; every registration and removal is audited; only mini-apps allowed `passkey` may log in
 //! with one; and starting a login answers alike whether the user id is unknown, has no
@@ -132,12 +132,14 @@ fn require_recent_login(auth: &Authenticated, window_secs: i64) -> Result<(), Ap
     Err(failed(
         "reauthentication_required",
         StatusCode::FORBIDDEN,
-        "registering a passkey needs a login within the last 5 minutes: log in through the platform again, then register",
+        format!(
+            "registering a passkey needs a login within the last {window_secs} seconds: log in again, then register"
+        ),
     ))
 }
 
-/// Starts registering a passkey for the logged-in user. Needs scope `passkey` and a platform
-/// login within the last five minutes.
+/// Starts registering a passkey for the logged-in user. Needs scope `passkey` and a login
+/// (platform or passkey) within the last five minutes (`ZK_PASSKEY_REAUTH_SECS`).
 #[utoipa::path(post, path = "/v1/passkeys/registration/start", tag = "passkeys", security(("bearer" = [])),
     responses((status = 200, body = PasskeyChallenge), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, description = "missing_scope, reauthentication_required", body = Problem, content_type = "application/problem+json")))]
 pub async fn registration_start(
@@ -363,33 +365,45 @@ pub async fn login_finish(
             .finish_passkey_authentication(&credential, auth_state)
             .map_err(|e| e.to_string()),
         // A decoy: no passkey can answer it; fails as a wrong passkey would.
-        None => Err("no passkey of this user signed the challenge".to_string()),
+        None => Err("decoy ceremony".to_string()),
+    };
+    let refuse = |why: String| {
+        // One answer whatever went wrong (decoy, wrong passkey, deleted passkey): the detail
+        // would tell who has a passkey. The reason goes to the log only.
+        tracing::debug!(reason = %why, "passkey login refused");
+        failed(
+            "passkey_verification_failed",
+            StatusCode::UNAUTHORIZED,
+            "the passkey's answer did not verify",
+        )
+    };
+    let audit_refusal = || {
+        audit::record(
+            &state,
+            Event::LoginFailed,
+            Some(ceremony.user_id),
+            Some(&mini_app.id),
+            &client,
+            "passkey_verification_failed",
+        )
     };
     let result = match verified {
         Ok(result) => result,
         Err(e) => {
-            audit::record(
-                &state,
-                Event::LoginFailed,
-                Some(ceremony.user_id),
-                Some(&mini_app.id),
-                &client,
-                "passkey_verification_failed",
-            )
-            .await;
-            return Err(failed(
-                "passkey_verification_failed",
-                StatusCode::UNAUTHORIZED,
-                format!("the passkey's answer did not verify: {e}"),
-            ));
+            audit_refusal().await;
+            return Err(refuse(e));
         }
     };
-    // Move the signature counter on, so a cloned authenticator shows up.
+    // The passkey must still be registered: one deleted after this ceremony started (a lost
+    // phone, logout everywhere) no longer logs in. Its counter moves on, so a cloned
+    // authenticator shows up.
+    let mut still_registered = false;
     for row in state.store.passkeys(ceremony.user_id).await? {
         let mut passkey: Passkey = serde_json::from_str(&row.passkey_json)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         let counter_moved = passkey.update_credential(&result);
         if counter_moved.is_some() {
+            still_registered = true;
             // The passkey that answered: its counter (if it moved) and when it was last used.
             let json =
                 serde_json::to_string(&passkey).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -402,6 +416,10 @@ pub async fn login_finish(
                 })
                 .await?;
         }
+    }
+    if !still_registered {
+        audit_refusal().await;
+        return Err(refuse("the passkey was deleted during the ceremony".into()));
     }
     let user = state
         .store

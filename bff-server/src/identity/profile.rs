@@ -103,6 +103,15 @@ impl PersonalDataKeys {
             .and_then(|b| String::from_utf8(b).ok())
     }
 
+    /// Opens an ID number sealed before blobs were bound to their owner (one constant
+    /// associated data for everyone). Used only to re-seal such blobs at start-up.
+    fn open_legacy_id_number(&self, sealed: &[u8]) -> Option<String> {
+        self.id_numbers
+            .open(ID_NUMBER_FIELD, sealed)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+    }
+
     /// Seals a cached department answer under its cache key (the associated data), so an entry
     /// copied to another key does not open.
     pub fn seal_cached(&self, cache_key: &str, plain: &[u8]) -> Vec<u8> {
@@ -138,6 +147,54 @@ impl PersonalDataKeys {
 /// Whose row an ID number is sealed for: the user's natural key, known before the row exists.
 pub fn id_number_owner(kind: UserKind, subject: &str) -> String {
     format!("{}:{subject}", kind.as_str())
+}
+
+/// Re-seals, bound to their owner, the ID numbers stored before sealing was bound to owners,
+/// walking every user in batches; run at start-up, before requests are served, so no old blob
+/// is ever opened at request time (an old blob would open in any user's row). Returns how many
+/// were re-sealed; blobs that open under neither form are counted and left alone (logged).
+pub async fn reseal_legacy_id_numbers(
+    store: &dyn crate::storage::Store,
+    keys: &PersonalDataKeys,
+) -> Result<u64, crate::storage::StoreError> {
+    const BATCH: i64 = 500;
+    let (mut after, mut resealed, mut unreadable) = (None, 0u64, 0u64);
+    loop {
+        let users = store.users_after(after, BATCH).await?;
+        for user in &users {
+            let Some(sealed) = &user.profile.id_number_sealed else {
+                continue;
+            };
+            let owner = id_number_owner(user.profile.kind, &user.profile.subject);
+            if keys.open_id_number(&owner, sealed).is_some() {
+                continue;
+            }
+            match keys.open_legacy_id_number(sealed) {
+                Some(id_number) => {
+                    let new = keys.seal_id_number(&owner, &id_number);
+                    if store
+                        .replace_sealed_id_number(user.id, sealed, &new)
+                        .await?
+                    {
+                        resealed += 1;
+                    }
+                }
+                None => unreadable += 1,
+            }
+        }
+        match users.last() {
+            Some(last) if users.len() as i64 == BATCH => after = Some(last.id),
+            _ => break,
+        }
+    }
+    if resealed > 0 || unreadable > 0 {
+        tracing::info!(
+            resealed,
+            unreadable,
+            "sealed ID numbers bound to their owners"
+        );
+    }
+    Ok(resealed)
 }
 
 /// The subject of a legal-person user: the enterprise (by its USCC, the same whichever SSO entry
@@ -320,6 +377,17 @@ mod tests {
         assert_eq!(user.id_number_masked.as_deref(), Some("330302********1234"));
         assert_eq!(user.phone_masked.as_deref(), Some("138****5678"));
         assert_eq!(user.real_name_level, 2);
+    }
+
+    #[test]
+    fn a_legacy_blob_opens_only_through_the_legacy_path() {
+        let keys = PersonalDataKeys::for_tests(b"k");
+        let legacy = keys.id_numbers.seal(ID_NUMBER_FIELD, b"330302199001011234");
+        assert_eq!(keys.open_id_number("citizen:u1", &legacy), None);
+        assert_eq!(
+            keys.open_legacy_id_number(&legacy).as_deref(),
+            Some("330302199001011234")
+        );
     }
 
     #[test]

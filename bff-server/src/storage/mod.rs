@@ -283,6 +283,12 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_user(&self, user: &NewUser) -> StoreResult<User>;
     /// A user by id.
     async fn user(&self, id: Uuid) -> StoreResult<Option<User>>;
+    /// Users in id order after `after` (all from the start when `None`), at most `limit`: for
+    /// walking every user in batches (re-sealing ID numbers after a key change).
+    async fn users_after(&self, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<User>>;
+    /// Replaces a user's sealed ID number if it still is `old` (a login in between wins).
+    async fn replace_sealed_id_number(&self, id: Uuid, old: &[u8], new: &[u8])
+        -> StoreResult<bool>;
     /// Inserts or replaces a mini-app registration.
     async fn upsert_mini_app(&self, app: &MiniApp) -> StoreResult<()>;
     /// A mini-app by id.

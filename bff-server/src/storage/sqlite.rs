@@ -139,6 +139,46 @@ impl Store for SqliteStore {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    async fn users_after(&self, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<User>> {
+        let rows = match after {
+            Some(after) => {
+                sqlx::query(&format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE id > ?1 ORDER BY id LIMIT ?2"
+                ))
+                .bind(after.hyphenated())
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {USER_COLUMNS} FROM users ORDER BY id LIMIT ?1"
+                ))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn replace_sealed_id_number(
+        &self,
+        id: Uuid,
+        old: &[u8],
+        new: &[u8],
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET id_number_sealed = ?3 WHERE id = ?1 AND id_number_sealed = ?2",
+        )
+        .bind(id.hyphenated())
+        .bind(old)
+        .bind(new)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn upsert_mini_app(&self, app: &MiniApp) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO mini_apps (id, name, callback_urls, allowed_scopes, min_real_name_level, allowed_user_kinds)
