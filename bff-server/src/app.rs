@@ -119,7 +119,8 @@ impl App {
         }
         let keyring = Keyring::load_or_create(store.as_ref(), &config.issuer).await?;
         let personal_data = personal_data_keys(store.as_ref()).await?;
-        crate::identity::profile::reseal_legacy_id_numbers(store.as_ref(), &personal_data).await?;
+        crate::identity::profile::reseal_legacy_id_numbers_once(store.as_ref(), &personal_data)
+            .await?;
         let platform = Arc::new(
             HttpPlatform::new(config.platform.clone(), personal_data.clone())
                 .map_err(|e| StartupError::Platform(e.to_string()))?,

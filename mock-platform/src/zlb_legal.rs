@@ -43,7 +43,7 @@ pub fn legal_account<'f>(fixtures: &'f Fixtures, userid: &str) -> Option<LegalAc
 pub struct LegalPerson;
 
 impl SsoKind for LegalPerson {
-    const TITLE: &'static str = "浙里辦 法人登錄 (mock)";
+    const TITLE: &'static str = "浙里办 法人登录 (mock)";
     const PAGE_PATH: &'static str = LEGAL_PERSON_LOGIN_PAGE_PATH;
     const SSO_PATH: &'static str = LEGAL_PERSON_SSO_PATH;
     const UNKNOWN_ID: &'static str = "no enterprise has that user id";

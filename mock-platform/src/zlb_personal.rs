@@ -19,7 +19,7 @@ pub const LISTED_CITIZENS: usize = 20;
 pub struct Personal;
 
 impl SsoKind for Personal {
-    const TITLE: &'static str = "浙里辦 個人登錄 (mock)";
+    const TITLE: &'static str = "浙里办 个人登录 (mock)";
     const PAGE_PATH: &'static str = PERSONAL_LOGIN_PAGE_PATH;
     const SSO_PATH: &'static str = PERSONAL_SSO_PATH;
     const UNKNOWN_ID: &'static str = "no citizen has that user id";

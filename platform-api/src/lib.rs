@@ -4,7 +4,7 @@
 //! - [`irs`]: the IRS gateway's HMAC request signing, in front of every 浙里辦 server API;
 //! - [`dingtalk_sign`]: 浙政釘's own gateway signing (`X-Hmac-Auth-*`);
 //! - [`zlb`]: 浙里辦 SSO paths, result codes and payloads (personal, legal person, mini-program);
-//! - [`zzd`]: 浙政釘 免登, token and organisation paths and payloads;
+//! - [`zzd`]: 浙政钉 免登, token and organisation paths and payloads;
 //! - [`registration`]: what one application is registered as (each mini-app has its own).
 //!
 //! Where a detail of the real platform is not public, the choice made here is the most likely

@@ -75,7 +75,7 @@ pub trait Platform: Send + Sync + 'static {
 pub struct HttpPlatform {
     http: reqwest::Client,
     config: PlatformConfig,
-    /// The 浙政釘 app token of each app key is valid 7200 s and `gettoken` is rate limited:
+    /// The 浙政钉 app token of each app key is valid 7200 s and `gettoken` is rate limited:
     /// cache it.
     zzd_tokens: Mutex<HashMap<String, (String, Instant)>>,
     /// Keys the pseudonymous part of legal-person subjects.
@@ -195,7 +195,7 @@ impl HttpPlatform {
         Ok(token.access_token)
     }
 
-    /// Forgets `app`'s cached 浙政釘 token (the platform ended it early).
+    /// Forgets `app`'s cached 浙政钉 token (the platform ended it early).
     async fn forget_zzd_token(&self, app: &AppRegistration) {
         self.zzd_tokens.lock().await.remove(&app.zzd.app_key);
     }

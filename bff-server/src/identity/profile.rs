@@ -149,10 +149,28 @@ pub fn id_number_owner(kind: UserKind, subject: &str) -> String {
     format!("{}:{subject}", kind.as_str())
 }
 
+/// Marks a deployment whose ID numbers are all bound to their owner.
+const RESEALED_MARKER: &str = "migration:id-numbers-bound-to-owner";
+
 /// Re-seals, bound to their owner, the ID numbers stored before sealing was bound to owners,
-/// walking every user in batches; run at start-up, before requests are served, so no old blob
-/// is ever opened at request time (an old blob would open in any user's row). Returns how many
-/// were re-sealed; blobs that open under neither form are counted and left alone (logged).
+/// walking every user in batches, once per deployment (a marker in `server_secrets` records
+/// it); run at start-up, before requests are served, so no old blob is ever opened at request
+/// time (an old blob would open in any user's row). Returns how many were re-sealed; blobs that
+/// open under neither form are counted and left alone (logged).
+pub async fn reseal_legacy_id_numbers_once(
+    store: &dyn crate::storage::Store,
+    keys: &PersonalDataKeys,
+) -> Result<u64, crate::storage::StoreError> {
+    if store.has_server_secret(RESEALED_MARKER).await? {
+        return Ok(0);
+    }
+    let resealed = reseal_legacy_id_numbers(store, keys).await?;
+    // Instances starting together may both walk the users; the second finds nothing to do.
+    store.server_secret(RESEALED_MARKER, b"done").await?;
+    Ok(resealed)
+}
+
+/// One walk of [`reseal_legacy_id_numbers_once`], whatever the marker says.
 pub async fn reseal_legacy_id_numbers(
     store: &dyn crate::storage::Store,
     keys: &PersonalDataKeys,

@@ -346,6 +346,8 @@ pub trait Store: Send + Sync + 'static {
     /// The server secret `name`, storing `candidate` first if there is none yet; every
     /// instance gets the same value.
     async fn server_secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>>;
+    /// Whether the server secret (or one-time marker) `name` exists, without creating it.
+    async fn has_server_secret(&self, name: &str) -> StoreResult<bool>;
     /// Appends department calls, as one batch.
     async fn record_upstream_calls(&self, calls: &[UpstreamCall]) -> StoreResult<()>;
     /// The newest department calls, newest first.

@@ -508,6 +508,14 @@ impl Store for PostgresStore {
         Ok(row.try_get("value")?)
     }
 
+    async fn has_server_secret(&self, name: &str) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
     async fn record_upstream_calls(&self, calls: &[UpstreamCall]) -> StoreResult<()> {
         if calls.is_empty() {
             return Ok(());

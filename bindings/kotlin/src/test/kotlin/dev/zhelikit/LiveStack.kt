@@ -34,7 +34,7 @@ object LiveStack {
      */
     private fun codeOf(base: String, miniApp: String) = "$base.$miniApp"
 
-    /** A 浙里辦 personal ticket for citizen `userid` issued to `miniApp`, as the login page's redirect carries it. */
+    /** A 浙里办 personal ticket for citizen `userid` issued to `miniApp`, as the login page's redirect carries it. */
     fun citizenTicket(userid: String, miniApp: String = "zk-demo-services"): String {
         val request = HttpRequest.newBuilder(URI.create("$platformUrl/sso/login"))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -53,7 +53,7 @@ object LiveStack {
         return ids[index]
     }
 
-    /** A 浙政釘 免登 auth code for the official with `accountId`, issued to `miniApp`. */
+    /** A 浙政钉 免登 auth code for the official with `accountId`, issued to `miniApp`. */
     fun authCode(accountId: Long, miniApp: String = "zk-demo-supervision"): String {
         val request = HttpRequest.newBuilder(URI.create("$platformUrl/zzd/auth/code"))
             .header("content-type", "application/json")
