@@ -700,7 +700,14 @@ async fn id_numbers_sealed_the_old_way_are_resealed_bound_to_their_owner() {
                 .await
                 .unwrap(),
             0,
-            "{name}: once"
+            "{name}: done"
         );
+        // The start-up entry walks once per deployment, then only checks its marker.
+        let marker = "migration:id-numbers-bound-to-owner";
+        assert!(!store.has_server_secret(marker).await.unwrap(), "{name}");
+        bff_server::identity::profile::reseal_legacy_id_numbers_once(store.as_ref(), &keys)
+            .await
+            .unwrap();
+        assert!(store.has_server_secret(marker).await.unwrap(), "{name}");
     }
 }

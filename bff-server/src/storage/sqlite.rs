@@ -531,7 +531,7 @@ impl Store for SqliteStore {
     }
 
     async fn has_server_secret(&self, name: &str) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM server_secrets WHERE name = ?1")
+        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM server_secrets WHERE name = ?1")
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
