@@ -16,6 +16,7 @@
 pub mod api;
 pub mod identity_code;
 pub mod mask;
+pub mod problem_code;
 pub mod records;
 pub mod region;
 pub mod sealing;

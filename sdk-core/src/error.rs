@@ -2,6 +2,7 @@
 //! the richer internal [`Error`], which keeps the detail for logs.
 
 use zhelikit_domain::api::Problem;
+use zhelikit_domain::problem_code::ProblemCode;
 
 /// What went wrong, in terms an app can act on. In Kotlin this is `SdkException`, with one
 /// subclass per variant; in Swift, `SdkError`.
@@ -192,41 +193,48 @@ impl From<Error> for SdkError {
     }
 }
 
-/// Maps a problem document to the variant an app acts on, by its stable `code`.
+/// Maps a problem document to the variant an app acts on, by its stable `code` (the shared
+/// [`ProblemCode`]; a code newer than this SDK is a `Server` problem, or a login refusal when
+/// its status is 401).
 fn from_problem(status: u16, p: Problem, retry_after: Option<u64>) -> SdkError {
-    match p.code.as_str() {
-        "missing_scope" => SdkError::ForbiddenScope {
+    use ProblemCode as C;
+    let input = |field: Option<String>, reason: String| SdkError::InvalidInput {
+        field: field.unwrap_or_default(),
+        reason,
+    };
+    match ProblemCode::parse(&p.code) {
+        Some(C::MissingScope) => SdkError::ForbiddenScope {
             scope: p.scope.unwrap_or_default(),
         },
-        "real_name_level_too_low" => SdkError::RealNameLevelTooLow {
+        Some(C::RealNameLevelTooLow) => SdkError::RealNameLevelTooLow {
             required: p.required_real_name_level.unwrap_or(0),
             actual: p.real_name_level.unwrap_or(0),
         },
-        "unauthenticated" | "refresh_token_invalid" | "refresh_token_reused" => {
+        Some(C::Unauthenticated | C::RefreshTokenInvalid | C::RefreshTokenReused) => {
             SdkError::SessionExpired { detail: p.detail }
         }
-        "rate_limited" => SdkError::RateLimited {
+        Some(C::RateLimited) => SdkError::RateLimited {
             retry_after_secs: retry_after.unwrap_or(1),
         },
-        "reauthentication_required" => SdkError::ReauthenticationRequired { detail: p.detail },
-        "passkey_not_found" => SdkError::InvalidInput {
-            field: "credential_id".into(),
-            reason: p.detail,
-        },
-        "malformed_body" | "invalid_field" | "unknown_mini_app" | "scope_not_allowed"
-        | "body_too_large" => SdkError::InvalidInput {
-            field: p.field.unwrap_or_default(),
-            reason: p.detail,
-        },
-        code if status == 401
-            || code == "user_kind_not_allowed"
-            || code.starts_with("passkey_") =>
-        {
-            SdkError::LoginRejected {
-                code: p.code,
-                detail: p.detail,
-            }
+        Some(C::ReauthenticationRequired) => {
+            SdkError::ReauthenticationRequired { detail: p.detail }
         }
+        Some(C::PasskeyNotFound) => input(Some("credential_id".into()), p.detail),
+        Some(
+            C::MalformedBody
+            | C::InvalidField
+            | C::UnknownMiniApp
+            | C::ScopeNotAllowed
+            | C::BodyTooLarge,
+        ) => input(p.field, p.detail),
+        Some(code) if code.is_login_refusal() => SdkError::LoginRejected {
+            code: p.code,
+            detail: p.detail,
+        },
+        _ if status == 401 => SdkError::LoginRejected {
+            code: p.code,
+            detail: p.detail,
+        },
         _ => SdkError::Server {
             status,
             code: p.code,

@@ -7,6 +7,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use zhelikit_domain::api::{Problem, PROBLEM_CONTENT_TYPE};
+use zhelikit_domain::problem_code::ProblemCode;
 
 use crate::http::request_id;
 
@@ -33,7 +34,7 @@ pub enum ApiError {
     },
     /// The platform refused the login credential (ticket, ticketId, auth code).
     #[error("{detail}")]
-    LoginRejected { code: &'static str, detail: String },
+    LoginRejected { code: ProblemCode, detail: String },
     /// The user's real-name level is below what the mini-app requires.
     #[error("real-name level {actual} is below the {required} that mini-app {mini_app} requires")]
     RealNameLevelTooLow {
@@ -62,7 +63,7 @@ pub enum ApiError {
     /// A passkey ceremony failed.
     #[error("{detail}")]
     Passkey {
-        code: &'static str,
+        code: ProblemCode,
         status: StatusCode,
         detail: String,
     },
@@ -90,68 +91,67 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+    fn parts(&self) -> (StatusCode, ProblemCode, &'static str) {
+        use ProblemCode as C;
         use StatusCode as S;
         match self {
-            Self::MalformedBody(_) => (S::BAD_REQUEST, "malformed_body", "Malformed request body"),
+            Self::MalformedBody(_) => (S::BAD_REQUEST, C::MalformedBody, "Malformed request body"),
             Self::BodyTooLarge { .. } => (
                 S::PAYLOAD_TOO_LARGE,
-                "body_too_large",
+                C::BodyTooLarge,
                 "Request body too large",
             ),
-            Self::InvalidField { .. } => (S::BAD_REQUEST, "invalid_field", "Invalid field"),
-            Self::UnknownMiniApp(_) => (S::BAD_REQUEST, "unknown_mini_app", "Unknown mini-app"),
+            Self::InvalidField { .. } => (S::BAD_REQUEST, C::InvalidField, "Invalid field"),
+            Self::UnknownMiniApp(_) => (S::BAD_REQUEST, C::UnknownMiniApp, "Unknown mini-app"),
             Self::ScopeNotAllowed { .. } => {
-                (S::BAD_REQUEST, "scope_not_allowed", "Scope not allowed")
+                (S::BAD_REQUEST, C::ScopeNotAllowed, "Scope not allowed")
             }
-            Self::LoginRejected { code, .. } => (S::UNAUTHORIZED, code, "Login rejected"),
+            Self::LoginRejected { code, .. } => (S::UNAUTHORIZED, *code, "Login rejected"),
             Self::RealNameLevelTooLow { .. } => (
                 S::FORBIDDEN,
-                "real_name_level_too_low",
+                C::RealNameLevelTooLow,
                 "Real-name level too low",
             ),
-            Self::UserKindNotAllowed { .. } => (
-                S::FORBIDDEN,
-                "user_kind_not_allowed",
-                "User kind not allowed",
-            ),
-            Self::Unauthenticated(_) => (S::UNAUTHORIZED, "unauthenticated", "Unauthenticated"),
-            Self::MissingScope(_) => (S::FORBIDDEN, "missing_scope", "Missing scope"),
+            Self::UserKindNotAllowed { .. } => {
+                (S::FORBIDDEN, C::UserKindNotAllowed, "User kind not allowed")
+            }
+            Self::Unauthenticated(_) => (S::UNAUTHORIZED, C::Unauthenticated, "Unauthenticated"),
+            Self::MissingScope(_) => (S::FORBIDDEN, C::MissingScope, "Missing scope"),
             Self::RefreshRejected(_) => (
                 S::UNAUTHORIZED,
-                "refresh_token_invalid",
+                C::RefreshTokenInvalid,
                 "Refresh token invalid",
             ),
             Self::RefreshReused => (
                 S::UNAUTHORIZED,
-                "refresh_token_reused",
+                C::RefreshTokenReused,
                 "Refresh token reused",
             ),
-            Self::Passkey { code, status, .. } => (*status, code, "Passkey ceremony failed"),
-            Self::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests"),
-            Self::NotFound(_) => (S::NOT_FOUND, "not_found", "Not found"),
+            Self::Passkey { code, status, .. } => (*status, *code, "Passkey ceremony failed"),
+            Self::RateLimited { .. } => (S::TOO_MANY_REQUESTS, C::RateLimited, "Too many requests"),
+            Self::NotFound(_) => (S::NOT_FOUND, C::NotFound, "Not found"),
             Self::PlatformUnavailable(_) => (
                 S::SERVICE_UNAVAILABLE,
-                "platform_unavailable",
+                C::PlatformUnavailable,
                 "Platform unavailable",
             ),
             Self::PlatformMisconfigured(_) => (
                 S::BAD_GATEWAY,
-                "platform_credentials_rejected",
+                C::PlatformCredentialsRejected,
                 "Platform refused the BFF",
             ),
             Self::StorageUnavailable(_) => (
                 S::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
+                C::StorageUnavailable,
                 "Storage unavailable",
             ),
-            Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+            Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, C::Internal, "Internal error"),
         }
     }
 
     /// The stable `code` clients branch on.
     pub fn code(&self) -> &'static str {
-        self.parts().1
+        self.parts().1.as_str()
     }
 
     fn field(&self) -> Option<String> {
@@ -176,6 +176,7 @@ impl From<crate::storage::StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, title) = self.parts();
+        let code = code.as_str();
         let detail = if status.is_server_error() {
             // Server-side detail stays in the log; the client gets something it can act on.
             tracing::error!(error = %self, code, "request failed");

@@ -16,6 +16,7 @@ use crate::identity::session;
 use crate::miniapps;
 use crate::storage::{MiniApp, NewUser};
 use platform_api::registration::AppRegistration;
+use zhelikit_domain::problem_code::ProblemCode;
 
 /// The way a person logged in, for the audit log and metrics.
 #[derive(Debug, Clone, Copy)]
@@ -209,38 +210,40 @@ async fn record_refusal(
 
 /// What a client is told when the platform did not identify the user.
 fn refusal(e: PlatformError) -> ApiError {
-    let rejected = |code, detail: &str| ApiError::LoginRejected {
+    let rejected = |code: ProblemCode, detail: &str| ApiError::LoginRejected {
         code,
         detail: detail.to_string(),
     };
     match e {
         PlatformError::TicketRejected { code, .. } => match code {
             ResultCode::TicketExpired => rejected(
-                "ticket_expired",
+                ProblemCode::TicketExpired,
                 "the ticket has expired or was already used; start the login again",
             ),
-            ResultCode::NotATicket => {
-                rejected("ticket_invalid", "the platform did not issue this ticket")
-            }
+            ResultCode::NotATicket => rejected(
+                ProblemCode::TicketInvalid,
+                "the platform did not issue this ticket",
+            ),
             ResultCode::OtherApp => rejected(
-                "ticket_other_app",
+                ProblemCode::TicketOtherApp,
                 "the ticket was issued to another application",
             ),
             ResultCode::BadFormat => ApiError::InvalidField {
                 field: "ticket",
                 reason: "the platform says the ticket is malformed".into(),
             },
-            ResultCode::Ok | ResultCode::Other => {
-                rejected("ticket_rejected", "the platform refused the ticket")
-            }
+            ResultCode::Ok | ResultCode::Other => rejected(
+                ProblemCode::TicketRejected,
+                "the platform refused the ticket",
+            ),
         },
         PlatformError::AuthCodeRejected { code, message } => match code.as_str() {
             zzd::codes::AUTH_CODE_INVALID => rejected(
-                "auth_code_invalid",
+                ProblemCode::AuthCodeInvalid,
                 "the auth code has expired, was already used or was never issued",
             ),
             zzd::codes::AUTH_CODE_OTHER_APP => rejected(
-                "auth_code_other_app",
+                ProblemCode::AuthCodeOtherApp,
                 "the auth code was issued to another application",
             ),
             zzd::codes::PARAM_INVALID => ApiError::InvalidField {

@@ -28,6 +28,8 @@ use zhelikit_domain::api::{
     PasskeyLoginStart, PasskeyRegistered, PasskeyRename, Problem, Session,
 };
 
+use zhelikit_domain::problem_code::ProblemCode;
+
 use crate::app::{App, AppState};
 use crate::audit::{self, Event};
 use crate::http::client::ClientAddr;
@@ -57,7 +59,7 @@ struct AuthenticationState {
     state: Option<PasskeyAuthentication>,
 }
 
-fn failed(code: &'static str, status: StatusCode, detail: impl Into<String>) -> ApiError {
+fn failed(code: ProblemCode, status: StatusCode, detail: impl Into<String>) -> ApiError {
     ApiError::Passkey {
         code,
         status,
@@ -93,7 +95,7 @@ async fn take_state<T: DeserializeOwned>(
         .map_err(|e| ApiError::StorageUnavailable(e.to_string()))?
         .ok_or_else(|| {
             failed(
-                "passkey_ceremony_unknown",
+                ProblemCode::PasskeyCeremonyUnknown,
                 StatusCode::BAD_REQUEST,
                 "no such ceremony: it expired, was finished already, or never started",
             )
@@ -130,7 +132,7 @@ fn require_recent_login(auth: &Authenticated, window_secs: i64) -> Result<(), Ap
         return Ok(());
     }
     Err(failed(
-        "reauthentication_required",
+        ProblemCode::ReauthenticationRequired,
         StatusCode::FORBIDDEN,
         format!(
             "registering a passkey needs a login within the last {window_secs} seconds: log in again, then register"
@@ -211,7 +213,7 @@ pub async fn registration_finish(
     let ceremony: RegistrationState = take_state(&state, "passkey:reg:", &body.ceremony_id).await?;
     if ceremony.user_id != user_id {
         return Err(failed(
-            "passkey_ceremony_unknown",
+            ProblemCode::PasskeyCeremonyUnknown,
             StatusCode::BAD_REQUEST,
             "this ceremony belongs to another user",
         ));
@@ -221,7 +223,7 @@ pub async fn registration_finish(
         .finish_passkey_registration(&credential, &ceremony.state)
         .map_err(|e| {
             failed(
-                "passkey_verification_failed",
+                ProblemCode::PasskeyVerificationFailed,
                 StatusCode::UNAUTHORIZED,
                 format!("the authenticator's answer did not verify: {e}"),
             )
@@ -248,7 +250,7 @@ pub async fn registration_finish(
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
             return Err(failed(
-                "passkey_already_registered",
+                ProblemCode::PasskeyAlreadyRegistered,
                 StatusCode::CONFLICT,
                 "this passkey is already registered",
             ));
@@ -276,7 +278,7 @@ fn require_passkey_mini_app(mini_app: &crate::storage::MiniApp) -> Result<(), Ap
         return Ok(());
     }
     Err(failed(
-        "passkey_not_allowed",
+        ProblemCode::PasskeyNotAllowed,
         StatusCode::FORBIDDEN,
         format!(
             "mini-app {} does not offer passkey login; log in through the platform",
@@ -372,7 +374,7 @@ pub async fn login_finish(
         // would tell who has a passkey. The reason goes to the log only.
         tracing::debug!(reason = %why, "passkey login refused");
         failed(
-            "passkey_verification_failed",
+            ProblemCode::PasskeyVerificationFailed,
             StatusCode::UNAUTHORIZED,
             "the passkey's answer did not verify",
         )
@@ -384,7 +386,7 @@ pub async fn login_finish(
             Some(ceremony.user_id),
             Some(&mini_app.id),
             &client,
-            "passkey_verification_failed",
+            ProblemCode::PasskeyVerificationFailed.as_str(),
         )
     };
     let result = match verified {
@@ -442,7 +444,7 @@ fn passkey_info(row: &StoredPasskey) -> PasskeyInfo {
 
 fn not_found(credential_id: &str) -> ApiError {
     failed(
-        "passkey_not_found",
+        ProblemCode::PasskeyNotFound,
         StatusCode::NOT_FOUND,
         format!("you have no passkey {credential_id:?}"),
     )

@@ -1,0 +1,138 @@
+//! The stable `code` of every problem the BFF answers, defined once: the BFF raises them, the
+//! SDK matches them, and neither writes a code as a string of its own. On the wire a code stays
+//! a string ([`crate::api::Problem::code`]), so a code newer than the SDK still arrives (as
+//! `None` from [`ProblemCode::parse`]).
+
+macro_rules! problem_codes {
+    ($($(#[$doc:meta])* $variant:ident = $text:literal,)*) => {
+        /// A problem's stable code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ProblemCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ProblemCode {
+            /// Every code, for documentation and tests.
+            pub const ALL: &'static [ProblemCode] = &[$(ProblemCode::$variant,)*];
+
+            /// The code as it travels (`snake_case`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ProblemCode::$variant => $text,)*
+                }
+            }
+
+            /// The code named `text`; `None` for a code this version does not know.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some(ProblemCode::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+problem_codes! {
+    /// The body is not the JSON the endpoint takes.
+    MalformedBody = "malformed_body",
+    /// The body is larger than the limit.
+    BodyTooLarge = "body_too_large",
+    /// A field holds an unacceptable value; `field` names it.
+    InvalidField = "invalid_field",
+    /// The mini-app id is not registered.
+    UnknownMiniApp = "unknown_mini_app",
+    /// The mini-app may not ask for these scopes.
+    ScopeNotAllowed = "scope_not_allowed",
+    /// The ticket expired or was already used.
+    TicketExpired = "ticket_expired",
+    /// The platform did not issue this ticket.
+    TicketInvalid = "ticket_invalid",
+    /// The ticket was issued to another mini-app.
+    TicketOtherApp = "ticket_other_app",
+    /// The platform refused the ticket for another reason.
+    TicketRejected = "ticket_rejected",
+    /// The auth code expired, was used or was never issued.
+    AuthCodeInvalid = "auth_code_invalid",
+    /// The auth code was issued to another mini-app.
+    AuthCodeOtherApp = "auth_code_other_app",
+    /// The user's real-name level is below the mini-app's minimum.
+    RealNameLevelTooLow = "real_name_level_too_low",
+    /// This kind of user may not use the mini-app.
+    UserKindNotAllowed = "user_kind_not_allowed",
+    /// No valid access token (or a token of another mini-app).
+    Unauthenticated = "unauthenticated",
+    /// The token lacks the scope the endpoint needs; `scope` names it.
+    MissingScope = "missing_scope",
+    /// The refresh token is unknown, expired or revoked.
+    RefreshTokenInvalid = "refresh_token_invalid",
+    /// A spent refresh token came back: the session is revoked.
+    RefreshTokenReused = "refresh_token_reused",
+    /// The call needs a more recent login (registering a passkey).
+    ReauthenticationRequired = "reauthentication_required",
+    /// No such passkey ceremony (expired, finished, never started).
+    PasskeyCeremonyUnknown = "passkey_ceremony_unknown",
+    /// The authenticator's answer did not verify.
+    PasskeyVerificationFailed = "passkey_verification_failed",
+    /// This passkey is already registered.
+    PasskeyAlreadyRegistered = "passkey_already_registered",
+    /// The mini-app does not offer passkey login.
+    PasskeyNotAllowed = "passkey_not_allowed",
+    /// The user has no passkey with this credential id.
+    PasskeyNotFound = "passkey_not_found",
+    /// Too many requests; `Retry-After` says when to try again.
+    RateLimited = "rate_limited",
+    /// No such route.
+    NotFound = "not_found",
+    /// The government platform did not answer.
+    PlatformUnavailable = "platform_unavailable",
+    /// The platform refused the BFF's own credentials.
+    PlatformCredentialsRejected = "platform_credentials_rejected",
+    /// Storage is unreachable.
+    StorageUnavailable = "storage_unavailable",
+    /// Anything else; quote the request id.
+    Internal = "internal",
+}
+
+impl ProblemCode {
+    /// Whether the code ends a login attempt (restart the login).
+    pub fn is_login_refusal(self) -> bool {
+        matches!(
+            self,
+            Self::TicketExpired
+                | Self::TicketInvalid
+                | Self::TicketOtherApp
+                | Self::TicketRejected
+                | Self::AuthCodeInvalid
+                | Self::AuthCodeOtherApp
+                | Self::UserKindNotAllowed
+                | Self::PasskeyCeremonyUnknown
+                | Self::PasskeyVerificationFailed
+                | Self::PasskeyAlreadyRegistered
+                | Self::PasskeyNotAllowed
+        )
+    }
+}
+
+impl std::fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_as_itself_and_is_snake_case() {
+        for code in ProblemCode::ALL {
+            assert_eq!(ProblemCode::parse(code.as_str()), Some(*code));
+            assert!(code
+                .as_str()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_'));
+        }
+        assert_eq!(ProblemCode::parse("a_code_from_a_newer_server"), None);
+    }
+}
