@@ -11,6 +11,7 @@ use platform_api::irs::Credentials;
 use platform_api::registration::AppRegistration;
 use serde::Deserialize;
 use zhelikit_domain::api::UserKind;
+use zhelikit_domain::scope::Scope;
 
 use crate::storage::MiniApp;
 
@@ -499,6 +500,19 @@ impl FileMiniApp {
                 reason: format!("{} is not 1, 2 or 3", self.min_real_name_level),
             });
         }
+        if let Some(unknown) = self
+            .allowed_scopes
+            .iter()
+            .find(|s| Scope::parse(s).is_none())
+        {
+            return Err(ConfigError::Invalid {
+                name: "mini_apps.allowed_scopes",
+                reason: format!(
+                    "{unknown:?} is not a ZheliKit scope (known: {})",
+                    Scope::ALL.map(Scope::as_str).join(", ")
+                ),
+            });
+        }
         let allowed_user_kinds = self
             .allowed_user_kinds
             .iter()
@@ -520,24 +534,14 @@ impl FileMiniApp {
     }
 }
 
-/// Scopes ZheliKit knows. A mini-app registration may only name these.
-pub const KNOWN_SCOPES: &[&str] = &[
-    "profile",
-    "passkey",
-    "vault.read",
-    "vault.share",
-    "policy.read",
-    "forms.submit",
-    "org.read",
-];
-
 /// The demo mini-apps of the embedded run, one per kind of user and real-name requirement.
 pub fn demo_mini_apps() -> Vec<MiniApp> {
-    let app = |id: &str, name: &str, scopes: &[&str], level: u8, kinds: &[UserKind]| MiniApp {
+    use Scope as S;
+    let app = |id: &str, name: &str, scopes: &[Scope], level: u8, kinds: &[UserKind]| MiniApp {
         id: id.into(),
         name: name.into(),
         callback_urls: vec![format!("http://127.0.0.1:8080/callback/{id}")],
-        allowed_scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        allowed_scopes: scopes.iter().map(|s| s.as_str().to_string()).collect(),
         min_real_name_level: level,
         allowed_user_kinds: kinds.to_vec(),
     };
@@ -545,28 +549,28 @@ pub fn demo_mini_apps() -> Vec<MiniApp> {
         app(
             "zk-demo-services",
             "掌上辦事 demo",
-            &["profile", "passkey", "forms.submit"],
+            &[S::Profile, S::Passkey, S::FormsSubmit],
             1,
             &[UserKind::Citizen, UserKind::LegalPerson],
         ),
         app(
             "zk-demo-vault",
             "個人數據寶 demo",
-            &["profile", "passkey", "vault.read", "vault.share"],
+            &[S::Profile, S::Passkey, S::VaultRead, S::VaultShare],
             3,
             &[UserKind::Citizen],
         ),
         app(
             "zk-demo-policy",
             "惠企政策直通車 demo",
-            &["profile", "policy.read"],
+            &[S::Profile, S::PolicyRead],
             2,
             &[UserKind::LegalPerson],
         ),
         app(
             "zk-demo-supervision",
             "政務督查 demo",
-            &["profile", "passkey", "org.read"],
+            &[S::Profile, S::Passkey, S::OrgRead],
             1,
             &[UserKind::Official],
         ),
@@ -651,12 +655,25 @@ mod tests {
     }
 
     #[test]
+    fn a_mini_app_naming_an_unknown_scope_is_a_configuration_error() {
+        let app = FileMiniApp {
+            id: "a".into(),
+            name: "A".into(),
+            callback_urls: vec![],
+            allowed_scopes: vec!["profile".into(), "vault.reed".into()],
+            min_real_name_level: 1,
+            allowed_user_kinds: vec!["citizen".into()],
+            platform: None,
+        };
+        let err = app.into_mini_app().unwrap_err();
+        assert!(err.to_string().contains("vault.reed"), "{err}");
+    }
+
+    #[test]
     fn demo_mini_apps_only_use_known_scopes() {
         for app in demo_mini_apps() {
             assert!(
-                app.allowed_scopes
-                    .iter()
-                    .all(|s| KNOWN_SCOPES.contains(&s.as_str())),
+                app.allowed_scopes.iter().all(|s| Scope::parse(s).is_some()),
                 "{}",
                 app.id
             );

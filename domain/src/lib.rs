@@ -19,6 +19,7 @@ pub mod mask;
 pub mod problem_code;
 pub mod records;
 pub mod region;
+pub mod scope;
 pub mod sealing;
 
 pub use identity_code::{IdentityCodeError, ResidentId, Uscc};

@@ -10,6 +10,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use zhelikit_domain::api::MINI_APP_HEADER;
+use zhelikit_domain::scope::Scope;
 
 use crate::app::AppState;
 use crate::http::problem::ApiError;
@@ -21,11 +22,11 @@ pub struct Authenticated(pub Arc<AccessClaims>);
 
 impl Authenticated {
     /// Refuses with 403 unless the token carries `scope`.
-    pub fn require(&self, scope: &'static str) -> Result<&AccessClaims, ApiError> {
+    pub fn require(&self, scope: Scope) -> Result<&AccessClaims, ApiError> {
         if self.0.has_scope(scope) {
             Ok(&self.0)
         } else {
-            Err(ApiError::MissingScope(scope))
+            Err(ApiError::MissingScope(scope.as_str()))
         }
     }
 

@@ -29,6 +29,7 @@ use zhelikit_domain::api::{
 };
 
 use zhelikit_domain::problem_code::ProblemCode;
+use zhelikit_domain::scope::Scope;
 
 use crate::app::{App, AppState};
 use crate::audit::{self, Event};
@@ -148,7 +149,7 @@ pub async fn registration_start(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> Result<axum::Json<PasskeyChallenge>, ApiError> {
-    auth.require("passkey")?;
+    auth.require(Scope::Passkey)?;
     require_recent_login(&auth, state.config.passkeys.reauthentication_window_secs)?;
     let user_id = auth.user_id()?;
     let user = state
@@ -195,7 +196,7 @@ pub async fn registration_finish(
     auth: Authenticated,
     ApiJson(body): ApiJson<PasskeyFinish>,
 ) -> Result<(StatusCode, axum::Json<PasskeyRegistered>), ApiError> {
-    auth.require("passkey")?;
+    auth.require(Scope::Passkey)?;
     require_recent_login(&auth, state.config.passkeys.reauthentication_window_secs)?;
     let user_id = auth.user_id()?;
     let name = match body.name.as_deref() {
@@ -274,7 +275,11 @@ pub async fn registration_finish(
 
 /// Refuses a passkey login into a mini-app not allowed the `passkey` scope.
 fn require_passkey_mini_app(mini_app: &crate::storage::MiniApp) -> Result<(), ApiError> {
-    if mini_app.allowed_scopes.iter().any(|s| s == "passkey") {
+    if mini_app
+        .allowed_scopes
+        .iter()
+        .any(|s| s == Scope::Passkey.as_str())
+    {
         return Ok(());
     }
     Err(failed(
@@ -457,7 +462,7 @@ pub async fn list(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> Result<axum::Json<PasskeyList>, ApiError> {
-    auth.require("passkey")?;
+    auth.require(Scope::Passkey)?;
     let rows = state.store.passkeys(auth.user_id()?).await?;
     Ok(axum::Json(PasskeyList {
         passkeys: rows.iter().map(passkey_info).collect(),
@@ -476,7 +481,7 @@ pub async fn rename(
     Path(credential_id): Path<String>,
     ApiJson(body): ApiJson<PasskeyRename>,
 ) -> Result<StatusCode, ApiError> {
-    auth.require("passkey")?;
+    auth.require(Scope::Passkey)?;
     let name = check_passkey_name(&body.name).map_err(|reason| ApiError::InvalidField {
         field: "name",
         reason: reason.into(),
@@ -504,7 +509,7 @@ pub async fn delete(
     auth: Authenticated,
     Path(credential_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    auth.require("passkey")?;
+    auth.require(Scope::Passkey)?;
     let user_id = auth.user_id()?;
     if !state.store.delete_passkey(user_id, &credential_id).await? {
         return Err(not_found(&credential_id));

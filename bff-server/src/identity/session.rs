@@ -11,6 +11,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zhelikit_domain::api::{LogoutAll, Me, Problem, RefreshRequest, Session};
+use zhelikit_domain::scope::Scope;
 
 use crate::app::{App, AppState, PROFILE_TTL};
 use crate::audit::{self, Event};
@@ -373,7 +374,7 @@ pub async fn me(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> Result<axum::Json<Me>, ApiError> {
-    let claims = auth.require("profile")?;
+    let claims = auth.require(Scope::Profile)?;
     let user = user_profile(&state, auth.user_id()?).await?;
     let p = user.profile.clone();
     Ok(axum::Json(Me {

@@ -14,6 +14,7 @@ use ring::signature::KeyPair as _;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use zhelikit_domain::api::UserKind;
+use zhelikit_domain::scope::Scope;
 
 use crate::infra::local_ttl::LocalTtlMap;
 use crate::storage::{SigningKey, Store, StoreError};
@@ -50,8 +51,8 @@ pub struct AccessClaims {
 
 impl AccessClaims {
     /// True when `scope` was granted.
-    pub fn has_scope(&self, scope: &str) -> bool {
-        self.scope.split(' ').any(|s| s == scope)
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        scope.granted_by(&self.scope)
     }
 }
 
@@ -243,8 +244,8 @@ mod tests {
         let token = ring.sign(&claims(900)).unwrap();
         let verified = ring.verify(&token).unwrap();
         assert_eq!(*verified, claims(900).clone_with_times(&verified));
-        assert!(verified.has_scope("passkey"));
-        assert!(!verified.has_scope("pass"));
+        assert!(verified.has_scope(Scope::Passkey));
+        assert!(!verified.has_scope(Scope::VaultRead));
     }
 
     #[test]

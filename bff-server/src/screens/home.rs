@@ -10,6 +10,8 @@ use futures::future::join_all;
 use platform_api::departments::Operation;
 use zhelikit_domain::api::{HomeScreen, HomeSection, Problem, SectionStatus, UserKind};
 
+use zhelikit_domain::scope::Scope;
+
 use crate::app::AppState;
 use crate::departments::{Fetched, Freshness, Subject};
 use crate::http::problem::ApiError;
@@ -43,8 +45,8 @@ pub async fn home(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> Result<axum::Json<HomeScreen>, ApiError> {
-    auth.require("profile")?;
-    let reveal = auth.0.has_scope("vault.read");
+    auth.require(Scope::Profile)?;
+    let reveal = auth.0.has_scope(Scope::VaultRead);
     let user_id = auth.user_id()?;
     let user = user_profile(&state, user_id).await?;
     let (sections, subject) = match user.profile.kind {

@@ -1,0 +1,79 @@
+//! The scopes a session can carry, defined once: mini-app registrations name them, the BFF
+//! grants and requires them, the SDK and (next) the bridge's manifests ask for them. On the
+//! wire and in storage a scope is its string (OAuth's space-separated `scope`).
+
+/// What a session may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// Read the current user (`GET /v1/me`, the home screen).
+    Profile,
+    /// Register and manage passkeys; mini-apps with it may be entered with a passkey.
+    Passkey,
+    /// Read the user's own records unmasked (the personal data vault).
+    VaultRead,
+    /// Share vault records under a consent.
+    VaultShare,
+    /// Read policies matched to an enterprise.
+    PolicyRead,
+    /// Submit forms.
+    FormsSubmit,
+    /// Read the official's organisation.
+    OrgRead,
+}
+
+impl Scope {
+    /// Every scope.
+    pub const ALL: [Scope; 7] = [
+        Scope::Profile,
+        Scope::Passkey,
+        Scope::VaultRead,
+        Scope::VaultShare,
+        Scope::PolicyRead,
+        Scope::FormsSubmit,
+        Scope::OrgRead,
+    ];
+
+    /// The scope as it travels and is stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Profile => "profile",
+            Scope::Passkey => "passkey",
+            Scope::VaultRead => "vault.read",
+            Scope::VaultShare => "vault.share",
+            Scope::PolicyRead => "policy.read",
+            Scope::FormsSubmit => "forms.submit",
+            Scope::OrgRead => "org.read",
+        }
+    }
+
+    /// The scope named `text`; `None` for a name ZheliKit does not know.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether a space-separated `scope` claim (or list) grants this scope.
+    pub fn granted_by(self, claim: &str) -> bool {
+        claim.split(' ').any(|s| s == self.as_str())
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scope_reads_back_and_a_claim_grants_whole_names_only() {
+        for scope in Scope::ALL {
+            assert_eq!(Scope::parse(scope.as_str()), Some(scope));
+        }
+        assert_eq!(Scope::parse("vault"), None);
+        assert!(Scope::VaultRead.granted_by("profile vault.read"));
+        assert!(!Scope::Passkey.granted_by("profile pass"));
+    }
+}
