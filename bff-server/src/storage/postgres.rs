@@ -120,25 +120,14 @@ impl Store for PostgresStore {
     }
 
     async fn users_after(&self, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<User>> {
-        let rows = match after {
-            Some(after) => {
-                sqlx::query(&format!(
-                    "SELECT {USER_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2"
-                ))
-                .bind(after)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query(&format!(
-                    "SELECT {USER_COLUMNS} FROM users ORDER BY id LIMIT $1"
-                ))
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?
-            }
-        };
+        // The nil UUID sorts before every other, as a UUID and as hyphenated text.
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(after.unwrap_or(Uuid::nil()))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(user_from_row).collect()
     }
 
