@@ -3,8 +3,11 @@
 # must be able to reach it, which a checkout under /root may not allow).
 
 SERVICES_DIR="${ZK_SERVICES_DIR:-/tmp/zhelikit-services}"
-PG_PORT="${ZK_PG_PORT:-55432}"
-REDIS_PORT="${ZK_REDIS_PORT:-56379}"
+# Below Linux's ephemeral range (32768–60999): a port in it can be taken, for a moment, by any
+# outgoing connection's source port, and the outage tests restart PostgreSQL on this port while
+# the suite makes thousands of connections (seen: "could not bind … Address already in use").
+PG_PORT="${ZK_PG_PORT:-25432}"
+REDIS_PORT="${ZK_REDIS_PORT:-26379}"
 
 pg_bindir() {
   local d
