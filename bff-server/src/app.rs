@@ -61,7 +61,7 @@ pub struct App {
     pub profiles: LocalTtlMap<Uuid, Arc<User>>,
     /// Access-token keys.
     pub keyring: Keyring,
-    /// 浙里辦 / 浙政釘.
+    /// 浙里办 / 浙政钉.
     pub platform: Arc<dyn Platform>,
     /// Keys for pseudonyms and sealed personal data.
     pub personal_data: PersonalDataKeys,

@@ -1,4 +1,4 @@
-//! The audit log (審計): every login, failed login, refresh-token reuse, passkey registration
+//! The audit log (审计): every login, failed login, refresh-token reuse, passkey registration
 //! and logout, with who, for which mini-app, from where, and the request id. Never personal
 //! data: the detail is a method or an error code.
 

@@ -29,20 +29,20 @@ pub enum ConfigError {
     File { path: String, reason: String },
 }
 
-/// How the BFF reaches 浙里辦 / 浙政釘 and who it is there.
+/// How the BFF reaches 浙里办 / 浙政钉 and who it is there.
 #[derive(Debug, Clone)]
 pub struct PlatformConfig {
-    /// Base URL of the 浙里辦 IRS gateway (the mock in development).
+    /// Base URL of the 浙里办 IRS gateway (the mock in development).
     pub zlb_base_url: String,
-    /// Base URL of the 浙政釘 open platform.
+    /// Base URL of the 浙政钉 open platform.
     pub zzd_base_url: String,
-    /// The BFF's 浙里辦 service code.
+    /// The BFF's 浙里办 service code.
     pub service_code: String,
     /// IRS gateway credentials.
     pub irs: Credentials,
     /// App id for the mini-program (ticketId) login.
     pub miniprogram_app_id: String,
-    /// 浙政釘 app credentials.
+    /// 浙政钉 app credentials.
     pub zzd: AppCredentials,
     /// Each mini-app's own registration at the platforms, by mini-app id: its logins are
     /// redeemed with it, so a credential issued to one mini-app never opens another.
@@ -548,28 +548,28 @@ pub fn demo_mini_apps() -> Vec<MiniApp> {
     vec![
         app(
             "zk-demo-services",
-            "掌上辦事 demo",
+            "掌上办事 demo",
             &[S::Profile, S::Passkey, S::FormsSubmit],
             1,
             &[UserKind::Citizen, UserKind::LegalPerson],
         ),
         app(
             "zk-demo-vault",
-            "個人數據寶 demo",
+            "个人数据宝 demo",
             &[S::Profile, S::Passkey, S::VaultRead, S::VaultShare],
             3,
             &[UserKind::Citizen],
         ),
         app(
             "zk-demo-policy",
-            "惠企政策直通車 demo",
+            "惠企政策直通车 demo",
             &[S::Profile, S::PolicyRead],
             2,
             &[UserKind::LegalPerson],
         ),
         app(
             "zk-demo-supervision",
-            "政務督查 demo",
+            "政务督查 demo",
             &[S::Profile, S::Passkey, S::OrgRead],
             1,
             &[UserKind::Official],

@@ -1,5 +1,5 @@
 //! The ZheliKit BFF (backend for frontend): the one door between mobile mini-apps and the
-//! government platforms. It turns a 浙里辦 / 浙政釘 login into a ZheliKit session and, in later
+//! government platforms. It turns a 浙里办 / 浙政钉 login into a ZheliKit session and, in later
 //! capabilities, aggregates department APIs for mobile screens.
 //!
 //! `router(state)` is the whole HTTP application, so tests drive it without a socket;

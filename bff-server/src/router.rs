@@ -20,7 +20,7 @@ use crate::screens;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "ZheliKit BFF", description = "Sessions for 浙里辦 / 浙政釘 mini-apps. Every error is RFC 9457 problem JSON with a stable `code`."),
+    info(title = "ZheliKit BFF", description = "Sessions for 浙里办 / 浙政钉 mini-apps. Every error is RFC 9457 problem JSON with a stable `code`."),
     modifiers(&BearerAuth),
     tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "screens", description = "Mobile screens aggregated from the departments"), (name = "operations"))
 )]

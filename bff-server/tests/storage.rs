@@ -14,7 +14,7 @@ fn citizen(subject: &str, level: u8) -> NewUser {
     NewUser {
         kind: UserKind::Citizen,
         subject: subject.into(),
-        display_name: "張三".into(),
+        display_name: "张三".into(),
         real_name_level: level,
         id_number_masked: Some("330302********1234".into()),
         id_number_sealed: Some(vec![1, 2, 3]),
@@ -61,7 +61,7 @@ async fn users_are_upserted_by_kind_and_subject_and_read_back_whole() {
         let mut enterprise = citizen("e1:abc", 3);
         enterprise.kind = UserKind::LegalPerson;
         enterprise.enterprise = Some(EnterpriseSummary {
-            name: "溫州甲公司".into(),
+            name: "温州甲公司".into(),
             uscc: "91350100M000100Y43".into(),
             legal_representative: "李*".into(),
         });

@@ -12,11 +12,11 @@ use utoipa::ToSchema;
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserKind {
-    /// A natural person logged in through 浙里辦 personal SSO (個人).
+    /// A natural person logged in through 浙里办 personal SSO (个人).
     Citizen,
-    /// Someone acting for an enterprise through 浙里辦 legal-person SSO (法人).
+    /// Someone acting for an enterprise through 浙里办 legal-person SSO (法人).
     LegalPerson,
-    /// A civil servant logged in through 浙政釘 (公務員).
+    /// A civil servant logged in through 浙政钉 (公务员).
     Official,
 }
 
@@ -41,7 +41,7 @@ impl UserKind {
     }
 }
 
-/// Log in with a 浙里辦 SSO `ticket` (personal or legal person, by endpoint).
+/// Log in with a 浙里办 SSO `ticket` (personal or legal person, by endpoint).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct TicketLogin {
@@ -67,7 +67,7 @@ pub struct TicketIdLogin {
     pub scopes: Option<Vec<String>>,
 }
 
-/// Log in with a 浙政釘 免登 auth code from `getAuthCode`.
+/// Log in with a 浙政钉 免登 auth code from `getAuthCode`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct AuthCodeLogin {
@@ -122,7 +122,7 @@ pub struct EnterpriseSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct OfficialSummary {
-    /// 浙政釘 organisation code.
+    /// 浙政钉 organisation code.
     pub organisation_code: String,
     /// Organisation name.
     pub organisation_name: String,
@@ -140,7 +140,7 @@ pub struct Me {
     pub kind: UserKind,
     /// Name for greeting the user.
     pub display_name: String,
-    /// 浙里辦 real-name level: 1 not verified, 2 basic, 3 advanced. Officials are 3.
+    /// 浙里办 real-name level: 1 not verified, 2 basic, 3 advanced. Officials are 3.
     pub real_name_level: u8,
     /// Masked resident ID number, e.g. `330302********1234`.
     pub id_number_masked: Option<String>,
@@ -328,7 +328,7 @@ pub struct HomeSection {
     pub id: String,
     /// The department that holds the record, e.g. `public_security`.
     pub department: String,
-    /// Title for the screen, e.g. `戶籍`.
+    /// Title for the screen, e.g. `户籍`.
     pub title: String,
     /// Fresh, stale (with its age) or unavailable (with a reason).
     pub status: SectionStatus,

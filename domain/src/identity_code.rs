@@ -44,7 +44,7 @@ pub enum IdentityCodeError {
     },
 }
 
-/// An 18-character resident ID number (公民身份號碼) that passed GB 11643-1999:
+/// An 18-character resident ID number (公民身份号码) that passed GB 11643-1999:
 /// six-digit address code, birth date, three-digit sequence, ISO 7064 MOD 11-2 check character.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ResidentId(String);
@@ -161,7 +161,7 @@ fn is_valid_yyyymmdd(s: &str) -> bool {
     d <= days
 }
 
-/// A unified social credit code (統一社會信用代碼) that passed GB 32100-2015: registration
+/// A unified social credit code (统一社会信用代码) that passed GB 32100-2015: registration
 /// authority, organisation type, six-digit division code, nine-character organisation code with
 /// its own GB 11714 check character, and a MOD 31 check character.
 #[derive(Clone, PartialEq, Eq, Hash)]

@@ -1,11 +1,11 @@
 //! What the ZheliKit SDK and the BFF both need, written once.
 //!
 //! - [`identity_code`]: validators for the two codes every government form carries: the
-//!   18-character resident ID number (居民身份證號碼, GB 11643-1999) and the unified social credit
-//!   code of an enterprise (統一社會信用代碼, GB 32100-2015).
+//!   18-character resident ID number (居民身份证号码, GB 11643-1999) and the unified social credit
+//!   code of an enterprise (统一社会信用代码, GB 32100-2015).
 //! - [`region`]: the Wenzhou administrative division codes (3303xx) the fixtures and forms use.
 //! - [`mask`]: how personal data is shown when it must not be shown in full (logs, screens).
-//! - [`records`]: the government records (戶籍, 社保, 駕駛證, 營業執照 …) departments publish and
+//! - [`records`]: the government records (户籍, 社保, 驾驶证, 营业执照 …) departments publish and
 //!   screens show, typed.
 //! - [`sealing`]: AES-256-GCM sealing of values bound to their names (device store, BFF).
 //! - [`api`]: the wire types of the ZheliKit HTTP API (`/v1/...`), shared by server and client so

@@ -1,5 +1,5 @@
-//! The government records a section of a screen carries — 戶籍, 居民身份證, 社保卡, 繳費記錄,
-//! 駕駛證, 行駛證, 營業執照, 信用, 健康卡, 學歷 — as the departments publish them through the IRS
+//! The government records a section of a screen carries — 户籍, 居民身份证, 社保卡, 缴费记录,
+//! 驾驶证, 行驶证, 营业执照, 信用, 健康卡, 学历 — as the departments publish them through the IRS
 //! gateway and as ZheliKit hands them to mini-apps (personal numbers masked unless the mini-app
 //! may see them). JSON field names are camelCase, as the departments write them.
 //!
@@ -102,11 +102,11 @@ impl Record {
     }
 }
 
-/// 戶籍: a household register entry.
+/// 户籍: a household register entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HouseholdRegister {
-    /// 戶號.
+    /// 户号.
     pub household_number: String,
     /// Head of the household's name.
     pub head_of_household: String,
@@ -130,7 +130,7 @@ pub struct HouseholdMember {
     pub relation: String,
 }
 
-/// 居民身份證.
+/// 居民身份证.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResidentIdCard {
@@ -150,7 +150,7 @@ pub struct ResidentIdCard {
     pub issued_by: String,
     /// YYYY-MM-DD.
     pub valid_from: String,
-    /// YYYY-MM-DD, or 長期.
+    /// YYYY-MM-DD, or 长期.
     pub valid_until: String,
 }
 
@@ -162,13 +162,13 @@ pub struct SocialSecurityCard {
     pub card_number: String,
     /// Issuing bank.
     pub bank: String,
-    /// 正常, 掛失 …
+    /// 正常, 挂失 …
     pub status: String,
     /// YYYY-MM-DD.
     pub issued_at: String,
 }
 
-/// 繳費記錄: social-security contributions.
+/// 缴费记录: social-security contributions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Contributions {
@@ -186,9 +186,9 @@ pub struct Contributions {
 pub struct ContributionMonth {
     /// YYYY-MM.
     pub month: String,
-    /// Pension (養老) contribution, in fen.
+    /// Pension (养老) contribution, in fen.
     pub pension_fen: u64,
-    /// Medical (醫療) contribution, in fen.
+    /// Medical (医疗) contribution, in fen.
     pub medical_fen: u64,
     /// Employer's registered name.
     pub employer: String,
@@ -206,7 +206,7 @@ pub struct EnterpriseSocialSecurity {
     pub arrears_fen: u64,
 }
 
-/// 駕駛證.
+/// 驾驶证.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DrivingLicence {
@@ -218,7 +218,7 @@ pub struct DrivingLicence {
     pub valid_until: String,
     /// Points deducted in the current cycle (of 12).
     pub points_deducted: u8,
-    /// 正常, 暫扣 …
+    /// 正常, 暂扣 …
     pub status: String,
 }
 
@@ -230,7 +230,7 @@ pub struct Vehicles {
     pub vehicles: Vec<Vehicle>,
 }
 
-/// 行駛證: one vehicle.
+/// 行驶证: one vehicle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Vehicle {
@@ -242,7 +242,7 @@ pub struct Vehicle {
     pub inspection_due: String,
 }
 
-/// 營業執照: enterprise registration.
+/// 营业执照: enterprise registration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnterpriseRegistration {
@@ -260,7 +260,7 @@ pub struct EnterpriseRegistration {
     pub address: String,
     /// Business scope.
     pub business_scope: String,
-    /// 存續, 註銷 …
+    /// 存续, 注销 …
     pub status: String,
 }
 
@@ -270,7 +270,7 @@ pub struct EnterpriseRegistration {
 pub struct EnterpriseCredit {
     /// A, B, C, D.
     pub rating: String,
-    /// Listed in abnormal operations (經營異常名錄).
+    /// Listed in abnormal operations (经营异常名录).
     pub abnormal_operations: bool,
     /// Administrative penalties in the last three years.
     pub penalties: u32,
@@ -298,11 +298,11 @@ pub struct Vaccination {
     pub date: String,
 }
 
-/// 學歷: education record.
+/// 学历: education record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EducationRecord {
-    /// 本科, 碩士 …
+    /// 本科, 硕士 …
     pub highest_degree: String,
     /// School.
     pub school: String,

@@ -1,4 +1,4 @@
-//! Wenzhou (溫州) county-level administrative division codes (GB/T 2260), the first six digits of a
+//! Wenzhou (温州) county-level administrative division codes (GB/T 2260), the first six digits of a
 //! resident ID number issued there and characters 3–8 of a local enterprise's USCC.
 
 /// A county-level division of Wenzhou: its six-digit code and its Chinese name.
@@ -6,7 +6,7 @@
 pub struct Division {
     /// Six-digit GB/T 2260 code, e.g. `"330302"`.
     pub code: &'static str,
-    /// Chinese name, e.g. `"鹿城區"`.
+    /// Chinese name, e.g. `"鹿城区"`.
     pub name: &'static str,
 }
 
@@ -14,39 +14,39 @@ pub struct Division {
 pub const WENZHOU_DIVISIONS: &[Division] = &[
     Division {
         code: "330302",
-        name: "鹿城區",
+        name: "鹿城区",
     },
     Division {
         code: "330303",
-        name: "龍灣區",
+        name: "龙湾区",
     },
     Division {
         code: "330304",
-        name: "甌海區",
+        name: "瓯海区",
     },
     Division {
         code: "330305",
-        name: "洞頭區",
+        name: "洞头区",
     },
     Division {
         code: "330324",
-        name: "永嘉縣",
+        name: "永嘉县",
     },
     Division {
         code: "330326",
-        name: "平陽縣",
+        name: "平阳县",
     },
     Division {
         code: "330327",
-        name: "蒼南縣",
+        name: "苍南县",
     },
     Division {
         code: "330328",
-        name: "文成縣",
+        name: "文成县",
     },
     Division {
         code: "330329",
-        name: "泰順縣",
+        name: "泰顺县",
     },
     Division {
         code: "330381",
@@ -54,11 +54,11 @@ pub const WENZHOU_DIVISIONS: &[Division] = &[
     },
     Division {
         code: "330382",
-        name: "樂清市",
+        name: "乐清市",
     },
     Division {
         code: "330383",
-        name: "龍港市",
+        name: "龙港市",
     },
 ];
 

@@ -14,10 +14,10 @@ pub struct MockConfig {
 }
 
 /// One application as the platform's operators registered it: its codes, keys and callbacks on
-/// 浙里辦, the IRS gateway and 浙政釘.
+/// 浙里办, the IRS gateway and 浙政钉.
 #[derive(Debug, Clone)]
 pub struct RegisteredApp {
-    /// 浙里辦 service code (`servicecode`) of the app, for personal and legal-person SSO.
+    /// 浙里办 service code (`servicecode`) of the app, for personal and legal-person SSO.
     pub service_code: String,
     /// Allowed `goto` / `redirect` URLs of the login pages. A URL is allowed when it has the same
     /// scheme, host and port as one of these and its path lies under that one's path.
@@ -26,7 +26,7 @@ pub struct RegisteredApp {
     pub irs: irs::Credentials,
     /// App id of the mini-program (`ticketId` flow).
     pub miniprogram_app_id: String,
-    /// 浙政釘 app key and secret.
+    /// 浙政钉 app key and secret.
     pub zzd: dingtalk_sign::AppCredentials,
 }
 

@@ -22,12 +22,12 @@ pub const CITIZEN_COUNT: usize = 1_000;
 pub const ENTERPRISE_COUNT: usize = 200;
 /// How many officials each municipal department gets.
 pub const OFFICIALS_PER_DEPARTMENT: usize = 6;
-/// The 浙政釘 tenant (realm) id of the Wenzhou municipal government.
+/// The 浙政钉 tenant (realm) id of the Wenzhou municipal government.
 pub const TENANT_ID: i64 = 196_729;
 /// Name of the root organisation, which is also the tenant's name.
-pub const ROOT_ORGANISATION_NAME: &str = "溫州市人民政府";
+pub const ROOT_ORGANISATION_NAME: &str = "温州市人民政府";
 
-/// Real-name authentication level of a 浙里辦 account (實名認證等級).
+/// Real-name authentication level of a 浙里办 account (实名认证等级).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuthLevel {
     /// `1`: registered, identity not verified; its real-name data must not be trusted.
@@ -68,7 +68,7 @@ pub enum Sex {
 }
 
 impl Sex {
-    /// The code 浙里辦 sends in `sex`.
+    /// The code 浙里办 sends in `sex`.
     pub fn code(self) -> &'static str {
         match self {
             Self::Male => "1",
@@ -77,7 +77,7 @@ impl Sex {
     }
 }
 
-/// A personal 浙里辦 user (個人用戶).
+/// A personal 浙里办 user (个人用户).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Citizen {
     /// Platform user id, `zlb-u-000001` for index 0.
@@ -104,7 +104,7 @@ pub struct Citizen {
     pub auth_level: AuthLevel,
 }
 
-/// A legal-person 浙里辦 account: an enterprise and the citizen acting for it (經辦人).
+/// A legal-person 浙里办 account: an enterprise and the citizen acting for it (经办人).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Enterprise {
     /// Platform user id of the enterprise account, `zlb-e-000001` for index 0.
@@ -119,12 +119,12 @@ pub struct Enterprise {
     pub org_type: String,
     /// Index into [`Fixtures::citizens`] of the legal representative (法定代表人).
     pub legal_representative: usize,
-    /// Index into [`Fixtures::citizens`] of the person acting (經辦人); the account's real-name
+    /// Index into [`Fixtures::citizens`] of the person acting (经办人); the account's real-name
     /// level is theirs.
     pub attn: usize,
 }
 
-/// A 浙政釘 organisation node.
+/// A 浙政钉 organisation node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
     /// Organisation code (`GO_…`).
@@ -133,11 +133,11 @@ pub struct Organisation {
     pub name: String,
     /// Parent's code; `None` for the root.
     pub parent_code: Option<String>,
-    /// Unified social credit code of the organ (registration authority `1`: 機構編制).
+    /// Unified social credit code of the organ (registration authority `1`: 机构编制).
     pub credit_code: String,
 }
 
-/// A 浙政釘 user: a civil servant in one department.
+/// A 浙政钉 user: a civil servant in one department.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Official {
     /// Account id, stable per person.
@@ -170,42 +170,42 @@ pub struct Fixtures {
     pub citizens: Vec<Citizen>,
     /// Legal-person users; index `i` has userid `zlb-e-{i+1:06}`.
     pub enterprises: Vec<Enterprise>,
-    /// 浙政釘 users.
+    /// 浙政钉 users.
     pub officials: Vec<Official>,
     /// The root organisation first, then the municipal departments.
     pub organisations: Vec<Organisation>,
 }
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "張", "劉", "陳", "楊", "黃", "趙", "吳", "周", "徐", "孫", "馬", "朱", "胡", "郭",
-    "何", "林", "羅", "鄭", "梁", "謝", "宋", "唐", "葉", "潘", "金", "蔡", "應", "池",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "罗", "郑", "梁", "谢", "宋", "唐", "叶", "潘", "金", "蔡", "应", "池",
 ];
 const GIVEN_NAME_CHARS: &[&str] = &[
-    "偉", "芳", "娜", "敏", "靜", "麗", "強", "磊", "軍", "洋", "勇", "艷", "傑", "娟", "濤", "明",
-    "超", "秀", "霞", "平", "剛", "桂", "英", "華", "建", "國", "志", "文", "海", "晨", "怡", "浩",
-    "宇", "欣", "婷", "博", "雪", "琳", "瑞", "甌",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "建", "国", "志", "文", "海", "晨", "怡", "浩",
+    "宇", "欣", "婷", "博", "雪", "琳", "瑞", "瓯",
 ];
 const ENTERPRISE_WORDS: &[&str] = &[
-    "甌江", "東海", "雁蕩", "楠溪", "南塘", "五馬", "江心", "華盛", "宏達", "瑞豐", "正泰", "長城",
-    "永強", "龍灣", "甌越", "海洋", "新城", "恆信", "匯豐", "天成", "金鷗", "銀泰", "康寧", "興業",
-    "啟航", "藍海", "明珠", "新安", "和順", "創新",
+    "瓯江", "东海", "雁荡", "楠溪", "南塘", "五马", "江心", "华盛", "宏达", "瑞丰", "正泰", "长城",
+    "永强", "龙湾", "瓯越", "海洋", "新城", "恒信", "汇丰", "天成", "金鸥", "银泰", "康宁", "兴业",
+    "启航", "蓝海", "明珠", "新安", "和顺", "创新",
 ];
 const INDUSTRIES: &[&str] = &[
-    "電氣", "鞋業", "服飾", "眼鏡", "閥門", "科技", "機械", "印刷", "食品", "物流", "貿易", "建設",
-    "汽配", "包裝", "光電", "文具",
+    "电气", "鞋业", "服饰", "眼镜", "阀门", "科技", "机械", "印刷", "食品", "物流", "贸易", "建设",
+    "汽配", "包装", "光电", "文具",
 ];
 const DEPARTMENTS: &[&str] = &[
-    "溫州市公安局",
-    "溫州市人力資源和社會保障局",
-    "溫州市交通運輸局",
-    "溫州市市場監督管理局",
-    "溫州市衛生健康委員會",
-    "溫州市教育局",
-    "溫州市大數據發展管理局",
-    "溫州市財政局",
-    "溫州市民政局",
+    "温州市公安局",
+    "温州市人力资源和社会保障局",
+    "温州市交通运输局",
+    "温州市市场监督管理局",
+    "温州市卫生健康委员会",
+    "温州市教育局",
+    "温州市大数据发展管理局",
+    "温州市财政局",
+    "温州市民政局",
 ];
-const JOB_TITLES: &[&str] = &["局長", "副局長", "處長", "副處長", "科長", "科員"];
+const JOB_TITLES: &[&str] = &["局长", "副局长", "处长", "副处长", "科长", "科员"];
 const MOBILE_PREFIXES: &[&str] = &["13", "15", "18", "19"];
 /// Characters allowed in a USCC (GB 32100: no I, O, S, V, Z).
 const USCC_CHARSET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -251,7 +251,7 @@ impl Fixtures {
         self.officials.iter().find(|o| o.employee_code == code)
     }
 
-    /// The root organisation (`溫州市人民政府`).
+    /// The root organisation (`温州市人民政府`).
     pub fn root_organisation(&self) -> Option<&Organisation> {
         self.organisations.iter().find(|o| o.parent_code.is_none())
     }
@@ -342,7 +342,7 @@ fn generate_citizens(rng: &mut ChaCha8Rng) -> Vec<Citizen> {
             email: format!("wz{number:06}@example.com"),
             mobile,
             // Most Wenzhou residents are Han; the mock does not need more variety here.
-            nation: "漢族".to_string(),
+            nation: "汉族".to_string(),
             auth_level: AuthLevel::for_citizen_index(index),
         });
     }
@@ -378,7 +378,7 @@ fn generate_enterprises(rng: &mut ChaCha8Rng, citizen_count: usize) -> Vec<Enter
     for index in 0..ENTERPRISE_COUNT {
         let name = loop {
             let n = format!(
-                "溫州{}{}有限公司",
+                "温州{}{}有限公司",
                 pick(rng, ENTERPRISE_WORDS),
                 pick(rng, INDUSTRIES)
             );
@@ -407,7 +407,7 @@ fn generate_enterprises(rng: &mut ChaCha8Rng, citizen_count: usize) -> Vec<Enter
             corp_id: format!("corp-{:016x}", rng.gen::<u64>()),
             name,
             uscc: code,
-            org_type: "企業法人".to_string(),
+            org_type: "企业法人".to_string(),
             legal_representative,
             attn,
         });
@@ -424,7 +424,7 @@ fn generate_organisations(rng: &mut ChaCha8Rng) -> Vec<Organisation> {
         code: go_code(rng, "GO_"),
         name: ROOT_ORGANISATION_NAME.to_string(),
         parent_code: None,
-        // `1` 機構編制, `1` 機關; 330300 is the Wenzhou municipal code.
+        // `1` 机构编制, `1` 机关; 330300 is the Wenzhou municipal code.
         credit_code: uscc(rng, "11", "330300"),
     };
     let mut organisations = vec![root.clone()];
@@ -451,7 +451,7 @@ fn generate_officials(rng: &mut ChaCha8Rng, organisations: &[Organisation]) -> V
                 name: person_name(rng),
                 organisation_code: department.code.clone(),
                 // One head, one deputy, then the ranks below, so each department has a head.
-                job_title: JOB_TITLES.get(slot).copied().unwrap_or("科員").to_string(),
+                job_title: JOB_TITLES.get(slot).copied().unwrap_or("科员").to_string(),
                 tenant_id: TENANT_ID,
             });
         }
@@ -502,7 +502,7 @@ mod tests {
             assert!(seen.insert(e.uscc.clone()));
             assert!(f.citizen_at(e.legal_representative).is_some());
             assert!(f.citizen_at(e.attn).is_some());
-            assert!(e.name.starts_with("溫州") && e.name.ends_with("有限公司"));
+            assert!(e.name.starts_with("温州") && e.name.ends_with("有限公司"));
         }
         assert_eq!(f.enterprises[0].userid, "zlb-e-000001");
         for o in &f.organisations {
@@ -523,9 +523,9 @@ mod tests {
         assert!(departments.len() >= 8);
         for name in [
             "公安局",
-            "人力資源和社會保障局",
-            "大數據發展管理局",
-            "財政局",
+            "人力资源和社会保障局",
+            "大数据发展管理局",
+            "财政局",
         ] {
             assert!(departments.iter().any(|d| d.name.ends_with(name)), "{name}");
         }

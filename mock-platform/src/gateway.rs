@@ -1,9 +1,9 @@
 //! The two signing gateways in front of the server APIs.
 //!
-//! - IRS (公共數據平臺) in front of every 浙里辦 `/restapi/...` API: `X-BG-HMAC-*` headers,
+//! - IRS (公共数据平台) in front of every 浙里办 `/restapi/...` API: `X-BG-HMAC-*` headers,
 //!   checked with [`platform_api::irs::verify`]; a refusal answers the gateway's own
 //!   [`GatewayError`] with the status [`GatewayError::code_for`] gives.
-//! - 浙政釘's gateway in front of every 浙政釘 server API: `X-Hmac-Auth-*` headers, checked with
+//! - 浙政钉's gateway in front of every 浙政钉 server API: `X-Hmac-Auth-*` headers, checked with
 //!   [`platform_api::dingtalk_sign::verify`] plus a nonce memory against replay; a refusal
 //!   answers HTTP 401 with a [`zzd::Response`] error.
 //!
@@ -26,11 +26,11 @@ use platform_api::{dingtalk_sign, irs, zzd, SignatureError, MAX_CLOCK_SKEW_SECS}
 use crate::grants::random_hex;
 use crate::MockState;
 
-/// Code of a 浙政釘 gateway refusal. (The real code is not public; platform-api has no constant
+/// Code of a 浙政钉 gateway refusal. (The real code is not public; platform-api has no constant
 /// for it, so it is defined here.)
 pub const ZZD_SIGNATURE_INVALID: &str = "SIGNATURE_INVALID";
 
-/// Largest form body the 浙政釘 gateway buffers to check its signature.
+/// Largest form body the 浙政钉 gateway buffers to check its signature.
 const MAX_SIGNED_BODY_BYTES: usize = 64 * 1024;
 
 /// The application whose IRS access key signed the request.
@@ -40,7 +40,7 @@ pub struct IrsCaller {
     pub access_key: String,
 }
 
-/// The application whose 浙政釘 app key signed the request.
+/// The application whose 浙政钉 app key signed the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZzdCaller {
     /// The verified app key.
@@ -86,7 +86,7 @@ fn irs_refusal(err: &SignatureError, path: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// Nonces seen by the 浙政釘 gateway, per app key.
+/// Nonces seen by the 浙政钉 gateway, per app key.
 #[derive(Debug, Default)]
 pub struct NonceBook {
     seen: Mutex<HashMap<(String, String), DateTime<Utc>>>,
@@ -114,7 +114,7 @@ impl NonceBook {
     }
 }
 
-/// Middleware: verifies the 浙政釘 signature (params are the query for GET, the form body
+/// Middleware: verifies the 浙政钉 signature (params are the query for GET, the form body
 /// otherwise) and refuses a nonce already used.
 pub async fn zzd(State(state): State<MockState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
@@ -168,7 +168,7 @@ pub async fn zzd(State(state): State<MockState>, request: Request, next: Next) -
             next.run(Request::from_parts(parts, Body::from(body))).await
         }
         Err(err) => {
-            tracing::info!(path = parts.uri.path(), reason = %err, "浙政釘 gateway refused a request");
+            tracing::info!(path = parts.uri.path(), reason = %err, "浙政钉 gateway refused a request");
             zzd_refusal(
                 StatusCode::UNAUTHORIZED,
                 ZZD_SIGNATURE_INVALID,

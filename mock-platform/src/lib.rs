@@ -1,11 +1,11 @@
 //! A stand-in for the platforms ZheliKit talks to, close enough that pointing the BFF at the real
 //! ones is configuration:
 //!
-//! - 浙里辦 personal SSO ([`zlb_personal`]) and legal-person SSO ([`zlb_legal`]): a login page
+//! - 浙里办 personal SSO ([`zlb_personal`]) and legal-person SSO ([`zlb_legal`]): a login page
 //!   that sends the browser back with a `ticket`, and the servlet that validates it;
-//! - the 浙里辦 unified mini-program login ([`zlb_miniprogram`]): `ticketId` → access token → user;
-//! - 浙政釘 ([`zzd`]): app token, 免登 auth code → user, organisation queries;
-//! - the IRS gateway and 浙政釘's signing gateway ([`gateway`]) in front of those server APIs;
+//! - the 浙里办 unified mini-program login ([`zlb_miniprogram`]): `ticketId` → access token → user;
+//! - 浙政钉 ([`zzd`]): app token, 免登 auth code → user, organisation queries;
+//! - the IRS gateway and 浙政钉's signing gateway ([`gateway`]) in front of those server APIs;
 //! - the department APIs behind the IRS gateway ([`departments`]), with fault injection per
 //!   department ([`faults`]);
 //! - time travel, health and fault switches ([`admin`]), and deterministic people and
@@ -68,7 +68,7 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// The app owning a 浙里辦 service code.
+    /// The app owning a 浙里办 service code.
     pub fn app_by_service_code(&self, service_code: &str) -> Option<&RegisteredApp> {
         self.apps.iter().find(|a| a.service_code == service_code)
     }
@@ -83,7 +83,7 @@ impl Platform {
         self.apps.iter().find(|a| a.miniprogram_app_id == app_id)
     }
 
-    /// The app owning a 浙政釘 app key.
+    /// The app owning a 浙政钉 app key.
     pub fn app_by_zzd_key(&self, app_key: &str) -> Option<&RegisteredApp> {
         self.apps.iter().find(|a| a.zzd.app_key == app_key)
     }
@@ -142,7 +142,7 @@ impl Deref for MockState {
 
 /// Every route of the mock: gateway-protected server APIs, browser pages and admin.
 pub fn router(state: MockState) -> Router {
-    // Server-to-server APIs of 浙里辦 and the departments, each behind the IRS gateway (the
+    // Server-to-server APIs of 浙里办 and the departments, each behind the IRS gateway (the
     // gateway is the outer layer: only signed requests reach a department's fault injection).
     let irs_apis = Router::new()
         .merge(zlb_personal::server_routes())
@@ -150,7 +150,7 @@ pub fn router(state: MockState) -> Router {
         .merge(zlb_miniprogram::server_routes())
         .merge(departments::routes(&state))
         .route_layer(from_fn_with_state(state.clone(), gateway::irs));
-    // 浙政釘's server APIs, behind its own signing gateway.
+    // 浙政钉's server APIs, behind its own signing gateway.
     let zzd_apis =
         zzd::server_routes().route_layer(from_fn_with_state(state.clone(), gateway::zzd));
     Router::new()

@@ -1,4 +1,4 @@
-//! `mock-platform`: runs the stand-in 浙里辦 / 浙政釘 / IRS gateway for local development.
+//! `mock-platform`: runs the stand-in 浙里办 / 浙政钉 / IRS gateway for local development.
 //!
 //! Configuration comes from the environment (see [`APP_VARIABLES`]): the BFF's own application
 //! and, derived from it, one registration per demo mini-app (each with its own service code and
@@ -12,7 +12,7 @@ use platform_api::{dingtalk_sign, irs};
 use tracing_subscriber::EnvFilter;
 
 const DEFAULT_ADDR: &str = "127.0.0.1:8081";
-/// The default seed: the day 浙里辦's predecessor app went live, an easy number to remember.
+/// The default seed: the day 浙里办's predecessor app went live, an easy number to remember.
 const DEFAULT_SEED: u64 = 20_190_415;
 
 /// Every variable describing the one registered app; all are required.

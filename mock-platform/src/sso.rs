@@ -1,4 +1,4 @@
-//! What 浙里辦's personal and legal-person SSO entries share: the login page's checks, tickets,
+//! What 浙里办's personal and legal-person SSO entries share: the login page's checks, tickets,
 //! the servlet's `ticketValidation` and the platform token `getUserInfo` takes.
 //!
 //! Each entry has its own ledgers, so a ticket or token from one is simply unknown to the other
@@ -236,7 +236,7 @@ pub fn login_target<'p>(
 pub fn bad_login_page(detail: &str) -> Response {
     pages::error_page(
         StatusCode::BAD_REQUEST,
-        "登錄請求無效 / Bad login request",
+        "登录请求无效 / Bad login request",
         detail,
     )
 }

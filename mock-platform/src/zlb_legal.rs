@@ -1,4 +1,4 @@
-//! 浙里辦 legal-person SSO (法人用戶單點登錄): the login page at
+//! 浙里办 legal-person SSO (法人用户单点登录): the login page at
 //! [`LEGAL_PERSON_LOGIN_PAGE_PATH`] and the servlet at [`LEGAL_PERSON_SSO_PATH`], the flow of
 //! [`crate::sso`] over the fixture enterprises.
 //!

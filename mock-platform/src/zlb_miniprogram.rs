@@ -1,4 +1,4 @@
-//! 浙里辦 unified mini-program login (小程序統一登錄): `ticketId` → access token → user.
+//! 浙里办 unified mini-program login (小程序统一登录): `ticketId` → access token → user.
 //!
 //! In the container the page calls `ZWJSBridge.ssoTicket()`; here
 //! `POST /sso/miniprogram/ticket {appId, userid}` stands in for it. The server then exchanges

@@ -1,4 +1,4 @@
-//! 浙里辦 personal SSO (個人用戶單點登錄): the login page at
+//! 浙里办 personal SSO (个人用户单点登录): the login page at
 //! [`PERSONAL_LOGIN_PAGE_PATH`] and the servlet at [`PERSONAL_SSO_PATH`], the flow of
 //! [`crate::sso`] over the fixture citizens.
 

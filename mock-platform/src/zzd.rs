@@ -1,7 +1,7 @@
-//! 浙政釘 (government DingTalk): app token, 免登 (login-free) auth codes and the organisation
-//! (組織架構) queries.
+//! 浙政钉 (government DingTalk): app token, 免登 (login-free) auth codes and the organisation
+//! (组织架构) queries.
 //!
-//! Server APIs sit behind the 浙政釘 signing gateway ([`crate::gateway::zzd`]) and answer HTTP
+//! Server APIs sit behind the 浙政钉 signing gateway ([`crate::gateway::zzd`]) and answer HTTP
 //! 200 with a [`Response`] whose inner `success` says whether the API accepted the call. In the
 //! container a page calls `getAuthCode`; here the [`AUTH_CODE_PAGE_PATH`] page (browser) and
 //! `POST /zzd/auth/code` (scripts and tests) stand in for it.
@@ -47,7 +47,7 @@ pub struct AuthCodeGrant {
     pub account_id: i64,
 }
 
-/// 浙政釘's auth codes and app access tokens (a token grants its app key).
+/// 浙政钉's auth codes and app access tokens (a token grants its app key).
 #[derive(Debug, Default)]
 pub struct Ledgers {
     codes: Ledger<AuthCodeGrant>,
@@ -78,7 +78,7 @@ pub fn pages() -> Router<MockState> {
         .route(AUTH_CODE_API_PATH, post(auth_code_api))
 }
 
-/// The server APIs, to be mounted behind the 浙政釘 gateway.
+/// The server APIs, to be mounted behind the 浙政钉 gateway.
 pub fn server_routes() -> Router<MockState> {
     Router::new()
         .route(GET_TOKEN_PATH, get(get_token))
@@ -250,7 +250,7 @@ fn issue_code(state: &MockState, app_key: &str, account_id: i64) -> String {
     tracing::info!(
         account_id,
         code = mask::token(&code),
-        "浙政釘 auth code issued"
+        "浙政钉 auth code issued"
     );
     code
 }
@@ -305,14 +305,14 @@ fn auth_target<'p>(
 fn bad_auth_page(detail: &str) -> HttpResponse {
     pages::error_page(
         StatusCode::BAD_REQUEST,
-        "免登請求無效 / Bad auth request",
+        "免登请求无效 / Bad auth request",
         detail,
     )
 }
 
 fn auth_picker<'a>(state: &MockState, params: &'a Params, error: Option<&'a str>) -> Picker<'a> {
     Picker {
-        title: "浙政釘 免登 (mock)",
+        title: "浙政钉 免登 (mock)",
         action: AUTH_CODE_PAGE_PATH,
         hidden: vec![
             ("appkey", params.get("appkey").unwrap_or_default()),

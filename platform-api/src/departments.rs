@@ -1,4 +1,4 @@
-//! Department APIs behind the IRS gateway (部門接口), as ZheliKit calls them: the BFF's adapters
+//! Department APIs behind the IRS gateway (部门接口), as ZheliKit calls them: the BFF's adapters
 //! (client) and `mock-platform` (server) share these paths and payloads.
 //!
 //! Every call is `POST` with a JSON body naming whose data is asked for (so no ID number ever
@@ -18,9 +18,9 @@ pub enum Department {
     HumanResources,
     /// 交通 (transport): driving licence, vehicles.
     Transport,
-    /// 市場監管 (market regulation): enterprise registration, credit.
+    /// 市场监管 (market regulation): enterprise registration, credit.
     MarketRegulation,
-    /// 衛健 (health): health card, vaccinations.
+    /// 卫健 (health): health card, vaccinations.
     Health,
     /// 教育 (education): education record.
     Education,
@@ -60,8 +60,8 @@ impl Department {
             Self::PublicSecurity => "公安",
             Self::HumanResources => "人社",
             Self::Transport => "交通",
-            Self::MarketRegulation => "市場監管",
-            Self::Health => "衛健",
+            Self::MarketRegulation => "市场监管",
+            Self::Health => "卫健",
             Self::Education => "教育",
         }
     }
@@ -84,27 +84,27 @@ impl Department {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
-    /// 公安: the household register (戶籍) of a person. Body [`PersonQuery`] → [`HouseholdRegister`].
+    /// 公安: the household register (户籍) of a person. Body [`PersonQuery`] → [`HouseholdRegister`].
     HouseholdRegister,
-    /// 公安: the resident ID card (居民身份證). [`PersonQuery`] → [`ResidentIdCard`].
+    /// 公安: the resident ID card (居民身份证). [`PersonQuery`] → [`ResidentIdCard`].
     ResidentIdCard,
     /// 人社: the social-security card (社保卡). [`PersonQuery`] → [`SocialSecurityCard`].
     SocialSecurityCard,
-    /// 人社: contribution record (繳費記錄). [`PersonQuery`] → [`Contributions`].
+    /// 人社: contribution record (缴费记录). [`PersonQuery`] → [`Contributions`].
     Contributions,
     /// 人社: an enterprise's social-security summary. [`EnterpriseQuery`] → [`EnterpriseSocialSecurity`].
     EnterpriseSocialSecurity,
-    /// 交通: driving licence (駕駛證). [`PersonQuery`] → [`DrivingLicence`].
+    /// 交通: driving licence (驾驶证). [`PersonQuery`] → [`DrivingLicence`].
     DrivingLicence,
-    /// 交通: vehicles registered to the person (行駛證). [`PersonQuery`] → [`Vehicles`].
+    /// 交通: vehicles registered to the person (行驶证). [`PersonQuery`] → [`Vehicles`].
     Vehicles,
-    /// 市場監管: enterprise registration (營業執照). [`EnterpriseQuery`] → [`EnterpriseRegistration`].
+    /// 市场监管: enterprise registration (营业执照). [`EnterpriseQuery`] → [`EnterpriseRegistration`].
     EnterpriseRegistration,
-    /// 市場監管: enterprise credit (信用). [`EnterpriseQuery`] → [`EnterpriseCredit`].
+    /// 市场监管: enterprise credit (信用). [`EnterpriseQuery`] → [`EnterpriseCredit`].
     EnterpriseCredit,
-    /// 衛健: health card (健康卡). [`PersonQuery`] → [`HealthCard`].
+    /// 卫健: health card (健康卡). [`PersonQuery`] → [`HealthCard`].
     HealthCard,
-    /// 教育: education record (學歷). [`PersonQuery`] → [`EducationRecord`].
+    /// 教育: education record (学历). [`PersonQuery`] → [`EducationRecord`].
     EducationRecord,
 }
 

@@ -1,4 +1,4 @@
-//! 浙政釘 gateway signing (the government DingTalk open platform, `X-Hmac-Auth-*` headers).
+//! 浙政钉 gateway signing (the government DingTalk open platform, `X-Hmac-Auth-*` headers).
 //!
 //! `X-Hmac-Auth-Signature = base64(HMAC-SHA256(secret, "METHOD\ntimestamp\nnonce\nURI"))`, with
 //! `"\n" + sorted params` appended when the request has any (query or form body).
@@ -25,7 +25,7 @@ pub const HEADER_MAC: &str = "X-Hmac-Auth-MAC";
 /// The base64 signature.
 pub const HEADER_SIGNATURE: &str = "X-Hmac-Auth-Signature";
 
-/// An app's 浙政釘 credentials.
+/// An app's 浙政钉 credentials.
 #[derive(Clone)]
 pub struct AppCredentials {
     /// App key (`apiKey`), public.

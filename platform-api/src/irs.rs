@@ -1,4 +1,4 @@
-//! IRS gateway signing (公共數據平臺 IRS), in front of every 浙里辦 server-to-server API since 2022.
+//! IRS gateway signing (公共数据平台 IRS), in front of every 浙里办 server-to-server API since 2022.
 //!
 //! `X-BG-HMAC-SIGNATURE = base64(HMAC-SHA256(secret, "METHOD\npath\nsorted query\naccess key\ndate\n"))`
 //! with the date in RFC 1123 form (GMT). The secret never travels.

@@ -1,9 +1,9 @@
 //! The protocol of the real platforms, as far as ZheliKit speaks it, written once so that the
 //! BFF (the client) and `mock-platform` (the stand-in server) cannot drift apart:
 //!
-//! - [`irs`]: the IRS gateway's HMAC request signing, in front of every 浙里辦 server API;
-//! - [`dingtalk_sign`]: 浙政釘's own gateway signing (`X-Hmac-Auth-*`);
-//! - [`zlb`]: 浙里辦 SSO paths, result codes and payloads (personal, legal person, mini-program);
+//! - [`irs`]: the IRS gateway's HMAC request signing, in front of every 浙里办 server API;
+//! - [`dingtalk_sign`]: 浙政钉's own gateway signing (`X-Hmac-Auth-*`);
+//! - [`zlb`]: 浙里办 SSO paths, result codes and payloads (personal, legal person, mini-program);
 //! - [`zzd`]: 浙政钉 免登, token and organisation paths and payloads;
 //! - [`registration`]: what one application is registered as (each mini-app has its own).
 //!
@@ -81,7 +81,7 @@ pub enum SignatureError {
         /// Seconds between the request's date and the gateway clock (positive: in the past).
         skew_secs: i64,
     },
-    /// The nonce was already used within the clock window (浙政釘 only).
+    /// The nonce was already used within the clock window (浙政钉 only).
     #[error("nonce already used")]
     ReplayedNonce,
     /// The signature does not match the request.

@@ -1,4 +1,4 @@
-//! 浙里辦 single sign-on as its server APIs speak it.
+//! 浙里办 single sign-on as its server APIs speak it.
 //!
 //! Three entries whose tickets never mix: personal SSO (`ticket` on the callback), legal-person
 //! SSO (its own entry and user query) and the unified mini-program login (`ticketId` from
@@ -163,7 +163,7 @@ pub struct LegalPersonUserInfo {
     /// Legal representative's name.
     #[serde(default)]
     pub legalperson: String,
-    /// Name of the person acting (經辦人).
+    /// Name of the person acting (经办人).
     #[serde(default)]
     pub attnname: String,
     /// Resident ID number of the person acting.
@@ -175,7 +175,7 @@ pub struct LegalPersonUserInfo {
     /// Real-name level of the person acting.
     #[serde(default)]
     pub authlevel: String,
-    /// Organisation type, e.g. `企業法人`.
+    /// Organisation type, e.g. `企业法人`.
     #[serde(default)]
     pub orgtype: String,
 }

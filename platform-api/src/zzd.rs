@@ -1,4 +1,4 @@
-//! 浙政釘 (government DingTalk) server APIs: app token, 免登 user-by-code, organisation.
+//! 浙政钉 (government DingTalk) server APIs: app token, 免登 user-by-code, organisation.
 //! Every call is signed with [`crate::dingtalk_sign`] and answers in [`Response`].
 
 use serde::{Deserialize, Serialize};

@@ -31,8 +31,8 @@ pub enum SdkError {
         /// The scope the call needed, e.g. `profile`.
         scope: String,
     },
-    /// The user's 浙里辦 real-name level is below what the mini-app requires: send them to
-    /// real-name verification (實名認證) in 浙里辦.
+    /// The user's 浙里办 real-name level is below what the mini-app requires: send them to
+    /// real-name verification (实名认证) in 浙里办.
     #[error("real-name level {actual} is below the required {required}")]
     RealNameLevelTooLow {
         /// The level the mini-app requires (2 or 3).

@@ -1,4 +1,4 @@
-//! Identity inside the app: log a user in (浙里辦 ticket or ticketId, 浙政釘 auth code,
+//! Identity inside the app: log a user in (浙里办 ticket or ticketId, 浙政钉 auth code,
 //! passkey), read who they are, log out.
 
 use std::sync::Arc;
@@ -43,11 +43,11 @@ impl From<api::PasskeyInfo> for PasskeyInfo {
 /// Who a user is to ZheliKit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum UserKind {
-    /// A natural person (個人), from 浙里辦.
+    /// A natural person (个人), from 浙里办.
     Citizen,
-    /// Someone acting for an enterprise (法人), from 浙里辦.
+    /// Someone acting for an enterprise (法人), from 浙里办.
     LegalPerson,
-    /// A civil servant (公務員), from 浙政釘.
+    /// A civil servant (公务员), from 浙政钉.
     Official,
 }
 
@@ -56,7 +56,7 @@ pub enum UserKind {
 pub struct Enterprise {
     /// Registered name.
     pub name: String,
-    /// Unified social credit code (統一社會信用代碼).
+    /// Unified social credit code (统一社会信用代码).
     pub uscc: String,
     /// Legal representative, name masked.
     pub legal_representative: String,
@@ -65,7 +65,7 @@ pub struct Enterprise {
 /// Where an official works.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct Official {
-    /// 浙政釘 organisation code.
+    /// 浙政钉 organisation code.
     pub organisation_code: String,
     /// Organisation name.
     pub organisation_name: String,
@@ -82,7 +82,7 @@ pub struct CurrentUser {
     pub kind: UserKind,
     /// Name for greeting.
     pub display_name: String,
-    /// 浙里辦 real-name level: 1 not verified, 2 basic, 3 advanced (officials: 3).
+    /// 浙里办 real-name level: 1 not verified, 2 basic, 3 advanced (officials: 3).
     pub real_name_level: u8,
     /// Masked resident ID number, e.g. `330302********1234`.
     pub id_number_masked: Option<String>,
@@ -187,7 +187,7 @@ impl IdentityClient {
 
 #[uniffi::export]
 impl IdentityClient {
-    /// Logs in with the `ticket` that 浙里辦 personal SSO appended to the mini-app's callback
+    /// Logs in with the `ticket` that 浙里办 personal SSO appended to the mini-app's callback
     /// URL. Tickets are single use and expire after 5 minutes.
     ///
     /// Errors: `LoginRejected` (`ticket_expired`, `ticket_invalid`, `ticket_other_app`),
@@ -202,7 +202,7 @@ impl IdentityClient {
         self.login("/v1/auth/zlb/ticket", body).await
     }
 
-    /// Logs in with a 浙里辦 legal-person (enterprise) SSO ticket.
+    /// Logs in with a 浙里办 legal-person (enterprise) SSO ticket.
     pub async fn login_with_legal_person_ticket(
         &self,
         ticket: String,
@@ -229,7 +229,7 @@ impl IdentityClient {
         self.login("/v1/auth/zlb/ticket-id", body).await
     }
 
-    /// Logs an official in with the 免登 auth code from `getAuthCode` (浙政釘, `gdt-jsapi`).
+    /// Logs an official in with the 免登 auth code from `getAuthCode` (浙政钉, `gdt-jsapi`).
     pub async fn login_with_auth_code(&self, auth_code: String) -> Result<CurrentUser, SdkError> {
         Self::check_credential("auth_code", &auth_code)?;
         let body = AuthCodeLogin {

@@ -1,7 +1,7 @@
 //! # ZheliKit SDK
 //!
-//! The core that Android and iOS apps embed (through uniffi bindings) to give every 浙里辦 /
-//! 浙政釘 mini-app its identity, and later the personal data vault, the policy inbox and offline
+//! The core that Android and iOS apps embed (through uniffi bindings) to give every 浙里办 /
+//! 浙政钉 mini-app its identity, and later the personal data vault, the policy inbox and offline
 //! forms.
 //!
 //! Start with [`ZheliKitClient::open`]: it takes a [`ClientConfig`] and the host's capabilities

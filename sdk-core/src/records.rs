@@ -1,5 +1,5 @@
-//! The government records a home-screen section carries, typed for the app: 戶籍, 居民身份證,
-//! 社保卡, 繳費記錄, 駕駛證, 行駛證, 營業執照, 信用, 健康卡, 學歷. Personal numbers in them are
+//! The government records a home-screen section carries, typed for the app: 户籍, 居民身份证,
+//! 社保卡, 缴费记录, 驾驶证, 行驶证, 营业执照, 信用, 健康卡, 学历. Personal numbers in them are
 //! masked (`3303****1234`) unless the mini-app has the `vault.read` scope.
 //!
 //! The records are defined once, in `zhelikit_domain::records` (the BFF checks every department
@@ -15,12 +15,12 @@ pub use zhelikit_domain::records::{
 /// A section's record, typed by what it is.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum SectionRecord {
-    /// 戶籍 (`household_register`).
+    /// 户籍 (`household_register`).
     HouseholdRegister {
         /// The record.
         record: HouseholdRegister,
     },
-    /// 居民身份證 (`resident_id_card`).
+    /// 居民身份证 (`resident_id_card`).
     ResidentIdCard {
         /// The record.
         record: ResidentIdCard,
@@ -30,7 +30,7 @@ pub enum SectionRecord {
         /// The record.
         record: SocialSecurityCard,
     },
-    /// 繳費記錄 (`contributions`).
+    /// 缴费记录 (`contributions`).
     Contributions {
         /// The record.
         record: Contributions,
@@ -40,17 +40,17 @@ pub enum SectionRecord {
         /// The record.
         record: EnterpriseSocialSecurity,
     },
-    /// 駕駛證 (`driving_licence`).
+    /// 驾驶证 (`driving_licence`).
     DrivingLicence {
         /// The record.
         record: DrivingLicence,
     },
-    /// 行駛證 (`vehicles`).
+    /// 行驶证 (`vehicles`).
     Vehicles {
         /// The record.
         record: Vehicles,
     },
-    /// 營業執照 (`enterprise_registration`).
+    /// 营业执照 (`enterprise_registration`).
     EnterpriseRegistration {
         /// The record.
         record: EnterpriseRegistration,
@@ -65,7 +65,7 @@ pub enum SectionRecord {
         /// The record.
         record: HealthCard,
     },
-    /// 學歷 (`education_record`).
+    /// 学历 (`education_record`).
     EducationRecord {
         /// The record.
         record: EducationRecord,
@@ -100,10 +100,10 @@ impl From<zhelikit_domain::records::Record> for SectionRecord {
     }
 }
 
-/// 戶籍: a household register entry.
+/// 户籍: a household register entry.
 #[uniffi::remote(Record)]
 pub struct HouseholdRegister {
-    /// 戶號.
+    /// 户号.
     pub household_number: String,
     /// Head of the household's name.
     pub head_of_household: String,
@@ -126,7 +126,7 @@ pub struct HouseholdMember {
     pub relation: String,
 }
 
-/// 居民身份證.
+/// 居民身份证.
 #[uniffi::remote(Record)]
 pub struct ResidentIdCard {
     /// ID number.
@@ -145,7 +145,7 @@ pub struct ResidentIdCard {
     pub issued_by: String,
     /// YYYY-MM-DD.
     pub valid_from: String,
-    /// YYYY-MM-DD, or 長期.
+    /// YYYY-MM-DD, or 长期.
     pub valid_until: String,
 }
 
@@ -156,13 +156,13 @@ pub struct SocialSecurityCard {
     pub card_number: String,
     /// Issuing bank.
     pub bank: String,
-    /// 正常, 掛失 …
+    /// 正常, 挂失 …
     pub status: String,
     /// YYYY-MM-DD.
     pub issued_at: String,
 }
 
-/// 繳費記錄: social-security contributions.
+/// 缴费记录: social-security contributions.
 #[uniffi::remote(Record)]
 pub struct Contributions {
     /// Months contributed in total.
@@ -178,9 +178,9 @@ pub struct Contributions {
 pub struct ContributionMonth {
     /// YYYY-MM.
     pub month: String,
-    /// Pension (養老) contribution, in fen.
+    /// Pension (养老) contribution, in fen.
     pub pension_fen: u64,
-    /// Medical (醫療) contribution, in fen.
+    /// Medical (医疗) contribution, in fen.
     pub medical_fen: u64,
     /// Employer's registered name.
     pub employer: String,
@@ -197,7 +197,7 @@ pub struct EnterpriseSocialSecurity {
     pub arrears_fen: u64,
 }
 
-/// 駕駛證.
+/// 驾驶证.
 #[uniffi::remote(Record)]
 pub struct DrivingLicence {
     /// Licence number (the ID number in China).
@@ -208,7 +208,7 @@ pub struct DrivingLicence {
     pub valid_until: String,
     /// Points deducted in the current cycle (of 12).
     pub points_deducted: u8,
-    /// 正常, 暫扣 …
+    /// 正常, 暂扣 …
     pub status: String,
 }
 
@@ -219,7 +219,7 @@ pub struct Vehicles {
     pub vehicles: Vec<Vehicle>,
 }
 
-/// 行駛證: one vehicle.
+/// 行驶证: one vehicle.
 #[uniffi::remote(Record)]
 pub struct Vehicle {
     /// Plate, e.g. 浙C·12345.
@@ -230,7 +230,7 @@ pub struct Vehicle {
     pub inspection_due: String,
 }
 
-/// 營業執照: enterprise registration.
+/// 营业执照: enterprise registration.
 #[uniffi::remote(Record)]
 pub struct EnterpriseRegistration {
     /// Registered name.
@@ -247,7 +247,7 @@ pub struct EnterpriseRegistration {
     pub address: String,
     /// Business scope.
     pub business_scope: String,
-    /// 存續, 註銷 …
+    /// 存续, 注销 …
     pub status: String,
 }
 
@@ -256,7 +256,7 @@ pub struct EnterpriseRegistration {
 pub struct EnterpriseCredit {
     /// A, B, C, D.
     pub rating: String,
-    /// Listed in abnormal operations (經營異常名錄).
+    /// Listed in abnormal operations (经营异常名录).
     pub abnormal_operations: bool,
     /// Administrative penalties in the last three years.
     pub penalties: u32,
@@ -282,10 +282,10 @@ pub struct Vaccination {
     pub date: String,
 }
 
-/// 學歷: education record.
+/// 学历: education record.
 #[uniffi::remote(Record)]
 pub struct EducationRecord {
-    /// 本科, 碩士 …
+    /// 本科, 硕士 …
     pub highest_degree: String,
     /// School.
     pub school: String,

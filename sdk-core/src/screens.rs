@@ -33,7 +33,7 @@ pub struct HomeSection {
     pub id: String,
     /// The department holding the record, e.g. `public_security`.
     pub department: String,
-    /// Title to show, e.g. `戶籍`.
+    /// Title to show, e.g. `户籍`.
     pub title: String,
     /// Fresh, stale (with its age) or unavailable (with a reason).
     pub status: SectionStatus,
@@ -138,8 +138,8 @@ fn chrono_now_ms() -> i64 {
 
 #[uniffi::export]
 impl ZheliKitClient {
-    /// The home screen: one section per department record (戶籍, 社保, 駕駛證 … for citizens;
-    /// 營業執照, 信用, 社保 for enterprises), each fresh, stale or unavailable. A slow or dead
+    /// The home screen: one section per department record (户籍, 社保, 驾驶证 … for citizens;
+    /// 营业执照, 信用, 社保 for enterprises), each fresh, stale or unavailable. A slow or dead
     /// department costs its section, not the screen. The last screen is kept sealed on the
     /// device: offline, it is returned with `offline = true` and every section stale.
     ///

@@ -347,7 +347,7 @@ impl Stack {
             .expect("ticket in the callback")
     }
 
-    /// A 浙里辦 personal ticket for `userid`, issued to `app` through the login page.
+    /// A 浙里办 personal ticket for `userid`, issued to `app` through the login page.
     pub async fn ticket_for(&self, app: &RegisteredApp, userid: &str) -> String {
         let goto = format!("{}zk-demo", app.callback_urls[0]);
         let response = http()

@@ -1,4 +1,4 @@
-//! The adapter layer: one typed client per department API (公安, 人社, 交通, 市場監管, 衛健, 教育),
+//! The adapter layer: one typed client per department API (公安, 人社, 交通, 市场监管, 卫健, 教育),
 //! all built on one mechanism — a tower stack per department — and a cache in front of them.
 //!
 //! A call goes, outermost first: cache (fresh / stale-while-revalidate / stale-if-error) →

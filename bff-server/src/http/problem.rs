@@ -76,7 +76,7 @@ pub enum ApiError {
     /// No such route.
     #[error("no route for {0}")]
     NotFound(String),
-    /// The platform (浙里辦/浙政釘 or its gateway) could not be reached or answered nonsense.
+    /// The platform (浙里办/浙政钉 or its gateway) could not be reached or answered nonsense.
     #[error("platform unavailable: {0}")]
     PlatformUnavailable(String),
     /// The platform's gateway refused our own credentials: a configuration problem.

@@ -250,7 +250,7 @@ fn refusal(e: PlatformError) -> ApiError {
                 field: "auth_code",
                 reason: "the platform says the auth code is malformed".into(),
             },
-            _ => ApiError::PlatformMisconfigured(format!("浙政釘 refused ({code}): {message}")),
+            _ => ApiError::PlatformMisconfigured(format!("浙政钉 refused ({code}): {message}")),
         },
         PlatformError::GatewayRefused { status, body } => {
             ApiError::PlatformMisconfigured(format!("HTTP {status}: {body}"))
@@ -261,7 +261,7 @@ fn refusal(e: PlatformError) -> ApiError {
     }
 }
 
-/// Log in with a 浙里辦 personal SSO ticket.
+/// Log in with a 浙里办 personal SSO ticket.
 #[utoipa::path(post, path = "/v1/auth/zlb/ticket", tag = "identity", request_body = TicketLogin,
     responses((status = 200, body = Session),
         (status = 400, description = "malformed_body, invalid_field, unknown_mini_app, scope_not_allowed", body = Problem, content_type = "application/problem+json"),
@@ -285,7 +285,7 @@ pub async fn zlb_ticket(
     .map(axum::Json)
 }
 
-/// Log in with a 浙里辦 legal-person (enterprise) SSO ticket.
+/// Log in with a 浙里办 legal-person (enterprise) SSO ticket.
 #[utoipa::path(post, path = "/v1/auth/zlb/legal-ticket", tag = "identity", request_body = TicketLogin,
     responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn zlb_legal_ticket(
@@ -305,7 +305,7 @@ pub async fn zlb_legal_ticket(
     .map(axum::Json)
 }
 
-/// Log in with the `ticketId` of the 浙里辦 mini-program container.
+/// Log in with the `ticketId` of the 浙里办 mini-program container.
 #[utoipa::path(post, path = "/v1/auth/zlb/ticket-id", tag = "identity", request_body = TicketIdLogin,
     responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn zlb_ticket_id(
@@ -325,7 +325,7 @@ pub async fn zlb_ticket_id(
     .map(axum::Json)
 }
 
-/// Log in an official with a 浙政釘 免登 auth code.
+/// Log in an official with a 浙政钉 免登 auth code.
 #[utoipa::path(post, path = "/v1/auth/zzd/auth-code", tag = "identity", request_body = AuthCodeLogin,
     responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, description = "auth_code_invalid, auth_code_other_app", body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn zzd_auth_code(

@@ -1,4 +1,4 @@
-//! The BFF as a client of 浙里辦 and 浙政釘: exchanges a login credential for the person it
+//! The BFF as a client of 浙里办 and 浙政钉: exchanges a login credential for the person it
 //! identifies. Every call is signed for its gateway. Login credentials are single-use, so no
 //! call here is ever retried.
 
@@ -21,13 +21,13 @@ use crate::storage::NewUser;
 /// Why the platform did not identify a user.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlatformError {
-    /// 浙里辦 refused the ticket or ticketId.
+    /// 浙里办 refused the ticket or ticketId.
     #[error("ticket refused ({code:?}): {message}")]
     TicketRejected {
         code: zlb::ResultCode,
         message: String,
     },
-    /// 浙政釘 refused the auth code.
+    /// 浙政钉 refused the auth code.
     #[error("auth code refused ({code}): {message}")]
     AuthCodeRejected { code: String, message: String },
     /// The gateway refused the BFF's own credentials or signature.
@@ -45,25 +45,25 @@ pub enum PlatformError {
 /// the mini-app the person is logging in to.
 #[async_trait]
 pub trait Platform: Send + Sync + 'static {
-    /// 浙里辦 personal SSO ticket.
+    /// 浙里办 personal SSO ticket.
     async fn personal_ticket(
         &self,
         app: &AppRegistration,
         ticket: &str,
     ) -> Result<NewUser, PlatformError>;
-    /// 浙里辦 legal-person SSO ticket.
+    /// 浙里办 legal-person SSO ticket.
     async fn legal_person_ticket(
         &self,
         app: &AppRegistration,
         ticket: &str,
     ) -> Result<NewUser, PlatformError>;
-    /// 浙里辦 mini-program `ticketId`.
+    /// 浙里办 mini-program `ticketId`.
     async fn miniprogram_ticket_id(
         &self,
         app: &AppRegistration,
         ticket_id: &str,
     ) -> Result<NewUser, PlatformError>;
-    /// 浙政釘 免登 auth code.
+    /// 浙政钉 免登 auth code.
     async fn official_auth_code(
         &self,
         app: &AppRegistration,

@@ -222,7 +222,7 @@ fn acting_subject(key: &PersonalDataKeys, uscc: &str, acting_id_number: &str) ->
     format!("{uscc}:{}", key.subject_pseudonym(acting_id_number))
 }
 
-/// A 浙里辦 personal user.
+/// A 浙里办 personal user.
 pub fn from_personal(
     keys: &PersonalDataKeys,
     info: &zlb::PersonalUserInfo,
@@ -250,7 +250,7 @@ pub fn from_personal(
     })
 }
 
-/// A 浙里辦 legal-person user: the enterprise and who acts for it.
+/// A 浙里办 legal-person user: the enterprise and who acts for it.
 pub fn from_legal_person(
     key: &PersonalDataKeys,
     info: &zlb::LegalPersonUserInfo,
@@ -342,7 +342,7 @@ pub fn from_miniprogram(
     }
 }
 
-/// A 浙政釘 official. Officials are identified by their organisation, which vouches for them,
+/// A 浙政钉 official. Officials are identified by their organisation, which vouches for them,
 /// so they count as the highest real-name level.
 pub fn from_official(user: &zzd::AppUser, organisation: &zzd::Organization) -> NewUser {
     NewUser {
@@ -370,7 +370,7 @@ mod tests {
     fn a_personal_user_is_stored_masked() {
         let info = zlb::PersonalUserInfo {
             userid: "u1".into(),
-            username: "張三".into(),
+            username: "张三".into(),
             idnum: "330302199001011234".into(),
             mobile: "13812345678".into(),
             authlevel: "2".into(),

@@ -40,7 +40,7 @@ pub struct AccessClaims {
     pub kind: UserKind,
     /// Granted scopes, space-separated.
     pub scope: String,
-    /// 浙里辦 real-name level at login.
+    /// 浙里办 real-name level at login.
     pub rnl: u8,
     /// When the user last authenticated for this session (the platform login or a passkey),
     /// seconds since the epoch; kept across refreshes (OIDC's `auth_time`). Step-up checks,

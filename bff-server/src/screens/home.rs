@@ -22,18 +22,18 @@ use crate::screens::masking;
 
 /// The sections of a citizen's home: five departments.
 pub const CITIZEN_SECTIONS: &[(Operation, &str)] = &[
-    (Operation::HouseholdRegister, "戶籍"),
-    (Operation::Contributions, "社保繳費"),
-    (Operation::DrivingLicence, "駕駛證"),
+    (Operation::HouseholdRegister, "户籍"),
+    (Operation::Contributions, "社保缴费"),
+    (Operation::DrivingLicence, "驾驶证"),
     (Operation::HealthCard, "健康卡"),
-    (Operation::EducationRecord, "學歷"),
+    (Operation::EducationRecord, "学历"),
 ];
 
 /// The sections of an enterprise's home.
 pub const ENTERPRISE_SECTIONS: &[(Operation, &str)] = &[
-    (Operation::EnterpriseRegistration, "營業執照"),
-    (Operation::EnterpriseCredit, "企業信用"),
-    (Operation::EnterpriseSocialSecurity, "社保概況"),
+    (Operation::EnterpriseRegistration, "营业执照"),
+    (Operation::EnterpriseCredit, "企业信用"),
+    (Operation::EnterpriseSocialSecurity, "社保概况"),
 ];
 
 /// The home screen. Needs scope `profile`; with `vault.read`, personal numbers come unmasked.

@@ -2,7 +2,7 @@
 //! SQLite embedded), each with its own migrations run at start-up. Which one is chosen once,
 //! from the `DATABASE_URL` scheme.
 //!
-//! Personal data is minimised here (可用不可見): the BFF keeps only masked ID and phone numbers,
+//! Personal data is minimised here (可用不可见): the BFF keeps only masked ID and phone numbers,
 //! and refresh tokens only as SHA-256 hashes.
 
 mod call_batch;
@@ -63,8 +63,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct NewUser {
     /// Citizen, legal person or official.
     pub kind: UserKind,
-    /// The platform's stable id for this person (浙里辦 userid, enterprise userid + acting
-    /// person, or 浙政釘 accountId), unique per kind.
+    /// The platform's stable id for this person (浙里办 userid, enterprise userid + acting
+    /// person, or 浙政钉 accountId), unique per kind.
     pub subject: String,
     /// Name for greeting.
     pub display_name: String,
@@ -103,7 +103,7 @@ pub struct MiniApp {
     pub callback_urls: Vec<String>,
     /// Scopes a session for this mini-app may carry.
     pub allowed_scopes: Vec<String>,
-    /// Lowest 浙里辦 real-name level admitted (1–3).
+    /// Lowest 浙里办 real-name level admitted (1–3).
     pub min_real_name_level: u8,
     /// Which kinds of user may log in.
     pub allowed_user_kinds: Vec<UserKind>,

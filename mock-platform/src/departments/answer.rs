@@ -90,7 +90,7 @@ where
 fn envelope<T: Serialize>(data: Option<T>) -> Response {
     let (code, msg) = match data {
         Some(_) => (CODE_OK, "成功"),
-        None => (CODE_NOT_FOUND, "查無記錄"),
+        None => (CODE_NOT_FOUND, "查无记录"),
     };
     Json(DeptResponse {
         code: code.to_string(),

@@ -1,4 +1,4 @@
-//! 教育 (education): the highest degree on record (學歷).
+//! 教育 (education): the highest degree on record (学历).
 //!
 //! About 30% of people have no record in the national database (no higher education), answered
 //! "no record".
@@ -22,19 +22,19 @@ pub fn routes() -> Router<MockState> {
 }
 
 const VOCATIONAL_COLLEGES: &[&str] = &[
-    "溫州職業技術學院",
-    "浙江工貿職業技術學院",
-    "浙江東方職業技術學院",
-    "溫州科技職業學院",
+    "温州职业技术学院",
+    "浙江工贸职业技术学院",
+    "浙江东方职业技术学院",
+    "温州科技职业学院",
 ];
 const UNIVERSITIES: &[&str] = &[
-    "溫州大學",
-    "溫州醫科大學",
-    "浙江大學",
-    "浙江工業大學",
-    "寧波大學",
-    "杭州電子科技大學",
-    "溫州商學院",
+    "温州大学",
+    "温州医科大学",
+    "浙江大学",
+    "浙江工业大学",
+    "宁波大学",
+    "杭州电子科技大学",
+    "温州商学院",
 ];
 /// The first year graduate degrees were awarded under the 1980 degree regulations.
 const GRADUATE_DEGREES_FROM: i32 = 1982;
@@ -48,9 +48,9 @@ fn education_record(p: &Person<'_>) -> Option<EducationRecord> {
     }
     // Degree and the age at graduation it usually comes with.
     let (degree, age, schools) = match rng.gen_range(0..20) {
-        0..=5 => ("大專", 21, VOCATIONAL_COLLEGES),
+        0..=5 => ("大专", 21, VOCATIONAL_COLLEGES),
         6..=15 => ("本科", 22, UNIVERSITIES),
-        16..=18 => ("碩士", 25, UNIVERSITIES),
+        16..=18 => ("硕士", 25, UNIVERSITIES),
         _ => ("博士", 28, UNIVERSITIES),
     };
     // Degrees above the bachelor's were awarded again only from 1981, so people born before

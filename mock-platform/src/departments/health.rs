@@ -1,4 +1,4 @@
-//! 衛健 (health): the health card (健康卡) and the vaccinations on it.
+//! 卫健 (health): the health card (健康卡) and the vaccinations on it.
 
 use axum::Router;
 use chrono::NaiveDate;
@@ -37,7 +37,7 @@ fn health_card(p: &Person<'_>) -> Option<HealthCard> {
                 _ => first + chrono::Duration::days(rng.gen_range(180..=300)),
             };
             vaccinations.push(Vaccination {
-                vaccine: "新冠病毒滅活疫苗（Vero細胞）".to_string(),
+                vaccine: "新冠病毒灭活疫苗（Vero细胞）".to_string(),
                 date: ymd(when),
             });
         }

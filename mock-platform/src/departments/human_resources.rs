@@ -35,12 +35,12 @@ pub fn routes() -> Router<MockState> {
 }
 
 const CARD_BANKS: &[&str] = &[
-    "中國工商銀行溫州分行",
-    "中國農業銀行溫州分行",
-    "中國銀行溫州市分行",
-    "中國建設銀行溫州分行",
-    "溫州銀行",
-    "浙江農商銀行",
+    "中国工商银行温州分行",
+    "中国农业银行温州分行",
+    "中国银行温州市分行",
+    "中国建设银行温州分行",
+    "温州银行",
+    "浙江农商银行",
 ];
 /// How many months [`Contributions::recent`] lists.
 const RECENT_MONTHS: u32 = 6;
@@ -60,7 +60,7 @@ fn social_security_card(p: &Person<'_>) -> Option<SocialSecurityCard> {
         card_number: format!("{letter}{:08}", rng.gen_range(0..100_000_000u32)),
         bank: pick(&mut rng, CARD_BANKS).to_string(),
         status: if rng.gen_bool(0.05) {
-            "掛失"
+            "挂失"
         } else {
             "正常"
         }

@@ -1,4 +1,4 @@
-//! 市場監管 (market regulation): an enterprise's registration (營業執照) and credit.
+//! 市场监管 (market regulation): an enterprise's registration (营业执照) and credit.
 
 use axum::Router;
 use chrono::NaiveDate;
@@ -26,22 +26,22 @@ pub fn routes() -> Router<MockState> {
 
 /// Business scope by the industry word in the fixture's name.
 const SCOPES: &[(&str, &str)] = &[
-    ("電氣", "低壓電器、電氣元件的研發、製造與銷售"),
-    ("鞋業", "鞋、皮革製品的製造與銷售"),
-    ("服飾", "服裝服飾的設計、加工與銷售"),
-    ("眼鏡", "眼鏡及配件的製造與銷售"),
-    ("閥門", "閥門、管件的製造與銷售"),
-    ("科技", "軟件開發；信息技術諮詢服務"),
-    ("機械", "通用機械設備的製造與銷售"),
-    ("印刷", "包裝裝潢印刷品印刷"),
-    ("食品", "食品生產；食品銷售"),
-    ("物流", "普通貨物道路運輸；倉儲服務"),
-    ("貿易", "貨物進出口；日用百貨銷售"),
-    ("建設", "房屋建築工程施工；市政工程施工"),
-    ("汽配", "汽車零部件的製造與銷售"),
-    ("包裝", "包裝材料及製品的製造與銷售"),
-    ("光電", "光電子器件的研發、製造與銷售"),
-    ("文具", "文具用品的製造與銷售"),
+    ("电气", "低压电器、电气元件的研发、制造与销售"),
+    ("鞋业", "鞋、皮革制品的制造与销售"),
+    ("服饰", "服装服饰的设计、加工与销售"),
+    ("眼镜", "眼镜及配件的制造与销售"),
+    ("阀门", "阀门、管件的制造与销售"),
+    ("科技", "软件开发；信息技术咨询服务"),
+    ("机械", "通用机械设备的制造与销售"),
+    ("印刷", "包装装潢印刷品印刷"),
+    ("食品", "食品生产；食品销售"),
+    ("物流", "普通货物道路运输；仓储服务"),
+    ("贸易", "货物进出口；日用百货销售"),
+    ("建设", "房屋建筑工程施工；市政工程施工"),
+    ("汽配", "汽车零部件的制造与销售"),
+    ("包装", "包装材料及制品的制造与销售"),
+    ("光电", "光电子器件的研发、制造与销售"),
+    ("文具", "文具用品的制造与销售"),
 ];
 const CAPITALS_WAN: &[u64] = &[10, 50, 50, 100, 100, 200, 300, 500, 1_000, 2_000, 5_000];
 
@@ -49,8 +49,8 @@ fn business_scope(name: &str) -> String {
     let scope = SCOPES
         .iter()
         .find(|(industry, _)| name.contains(industry))
-        .map_or("日用百貨銷售", |(_, scope)| scope);
-    format!("一般項目：{scope}。（除依法須經批准的項目外，憑營業執照依法自主開展經營活動）")
+        .map_or("日用百货销售", |(_, scope)| scope);
+    format!("一般项目：{scope}。（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）")
 }
 
 fn enterprise_registration(c: &Company<'_>) -> Option<EnterpriseRegistration> {
@@ -65,7 +65,7 @@ fn enterprise_registration(c: &Company<'_>) -> Option<EnterpriseRegistration> {
         address: wenzhou::business_address(&mut rng, c.division),
         business_scope: business_scope(&c.enterprise.name),
         // Every fixture enterprise has a live account, so it is still in business.
-        status: "存續".to_string(),
+        status: "存续".to_string(),
     })
 }
 
@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn the_scope_follows_the_industry_in_the_name() {
-        assert!(business_scope("溫州甌江眼鏡有限公司").contains("眼鏡及配件"));
-        assert!(business_scope("溫州某某有限公司").contains("日用百貨"));
+        assert!(business_scope("温州瓯江眼镜有限公司").contains("眼镜及配件"));
+        assert!(business_scope("温州某某有限公司").contains("日用百货"));
     }
 }

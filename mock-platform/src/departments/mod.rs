@@ -1,4 +1,4 @@
-//! The department APIs (部門接口) as the IRS gateway republishes them: one `POST` route per
+//! The department APIs (部门接口) as the IRS gateway republishes them: one `POST` route per
 //! [`Operation`], each asking about a person ([`PersonQuery`]) or an enterprise
 //! ([`EnterpriseQuery`]) and answering the [`DeptResponse`] envelope.
 //!

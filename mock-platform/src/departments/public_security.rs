@@ -1,4 +1,4 @@
-//! 公安 (public security): the household register (戶籍) and the resident ID card.
+//! 公安 (public security): the household register (户籍) and the resident ID card.
 
 use axum::Router;
 use chrono::{Duration, NaiveDate};
@@ -59,7 +59,7 @@ fn random_sex(rng: &mut ChaCha8Rng) -> Sex {
     }
 }
 
-const HEAD: &str = "戶主";
+const HEAD: &str = "户主";
 const SELF: &str = "本人";
 
 fn household_register(p: &Person<'_>) -> Option<HouseholdRegister> {
@@ -133,7 +133,7 @@ fn member(name: &str, relation: &str) -> HouseholdMember {
     }
 }
 
-/// How long a card issued at `age` is valid (居民身份證法 art. 5); `None` for 長期.
+/// How long a card issued at `age` is valid (居民身份证法 art. 5); `None` for 长期.
 fn card_validity_years(age: u32) -> Option<u32> {
     match age {
         0..=15 => Some(5),
@@ -160,7 +160,7 @@ fn resident_id_card(p: &Person<'_>) -> Option<ResidentIdCard> {
         address: home_address(p),
         issued_by: wenzhou::id_card_authority(p.division),
         valid_from: ymd(valid_from),
-        valid_until: valid_until.map_or_else(|| "長期".to_string(), ymd),
+        valid_until: valid_until.map_or_else(|| "长期".to_string(), ymd),
     })
 }
 
@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn the_surname_is_the_first_character() {
-        assert_eq!(surname("王偉"), "王");
+        assert_eq!(surname("王伟"), "王");
         assert_eq!(surname("王"), "王");
         assert_eq!(surname(""), "");
     }

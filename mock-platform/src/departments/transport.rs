@@ -34,13 +34,13 @@ const LICENCE_HOLDERS: f64 = 0.7;
 const CLASSES: &[&str] = &["C1", "C1", "C1", "C1", "C1", "C1", "C2", "C1E", "B2", "A2"];
 /// Make and model; `true` for a new-energy vehicle (green plate).
 const MODELS: &[(&str, bool)] = &[
-    ("大眾 朗逸", false),
-    ("豐田 卡羅拉", false),
-    ("本田 雅閣", false),
-    ("日產 軒逸", false),
+    ("大众 朗逸", false),
+    ("丰田 卡罗拉", false),
+    ("本田 雅阁", false),
+    ("日产 轩逸", false),
     ("吉利 帝豪", false),
-    ("別克 GL8", false),
-    ("比亞迪 秦PLUS DM-i", true),
+    ("别克 GL8", false),
+    ("比亚迪 秦PLUS DM-i", true),
     ("特斯拉 Model 3", true),
     ("理想 L7", true),
     ("零跑 C11", true),
@@ -74,7 +74,7 @@ fn driving_licence(p: &Person<'_>) -> Option<DrivingLicence> {
         valid_until: ymd(licence_valid_until(first_issued, p.as_of)),
         points_deducted,
         status: if points_deducted >= 12 {
-            "暫扣"
+            "暂扣"
         } else {
             "正常"
         }

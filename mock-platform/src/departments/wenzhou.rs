@@ -10,35 +10,35 @@ const STREETS: &[&str] = &[
     "人民路",
     "解放路",
     "府前街",
-    "五馬街",
-    "車站大道",
-    "學院路",
-    "錦繡路",
+    "五马街",
+    "车站大道",
+    "学院路",
+    "锦绣路",
     "新城大道",
-    "東遊路",
-    "勤奮路",
-    "溫州大道",
-    "飛霞路",
-    "江濱路",
-    "安瀾路",
+    "东游路",
+    "勤奋路",
+    "温州大道",
+    "飞霞路",
+    "江滨路",
+    "安澜路",
     "望江路",
-    "甌江路",
+    "瓯江路",
     "黎明路",
-    "府東路",
+    "府东路",
 ];
 const COMMUNITIES: &[&str] = &[
-    "錦園", "綠苑", "嘉園", "花園", "新村", "景苑", "雅苑", "公寓", "華庭", "小區",
+    "锦园", "绿苑", "嘉园", "花园", "新村", "景苑", "雅苑", "公寓", "华庭", "小区",
 ];
 /// Names police stations and towns are commonly called by, used for any division.
 const STATION_AREAS: &[&str] = &[
-    "城東", "城西", "城南", "城北", "江濱", "新城", "南門", "蒲州", "東門", "山前",
+    "城东", "城西", "城南", "城北", "江滨", "新城", "南门", "蒲州", "东门", "山前",
 ];
 
 /// The police authority of a division: a branch of the city bureau for a district, the
 /// county's or county-level city's own bureau otherwise.
 fn authority_prefix(division: &Division) -> String {
-    if division.name.ends_with('區') {
-        format!("溫州市公安局{}分局", division.name)
+    if division.name.ends_with('区') {
+        format!("温州市公安局{}分局", division.name)
     } else {
         format!("{}公安局", division.name)
     }
@@ -47,7 +47,7 @@ fn authority_prefix(division: &Division) -> String {
 /// A home address in `division`: street and number, then estate, building and flat.
 pub fn home_address(rng: &mut ChaCha8Rng, division: &Division) -> String {
     format!(
-        "浙江省溫州市{}{}{}號{}{}{}幢{}室",
+        "浙江省温州市{}{}{}号{}{}{}幢{}室",
         division.name,
         pick(rng, STREETS),
         rng.gen_range(1..400),
@@ -62,7 +62,7 @@ pub fn home_address(rng: &mut ChaCha8Rng, division: &Division) -> String {
 /// A business address in `division`.
 pub fn business_address(rng: &mut ChaCha8Rng, division: &Division) -> String {
     format!(
-        "浙江省溫州市{}{}{}號",
+        "浙江省温州市{}{}{}号",
         division.name,
         pick(rng, STREETS),
         rng.gen_range(1..800)

@@ -115,7 +115,7 @@ impl Mock {
         response.json().await.expect("JSON answer")
     }
 
-    /// A 浙政釘 call signed by `app` with `nonce`: GET with a query, POST with a form body.
+    /// A 浙政钉 call signed by `app` with `nonce`: GET with a query, POST with a form body.
     pub async fn zzd_call(
         &self,
         app: &RegisteredApp,
@@ -140,7 +140,7 @@ impl Mock {
         request.send().await.expect("request sent")
     }
 
-    /// A 浙政釘 call with a fresh nonce that must pass the gateway.
+    /// A 浙政钉 call with a fresh nonce that must pass the gateway.
     pub async fn zzd<T: DeserializeOwned>(
         &self,
         app: &RegisteredApp,

@@ -78,7 +78,7 @@ async fn person_records_carry_the_fixture_s_name_id_and_birth_date() {
         card.birth_date,
         citizen.birth_date.format("%Y-%m-%d").to_string()
     );
-    assert!(card.address.starts_with("浙江省溫州市"), "{}", card.address);
+    assert!(card.address.starts_with("浙江省温州市"), "{}", card.address);
     let register =
         typed::<HouseholdRegister>(&mock.department_call(Operation::HouseholdRegister, 0).await)
             .data

@@ -171,7 +171,7 @@ async fn the_organisation_tree_can_be_walked_from_the_root_to_account_ids() {
         .zzd(&mock.a, "POST", ROOT_ORGANIZATION_PATH, &base)
         .await;
     let root = root.content.data.expect("root");
-    assert_eq!(root.organization_name, "溫州市人民政府");
+    assert_eq!(root.organization_name, "温州市人民政府");
     assert_eq!(root.parent_code, "");
 
     let mut params = base.to_vec();

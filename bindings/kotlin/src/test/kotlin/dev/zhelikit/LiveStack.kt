@@ -10,7 +10,7 @@ import java.nio.file.Files
 
 /**
  * The live mock platform + BFF that `scripts/test` starts for these tests, and the platform
- * steps a real app leaves to the user (picking an account on the 浙里辦 login page, the 浙政釘
+ * steps a real app leaves to the user (picking an account on the 浙里办 login page, the 浙政钉
  * container's getAuthCode).
  */
 object LiveStack {
