@@ -23,10 +23,6 @@ use crate::infra::rate_limit::{
 use crate::infra::revocations::Revocations;
 use crate::storage::{self, Store, User};
 
-/// How long a user profile may be served from memory. Profiles change only when the platform's
-/// data changes (a new login brings it), so a short staleness across instances is harmless.
-pub const PROFILE_TTL: Duration = Duration::from_secs(30);
-
 /// Why the BFF could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -57,7 +53,7 @@ pub struct App {
     /// Revoked sessions, checked in memory on every request.
     pub revocations: Arc<Revocations>,
     /// Recently read user profiles, so `GET /v1/me` does not read the database every time.
-    /// Entries live [`PROFILE_TTL`]; a login on this instance refreshes its user's entry.
+    /// Entries live [`crate::identity::users::PROFILE_TTL`]; a login on this instance refreshes its user's entry.
     pub profiles: LocalTtlMap<Uuid, Arc<User>>,
     /// Access-token keys.
     pub keyring: Keyring,

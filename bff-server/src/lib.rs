@@ -12,7 +12,6 @@ pub mod departments;
 pub mod http;
 pub mod identity;
 pub mod infra;
-pub mod miniapps;
 pub mod ops;
 pub mod retention;
 pub mod router;

@@ -9,12 +9,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use zhelikit_domain::paths;
 
 use crate::app::AppState;
 use crate::http::problem::ApiError;
 use crate::http::{self, BODY_LIMIT_BYTES};
-use crate::identity::{login, passkey, session};
+use crate::identity;
 use crate::ops;
 use crate::screens;
 
@@ -43,27 +43,12 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Every capability's routes, merged: adding a capability adds one line here.
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(login::zlb_ticket))
-        .routes(routes!(login::zlb_legal_ticket))
-        .routes(routes!(login::zlb_ticket_id))
-        .routes(routes!(login::zzd_auth_code))
-        .routes(routes!(session::refresh))
-        .routes(routes!(session::logout))
-        .routes(routes!(session::logout_all))
-        .routes(routes!(session::me))
-        .routes(routes!(passkey::registration_start))
-        .routes(routes!(passkey::registration_finish))
-        .routes(routes!(passkey::login_start))
-        .routes(routes!(passkey::login_finish))
-        .routes(routes!(passkey::list))
-        .routes(routes!(passkey::rename, passkey::delete))
-        .routes(routes!(screens::home::home))
-        .routes(routes!(ops::healthz))
-        .routes(routes!(ops::readyz))
-        .routes(routes!(ops::metrics))
-        .routes(routes!(ops::jwks))
+        .merge(identity::routes())
+        .merge(screens::routes())
+        .merge(ops::routes())
 }
 
 /// The OpenAPI 3.1 document, as served at `/openapi.json`.
@@ -77,7 +62,7 @@ pub fn router(state: AppState) -> Router {
     let doc_json = serde_json::to_string_pretty(&doc).unwrap_or_default();
     routes
         .route(
-            "/openapi.json",
+            paths::OPENAPI,
             get(move || async move {
                 (
                     [(axum::http::header::CONTENT_TYPE, "application/json")],
@@ -85,14 +70,13 @@ pub fn router(state: AppState) -> Router {
                 )
             }),
         )
-        .fallback(|uri: Uri| async move { ApiError::NotFound(uri.path().to_string()) })
+        .fallback(|uri: Uri| async move { ApiError::not_found(uri.path()) })
         .layer(axum::middleware::from_fn(http::metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
-            axum::response::IntoResponse::into_response(ApiError::Internal(
-                "handler panicked".into(),
-            ))
+            axum::response::IntoResponse::into_response(ApiError::internal("handler panicked"))
         }))
+        .layer(axum::middleware::from_fn(http::language::negotiate))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             http::request_id::assign,

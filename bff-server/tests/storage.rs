@@ -3,8 +3,8 @@
 mod common;
 
 use bff_server::storage::{
-    AuditEvent, MiniApp, NewUser, NextRefreshToken, RefreshToken, Rotation, StoreError,
-    StoredPasskey,
+    AuditEvent, MiniApp, NewUser, NextRefreshToken, RefreshRefusal, RefreshToken, Rotation,
+    StoreError, StoredPasskey,
 };
 use chrono::{Duration, SubsecRound, Utc};
 use uuid::Uuid;
@@ -142,7 +142,7 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
                 .rotate_refresh_token("h2", &next("h4", now + Duration::days(30)), now, NO_GRACE)
                 .await
                 .unwrap(),
-            Rotation::Rejected("the session was ended"),
+            Rotation::Rejected(RefreshRefusal::SessionEnded),
             "{name}"
         );
         assert_eq!(
@@ -155,7 +155,7 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
                 )
                 .await
                 .unwrap(),
-            Rotation::Rejected("unknown refresh token"),
+            Rotation::Rejected(RefreshRefusal::Unknown),
             "{name}"
         );
     }
@@ -185,7 +185,7 @@ async fn an_expired_refresh_token_is_rejected_and_revoking_a_user_ends_every_fam
                 .rotate_refresh_token("old", &next("x", now + Duration::days(1)), now, NO_GRACE)
                 .await
                 .unwrap(),
-            Rotation::Rejected("refresh token expired"),
+            Rotation::Rejected(RefreshRefusal::Expired),
             "{name}"
         );
         store

@@ -229,22 +229,6 @@ pub struct PasskeyFinish {
     pub name: Option<String>,
 }
 
-/// Longest passkey name, in characters.
-pub const PASSKEY_NAME_MAX_CHARS: usize = 64;
-
-/// Checks a passkey name: 1–64 characters, none of them control characters. The one rule the
-/// SDK and the BFF both apply.
-pub fn check_passkey_name(name: &str) -> Result<&str, &'static str> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > PASSKEY_NAME_MAX_CHARS {
-        return Err("must be 1–64 characters");
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err("must not contain control characters");
-    }
-    Ok(trimmed)
-}
-
 /// One of the user's passkeys, as `GET /v1/passkeys` lists them (no key material).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -8,6 +8,10 @@
 //! - [`records`]: the government records (户籍, 社保, 驾驶证, 营业执照 …) departments publish and
 //!   screens show, typed.
 //! - [`sealing`]: AES-256-GCM sealing of values bound to their names (device store, BFF).
+//! - [`input`]: the input rules (credentials, mini-app ids, passkey names) both sides apply.
+//! - [`paths`]: every path of the HTTP API.
+//! - [`lang`]: zh-CN (the default) and English, and messages written in both.
+//! - [`problem_code`], [`scope`]: the stable codes and scopes both sides speak.
 //! - [`api`]: the wire types of the ZheliKit HTTP API (`/v1/...`), shared by server and client so
 //!   the two can never disagree on a field name.
 
@@ -15,7 +19,10 @@
 
 pub mod api;
 pub mod identity_code;
+pub mod input;
+pub mod lang;
 pub mod mask;
+pub mod paths;
 pub mod problem_code;
 pub mod records;
 pub mod region;

@@ -4,7 +4,7 @@
 //! `None` from [`ProblemCode::parse`]).
 
 macro_rules! problem_codes {
-    ($($(#[$doc:meta])* $variant:ident = $text:literal,)*) => {
+    ($($(#[$doc:meta])* $variant:ident = $text:literal, $zh:literal, $en:literal,)*) => {
         /// A problem's stable code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum ProblemCode {
@@ -22,6 +22,14 @@ macro_rules! problem_codes {
                 }
             }
 
+            /// The problem type's short title, in `lang` (the RFC 9457 `title`).
+            pub fn title(self, lang: crate::lang::Lang) -> &'static str {
+                match (self, lang) {
+                    $((ProblemCode::$variant, crate::lang::Lang::ZhCn) => $zh,
+                      (ProblemCode::$variant, crate::lang::Lang::En) => $en,)*
+                }
+            }
+
             /// The code named `text`; `None` for a code this version does not know.
             pub fn parse(text: &str) -> Option<Self> {
                 match text {
@@ -35,63 +43,63 @@ macro_rules! problem_codes {
 
 problem_codes! {
     /// The body is not the JSON the endpoint takes.
-    MalformedBody = "malformed_body",
+    MalformedBody = "malformed_body", "请求格式有误", "Malformed request body",
     /// The body is larger than the limit.
-    BodyTooLarge = "body_too_large",
+    BodyTooLarge = "body_too_large", "请求内容过大", "Request body too large",
     /// A field holds an unacceptable value; `field` names it.
-    InvalidField = "invalid_field",
+    InvalidField = "invalid_field", "字段值无效", "Invalid field",
     /// The mini-app id is not registered.
-    UnknownMiniApp = "unknown_mini_app",
+    UnknownMiniApp = "unknown_mini_app", "未登记的小程序", "Unknown mini-app",
     /// The mini-app may not ask for these scopes.
-    ScopeNotAllowed = "scope_not_allowed",
+    ScopeNotAllowed = "scope_not_allowed", "权限范围不允许", "Scope not allowed",
     /// The ticket expired or was already used.
-    TicketExpired = "ticket_expired",
+    TicketExpired = "ticket_expired", "登录票据已失效", "Ticket expired",
     /// The platform did not issue this ticket.
-    TicketInvalid = "ticket_invalid",
+    TicketInvalid = "ticket_invalid", "登录票据无效", "Ticket invalid",
     /// The ticket was issued to another mini-app.
-    TicketOtherApp = "ticket_other_app",
+    TicketOtherApp = "ticket_other_app", "票据属于其他应用", "Ticket issued to another application",
     /// The platform refused the ticket for another reason.
-    TicketRejected = "ticket_rejected",
+    TicketRejected = "ticket_rejected", "登录票据被拒绝", "Ticket rejected",
     /// The auth code expired, was used or was never issued.
-    AuthCodeInvalid = "auth_code_invalid",
+    AuthCodeInvalid = "auth_code_invalid", "免登授权码无效", "Auth code invalid",
     /// The auth code was issued to another mini-app.
-    AuthCodeOtherApp = "auth_code_other_app",
+    AuthCodeOtherApp = "auth_code_other_app", "授权码属于其他应用", "Auth code issued to another application",
     /// The user's real-name level is below the mini-app's minimum.
-    RealNameLevelTooLow = "real_name_level_too_low",
+    RealNameLevelTooLow = "real_name_level_too_low", "实名认证等级不足", "Real-name level too low",
     /// This kind of user may not use the mini-app.
-    UserKindNotAllowed = "user_kind_not_allowed",
+    UserKindNotAllowed = "user_kind_not_allowed", "用户类型不可使用", "User kind not allowed",
     /// No valid access token (or a token of another mini-app).
-    Unauthenticated = "unauthenticated",
+    Unauthenticated = "unauthenticated", "未登录或登录已失效", "Unauthenticated",
     /// The token lacks the scope the endpoint needs; `scope` names it.
-    MissingScope = "missing_scope",
+    MissingScope = "missing_scope", "缺少所需权限", "Missing scope",
     /// The refresh token is unknown, expired or revoked.
-    RefreshTokenInvalid = "refresh_token_invalid",
+    RefreshTokenInvalid = "refresh_token_invalid", "刷新令牌无效", "Refresh token invalid",
     /// A spent refresh token came back: the session is revoked.
-    RefreshTokenReused = "refresh_token_reused",
+    RefreshTokenReused = "refresh_token_reused", "刷新令牌被重复使用", "Refresh token reused",
     /// The call needs a more recent login (registering a passkey).
-    ReauthenticationRequired = "reauthentication_required",
+    ReauthenticationRequired = "reauthentication_required", "需要重新登录", "Reauthentication required",
     /// No such passkey ceremony (expired, finished, never started).
-    PasskeyCeremonyUnknown = "passkey_ceremony_unknown",
+    PasskeyCeremonyUnknown = "passkey_ceremony_unknown", "通行密钥流程已失效", "Passkey ceremony unknown",
     /// The authenticator's answer did not verify.
-    PasskeyVerificationFailed = "passkey_verification_failed",
+    PasskeyVerificationFailed = "passkey_verification_failed", "通行密钥验证失败", "Passkey verification failed",
     /// This passkey is already registered.
-    PasskeyAlreadyRegistered = "passkey_already_registered",
+    PasskeyAlreadyRegistered = "passkey_already_registered", "通行密钥已登记", "Passkey already registered",
     /// The mini-app does not offer passkey login.
-    PasskeyNotAllowed = "passkey_not_allowed",
+    PasskeyNotAllowed = "passkey_not_allowed", "不支持通行密钥登录", "Passkey not allowed",
     /// The user has no passkey with this credential id.
-    PasskeyNotFound = "passkey_not_found",
+    PasskeyNotFound = "passkey_not_found", "未找到通行密钥", "Passkey not found",
     /// Too many requests; `Retry-After` says when to try again.
-    RateLimited = "rate_limited",
+    RateLimited = "rate_limited", "请求过于频繁", "Too many requests",
     /// No such route.
-    NotFound = "not_found",
+    NotFound = "not_found", "未找到", "Not found",
     /// The government platform did not answer.
-    PlatformUnavailable = "platform_unavailable",
+    PlatformUnavailable = "platform_unavailable", "政务平台暂不可用", "Platform unavailable",
     /// The platform refused the BFF's own credentials.
-    PlatformCredentialsRejected = "platform_credentials_rejected",
+    PlatformCredentialsRejected = "platform_credentials_rejected", "政务平台拒绝了本服务", "Platform refused the BFF",
     /// Storage is unreachable.
-    StorageUnavailable = "storage_unavailable",
+    StorageUnavailable = "storage_unavailable", "服务暂不可用", "Storage unavailable",
     /// Anything else; quote the request id.
-    Internal = "internal",
+    Internal = "internal", "内部错误", "Internal error",
 }
 
 impl ProblemCode {

@@ -108,12 +108,7 @@ impl ZheliKitClient {
                 reason: "must be an http(s) URL".into(),
             });
         }
-        if config.mini_app_id.is_empty() || config.mini_app_id.len() > 64 {
-            return Err(Error::Input {
-                field: "mini_app_id",
-                reason: "must be the registered mini-app id".into(),
-            });
-        }
+        zhelikit_domain::input::mini_app_id(&config.mini_app_id)?;
         if config.storage_dir.is_empty() {
             return Err(Error::Input {
                 field: "storage_dir",

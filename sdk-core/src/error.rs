@@ -152,6 +152,21 @@ pub(crate) enum Error {
     Internal(String),
 }
 
+impl From<zhelikit_domain::input::Invalid> for Error {
+    fn from(e: zhelikit_domain::input::Invalid) -> Self {
+        Error::Input {
+            field: e.field,
+            reason: e.reason.zh,
+        }
+    }
+}
+
+impl From<zhelikit_domain::input::Invalid> for SdkError {
+    fn from(e: zhelikit_domain::input::Invalid) -> Self {
+        Error::from(e).into()
+    }
+}
+
 impl From<Error> for SdkError {
     fn from(e: Error) -> Self {
         use crate::store::StoreError as S;

@@ -2,6 +2,7 @@
 //! passkey), read who they are, log out.
 
 use std::sync::Arc;
+use zhelikit_domain::{input, paths};
 
 use zhelikit_domain::api::{
     self, AuthCodeLogin, LogoutAll, Me, PasskeyChallenge as WireChallenge, PasskeyFinish,
@@ -157,16 +158,6 @@ impl IdentityClient {
         Self { shared }
     }
 
-    fn check_credential(field: &'static str, value: &str) -> Result<()> {
-        if value.is_empty() || value.len() > 256 || !value.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::Input {
-                field,
-                reason: "must be the credential exactly as the platform issued it".into(),
-            });
-        }
-        Ok(())
-    }
-
     async fn login<B: serde::Serialize + Send + Sync + 'static>(
         &self,
         path: &'static str,
@@ -193,13 +184,13 @@ impl IdentityClient {
     /// Errors: `LoginRejected` (`ticket_expired`, `ticket_invalid`, `ticket_other_app`),
     /// `RealNameLevelTooLow`, `InvalidInput`, `Offline`.
     pub async fn login_with_ticket(&self, ticket: String) -> Result<CurrentUser, SdkError> {
-        Self::check_credential("ticket", &ticket)?;
+        input::platform_credential("ticket", &ticket)?;
         let body = TicketLogin {
             mini_app_id: self.shared.config.mini_app_id.clone(),
             ticket,
             scopes: self.scopes(),
         };
-        self.login("/v1/auth/zlb/ticket", body).await
+        self.login(paths::ZLB_TICKET, body).await
     }
 
     /// Logs in with a 浙里办 legal-person (enterprise) SSO ticket.
@@ -207,37 +198,37 @@ impl IdentityClient {
         &self,
         ticket: String,
     ) -> Result<CurrentUser, SdkError> {
-        Self::check_credential("ticket", &ticket)?;
+        input::platform_credential("ticket", &ticket)?;
         let body = TicketLogin {
             mini_app_id: self.shared.config.mini_app_id.clone(),
             ticket,
             scopes: self.scopes(),
         };
-        self.login("/v1/auth/zlb/legal-ticket", body).await
+        self.login(paths::ZLB_LEGAL_TICKET, body).await
     }
 
     /// Logs in with the `ticketId` from `ZWJSBridge.ssoTicket()` (mini-program container).
     /// An empty `ticketId` means the container wants the page reloaded
     /// (`ZWJSBridge.openLink({type: 'reload'})`); this call refuses it as `InvalidInput`.
     pub async fn login_with_ticket_id(&self, ticket_id: String) -> Result<CurrentUser, SdkError> {
-        Self::check_credential("ticket_id", &ticket_id)?;
+        input::platform_credential("ticket_id", &ticket_id)?;
         let body = TicketIdLogin {
             mini_app_id: self.shared.config.mini_app_id.clone(),
             ticket_id,
             scopes: self.scopes(),
         };
-        self.login("/v1/auth/zlb/ticket-id", body).await
+        self.login(paths::ZLB_TICKET_ID, body).await
     }
 
     /// Logs an official in with the 免登 auth code from `getAuthCode` (浙政钉, `gdt-jsapi`).
     pub async fn login_with_auth_code(&self, auth_code: String) -> Result<CurrentUser, SdkError> {
-        Self::check_credential("auth_code", &auth_code)?;
+        input::platform_credential("auth_code", &auth_code)?;
         let body = AuthCodeLogin {
             mini_app_id: self.shared.config.mini_app_id.clone(),
             auth_code,
             scopes: self.scopes(),
         };
-        self.login("/v1/auth/zzd/auth-code", body).await
+        self.login(paths::ZZD_AUTH_CODE, body).await
     }
 
     /// True when a session is stored (it may still turn out to be expired on the next call).
@@ -262,7 +253,7 @@ impl IdentityClient {
                 .session
                 .with_token(|token| {
                     let bff = shared.bff.clone();
-                    async move { bff.get("/v1/me", &token).await }
+                    async move { bff.get(paths::ME, &token).await }
                 })
                 .await?;
             shared.session.remember_user(&me)?;
@@ -275,7 +266,7 @@ impl IdentityClient {
     /// forgotten on the device and `Offline` is returned: the server-side session then ends at
     /// its expiry.
     pub async fn logout(&self) -> Result<(), SdkError> {
-        self.end_with("/v1/auth/logout", None).await
+        self.end_with(paths::LOGOUT, None).await
     }
 
     /// Ends every session of this user, on every device and mini-app. With `remove_passkeys`
@@ -283,7 +274,7 @@ impl IdentityClient {
     /// device can start a session again without a platform login. Defaults to `false`.
     #[uniffi::method(default(remove_passkeys = false))]
     pub async fn logout_everywhere(&self, remove_passkeys: bool) -> Result<(), SdkError> {
-        self.end_with("/v1/auth/logout-all", Some(LogoutAll { remove_passkeys }))
+        self.end_with(paths::LOGOUT_ALL, Some(LogoutAll { remove_passkeys }))
             .await
     }
 
@@ -295,7 +286,7 @@ impl IdentityClient {
                 .session
                 .with_token(|token| {
                     let bff = shared.bff.clone();
-                    async move { bff.get("/v1/passkeys", &token).await }
+                    async move { bff.get(paths::PASSKEYS, &token).await }
                 })
                 .await?;
             Ok(list.passkeys.into_iter().map(PasskeyInfo::from).collect())
@@ -311,12 +302,7 @@ impl IdentityClient {
         credential_id: String,
         name: String,
     ) -> Result<(), SdkError> {
-        let name = api::check_passkey_name(&name)
-            .map_err(|reason| Error::Input {
-                field: "name",
-                reason: reason.into(),
-            })?
-            .to_string();
+        let name = input::passkey_name(&name).map_err(Error::from)?.to_string();
         self.passkey_call(
             reqwest::Method::PATCH,
             credential_id,
@@ -346,7 +332,7 @@ impl IdentityClient {
                     let bff = shared.bff.clone();
                     async move {
                         bff.post(
-                            "/v1/passkeys/registration/start",
+                            paths::PASSKEY_REGISTRATION_START,
                             &serde_json::json!({}),
                             Some(&token),
                         )
@@ -373,10 +359,7 @@ impl IdentityClient {
     ) -> Result<String, SdkError> {
         let credential = passkey::parse_response(&response_json)?;
         if let Some(name) = &name {
-            api::check_passkey_name(name).map_err(|reason| Error::Input {
-                field: "name",
-                reason: reason.into(),
-            })?;
+            input::passkey_name(name).map_err(Error::from)?;
         }
         let shared = self.shared.clone();
         let work = async move {
@@ -390,7 +373,7 @@ impl IdentityClient {
                 .with_token(|token| {
                     let (bff, body) = (shared.bff.clone(), body.clone());
                     async move {
-                        bff.post("/v1/passkeys/registration/finish", &body, Some(&token))
+                        bff.post(paths::PASSKEY_REGISTRATION_FINISH, &body, Some(&token))
                             .await
                     }
                 })
@@ -417,7 +400,7 @@ impl IdentityClient {
             };
             let wire: WireChallenge = shared
                 .bff
-                .post("/v1/auth/passkey/start", &body, None)
+                .post(paths::PASSKEY_LOGIN_START, &body, None)
                 .await?;
             PasskeyChallenge::from_wire(wire)
         };
@@ -436,7 +419,7 @@ impl IdentityClient {
             credential,
             name: None,
         };
-        self.login("/v1/auth/passkey/finish", body).await
+        self.login(paths::PASSKEY_LOGIN_FINISH, body).await
     }
 
     /// Tells `listener` of every session change (logged in, logged out, expired), from
@@ -478,9 +461,9 @@ impl IdentityClient {
         credential_id: String,
         body: Option<PasskeyRename>,
     ) -> Result<(), SdkError> {
-        passkey::check_credential_id(&credential_id)?;
+        input::passkey_credential_id(&credential_id)?;
         let shared = self.shared.clone();
-        let path = format!("/v1/passkeys/{credential_id}");
+        let path = paths::passkey(&credential_id);
         let work = async move {
             shared
                 .session

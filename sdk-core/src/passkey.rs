@@ -127,20 +127,3 @@ mod tests {
         );
     }
 }
-
-/// A credential id as the BFF hands them out: base64url, so it is safe in a URL path.
-pub(crate) fn check_credential_id(id: &str) -> crate::error::Result<()> {
-    let ok = !id.is_empty()
-        && id.len() <= 1024
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(crate::error::Error::Input {
-            field: "credential_id",
-            reason: "must be a credential id from list_passkeys (base64url)".into(),
-        })
-    }
-}

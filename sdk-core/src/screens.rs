@@ -2,6 +2,7 @@
 //! device so the app can show the last one offline.
 
 use zhelikit_domain::api;
+use zhelikit_domain::paths;
 
 use crate::client::{Shared, ZheliKitClient};
 use crate::error::{Error, Result, SdkError};
@@ -103,7 +104,7 @@ async fn home(shared: &Shared) -> Result<HomeScreen> {
         .session
         .with_token(|token| {
             let bff = shared.bff.clone();
-            async move { bff.get::<api::HomeScreen>("/v1/home", &token).await }
+            async move { bff.get::<api::HomeScreen>(paths::HOME, &token).await }
         })
         .await;
     match fetched {

@@ -7,6 +7,7 @@
 //! expired token make exactly one refresh request and all succeed.
 
 use std::sync::{Arc, RwLock};
+use zhelikit_domain::paths;
 
 use serde::{Deserialize, Serialize};
 use zhelikit_domain::api::{Me, RefreshRequest, Session as WireSession};
@@ -202,7 +203,7 @@ impl SessionManager {
         }
         let user: Me = self
             .bff
-            .get("/v1/me", &wire.access_token)
+            .get(paths::ME, &wire.access_token)
             .await
             .or_else(|e| match e {
                 // A session without `profile` is valid; its user is only known by id.
@@ -274,7 +275,7 @@ impl SessionManager {
         };
         match self
             .bff
-            .post::<_, WireSession>("/v1/auth/refresh", &request, None)
+            .post::<_, WireSession>(paths::REFRESH, &request, None)
             .await
         {
             Ok(wire) => {

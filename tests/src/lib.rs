@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
+use zhelikit_domain::paths;
 
 use bff_server::storage::AuditEvent;
 use bff_server::{AppState, Config, RunningBff};
@@ -498,7 +499,7 @@ impl Stack {
         let ticket = self.citizen_ticket_for(mini_app, userid).await;
         let (status, body) = self
             .post(
-                "/v1/auth/zlb/ticket",
+                paths::ZLB_TICKET,
                 json!({"mini_app_id": mini_app, "ticket": ticket}),
             )
             .await;

@@ -2,6 +2,7 @@
 //! whatever the departments do (slow, dead, garbage, hanging), under the screen deadline.
 
 use std::time::{Duration, Instant};
+use zhelikit_domain::paths;
 
 use mock_platform::faults::{Fault, FaultMode, Latency};
 use mock_platform::fixtures::AuthLevel;
@@ -35,7 +36,7 @@ async fn citizen_home(stack: &Stack, index: usize, mini_app: &str) -> (u16, Valu
     let session = stack
         .login_citizen(&stack.fixtures.citizens[index].userid, mini_app)
         .await;
-    stack.get_authed("/v1/home", &access(&session)).await
+    stack.get_authed(paths::HOME, &access(&session)).await
 }
 
 async fn a_citizen_home_has_five_fresh_sections_with_personal_numbers_masked(stack: &Stack) {
@@ -90,7 +91,7 @@ async fn a_citizen_home_has_five_fresh_sections_with_personal_numbers_masked(sta
     // Every department call was recorded, on behalf of the pseudonymous user.
     let (_, me) = stack
         .get_authed(
-            "/v1/me",
+            paths::ME,
             &access(
                 &stack
                     .login_citizen(&citizen.userid, "zk-demo-services")
@@ -130,12 +131,12 @@ async fn an_enterprise_home_has_its_registration_credit_and_social_security(stac
     let ticket = stack.legal_person_ticket(&enterprise.userid).await;
     let (status, session) = stack
         .post(
-            "/v1/auth/zlb/legal-ticket",
+            paths::ZLB_LEGAL_TICKET,
             json!({"mini_app_id": "zk-demo-policy", "ticket": ticket}),
         )
         .await;
     assert_eq!(status, 200, "{session}");
-    let (status, home) = stack.get_authed("/v1/home", &access(&session)).await;
+    let (status, home) = stack.get_authed(paths::HOME, &access(&session)).await;
     assert_eq!(status, 200, "{home}");
     assert_eq!(home["kind"], "legal_person");
     let registration = &section(&home, "enterprise_registration")["data"];
@@ -159,11 +160,11 @@ async fn an_official_has_no_home_screen() {
         .await;
     let (_, session) = stack
         .post(
-            "/v1/auth/zzd/auth-code",
+            paths::ZZD_AUTH_CODE,
             json!({"mini_app_id": "zk-demo-supervision", "auth_code": code}),
         )
         .await;
-    let (status, problem) = stack.get_authed("/v1/home", &access(&session)).await;
+    let (status, problem) = stack.get_authed(paths::HOME, &access(&session)).await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (403, Some("user_kind_not_allowed")),
@@ -177,13 +178,13 @@ async fn a_second_home_is_served_from_the_cache_without_asking_the_departments()
     let session = stack
         .login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services")
         .await;
-    let (status, _) = stack.get_authed("/v1/home", &access(&session)).await;
+    let (status, _) = stack.get_authed(paths::HOME, &access(&session)).await;
     assert_eq!(status, 200);
     let before: Vec<u64> = Department::ALL
         .iter()
         .map(|d| stack.mock.state.department_requests(*d))
         .collect();
-    let (status, home) = stack.get_authed("/v1/home", &access(&session)).await;
+    let (status, home) = stack.get_authed(paths::HOME, &access(&session)).await;
     assert_eq!(status, 200);
     let after: Vec<u64> = Department::ALL
         .iter()
@@ -219,7 +220,7 @@ async fn identical_concurrent_calls_reach_the_department_once() {
         .department_requests(Department::PublicSecurity);
     let homes: Vec<_> = (0..10)
         .map(|_| {
-            let (url, token) = (format!("{}/v1/home", stack.bff), token.clone());
+            let (url, token) = (format!("{}{}", stack.bff, paths::HOME), token.clone());
             tokio::spawn(async move {
                 zhelikit_e2e::http()
                     .get(url)
@@ -257,7 +258,7 @@ async fn home_with_fault(fault: Fault) -> (Value, Duration, Stack) {
         .login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services")
         .await;
     let started = Instant::now();
-    let (status, home) = stack.get_authed("/v1/home", &access(&session)).await;
+    let (status, home) = stack.get_authed(paths::HOME, &access(&session)).await;
     assert_eq!(
         status, 200,
         "a faulty department never fails the screen: {home}"
@@ -298,7 +299,7 @@ async fn a_department_answering_5xx_costs_only_its_section() {
     .await;
     assert_only_transport_is_unavailable(&home);
     // Prometheus sees each department's attempts by outcome.
-    let metrics = reqwest::get(format!("{}/metrics", stack.bff))
+    let metrics = reqwest::get(format!("{}{}", stack.bff, paths::METRICS))
         .await
         .unwrap()
         .text()
@@ -406,7 +407,7 @@ async fn a_dead_department_shows_its_last_answer_marked_stale_with_its_age() {
     let session = stack
         .login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services")
         .await;
-    let (_, first) = stack.get_authed("/v1/home", &access(&session)).await;
+    let (_, first) = stack.get_authed(paths::HOME, &access(&session)).await;
     assert_eq!(section(&first, "health_card")["status"]["state"], "fresh");
     stack
         .mock
@@ -421,7 +422,7 @@ async fn a_dead_department_shows_its_last_answer_marked_stale_with_its_age() {
         .unwrap();
     // Past the freshness and revalidation windows (2 × 200 ms): only stale-if-error remains.
     tokio::time::sleep(Duration::from_millis(450)).await;
-    let (_, later) = stack.get_authed("/v1/home", &access(&session)).await;
+    let (_, later) = stack.get_authed(paths::HOME, &access(&session)).await;
     let health = section(&later, "health_card");
     assert_eq!(health["status"]["state"], "stale", "{health}");
     assert!(health["status"]["age_secs"].as_u64().is_some());
@@ -548,7 +549,7 @@ async fn a_bff_stopped_under_load_stores_every_department_call_it_made() {
             .citizen_ticket(&stack.fixtures.citizens[i].userid)
             .await;
         let response = zhelikit_e2e::http()
-            .post(format!("{}/v1/auth/zlb/ticket", bff.base_url))
+            .post(format!("{}{}", bff.base_url, paths::ZLB_TICKET))
             .json(&json!({"mini_app_id": "zk-demo-services", "ticket": ticket}))
             .send()
             .await
@@ -562,7 +563,7 @@ async fn a_bff_stopped_under_load_stores_every_department_call_it_made() {
     let screens: Vec<_> = tokens
         .into_iter()
         .map(|token| {
-            let url = format!("{base}/v1/home");
+            let url = format!("{base}{}", paths::HOME);
             tokio::spawn(async move {
                 zhelikit_e2e::http()
                     .get(url)

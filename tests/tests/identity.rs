@@ -7,6 +7,7 @@ use base64::Engine as _;
 use mock_platform::fixtures::AuthLevel;
 use serde_json::{json, Value};
 use zhelikit_domain::mask;
+use zhelikit_domain::paths;
 use zhelikit_e2e::{both_backends, http, json_of, Backend, Stack};
 
 both_backends!(
@@ -69,7 +70,7 @@ async fn a_citizen_logs_in_with_a_ticket_and_reads_a_masked_profile(stack: &Stac
     assert_eq!(session["expires_in"], 900);
     assert!(refresh(&session).starts_with("zkr_"));
 
-    let (status, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    let (status, me) = stack.get_authed(paths::ME, &access(&session)).await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["kind"], "citizen");
     assert_eq!(me["display_name"], citizen.name.as_str());
@@ -90,7 +91,7 @@ async fn a_citizen_logs_in_with_a_ticket_and_reads_a_masked_profile(stack: &Stac
     let again = stack
         .login_citizen(&citizen.userid, "zk-demo-services")
         .await;
-    let (_, me_again) = stack.get_authed("/v1/me", &access(&again)).await;
+    let (_, me_again) = stack.get_authed(paths::ME, &access(&again)).await;
     assert_eq!(me_again["user_id"], me["user_id"]);
 
     let audit = stack.audit(10_000).await;
@@ -110,12 +111,12 @@ async fn a_legal_person_logs_in_and_sees_the_enterprise(stack: &Stack) {
     let ticket = stack.legal_person_ticket(&enterprise.userid).await;
     let (status, session) = stack
         .post(
-            "/v1/auth/zlb/legal-ticket",
+            paths::ZLB_LEGAL_TICKET,
             json!({"mini_app_id": "zk-demo-policy", "ticket": ticket}),
         )
         .await;
     assert_eq!(status, 200, "{session}");
-    let (status, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    let (status, me) = stack.get_authed(paths::ME, &access(&session)).await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["kind"], "legal_person");
     assert_eq!(me["enterprise"]["uscc"], enterprise.uscc.as_str());
@@ -136,12 +137,12 @@ async fn a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise(stack: &St
     let ticket_id = stack.ticket_id("zk-demo-services", &citizen.userid).await;
     let (status, session) = stack
         .post(
-            "/v1/auth/zlb/ticket-id",
+            paths::ZLB_TICKET_ID,
             json!({"mini_app_id": "zk-demo-services", "ticket_id": ticket_id}),
         )
         .await;
     assert_eq!(status, 200, "{session}");
-    let (_, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    let (_, me) = stack.get_authed(paths::ME, &access(&session)).await;
     assert_eq!(me["kind"], "citizen");
     assert_eq!(
         me["id_number_masked"],
@@ -151,7 +152,7 @@ async fn a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise(stack: &St
     // The ticketId is single use.
     let (status, problem) = stack
         .post(
-            "/v1/auth/zlb/ticket-id",
+            paths::ZLB_TICKET_ID,
             json!({"mini_app_id": "zk-demo-services", "ticket_id": ticket_id}),
         )
         .await;
@@ -167,12 +168,12 @@ async fn a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise(stack: &St
         .await;
     let (status, session) = stack
         .post(
-            "/v1/auth/zlb/ticket-id",
+            paths::ZLB_TICKET_ID,
             json!({"mini_app_id": "zk-demo-services", "ticket_id": ticket_id}),
         )
         .await;
     assert_eq!(status, 200, "{session}");
-    let (_, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    let (_, me) = stack.get_authed(paths::ME, &access(&session)).await;
     assert_eq!(me["kind"], "legal_person");
     assert_eq!(me["enterprise"]["uscc"], enterprise.uscc.as_str());
 
@@ -182,12 +183,12 @@ async fn a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise(stack: &St
         .await;
     let (status, sso) = stack
         .post(
-            "/v1/auth/zlb/legal-ticket",
+            paths::ZLB_LEGAL_TICKET,
             json!({"mini_app_id": "zk-demo-services", "ticket": ticket}),
         )
         .await;
     assert_eq!(status, 200, "{sso}");
-    let (_, me_sso) = stack.get_authed("/v1/me", &access(&sso)).await;
+    let (_, me_sso) = stack.get_authed(paths::ME, &access(&sso)).await;
     assert_eq!(me_sso["user_id"], me["user_id"]);
 }
 
@@ -196,12 +197,12 @@ async fn an_official_logs_in_with_a_zzd_auth_code(stack: &Stack) {
     let code = stack.auth_code(official.account_id).await;
     let (status, session) = stack
         .post(
-            "/v1/auth/zzd/auth-code",
+            paths::ZZD_AUTH_CODE,
             json!({"mini_app_id": "zk-demo-supervision", "auth_code": code}),
         )
         .await;
     assert_eq!(status, 200, "{session}");
-    let (status, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    let (status, me) = stack.get_authed(paths::ME, &access(&session)).await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["kind"], "official");
     assert_eq!(me["display_name"], official.name.as_str());
@@ -227,7 +228,7 @@ async fn an_official_logs_in_with_a_zzd_auth_code(stack: &Stack) {
     // Auth codes are single use.
     let (status, problem) = stack
         .post(
-            "/v1/auth/zzd/auth-code",
+            paths::ZZD_AUTH_CODE,
             json!({"mini_app_id": "zk-demo-supervision", "auth_code": code}),
         )
         .await;
@@ -244,10 +245,7 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(stack: 
         .login_citizen(&citizen.userid, "zk-demo-services")
         .await;
     let (status, second) = stack
-        .post(
-            "/v1/auth/refresh",
-            json!({"refresh_token": refresh(&first)}),
-        )
+        .post(paths::REFRESH, json!({"refresh_token": refresh(&first)}))
         .await;
     assert_eq!(status, 200, "{second}");
     assert_ne!(
@@ -256,34 +254,25 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(stack: 
         "the refresh token rotates"
     );
     assert_eq!(second["scopes"], first["scopes"]);
-    let (status, _) = stack.get_authed("/v1/me", &access(&second)).await;
+    let (status, _) = stack.get_authed(paths::ME, &access(&second)).await;
     assert_eq!(status, 200);
 
     // Hardening #9: the answer was lost and the device presents the spent token again within
     // the grace window: it gets the same successor, and the session lives on.
     let (status, replayed) = stack
-        .post(
-            "/v1/auth/refresh",
-            json!({"refresh_token": refresh(&first)}),
-        )
+        .post(paths::REFRESH, json!({"refresh_token": refresh(&first)}))
         .await;
     assert_eq!(status, 200, "{replayed}");
     assert_eq!(refresh(&replayed), refresh(&second), "the same successor");
     let (status, third) = stack
-        .post(
-            "/v1/auth/refresh",
-            json!({"refresh_token": refresh(&second)}),
-        )
+        .post(paths::REFRESH, json!({"refresh_token": refresh(&second)}))
         .await;
     assert_eq!(status, 200, "{third}");
 
     // A token older than the live one's predecessor comes back: a thief or a replay. The whole
     // family dies.
     let (status, problem) = stack
-        .post(
-            "/v1/auth/refresh",
-            json!({"refresh_token": refresh(&first)}),
-        )
+        .post(paths::REFRESH, json!({"refresh_token": refresh(&first)}))
         .await;
     assert_eq!(
         (status, problem["code"].as_str()),
@@ -291,17 +280,14 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(stack: 
         "{problem}"
     );
     let (status, problem) = stack
-        .post(
-            "/v1/auth/refresh",
-            json!({"refresh_token": refresh(&third)}),
-        )
+        .post(paths::REFRESH, json!({"refresh_token": refresh(&third)}))
         .await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (401, Some("refresh_token_invalid")),
         "{problem}"
     );
-    let (status, problem) = stack.get_authed("/v1/me", &access(&third)).await;
+    let (status, problem) = stack.get_authed(paths::ME, &access(&third)).await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (401, Some("unauthenticated")),
@@ -309,10 +295,7 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(stack: 
     );
 
     let (status, problem) = stack
-        .post(
-            "/v1/auth/refresh",
-            json!({"refresh_token": "zkr_never-issued"}),
-        )
+        .post(paths::REFRESH, json!({"refresh_token": "zkr_never-issued"}))
         .await;
     assert_eq!(
         (status, problem["code"].as_str()),
@@ -336,34 +319,28 @@ async fn logout_ends_one_session_and_logout_all_ends_every_session(stack: &Stack
         .await;
 
     let (status, _) = stack
-        .post_authed("/v1/auth/logout", &access(&phone), json!({}))
+        .post_authed(paths::LOGOUT, &access(&phone), json!({}))
         .await;
     assert_eq!(status, 204);
-    let (status, _) = stack.get_authed("/v1/me", &access(&phone)).await;
+    let (status, _) = stack.get_authed(paths::ME, &access(&phone)).await;
     assert_eq!(status, 401, "a logged-out access token is refused at once");
     let (status, _) = stack
-        .post(
-            "/v1/auth/refresh",
-            json!({"refresh_token": refresh(&phone)}),
-        )
+        .post(paths::REFRESH, json!({"refresh_token": refresh(&phone)}))
         .await;
     assert_eq!(status, 401);
-    let (status, _) = stack.get_authed("/v1/me", &access(&tablet)).await;
+    let (status, _) = stack.get_authed(paths::ME, &access(&tablet)).await;
     assert_eq!(status, 200, "the other session lives on");
 
     let laptop = stack.login_citizen(&citizen.userid, "zk-demo-vault").await;
     let (status, _) = stack
-        .post_authed("/v1/auth/logout-all", &access(&tablet), json!({}))
+        .post_authed(paths::LOGOUT_ALL, &access(&tablet), json!({}))
         .await;
     assert_eq!(status, 204);
     for session in [&tablet, &laptop] {
-        let (status, _) = stack.get_authed("/v1/me", &access(session)).await;
+        let (status, _) = stack.get_authed(paths::ME, &access(session)).await;
         assert_eq!(status, 401);
         let (status, problem) = stack
-            .post(
-                "/v1/auth/refresh",
-                json!({"refresh_token": refresh(session)}),
-            )
+            .post(paths::REFRESH, json!({"refresh_token": refresh(session)}))
             .await;
         assert_eq!(
             (status, problem["code"].as_str()),
@@ -374,7 +351,7 @@ async fn logout_ends_one_session_and_logout_all_ends_every_session(stack: &Stack
     let fresh = stack
         .login_citizen(&citizen.userid, "zk-demo-services")
         .await;
-    let (status, _) = stack.get_authed("/v1/me", &access(&fresh)).await;
+    let (status, _) = stack.get_authed(paths::ME, &access(&fresh)).await;
     assert_eq!(status, 200);
     let events: Vec<String> = stack
         .audit(300)
@@ -392,15 +369,18 @@ async fn a_real_name_level_below_the_mini_apps_minimum_gets_403_and_no_session(s
         .await;
     let (status, problem) = stack
         .post(
-            "/v1/auth/zlb/ticket",
+            paths::ZLB_TICKET,
             json!({"mini_app_id": "zk-demo-vault", "ticket": ticket}),
         )
         .await;
     assert_eq!(status, 403, "{problem}");
     assert_eq!(problem["code"], "real_name_level_too_low");
     assert!(
-        problem["detail"].as_str().unwrap().contains("below the 3"),
-        "{problem}"
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("要求实名认证等级 3"),
+        "the detail is in Simplified Chinese by default: {problem}"
     );
     assert!(problem.get("access_token").is_none());
     assert!(stack
@@ -423,7 +403,7 @@ async fn a_citizen_cannot_open_an_enterprise_only_mini_app(stack: &Stack) {
         .await;
     let (status, problem) = stack
         .post(
-            "/v1/auth/zlb/ticket",
+            paths::ZLB_TICKET,
             json!({"mini_app_id": "zk-demo-policy", "ticket": ticket}),
         )
         .await;
@@ -439,7 +419,7 @@ async fn forged_reused_malformed_and_other_app_tickets_are_refused_precisely(sta
     let login = |ticket: String| async move {
         stack
             .post(
-                "/v1/auth/zlb/ticket",
+                paths::ZLB_TICKET,
                 json!({"mini_app_id": "zk-demo-services", "ticket": ticket}),
             )
             .await
@@ -497,7 +477,7 @@ async fn forged_reused_malformed_and_other_app_tickets_are_refused_precisely(sta
 
     let (status, problem) = stack
         .post(
-            "/v1/auth/zlb/ticket",
+            paths::ZLB_TICKET,
             json!({"mini_app_id": "no-such-app", "ticket": "ST-x"}),
         )
         .await;
@@ -508,7 +488,7 @@ async fn forged_reused_malformed_and_other_app_tickets_are_refused_precisely(sta
 }
 
 async fn malformed_and_oversized_bodies_are_refused_with_problems(stack: &Stack) {
-    let url = format!("{}/v1/auth/zlb/ticket", stack.bff);
+    let url = format!("{}{}", stack.bff, paths::ZLB_TICKET);
     let send = |body: String| {
         let url = url.clone();
         async move {
@@ -569,14 +549,14 @@ async fn a_token_lacking_a_scope_gets_403_and_unknown_scopes_are_refused_at_logi
     let ticket = stack.legal_person_ticket(&enterprise.userid).await;
     let (status, session) = stack
         .post(
-            "/v1/auth/zlb/legal-ticket",
+            paths::ZLB_LEGAL_TICKET,
             json!({"mini_app_id": "zk-demo-policy", "ticket": ticket}),
         )
         .await;
     assert_eq!(status, 200, "{session}");
     let (status, problem) = stack
         .post_authed(
-            "/v1/passkeys/registration/start",
+            paths::PASSKEY_REGISTRATION_START,
             &access(&session),
             json!({}),
         )
@@ -591,7 +571,7 @@ async fn a_token_lacking_a_scope_gets_403_and_unknown_scopes_are_refused_at_logi
     let citizen = citizen_with_level(stack, AuthLevel::Advanced, 6);
     let ticket = stack.citizen_ticket(&citizen.userid).await;
     let (status, problem) = stack
-        .post("/v1/auth/zlb/ticket", json!({"mini_app_id": "zk-demo-services", "ticket": ticket, "scopes": ["profile", "org.read"]}))
+        .post(paths::ZLB_TICKET, json!({"mini_app_id": "zk-demo-services", "ticket": ticket, "scopes": ["profile", "org.read"]}))
         .await;
     assert_eq!(
         (status, problem["code"].as_str(), problem["field"].as_str()),
@@ -599,9 +579,9 @@ async fn a_token_lacking_a_scope_gets_403_and_unknown_scopes_are_refused_at_logi
         "{problem}"
     );
     // The ticket was not spent by the refused request: the user can agree to fewer scopes.
-    let (status, session) = stack.post("/v1/auth/zlb/ticket", json!({"mini_app_id": "zk-demo-services", "ticket": ticket, "scopes": ["forms.submit"]})).await;
+    let (status, session) = stack.post(paths::ZLB_TICKET, json!({"mini_app_id": "zk-demo-services", "ticket": ticket, "scopes": ["forms.submit"]})).await;
     assert_eq!(status, 200, "{session}");
-    let (status, problem) = stack.get_authed("/v1/me", &access(&session)).await;
+    let (status, problem) = stack.get_authed(paths::ME, &access(&session)).await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (403, Some("missing_scope")),
@@ -620,7 +600,7 @@ async fn alg_none_and_wrong_key_tokens_are_unauthenticated(stack: &Stack) {
 
     let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let unsigned = format!("{none_header}.{payload}.");
-    let (status, problem) = stack.get_authed("/v1/me", &unsigned).await;
+    let (status, problem) = stack.get_authed(paths::ME, &unsigned).await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (401, Some("unauthenticated")),
@@ -635,7 +615,7 @@ async fn alg_none_and_wrong_key_tokens_are_unauthenticated(stack: &Stack) {
         "{signing_input}.{}",
         URL_SAFE_NO_PAD.encode(pair.sign(signing_input.as_bytes()).as_ref())
     );
-    let (status, _) = stack.get_authed("/v1/me", &forged).await;
+    let (status, _) = stack.get_authed(paths::ME, &forged).await;
     assert_eq!(status, 401);
 
     // A payload edited to claim more scopes breaks the real signature.
@@ -647,12 +627,12 @@ async fn alg_none_and_wrong_key_tokens_are_unauthenticated(stack: &Stack) {
         URL_SAFE_NO_PAD.encode(claims.to_string()),
         token.rsplit('.').next().unwrap()
     );
-    let (status, _) = stack.get_authed("/v1/me", &edited).await;
+    let (status, _) = stack.get_authed(paths::ME, &edited).await;
     assert_eq!(status, 401);
 
     let (status, problem) = json_of(
         http()
-            .get(format!("{}/v1/me", stack.bff))
+            .get(format!("{}{}", stack.bff, paths::ME))
             .send()
             .await
             .unwrap(),
@@ -668,7 +648,7 @@ async fn the_jwks_verifies_issued_tokens(stack: &Stack) {
     let citizen = citizen_with_level(stack, AuthLevel::Advanced, 8);
     let session = stack.login_citizen(&citizen.userid, "zk-demo-vault").await;
     let jwks: Value = http()
-        .get(format!("{}/.well-known/jwks.json", stack.bff))
+        .get(format!("{}{}", stack.bff, paths::JWKS))
         .send()
         .await
         .unwrap()
@@ -696,7 +676,12 @@ async fn the_jwks_verifies_issued_tokens(stack: &Stack) {
 }
 
 async fn operations_endpoints_answer_and_errors_carry_the_request_id(stack: &Stack) {
-    for path in ["/healthz", "/readyz", "/openapi.json", "/metrics"] {
+    for path in [
+        paths::HEALTHZ,
+        paths::READYZ,
+        paths::OPENAPI,
+        paths::METRICS,
+    ] {
         let response = http()
             .get(format!("{}{path}", stack.bff))
             .send()
@@ -705,7 +690,7 @@ async fn operations_endpoints_answer_and_errors_carry_the_request_id(stack: &Sta
         assert_eq!(response.status().as_u16(), 200, "{path}");
     }
     let openapi: Value = http()
-        .get(format!("{}/openapi.json", stack.bff))
+        .get(format!("{}{}", stack.bff, paths::OPENAPI))
         .send()
         .await
         .unwrap()
@@ -714,7 +699,7 @@ async fn operations_endpoints_answer_and_errors_carry_the_request_id(stack: &Sta
         .unwrap();
     assert_eq!(openapi["openapi"], "3.1.0");
     let metrics = http()
-        .get(format!("{}/metrics", stack.bff))
+        .get(format!("{}{}", stack.bff, paths::METRICS))
         .send()
         .await
         .unwrap()
@@ -795,7 +780,7 @@ mod passkeys {
 async fn register_passkey(stack: &Stack, device: &mut passkeys::Device, session: &Value) {
     let (status, challenge) = stack
         .post_authed(
-            "/v1/passkeys/registration/start",
+            paths::PASSKEY_REGISTRATION_START,
             &access(session),
             json!({}),
         )
@@ -808,7 +793,7 @@ async fn register_passkey(stack: &Stack, device: &mut passkeys::Device, session:
     let credential = device.register(&challenge["options"]);
     let (status, registered) = stack
         .post_authed(
-            "/v1/passkeys/registration/finish",
+            paths::PASSKEY_REGISTRATION_FINISH,
             &access(session),
             json!({"ceremony_id": challenge["ceremony_id"], "credential": credential}),
         )
@@ -840,7 +825,7 @@ async fn a_registered_passkey_alone_starts_a_session(stack: &Stack) {
     let session = stack
         .login_citizen(&citizen.userid, "zk-demo-services")
         .await;
-    let (_, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    let (_, me) = stack.get_authed(paths::ME, &access(&session)).await;
     let user_id = me["user_id"].as_str().unwrap().to_string();
     let mut device = passkeys::Device::new();
     register_passkey(stack, &mut device, &session).await;
@@ -848,7 +833,7 @@ async fn a_registered_passkey_alone_starts_a_session(stack: &Stack) {
     // Later, with no platform ticket at all:
     let (status, challenge) = stack
         .post(
-            "/v1/auth/passkey/start",
+            paths::PASSKEY_LOGIN_START,
             json!({"mini_app_id": "zk-demo-services", "user_id": user_id}),
         )
         .await;
@@ -856,19 +841,19 @@ async fn a_registered_passkey_alone_starts_a_session(stack: &Stack) {
     let assertion = device.sign_in(&challenge["options"]);
     let (status, new_session) = stack
         .post(
-            "/v1/auth/passkey/finish",
+            paths::PASSKEY_LOGIN_FINISH,
             json!({"ceremony_id": challenge["ceremony_id"], "credential": assertion}),
         )
         .await;
     assert_eq!(status, 200, "{new_session}");
-    let (status, me_again) = stack.get_authed("/v1/me", &access(&new_session)).await;
+    let (status, me_again) = stack.get_authed(paths::ME, &access(&new_session)).await;
     assert_eq!(status, 200);
     assert_eq!(me_again["user_id"], user_id.as_str());
 
     // A finished ceremony cannot be finished again.
     let (status, problem) = stack
         .post(
-            "/v1/auth/passkey/finish",
+            paths::PASSKEY_LOGIN_FINISH,
             json!({"ceremony_id": challenge["ceremony_id"], "credential": assertion}),
         )
         .await;
@@ -891,7 +876,7 @@ async fn a_registered_passkey_alone_starts_a_session(stack: &Stack) {
     let stranger = uuid::Uuid::new_v4().to_string();
     let decoy_start = || {
         stack.post(
-            "/v1/auth/passkey/start",
+            paths::PASSKEY_LOGIN_START,
             json!({"mini_app_id": "zk-demo-services", "user_id": stranger}),
         )
     };
@@ -910,7 +895,7 @@ async fn a_registered_passkey_alone_starts_a_session(stack: &Stack) {
     );
     let (status, problem) = stack
         .post(
-            "/v1/auth/passkey/finish",
+            paths::PASSKEY_LOGIN_FINISH,
             json!({"ceremony_id": decoy["ceremony_id"], "credential": device.sign_in(&challenge["options"])}),
         )
         .await;
@@ -921,7 +906,7 @@ async fn a_registered_passkey_alone_starts_a_session(stack: &Stack) {
     );
     let (status, problem) = stack
         .post(
-            "/v1/auth/passkey/start",
+            paths::PASSKEY_LOGIN_START,
             json!({"mini_app_id": "zk-demo-services", "user_id": "someone"}),
         )
         .await;
@@ -933,13 +918,13 @@ async fn a_passkey_answer_to_another_challenge_is_refused(stack: &Stack) {
     let session = stack
         .login_citizen(&citizen.userid, "zk-demo-services")
         .await;
-    let (_, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    let (_, me) = stack.get_authed(paths::ME, &access(&session)).await;
     let mut device = passkeys::Device::new();
     register_passkey(stack, &mut device, &session).await;
 
     let start = || {
         stack.post(
-            "/v1/auth/passkey/start",
+            paths::PASSKEY_LOGIN_START,
             json!({"mini_app_id": "zk-demo-services", "user_id": me["user_id"]}),
         )
     };
@@ -948,7 +933,7 @@ async fn a_passkey_answer_to_another_challenge_is_refused(stack: &Stack) {
     let answer_to_first = device.sign_in(&first["options"]);
     let (status, problem) = stack
         .post(
-            "/v1/auth/passkey/finish",
+            paths::PASSKEY_LOGIN_FINISH,
             json!({"ceremony_id": second["ceremony_id"], "credential": answer_to_first}),
         )
         .await;
@@ -961,7 +946,7 @@ async fn a_passkey_answer_to_another_challenge_is_refused(stack: &Stack) {
 
     let (status, problem) = stack
         .post(
-            "/v1/auth/passkey/finish",
+            paths::PASSKEY_LOGIN_FINISH,
             json!({"ceremony_id": first["ceremony_id"], "credential": {"id": 1}}),
         )
         .await;
@@ -980,7 +965,7 @@ async fn a_token_of_one_mini_app_is_refused_where_another_is_named(stack: &Stack
         .await;
     let me = |mini_app: &'static str| {
         http()
-            .get(format!("{}/v1/me", stack.bff))
+            .get(format!("{}{}", stack.bff, paths::ME))
             .bearer_auth(access(&session))
             .header(zhelikit_domain::api::MINI_APP_HEADER, mini_app)
             .send()
@@ -993,10 +978,7 @@ async fn a_token_of_one_mini_app_is_refused_where_another_is_named(stack: &Stack
         (401, Some("unauthenticated")),
         "{problem}"
     );
-    assert!(problem["detail"]
-        .as_str()
-        .unwrap()
-        .contains("another mini-app"));
+    assert!(problem["detail"].as_str().unwrap().contains("其他小程序"));
 }
 
 async fn passkey_user(stack: &Stack, skip: usize) -> (Value, String, passkeys::Device) {
@@ -1004,7 +986,7 @@ async fn passkey_user(stack: &Stack, skip: usize) -> (Value, String, passkeys::D
     let session = stack
         .login_citizen(&citizen.userid, "zk-demo-services")
         .await;
-    let (_, me) = stack.get_authed("/v1/me", &access(&session)).await;
+    let (_, me) = stack.get_authed(paths::ME, &access(&session)).await;
     let mut device = passkeys::Device::new();
     register_passkey(stack, &mut device, &session).await;
     (session, me["user_id"].as_str().unwrap().to_string(), device)
@@ -1017,7 +999,7 @@ async fn a_user_lists_renames_and_deletes_passkeys_and_logout_everywhere_can_rem
 ) {
     let (session, user_id, mut device) = passkey_user(stack, 11).await;
     register_passkey(stack, &mut passkeys::Device::new(), &session).await;
-    let (status, list) = stack.get_authed("/v1/passkeys", &access(&session)).await;
+    let (status, list) = stack.get_authed(paths::PASSKEYS, &access(&session)).await;
     assert_eq!(status, 200, "{list}");
     let keys = list["passkeys"].as_array().unwrap().clone();
     assert_eq!(keys.len(), 2, "{list}");
@@ -1031,7 +1013,7 @@ async fn a_user_lists_renames_and_deletes_passkeys_and_logout_everywhere_can_rem
 
     let token = access(&session);
     let rename = |id: &str, name: &str| {
-        let url = format!("{}/v1/passkeys/{id}", stack.bff);
+        let url = format!("{}{}", stack.bff, paths::passkey(&id));
         let (body, token) = (json!({"name": name}), token.clone());
         async move {
             json_of(
@@ -1054,11 +1036,11 @@ async fn a_user_lists_renames_and_deletes_passkeys_and_logout_everywhere_can_rem
         (status, problem["code"].as_str()),
         (404, Some("passkey_not_found"))
     );
-    let (_, list) = stack.get_authed("/v1/passkeys", &access(&session)).await;
+    let (_, list) = stack.get_authed(paths::PASSKEYS, &access(&session)).await;
     assert_eq!(list["passkeys"][0]["name"], "我的手机");
 
     let delete = |id: String| {
-        let url = format!("{}/v1/passkeys/{id}", stack.bff);
+        let url = format!("{}{}", stack.bff, paths::passkey(&id));
         let token = token.clone();
         async move { json_of(http().delete(url).bearer_auth(token).send().await.unwrap()).await }
     };
@@ -1068,19 +1050,19 @@ async fn a_user_lists_renames_and_deletes_passkeys_and_logout_everywhere_can_rem
     // The remaining passkey still logs in, until "log out everywhere" removes it.
     let start = || {
         stack.post(
-            "/v1/auth/passkey/start",
+            paths::PASSKEY_LOGIN_START,
             json!({"mini_app_id": "zk-demo-services", "user_id": user_id}),
         )
     };
     let (_, challenge) = start().await;
     let (status, fresh) = stack
         .post(
-            "/v1/auth/passkey/finish",
+            paths::PASSKEY_LOGIN_FINISH,
             json!({"ceremony_id": challenge["ceremony_id"], "credential": device.sign_in(&challenge["options"])}),
         )
         .await;
     assert_eq!(status, 200, "{fresh}");
-    let (_, list) = stack.get_authed("/v1/passkeys", &access(&fresh)).await;
+    let (_, list) = stack.get_authed(paths::PASSKEYS, &access(&fresh)).await;
     assert!(
         list["passkeys"][0]["last_used_at_ms"].as_i64().is_some(),
         "{list}"
@@ -1090,7 +1072,7 @@ async fn a_user_lists_renames_and_deletes_passkeys_and_logout_everywhere_can_rem
     let (_, pending) = start().await;
     let (status, _) = stack
         .post_authed(
-            "/v1/auth/logout-all",
+            paths::LOGOUT_ALL,
             &access(&fresh),
             json!({"remove_passkeys": true}),
         )
@@ -1098,7 +1080,7 @@ async fn a_user_lists_renames_and_deletes_passkeys_and_logout_everywhere_can_rem
     assert_eq!(status, 204);
     let (status, problem) = stack
         .post(
-            "/v1/auth/passkey/finish",
+            paths::PASSKEY_LOGIN_FINISH,
             json!({"ceremony_id": pending["ceremony_id"], "credential": device.sign_in(&pending["options"])}),
         )
         .await;
@@ -1139,7 +1121,7 @@ async fn passkey_login_is_refused_for_a_mini_app_without_the_passkey_scope(stack
     let (_, user_id, _) = passkey_user(stack, 12).await;
     let (status, problem) = stack
         .post(
-            "/v1/auth/passkey/start",
+            paths::PASSKEY_LOGIN_START,
             json!({"mini_app_id": "zk-demo-policy", "user_id": user_id}),
         )
         .await;
@@ -1164,7 +1146,7 @@ async fn registering_a_passkey_needs_a_recent_platform_login() {
         .await;
     let (status, problem) = stack
         .post_authed(
-            "/v1/passkeys/registration/start",
+            paths::PASSKEY_REGISTRATION_START,
             &access(&session),
             json!({}),
         )
@@ -1191,7 +1173,7 @@ async fn a_credential_issued_to_one_mini_app_opens_no_session_for_another(stack:
     let official = &stack.fixtures.officials[5];
     let cases = [
         (
-            "/v1/auth/zlb/ticket",
+            paths::ZLB_TICKET,
             "ticket",
             stack
                 .citizen_ticket_for("zk-demo-services", &citizen.userid)
@@ -1201,7 +1183,7 @@ async fn a_credential_issued_to_one_mini_app_opens_no_session_for_another(stack:
             "ticket_other_app",
         ),
         (
-            "/v1/auth/zlb/legal-ticket",
+            paths::ZLB_LEGAL_TICKET,
             "ticket",
             stack
                 .legal_person_ticket_for("zk-demo-policy", &enterprise.userid)
@@ -1211,7 +1193,7 @@ async fn a_credential_issued_to_one_mini_app_opens_no_session_for_another(stack:
             "ticket_other_app",
         ),
         (
-            "/v1/auth/zlb/ticket-id",
+            paths::ZLB_TICKET_ID,
             "ticket_id",
             stack.ticket_id("zk-demo-services", &citizen.userid).await,
             "zk-demo-vault",
@@ -1219,7 +1201,7 @@ async fn a_credential_issued_to_one_mini_app_opens_no_session_for_another(stack:
             "ticket_other_app",
         ),
         (
-            "/v1/auth/zzd/auth-code",
+            paths::ZZD_AUTH_CODE,
             "auth_code",
             stack
                 .auth_code_for("zk-demo-supervision", official.account_id)

@@ -4,6 +4,7 @@
 use chrono::Utc;
 use platform_api::irs;
 use serde_json::{json, Value};
+use zhelikit_domain::paths;
 use zhelikit_e2e::{http, json_of, private_stack, start_bff, Backend};
 
 #[tokio::test]
@@ -20,7 +21,7 @@ async fn an_expired_ticket_and_an_expired_auth_code_are_refused_and_write_no_ses
 
     let (status, problem) = stack
         .post(
-            "/v1/auth/zlb/ticket",
+            paths::ZLB_TICKET,
             json!({"mini_app_id": "zk-demo-services", "ticket": ticket}),
         )
         .await;
@@ -31,7 +32,7 @@ async fn an_expired_ticket_and_an_expired_auth_code_are_refused_and_write_no_ses
     );
     let (status, problem) = stack
         .post(
-            "/v1/auth/zzd/auth-code",
+            paths::ZZD_AUTH_CODE,
             json!({"mini_app_id": "zk-demo-supervision", "auth_code": code}),
         )
         .await;
@@ -55,7 +56,7 @@ async fn an_expired_ticket_and_an_expired_auth_code_are_refused_and_write_no_ses
         .await;
     let (status, session) = stack
         .post(
-            "/v1/auth/zzd/auth-code",
+            paths::ZZD_AUTH_CODE,
             json!({"mini_app_id": "zk-demo-supervision", "auth_code": code}),
         )
         .await;
@@ -161,7 +162,7 @@ async fn a_bff_whose_gateway_secret_is_wrong_answers_502_and_does_not_spend_a_se
         .citizen_ticket(&stack.fixtures.citizens[0].userid)
         .await;
     let response = http()
-        .post(format!("{}/v1/auth/zlb/ticket", misconfigured.base_url))
+        .post(format!("{}{}", misconfigured.base_url, paths::ZLB_TICKET))
         .json(&json!({"mini_app_id": "zk-demo-services", "ticket": ticket}))
         .send()
         .await
@@ -180,7 +181,7 @@ async fn a_bff_whose_gateway_secret_is_wrong_answers_502_and_does_not_spend_a_se
     // The ticket was refused at the gateway, not spent: the correctly configured BFF can use it.
     let (status, session) = stack
         .post(
-            "/v1/auth/zlb/ticket",
+            paths::ZLB_TICKET,
             json!({"mini_app_id": "zk-demo-services", "ticket": ticket}),
         )
         .await;
@@ -201,7 +202,7 @@ async fn an_unreachable_platform_is_a_503_problem() {
         .await
         .expect("BFF starts without the platform");
     let response = http()
-        .post(format!("{}/v1/auth/zlb/ticket", isolated.base_url))
+        .post(format!("{}{}", isolated.base_url, paths::ZLB_TICKET))
         .json(
             &json!({"mini_app_id": "zk-demo-services", "ticket": format!("ST-{}", "a".repeat(32))}),
         )
@@ -237,7 +238,7 @@ async fn rate_limits(backend: Backend) {
         .citizen_ticket(&stack.fixtures.citizens[50].userid)
         .await;
     let response = http()
-        .post(format!("{}/v1/auth/zlb/ticket", stack.bff))
+        .post(format!("{}{}", stack.bff, paths::ZLB_TICKET))
         .json(&json!({"mini_app_id": "zk-demo-services", "ticket": ticket}))
         .send()
         .await
@@ -259,13 +260,13 @@ async fn rate_limits(backend: Backend) {
     let mut token = sessions[0]["refresh_token"].as_str().unwrap().to_string();
     for _ in 0..2 {
         let (status, next) = stack
-            .post("/v1/auth/refresh", json!({"refresh_token": token}))
+            .post(paths::REFRESH, json!({"refresh_token": token}))
             .await;
         assert_eq!(status, 200, "{next}");
         token = next["refresh_token"].as_str().unwrap().to_string();
     }
     let (status, problem) = stack
-        .post("/v1/auth/refresh", json!({"refresh_token": token}))
+        .post(paths::REFRESH, json!({"refresh_token": token}))
         .await;
     assert_eq!(
         (status, problem["code"].as_str()),
@@ -295,7 +296,7 @@ async fn a_logout_on_one_instance_reaches_another_within_a_poll() {
     let token = session["access_token"].as_str().unwrap().to_string();
     let me_on_second = || async {
         let response = http()
-            .get(format!("{}/v1/me", second.base_url))
+            .get(format!("{}{}", second.base_url, paths::ME))
             .bearer_auth(&token)
             .send()
             .await
@@ -308,9 +309,7 @@ async fn a_logout_on_one_instance_reaches_another_within_a_poll() {
         "a session from one instance works on the other"
     );
 
-    let (status, _) = stack
-        .post_authed("/v1/auth/logout", &token, json!({}))
-        .await;
+    let (status, _) = stack.post_authed(paths::LOGOUT, &token, json!({})).await;
     assert_eq!(status, 204);
     // The other instance learns of it from its next database poll; wait at most 10 s.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -329,7 +328,7 @@ async fn a_logout_on_one_instance_reaches_another_within_a_poll() {
 async fn bad_logins_write_nothing(backend: Backend) {
     let stack = private_stack(backend, |_| {}).await;
     let citizen = &stack.fixtures.citizens[0];
-    let login = |body: Value| stack.post("/v1/auth/zlb/ticket", body);
+    let login = |body: Value| stack.post(paths::ZLB_TICKET, body);
 
     let (status, _) = login(
         json!({"mini_app_id": "zk-demo-services", "ticket": format!("ST-{}", "b".repeat(32))}),
@@ -386,7 +385,7 @@ async fn readiness_fails_while_the_database_refuses_connections_and_recovers_aft
     let stack = private_stack(Backend::Postgres, |_| {}).await;
     let ready = || async {
         http()
-            .get(format!("{}/readyz", stack.bff))
+            .get(format!("{}{}", stack.bff, paths::READYZ))
             .send()
             .await
             .unwrap()
@@ -416,7 +415,7 @@ async fn readiness_fails_while_the_database_refuses_connections_and_recovers_aft
         .await
         .unwrap();
     let response = http()
-        .get(format!("{}/readyz", stack.bff))
+        .get(format!("{}{}", stack.bff, paths::READYZ))
         .send()
         .await
         .unwrap();
@@ -456,7 +455,7 @@ async fn a_refresh_applies_the_mini_apps_current_rules() {
     sqlx::query("UPDATE mini_apps SET allowed_scopes = 'profile forms.submit' WHERE id = 'zk-demo-services'").execute(&mut db).await.unwrap();
     let (status, next) = stack
         .post(
-            "/v1/auth/refresh",
+            paths::REFRESH,
             json!({"refresh_token": session["refresh_token"]}),
         )
         .await;
@@ -470,7 +469,7 @@ async fn a_refresh_applies_the_mini_apps_current_rules() {
         .unwrap();
     let (status, problem) = stack
         .post(
-            "/v1/auth/refresh",
+            paths::REFRESH,
             json!({"refresh_token": next["refresh_token"]}),
         )
         .await;
@@ -480,7 +479,7 @@ async fn a_refresh_applies_the_mini_apps_current_rules() {
         "{problem}"
     );
     let (status, _) = stack
-        .get_authed("/v1/me", next["access_token"].as_str().unwrap())
+        .get_authed(paths::ME, next["access_token"].as_str().unwrap())
         .await;
     assert_eq!(status, 401, "the session is over");
 }
@@ -492,16 +491,14 @@ async fn a_restarted_bff_still_refuses_a_logged_out_token() {
         .login_citizen(&stack.fixtures.citizens[0].userid, "zk-demo-services")
         .await;
     let token = session["access_token"].as_str().unwrap().to_string();
-    let (status, _) = stack
-        .post_authed("/v1/auth/logout", &token, json!({}))
-        .await;
+    let (status, _) = stack.post_authed(paths::LOGOUT, &token, json!({})).await;
     assert_eq!(status, 204);
     // A new process on the same database: it loads recent revocations before serving.
     let restarted = start_bff(stack.config.clone())
         .await
         .expect("restarted BFF");
     let response = http()
-        .get(format!("{}/v1/me", restarted.base_url))
+        .get(format!("{}{}", restarted.base_url, paths::ME))
         .bearer_auth(&token)
         .send()
         .await
@@ -517,13 +514,13 @@ async fn made_up_http_methods_do_not_create_metric_series() {
     for i in 0..500 {
         let method = reqwest::Method::from_bytes(format!("ZK{i}").as_bytes()).unwrap();
         client
-            .request(method, format!("{}/healthz", stack.bff))
+            .request(method, format!("{}{}", stack.bff, paths::HEALTHZ))
             .send()
             .await
             .expect("request");
     }
     let metrics = client
-        .get(format!("{}/metrics", stack.bff))
+        .get(format!("{}{}", stack.bff, paths::METRICS))
         .send()
         .await
         .unwrap()
@@ -545,7 +542,7 @@ async fn made_up_http_methods_do_not_create_metric_series() {
 
 async fn bogus_login_from(stack: &zhelikit_e2e::Stack, forwarded: &[&str]) -> u16 {
     let mut request = http()
-        .post(format!("{}/v1/auth/zlb/ticket", stack.bff))
+        .post(format!("{}{}", stack.bff, paths::ZLB_TICKET))
         .json(&json!({"mini_app_id": "zk-demo-services", "ticket": "ST-00000000000000000000000000000000"}));
     for line in forwarded {
         request = request.header("x-forwarded-for", *line);
@@ -593,7 +590,7 @@ async fn forwarded_addresses_and_request_ids_are_believed_only_from_trusted_prox
 
     // A trusted proxy's request id is kept ...
     let kept = http()
-        .get(format!("{}/healthz", stack.bff))
+        .get(format!("{}{}", stack.bff, paths::HEALTHZ))
         .header("x-request-id", "proxy-id-1")
         .send()
         .await
@@ -602,7 +599,7 @@ async fn forwarded_addresses_and_request_ids_are_believed_only_from_trusted_prox
     // ... anyone else's is replaced.
     let plain = private_stack(Backend::Sqlite, |_| {}).await;
     let replaced = http()
-        .get(format!("{}/healthz", plain.bff))
+        .get(format!("{}{}", plain.bff, paths::HEALTHZ))
         .header("x-request-id", "planted-id")
         .send()
         .await

@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use zhelikit_domain::paths;
 
 use mock_platform::faults::{Fault, FaultMode};
 use platform_api::departments::Department;
@@ -41,18 +42,18 @@ async fn no_token_id_number_or_phone_number_is_logged_in_clear() {
     let ticket = stack.citizen_ticket(&citizen.userid).await;
     let (status, session) = stack
         .post(
-            "/v1/auth/zlb/ticket",
+            paths::ZLB_TICKET,
             json!({"mini_app_id": "zk-demo-services", "ticket": ticket}),
         )
         .await;
     assert_eq!(status, 200);
     let access = session["access_token"].as_str().unwrap().to_string();
     let refresh = session["refresh_token"].as_str().unwrap().to_string();
-    let (status, _) = stack.get_authed("/v1/me", &access).await;
+    let (status, _) = stack.get_authed(paths::ME, &access).await;
     assert_eq!(status, 200);
     let (status, _) = stack
         .post(
-            "/v1/auth/zlb/ticket",
+            paths::ZLB_TICKET,
             json!({"mini_app_id": "zk-demo-services", "ticket": ticket}),
         )
         .await;
@@ -61,10 +62,10 @@ async fn no_token_id_number_or_phone_number_is_logged_in_clear() {
         "the reused ticket is refused (and that refusal is logged)"
     );
     let (status, _) = stack
-        .post("/v1/auth/refresh", json!({"refresh_token": refresh}))
+        .post(paths::REFRESH, json!({"refresh_token": refresh}))
         .await;
     assert_eq!(status, 200);
-    let (status, _) = stack.get_authed("/v1/me", "not-a-token").await;
+    let (status, _) = stack.get_authed(paths::ME, "not-a-token").await;
     assert_eq!(status, 401);
 
     // Department faults are logged by what went wrong, never with the record's values.
@@ -85,7 +86,7 @@ async fn no_token_id_number_or_phone_number_is_logged_in_clear() {
             )
             .unwrap();
     }
-    let (status, home) = stack.get_authed("/v1/home", &access).await;
+    let (status, home) = stack.get_authed(paths::HOME, &access).await;
     assert_eq!(status, 200, "{home}");
     assert!(!home.to_string().contains(&citizen.id_number));
 

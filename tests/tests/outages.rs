@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use zhelikit_domain::paths;
 
 use platform_api::departments::Department;
 use serde_json::{json, Value};
@@ -98,7 +99,7 @@ async fn home_screens_keep_working_while_redis_is_down_and_the_cache_returns_wit
     let load: Vec<_> = (0..8)
         .map(|i| {
             let (url, token, ok, failed) = (
-                format!("{}/v1/home", stack.bff),
+                format!("{}{}", stack.bff, paths::HOME),
                 sessions[i % 4].clone(),
                 ok.clone(),
                 failed.clone(),
@@ -142,13 +143,13 @@ async fn home_screens_keep_working_while_redis_is_down_and_the_cache_returns_wit
     );
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let (status, _) = stack.get_authed("/v1/home", &fresh_user).await;
+        let (status, _) = stack.get_authed(paths::HOME, &fresh_user).await;
         assert_eq!(status, 200);
         let before = stack
             .mock
             .state
             .department_requests(Department::PublicSecurity);
-        let (status, _) = stack.get_authed("/v1/home", &fresh_user).await;
+        let (status, _) = stack.get_authed(paths::HOME, &fresh_user).await;
         assert_eq!(status, 200);
         if stack
             .mock
@@ -217,7 +218,7 @@ async fn requests_needing_postgres_fail_cleanly_during_a_restart_and_recover_wit
     let outcome = std::panic::AssertUnwindSafe(async {
         let (status, problem) = json_of(
             http()
-                .get(format!("{}/readyz", stack.bff))
+                .get(format!("{}{}", stack.bff, paths::READYZ))
                 .send()
                 .await
                 .unwrap(),
@@ -230,7 +231,7 @@ async fn requests_needing_postgres_fail_cleanly_during_a_restart_and_recover_wit
         );
         let (status, problem) = stack
             .post(
-                "/v1/auth/refresh",
+                paths::REFRESH,
                 json!({"refresh_token": session["refresh_token"]}),
             )
             .await;
@@ -251,7 +252,7 @@ async fn requests_needing_postgres_fail_cleanly_during_a_restart_and_recover_wit
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if http()
-            .get(format!("{}/readyz", stack.bff))
+            .get(format!("{}{}", stack.bff, paths::READYZ))
             .send()
             .await
             .unwrap()
@@ -266,7 +267,7 @@ async fn requests_needing_postgres_fail_cleanly_during_a_restart_and_recover_wit
     // The refresh token was not spent by the failed attempt.
     let (status, next) = stack
         .post(
-            "/v1/auth/refresh",
+            paths::REFRESH,
             json!({"refresh_token": session["refresh_token"]}),
         )
         .await;

@@ -20,11 +20,9 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::BodyTooLarge {
-                    limit: crate::http::BODY_LIMIT_BYTES,
-                })
+                Err(ApiError::body_too_large(crate::http::BODY_LIMIT_BYTES))
             }
-            Err(rejection) => Err(ApiError::MalformedBody(rejection.body_text())),
+            Err(rejection) => Err(ApiError::malformed_body(rejection.body_text())),
         }
     }
 }

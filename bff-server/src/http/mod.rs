@@ -1,8 +1,9 @@
-//! HTTP plumbing shared by every endpoint: problem errors, request ids, the JSON extractor,
-//! metrics and the client identity used for rate limits.
+//! HTTP plumbing shared by every endpoint: problem errors, request ids, the language of the
+//! request, the JSON extractor, metrics and the client identity used for rate limits.
 
 pub mod client;
 pub mod json;
+pub mod language;
 pub mod metrics;
 pub mod problem;
 pub mod request_id;

@@ -1,237 +1,282 @@
 //! The one error type of the BFF's HTTP surface, answered as RFC 9457 problem JSON.
 //!
+//! [`ApiError`] is capability-neutral: it knows statuses, [`ProblemCode`]s and messages, not
+//! logins or passkeys. The cross-cutting refusals (a malformed body, a missing token, a rate
+//! limit, storage down) have constructors here; each capability has an error enum of its own
+//! (e.g. [`crate::identity::IdentityError`]) that converts into it with `From`, so adding a
+//! capability never edits this file.
+//!
 //! Input errors carry a precise `detail` (and the field at fault) and are not logged as
 //! failures; internal errors are logged with their context and answered generically, so a
-//! client never sees a database message.
+//! client never sees a database message. Every message is written in Simplified Chinese (the
+//! default) and English; the request's `Accept-Language` picks one ([`super::language`]).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use zhelikit_domain::api::{Problem, PROBLEM_CONTENT_TYPE};
+use zhelikit_domain::lang::Text;
 use zhelikit_domain::problem_code::ProblemCode;
+use zhelikit_domain::scope::Scope;
 
-use crate::http::request_id;
+use crate::http::{language, request_id};
 
 /// Everything a ZheliKit endpoint can answer instead of success.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// The body is not the JSON the endpoint takes (syntax, missing field, wrong type).
-    #[error("malformed request body: {0}")]
-    MalformedBody(String),
-    /// The body is larger than the configured limit.
-    #[error("request body is larger than {limit} bytes")]
-    BodyTooLarge { limit: usize },
-    /// A well-formed field holds a value that is not acceptable.
-    #[error("{field}: {reason}")]
-    InvalidField { field: &'static str, reason: String },
-    /// The mini-app id is not registered.
-    #[error("mini-app {0:?} is not registered")]
-    UnknownMiniApp(String),
-    /// The mini-app may not ask for these scopes.
-    #[error("mini-app {mini_app} may not request scopes {scopes:?}")]
-    ScopeNotAllowed {
-        mini_app: String,
-        scopes: Vec<String>,
-    },
-    /// The platform refused the login credential (ticket, ticketId, auth code).
-    #[error("{detail}")]
-    LoginRejected { code: ProblemCode, detail: String },
-    /// The user's real-name level is below what the mini-app requires.
-    #[error("real-name level {actual} is below the {required} that mini-app {mini_app} requires")]
-    RealNameLevelTooLow {
-        mini_app: String,
-        required: u8,
-        actual: u8,
-    },
-    /// This kind of user may not use this mini-app.
-    #[error("mini-app {mini_app} is not available to {kind} users")]
-    UserKindNotAllowed {
-        mini_app: String,
-        kind: &'static str,
-    },
-    /// No bearer token, or one that fails verification.
-    #[error("{0}")]
-    Unauthenticated(&'static str),
-    /// The token is valid but lacks the scope this endpoint needs.
-    #[error("this endpoint needs scope {0:?}, which the token was not granted")]
-    MissingScope(&'static str),
-    /// The refresh token is unknown, expired or revoked.
-    #[error("refresh token is not valid: {0}")]
-    RefreshRejected(&'static str),
-    /// An already-used refresh token was presented: the whole session family is now revoked.
-    #[error("refresh token was already used; every token of this session has been revoked")]
-    RefreshReused,
-    /// A passkey ceremony failed.
-    #[error("{detail}")]
-    Passkey {
-        code: ProblemCode,
-        status: StatusCode,
-        detail: String,
-    },
-    /// Too many requests for this client or user.
-    #[error("too many {what} requests; retry after {retry_after_secs} s")]
-    RateLimited {
-        what: &'static str,
-        retry_after_secs: u64,
-    },
-    /// No such route.
-    #[error("no route for {0}")]
-    NotFound(String),
-    /// The platform (浙里办/浙政钉 or its gateway) could not be reached or answered nonsense.
-    #[error("platform unavailable: {0}")]
-    PlatformUnavailable(String),
-    /// The platform's gateway refused our own credentials: a configuration problem.
-    #[error("platform gateway refused the BFF's credentials: {0}")]
-    PlatformMisconfigured(String),
-    /// Storage is unreachable.
-    #[error("storage unavailable: {0}")]
-    StorageUnavailable(String),
-    /// Anything else: a bug or an unexpected state. Logged, answered generically.
-    #[error("internal error: {0}")]
-    Internal(String),
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: ProblemCode,
+    detail: Text,
+    field: Option<String>,
+    scope: Option<Scope>,
+    real_name_levels: Option<RealNameLevels>,
+    retry_after_secs: Option<u64>,
+    /// For server errors only: what actually went wrong. Logged, never answered.
+    cause: Option<String>,
+}
+
+/// The two levels a `real_name_level_too_low` problem names.
+#[derive(Debug, Clone, Copy)]
+pub struct RealNameLevels {
+    /// What the mini-app requires.
+    pub required: u8,
+    /// What the user has.
+    pub actual: u8,
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, ProblemCode, &'static str) {
-        use ProblemCode as C;
-        use StatusCode as S;
-        match self {
-            Self::MalformedBody(_) => (S::BAD_REQUEST, C::MalformedBody, "Malformed request body"),
-            Self::BodyTooLarge { .. } => (
-                S::PAYLOAD_TOO_LARGE,
-                C::BodyTooLarge,
-                "Request body too large",
-            ),
-            Self::InvalidField { .. } => (S::BAD_REQUEST, C::InvalidField, "Invalid field"),
-            Self::UnknownMiniApp(_) => (S::BAD_REQUEST, C::UnknownMiniApp, "Unknown mini-app"),
-            Self::ScopeNotAllowed { .. } => {
-                (S::BAD_REQUEST, C::ScopeNotAllowed, "Scope not allowed")
-            }
-            Self::LoginRejected { code, .. } => (S::UNAUTHORIZED, *code, "Login rejected"),
-            Self::RealNameLevelTooLow { .. } => (
-                S::FORBIDDEN,
-                C::RealNameLevelTooLow,
-                "Real-name level too low",
-            ),
-            Self::UserKindNotAllowed { .. } => {
-                (S::FORBIDDEN, C::UserKindNotAllowed, "User kind not allowed")
-            }
-            Self::Unauthenticated(_) => (S::UNAUTHORIZED, C::Unauthenticated, "Unauthenticated"),
-            Self::MissingScope(_) => (S::FORBIDDEN, C::MissingScope, "Missing scope"),
-            Self::RefreshRejected(_) => (
-                S::UNAUTHORIZED,
-                C::RefreshTokenInvalid,
-                "Refresh token invalid",
-            ),
-            Self::RefreshReused => (
-                S::UNAUTHORIZED,
-                C::RefreshTokenReused,
-                "Refresh token reused",
-            ),
-            Self::Passkey { code, status, .. } => (*status, *code, "Passkey ceremony failed"),
-            Self::RateLimited { .. } => (S::TOO_MANY_REQUESTS, C::RateLimited, "Too many requests"),
-            Self::NotFound(_) => (S::NOT_FOUND, C::NotFound, "Not found"),
-            Self::PlatformUnavailable(_) => (
-                S::SERVICE_UNAVAILABLE,
-                C::PlatformUnavailable,
-                "Platform unavailable",
-            ),
-            Self::PlatformMisconfigured(_) => (
-                S::BAD_GATEWAY,
-                C::PlatformCredentialsRejected,
-                "Platform refused the BFF",
-            ),
-            Self::StorageUnavailable(_) => (
-                S::SERVICE_UNAVAILABLE,
-                C::StorageUnavailable,
-                "Storage unavailable",
-            ),
-            Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, C::Internal, "Internal error"),
+    /// A refusal of the request as sent: `detail` says what was wrong in both languages.
+    pub fn new(status: StatusCode, code: ProblemCode, detail: Text) -> Self {
+        Self {
+            status,
+            code,
+            detail,
+            field: None,
+            scope: None,
+            real_name_levels: None,
+            retry_after_secs: None,
+            cause: None,
         }
+    }
+
+    /// A failure on our side or upstream: `detail` is what the client is told, `cause` what the
+    /// log records.
+    pub fn server(status: StatusCode, code: ProblemCode, detail: Text, cause: String) -> Self {
+        Self {
+            cause: Some(cause),
+            ..Self::new(status, code, detail)
+        }
+    }
+
+    /// Names the request field at fault.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// Names the scope the call needed.
+    pub fn with_scope(mut self, scope: Scope) -> Self {
+        self.scope = Some(scope);
+        self
+    }
+
+    /// Names the real-name levels involved.
+    pub fn with_real_name_levels(mut self, levels: RealNameLevels) -> Self {
+        self.real_name_levels = Some(levels);
+        self
+    }
+
+    /// Says when to try again (`Retry-After`).
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    /// The body is not the JSON the endpoint takes (syntax, missing field, wrong type).
+    pub fn malformed_body(reason: String) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ProblemCode::MalformedBody,
+            Text::new(
+                format!("请求内容不是本接口接受的 JSON：{reason}"),
+                format!("malformed request body: {reason}"),
+            ),
+        )
+    }
+
+    /// The body is larger than `limit` bytes.
+    pub fn body_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ProblemCode::BodyTooLarge,
+            Text::new(
+                format!("请求内容超过 {limit} 字节上限"),
+                format!("request body is larger than {limit} bytes"),
+            ),
+        )
+    }
+
+    /// A well-formed `field` holds a value that is not acceptable, for the reason given.
+    pub fn invalid_field(field: &str, reason: Text) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ProblemCode::InvalidField,
+            Text::new(
+                format!("{field}：{}", reason.zh),
+                format!("{field}: {}", reason.en),
+            ),
+        )
+        .with_field(field)
+    }
+
+    /// No bearer token, or one that fails verification, for the reason given.
+    pub fn unauthenticated(reason: Text) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ProblemCode::Unauthenticated,
+            reason,
+        )
+    }
+
+    /// The token is valid but lacks `scope`.
+    pub fn missing_scope(scope: Scope) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            ProblemCode::MissingScope,
+            Text::new(
+                format!("本接口需要权限 {}，当前令牌未获授予", scope.as_str()),
+                format!(
+                    "this endpoint needs scope {:?}, which the token was not granted",
+                    scope.as_str()
+                ),
+            ),
+        )
+        .with_scope(scope)
+    }
+
+    /// Too many requests of a kind (`what`, e.g. 登录/login); retry after `secs`.
+    pub fn rate_limited(what: Text, secs: u64) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ProblemCode::RateLimited,
+            Text::new(
+                format!("{}请求过于频繁，请 {secs} 秒后再试", what.zh),
+                format!("too many {} requests; retry after {secs} s", what.en),
+            ),
+        )
+        .with_retry_after(secs)
+    }
+
+    /// No route for `path`.
+    pub fn not_found(path: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ProblemCode::NotFound,
+            Text::new(
+                format!("没有 {path} 这个接口"),
+                format!("no route for {path}"),
+            ),
+        )
+    }
+
+    /// Storage (the database, the cache) is unreachable.
+    pub fn storage_unavailable(cause: String) -> Self {
+        Self::server(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ProblemCode::StorageUnavailable,
+            Text::new(
+                "服务暂时不可用，请稍后再试",
+                "the service is temporarily unavailable; try again shortly",
+            ),
+            cause,
+        )
+    }
+
+    /// Anything else: a bug or an unexpected state. Logged, answered generically.
+    pub fn internal(cause: impl Into<String>) -> Self {
+        Self::server(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ProblemCode::Internal,
+            Text::new(
+                "发生意外错误；反馈时请提供请求编号",
+                "an unexpected error occurred; quote the request id when reporting it",
+            ),
+            cause.into(),
+        )
     }
 
     /// The stable `code` clients branch on.
-    pub fn code(&self) -> &'static str {
-        self.parts().1.as_str()
+    pub fn code(&self) -> ProblemCode {
+        self.code
     }
 
-    fn field(&self) -> Option<String> {
-        match self {
-            Self::InvalidField { field, .. } => Some((*field).to_string()),
-            Self::UnknownMiniApp(_) => Some("mini_app_id".into()),
-            Self::ScopeNotAllowed { .. } => Some("scopes".into()),
-            _ => None,
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail.en)?;
+        if let Some(cause) = &self.cause {
+            write!(f, " ({cause})")?;
         }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<zhelikit_domain::input::Invalid> for ApiError {
+    fn from(e: zhelikit_domain::input::Invalid) -> Self {
+        Self::invalid_field(e.field, e.reason)
     }
 }
 
 impl From<crate::storage::StoreError> for ApiError {
     fn from(e: crate::storage::StoreError) -> Self {
         match e {
-            crate::storage::StoreError::Unavailable(m) => Self::StorageUnavailable(m),
-            other => Self::Internal(other.to_string()),
+            crate::storage::StoreError::Unavailable(m) => Self::storage_unavailable(m),
+            other => Self::internal(other.to_string()),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, title) = self.parts();
-        let code = code.as_str();
-        let detail = if status.is_server_error() {
+        let code = self.code.as_str();
+        if self.status.is_server_error() {
             // Server-side detail stays in the log; the client gets something it can act on.
             tracing::error!(error = %self, code, "request failed");
-            match self {
-                Self::PlatformUnavailable(_) => {
-                    "the government platform did not answer; try again shortly".to_string()
-                }
-                Self::StorageUnavailable(_) => {
-                    "the service is temporarily unavailable; try again shortly".to_string()
-                }
-                Self::PlatformMisconfigured(_) => {
-                    "the government platform refused this service; it has been reported".to_string()
-                }
-                _ => "an unexpected error occurred; quote the request id when reporting it"
-                    .to_string(),
-            }
         } else {
             // Only the code: the detail of an input error can quote what the client sent.
             tracing::info!(code, "request refused");
-            self.to_string()
-        };
+        }
+        let lang = language::current();
         let problem = Problem {
             type_uri: format!("https://zhelikit.dev/problems/{code}"),
-            title: title.to_string(),
-            status: status.as_u16(),
-            detail,
+            title: self.code.title(lang).to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.get(lang).to_string(),
             code: code.to_string(),
             request_id: request_id::current(),
-            field: self.field(),
-            scope: match &self {
-                Self::MissingScope(scope) => Some((*scope).to_string()),
-                _ => None,
-            },
-            required_real_name_level: match &self {
-                Self::RealNameLevelTooLow { required, .. } => Some(*required),
-                _ => None,
-            },
-            real_name_level: match &self {
-                Self::RealNameLevelTooLow { actual, .. } => Some(*actual),
-                _ => None,
-            },
+            field: self.field,
+            scope: self.scope.map(|s| s.as_str().to_string()),
+            required_real_name_level: self.real_name_levels.map(|l| l.required),
+            real_name_level: self.real_name_levels.map(|l| l.actual),
         };
-        let mut response = (status, axum::Json(problem)).into_response();
-        response.headers_mut().insert(
+        let mut response = (self.status, axum::Json(problem)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
-        if let Self::RateLimited {
-            retry_after_secs, ..
-        } = self
-        {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs.max(1)),
-            );
+        headers.insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(lang.tag()),
+        );
+        if let Some(secs) = self.retry_after_secs {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
         response
     }

@@ -5,17 +5,20 @@
 use axum::extract::State;
 use platform_api::{zlb::ResultCode, zzd};
 use zhelikit_domain::api::{AuthCodeLogin, Problem, Session, TicketIdLogin, TicketLogin};
+use zhelikit_domain::paths;
 
 use crate::app::{App, AppState};
 use crate::audit::{self, Event};
 use crate::http::client::ClientAddr;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
+use crate::identity::limits::{self, Limited};
 use crate::identity::platform::{Platform, PlatformError};
 use crate::identity::session;
-use crate::miniapps;
+use crate::identity::{admission, users, IdentityError};
 use crate::storage::{MiniApp, NewUser};
 use platform_api::registration::AppRegistration;
+use zhelikit_domain::input;
 use zhelikit_domain::problem_code::ProblemCode;
 
 /// The way a person logged in, for the audit log and metrics.
@@ -62,46 +65,19 @@ impl Method {
     }
 }
 
-/// A credential is a short printable token; anything else is refused before the platform sees it.
-fn check_credential(field: &'static str, value: &str) -> Result<(), ApiError> {
-    if value.is_empty() || value.len() > 256 || !value.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::InvalidField {
-            field,
-            reason: "must be the 1–256 printable characters the platform issued".into(),
-        });
-    }
-    Ok(())
-}
-
-/// Counts a login attempt (of any method, passkeys included) against the client's quota.
-pub async fn limit_client(app: &App, client: &str) -> Result<(), ApiError> {
-    session::limit(
-        app,
-        "login",
-        format!("login:client:{}", crate::http::client::limit_key(client)),
-        app.config.rate_limits.login_per_client,
-    )
-    .await
-}
-
 /// Loads the mini-app and works out the scopes, before anything is spent.
 pub async fn prepare(
     app: &App,
     mini_app_id: &str,
     scopes: Option<&[String]>,
 ) -> Result<(MiniApp, Vec<String>), ApiError> {
-    if mini_app_id.is_empty() || mini_app_id.len() > 64 {
-        return Err(ApiError::InvalidField {
-            field: "mini_app_id",
-            reason: "must be a registered mini-app id".into(),
-        });
-    }
+    input::mini_app_id(mini_app_id)?;
     let mini_app = app
         .store
         .mini_app(mini_app_id)
         .await?
-        .ok_or_else(|| ApiError::UnknownMiniApp(mini_app_id.to_string()))?;
-    let granted = miniapps::grant(&mini_app, scopes)?;
+        .ok_or_else(|| IdentityError::UnknownMiniApp(mini_app_id.to_string()))?;
+    let granted = admission::grant(&mini_app, scopes)?;
     Ok((mini_app, granted))
 }
 
@@ -114,25 +90,21 @@ pub async fn finish(
     scopes: Vec<String>,
     person: NewUser,
 ) -> Result<Session, ApiError> {
-    if let Err(refused) = miniapps::admit(mini_app, &person) {
+    if let Err(refused) = admission::admit(mini_app, &person) {
+        let refused = ApiError::from(refused);
         record_refusal(app, client, method, &mini_app.id, &refused).await;
         return Err(refused);
     }
     let rl = app.config.rate_limits;
-    session::limit(
+    limits::check(
         app,
-        "login",
+        Limited::Login,
         format!("login:user:{}:{}", person.kind.as_str(), person.subject),
         rl.login_per_user,
     )
     .await?;
     let user = app.store.upsert_user(&person).await?;
-    // What the platform just said is the freshest profile there is.
-    app.profiles.insert(
-        user.id,
-        std::sync::Arc::new(user.clone()),
-        crate::app::PROFILE_TTL,
-    );
+    users::remember(app, &user);
     let session = session::start(app, &user, mini_app, scopes).await?;
     audit::record(
         app,
@@ -154,12 +126,15 @@ async fn login(
     app: &App,
     client: &str,
     method: Method,
-    mini_app_id: &str,
-    scopes: Option<&[String]>,
-    credential: &str,
+    request: &impl LoginRequest,
 ) -> Result<Session, ApiError> {
-    check_credential(method.field(), credential)?;
-    limit_client(app, client).await?;
+    let (mini_app_id, scopes, credential) = (
+        request.mini_app_id(),
+        request.scopes(),
+        request.credential(),
+    );
+    input::platform_credential(method.field(), credential)?;
+    limits::login_by_client(app, client).await?;
     let (mini_app, granted) = prepare(app, mini_app_id, scopes).await?;
     let registration = app
         .config
@@ -169,7 +144,7 @@ async fn login(
         // Our configuration's fault (a mini-app stored by an earlier deployment, not in the
         // current `mini_apps`): logged as an internal error, not blamed on the platform.
         .ok_or_else(|| {
-            ApiError::Internal(format!(
+            ApiError::internal(format!(
                 "mini-app {} has no platform registration configured",
                 mini_app.id
             ))
@@ -180,7 +155,7 @@ async fn login(
     {
         Ok(person) => person,
         Err(e) => {
-            let refused = refusal(e);
+            let refused = ApiError::from(refusal(e, method.field()));
             record_refusal(app, client, method.name(), &mini_app.id, &refused).await;
             return Err(refused);
         }
@@ -202,145 +177,115 @@ async fn record_refusal(
         None,
         Some(mini_app_id),
         client,
-        refused.code(),
+        refused.code().as_str(),
     )
     .await;
-    metrics::counter!("logins_total", "method" => method, "outcome" => refused.code()).increment(1);
+    metrics::counter!("logins_total", "method" => method, "outcome" => refused.code().as_str())
+        .increment(1);
 }
 
-/// What a client is told when the platform did not identify the user.
-fn refusal(e: PlatformError) -> ApiError {
-    let rejected = |code: ProblemCode, detail: &str| ApiError::LoginRejected {
-        code,
-        detail: detail.to_string(),
-    };
+/// What a client is told when the platform did not identify the user. Pure.
+fn refusal(e: PlatformError, field: &'static str) -> IdentityError {
+    use IdentityError::LoginRejected;
     match e {
         PlatformError::TicketRejected { code, .. } => match code {
-            ResultCode::TicketExpired => rejected(
-                ProblemCode::TicketExpired,
-                "the ticket has expired or was already used; start the login again",
-            ),
-            ResultCode::NotATicket => rejected(
-                ProblemCode::TicketInvalid,
-                "the platform did not issue this ticket",
-            ),
-            ResultCode::OtherApp => rejected(
-                ProblemCode::TicketOtherApp,
-                "the ticket was issued to another application",
-            ),
-            ResultCode::BadFormat => ApiError::InvalidField {
-                field: "ticket",
-                reason: "the platform says the ticket is malformed".into(),
+            ResultCode::TicketExpired => LoginRejected(ProblemCode::TicketExpired),
+            ResultCode::NotATicket => LoginRejected(ProblemCode::TicketInvalid),
+            ResultCode::OtherApp => LoginRejected(ProblemCode::TicketOtherApp),
+            ResultCode::BadFormat => IdentityError::CredentialMalformed {
+                field,
+                by_platform: true,
             },
-            ResultCode::Ok | ResultCode::Other => rejected(
-                ProblemCode::TicketRejected,
-                "the platform refused the ticket",
-            ),
+            ResultCode::Ok | ResultCode::Other => LoginRejected(ProblemCode::TicketRejected),
         },
         PlatformError::AuthCodeRejected { code, message } => match code.as_str() {
-            zzd::codes::AUTH_CODE_INVALID => rejected(
-                ProblemCode::AuthCodeInvalid,
-                "the auth code has expired, was already used or was never issued",
-            ),
-            zzd::codes::AUTH_CODE_OTHER_APP => rejected(
-                ProblemCode::AuthCodeOtherApp,
-                "the auth code was issued to another application",
-            ),
-            zzd::codes::PARAM_INVALID => ApiError::InvalidField {
-                field: "auth_code",
-                reason: "the platform says the auth code is malformed".into(),
+            zzd::codes::AUTH_CODE_INVALID => LoginRejected(ProblemCode::AuthCodeInvalid),
+            zzd::codes::AUTH_CODE_OTHER_APP => LoginRejected(ProblemCode::AuthCodeOtherApp),
+            zzd::codes::PARAM_INVALID => IdentityError::CredentialMalformed {
+                field,
+                by_platform: true,
             },
-            _ => ApiError::PlatformMisconfigured(format!("浙政钉 refused ({code}): {message}")),
+            _ => {
+                IdentityError::PlatformMisconfigured(format!("浙政钉 refused ({code}): {message}"))
+            }
         },
         PlatformError::GatewayRefused { status, body } => {
-            ApiError::PlatformMisconfigured(format!("HTTP {status}: {body}"))
+            IdentityError::PlatformMisconfigured(format!("HTTP {status}: {body}"))
         }
         PlatformError::Unreachable(m) | PlatformError::Malformed(m) => {
-            ApiError::PlatformUnavailable(m)
+            IdentityError::PlatformUnavailable(m)
         }
     }
 }
 
-/// Log in with a 浙里办 personal SSO ticket.
-#[utoipa::path(post, path = "/v1/auth/zlb/ticket", tag = "identity", request_body = TicketLogin,
-    responses((status = 200, body = Session),
-        (status = 400, description = "malformed_body, invalid_field, unknown_mini_app, scope_not_allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "ticket_expired, ticket_invalid, ticket_other_app", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "real_name_level_too_low, user_kind_not_allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
-pub async fn zlb_ticket(
-    State(state): State<AppState>,
-    ClientAddr(client): ClientAddr,
-    ApiJson(body): ApiJson<TicketLogin>,
-) -> Result<axum::Json<Session>, ApiError> {
-    login(
-        &state,
-        &client,
-        Method::ZlbTicket,
-        &body.mini_app_id,
-        body.scopes.as_deref(),
-        &body.ticket,
-    )
-    .await
-    .map(axum::Json)
+/// A login request body: which mini-app, which scopes, and the credential.
+trait LoginRequest {
+    fn mini_app_id(&self) -> &str;
+    fn scopes(&self) -> Option<&[String]>;
+    fn credential(&self) -> &str;
 }
 
-/// Log in with a 浙里办 legal-person (enterprise) SSO ticket.
-#[utoipa::path(post, path = "/v1/auth/zlb/legal-ticket", tag = "identity", request_body = TicketLogin,
-    responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn zlb_legal_ticket(
-    State(state): State<AppState>,
-    ClientAddr(client): ClientAddr,
-    ApiJson(body): ApiJson<TicketLogin>,
-) -> Result<axum::Json<Session>, ApiError> {
-    login(
-        &state,
-        &client,
-        Method::ZlbLegalTicket,
-        &body.mini_app_id,
-        body.scopes.as_deref(),
-        &body.ticket,
-    )
-    .await
-    .map(axum::Json)
+macro_rules! login_request {
+    ($($body:ty => $credential:ident),* $(,)?) => {$(
+        impl LoginRequest for $body {
+            fn mini_app_id(&self) -> &str {
+                &self.mini_app_id
+            }
+            fn scopes(&self) -> Option<&[String]> {
+                self.scopes.as_deref()
+            }
+            fn credential(&self) -> &str {
+                &self.$credential
+            }
+        }
+    )*};
 }
 
-/// Log in with the `ticketId` of the 浙里办 mini-program container.
-#[utoipa::path(post, path = "/v1/auth/zlb/ticket-id", tag = "identity", request_body = TicketIdLogin,
-    responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn zlb_ticket_id(
-    State(state): State<AppState>,
-    ClientAddr(client): ClientAddr,
-    ApiJson(body): ApiJson<TicketIdLogin>,
-) -> Result<axum::Json<Session>, ApiError> {
-    login(
-        &state,
-        &client,
-        Method::ZlbTicketId,
-        &body.mini_app_id,
-        body.scopes.as_deref(),
-        &body.ticket_id,
-    )
-    .await
-    .map(axum::Json)
+login_request!(TicketLogin => ticket, TicketIdLogin => ticket_id, AuthCodeLogin => auth_code);
+
+/// One endpoint per way of arriving, each the same thin call into [`login`]; only the OpenAPI
+/// documentation differs.
+macro_rules! login_endpoint {
+    ($(#[$doc:meta])* $name:ident, $method:expr, $body:ty) => {
+        $(#[$doc])*
+        pub async fn $name(
+            State(state): State<AppState>,
+            ClientAddr(client): ClientAddr,
+            ApiJson(body): ApiJson<$body>,
+        ) -> Result<axum::Json<Session>, ApiError> {
+            login(&state, &client, $method, &body).await.map(axum::Json)
+        }
+    };
 }
 
-/// Log in an official with a 浙政钉 免登 auth code.
-#[utoipa::path(post, path = "/v1/auth/zzd/auth-code", tag = "identity", request_body = AuthCodeLogin,
-    responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, description = "auth_code_invalid, auth_code_other_app", body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn zzd_auth_code(
-    State(state): State<AppState>,
-    ClientAddr(client): ClientAddr,
-    ApiJson(body): ApiJson<AuthCodeLogin>,
-) -> Result<axum::Json<Session>, ApiError> {
-    login(
-        &state,
-        &client,
-        Method::ZzdAuthCode,
-        &body.mini_app_id,
-        body.scopes.as_deref(),
-        &body.auth_code,
-    )
-    .await
-    .map(axum::Json)
-}
+login_endpoint!(
+    /// Log in with a 浙里办 personal SSO ticket.
+    #[utoipa::path(post, path = paths::ZLB_TICKET, tag = "identity", request_body = TicketLogin,
+        responses((status = 200, body = Session),
+            (status = 400, description = "malformed_body, invalid_field, unknown_mini_app, scope_not_allowed", body = Problem, content_type = "application/problem+json"),
+            (status = 401, description = "ticket_expired, ticket_invalid, ticket_other_app", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "real_name_level_too_low, user_kind_not_allowed", body = Problem, content_type = "application/problem+json"),
+            (status = 429, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
+    zlb_ticket, Method::ZlbTicket, TicketLogin
+);
+
+login_endpoint!(
+    /// Log in with a 浙里办 legal-person (enterprise) SSO ticket.
+    #[utoipa::path(post, path = paths::ZLB_LEGAL_TICKET, tag = "identity", request_body = TicketLogin,
+        responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    zlb_legal_ticket, Method::ZlbLegalTicket, TicketLogin
+);
+
+login_endpoint!(
+    /// Log in with the `ticketId` of the 浙里办 mini-program container.
+    #[utoipa::path(post, path = paths::ZLB_TICKET_ID, tag = "identity", request_body = TicketIdLogin,
+        responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    zlb_ticket_id, Method::ZlbTicketId, TicketIdLogin
+);
+
+login_endpoint!(
+    /// Log in an official with a 浙政钉 免登 auth code.
+    #[utoipa::path(post, path = paths::ZZD_AUTH_CODE, tag = "identity", request_body = AuthCodeLogin,
+        responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, description = "auth_code_invalid, auth_code_other_app", body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    zzd_auth_code, Method::ZzdAuthCode, AuthCodeLogin
+);

@@ -11,6 +11,7 @@
 //! passkeys or has some (a decoy credential), so it cannot be used to learn who has one.
 
 use std::time::Duration;
+use zhelikit_domain::paths;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -24,10 +25,12 @@ use webauthn_rs::prelude::{
     RegisterPublicKeyCredential,
 };
 use zhelikit_domain::api::{
-    check_passkey_name, PasskeyChallenge, PasskeyFinish, PasskeyInfo, PasskeyList,
-    PasskeyLoginStart, PasskeyRegistered, PasskeyRename, Problem, Session,
+    PasskeyChallenge, PasskeyFinish, PasskeyInfo, PasskeyList, PasskeyLoginStart,
+    PasskeyRegistered, PasskeyRename, Problem, Session,
 };
 
+use zhelikit_domain::input;
+use zhelikit_domain::lang::Text;
 use zhelikit_domain::problem_code::ProblemCode;
 use zhelikit_domain::scope::Scope;
 
@@ -38,6 +41,7 @@ use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::identity::login;
+use crate::identity::{limits, IdentityError};
 use crate::storage::{StoreError, StoredPasskey};
 
 const CEREMONY_TTL: Duration = Duration::from_secs(300);
@@ -60,21 +64,13 @@ struct AuthenticationState {
     state: Option<PasskeyAuthentication>,
 }
 
-fn failed(code: ProblemCode, status: StatusCode, detail: impl Into<String>) -> ApiError {
-    ApiError::Passkey {
-        code,
-        status,
-        detail: detail.into(),
-    }
-}
-
 async fn put_state<T: Serialize>(app: &App, prefix: &str, value: &T) -> Result<String, ApiError> {
     let ceremony_id = Uuid::new_v4().simple().to_string();
-    let bytes = serde_json::to_vec(value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let bytes = serde_json::to_vec(value).map_err(|e| ApiError::internal(e.to_string()))?;
     app.cache
         .set(&format!("{prefix}{ceremony_id}"), &bytes, CEREMONY_TTL)
         .await
-        .map_err(|e| ApiError::StorageUnavailable(e.to_string()))?;
+        .map_err(|e| ApiError::storage_unavailable(e.to_string()))?;
     Ok(ceremony_id)
 }
 
@@ -83,44 +79,38 @@ async fn take_state<T: DeserializeOwned>(
     prefix: &str,
     ceremony_id: &str,
 ) -> Result<T, ApiError> {
-    if ceremony_id.is_empty() || ceremony_id.len() > 64 {
-        return Err(ApiError::InvalidField {
-            field: "ceremony_id",
-            reason: "must be the id from the start call".into(),
-        });
-    }
+    input::ceremony_id(ceremony_id)?;
     let bytes = app
         .cache
         .take(&format!("{prefix}{ceremony_id}"))
         .await
-        .map_err(|e| ApiError::StorageUnavailable(e.to_string()))?
-        .ok_or_else(|| {
-            failed(
-                ProblemCode::PasskeyCeremonyUnknown,
-                StatusCode::BAD_REQUEST,
-                "no such ceremony: it expired, was finished already, or never started",
-            )
-        })?;
+        .map_err(|e| ApiError::storage_unavailable(e.to_string()))?
+        .ok_or(IdentityError::PasskeyCeremonyUnknown)?;
     serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::Internal(format!("ceremony state unreadable: {e}")))
+        .map_err(|e| ApiError::internal(format!("ceremony state unreadable: {e}")))
 }
 
 fn parse_credential<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_json::from_value(value).map_err(|e| ApiError::InvalidField {
-        field: "credential",
-        reason: format!("not a WebAuthn credential: {e}"),
+    serde_json::from_value(value).map_err(|e| {
+        ApiError::invalid_field(
+            "credential",
+            Text::new(
+                format!("不是 WebAuthn 凭证：{e}"),
+                format!("not a WebAuthn credential: {e}"),
+            ),
+        )
     })
 }
 
 fn options_json<T: Serialize>(options: &T) -> Result<serde_json::Value, ApiError> {
-    serde_json::to_value(options).map_err(|e| ApiError::Internal(e.to_string()))
+    serde_json::to_value(options).map_err(|e| ApiError::internal(e.to_string()))
 }
 
 fn stored_passkeys(rows: &[StoredPasskey]) -> Result<Vec<Passkey>, ApiError> {
     rows.iter()
         .map(|r| {
             serde_json::from_str(&r.passkey_json)
-                .map_err(|e| ApiError::Internal(format!("stored passkey unreadable: {e}")))
+                .map_err(|e| ApiError::internal(format!("stored passkey unreadable: {e}")))
         })
         .collect()
 }
@@ -132,18 +122,12 @@ fn require_recent_login(auth: &Authenticated, window_secs: i64) -> Result<(), Ap
     if auth.0.auth_time > 0 && age < window_secs {
         return Ok(());
     }
-    Err(failed(
-        ProblemCode::ReauthenticationRequired,
-        StatusCode::FORBIDDEN,
-        format!(
-            "registering a passkey needs a login within the last {window_secs} seconds: log in again, then register"
-        ),
-    ))
+    Err(IdentityError::ReauthenticationRequired { window_secs }.into())
 }
 
 /// Starts registering a passkey for the logged-in user. Needs scope `passkey` and a login
 /// (platform or passkey) within the last five minutes (`ZK_PASSKEY_REAUTH_SECS`).
-#[utoipa::path(post, path = "/v1/passkeys/registration/start", tag = "passkeys", security(("bearer" = [])),
+#[utoipa::path(post, path = paths::PASSKEY_REGISTRATION_START, tag = "passkeys", security(("bearer" = [])),
     responses((status = 200, body = PasskeyChallenge), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, description = "missing_scope, reauthentication_required", body = Problem, content_type = "application/problem+json")))]
 pub async fn registration_start(
     State(state): State<AppState>,
@@ -156,7 +140,7 @@ pub async fn registration_start(
         .store
         .user(user_id)
         .await?
-        .ok_or(ApiError::Unauthenticated("the user no longer exists"))?;
+        .ok_or(IdentityError::UserGone)?;
     let existing = stored_passkeys(&state.store.passkeys(user_id).await?)?;
     let exclude =
         (!existing.is_empty()).then(|| existing.iter().map(|p| p.cred_id().clone()).collect());
@@ -169,7 +153,7 @@ pub async fn registration_start(
             &user.profile.display_name,
             exclude,
         )
-        .map_err(|e| ApiError::Internal(format!("webauthn: {e}")))?;
+        .map_err(|e| ApiError::internal(format!("webauthn: {e}")))?;
     let ceremony_id = put_state(
         &state,
         "passkey:reg:",
@@ -186,7 +170,7 @@ pub async fn registration_start(
 }
 
 /// Finishes registration with the authenticator's attestation.
-#[utoipa::path(post, path = "/v1/passkeys/registration/finish", tag = "passkeys", security(("bearer" = [])), request_body = PasskeyFinish,
+#[utoipa::path(post, path = paths::PASSKEY_REGISTRATION_FINISH, tag = "passkeys", security(("bearer" = [])), request_body = PasskeyFinish,
     responses((status = 201, body = PasskeyRegistered), (status = 400, description = "passkey_ceremony_unknown, invalid_field", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "missing_scope, reauthentication_required", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "passkey_verification_failed", body = Problem, content_type = "application/problem+json"), (status = 409, description = "passkey_already_registered", body = Problem, content_type = "application/problem+json")))]
@@ -200,35 +184,19 @@ pub async fn registration_finish(
     require_recent_login(&auth, state.config.passkeys.reauthentication_window_secs)?;
     let user_id = auth.user_id()?;
     let name = match body.name.as_deref() {
-        Some(name) => Some(
-            check_passkey_name(name)
-                .map_err(|reason| ApiError::InvalidField {
-                    field: "name",
-                    reason: reason.into(),
-                })?
-                .to_string(),
-        ),
+        Some(name) => Some(input::passkey_name(name)?.to_string()),
         None => None,
     };
     let credential: RegisterPublicKeyCredential = parse_credential(body.credential)?;
     let ceremony: RegistrationState = take_state(&state, "passkey:reg:", &body.ceremony_id).await?;
     if ceremony.user_id != user_id {
-        return Err(failed(
-            ProblemCode::PasskeyCeremonyUnknown,
-            StatusCode::BAD_REQUEST,
-            "this ceremony belongs to another user",
-        ));
+        // Said as if it did not exist: another user's ceremony is none of this one's business.
+        return Err(IdentityError::PasskeyCeremonyUnknown.into());
     }
     let passkey = state
         .webauthn
         .finish_passkey_registration(&credential, &ceremony.state)
-        .map_err(|e| {
-            failed(
-                ProblemCode::PasskeyVerificationFailed,
-                StatusCode::UNAUTHORIZED,
-                format!("the authenticator's answer did not verify: {e}"),
-            )
-        })?;
+        .map_err(|e| IdentityError::PasskeyVerificationFailed(e.to_string()))?;
     let credential_id = URL_SAFE_NO_PAD.encode(passkey.cred_id().as_ref());
     let now = chrono::Utc::now();
     let name = match name {
@@ -242,7 +210,7 @@ pub async fn registration_finish(
         credential_id: credential_id.clone(),
         user_id,
         passkey_json: serde_json::to_string(&passkey)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            .map_err(|e| ApiError::internal(e.to_string()))?,
         name,
         created_at: now,
         last_used_at: None,
@@ -250,11 +218,7 @@ pub async fn registration_finish(
     match state.store.insert_passkey(&row).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
-            return Err(failed(
-                ProblemCode::PasskeyAlreadyRegistered,
-                StatusCode::CONFLICT,
-                "this passkey is already registered",
-            ));
+            return Err(IdentityError::PasskeyAlreadyRegistered.into());
         }
         Err(e) => return Err(e.into()),
     }
@@ -282,14 +246,7 @@ fn require_passkey_mini_app(mini_app: &crate::storage::MiniApp) -> Result<(), Ap
     {
         return Ok(());
     }
-    Err(failed(
-        ProblemCode::PasskeyNotAllowed,
-        StatusCode::FORBIDDEN,
-        format!(
-            "mini-app {} does not offer passkey login; log in through the platform",
-            mini_app.id
-        ),
-    ))
+    Err(IdentityError::PasskeyNotAllowed(mini_app.id.clone()).into())
 }
 
 /// The options of a ceremony that can only fail, shaped as webauthn-rs shapes real ones: a
@@ -313,17 +270,22 @@ fn decoy_options(state: &App, user_id: &Uuid) -> serde_json::Value {
 
 /// Starts a passkey login for a user remembered on the device. The answer looks the same
 /// whether that user has passkeys or not (or does not exist): only finishing tells.
-#[utoipa::path(post, path = "/v1/auth/passkey/start", tag = "passkeys", request_body = PasskeyLoginStart,
+#[utoipa::path(post, path = paths::PASSKEY_LOGIN_START, tag = "passkeys", request_body = PasskeyLoginStart,
     responses((status = 200, body = PasskeyChallenge), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 403, description = "passkey_not_allowed", body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn login_start(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<PasskeyLoginStart>,
 ) -> Result<axum::Json<PasskeyChallenge>, ApiError> {
-    login::limit_client(&state, &client).await?;
-    let user_id: Uuid = body.user_id.parse().map_err(|_| ApiError::InvalidField {
-        field: "user_id",
-        reason: "must be a ZheliKit user id (UUID)".into(),
+    limits::login_by_client(&state, &client).await?;
+    let user_id: Uuid = body.user_id.parse().map_err(|_| {
+        ApiError::invalid_field(
+            "user_id",
+            Text::new(
+                "须为 ZheliKit 用户编号（UUID）",
+                "must be a ZheliKit user id (UUID)",
+            ),
+        )
     })?;
     // Checked now so a bad mini-app or scope fails before the user touches the authenticator.
     let (mini_app, _) = login::prepare(&state, &body.mini_app_id, body.scopes.as_deref()).await?;
@@ -335,7 +297,7 @@ pub async fn login_start(
         let (options, auth_state) = state
             .webauthn
             .start_passkey_authentication(&passkeys)
-            .map_err(|e| ApiError::Internal(format!("webauthn: {e}")))?;
+            .map_err(|e| ApiError::internal(format!("webauthn: {e}")))?;
         (options_json(&options)?, Some(auth_state))
     };
     let ceremony = AuthenticationState {
@@ -352,14 +314,14 @@ pub async fn login_start(
 }
 
 /// Finishes a passkey login and starts a session.
-#[utoipa::path(post, path = "/v1/auth/passkey/finish", tag = "passkeys", request_body = PasskeyFinish,
+#[utoipa::path(post, path = paths::PASSKEY_LOGIN_FINISH, tag = "passkeys", request_body = PasskeyFinish,
     responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, description = "passkey_verification_failed", body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn login_finish(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<PasskeyFinish>,
 ) -> Result<axum::Json<Session>, ApiError> {
-    login::limit_client(&state, &client).await?;
+    limits::login_by_client(&state, &client).await?;
     let credential: PublicKeyCredential = parse_credential(body.credential)?;
     let ceremony: AuthenticationState =
         take_state(&state, "passkey:auth:", &body.ceremony_id).await?;
@@ -374,16 +336,9 @@ pub async fn login_finish(
         // A decoy: no passkey can answer it; fails as a wrong passkey would.
         None => Err("decoy ceremony".to_string()),
     };
-    let refuse = |why: String| {
-        // One answer whatever went wrong (decoy, wrong passkey, deleted passkey): the detail
-        // would tell who has a passkey. The reason goes to the log only.
-        tracing::debug!(reason = %why, "passkey login refused");
-        failed(
-            ProblemCode::PasskeyVerificationFailed,
-            StatusCode::UNAUTHORIZED,
-            "the passkey's answer did not verify",
-        )
-    };
+    // One answer whatever went wrong (decoy, wrong passkey, deleted passkey): the detail
+    // would tell who has a passkey. The reason goes to the log only.
+    let refuse = |why: String| ApiError::from(IdentityError::PasskeyVerificationFailed(why));
     let audit_refusal = || {
         audit::record(
             &state,
@@ -407,13 +362,13 @@ pub async fn login_finish(
     let mut still_registered = false;
     for row in state.store.passkeys(ceremony.user_id).await? {
         let mut passkey: Passkey = serde_json::from_str(&row.passkey_json)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| ApiError::internal(e.to_string()))?;
         let counter_moved = passkey.update_credential(&result);
         if counter_moved.is_some() {
             still_registered = true;
             // The passkey that answered: its counter (if it moved) and when it was last used.
             let json =
-                serde_json::to_string(&passkey).map_err(|e| ApiError::Internal(e.to_string()))?;
+                serde_json::to_string(&passkey).map_err(|e| ApiError::internal(e.to_string()))?;
             state
                 .store
                 .update_passkey(&StoredPasskey {
@@ -432,7 +387,7 @@ pub async fn login_finish(
         .store
         .user(ceremony.user_id)
         .await?
-        .ok_or(ApiError::Unauthenticated("the user no longer exists"))?;
+        .ok_or(IdentityError::UserGone)?;
     login::finish(&state, &client, "passkey", &mini_app, granted, user.profile)
         .await
         .map(axum::Json)
@@ -448,15 +403,11 @@ fn passkey_info(row: &StoredPasskey) -> PasskeyInfo {
 }
 
 fn not_found(credential_id: &str) -> ApiError {
-    failed(
-        ProblemCode::PasskeyNotFound,
-        StatusCode::NOT_FOUND,
-        format!("you have no passkey {credential_id:?}"),
-    )
+    IdentityError::PasskeyNotFound(credential_id.to_string()).into()
 }
 
 /// The logged-in user's passkeys (no key material). Needs scope `passkey`.
-#[utoipa::path(get, path = "/v1/passkeys", tag = "passkeys", security(("bearer" = [])),
+#[utoipa::path(get, path = paths::PASSKEYS, tag = "passkeys", security(("bearer" = [])),
     responses((status = 200, body = PasskeyList), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, description = "missing_scope", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
@@ -470,7 +421,7 @@ pub async fn list(
 }
 
 /// Renames one of the user's passkeys. Needs scope `passkey`.
-#[utoipa::path(patch, path = "/v1/passkeys/{credential_id}", tag = "passkeys", security(("bearer" = [])), request_body = PasskeyRename,
+#[utoipa::path(patch, path = paths::PASSKEY, tag = "passkeys", security(("bearer" = [])), request_body = PasskeyRename,
     params(("credential_id" = String, Path, description = "The passkey's credential id, base64url")),
     responses((status = 204, description = "renamed"), (status = 400, description = "invalid_field", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, description = "missing_scope", body = Problem, content_type = "application/problem+json"),
@@ -482,10 +433,7 @@ pub async fn rename(
     ApiJson(body): ApiJson<PasskeyRename>,
 ) -> Result<StatusCode, ApiError> {
     auth.require(Scope::Passkey)?;
-    let name = check_passkey_name(&body.name).map_err(|reason| ApiError::InvalidField {
-        field: "name",
-        reason: reason.into(),
-    })?;
+    let name = input::passkey_name(&body.name)?;
     if !state
         .store
         .rename_passkey(auth.user_id()?, &credential_id, name)
@@ -498,7 +446,7 @@ pub async fn rename(
 
 /// Deletes one of the user's passkeys: it can no longer start a session. Needs scope
 /// `passkey`; audited.
-#[utoipa::path(delete, path = "/v1/passkeys/{credential_id}", tag = "passkeys", security(("bearer" = [])),
+#[utoipa::path(delete, path = paths::PASSKEY, tag = "passkeys", security(("bearer" = [])),
     params(("credential_id" = String, Path, description = "The passkey's credential id, base64url")),
     responses((status = 204, description = "deleted"), (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "missing_scope", body = Problem, content_type = "application/problem+json"),

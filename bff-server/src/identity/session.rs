@@ -1,6 +1,6 @@
 //! Sessions: issuing the token pair, rotating refresh tokens with reuse detection, logout.
 
-use std::sync::Arc;
+use zhelikit_domain::paths;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,16 +11,19 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zhelikit_domain::api::{LogoutAll, Me, Problem, RefreshRequest, Session};
+use zhelikit_domain::lang::Text;
 use zhelikit_domain::scope::Scope;
 
-use crate::app::{App, AppState, PROFILE_TTL};
+use crate::app::{App, AppState};
 use crate::audit::{self, Event};
 use crate::http::client::ClientAddr;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
+use crate::identity::limits::{self, Limited};
 use crate::identity::tokens::AccessClaims;
-use crate::infra::rate_limit::{Decision, Quota};
+use crate::identity::users::user_profile;
+use crate::identity::{admission, IdentityError};
 use crate::storage::{MiniApp, NextRefreshToken, RefreshToken, Rotation, User};
 
 /// Refresh tokens are 256 random bits with a recognisable prefix (so secret scanners find
@@ -68,7 +71,7 @@ fn access_token(app: &App, grant: Grant<'_>) -> Result<String, ApiError> {
         rnl: level,
         auth_time: auth_time.timestamp(),
     };
-    app.keyring.sign(&claims).map_err(ApiError::Internal)
+    app.keyring.sign(&claims).map_err(ApiError::internal)
 }
 
 fn session(app: &App, access_token: String, refresh_token: String, scopes: Vec<String>) -> Session {
@@ -117,54 +120,32 @@ pub async fn start(
     Ok(session(app, access, refresh, scopes))
 }
 
-/// Counts a request against a per-minute quota. A Redis outage falls back to this instance's
-/// own limiter (see `FallbackRateLimiter`); an error here is unexpected and lets the request
-/// through (logged) rather than locking everyone out.
-pub async fn limit(
-    app: &App,
-    what: &'static str,
-    key: String,
-    per_minute: u32,
-) -> Result<(), ApiError> {
-    match app.limiter.check(&key, Quota::per_minute(per_minute)).await {
-        Ok(Decision::Allow) => Ok(()),
-        Ok(Decision::Deny { retry_after }) => {
-            metrics::counter!("rate_limited_total", "what" => what).increment(1);
-            Err(ApiError::RateLimited {
-                what,
-                retry_after_secs: retry_after.as_secs_f64().ceil() as u64,
-            })
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, what, "rate limit skipped: limiter unavailable");
-            Ok(())
-        }
-    }
-}
-
 /// Exchanges a refresh token for a new pair. The presented token is spent. Presenting it again
 /// within the grace window (10 s by default) while its successor is unused returns that same
 /// successor — the answer may have been lost on the way; presenting it later, or an older one,
 /// revokes the whole session, since only a thief or a replay would do that.
-#[utoipa::path(post, path = "/v1/auth/refresh", tag = "identity", request_body = RefreshRequest,
+#[utoipa::path(post, path = paths::REFRESH, tag = "identity", request_body = RefreshRequest,
     responses((status = 200, body = Session), (status = 401, description = "refresh_token_invalid or refresh_token_reused", body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn refresh(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> Result<axum::Json<Session>, ApiError> {
-    limit(
+    limits::check(
         &state,
-        "refresh",
+        Limited::Refresh,
         format!("refresh:client:{}", crate::http::client::limit_key(&client)),
         state.config.rate_limits.refresh_per_client,
     )
     .await?;
     if body.refresh_token.is_empty() || body.refresh_token.len() > 128 {
-        return Err(ApiError::InvalidField {
-            field: "refresh_token",
-            reason: "must be the refresh token of a session".into(),
-        });
+        return Err(ApiError::invalid_field(
+            "refresh_token",
+            Text::new(
+                "须为某个会话的刷新令牌",
+                "must be the refresh token of a session",
+            ),
+        ));
     }
     let presented = hash_refresh_token(&body.refresh_token);
     let now = Utc::now();
@@ -172,9 +153,9 @@ pub async fn refresh(
     // refresh leaves the session usable.
     let mut scopes = None;
     if let Some(live) = state.store.live_refresh_token(&presented, now).await? {
-        limit(
+        limits::check(
             &state,
-            "refresh",
+            Limited::Refresh,
             format!("refresh:user:{}", live.user_id),
             state.config.rate_limits.refresh_per_user,
         )
@@ -217,7 +198,7 @@ pub async fn refresh(
             let again = state
                 .personal_data
                 .open_successor(&presented, &successor_sealed)
-                .ok_or_else(|| ApiError::Internal("sealed successor does not open".into()))?;
+                .ok_or_else(|| ApiError::internal("sealed successor does not open"))?;
             metrics::counter!("refresh_replays_total").increment(1);
             let user = stored_user(&state, spent.user_id).await?;
             let access = access_token(
@@ -243,9 +224,9 @@ pub async fn refresh(
                 &format!("family {family_id}"),
             )
             .await;
-            Err(ApiError::RefreshReused)
+            Err(IdentityError::RefreshReused.into())
         }
-        Rotation::Rejected(why) => Err(ApiError::RefreshRejected(why)),
+        Rotation::Rejected(why) => Err(IdentityError::RefreshRejected(why).into()),
     }
 }
 
@@ -253,7 +234,7 @@ async fn stored_user(app: &App, user_id: Uuid) -> Result<User, ApiError> {
     app.store
         .user(user_id)
         .await?
-        .ok_or_else(|| ApiError::Internal(format!("refresh token of missing user {user_id}")))
+        .ok_or_else(|| ApiError::internal(format!("refresh token of missing user {user_id}")))
 }
 
 /// A session lives under its mini-app's current rules: if the mini-app was removed, no longer
@@ -263,16 +244,14 @@ async fn reapply_mini_app_rules(app: &App, live: &RefreshToken) -> Result<Vec<St
     let mini_app = app.store.mini_app(&live.mini_app_id).await?;
     let user = app.store.user(live.user_id).await?;
     let refusal = match (&mini_app, &user) {
-        (None, _) => Some(ApiError::RefreshRejected(
-            "the mini-app is no longer registered",
-        )),
-        (_, None) => Some(ApiError::RefreshRejected("the user no longer exists")),
-        (Some(mini_app), Some(user)) => crate::miniapps::admit(mini_app, &user.profile).err(),
+        (None, _) => Some(IdentityError::RefreshMiniAppGone),
+        (_, None) => Some(IdentityError::RefreshUserGone),
+        (Some(mini_app), Some(user)) => admission::admit(mini_app, &user.profile).err(),
     };
     if let Some(refusal) = refusal {
         app.store.revoke_family(live.family_id, Utc::now()).await?;
         mark_session_revoked(app, live.family_id);
-        return Err(refusal);
+        return Err(refusal.into());
     }
     let allowed = mini_app.map(|m| m.allowed_scopes).unwrap_or_default();
     Ok(live
@@ -289,34 +268,17 @@ fn mark_session_revoked(app: &App, family_id: Uuid) {
     app.revocations.revoked(&family_id.to_string());
 }
 
-/// The user behind a token: from memory when read recently, else from storage.
-pub async fn user_profile(app: &App, user_id: Uuid) -> Result<Arc<User>, ApiError> {
-    if let Some(user) = app.profiles.get(&user_id) {
-        return Ok(user);
-    }
-    let user = Arc::new(
-        app.store
-            .user(user_id)
-            .await?
-            .ok_or(ApiError::Unauthenticated("the user no longer exists"))?,
-    );
-    app.profiles.insert(user_id, user.clone(), PROFILE_TTL);
-    Ok(user)
-}
-
 /// Ends this session: its refresh token stops working and its access tokens are refused.
-#[utoipa::path(post, path = "/v1/auth/logout", tag = "identity", security(("bearer" = [])),
+#[utoipa::path(post, path = paths::LOGOUT, tag = "identity", security(("bearer" = [])),
     responses((status = 204, description = "session ended"), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn logout(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     auth: Authenticated,
 ) -> Result<StatusCode, ApiError> {
-    let family_id: Uuid = auth
-        .0
-        .sid
-        .parse()
-        .map_err(|_| ApiError::Unauthenticated("token has no session id"))?;
+    let family_id: Uuid = auth.0.sid.parse().map_err(|_| {
+        ApiError::unauthenticated(Text::new("令牌没有会话编号", "token has no session id"))
+    })?;
     state.store.revoke_family(family_id, Utc::now()).await?;
     mark_session_revoked(&state, family_id);
     audit::record(
@@ -334,7 +296,7 @@ pub async fn logout(
 /// Ends every session of this user, on every device and mini-app. With
 /// `{"remove_passkeys": true}` (for a lost or stolen phone) every passkey is deleted too, so no
 /// device can start a session without a new platform login. The body is optional.
-#[utoipa::path(post, path = "/v1/auth/logout-all", tag = "identity", security(("bearer" = [])), request_body(content = LogoutAll, description = "optional"),
+#[utoipa::path(post, path = paths::LOGOUT_ALL, tag = "identity", security(("bearer" = [])), request_body(content = LogoutAll, description = "optional"),
     responses((status = 204, description = "all sessions ended"), (status = 400, description = "malformed_body", body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn logout_all(
     State(state): State<AppState>,
@@ -345,7 +307,7 @@ pub async fn logout_all(
     let options: LogoutAll = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutAll::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::MalformedBody(e.to_string()))?
+        serde_json::from_slice(&body).map_err(|e| ApiError::malformed_body(e.to_string()))?
     };
     let user_id = auth.user_id()?;
     if options.remove_passkeys {
@@ -368,7 +330,7 @@ pub async fn logout_all(
 }
 
 /// The current user, with personal data masked. Needs scope `profile`.
-#[utoipa::path(get, path = "/v1/me", tag = "identity", security(("bearer" = [])),
+#[utoipa::path(get, path = paths::ME, tag = "identity", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, description = "missing_scope", body = Problem, content_type = "application/problem+json")))]
 pub async fn me(
     State(state): State<AppState>,

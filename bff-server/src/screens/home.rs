@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use std::time::Instant;
+use zhelikit_domain::paths;
 
 use axum::extract::State;
 use futures::future::join_all;
@@ -17,8 +18,8 @@ use crate::departments::{Fetched, Freshness, Subject};
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::identity::profile::id_number_owner;
-use crate::identity::session::user_profile;
-use crate::screens::masking;
+use crate::identity::users::user_profile;
+use crate::screens::{masking, ScreenError};
 
 /// The sections of a citizen's home: five departments.
 pub const CITIZEN_SECTIONS: &[(Operation, &str)] = &[
@@ -37,7 +38,7 @@ pub const ENTERPRISE_SECTIONS: &[(Operation, &str)] = &[
 ];
 
 /// The home screen. Needs scope `profile`; with `vault.read`, personal numbers come unmasked.
-#[utoipa::path(get, path = "/v1/home", tag = "screens", security(("bearer" = [])),
+#[utoipa::path(get, path = paths::HOME, tag = "screens", security(("bearer" = [])),
     responses((status = 200, body = HomeScreen),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "missing_scope, user_kind_not_allowed", body = Problem, content_type = "application/problem+json")))]
@@ -60,7 +61,7 @@ pub async fn home(
                     state.personal_data.open_id_number(&owner, sealed)
                 })
                 .ok_or_else(|| {
-                    ApiError::Internal(format!("user {user_id} has no readable ID number on file"))
+                    ApiError::internal(format!("user {user_id} has no readable ID number on file"))
                 })?;
             (CITIZEN_SECTIONS, Subject::Person(id_number))
         }
@@ -71,15 +72,16 @@ pub async fn home(
                 .as_ref()
                 .map(|e| e.uscc.clone())
                 .ok_or_else(|| {
-                    ApiError::Internal(format!("legal person {user_id} without enterprise"))
+                    ApiError::internal(format!("legal person {user_id} without enterprise"))
                 })?;
             (ENTERPRISE_SECTIONS, Subject::Enterprise(uscc))
         }
         UserKind::Official => {
-            return Err(ApiError::UserKindNotAllowed {
+            return Err(ScreenError::NoHomeScreenFor {
                 mini_app: auth.0.aud.clone(),
-                kind: "official",
-            })
+                kind: UserKind::Official,
+            }
+            .into())
         }
     };
     let deadline = tokio::time::Instant::from_std(Instant::now() + state.config.screen_deadline);

@@ -161,8 +161,19 @@ pub enum Rotation {
     },
     /// It had been used before: its family is now revoked.
     Reused { family_id: Uuid, user_id: Uuid },
-    /// Unknown, expired or revoked.
-    Rejected(&'static str),
+    /// Unknown, expired or its session ended.
+    Rejected(RefreshRefusal),
+}
+
+/// Why a presented refresh token opens nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshRefusal {
+    /// No such token.
+    Unknown,
+    /// Past its expiry, never used.
+    Expired,
+    /// Its session was revoked (logout, reuse, the mini-app's rules).
+    SessionEnded,
 }
 
 /// Tables whose rows are pruned after a retention period (see `crate::retention`).
@@ -491,7 +502,7 @@ enum RotationStep {
     /// Reuse: revoke the family.
     Revoke,
     /// Refuse, revoking nothing.
-    Reject(&'static str),
+    Reject(RefreshRefusal),
 }
 
 /// Decides what presenting a refresh token means, from its row. Pure, so both databases share
@@ -502,13 +513,13 @@ fn decide_rotation(
     grace: std::time::Duration,
 ) -> RotationStep {
     let Some(t) = state else {
-        return RotationStep::Reject("unknown refresh token");
+        return RotationStep::Reject(RefreshRefusal::Unknown);
     };
     if t.family_revoked || t.revoked_at.is_some() {
-        return RotationStep::Reject("the session was ended");
+        return RotationStep::Reject(RefreshRefusal::SessionEnded);
     }
     match t.used_at {
-        None if t.token.expires_at <= now => RotationStep::Reject("refresh token expired"),
+        None if t.token.expires_at <= now => RotationStep::Reject(RefreshRefusal::Expired),
         None => RotationStep::Spend,
         Some(used_at) => {
             let since = (now - used_at)
@@ -534,14 +545,14 @@ fn rotation_outcome(step: RotationStep, state: Option<TokenState>) -> Rotation {
                 successor_sealed,
                 successor_scopes,
             },
-            None => Rotation::Rejected("the session was ended"),
+            None => Rotation::Rejected(RefreshRefusal::SessionEnded),
         },
         (RotationStep::Revoke, Some(t)) => Rotation::Reused {
             family_id: t.token.family_id,
             user_id: t.token.user_id,
         },
         (RotationStep::Reject(why), _) => Rotation::Rejected(why),
-        (_, None) => Rotation::Rejected("unknown refresh token"),
+        (_, None) => Rotation::Rejected(RefreshRefusal::Unknown),
     }
 }
 
@@ -599,7 +610,7 @@ mod tests {
         let now = Utc::now();
         assert_eq!(
             decide_rotation(None, now, GRACE),
-            RotationStep::Reject("unknown refresh token")
+            RotationStep::Reject(RefreshRefusal::Unknown)
         );
         assert_eq!(
             decide_rotation(Some(&state(now)), now, GRACE),
@@ -609,7 +620,7 @@ mod tests {
         expired.token.expires_at = now - chrono::Duration::seconds(1);
         assert_eq!(
             decide_rotation(Some(&expired), now, GRACE),
-            RotationStep::Reject("refresh token expired")
+            RotationStep::Reject(RefreshRefusal::Expired)
         );
     }
 
@@ -651,14 +662,14 @@ mod tests {
         revoked.revoked_at = Some(now);
         assert_eq!(
             decide_rotation(Some(&revoked), now, GRACE),
-            RotationStep::Reject("the session was ended")
+            RotationStep::Reject(RefreshRefusal::SessionEnded)
         );
         let mut ended = state(now);
         ended.family_revoked = true;
         ended.used_at = Some(now);
         assert_eq!(
             decide_rotation(Some(&ended), now, GRACE),
-            RotationStep::Reject("the session was ended")
+            RotationStep::Reject(RefreshRefusal::SessionEnded)
         );
     }
 }

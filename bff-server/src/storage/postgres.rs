@@ -230,7 +230,7 @@ impl Store for PostgresStore {
                 .fetch_optional(&mut *tx)
                 .await?;
         let Some(family) = family else {
-            return Ok(Rotation::Rejected("unknown refresh token"));
+            return Ok(Rotation::Rejected(super::RefreshRefusal::Unknown));
         };
         // The family's row is the lock a revocation takes too: whichever comes second sees
         // what the first committed (READ COMMITTED re-reads per statement).

@@ -1,13 +1,13 @@
 //! The mini-app registry's rules: who may log in to a mini-app and which scopes a session for
 //! it carries. Pure functions over the stored registration.
 
-use crate::http::problem::ApiError;
+use crate::identity::IdentityError;
 use crate::storage::{MiniApp, NewUser};
 
 /// The scopes a session gets: what the user agreed to (`requested`), or everything the
 /// mini-app may ask for when the request names none. Asking for more is an error naming the
 /// scopes, not a silent narrowing, so a developer sees the mistake.
-pub fn grant(app: &MiniApp, requested: Option<&[String]>) -> Result<Vec<String>, ApiError> {
+pub fn grant(app: &MiniApp, requested: Option<&[String]>) -> Result<Vec<String>, IdentityError> {
     let Some(requested) = requested else {
         return Ok(app.allowed_scopes.clone());
     };
@@ -17,7 +17,7 @@ pub fn grant(app: &MiniApp, requested: Option<&[String]>) -> Result<Vec<String>,
         .cloned()
         .collect();
     if !refused.is_empty() {
-        return Err(ApiError::ScopeNotAllowed {
+        return Err(IdentityError::ScopeNotAllowed {
             mini_app: app.id.clone(),
             scopes: refused,
         });
@@ -29,15 +29,15 @@ pub fn grant(app: &MiniApp, requested: Option<&[String]>) -> Result<Vec<String>,
 }
 
 /// Whether this person may have a session for this mini-app (kind of user, real-name level).
-pub fn admit(app: &MiniApp, user: &NewUser) -> Result<(), ApiError> {
+pub fn admit(app: &MiniApp, user: &NewUser) -> Result<(), IdentityError> {
     if !app.allowed_user_kinds.contains(&user.kind) {
-        return Err(ApiError::UserKindNotAllowed {
+        return Err(IdentityError::UserKindNotAllowed {
             mini_app: app.id.clone(),
-            kind: user.kind.as_str(),
+            kind: user.kind,
         });
     }
     if user.real_name_level < app.min_real_name_level {
-        return Err(ApiError::RealNameLevelTooLow {
+        return Err(IdentityError::RealNameLevelTooLow {
             mini_app: app.id.clone(),
             required: app.min_real_name_level,
             actual: user.real_name_level,
@@ -89,7 +89,7 @@ mod tests {
     fn asking_for_a_scope_the_app_lacks_names_it() {
         let err = grant(&app(), Some(&["profile".into(), "org.read".into()])).unwrap_err();
         assert!(
-            matches!(err, ApiError::ScopeNotAllowed { scopes, .. } if scopes == vec!["org.read".to_string()])
+            matches!(err, IdentityError::ScopeNotAllowed { scopes, .. } if scopes == vec!["org.read".to_string()])
         );
     }
 
@@ -98,7 +98,7 @@ mod tests {
         assert!(admit(&app(), &user(UserKind::Citizen, 3)).is_ok());
         assert!(matches!(
             admit(&app(), &user(UserKind::Citizen, 2)),
-            Err(ApiError::RealNameLevelTooLow {
+            Err(IdentityError::RealNameLevelTooLow {
                 required: 3,
                 actual: 2,
                 ..
@@ -106,7 +106,7 @@ mod tests {
         ));
         assert!(matches!(
             admit(&app(), &user(UserKind::Official, 3)),
-            Err(ApiError::UserKindNotAllowed { .. })
+            Err(IdentityError::UserKindNotAllowed { .. })
         ));
     }
 }

@@ -1,0 +1,69 @@
+//! Every path of the ZheliKit HTTP API, written once: the BFF routes and documents them, the
+//! SDK and the tests call them, so a renamed endpoint cannot leave a caller behind. Paths with a
+//! parameter are OpenAPI/axum templates (`{credential_id}`) with a function that fills them in.
+
+/// `POST`: log in with a 浙里办 personal SSO ticket (个人用户单点登录).
+pub const ZLB_TICKET: &str = "/v1/auth/zlb/ticket";
+/// `POST`: log in with a 浙里办 legal-person SSO ticket (法人用户单点登录).
+pub const ZLB_LEGAL_TICKET: &str = "/v1/auth/zlb/legal-ticket";
+/// `POST`: log in with the `ticketId` of the 浙里办 mini-program container.
+pub const ZLB_TICKET_ID: &str = "/v1/auth/zlb/ticket-id";
+/// `POST`: log in an official with a 浙政钉 免登 auth code.
+pub const ZZD_AUTH_CODE: &str = "/v1/auth/zzd/auth-code";
+/// `POST`: rotate a refresh token.
+pub const REFRESH: &str = "/v1/auth/refresh";
+/// `POST`: end this session.
+pub const LOGOUT: &str = "/v1/auth/logout";
+/// `POST`: end every session of the user.
+pub const LOGOUT_ALL: &str = "/v1/auth/logout-all";
+/// `POST`: begin a passkey login.
+pub const PASSKEY_LOGIN_START: &str = "/v1/auth/passkey/start";
+/// `POST`: finish a passkey login.
+pub const PASSKEY_LOGIN_FINISH: &str = "/v1/auth/passkey/finish";
+/// `GET`: the current user.
+pub const ME: &str = "/v1/me";
+/// `GET`: the user's passkeys.
+pub const PASSKEYS: &str = "/v1/passkeys";
+/// `POST`: begin registering a passkey.
+pub const PASSKEY_REGISTRATION_START: &str = "/v1/passkeys/registration/start";
+/// `POST`: finish registering a passkey.
+pub const PASSKEY_REGISTRATION_FINISH: &str = "/v1/passkeys/registration/finish";
+/// `PATCH` renames, `DELETE` removes one passkey; see [`passkey`].
+pub const PASSKEY: &str = "/v1/passkeys/{credential_id}";
+/// `GET`: the home screen (首页), aggregated from the departments.
+pub const HOME: &str = "/v1/home";
+/// `GET`: liveness.
+pub const HEALTHZ: &str = "/healthz";
+/// `GET`: readiness (storage reachable).
+pub const READYZ: &str = "/readyz";
+/// `GET`: Prometheus metrics.
+pub const METRICS: &str = "/metrics";
+/// `GET`: the public keys access tokens are signed with.
+pub const JWKS: &str = "/.well-known/jwks.json";
+/// `GET`: the OpenAPI document of all of the above.
+pub const OPENAPI: &str = "/openapi.json";
+
+/// [`PASSKEY`] for one credential id. The id is base64url (what WebAuthn produces), which needs
+/// no escaping in a path; anything else is percent-encoded so it cannot reach another route.
+pub fn passkey(credential_id: &str) -> String {
+    let mut escaped = String::with_capacity(credential_id.len());
+    for b in credential_id.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            escaped.push(char::from(b));
+        } else {
+            escaped.push_str(&format!("%{b:02X}"));
+        }
+    }
+    PASSKEY.replace("{credential_id}", &escaped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_credential_id_fills_the_template_and_cannot_climb_out_of_it() {
+        assert_eq!(passkey("AbC-_9"), "/v1/passkeys/AbC-_9");
+        assert_eq!(passkey("../me"), "/v1/passkeys/%2E%2E%2Fme");
+    }
+}
