@@ -1,14 +1,17 @@
-//! The SDK's entry point: one client per mini-app, handing out the sub-clients.
+//! The SDK's entry point: one client per mini-app, handing out one sub-client per capability.
+//! This file shows the whole public API: every accessor is here.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::bff::Bff;
+use crate::context::Context;
 use crate::error::{Error, Result, SdkError};
 use crate::host::{KeySource, Log, Logger, NetworkMonitor};
-use crate::identity::IdentityClient;
+use crate::identity::{Identity, IdentityClient};
 use crate::runtime::Runtime;
+use crate::screens::{Screens, ScreensClient};
 use crate::session::SessionManager;
 use crate::store::{self, LocalStore};
 
@@ -33,22 +36,12 @@ pub struct ClientConfig {
     pub request_timeout_ms: u32,
 }
 
-/// What the sub-clients share.
-pub(crate) struct Shared {
-    pub(crate) config: ClientConfig,
-    pub(crate) runtime: Runtime,
-    pub(crate) bff: Arc<Bff>,
-    pub(crate) session: Arc<SessionManager>,
-    pub(crate) store: Arc<LocalStore>,
-    pub(crate) log: Log,
-}
-
 /// The ZheliKit SDK for one mini-app. Thread-safe; create one per mini-app and keep it for the
 /// app's lifetime. Closing it (Kotlin `close()`, Swift deinit) stops its background work; the
 /// session stays stored and is restored by the next `open`.
 #[derive(uniffi::Object)]
 pub struct ZheliKitClient {
-    shared: Arc<Shared>,
+    ctx: Arc<Context>,
 }
 
 #[uniffi::export]
@@ -80,20 +73,21 @@ impl ZheliKitClient {
 
     /// Identity: log in, read the user, log out, passkeys.
     pub fn identity(&self) -> Arc<IdentityClient> {
-        Arc::new(IdentityClient::new(self.shared.clone()))
+        Arc::new(IdentityClient::new(Identity::new(self.ctx.clone())))
+    }
+
+    /// Screens aggregated from the departments: the home screen.
+    pub fn screens(&self) -> Arc<ScreensClient> {
+        Arc::new(ScreensClient::new(Screens::new(self.ctx.clone())))
     }
 
     /// The configuration this client was opened with.
     pub fn config(&self) -> ClientConfig {
-        self.shared.config.clone()
+        self.ctx.config.clone()
     }
 }
 
 impl ZheliKitClient {
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
-        &self.shared
-    }
-
     fn open_inner(
         config: ClientConfig,
         key_source: Arc<dyn KeySource>,
@@ -148,7 +142,7 @@ impl ZheliKitClient {
             ),
         );
         Ok(Self {
-            shared: Arc::new(Shared {
+            ctx: Arc::new(Context {
                 runtime: Runtime::new()?,
                 config,
                 bff,

@@ -7,7 +7,9 @@
 //! Start with [`ZheliKitClient::open`]: it takes a [`ClientConfig`] and the host's capabilities
 //! — a [`KeySource`] (Android Keystore / iOS Keychain) that protects the local store's key, an
 //! optional [`Logger`] and an optional [`NetworkMonitor`] — and restores the last session.
-//! Then use the sub-clients, e.g. [`ZheliKitClient::identity`] to log a user in.
+//! Then use the sub-clients, one per capability: [`ZheliKitClient::identity`] to log a user
+//! in, [`ZheliKitClient::screens`] for the home screen. Each is a thin export over an inner
+//! Rust type of its capability module (`identity/`, `screens/`), all sharing one context.
 //!
 //! Every fallible call returns [`SdkError`] (`SdkException` in Kotlin, `SdkError` in Swift),
 //! whose variants say what the app should do next.
@@ -18,12 +20,11 @@ uniffi::setup_scaffolding!();
 
 mod bff;
 mod client;
+mod context;
 mod error;
 mod host;
 mod identity;
 mod jwt;
-mod passkey;
-mod records;
 mod runtime;
 mod screens;
 mod session;
@@ -37,8 +38,10 @@ pub use host::{
     KeySource, KeySourceError, LogLevel, LogRecord, Logger, NetworkMonitor, SessionListener,
     SessionState,
 };
-pub use identity::{CurrentUser, Enterprise, IdentityClient, Official, PasskeyChallenge, UserKind};
-pub use passkey::{ios_assertion_response, ios_registration_response};
-pub use records::*;
-pub use screens::{HomeScreen, HomeSection, SectionStatus};
+pub use identity::{
+    ios_assertion_response, ios_registration_response, CurrentUser, Enterprise, IdentityClient,
+    Official, PasskeyChallenge, PasskeyInfo, UserKind,
+};
+pub use screens::records::*;
+pub use screens::{HomeScreen, HomeSection, ScreensClient, SectionStatus};
 pub use task::TaskHandle;

@@ -564,7 +564,7 @@ async fn home_returns_typed_sections_and_offline_the_last_screen_marked_stale() 
     let stack = stack(Backend::Sqlite).await;
     let dir = temp_dir();
     let client = logged_in_citizen(stack, 120, &dir).await;
-    let home = client.home().await.expect("home online");
+    let home = client.screens().home().await.expect("home online");
     assert!(!home.offline);
     assert_eq!(home.kind, UserKind::Citizen);
     assert_eq!(home.sections.len(), 5);
@@ -600,7 +600,7 @@ async fn home_returns_typed_sections_and_offline_the_last_screen_marked_stale() 
     )
     .unwrap();
     drop(client);
-    let offline = offline_client.home().await.expect("home offline");
+    let offline = offline_client.screens().home().await.expect("home offline");
     assert!(offline.offline);
     assert_eq!(offline.fetched_at_ms, home.fetched_at_ms);
     assert!(
@@ -621,7 +621,7 @@ async fn home_returns_typed_sections_and_offline_the_last_screen_marked_stale() 
     )
     .unwrap();
     assert!(matches!(
-        never.home().await,
+        never.screens().home().await,
         Err(SdkError::NotLoggedIn | SdkError::Offline { .. })
     ));
 }
@@ -644,7 +644,11 @@ async fn home_with_one_department_down_has_that_section_unavailable() {
         )
         .unwrap();
     let client = logged_in_citizen(&stack, 0, &temp_dir()).await;
-    let home = client.home().await.expect("a partial screen, not an error");
+    let home = client
+        .screens()
+        .home()
+        .await
+        .expect("a partial screen, not an error");
     for section in &home.sections {
         if section.department == "health" {
             assert!(
@@ -685,7 +689,11 @@ async fn the_next_user_of_a_device_never_sees_the_last_ones_screen_offline() {
         }
     };
     let first = login(130).await;
-    let screen = client.home().await.expect("home of the first user");
+    let screen = client
+        .screens()
+        .home()
+        .await
+        .expect("home of the first user");
     assert!(!screen.offline);
     client.identity().logout().await.expect("logout");
 
@@ -693,13 +701,21 @@ async fn the_next_user_of_a_device_never_sees_the_last_ones_screen_offline() {
     assert_ne!(first.user_id, second.user_id);
     network.set_online(false);
     assert!(
-        matches!(client.home().await, Err(SdkError::Offline { .. })),
+        matches!(client.screens().home().await, Err(SdkError::Offline { .. })),
         "offline, the second user has no screen of their own yet, and never the first's"
     );
     network.set_online(true);
-    let own = client.home().await.expect("home of the second user");
+    let own = client
+        .screens()
+        .home()
+        .await
+        .expect("home of the second user");
     network.set_online(false);
-    let kept = client.home().await.expect("their own screen, offline");
+    let kept = client
+        .screens()
+        .home()
+        .await
+        .expect("their own screen, offline");
     assert!(kept.offline);
     assert_eq!(kept.fetched_at_ms, own.fetched_at_ms);
 }

@@ -32,7 +32,7 @@ class HomeTest {
     fun homeOnlineHasFiveFreshSections(): Unit = runBlocking {
         open(LiveStack.storageDir()).use { client ->
             client.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000011"))
-            val home = client.home()
+            val home = client.screens().home()
             assertEquals(UserKind.CITIZEN, home.kind)
             assertFalse(home.offline)
             assertEquals(
@@ -65,7 +65,7 @@ class HomeTest {
         open(LiveStack.storageDir()).use { client ->
             // A citizen whose records the BFF has not cached yet.
             client.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000013"))
-            val home = client.home()
+            val home = client.screens().home()
             val health = home.sections.single { it.department == "health" }
             val status = assertIs<SectionStatus.Unavailable>(health.status)
             assertTrue(status.reason.isNotEmpty())
@@ -79,9 +79,9 @@ class HomeTest {
         val network = SwitchableNetwork(online = true)
         open(dir, network).use { client ->
             client.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000014"))
-            val online = client.home()
+            val online = client.screens().home()
             network.online = false
-            val offline = client.home()
+            val offline = client.screens().home()
             assertTrue(offline.offline)
             assertEquals(online.fetchedAtMs, offline.fetchedAtMs)
             assertTrue(offline.sections.all { it.status is SectionStatus.Stale || it.status is SectionStatus.Unavailable })
@@ -95,11 +95,11 @@ class HomeTest {
         val network = SwitchableNetwork(online = true)
         open(LiveStack.storageDir(), network).use { client ->
             client.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000015"))
-            client.home()
+            client.screens().home()
             client.identity().logout()
             client.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000016"))
             network.online = false
-            assertFailsWith<SdkException.Offline> { client.home() }
+            assertFailsWith<SdkException.Offline> { client.screens().home() }
         }
     }
 }

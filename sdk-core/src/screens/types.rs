@@ -1,13 +1,9 @@
-//! Screens assembled by the BFF from several departments: the home screen, kept sealed on the
-//! device so the app can show the last one offline.
+//! What the screens hand the app: the home screen and its sections, converted from the wire.
 
 use zhelikit_domain::api;
-use zhelikit_domain::paths;
 
-use crate::client::{Shared, ZheliKitClient};
-use crate::error::{Error, Result, SdkError};
 use crate::identity::UserKind;
-use crate::records::SectionRecord;
+use crate::screens::records::SectionRecord;
 
 /// How current a section is.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
@@ -66,7 +62,7 @@ fn kind(kind: api::UserKind) -> UserKind {
 }
 
 /// The SDK's view of a screen from the BFF; `offline_age_secs` marks every section stale.
-fn from_wire(wire: api::HomeScreen, offline_age_secs: Option<u64>) -> HomeScreen {
+pub(crate) fn from_wire(wire: api::HomeScreen, offline_age_secs: Option<u64>) -> HomeScreen {
     let sections = wire
         .sections
         .into_iter()
@@ -93,66 +89,6 @@ fn from_wire(wire: api::HomeScreen, offline_age_secs: Option<u64>) -> HomeScreen
         fetched_at_ms: wire.generated_at_ms,
         offline: offline_age_secs.is_some(),
         sections,
-    }
-}
-
-async fn home(shared: &Shared) -> Result<HomeScreen> {
-    // Kept per user and removed when the session ends: the next user of the device, offline,
-    // never sees this one's screen.
-    let row = shared.session.user_row("home").ok_or(Error::NotLoggedIn)?;
-    let fetched = shared
-        .session
-        .with_token(|token| {
-            let bff = shared.bff.clone();
-            async move { bff.get::<api::HomeScreen>(paths::HOME, &token).await }
-        })
-        .await;
-    match fetched {
-        Ok(wire) => {
-            let bytes = serde_json::to_vec(&wire).map_err(|e| Error::Internal(e.to_string()))?;
-            shared.store.put(&row, &bytes)?;
-            Ok(from_wire(wire, None))
-        }
-        Err(Error::Offline(detail)) => match shared.store.get(&row)? {
-            Some(bytes) => {
-                let wire: api::HomeScreen = serde_json::from_slice(&bytes)
-                    .map_err(|e| Error::Internal(format!("stored home unreadable: {e}")))?;
-                let age = (chrono_now_ms() - wire.generated_at_ms).max(0) as u64 / 1000;
-                shared.log.info(
-                    "zhelikit::screens",
-                    "offline: showing the last home screen kept on the device",
-                );
-                Ok(from_wire(wire, Some(age)))
-            }
-            None => Err(Error::Offline(detail)),
-        },
-        Err(other) => Err(other),
-    }
-}
-
-fn chrono_now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-#[uniffi::export]
-impl ZheliKitClient {
-    /// The home screen: one section per department record (户籍, 社保, 驾驶证 … for citizens;
-    /// 营业执照, 信用, 社保 for enterprises), each fresh, stale or unavailable. A slow or dead
-    /// department costs its section, not the screen. The last screen is kept sealed on the
-    /// device: offline, it is returned with `offline = true` and every section stale.
-    ///
-    /// Errors: `NotLoggedIn`, `SessionExpired`, `ForbiddenScope` (needs `profile`), and
-    /// `Offline` only when offline with no screen kept yet.
-    pub async fn home(&self) -> Result<HomeScreen, SdkError> {
-        let shared = self.shared().clone();
-        Ok(self
-            .shared()
-            .runtime
-            .run(async move { home(&shared).await })
-            .await?)
     }
 }
 

@@ -1,0 +1,146 @@
+//! What every capability's calls run on: one [`Context`] per client (the configuration, the
+//! SDK's runtime, the BFF client, the session, the local store and the log), with the two
+//! helpers every capability needs: an authenticated call ([`Context::get`], [`Context::post`],
+//! [`Context::send`]) and a read kept on the device for offline use ([`Context::cached`]).
+//!
+//! A capability's inner type (e.g. `identity::Identity`) holds an `Arc<Context>` and returns
+//! the internal [`Error`]; its exported wrapper runs it on the runtime with [`Context::run`] and
+//! converts the error at the boundary.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::bff::Bff;
+use crate::client::ClientConfig;
+use crate::error::{Error, Result, SdkError};
+use crate::host::Log;
+use crate::runtime::Runtime;
+use crate::session::SessionManager;
+use crate::store::LocalStore;
+
+/// The state one client's capabilities share.
+pub(crate) struct Context {
+    pub(crate) config: ClientConfig,
+    pub(crate) runtime: Runtime,
+    pub(crate) bff: Arc<Bff>,
+    pub(crate) session: Arc<SessionManager>,
+    pub(crate) store: Arc<LocalStore>,
+    pub(crate) log: Log,
+}
+
+/// A value read through [`Context::cached`]: fresh from the BFF, or the copy kept on the device
+/// while offline, with its age.
+pub(crate) enum Cached<T> {
+    /// Just fetched (and kept).
+    Fresh(T),
+    /// Kept on the device; the BFF could not be reached.
+    Offline(T),
+}
+
+/// The stored form: the value and when it was kept (for diagnostics and later capabilities
+/// that age by it).
+#[derive(Serialize, serde::Deserialize)]
+struct Kept<T> {
+    kept_at_ms: i64,
+    value: T,
+}
+
+/// Now, milliseconds since the epoch (device clock).
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl Context {
+    /// Runs `work` on the SDK's runtime (so any executor may poll the exported future) and
+    /// converts its error for the host.
+    pub(crate) async fn run<T, F>(&self, work: F) -> std::result::Result<T, SdkError>
+    where
+        F: Future<Output = Result<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        Ok(self.runtime.run(work).await?)
+    }
+
+    /// `GET path` with the session's access token (refreshed when needed).
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let bff = &self.bff;
+        self.session
+            .with_token(|token| async move { bff.get(path, &token).await })
+            .await
+    }
+
+    /// `POST path` with a JSON body and the session's access token.
+    pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        let bff = &self.bff;
+        self.session
+            .with_token(|token| async move { bff.post(path, body, Some(&token)).await })
+            .await
+    }
+
+    /// `method path` with an optional JSON body and the access token; no content back.
+    pub(crate) async fn send<B: Serialize>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<()> {
+        let bff = &self.bff;
+        self.session
+            .with_token(|token| {
+                let method = method.clone();
+                async move { bff.send_no_content(method, path, body, &token).await }
+            })
+            .await
+    }
+
+    /// Reads through `fetch` and keeps the answer sealed in the store under the user's row
+    /// `what`; offline, answers with the kept copy. The row belongs to the logged-in user and
+    /// goes when their session ends, so the next user of the device never sees it.
+    pub(crate) async fn cached<T, F, Fut>(&self, what: &str, fetch: F) -> Result<Cached<T>>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let row = self.session.user_row(what).ok_or(Error::NotLoggedIn)?;
+        match fetch().await {
+            Ok(value) => {
+                let kept = Kept {
+                    kept_at_ms: now_ms(),
+                    value,
+                };
+                let bytes =
+                    serde_json::to_vec(&kept).map_err(|e| Error::Internal(e.to_string()))?;
+                self.store.put(&row, &bytes)?;
+                Ok(Cached::Fresh(kept.value))
+            }
+            Err(Error::Offline(detail)) => {
+                let kept = self.store.get(&row)?.and_then(|bytes| {
+                    // A copy an older SDK kept in another form is as good as none.
+                    serde_json::from_slice::<Kept<T>>(&bytes).ok()
+                });
+                match kept {
+                    Some(kept) => {
+                        self.log.info(
+                            "zhelikit::context",
+                            &format!("offline: answering with the {what} kept on the device"),
+                        );
+                        Ok(Cached::Offline(kept.value))
+                    }
+                    None => Err(Error::Offline(detail)),
+                }
+            }
+            Err(other) => Err(other),
+        }
+    }
+}
