@@ -12,8 +12,7 @@ use webauthn_rs::prelude::{Url, Webauthn, WebauthnBuilder};
 
 use crate::config::Config;
 use crate::departments::{Departments, Recorder};
-use crate::identity::platform::{HttpPlatform, Platform};
-use crate::identity::profile::PersonalDataKeys;
+use crate::identity::platform::{HttpPlatformClient, PlatformClient};
 use crate::identity::tokens::Keyring;
 use crate::infra::cache::{Cache, MemoryCache, RedisCache};
 use crate::infra::local_ttl::LocalTtlMap;
@@ -21,6 +20,7 @@ use crate::infra::rate_limit::{
     FallbackRateLimiter, MemoryRateLimiter, RateLimiter, RedisRateLimiter,
 };
 use crate::infra::revocations::Revocations;
+use crate::personal_data::PersonalDataKeys;
 use crate::storage::{self, Store, User};
 
 /// Why the BFF could not start.
@@ -58,7 +58,7 @@ pub struct App {
     /// Access-token keys.
     pub keyring: Keyring,
     /// 浙里办 / 浙政钉.
-    pub platform: Arc<dyn Platform>,
+    pub platform: Arc<dyn PlatformClient>,
     /// Keys for pseudonyms and sealed personal data.
     pub personal_data: PersonalDataKeys,
     /// The department adapters and their cache.
@@ -115,16 +115,16 @@ impl App {
         }
         let keyring = Keyring::load_or_create(store.as_ref(), &config.issuer).await?;
         let personal_data = personal_data_keys(store.as_ref()).await?;
-        crate::identity::profile::reseal_legacy_id_numbers_once(store.as_ref(), &personal_data)
-            .await?;
+        crate::personal_data::reseal_legacy_id_numbers_once(store.as_ref(), &personal_data).await?;
         let platform = Arc::new(
-            HttpPlatform::new(config.platform.clone(), personal_data.clone())
+            HttpPlatformClient::new(config.platform.clone())
                 .map_err(|e| StartupError::Platform(e.to_string()))?,
         );
         let recorder = Recorder::start(store.clone());
         let departments = Arc::new(
             Departments::new(
-                &config.platform,
+                &config.platform.zlb_base_url,
+                &config.platform.own.irs,
                 &config.adapters,
                 cache.clone(),
                 personal_data.clone(),

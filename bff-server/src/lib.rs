@@ -13,6 +13,7 @@ pub mod http;
 pub mod identity;
 pub mod infra;
 pub mod ops;
+pub mod personal_data;
 pub mod retention;
 pub mod router;
 pub mod screens;

@@ -7,8 +7,33 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::Retention;
 use crate::storage::{Retained, Store, StoreResult};
+
+/// Retention periods (`ZK_RETAIN_*_DAYS`) and how often the pruner runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Refresh tokens after they were spent, revoked or expired (default 30 days).
+    pub refresh_tokens: std::time::Duration,
+    /// Recorded department call batches (default 90 days).
+    pub upstream_calls: std::time::Duration,
+    /// Audit events (default 180 days: the Cybersecurity Law asks for at least six months of
+    /// logs).
+    pub audit_events: std::time::Duration,
+    /// Time between pruning rounds (`ZK_PRUNE_EVERY_SECS`, default one hour).
+    pub every: std::time::Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        let days = |d: u64| std::time::Duration::from_secs(d * 24 * 3600);
+        Self {
+            refresh_tokens: days(30),
+            upstream_calls: days(90),
+            audit_events: days(180),
+            every: std::time::Duration::from_secs(3600),
+        }
+    }
+}
 
 /// Rows deleted per statement: small enough that a prune never blocks logins for long.
 const BATCH: i64 = 1000;

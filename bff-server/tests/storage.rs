@@ -629,7 +629,7 @@ async fn revoking_a_user_leaves_ended_sessions_alone_and_old_rows_are_pruned() {
             .await
             .unwrap();
 
-        let retention = bff_server::config::Retention::default();
+        let retention = bff_server::retention::Retention::default();
         let today = bff_server::retention::prune_once(store.as_ref(), &retention, GRACE, now)
             .await
             .unwrap();
@@ -663,9 +663,7 @@ async fn revoking_a_user_leaves_ended_sessions_alone_and_old_rows_are_pruned() {
 /// start-up, so they keep working and no old-form blob is opened at request time.
 #[tokio::test]
 async fn id_numbers_sealed_the_old_way_are_resealed_bound_to_their_owner() {
-    use bff_server::identity::profile::{
-        id_number_owner, reseal_legacy_id_numbers, PersonalDataKeys,
-    };
+    use bff_server::personal_data::{id_number_owner, reseal_legacy_id_numbers, PersonalDataKeys};
     for (name, store) in common::both_stores().await {
         let sealing = [3u8; 32];
         let keys = PersonalDataKeys::new(b"pseudonyms".to_vec(), &sealing).unwrap();
@@ -705,7 +703,7 @@ async fn id_numbers_sealed_the_old_way_are_resealed_bound_to_their_owner() {
         // The start-up entry walks once per deployment, then only checks its marker.
         let marker = "migration:id-numbers-bound-to-owner";
         assert!(!store.has_server_secret(marker).await.unwrap(), "{name}");
-        bff_server::identity::profile::reseal_legacy_id_numbers_once(store.as_ref(), &keys)
+        bff_server::personal_data::reseal_legacy_id_numbers_once(store.as_ref(), &keys)
             .await
             .unwrap();
         assert!(store.has_server_secret(marker).await.unwrap(), "{name}");

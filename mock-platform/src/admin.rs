@@ -1,9 +1,9 @@
-//! Test controls under `/__admin`: health, time travel, and department faults ([`faults`]).
+//! Test controls under `/__admin`: health, time travel, and department faults ([`department_faults`]).
 //!
 //! These do not exist on the real platform. Each later addition belongs here too, in its own
 //! route group.
 
-pub mod faults;
+pub mod department_faults;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::MockState;
 
-pub use faults::{fault_path, DEPARTMENT_STATS_PATH, FAULTS_PATH, FAULT_PATH};
+pub use department_faults::{fault_path, DEPARTMENT_STATS_PATH, FAULTS_PATH, FAULT_PATH};
 
 /// `GET`: 200 while the server runs.
 pub const HEALTH_PATH: &str = "/__admin/health";
@@ -57,7 +57,7 @@ pub fn routes() -> Router<MockState> {
         .route(CLOCK_ADVANCE_PATH, post(advance))
         .route(DEMO_ACCOUNTS_PATH, get(demo_accounts))
         .route(ECHO_PATH, get(echo))
-        .merge(faults::routes())
+        .merge(department_faults::routes())
 }
 
 async fn health() -> Json<serde_json::Value> {

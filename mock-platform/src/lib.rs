@@ -7,7 +7,7 @@
 //! - 浙政钉 ([`zzd`]): app token, 免登 auth code → user, organisation queries;
 //! - the IRS gateway and 浙政钉's signing gateway ([`gateway`]) in front of those server APIs;
 //! - the department APIs behind the IRS gateway ([`departments`]), with fault injection per
-//!   department ([`faults`]);
+//!   department ([`departments::faults`]);
 //! - time travel, health and fault switches ([`admin`]), and deterministic people and
 //!   organisations ([`fixtures`]).
 //!
@@ -18,7 +18,6 @@ pub mod admin;
 pub mod apps;
 pub mod clock;
 pub mod departments;
-pub mod faults;
 pub mod fixtures;
 pub mod gateway;
 pub mod grants;
@@ -50,7 +49,7 @@ pub use fixtures::Fixtures;
 
 /// Everything the platform knows and has handed out.
 #[derive(Debug)]
-pub struct Platform {
+pub struct PlatformState {
     /// The generated people and organisations.
     pub fixtures: Arc<Fixtures>,
     /// The registered applications.
@@ -58,7 +57,7 @@ pub struct Platform {
     /// The time-travel clock that tickets, codes and tokens expire by.
     pub clock: MockClock,
     /// Each department's fault and request count.
-    pub faults: faults::FaultBoard,
+    pub faults: departments::faults::FaultBoard,
     directory: departments::Directory,
     personal: sso::Entry,
     legal: sso::Entry,
@@ -67,7 +66,7 @@ pub struct Platform {
     nonces: gateway::NonceBook,
 }
 
-impl Platform {
+impl PlatformState {
     /// The app owning a 浙里办 service code.
     pub fn app_by_service_code(&self, service_code: &str) -> Option<&RegisteredApp> {
         self.apps.iter().find(|a| a.service_code == service_code)
@@ -91,18 +90,18 @@ impl Platform {
 
 /// The shared state of every handler (cheap to clone).
 #[derive(Debug, Clone)]
-pub struct MockState(Arc<Platform>);
+pub struct MockState(Arc<PlatformState>);
 
 impl MockState {
     /// Generates the fixtures for `config.seed` and starts with nothing handed out.
     pub fn new(config: MockConfig) -> Self {
         let fixtures = Fixtures::generate(config.seed);
-        Self(Arc::new(Platform {
+        Self(Arc::new(PlatformState {
             directory: departments::Directory::new(config.seed, &fixtures),
             fixtures: Arc::new(fixtures),
             apps: config.apps,
             clock: MockClock::new(),
-            faults: faults::FaultBoard::default(),
+            faults: departments::faults::FaultBoard::default(),
             personal: sso::Entry::default(),
             legal: sso::Entry::default(),
             miniprogram: zlb_miniprogram::Ledgers::default(),
@@ -116,8 +115,8 @@ impl MockState {
     pub fn set_fault(
         &self,
         department: Department,
-        fault: faults::Fault,
-    ) -> Result<(), faults::InvalidFault> {
+        fault: departments::faults::Fault,
+    ) -> Result<(), departments::faults::InvalidFault> {
         self.faults.set(department, fault)
     }
 
@@ -133,9 +132,9 @@ impl MockState {
 }
 
 impl Deref for MockState {
-    type Target = Platform;
+    type Target = PlatformState;
 
-    fn deref(&self) -> &Platform {
+    fn deref(&self) -> &PlatformState {
         &self.0
     }
 }

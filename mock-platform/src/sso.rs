@@ -18,7 +18,7 @@ use crate::gateway::IrsCaller;
 use crate::grants::{random_hex, Ledger, Lookup, Redemption};
 use crate::pages::{self, Choice, Picker, FREE_TEXT_SUFFIX};
 use crate::params::Params;
-use crate::{MockState, Platform, RegisteredApp};
+use crate::{MockState, PlatformState, RegisteredApp};
 
 pub use platform_api::zlb::TICKET_TTL_SECS;
 
@@ -94,7 +94,7 @@ pub fn is_well_formed_ticket(st: &str) -> bool {
 /// The request's service code, which must belong to the app that signed the request: an app
 /// cannot validate tickets or read users of another app's service code.
 fn caller_service_code<'p>(
-    platform: &Platform,
+    platform: &PlatformState,
     caller: &IrsCaller,
     params: &'p Params,
 ) -> Result<&'p str, Failure> {
@@ -133,7 +133,7 @@ impl Entry {
     /// `ticketValidation`: consumes the ticket and returns its grant and a new platform token.
     pub fn validate_ticket(
         &self,
-        platform: &Platform,
+        platform: &PlatformState,
         caller: &IrsCaller,
         params: &Params,
     ) -> Result<(Grant, String), Failure> {
@@ -192,7 +192,7 @@ impl Entry {
     /// real code for an expired token is not public; "expired" is its closest code).
     pub fn session(
         &self,
-        platform: &Platform,
+        platform: &PlatformState,
         caller: &IrsCaller,
         params: &Params,
     ) -> Result<Grant, Failure> {
@@ -216,7 +216,7 @@ impl Entry {
 /// The app a login page was opened for and its checked callback URL, or a sentence naming
 /// which of the two is wrong (for [`bad_login_page`]).
 pub fn login_target<'p>(
-    platform: &'p Platform,
+    platform: &'p PlatformState,
     params: &Params,
 ) -> Result<(&'p RegisteredApp, Url), String> {
     let service_code = params
@@ -278,15 +278,16 @@ pub trait SsoKind: Send + Sync + 'static {
     /// The `getUserInfo` answer.
     type UserInfo: serde::Serialize;
     /// This entry's tickets and tokens.
-    fn entry(platform: &Platform) -> &Entry;
+    fn entry(platform: &PlatformState) -> &Entry;
     /// The accounts the login page lists.
-    fn choices(platform: &Platform) -> Vec<Choice>;
+    fn choices(platform: &PlatformState) -> Vec<Choice>;
     /// Whether an account has this user id.
-    fn exists(platform: &Platform, userid: &str) -> bool;
+    fn exists(platform: &PlatformState, userid: &str) -> bool;
     /// The `ticketValidation` answer for the account `userid`, with the platform token.
-    fn validated(platform: &Platform, userid: &str, token: String) -> Option<TicketValidation>;
+    fn validated(platform: &PlatformState, userid: &str, token: String)
+        -> Option<TicketValidation>;
     /// The `getUserInfo` answer for the account `userid`.
-    fn user_info(platform: &Platform, userid: &str) -> Option<Self::UserInfo>;
+    fn user_info(platform: &PlatformState, userid: &str) -> Option<Self::UserInfo>;
     /// A `getUserInfo` refusal.
     fn refused(failure: Failure) -> Self::UserInfo;
 }

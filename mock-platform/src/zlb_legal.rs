@@ -14,7 +14,7 @@ use platform_api::zlb::{
 use crate::fixtures::{Citizen, Enterprise, Fixtures};
 use crate::pages::Choice;
 use crate::sso::{self, Entry, Failure, SsoKind};
-use crate::{MockState, Platform};
+use crate::{MockState, PlatformState};
 
 /// How many enterprises the login page lists; the free-text field reaches the rest.
 pub const LISTED_ENTERPRISES: usize = 20;
@@ -51,11 +51,11 @@ impl SsoKind for LegalPerson {
     const NAME: &'static str = "legal person";
     type UserInfo = LegalPersonUserInfo;
 
-    fn entry(platform: &Platform) -> &Entry {
+    fn entry(platform: &PlatformState) -> &Entry {
         &platform.legal
     }
 
-    fn choices(platform: &Platform) -> Vec<Choice> {
+    fn choices(platform: &PlatformState) -> Vec<Choice> {
         platform
             .fixtures
             .enterprises
@@ -68,11 +68,15 @@ impl SsoKind for LegalPerson {
             .collect()
     }
 
-    fn exists(platform: &Platform, userid: &str) -> bool {
+    fn exists(platform: &PlatformState, userid: &str) -> bool {
         platform.fixtures.enterprise(userid).is_some()
     }
 
-    fn validated(platform: &Platform, userid: &str, token: String) -> Option<TicketValidation> {
+    fn validated(
+        platform: &PlatformState,
+        userid: &str,
+        token: String,
+    ) -> Option<TicketValidation> {
         let account = legal_account(&platform.fixtures, userid)?;
         Some(TicketValidation {
             result: ResultCode::Ok.code(),
@@ -89,7 +93,7 @@ impl SsoKind for LegalPerson {
         })
     }
 
-    fn user_info(platform: &Platform, userid: &str) -> Option<LegalPersonUserInfo> {
+    fn user_info(platform: &PlatformState, userid: &str) -> Option<LegalPersonUserInfo> {
         legal_account(&platform.fixtures, userid).map(|a| legal_person_user_info(&a))
     }
 

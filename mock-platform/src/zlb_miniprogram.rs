@@ -25,7 +25,7 @@ use crate::fixtures::Citizen;
 use crate::gateway::IrsCaller;
 use crate::grants::{random_hex, Ledger, Lookup, Redemption};
 use crate::zlb_legal::{legal_account, LegalAccount};
-use crate::{MockState, Platform};
+use crate::{MockState, PlatformState};
 
 /// Path of the stand-in for `ZWJSBridge.ssoTicket()`.
 pub const TICKET_PATH: &str = "/sso/miniprogram/ticket";
@@ -139,7 +139,7 @@ fn success<T>(data: T) -> Json<Envelope<T>> {
 }
 
 /// Whether the app signing the request owns this mini-program app id.
-fn caller_owns(platform: &Platform, caller: &IrsCaller, app_id: &str) -> bool {
+fn caller_owns(platform: &PlatformState, caller: &IrsCaller, app_id: &str) -> bool {
     platform
         .app_by_miniprogram_id(app_id)
         .is_some_and(|app| app.irs.access_key == caller.access_key)

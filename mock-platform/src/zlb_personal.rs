@@ -10,7 +10,7 @@ use platform_api::zlb::{
 use crate::fixtures::Citizen;
 use crate::pages::Choice;
 use crate::sso::{self, Entry, Failure, SsoKind};
-use crate::{MockState, Platform};
+use crate::{MockState, PlatformState};
 
 /// How many citizens the login page lists; the free-text field reaches the rest.
 pub const LISTED_CITIZENS: usize = 20;
@@ -27,11 +27,11 @@ impl SsoKind for Personal {
     const NAME: &'static str = "personal";
     type UserInfo = PersonalUserInfo;
 
-    fn entry(platform: &Platform) -> &Entry {
+    fn entry(platform: &PlatformState) -> &Entry {
         &platform.personal
     }
 
-    fn choices(platform: &Platform) -> Vec<Choice> {
+    fn choices(platform: &PlatformState) -> Vec<Choice> {
         platform
             .fixtures
             .citizens
@@ -49,11 +49,15 @@ impl SsoKind for Personal {
             .collect()
     }
 
-    fn exists(platform: &Platform, userid: &str) -> bool {
+    fn exists(platform: &PlatformState, userid: &str) -> bool {
         platform.fixtures.citizen(userid).is_some()
     }
 
-    fn validated(platform: &Platform, userid: &str, token: String) -> Option<TicketValidation> {
+    fn validated(
+        platform: &PlatformState,
+        userid: &str,
+        token: String,
+    ) -> Option<TicketValidation> {
         let citizen = platform.fixtures.citizen(userid)?;
         Some(TicketValidation {
             result: ResultCode::Ok.code(),
@@ -66,7 +70,7 @@ impl SsoKind for Personal {
         })
     }
 
-    fn user_info(platform: &Platform, userid: &str) -> Option<PersonalUserInfo> {
+    fn user_info(platform: &PlatformState, userid: &str) -> Option<PersonalUserInfo> {
         platform.fixtures.citizen(userid).map(personal_user_info)
     }
 

@@ -12,8 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response as HttpResponse};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use platform_api::zzd;
 use platform_api::zzd::{
-    codes, AppToken, AppUser, Employee, EmployeeAccount, Organization, Page, Position, Response,
+    codes, AppToken, AppUser, Employee, EmployeeAccount, Page, Position, Response,
     APP_TOKEN_TTL_SECS, AUTH_CODE_PAGE_PATH, AUTH_CODE_TTL_SECS, EMPLOYEE_ACCOUNT_IDS_PATH,
     EMPLOYEE_BY_CODE_PATH, GET_TOKEN_PATH, ORGANIZATION_BY_CODE_PATH,
     ORGANIZATION_EMPLOYEE_CODES_PATH, ROOT_ORGANIZATION_PATH, SUB_ORGANIZATION_CODES_PATH,
@@ -377,8 +378,9 @@ fn check_org_call<T>(
     }
 }
 
-fn organization(o: &Organisation) -> Organization {
-    Organization {
+/// The platform's answer for one of the fixture organisations.
+fn organization(o: &Organisation) -> zzd::Organisation {
+    zzd::Organisation {
         organization_code: o.code.clone(),
         organization_name: o.name.clone(),
         parent_code: o.parent_code.clone().unwrap_or_default(),
@@ -447,7 +449,7 @@ async fn root_organisation(
     State(state): State<MockState>,
     Extension(caller): Extension<ZzdCaller>,
     body: Bytes,
-) -> Answer<Organization> {
+) -> Answer<zzd::Organisation> {
     org_call(&state, &caller, &body, |_| {
         state
             .fixtures
@@ -461,7 +463,7 @@ async fn organisation_by_code(
     State(state): State<MockState>,
     Extension(caller): Extension<ZzdCaller>,
     body: Bytes,
-) -> Answer<Organization> {
+) -> Answer<zzd::Organisation> {
     org_call(&state, &caller, &body, |params| {
         required_organisation(&state, params).map(organization)
     })

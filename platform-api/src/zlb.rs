@@ -68,6 +68,29 @@ impl ResultCode {
     }
 }
 
+/// The result code and message every personal and legal-person SSO answer carries.
+pub trait SsoAnswer {
+    /// See [`ResultCode`].
+    fn result(&self) -> i32;
+    /// Message for non-zero results.
+    fn errmsg(&self) -> &str;
+}
+
+macro_rules! sso_answer {
+    ($($answer:ty),*) => {$(
+        impl SsoAnswer for $answer {
+            fn result(&self) -> i32 {
+                self.result
+            }
+            fn errmsg(&self) -> &str {
+                &self.errmsg
+            }
+        }
+    )*};
+}
+
+sso_answer!(TicketValidation, PersonalUserInfo, LegalPersonUserInfo);
+
 /// Answer of `method=ticketValidation` (personal and legal person).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct TicketValidation {

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 pub const GET_TOKEN_PATH: &str = "/gettoken.json";
 /// `POST access_token=&auth_code=` (form) → [`AppUser`].
 pub const USER_BY_CODE_PATH: &str = "/rpc/oauth2/dingtalk_app_user.json";
-/// `POST tenantId=` → [`Organization`].
+/// `POST tenantId=` → [`Organisation`].
 pub const ROOT_ORGANIZATION_PATH: &str = "/mozi/organization/getRootOrganization";
-/// `POST tenantId=&organizationCode=` → [`Organization`].
+/// `POST tenantId=&organizationCode=` → [`Organisation`].
 pub const ORGANIZATION_BY_CODE_PATH: &str = "/mozi/organization/getOrganizationByCode";
 /// `POST tenantId=&organizationCode=&pageNo=&pageSize=` → [`Page`] of codes.
 pub const SUB_ORGANIZATION_CODES_PATH: &str = "/mozi/organization/pageSubOrganizationCodes";
@@ -136,7 +136,7 @@ pub struct AppUser {
 /// An organisation node.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Organization {
+pub struct Organisation {
     /// Organisation code.
     pub organization_code: String,
     /// Name.

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 use zhelikit_domain::paths;
 
-use mock_platform::faults::{Fault, FaultMode, Latency};
+use mock_platform::departments::faults::{Fault, FaultMode, Latency};
 use mock_platform::fixtures::AuthLevel;
 use platform_api::departments::Department;
 use serde_json::{json, Value};

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use zhelikit_domain::paths;
 
-use mock_platform::faults::{Fault, FaultMode};
+use mock_platform::departments::faults::{Fault, FaultMode};
 use platform_api::departments::Department;
 use serde_json::json;
 use zhelikit_e2e::{private_stack, Backend};

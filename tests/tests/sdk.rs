@@ -628,7 +628,7 @@ async fn home_returns_typed_sections_and_offline_the_last_screen_marked_stale() 
 
 #[tokio::test]
 async fn home_with_one_department_down_has_that_section_unavailable() {
-    use mock_platform::faults::{Fault, FaultMode};
+    use mock_platform::departments::faults::{Fault, FaultMode};
     use platform_api::departments::Department;
     use zhelikit_sdk::SectionStatus;
     let stack = private_stack(Backend::Sqlite, |_| {}).await;

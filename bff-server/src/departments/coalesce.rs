@@ -151,7 +151,7 @@ mod tests {
     use tower::{Layer as _, Service as _};
 
     use super::*;
-    use crate::departments::upstream::Asking;
+    use crate::departments::upstream::SubjectQuery;
     use crate::departments::Subject;
 
     /// A department that answers after `delay`, counting calls finished and calls dropped.
@@ -190,8 +190,8 @@ mod tests {
     }
 
     fn request(id: &str) -> UpstreamRequest {
-        let asking = Asking::new(&Subject::Person(id.into()), format!("p-{id}"));
-        UpstreamRequest::new(Operation::DrivingLicence, &asking, &Arc::from("u"))
+        let query = SubjectQuery::new(&Subject::Person(id.into()), format!("p-{id}"));
+        UpstreamRequest::new(Operation::DrivingLicence, &query, &Arc::from("u"))
     }
 
     async fn settle(coalesce: &Coalesce<Slow>, within: Duration) -> bool {

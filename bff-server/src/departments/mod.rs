@@ -7,8 +7,8 @@
 //! outcome, on whose behalf) → timeout → concurrency limit → the signed HTTP call.
 
 pub mod breaker;
-pub mod cache;
 pub mod coalesce;
+pub mod record_cache;
 pub mod recorder;
 pub mod retry;
 pub mod upstream;
@@ -22,16 +22,16 @@ use platform_api::departments::{Department, Operation};
 use tower::util::BoxCloneSyncService;
 use tower::{ServiceBuilder, ServiceExt};
 
-use crate::config::PlatformConfig;
-use crate::identity::profile::PersonalDataKeys;
 use crate::infra::cache::Cache;
-pub use cache::{Fetched, Freshness};
+use crate::personal_data::PersonalDataKeys;
+use platform_api::irs;
+pub use record_cache::{Freshness, RecordLookup};
 pub use recorder::Recorder;
-pub use upstream::{Answer, Asking, UpstreamError, UpstreamRequest};
+pub use upstream::{Answer, SubjectQuery, UpstreamError, UpstreamRequest};
 
 /// How the adapters behave; defaults suit the mock and a production gateway alike.
 #[derive(Debug, Clone)]
-pub struct AdapterConfig {
+pub struct AdapterSettings {
     /// Per-attempt timeout of one department call.
     pub timeout: Duration,
     /// Most calls in flight to one department.
@@ -41,11 +41,11 @@ pub struct AdapterConfig {
     /// Retries allowed as a share of calls (0.1 = at most 10% extra calls).
     pub retry_ratio: f32,
     /// Overrides every operation's freshness window (and its stale-while-revalidate window);
-    /// `None` keeps the per-operation policy of [`cache::policy`]; zero switches the cache off.
+    /// `None` keeps the per-operation policy of [`record_cache::policy`]; zero switches the cache off.
     pub cache_ttl: Option<Duration>,
 }
 
-impl Default for AdapterConfig {
+impl Default for AdapterSettings {
     fn default() -> Self {
         Self {
             timeout: Duration::from_millis(400),
@@ -79,10 +79,12 @@ pub enum Subject {
 }
 
 impl Departments {
-    /// Builds one client per department against the IRS gateway of `platform`.
+    /// Builds one client per department against the IRS gateway at `gateway_url`, signing
+    /// as `credentials`.
     pub fn new(
-        platform: &PlatformConfig,
-        config: &AdapterConfig,
+        gateway_url: &str,
+        credentials: &irs::Credentials,
+        config: &AdapterSettings,
         cache: Arc<dyn Cache>,
         keys: PersonalDataKeys,
         recorder: Recorder,
@@ -101,12 +103,8 @@ impl Departments {
         let mut services = HashMap::new();
         let running = Arc::new(AtomicUsize::new(0));
         for department in Department::ALL {
-            let leaf = upstream::HttpUpstream::new(
-                http.clone(),
-                &platform.zlb_base_url,
-                platform.irs.clone(),
-            )
-            .map_err(|e| format!("bad platform URL {}: {e}", platform.zlb_base_url))?;
+            let leaf = upstream::HttpUpstream::new(http.clone(), gateway_url, credentials.clone())
+                .map_err(|e| format!("bad platform URL {gateway_url}: {e}"))?;
             let service = ServiceBuilder::new()
                 // Two attempts (one retry at most) and as long again waiting for a permit.
                 .layer(coalesce::CoalesceLayer::new(
@@ -138,24 +136,24 @@ impl Departments {
 
     /// Prepares the calls of one screen about `subject`: its request body and its keyed
     /// pseudonym, made once for all of them.
-    pub fn asking(&self, subject: &Subject) -> Asking {
+    pub fn query_for(&self, subject: &Subject) -> SubjectQuery {
         // A USCC is public registration data; hashing it too keeps keys uniform.
         let pseudonym = match subject {
             Subject::Person(id) | Subject::Enterprise(id) => self.keys.pseudonym(id),
         };
-        Asking::new(subject, pseudonym)
+        SubjectQuery::new(subject, pseudonym)
     }
 
-    /// Asks `op` about the subject of `asking`, on behalf of the pseudonymous user `on_behalf`,
-    /// through the cache. Never fails: an unanswerable call is [`Fetched::Unavailable`] with the
+    /// Asks `op` about the subject of `query`, on behalf of the pseudonymous user `on_behalf`,
+    /// through the cache. Never fails: an unanswerable call is [`RecordLookup::Unavailable`] with the
     /// reason.
     pub async fn fetch(
         self: &Arc<Self>,
         op: Operation,
-        asking: &Asking,
+        query: &SubjectQuery,
         on_behalf: &Arc<str>,
-    ) -> Fetched {
-        cache::fetch_through(self.clone(), UpstreamRequest::new(op, asking, on_behalf)).await
+    ) -> RecordLookup {
+        record_cache::fetch_through(self.clone(), UpstreamRequest::new(op, query, on_behalf)).await
     }
 
     /// Waits (at most `limit`) until no department call is in flight: at shutdown, calls that
@@ -168,10 +166,10 @@ impl Departments {
     }
 
     /// The cache timing of `op`, with the configured override.
-    fn cache_policy(&self, op: Operation) -> cache::CachePolicy {
-        let policy = cache::policy(op);
+    fn cache_policy(&self, op: Operation) -> record_cache::CachePolicy {
+        let policy = record_cache::policy(op);
         match self.cache_ttl {
-            Some(ttl) => cache::CachePolicy {
+            Some(ttl) => record_cache::CachePolicy {
                 ttl,
                 stale_while_revalidate: ttl,
                 ..policy

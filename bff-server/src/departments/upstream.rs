@@ -35,12 +35,12 @@ pub struct UpstreamRequest {
 }
 
 impl UpstreamRequest {
-    /// A first attempt of `op` about the subject of `asking`.
-    pub fn new(op: Operation, asking: &Asking, on_behalf: &Arc<str>) -> Self {
+    /// A first attempt of `op` about the subject of `query`.
+    pub fn new(op: Operation, query: &SubjectQuery, on_behalf: &Arc<str>) -> Self {
         Self {
             op,
-            body: asking.body.clone(),
-            key: Arc::from(format!("{}:{}", op.as_str(), asking.pseudonym)),
+            body: query.body.clone(),
+            key: Arc::from(format!("{}:{}", op.as_str(), query.pseudonym)),
             on_behalf: on_behalf.clone(),
             attempt: 0,
         }
@@ -51,12 +51,12 @@ impl UpstreamRequest {
 /// carries the ID number or USCC, and is never logged or cached) and the subject's keyed
 /// pseudonym (which identifies identical calls and cache entries without personal data).
 #[derive(Debug, Clone)]
-pub struct Asking {
+pub struct SubjectQuery {
     body: Bytes,
     pseudonym: String,
 }
 
-impl Asking {
+impl SubjectQuery {
     /// The body and pseudonym for `subject`; `pseudonym` is its keyed hash.
     pub fn new(subject: &Subject, pseudonym: String) -> Self {
         let body = match subject {
@@ -327,9 +327,9 @@ mod tests {
     #[test]
     fn the_request_key_carries_no_id_number() {
         let id = "330302199001011234";
-        let asking = Asking::new(&Subject::Person(id.into()), "pseudonym-abc".into());
+        let query = SubjectQuery::new(&Subject::Person(id.into()), "pseudonym-abc".into());
         let request =
-            UpstreamRequest::new(Operation::HouseholdRegister, &asking, &Arc::from("user-1"));
+            UpstreamRequest::new(Operation::HouseholdRegister, &query, &Arc::from("user-1"));
         assert_eq!(&*request.key, "household_register:pseudonym-abc");
         assert!(!request.key.contains(id));
         assert!(

@@ -8,6 +8,19 @@ use crate::app::App;
 use crate::http::problem::ApiError;
 use crate::infra::rate_limit::{Decision, Quota};
 
+/// Rate limits, per minute.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    /// Login attempts per client address.
+    pub login_per_client: u32,
+    /// Logins per user (after the platform identified them).
+    pub login_per_user: u32,
+    /// Refreshes per client address.
+    pub refresh_per_client: u32,
+    /// Refreshes per user.
+    pub refresh_per_user: u32,
+}
+
 /// What is being limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limited {

@@ -13,57 +13,13 @@ use crate::http::client::ClientAddr;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::identity::limits::{self, Limited};
-use crate::identity::platform::{Platform, PlatformError};
+use crate::identity::platform::{LoginMethod, PlatformError};
+use crate::identity::profile;
 use crate::identity::session;
 use crate::identity::{admission, users, IdentityError};
 use crate::storage::{MiniApp, NewUser};
-use platform_api::registration::AppRegistration;
 use zhelikit_domain::input;
 use zhelikit_domain::problem_code::ProblemCode;
-
-/// The way a person logged in, for the audit log and metrics.
-#[derive(Debug, Clone, Copy)]
-enum Method {
-    ZlbTicket,
-    ZlbLegalTicket,
-    ZlbTicketId,
-    ZzdAuthCode,
-}
-
-impl Method {
-    fn name(self) -> &'static str {
-        match self {
-            Self::ZlbTicket => "zlb_ticket",
-            Self::ZlbLegalTicket => "zlb_legal_ticket",
-            Self::ZlbTicketId => "zlb_ticket_id",
-            Self::ZzdAuthCode => "zzd_auth_code",
-        }
-    }
-
-    /// The request field that carries the credential.
-    fn field(self) -> &'static str {
-        match self {
-            Self::ZlbTicket | Self::ZlbLegalTicket => "ticket",
-            Self::ZlbTicketId => "ticket_id",
-            Self::ZzdAuthCode => "auth_code",
-        }
-    }
-
-    /// Asks the platform who `credential` identifies, as the mini-app registered as `app`.
-    async fn redeem(
-        self,
-        platform: &dyn Platform,
-        app: &AppRegistration,
-        credential: &str,
-    ) -> Result<NewUser, PlatformError> {
-        match self {
-            Self::ZlbTicket => platform.personal_ticket(app, credential).await,
-            Self::ZlbLegalTicket => platform.legal_person_ticket(app, credential).await,
-            Self::ZlbTicketId => platform.miniprogram_ticket_id(app, credential).await,
-            Self::ZzdAuthCode => platform.official_auth_code(app, credential).await,
-        }
-    }
-}
 
 /// Loads the mini-app and works out the scopes, before anything is spent.
 pub async fn prepare(
@@ -125,7 +81,7 @@ pub async fn finish(
 async fn login(
     app: &App,
     client: &str,
-    method: Method,
+    method: LoginMethod,
     request: &impl LoginRequest,
 ) -> Result<Session, ApiError> {
     let (mini_app_id, scopes, credential) = (
@@ -149,18 +105,20 @@ async fn login(
                 mini_app.id
             ))
         })?;
-    let person = match method
-        .redeem(app.platform.as_ref(), registration, credential)
+    let redeemed = app
+        .platform
+        .redeem(registration, method, credential)
         .await
-    {
+        .and_then(|user| profile::compose(&app.personal_data, &user));
+    let person = match redeemed {
         Ok(person) => person,
         Err(e) => {
             let refused = ApiError::from(refusal(e, method.field()));
-            record_refusal(app, client, method.name(), &mini_app.id, &refused).await;
+            record_refusal(app, client, method.as_str(), &mini_app.id, &refused).await;
             return Err(refused);
         }
     };
-    finish(app, client, method.name(), &mini_app, granted, person).await
+    finish(app, client, method.as_str(), &mini_app, granted, person).await
 }
 
 /// Audits and counts a refused login.
@@ -266,26 +224,26 @@ login_endpoint!(
             (status = 401, description = "ticket_expired, ticket_invalid, ticket_other_app", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "real_name_level_too_low, user_kind_not_allowed", body = Problem, content_type = "application/problem+json"),
             (status = 429, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
-    zlb_ticket, Method::ZlbTicket, TicketLogin
+    zlb_ticket, LoginMethod::ZlbTicket, TicketLogin
 );
 
 login_endpoint!(
     /// Log in with a 浙里办 legal-person (enterprise) SSO ticket.
     #[utoipa::path(post, path = paths::ZLB_LEGAL_TICKET, tag = "identity", request_body = TicketLogin,
         responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-    zlb_legal_ticket, Method::ZlbLegalTicket, TicketLogin
+    zlb_legal_ticket, LoginMethod::ZlbLegalTicket, TicketLogin
 );
 
 login_endpoint!(
     /// Log in with the `ticketId` of the 浙里办 mini-program container.
     #[utoipa::path(post, path = paths::ZLB_TICKET_ID, tag = "identity", request_body = TicketIdLogin,
         responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-    zlb_ticket_id, Method::ZlbTicketId, TicketIdLogin
+    zlb_ticket_id, LoginMethod::ZlbTicketId, TicketIdLogin
 );
 
 login_endpoint!(
     /// Log in an official with a 浙政钉 免登 auth code.
     #[utoipa::path(post, path = paths::ZZD_AUTH_CODE, tag = "identity", request_body = AuthCodeLogin,
         responses((status = 200, body = Session), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, description = "auth_code_invalid, auth_code_other_app", body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-    zzd_auth_code, Method::ZzdAuthCode, AuthCodeLogin
+    zzd_auth_code, LoginMethod::ZzdAuthCode, AuthCodeLogin
 );

@@ -44,6 +44,20 @@ use crate::identity::login;
 use crate::identity::{limits, IdentityError};
 use crate::storage::{StoreError, StoredPasskey};
 
+/// WebAuthn relying-party settings.
+#[derive(Debug, Clone)]
+pub struct PasskeySettings {
+    /// Relying-party id: the registrable domain, e.g. `zhelikit.example.gov.cn`.
+    pub rp_id: String,
+    /// Display name shown by authenticators.
+    pub rp_name: String,
+    /// Allowed origins: `https://…` web origins and Android `android:apk-key-hash:…` origins.
+    pub origins: Vec<String>,
+    /// How recent (seconds) the login of a session must be to register a passkey
+    /// (`ZK_PASSKEY_REAUTH_SECS`, default 300).
+    pub reauthentication_window_secs: i64,
+}
+
 const CEREMONY_TTL: Duration = Duration::from_secs(300);
 
 /// The authenticator timeout webauthn-rs puts in its options (its default), repeated in decoys.

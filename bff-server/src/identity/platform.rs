@@ -13,10 +13,7 @@ use platform_api::{dingtalk_sign, irs, zlb, zzd};
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
-use crate::config::PlatformConfig;
-use crate::identity::profile::{self, PersonalDataKeys};
 use crate::infra::outbound;
-use crate::storage::NewUser;
 
 /// Why the platform did not identify a user.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -41,53 +38,98 @@ pub enum PlatformError {
     Malformed(String),
 }
 
-/// The four ways a person arrives from the platform, each redeemed with the registration of
-/// the mini-app the person is logging in to.
-#[async_trait]
-pub trait Platform: Send + Sync + 'static {
-    /// 浙里办 personal SSO ticket.
-    async fn personal_ticket(
-        &self,
-        app: &AppRegistration,
-        ticket: &str,
-    ) -> Result<NewUser, PlatformError>;
-    /// 浙里办 legal-person SSO ticket.
-    async fn legal_person_ticket(
-        &self,
-        app: &AppRegistration,
-        ticket: &str,
-    ) -> Result<NewUser, PlatformError>;
-    /// 浙里办 mini-program `ticketId`.
-    async fn miniprogram_ticket_id(
-        &self,
-        app: &AppRegistration,
-        ticket_id: &str,
-    ) -> Result<NewUser, PlatformError>;
-    /// 浙政钉 免登 auth code.
-    async fn official_auth_code(
-        &self,
-        app: &AppRegistration,
-        code: &str,
-    ) -> Result<NewUser, PlatformError>;
+/// How the BFF reaches 浙里办 / 浙政钉 and who it is there.
+#[derive(Debug, Clone)]
+pub struct PlatformSettings {
+    /// Base URL of the 浙里办 IRS gateway (the mock in development).
+    pub zlb_base_url: String,
+    /// Base URL of the 浙政钉 open platform.
+    pub zzd_base_url: String,
+    /// The BFF's own registration (the base of the demo mini-apps' registrations).
+    pub own: AppRegistration,
+    /// Each mini-app's own registration at the platforms, by mini-app id: its logins are
+    /// redeemed with it, so a credential issued to one mini-app never opens another.
+    pub registrations: HashMap<String, AppRegistration>,
 }
 
-/// [`Platform`] over HTTP, as deployed.
-pub struct HttpPlatform {
+/// The four ways a person arrives from the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginMethod {
+    /// 浙里办 personal SSO `ticket` (个人用户单点登录).
+    ZlbTicket,
+    /// 浙里办 legal-person SSO `ticket` (法人用户单点登录).
+    ZlbLegalTicket,
+    /// 浙里办 mini-program `ticketId`.
+    ZlbTicketId,
+    /// 浙政钉 免登 auth code.
+    ZzdAuthCode,
+}
+
+impl LoginMethod {
+    /// The name in the audit log and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ZlbTicket => "zlb_ticket",
+            Self::ZlbLegalTicket => "zlb_legal_ticket",
+            Self::ZlbTicketId => "zlb_ticket_id",
+            Self::ZzdAuthCode => "zzd_auth_code",
+        }
+    }
+
+    /// The request field that carries the credential.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::ZlbTicket | Self::ZlbLegalTicket => "ticket",
+            Self::ZlbTicketId => "ticket_id",
+            Self::ZzdAuthCode => "auth_code",
+        }
+    }
+}
+
+/// The person a credential identifies, as the platform described them. The login flow turns
+/// it into the stored user (`identity::profile`), minimised and masked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlatformUser {
+    /// A 浙里办 personal user.
+    Personal(zlb::PersonalUserInfo),
+    /// A 浙里办 legal-person (enterprise) user.
+    LegalPerson(zlb::LegalPersonUserInfo),
+    /// A user of the 浙里办 mini-program container (personal or legal person).
+    MiniProgram(zlb::MiniProgramUser),
+    /// A 浙政钉 official and the organisation of their main post.
+    Official {
+        /// Who they are.
+        user: zzd::AppUser,
+        /// Where they work.
+        organisation: zzd::Organisation,
+    },
+}
+
+/// 浙里办 and 浙政钉 as the BFF uses them: redeem a login credential, as the mini-app registered
+/// as `app`, for the person it identifies.
+#[async_trait]
+pub trait PlatformClient: Send + Sync + 'static {
+    /// Asks the platform who `credential` (of `method`) identifies.
+    async fn redeem(
+        &self,
+        app: &AppRegistration,
+        method: LoginMethod,
+        credential: &str,
+    ) -> Result<PlatformUser, PlatformError>;
+}
+
+/// [`PlatformClient`] over HTTP, as deployed.
+pub struct HttpPlatformClient {
     http: reqwest::Client,
-    config: PlatformConfig,
+    settings: PlatformSettings,
     /// The 浙政钉 app token of each app key is valid 7200 s and `gettoken` is rate limited:
     /// cache it.
     zzd_tokens: Mutex<HashMap<String, (String, Instant)>>,
-    /// Keys the pseudonymous part of legal-person subjects.
-    personal_data: PersonalDataKeys,
 }
 
-impl HttpPlatform {
+impl HttpPlatformClient {
     /// A client for the configured platform.
-    pub fn new(
-        config: PlatformConfig,
-        personal_data: PersonalDataKeys,
-    ) -> Result<Self, PlatformError> {
+    pub fn new(settings: PlatformSettings) -> Result<Self, PlatformError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(2))
@@ -95,9 +137,8 @@ impl HttpPlatform {
             .map_err(|e| PlatformError::Unreachable(e.without_url().to_string()))?;
         Ok(Self {
             http,
-            config,
+            settings,
             zzd_tokens: Mutex::new(HashMap::new()),
-            personal_data,
         })
     }
 
@@ -111,7 +152,7 @@ impl HttpPlatform {
             .map_err(|e| PlatformError::Malformed(e.to_string()))?;
         let mut request = self
             .http
-            .get(format!("{}{path}?{query}", self.config.zlb_base_url));
+            .get(format!("{}{path}?{query}", self.settings.zlb_base_url));
         for (name, value) in irs::sign(&app.irs, "GET", path, &query, Utc::now()) {
             request = request.header(name, value);
         }
@@ -126,7 +167,7 @@ impl HttpPlatform {
     ) -> Result<T, PlatformError> {
         let mut request = self
             .http
-            .post(format!("{}{path}", self.config.zlb_base_url))
+            .post(format!("{}{path}", self.settings.zlb_base_url))
             .json(body);
         for (name, value) in irs::sign(&app.irs, "POST", path, "", Utc::now()) {
             request = request.header(name, value);
@@ -145,7 +186,7 @@ impl HttpPlatform {
             .map_err(|e| PlatformError::Malformed(e.to_string()))?;
         let nonce = uuid::Uuid::new_v4().simple().to_string();
         let headers = dingtalk_sign::sign(&app.zzd, method, path, &encoded, &nonce, Utc::now());
-        let url = format!("{}{path}", self.config.zzd_base_url);
+        let url = format!("{}{path}", self.settings.zzd_base_url);
         let mut request = if method == "GET" {
             self.http.get(format!("{url}?{encoded}"))
         } else {
@@ -229,12 +270,12 @@ async fn read_json<T: DeserializeOwned>(
         .map_err(|e| PlatformError::Malformed(outbound::describe_json_error(&e)))
 }
 
-fn check_result(result: i32, errmsg: &str) -> Result<(), PlatformError> {
-    match zlb::ResultCode::from_code(result) {
+fn check_result(answer: &impl zlb::SsoAnswer) -> Result<(), PlatformError> {
+    match zlb::ResultCode::from_code(answer.result()) {
         zlb::ResultCode::Ok => Ok(()),
         code => Err(PlatformError::TicketRejected {
             code,
-            message: errmsg.to_string(),
+            message: answer.errmsg().to_string(),
         }),
     }
 }
@@ -256,83 +297,48 @@ fn check_envelope<T>(envelope: zlb::Envelope<T>) -> Result<T, PlatformError> {
     }
 }
 
-#[async_trait]
-impl Platform for HttpPlatform {
-    async fn personal_ticket(
+impl HttpPlatformClient {
+    /// 浙里办 SSO (personal or legal person, by `path`): validate the ticket, then read the
+    /// user with the token it gave.
+    async fn sso<T: DeserializeOwned + zlb::SsoAnswer>(
         &self,
         app: &AppRegistration,
+        path: &str,
         ticket: &str,
-    ) -> Result<NewUser, PlatformError> {
-        let sc = app.service_code.as_str();
+    ) -> Result<T, PlatformError> {
         let validation: zlb::TicketValidation = self
-            .irs_get(
-                app,
-                zlb::PERSONAL_SSO_PATH,
-                &[
-                    ("method", "ticketValidation"),
-                    ("servicecode", sc),
-                    ("st", ticket),
-                    ("datatype", "json"),
-                ],
-            )
+            .sso_step(app, path, "ticketValidation", ("st", ticket))
             .await?;
-        check_result(validation.result, &validation.errmsg)?;
-        let info: zlb::PersonalUserInfo = self
-            .irs_get(
-                app,
-                zlb::PERSONAL_SSO_PATH,
-                &[
-                    ("method", "getUserInfo"),
-                    ("servicecode", sc),
-                    ("token", &validation.token),
-                    ("datatype", "json"),
-                ],
-            )
+        check_result(&validation)?;
+        let info: T = self
+            .sso_step(app, path, "getUserInfo", ("token", &validation.token))
             .await?;
-        check_result(info.result, &info.errmsg)?;
-        profile::from_personal(&self.personal_data, &info)
+        check_result(&info)?;
+        Ok(info)
     }
 
-    async fn legal_person_ticket(
+    /// One SSO call: `method` with the service code and one credential parameter.
+    async fn sso_step<T: DeserializeOwned>(
         &self,
         app: &AppRegistration,
-        ticket: &str,
-    ) -> Result<NewUser, PlatformError> {
-        let sc = app.service_code.as_str();
-        let validation: zlb::TicketValidation = self
-            .irs_get(
-                app,
-                zlb::LEGAL_PERSON_SSO_PATH,
-                &[
-                    ("method", "ticketValidation"),
-                    ("servicecode", sc),
-                    ("st", ticket),
-                    ("datatype", "json"),
-                ],
-            )
-            .await?;
-        check_result(validation.result, &validation.errmsg)?;
-        let info: zlb::LegalPersonUserInfo = self
-            .irs_get(
-                app,
-                zlb::LEGAL_PERSON_SSO_PATH,
-                &[
-                    ("method", "getUserInfo"),
-                    ("servicecode", sc),
-                    ("token", &validation.token),
-                    ("datatype", "json"),
-                ],
-            )
-            .await?;
-        check_result(info.result, &info.errmsg)?;
-        profile::from_legal_person(&self.personal_data, &info)
+        path: &str,
+        method: &str,
+        (key, value): (&str, &str),
+    ) -> Result<T, PlatformError> {
+        let params = [
+            ("method", method),
+            ("servicecode", app.service_code.as_str()),
+            (key, value),
+            ("datatype", "json"),
+        ];
+        self.irs_get(app, path, &params).await
     }
 
     async fn miniprogram_ticket_id(
         &self,
         app: &AppRegistration,
         ticket_id: &str,
-    ) -> Result<NewUser, PlatformError> {
+    ) -> Result<zlb::MiniProgramUser, PlatformError> {
         let request = zlb::AccessTokenRequest {
             ticket_id: ticket_id.to_string(),
             app_id: app.miniprogram_app_id.clone(),
@@ -341,7 +347,7 @@ impl Platform for HttpPlatform {
             self.irs_post(app, zlb::MINIPROGRAM_ACCESS_TOKEN_PATH, &request)
                 .await?,
         )?;
-        let user = check_envelope::<zlb::MiniProgramUser>(
+        check_envelope::<zlb::MiniProgramUser>(
             self.irs_post(
                 app,
                 zlb::MINIPROGRAM_USER_INFO_PATH,
@@ -350,15 +356,14 @@ impl Platform for HttpPlatform {
                 },
             )
             .await?,
-        )?;
-        profile::from_miniprogram(&self.personal_data, &user)
+        )
     }
 
     async fn official_auth_code(
         &self,
         app: &AppRegistration,
         code: &str,
-    ) -> Result<NewUser, PlatformError> {
+    ) -> Result<PlatformUser, PlatformError> {
         let mut token = self.zzd_token(app).await?;
         let by_code = |token: String| async move {
             self.zzd_call::<zzd::AppUser>(
@@ -406,7 +411,7 @@ impl Platform for HttpPlatform {
                     user.employee_code
                 ))
             })?;
-        let organisation: zzd::Organization = self
+        let organisation: zzd::Organisation = self
             .zzd_call(
                 app,
                 "POST",
@@ -419,7 +424,33 @@ impl Platform for HttpPlatform {
             )
             .await
             .map_err(as_lookup_failure)?;
-        Ok(profile::from_official(&user, &organisation))
+        Ok(PlatformUser::Official { user, organisation })
+    }
+}
+
+#[async_trait]
+impl PlatformClient for HttpPlatformClient {
+    async fn redeem(
+        &self,
+        app: &AppRegistration,
+        method: LoginMethod,
+        credential: &str,
+    ) -> Result<PlatformUser, PlatformError> {
+        match method {
+            LoginMethod::ZlbTicket => self
+                .sso(app, zlb::PERSONAL_SSO_PATH, credential)
+                .await
+                .map(PlatformUser::Personal),
+            LoginMethod::ZlbLegalTicket => self
+                .sso(app, zlb::LEGAL_PERSON_SSO_PATH, credential)
+                .await
+                .map(PlatformUser::LegalPerson),
+            LoginMethod::ZlbTicketId => self
+                .miniprogram_ticket_id(app, credential)
+                .await
+                .map(PlatformUser::MiniProgram),
+            LoginMethod::ZzdAuthCode => self.official_auth_code(app, credential).await,
+        }
     }
 }
 

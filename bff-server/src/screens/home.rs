@@ -14,11 +14,11 @@ use zhelikit_domain::api::{HomeScreen, HomeSection, Problem, SectionStatus, User
 use zhelikit_domain::scope::Scope;
 
 use crate::app::AppState;
-use crate::departments::{Fetched, Freshness, Subject};
+use crate::departments::{Freshness, RecordLookup, Subject};
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
-use crate::identity::profile::id_number_owner;
 use crate::identity::users::user_profile;
+use crate::personal_data::id_number_owner;
 use crate::screens::{masking, ScreenError};
 
 /// The sections of a citizen's home: five departments.
@@ -86,14 +86,14 @@ pub async fn home(
     };
     let deadline = tokio::time::Instant::from_std(Instant::now() + state.config.screen_deadline);
     let on_behalf: Arc<str> = Arc::from(user_id.to_string());
-    let asking = state.departments.asking(&subject);
+    let query = state.departments.query_for(&subject);
     drop(subject); // The ID number now lives only in the request body.
     let fetches = sections.iter().map(|(op, _)| {
-        let (departments, asking, on_behalf) = (state.departments.clone(), &asking, &on_behalf);
+        let (departments, query, on_behalf) = (state.departments.clone(), &query, &on_behalf);
         async move {
-            tokio::time::timeout_at(deadline, departments.fetch(*op, asking, on_behalf))
+            tokio::time::timeout_at(deadline, departments.fetch(*op, query, on_behalf))
                 .await
-                .unwrap_or_else(|_| Fetched::Unavailable {
+                .unwrap_or_else(|_| RecordLookup::Unavailable {
                     reason: "the department did not answer in time".into(),
                 })
         }
@@ -119,16 +119,16 @@ fn status(freshness: Freshness) -> SectionStatus {
 }
 
 /// One section from what its fetch produced. Pure.
-pub fn section(op: Operation, title: &str, fetched: Fetched, reveal: bool) -> HomeSection {
+pub fn section(op: Operation, title: &str, fetched: RecordLookup, reveal: bool) -> HomeSection {
     let (status, data) = match fetched {
-        Fetched::Found { data, freshness } => {
+        RecordLookup::Found { data, freshness } => {
             // Usually the only holder by now (the cache keeps bytes): no copy to mask.
             let mut record = Arc::unwrap_or_clone(data);
             masking::for_screen(&mut record, reveal);
             (status(freshness), Some(record))
         }
-        Fetched::NotFound { freshness } => (status(freshness), None),
-        Fetched::Unavailable { reason } => (SectionStatus::Unavailable { reason }, None),
+        RecordLookup::NotFound { freshness } => (status(freshness), None),
+        RecordLookup::Unavailable { reason } => (SectionStatus::Unavailable { reason }, None),
     };
     HomeSection {
         id: op.as_str().to_string(),

@@ -73,7 +73,7 @@ pub struct NewUser {
     /// Masked resident ID number.
     pub id_number_masked: Option<String>,
     /// The full resident ID number sealed under the server's data key (see
-    /// `identity::profile::PersonalDataKeys`), for asking departments on the user's behalf.
+    /// `personal_data::PersonalDataKeys`), for asking departments on the user's behalf.
     pub id_number_sealed: Option<Vec<u8>>,
     /// Masked mobile number.
     pub phone_masked: Option<String>,
@@ -374,17 +374,41 @@ pub trait Store: Send + Sync + 'static {
 
 /// Opens the store named by `url` (`postgres://…` or `sqlite:…`) and runs its migrations.
 pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
-    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(PostgresStore::connect(url).await?))
-    } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await?))
-    } else {
-        Err(StoreError::Other(format!(
+    match Backend::of(url) {
+        Some(Backend::Postgres) => Ok(Arc::new(PostgresStore::connect(url).await?)),
+        Some(Backend::Sqlite) => Ok(Arc::new(SqliteStore::connect(url).await?)),
+        None => Err(StoreError::Other(format!(
             "DATABASE_URL must start with postgres: or sqlite:, got {:?}",
             url.split(':').next().unwrap_or("")
-        )))
+        ))),
     }
 }
+
+/// Which database a `DATABASE_URL` names: the one rule for its scheme, used by the
+/// configuration (to refuse a bad URL at start-up) and by [`connect`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://…` or `postgresql://…`.
+    Postgres,
+    /// `sqlite:…`.
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend of `url`; `None` for any other scheme.
+    pub fn of(url: &str) -> Option<Self> {
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Self::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else {
+            None
+        }
+    }
+}
+
+/// Default SQLite file of the embedded run, relative to the working directory.
+pub const DEFAULT_SQLITE_URL: &str = "sqlite:.zhelikit/bff.db";
 
 /// Scopes are stored as one space-separated string, as in OAuth's `scope`.
 fn join_scopes(scopes: &[String]) -> String {

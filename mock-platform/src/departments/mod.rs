@@ -9,10 +9,11 @@
 //! stays the same for a month and follows time travel.
 //!
 //! Every route is mounted behind the IRS gateway and then the department's fault injection
-//! ([`crate::faults`]), which counts its requests.
+//! ([`crate::departments::faults`]), which counts its requests.
 
 mod answer;
 mod education;
+pub mod faults;
 mod health;
 mod human_resources;
 mod market_regulation;
@@ -27,9 +28,9 @@ use axum::middleware::from_fn_with_state;
 use axum::Router;
 use platform_api::departments::Department;
 
-use crate::faults::{self, FaultSite};
 use crate::fixtures::Fixtures;
 use crate::MockState;
+use faults::FaultSite;
 
 pub use answer::CODE_BAD_REQUEST;
 pub use record::{Company, Person};

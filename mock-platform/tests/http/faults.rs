@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
 use mock_platform::admin::{fault_path, FAULTS_PATH};
-use mock_platform::faults::{Fault, FaultMode, Latency};
+use mock_platform::departments::faults::{Fault, FaultMode, Latency};
 use platform_api::departments::{Department, Operation, CODE_OK};
 use platform_api::irs::GatewayError;
 use reqwest::StatusCode;

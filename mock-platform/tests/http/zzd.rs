@@ -1,7 +1,7 @@
 use mock_platform::fixtures::TENANT_ID;
 use mock_platform::zzd::{AuthCodeAnswer, AUTH_CODE_API_PATH};
 use platform_api::zzd::{
-    codes, AppToken, AppUser, Employee, EmployeeAccount, Organization, Page, Response,
+    codes, AppToken, AppUser, Employee, EmployeeAccount, Organisation, Page, Response,
     AUTH_CODE_PAGE_PATH, EMPLOYEE_ACCOUNT_IDS_PATH, EMPLOYEE_BY_CODE_PATH, GET_TOKEN_PATH,
     ORGANIZATION_BY_CODE_PATH, ORGANIZATION_EMPLOYEE_CODES_PATH, ROOT_ORGANIZATION_PATH,
     SUB_ORGANIZATION_CODES_PATH, USER_BY_CODE_PATH,
@@ -167,7 +167,7 @@ async fn the_organisation_tree_can_be_walked_from_the_root_to_account_ids() {
         ("tenantId", tenant.as_str()),
     ];
 
-    let root: Response<Organization> = mock
+    let root: Response<Organisation> = mock
         .zzd(&mock.a, "POST", ROOT_ORGANIZATION_PATH, &base)
         .await;
     let root = root.content.data.expect("root");
@@ -191,7 +191,7 @@ async fn the_organisation_tree_can_be_walked_from_the_root_to_account_ids() {
     let department_code = first.data[0].clone();
     let mut by_code = base.to_vec();
     by_code.push(("organizationCode", &department_code));
-    let department: Response<Organization> = mock
+    let department: Response<Organisation> = mock
         .zzd(&mock.a, "POST", ORGANIZATION_BY_CODE_PATH, &by_code)
         .await;
     let department = department.content.data.expect("department");
@@ -227,7 +227,7 @@ async fn the_organisation_tree_can_be_walked_from_the_root_to_account_ids() {
 async fn organisation_queries_need_a_tenant_and_a_valid_token() {
     let mock = start().await;
     let token = mock.zzd_token(&mock.a).await;
-    let no_tenant: Response<Organization> = mock
+    let no_tenant: Response<Organisation> = mock
         .zzd(
             &mock.a,
             "POST",
@@ -236,7 +236,7 @@ async fn organisation_queries_need_a_tenant_and_a_valid_token() {
         )
         .await;
     assert_eq!(code_of(&no_tenant), codes::PARAM_INVALID);
-    let bad_token: Response<Organization> = mock
+    let bad_token: Response<Organisation> = mock
         .zzd(
             &mock.a,
             "POST",
@@ -245,7 +245,7 @@ async fn organisation_queries_need_a_tenant_and_a_valid_token() {
         )
         .await;
     assert_eq!(code_of(&bad_token), codes::ACCESS_TOKEN_INVALID);
-    let other_tenant: Response<Organization> = mock
+    let other_tenant: Response<Organisation> = mock
         .zzd(
             &mock.a,
             "POST",
@@ -269,7 +269,7 @@ async fn a_replayed_nonce_is_refused_with_401() {
         .zzd_call(&mock.a, "POST", ROOT_ORGANIZATION_PATH, &params, "nonce-1")
         .await;
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
-    let body: Response<Organization> = replay.json().await.expect("JSON");
+    let body: Response<Organisation> = replay.json().await.expect("JSON");
     assert!(!body.success);
     assert_eq!(body.content.response_code, "SIGNATURE_INVALID");
     assert!(body.content.response_message.contains("nonce"));

@@ -30,7 +30,7 @@ pub enum Freshness {
 
 /// What a section gets.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Fetched {
+pub enum RecordLookup {
     /// The department's record.
     Found {
         /// The record.
@@ -85,7 +85,7 @@ pub fn policy(op: Operation) -> CachePolicy {
 
 /// What a cached answer of a given age may be used for. Pure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Use {
+pub enum Staleness {
     /// Serve it as fresh.
     Fresh,
     /// Serve it marked stale and refresh in the background.
@@ -97,15 +97,15 @@ pub enum Use {
 }
 
 /// Decides what an answer fetched `age` ago may be used for under `policy`.
-pub fn decide(age: Duration, policy: CachePolicy) -> Use {
+pub fn staleness(age: Duration, policy: CachePolicy) -> Staleness {
     if age < policy.ttl {
-        Use::Fresh
+        Staleness::Fresh
     } else if age < policy.ttl + policy.stale_while_revalidate {
-        Use::ServeAndRevalidate
+        Staleness::ServeAndRevalidate
     } else if age < policy.stale_if_error {
-        Use::OnlyIfError
+        Staleness::OnlyIfError
     } else {
-        Use::Expired
+        Staleness::Expired
     }
 }
 
@@ -131,10 +131,10 @@ impl Entry {
         Duration::from_millis(u64::try_from(now_ms() - self.fetched_at_ms).unwrap_or(0))
     }
 
-    fn fetched(self, freshness: Freshness) -> Fetched {
+    fn fetched(self, freshness: Freshness) -> RecordLookup {
         match self.data {
-            Some(data) => Fetched::Found { data, freshness },
-            None => Fetched::NotFound { freshness },
+            Some(data) => RecordLookup::Found { data, freshness },
+            None => RecordLookup::NotFound { freshness },
         }
     }
 
@@ -223,46 +223,49 @@ fn call_and_store(
 }
 
 /// Fetches through the cache. See the module documentation.
-pub async fn fetch_through(departments: Arc<Departments>, request: UpstreamRequest) -> Fetched {
+pub async fn fetch_through(
+    departments: Arc<Departments>,
+    request: UpstreamRequest,
+) -> RecordLookup {
     let key = cache_key(&request);
     let policy = departments.cache_policy(request.op);
     if policy.ttl.is_zero() {
         // Caching switched off: every screen asks the departments.
         return match departments.call(request).await {
-            Ok(Answer::Found(data)) => Fetched::Found {
+            Ok(Answer::Found(data)) => RecordLookup::Found {
                 data,
                 freshness: Freshness::Fresh,
             },
-            Ok(Answer::NotFound) => Fetched::NotFound {
+            Ok(Answer::NotFound) => RecordLookup::NotFound {
                 freshness: Freshness::Fresh,
             },
-            Err(e) => Fetched::Unavailable {
+            Err(e) => RecordLookup::Unavailable {
                 reason: e.reason().to_string(),
             },
         };
     }
     let cached = read(&departments, request.op, &key).await;
     let cached = match cached {
-        Some(entry) => match decide(entry.age(), policy) {
-            Use::Fresh => return entry.fetched(Freshness::Fresh),
-            Use::ServeAndRevalidate => {
+        Some(entry) => match staleness(entry.age(), policy) {
+            Staleness::Fresh => return entry.fetched(Freshness::Fresh),
+            Staleness::ServeAndRevalidate => {
                 let age_secs = entry.age().as_secs();
                 // Detached: the answer is for the next screen.
                 drop(call_and_store(departments.clone(), request, key, policy));
                 return entry.fetched(Freshness::Stale { age_secs });
             }
-            Use::OnlyIfError => Some(entry),
-            Use::Expired => None,
+            Staleness::OnlyIfError => Some(entry),
+            Staleness::Expired => None,
         },
         None => None,
     };
     match call_and_store(departments.clone(), request, key, policy).await {
         Ok(answer) => match answer {
-            Answer::Found(data) => Fetched::Found {
+            Answer::Found(data) => RecordLookup::Found {
                 data,
                 freshness: Freshness::Fresh,
             },
-            Answer::NotFound => Fetched::NotFound {
+            Answer::NotFound => RecordLookup::NotFound {
                 freshness: Freshness::Fresh,
             },
         },
@@ -271,7 +274,7 @@ pub async fn fetch_through(departments: Arc<Departments>, request: UpstreamReque
                 let age_secs = entry.age().as_secs();
                 entry.fetched(Freshness::Stale { age_secs })
             }
-            None => Fetched::Unavailable {
+            None => RecordLookup::Unavailable {
                 reason: e.reason().to_string(),
             },
         },
@@ -289,10 +292,16 @@ mod tests {
             stale_while_revalidate: Duration::from_secs(60),
             stale_if_error: Duration::from_secs(3600),
         };
-        assert_eq!(decide(Duration::from_secs(10), p), Use::Fresh);
-        assert_eq!(decide(Duration::from_secs(90), p), Use::ServeAndRevalidate);
-        assert_eq!(decide(Duration::from_secs(600), p), Use::OnlyIfError);
-        assert_eq!(decide(Duration::from_secs(7200), p), Use::Expired);
+        assert_eq!(staleness(Duration::from_secs(10), p), Staleness::Fresh);
+        assert_eq!(
+            staleness(Duration::from_secs(90), p),
+            Staleness::ServeAndRevalidate
+        );
+        assert_eq!(
+            staleness(Duration::from_secs(600), p),
+            Staleness::OnlyIfError
+        );
+        assert_eq!(staleness(Duration::from_secs(7200), p), Staleness::Expired);
     }
 
     #[test]

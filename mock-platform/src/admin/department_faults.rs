@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use platform_api::departments::Department;
 
-use crate::faults::{DepartmentStats, Fault};
+use crate::departments::faults::{DepartmentStats, Fault};
 use crate::MockState;
 
 /// `GET`: every department's fault. `DELETE`: make every department healthy.
