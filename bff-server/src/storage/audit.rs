@@ -1,0 +1,87 @@
+//! The audit log's storage (审计): one append-only table, written for every login, refusal,
+//! refresh reuse and passkey change.
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::StoreResult;
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    /// e.g. `login`, `login_failed`, `refresh_reuse`, `passkey_registered`, `logout`.
+    pub event: String,
+    /// Whose action, when known.
+    pub user_id: Option<Uuid>,
+    /// For which mini-app, when known.
+    pub mini_app_id: Option<String>,
+    /// Client address.
+    pub client: Option<String>,
+    /// Request id, to join with logs.
+    pub request_id: Option<String>,
+    /// Short detail (an error code, a login method); never personal data.
+    pub detail: String,
+}
+
+/// What the audit log keeps.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends to the audit log.
+    async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// The newest audit events, newest first.
+    async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+}
+
+/// Implements [`AuditStore`] for a backend (`$id` as in `identity_sql`).
+macro_rules! audit_sql {
+    ($store:ty, $id:ty) => {
+        const _: () = {
+            use sqlx::Row as _;
+            use $crate::storage::audit::{AuditEvent, AuditStore};
+            use $crate::storage::StoreResult;
+
+            #[async_trait::async_trait]
+            impl AuditStore for $store {
+                async fn record_audit(&self, e: &AuditEvent) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO audit_events (at, event, user_id, mini_app_id, client, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(chrono::Utc::now())
+                    .bind(&e.event)
+                    .bind(e.user_id.map(<$id>::from))
+                    .bind(&e.mini_app_id)
+                    .bind(&e.client)
+                    .bind(&e.request_id)
+                    .bind(&e.detail)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+                    let rows = sqlx::query(
+                        "SELECT event, user_id, mini_app_id, client, request_id, detail FROM audit_events ORDER BY id DESC LIMIT $1",
+                    )
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(AuditEvent {
+                                event: r.try_get("event")?,
+                                user_id: r
+                                    .try_get::<Option<$id>, _>("user_id")?
+                                    .map(uuid::Uuid::from),
+                                mini_app_id: r.try_get("mini_app_id")?,
+                                client: r.try_get("client")?,
+                                request_id: r.try_get("request_id")?,
+                                detail: r.try_get("detail")?,
+                            })
+                        })
+                        .collect()
+                }
+            }
+        };
+    };
+}
+pub(crate) use audit_sql;
