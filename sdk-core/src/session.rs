@@ -292,15 +292,23 @@ impl SessionManager {
                 self.log.debug(TARGET, "session refreshed");
                 Ok(access)
             }
-            Err(Error::Problem {
+            Err(other) => Err(self.ended_if_refused(other)?),
+        }
+    }
+
+    /// A 401 means the server ended the session: it ends here too (the host is told) and the
+    /// caller gets `SessionEnded`; any other error is passed on as it is.
+    fn ended_if_refused(&self, error: Error) -> Result<Error> {
+        match error {
+            Error::Problem {
                 status: 401,
                 problem,
                 ..
-            }) => {
+            } => {
                 self.end_expired(&problem.code)?;
-                Err(Error::SessionEnded(problem.detail))
+                Ok(Error::SessionEnded(problem.detail))
             }
-            Err(other) => Err(other),
+            other => Ok(other),
         }
     }
 
@@ -326,15 +334,8 @@ impl SessionManager {
             Err(Error::Problem { status: 401, .. }) => {
                 let fresh = self.refresh(&token).await?;
                 match call(fresh).await {
-                    Err(Error::Problem {
-                        status: 401,
-                        problem,
-                        ..
-                    }) => {
-                        self.end_expired(&problem.code)?;
-                        Err(Error::SessionEnded(problem.detail))
-                    }
-                    other => other,
+                    Err(e) => Err(self.ended_if_refused(e)?),
+                    ok => ok,
                 }
             }
             other => other,

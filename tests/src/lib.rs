@@ -310,6 +310,17 @@ pub fn http() -> reqwest::Client {
         .expect("client")
 }
 
+/// Asserts that an answer is the problem `code` with HTTP `expected_status`; on failure the
+/// message shows the whole body, so a wrong answer explains itself.
+#[track_caller]
+pub fn assert_problem(status: u16, problem: &Value, expected_status: u16, code: &str) {
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (expected_status, Some(code)),
+        "{problem}"
+    );
+}
+
 /// A response's status and JSON body (problem documents included).
 pub async fn json_of(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();

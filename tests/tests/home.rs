@@ -9,7 +9,7 @@ use mock_platform::fixtures::AuthLevel;
 use platform_api::departments::Department;
 use serde_json::{json, Value};
 use zhelikit_domain::mask;
-use zhelikit_e2e::{both_backends, private_stack, Backend, Stack};
+use zhelikit_e2e::{assert_problem, both_backends, private_stack, Backend, Stack};
 
 both_backends!(
     a_citizen_home_has_five_fresh_sections_with_personal_numbers_masked,
@@ -165,11 +165,7 @@ async fn an_official_has_no_home_screen() {
         )
         .await;
     let (status, problem) = stack.get_authed(paths::HOME, &access(&session)).await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (403, Some("user_kind_not_allowed")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 403, "user_kind_not_allowed");
 }
 
 #[tokio::test]

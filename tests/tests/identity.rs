@@ -8,7 +8,7 @@ use mock_platform::fixtures::AuthLevel;
 use serde_json::{json, Value};
 use zhelikit_domain::mask;
 use zhelikit_domain::paths;
-use zhelikit_e2e::{both_backends, http, json_of, Backend, Stack};
+use zhelikit_e2e::{assert_problem, both_backends, http, json_of, Backend, Stack};
 
 both_backends!(
     a_citizen_logs_in_with_a_ticket_and_reads_a_masked_profile,
@@ -155,11 +155,7 @@ async fn a_mini_program_ticket_id_logs_in_a_citizen_and_an_enterprise(stack: &St
             json!({"mini_app_id": "zk-demo-services", "ticket_id": ticket_id}),
         )
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("ticket_expired")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "ticket_expired");
 
     let enterprise = &stack.fixtures.enterprises[3];
     let ticket_id = stack
@@ -231,11 +227,7 @@ async fn an_official_logs_in_with_a_zzd_auth_code(stack: &Stack) {
             json!({"mini_app_id": "zk-demo-supervision", "auth_code": code}),
         )
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("auth_code_invalid")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "auth_code_invalid");
 }
 
 async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(stack: &Stack) {
@@ -273,34 +265,18 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(stack: 
     let (status, problem) = stack
         .post(paths::REFRESH, json!({"refresh_token": refresh(&first)}))
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("refresh_token_reused")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "refresh_token_reused");
     let (status, problem) = stack
         .post(paths::REFRESH, json!({"refresh_token": refresh(&third)}))
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("refresh_token_invalid")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "refresh_token_invalid");
     let (status, problem) = stack.get_authed(paths::ME, &access(&third)).await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("unauthenticated")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "unauthenticated");
 
     let (status, problem) = stack
         .post(paths::REFRESH, json!({"refresh_token": "zkr_never-issued"}))
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("refresh_token_invalid")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "refresh_token_invalid");
     assert!(stack
         .audit(200)
         .await
@@ -341,10 +317,7 @@ async fn logout_ends_one_session_and_logout_all_ends_every_session(stack: &Stack
         let (status, problem) = stack
             .post(paths::REFRESH, json!({"refresh_token": refresh(session)}))
             .await;
-        assert_eq!(
-            (status, problem["code"].as_str()),
-            (401, Some("refresh_token_invalid"))
-        );
+        assert_problem(status, &problem, 401, "refresh_token_invalid");
     }
     // A new login after logging out everywhere works again.
     let fresh = stack
@@ -406,11 +379,7 @@ async fn a_citizen_cannot_open_an_enterprise_only_mini_app(stack: &Stack) {
             json!({"mini_app_id": "zk-demo-policy", "ticket": ticket}),
         )
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (403, Some("user_kind_not_allowed")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 403, "user_kind_not_allowed");
 }
 
 async fn forged_reused_malformed_and_other_app_tickets_are_refused_precisely(stack: &Stack) {
@@ -426,11 +395,7 @@ async fn forged_reused_malformed_and_other_app_tickets_are_refused_precisely(sta
 
     let forged = format!("ST-{}", uuid::Uuid::new_v4().simple());
     let (status, problem) = login(forged).await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("ticket_invalid")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "ticket_invalid");
 
     let ticket = stack.citizen_ticket(&citizen.userid).await;
     let (status, _) = login(ticket.clone()).await;
@@ -457,22 +422,14 @@ async fn forged_reused_malformed_and_other_app_tickets_are_refused_precisely(sta
 
     let other = stack.ticket_for(&stack.other_app, &citizen.userid).await;
     let (status, problem) = login(other).await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("ticket_other_app")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "ticket_other_app");
 
     // A legal-person ticket is no personal ticket.
     let legal = stack
         .legal_person_ticket(&stack.fixtures.enterprises[0].userid)
         .await;
     let (status, problem) = login(legal).await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("ticket_invalid")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "ticket_invalid");
 
     let (status, problem) = stack
         .post(
@@ -510,11 +467,7 @@ async fn a_token_lacking_a_scope_gets_403_and_unknown_scopes_are_refused_at_logi
             json!({}),
         )
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (403, Some("missing_scope")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 403, "missing_scope");
     assert!(problem["detail"].as_str().unwrap().contains("passkey"));
 
     let citizen = citizen_with_level(stack, AuthLevel::Advanced, 6);
@@ -550,11 +503,7 @@ async fn alg_none_and_wrong_key_tokens_are_unauthenticated(stack: &Stack) {
     let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let unsigned = format!("{none_header}.{payload}.");
     let (status, problem) = stack.get_authed(paths::ME, &unsigned).await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("unauthenticated")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "unauthenticated");
 
     // Same header (same kid), payload re-signed with a key the BFF never issued.
     let impostor = bff_server::identity::tokens::generate_key().unwrap();
@@ -587,10 +536,7 @@ async fn alg_none_and_wrong_key_tokens_are_unauthenticated(stack: &Stack) {
             .unwrap(),
     )
     .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("unauthenticated"))
-    );
+    assert_problem(status, &problem, 401, "unauthenticated");
 }
 
 async fn the_jwks_verifies_issued_tokens(stack: &Stack) {
@@ -806,11 +752,7 @@ async fn a_registered_passkey_alone_starts_a_session(stack: &Stack) {
             json!({"ceremony_id": challenge["ceremony_id"], "credential": assertion}),
         )
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (400, Some("passkey_ceremony_unknown")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 400, "passkey_ceremony_unknown");
 
     let audit = stack.audit(10_000).await;
     assert!(audit.iter().any(|e| e.event == "passkey_registered"
@@ -848,11 +790,7 @@ async fn a_registered_passkey_alone_starts_a_session(stack: &Stack) {
             json!({"ceremony_id": decoy["ceremony_id"], "credential": device.sign_in(&challenge["options"])}),
         )
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("passkey_verification_failed")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "passkey_verification_failed");
     let (status, problem) = stack
         .post(
             paths::PASSKEY_LOGIN_START,
@@ -886,11 +824,7 @@ async fn a_passkey_answer_to_another_challenge_is_refused(stack: &Stack) {
             json!({"ceremony_id": second["ceremony_id"], "credential": answer_to_first}),
         )
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("passkey_verification_failed")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "passkey_verification_failed");
     assert!(problem.get("access_token").is_none());
 
     let (status, problem) = stack
@@ -922,11 +856,7 @@ async fn a_token_of_one_mini_app_is_refused_where_another_is_named(stack: &Stack
     let (status, _) = json_of(me("zk-demo-services").await.unwrap()).await;
     assert_eq!(status, 200);
     let (status, problem) = json_of(me("zk-demo-vault").await.unwrap()).await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("unauthenticated")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "unauthenticated");
     assert!(problem["detail"].as_str().unwrap().contains("其他小程序"));
 }
 
@@ -981,10 +911,7 @@ async fn a_user_lists_renames_and_deletes_passkeys_and_logout_everywhere_can_rem
     let (status, problem) = rename(&first, "").await;
     assert_eq!((status, problem["field"].as_str()), (400, Some("name")));
     let (status, problem) = rename("not-mine", "x").await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (404, Some("passkey_not_found"))
-    );
+    assert_problem(status, &problem, 404, "passkey_not_found");
     let (_, list) = stack.get_authed(paths::PASSKEYS, &access(&session)).await;
     assert_eq!(list["passkeys"][0]["name"], "我的手机");
 
@@ -1074,11 +1001,7 @@ async fn passkey_login_is_refused_for_a_mini_app_without_the_passkey_scope(stack
             json!({"mini_app_id": "zk-demo-policy", "user_id": user_id}),
         )
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (403, Some("passkey_not_allowed")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 403, "passkey_not_allowed");
 }
 
 /// Hardening #2: a token alone (its platform login not recent) cannot register a passkey.
@@ -1100,11 +1023,7 @@ async fn registering_a_passkey_needs_a_recent_platform_login() {
             json!({}),
         )
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (403, Some("reauthentication_required")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 403, "reauthentication_required");
 }
 
 /// Hardening #5: every login credential belongs to the mini-app it was issued to. Redeemed for

@@ -5,7 +5,7 @@ use chrono::Utc;
 use platform_api::irs;
 use serde_json::{json, Value};
 use zhelikit_domain::paths;
-use zhelikit_e2e::{http, json_of, private_stack, start_bff, Backend};
+use zhelikit_e2e::{assert_problem, http, json_of, private_stack, start_bff, Backend};
 
 #[tokio::test]
 async fn an_expired_ticket_and_an_expired_auth_code_are_refused_and_write_no_session() {
@@ -25,22 +25,14 @@ async fn an_expired_ticket_and_an_expired_auth_code_are_refused_and_write_no_ses
             json!({"mini_app_id": "zk-demo-services", "ticket": ticket}),
         )
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("ticket_expired")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "ticket_expired");
     let (status, problem) = stack
         .post(
             paths::ZZD_AUTH_CODE,
             json!({"mini_app_id": "zk-demo-supervision", "auth_code": code}),
         )
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (401, Some("auth_code_invalid")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 401, "auth_code_invalid");
 
     let new_events = stack.audit(1000).await;
     let new_events = &new_events[..new_events.len() - audit_before];
@@ -108,11 +100,7 @@ async fn the_gateway_refuses_a_wrong_signature_a_stale_date_and_an_unknown_key()
         &query,
     )
     .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (401, Some("IRS-401-SIGNATURE")),
-        "{body}"
-    );
+    assert_problem(status, &body, 401, "IRS-401-SIGNATURE");
 
     let stale = irs::sign(
         &stack.app.irs,
@@ -122,11 +110,7 @@ async fn the_gateway_refuses_a_wrong_signature_a_stale_date_and_an_unknown_key()
         Utc::now() - chrono::Duration::minutes(6),
     );
     let (status, body) = gateway_call(&stack.platform, &stale, &query).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (401, Some("IRS-401-DATE")),
-        "{body}"
-    );
+    assert_problem(status, &body, 401, "IRS-401-DATE");
 
     let stranger = irs::Credentials {
         access_key: "who-am-i".into(),
@@ -138,11 +122,7 @@ async fn the_gateway_refuses_a_wrong_signature_a_stale_date_and_an_unknown_key()
         &query,
     )
     .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (401, Some("IRS-401-UNKNOWN-KEY")),
-        "{body}"
-    );
+    assert_problem(status, &body, 401, "IRS-401-UNKNOWN-KEY");
 }
 
 #[tokio::test]
@@ -168,11 +148,7 @@ async fn a_bff_whose_gateway_secret_is_wrong_answers_502_and_does_not_spend_a_se
         .await
         .unwrap();
     let (status, problem) = json_of(response).await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (502, Some("platform_credentials_rejected")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 502, "platform_credentials_rejected");
     assert!(
         !problem["detail"].as_str().unwrap().contains("rotated-away"),
         "no secret in the answer"
@@ -210,11 +186,7 @@ async fn an_unreachable_platform_is_a_503_problem() {
         .await
         .unwrap();
     let (status, problem) = json_of(response).await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (503, Some("platform_unavailable")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 503, "platform_unavailable");
 }
 
 async fn rate_limits(backend: Backend) {
@@ -250,11 +222,7 @@ async fn rate_limits(backend: Backend) {
         .unwrap();
     assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
     let (status, problem) = json_of(response).await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (429, Some("rate_limited")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 429, "rate_limited");
 
     // Per user: the third refresh within the minute is refused, whoever asks.
     let mut token = sessions[0]["refresh_token"].as_str().unwrap().to_string();
@@ -268,11 +236,7 @@ async fn rate_limits(backend: Backend) {
     let (status, problem) = stack
         .post(paths::REFRESH, json!({"refresh_token": token}))
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (429, Some("rate_limited")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 429, "rate_limited");
 }
 
 #[tokio::test]
@@ -420,11 +384,7 @@ async fn readiness_fails_while_the_database_refuses_connections_and_recovers_aft
         .await
         .unwrap();
     let (status, problem) = json_of(response).await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (503, Some("storage_unavailable")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 503, "storage_unavailable");
 
     sqlx::query(&format!("ALTER DATABASE {database} ALLOW_CONNECTIONS true"))
         .execute(&mut admin)
@@ -473,11 +433,7 @@ async fn a_refresh_applies_the_mini_apps_current_rules() {
             json!({"refresh_token": next["refresh_token"]}),
         )
         .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (403, Some("real_name_level_too_low")),
-        "{problem}"
-    );
+    assert_problem(status, &problem, 403, "real_name_level_too_low");
     let (status, _) = stack
         .get_authed(paths::ME, next["access_token"].as_str().unwrap())
         .await;

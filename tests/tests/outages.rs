@@ -11,7 +11,7 @@ use zhelikit_domain::paths;
 use platform_api::departments::Department;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
-use zhelikit_e2e::{http, json_of, private_stack, Backend};
+use zhelikit_e2e::{assert_problem, http, json_of, private_stack, Backend};
 
 /// One outage at a time.
 static SERIAL: Mutex<()> = Mutex::const_new(());
@@ -224,22 +224,14 @@ async fn requests_needing_postgres_fail_cleanly_during_a_restart_and_recover_wit
                 .unwrap(),
         )
         .await;
-        assert_eq!(
-            (status, problem["code"].as_str()),
-            (503, Some("storage_unavailable")),
-            "{problem}"
-        );
+        assert_problem(status, &problem, 503, "storage_unavailable");
         let (status, problem) = stack
             .post(
                 paths::REFRESH,
                 json!({"refresh_token": session["refresh_token"]}),
             )
             .await;
-        assert_eq!(
-            (status, problem["code"].as_str()),
-            (503, Some("storage_unavailable")),
-            "{problem}"
-        );
+        assert_problem(status, &problem, 503, "storage_unavailable");
         assert!(
             !problem["detail"].as_str().unwrap().contains("connection"),
             "no database detail leaks: {problem}"

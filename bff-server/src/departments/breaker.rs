@@ -2,8 +2,6 @@
 //! at once for a while (1 s, doubling up to 30 s), then one is let through to probe it. A dead
 //! department then costs a screen nothing instead of a timeout.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -12,7 +10,7 @@ use failsafe::failure_policy::ConsecutiveFailures;
 use failsafe::{Instrument, StateMachine};
 use platform_api::departments::Department;
 
-use super::upstream::{Answer, UpstreamError, UpstreamRequest};
+use super::upstream::{Answer, AnswerFuture, UpstreamError, UpstreamRequest};
 
 /// Publishes the breaker's state as metrics.
 #[derive(Clone)]
@@ -80,7 +78,7 @@ where
 {
     type Response = Answer;
     type Error = UpstreamError;
-    type Future = Pin<Box<dyn Future<Output = Result<Answer, UpstreamError>> + Send>>;
+    type Future = AnswerFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)

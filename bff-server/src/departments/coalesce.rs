@@ -10,8 +10,6 @@
 //! A future kept in the table but polled by nobody would hold all three forever.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -20,7 +18,7 @@ use std::time::Duration;
 use futures::future::{BoxFuture, FutureExt, Shared};
 use tower::ServiceExt;
 
-use super::upstream::{Answer, UpstreamError, UpstreamRequest};
+use super::upstream::{Answer, AnswerFuture, UpstreamError, UpstreamRequest};
 
 type InFlight =
     Arc<Mutex<HashMap<Arc<str>, Shared<BoxFuture<'static, Result<Answer, UpstreamError>>>>>>;
@@ -102,7 +100,7 @@ where
 {
     type Response = Answer;
     type Error = UpstreamError;
-    type Future = Pin<Box<dyn Future<Output = Result<Answer, UpstreamError>> + Send>>;
+    type Future = AnswerFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         // Readiness is the inner service's business, checked when a call is actually made.

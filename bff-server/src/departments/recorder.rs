@@ -2,8 +2,6 @@
 //! (a pseudonymous user id) — and counted in Prometheus. Records go to storage in batches from a
 //! background task, so a request never waits for the audit of its department calls.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -13,7 +11,7 @@ use platform_api::departments::Department;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 
-use super::upstream::{Answer, UpstreamError, UpstreamRequest};
+use super::upstream::{Answer, AnswerFuture, UpstreamError, UpstreamRequest};
 use crate::storage::{Store, UpstreamCall};
 
 /// The sending side; cheap to clone.
@@ -186,7 +184,7 @@ where
 {
     type Response = Answer;
     type Error = UpstreamError;
-    type Future = Pin<Box<dyn Future<Output = Result<Answer, UpstreamError>> + Send>>;
+    type Future = AnswerFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)

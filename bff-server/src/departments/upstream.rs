@@ -19,6 +19,9 @@ use zhelikit_domain::records::Record;
 use super::Subject;
 use crate::infra::outbound;
 
+/// What every layer of a department stack returns: a boxed future of the answer.
+pub type AnswerFuture = Pin<Box<dyn Future<Output = Result<Answer, UpstreamError>> + Send>>;
+
 /// One department call.
 #[derive(Debug, Clone)]
 pub struct UpstreamRequest {
@@ -197,7 +200,7 @@ impl HttpUpstream {
 impl tower::Service<UpstreamRequest> for HttpUpstream {
     type Response = Answer;
     type Error = UpstreamError;
-    type Future = Pin<Box<dyn Future<Output = Result<Answer, UpstreamError>> + Send>>;
+    type Future = AnswerFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Poll::Ready(Ok(()))

@@ -51,19 +51,14 @@ pub fn ios_registration_response(
     client_data_json: Vec<u8>,
     attestation_object: Vec<u8>,
 ) -> String {
-    json!({
-        "id": b64(&credential_id),
-        "rawId": b64(&credential_id),
-        "type": "public-key",
-        "response": {
+    platform_credential(
+        &credential_id,
+        json!({
             "clientDataJSON": b64(&client_data_json),
             "attestationObject": b64(&attestation_object),
             "transports": ["internal"],
-        },
-        "authenticatorAttachment": "platform",
-        "clientExtensionResults": {},
-    })
-    .to_string()
+        }),
+    )
 }
 
 /// Builds the login answer JSON from the fields of iOS's
@@ -77,16 +72,24 @@ pub fn ios_assertion_response(
     signature: Vec<u8>,
     user_handle: Option<Vec<u8>>,
 ) -> String {
-    json!({
-        "id": b64(&credential_id),
-        "rawId": b64(&credential_id),
-        "type": "public-key",
-        "response": {
+    platform_credential(
+        &credential_id,
+        json!({
             "clientDataJSON": b64(&client_data_json),
             "authenticatorData": b64(&authenticator_data),
             "signature": b64(&signature),
             "userHandle": user_handle.map(|h| b64(&h)),
-        },
+        }),
+    )
+}
+
+/// A platform authenticator's `PublicKeyCredential` as JSON, around its `response`.
+fn platform_credential(credential_id: &[u8], response: Value) -> String {
+    json!({
+        "id": b64(credential_id),
+        "rawId": b64(credential_id),
+        "type": "public-key",
+        "response": response,
         "authenticatorAttachment": "platform",
         "clientExtensionResults": {},
     })
