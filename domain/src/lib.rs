@@ -4,6 +4,7 @@
 //!   18-character resident ID number (居民身份证号码, GB 11643-1999) and the unified social credit
 //!   code of an enterprise (统一社会信用代码, GB 32100-2015).
 //! - [`region`]: the Wenzhou administrative division codes (3303xx) the fixtures and forms use.
+//! - [`record_masking`]: which fields of each record are personal data, masked when shown.
 //! - [`mask`]: how personal data is shown when it must not be shown in full (logs, screens).
 //! - [`records`]: the government records (户籍, 社保, 驾驶证, 营业执照 …) departments publish and
 //!   screens show, typed.
@@ -24,6 +25,7 @@ pub mod lang;
 pub mod mask;
 pub mod paths;
 pub mod problem_code;
+pub mod record_masking;
 pub mod records;
 pub mod region;
 pub mod scope;

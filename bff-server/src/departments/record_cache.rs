@@ -11,6 +11,7 @@ use std::time::Duration;
 use platform_api::departments::Operation;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use zhelikit_domain::lang::Text;
 use zhelikit_domain::records::Record;
 
 use super::upstream::{Answer, UpstreamError, UpstreamRequest};
@@ -45,8 +46,8 @@ pub enum RecordLookup {
     },
     /// No answer and nothing usable in the cache.
     Unavailable {
-        /// Why, in words a person can read.
-        reason: String,
+        /// Why, in words a person can read (zh-CN and English).
+        reason: Text,
     },
 }
 
@@ -239,9 +240,7 @@ pub async fn fetch_through(
             Ok(Answer::NotFound) => RecordLookup::NotFound {
                 freshness: Freshness::Fresh,
             },
-            Err(e) => RecordLookup::Unavailable {
-                reason: e.reason().to_string(),
-            },
+            Err(e) => RecordLookup::Unavailable { reason: e.reason() },
         };
     }
     let cached = read(&departments, request.op, &key).await;
@@ -274,9 +273,7 @@ pub async fn fetch_through(
                 let age_secs = entry.age().as_secs();
                 entry.fetched(Freshness::Stale { age_secs })
             }
-            None => RecordLookup::Unavailable {
-                reason: e.reason().to_string(),
-            },
+            None => RecordLookup::Unavailable { reason: e.reason() },
         },
     }
 }

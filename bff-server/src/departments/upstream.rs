@@ -14,6 +14,7 @@ use platform_api::departments::{
 };
 use platform_api::irs;
 use serde_json::value::RawValue;
+use zhelikit_domain::lang::Text;
 use zhelikit_domain::records::Record;
 
 use super::Subject;
@@ -140,15 +141,26 @@ impl UpstreamError {
 
     /// What a person is told about a section this error left unavailable: our own words, chosen
     /// by outcome, never the department's message or an error's detail.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            Self::Timeout => "the department did not answer in time",
-            Self::Unreachable(_) | Self::Status(_) | Self::Malformed(_) => {
-                "the department's service is not working right now"
-            }
-            Self::Refused(_) => "the department could not answer this request",
-            Self::CircuitOpen => "the department is failing; calls are paused for a while",
-        }
+    pub fn reason(&self) -> Text {
+        let (zh, en) = match self {
+            Self::Timeout => (
+                "部门系统未能及时响应",
+                "the department did not answer in time",
+            ),
+            Self::Unreachable(_) | Self::Status(_) | Self::Malformed(_) => (
+                "部门服务暂时不可用",
+                "the department's service is not working right now",
+            ),
+            Self::Refused(_) => (
+                "部门无法处理此次查询",
+                "the department could not answer this request",
+            ),
+            Self::CircuitOpen => (
+                "部门系统故障，已暂停调用，稍后自动恢复",
+                "the department is failing; calls are paused for a while",
+            ),
+        };
+        Text::new(zh, en)
     }
 
     /// Converts the boxed errors of tower's timeout and concurrency layers.
@@ -317,7 +329,8 @@ mod tests {
         )
         .unwrap_err();
         assert!(!refused.to_string().contains("19900101"), "{refused}");
-        assert!(!refused.reason().contains("19900101"));
+        let reason = refused.reason();
+        assert!(!reason.zh.contains("19900101") && !reason.en.contains("19900101"));
         let wrong = read_envelope(
             Operation::EnterpriseCredit,
             br#"{"code":"00","msg":"ok","data":{"rating":330302199001011234}}"#,

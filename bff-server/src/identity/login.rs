@@ -48,7 +48,7 @@ pub async fn finish(
 ) -> Result<Session, ApiError> {
     if let Err(refused) = admission::admit(mini_app, &person) {
         let refused = ApiError::from(refused);
-        record_refusal(app, client, method, &mini_app.id, &refused).await;
+        record_outcome(app, client, method, &mini_app.id, Err(refused.code())).await;
         return Err(refused);
     }
     let rl = app.config.rate_limits;
@@ -62,16 +62,7 @@ pub async fn finish(
     let user = app.store.upsert_user(&person).await?;
     users::remember(app, &user);
     let session = session::start(app, &user, mini_app, scopes).await?;
-    audit::record(
-        app,
-        Event::Login,
-        Some(user.id),
-        Some(&mini_app.id),
-        client,
-        method,
-    )
-    .await;
-    metrics::counter!("logins_total", "method" => method, "outcome" => "ok").increment(1);
+    record_outcome(app, client, method, &mini_app.id, Ok(user.id)).await;
     Ok(session)
 }
 
@@ -114,32 +105,35 @@ async fn login(
         Ok(person) => person,
         Err(e) => {
             let refused = ApiError::from(refusal(e, method.field()));
-            record_refusal(app, client, method.as_str(), &mini_app.id, &refused).await;
+            record_outcome(
+                app,
+                client,
+                method.as_str(),
+                &mini_app.id,
+                Err(refused.code()),
+            )
+            .await;
             return Err(refused);
         }
     };
     finish(app, client, method.as_str(), &mini_app, granted, person).await
 }
 
-/// Audits and counts a refused login.
-async fn record_refusal(
+/// Audits and counts a login's outcome: the user it started a session for, or the code it was
+/// refused with (the audit detail is the method for a success, the code for a refusal).
+async fn record_outcome(
     app: &App,
     client: &str,
     method: &'static str,
     mini_app_id: &str,
-    refused: &ApiError,
+    outcome: Result<uuid::Uuid, ProblemCode>,
 ) {
-    audit::record(
-        app,
-        Event::LoginFailed,
-        None,
-        Some(mini_app_id),
-        client,
-        refused.code().as_str(),
-    )
-    .await;
-    metrics::counter!("logins_total", "method" => method, "outcome" => refused.code().as_str())
-        .increment(1);
+    let (event, user, detail, label) = match outcome {
+        Ok(user) => (Event::Login, Some(user), method, "ok"),
+        Err(code) => (Event::LoginFailed, None, code.as_str(), code.as_str()),
+    };
+    audit::record(app, event, user, Some(mini_app_id), client, detail).await;
+    metrics::counter!("logins_total", "method" => method, "outcome" => label).increment(1);
 }
 
 /// What a client is told when the platform did not identify the user. Pure.

@@ -14,12 +14,13 @@ use zhelikit_domain::api::{HomeScreen, HomeSection, Problem, SectionStatus, User
 use zhelikit_domain::scope::Scope;
 
 use crate::app::AppState;
-use crate::departments::{Freshness, RecordLookup, Subject};
+use crate::departments::{Freshness, RecordLookup, Subject, UpstreamError};
+use crate::http::language;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::identity::users::user_profile;
 use crate::personal_data::id_number_owner;
-use crate::screens::{masking, ScreenError};
+use crate::screens::ScreenError;
 
 /// The sections of a citizen's home: five departments.
 pub const CITIZEN_SECTIONS: &[(Operation, &str)] = &[
@@ -94,7 +95,7 @@ pub async fn home(
             tokio::time::timeout_at(deadline, departments.fetch(*op, query, on_behalf))
                 .await
                 .unwrap_or_else(|_| RecordLookup::Unavailable {
-                    reason: "the department did not answer in time".into(),
+                    reason: UpstreamError::Timeout.reason(),
                 })
         }
     });
@@ -124,11 +125,20 @@ pub fn section(op: Operation, title: &str, fetched: RecordLookup, reveal: bool) 
         RecordLookup::Found { data, freshness } => {
             // Usually the only holder by now (the cache keeps bytes): no copy to mask.
             let mut record = Arc::unwrap_or_clone(data);
-            masking::for_screen(&mut record, reveal);
+            // Unless the session may see the numbers (`vault.read`, for mini-apps whose purpose
+            // is showing the user their own certificates).
+            if !reveal {
+                record.mask_personal_data();
+            }
             (status(freshness), Some(record))
         }
         RecordLookup::NotFound { freshness } => (status(freshness), None),
-        RecordLookup::Unavailable { reason } => (SectionStatus::Unavailable { reason }, None),
+        RecordLookup::Unavailable { reason } => (
+            SectionStatus::Unavailable {
+                reason: reason.get(language::current()).to_string(),
+            },
+            None,
+        ),
     };
     HomeSection {
         id: op.as_str().to_string(),
