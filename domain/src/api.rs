@@ -303,6 +303,24 @@ pub struct HomeScreen {
     pub sections: Vec<HomeSection>,
 }
 
+impl HomeScreen {
+    /// The screen shown offline `age_secs` after it was kept: every section stale by that much
+    /// more (an unavailable one stays unavailable). The SDK and the mini-app bridge show a kept
+    /// screen this way.
+    pub fn aged(mut self, age_secs: u64) -> Self {
+        for section in &mut self.sections {
+            section.status = match std::mem::replace(&mut section.status, SectionStatus::Fresh) {
+                SectionStatus::Fresh => SectionStatus::Stale { age_secs },
+                SectionStatus::Stale { age_secs: before } => SectionStatus::Stale {
+                    age_secs: before + age_secs,
+                },
+                unavailable @ SectionStatus::Unavailable { .. } => unavailable,
+            };
+        }
+        self
+    }
+}
+
 /// One section of a home screen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(from = "UntypedHomeSection")]

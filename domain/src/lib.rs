@@ -13,15 +13,19 @@
 //! - [`paths`]: every path of the HTTP API.
 //! - [`lang`]: zh-CN (the default) and English, and messages written in both.
 //! - [`problem_code`], [`scope`]: the stable codes and scopes both sides speak.
+//! - [`manifest`]: `miniapp.json`, one schema for the SDK's bridge, the BFF's registry and the CLI.
+//! - [`bridge`]: the mini-app bridge's methods, requests, answers, events and error codes.
 //! - [`api`]: the wire types of the ZheliKit HTTP API (`/v1/...`), shared by server and client so
 //!   the two can never disagree on a field name.
 
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod bridge;
 pub mod identity_code;
 pub mod input;
 pub mod lang;
+pub mod manifest;
 pub mod mask;
 pub mod paths;
 pub mod problem_code;

@@ -47,6 +47,11 @@ impl Bff {
         })
     }
 
+    /// Whether the host's network monitor says the device is online (true without one).
+    pub(crate) fn is_online(&self) -> bool {
+        self.network.as_ref().is_none_or(|n| n.is_online())
+    }
+
     fn ensure_online(&self) -> Result<()> {
         match &self.network {
             Some(monitor) if !monitor.is_online() => {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::bff::Bff;
+use crate::bridge::{Bridge, BridgeHost, MiniAppBridge};
 use crate::context::Context;
 use crate::error::{Error, Result, SdkError};
 use crate::host::{KeySource, Log, Logger, NetworkMonitor};
@@ -79,6 +80,56 @@ impl ZheliKitClient {
     /// Screens aggregated from the departments: the home screen.
     pub fn screens(&self) -> Arc<ScreensClient> {
         Arc::new(ScreensClient::new(Screens::new(self.ctx.clone())))
+    }
+
+    /// The bridge for the mini-app described by `manifest_json` (its `miniapp.json`), whose
+    /// page the host shows; `host` performs what the page asks the container for. The
+    /// manifest must be this client's mini-app (its calls then use this client's session,
+    /// bound to that mini-app) and must run on this SDK version.
+    ///
+    /// Errors: `InvalidInput` naming the manifest's problems, or a manifest of another mini-app.
+    pub fn bridge(
+        &self,
+        manifest_json: String,
+        host: Arc<dyn BridgeHost>,
+    ) -> Result<Arc<MiniAppBridge>, SdkError> {
+        let manifest =
+            zhelikit_domain::manifest::Manifest::parse(&manifest_json).map_err(|problems| {
+                Error::Input {
+                    field: "manifest",
+                    reason: problems
+                        .iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                }
+            })?;
+        if manifest.id != self.ctx.config.mini_app_id {
+            return Err(Error::Input {
+                field: "manifest",
+                reason: format!(
+                    "the manifest is mini-app {:?}, this client is {:?}: open a client for it",
+                    manifest.id, self.ctx.config.mini_app_id
+                ),
+            }
+            .into());
+        }
+        if !manifest.runs_on(env!("CARGO_PKG_VERSION")) {
+            return Err(Error::Input {
+                field: "manifest",
+                reason: format!(
+                    "the mini-app needs SDK {} or newer; this is {}",
+                    manifest.min_sdk_version,
+                    env!("CARGO_PKG_VERSION")
+                ),
+            }
+            .into());
+        }
+        Ok(Arc::new(MiniAppBridge::new(Bridge::new(
+            self.ctx.clone(),
+            manifest,
+            host,
+        ))))
     }
 
     /// The configuration this client was opened with.

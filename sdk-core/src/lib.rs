@@ -19,6 +19,7 @@
 uniffi::setup_scaffolding!();
 
 mod bff;
+mod bridge;
 mod client;
 mod context;
 mod error;
@@ -32,6 +33,7 @@ mod store;
 mod task;
 pub mod test_doubles;
 
+pub use bridge::{BridgeHost, HostAction, HostError, HostReply, MiniAppBridge};
 pub use client::{reset_storage, ClientConfig, ZheliKitClient};
 pub use error::{SdkError, StorageFailure};
 pub use host::{

@@ -126,3 +126,111 @@ impl SessionListener for RecordingListener {
             .push(state);
     }
 }
+
+/// A [`crate::BridgeHost`] that answers from a script and records what it was asked and what it
+/// was told, as a container would for a test: consent and confirms answer `yes` unless set
+/// otherwise, a ticket or auth code is what was set (none: `Unavailable`), a scan answers the
+/// set text, an image pick answers one tiny PNG.
+#[derive(Default)]
+pub struct ScriptedHost {
+    consent: std::sync::Mutex<Option<bool>>,
+    confirm: std::sync::Mutex<Option<bool>>,
+    ticket: std::sync::Mutex<Option<String>>,
+    scanned: std::sync::Mutex<Option<String>>,
+    actions: std::sync::Mutex<Vec<crate::HostAction>>,
+    events: std::sync::Mutex<Vec<String>>,
+}
+
+impl ScriptedHost {
+    /// A host that agrees to everything.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// How the user answers consent prompts from now on.
+    pub fn answer_consent(&self, yes: bool) {
+        *self.consent.lock().unwrap_or_else(|e| e.into_inner()) = Some(yes);
+    }
+
+    /// How the user answers confirm dialogs from now on.
+    pub fn answer_confirm(&self, yes: bool) {
+        *self.confirm.lock().unwrap_or_else(|e| e.into_inner()) = Some(yes);
+    }
+
+    /// The ticketId (or 浙政钉 auth code) the platform hands the container next.
+    pub fn give_ticket(&self, ticket: &str) {
+        *self.ticket.lock().unwrap_or_else(|e| e.into_inner()) = Some(ticket.to_string());
+    }
+
+    /// What the scanner reads next.
+    pub fn give_scan(&self, text: &str) {
+        *self.scanned.lock().unwrap_or_else(|e| e.into_inner()) = Some(text.to_string());
+    }
+
+    /// Every action asked for, in order.
+    pub fn actions(&self) -> Vec<crate::HostAction> {
+        self.actions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Every event emitted, as JSON, in order.
+    pub fn events(&self) -> Vec<String> {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl crate::BridgeHost for ScriptedHost {
+    fn perform(&self, action: crate::HostAction) -> Result<crate::HostReply, crate::HostError> {
+        use crate::{HostAction as A, HostError, HostReply as R};
+        self.actions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(action.clone());
+        let yes = |answer: &std::sync::Mutex<Option<bool>>| {
+            answer
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or(true)
+        };
+        match action {
+            A::AskConsent { .. } => Ok(R::Confirmed {
+                ok: yes(&self.consent),
+            }),
+            A::Confirm { .. } => Ok(R::Confirmed {
+                ok: yes(&self.confirm),
+            }),
+            A::SsoTicket { .. } | A::AuthCode { .. } => self
+                .ticket
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .map(|value| R::Text { value })
+                .ok_or(HostError::Unavailable {
+                    reason: "no platform login in this test".into(),
+                }),
+            A::Scan => self
+                .scanned
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .map(|value| R::Text { value })
+                .ok_or(HostError::Cancelled),
+            A::ChooseImage { .. } => Ok(R::Images {
+                data_urls: vec!["data:image/png;base64,iVBORw0KGgo=".into()],
+            }),
+            _ => Ok(R::Done),
+        }
+    }
+
+    fn emit(&self, event_json: String) {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(event_json);
+    }
+}

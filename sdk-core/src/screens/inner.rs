@@ -26,16 +26,24 @@ impl Screens {
 
     /// The home screen; offline, the last one kept, every section stale by its age.
     pub(crate) async fn home(&self) -> Result<HomeScreen> {
+        let (wire, offline_age) = self.home_wire().await?;
+        Ok(from_wire(wire, offline_age))
+    }
+
+    /// The home screen as the BFF sent it, and, when it is the copy kept on the device because
+    /// ZheliKit could not be reached, its age in seconds (counted from when ZheliKit assembled
+    /// it, not from when it was kept).
+    pub(crate) async fn home_wire(&self) -> Result<(api::HomeScreen, Option<u64>)> {
         let fetched = self
             .ctx
             .cached("home", || self.ctx.get::<api::HomeScreen>(paths::HOME))
             .await?;
         Ok(match fetched {
-            Cached::Fresh(wire) => from_wire(wire, None),
-            Cached::Offline(value) => {
-                // Aged from when ZheliKit assembled it, not from when it was kept.
-                let age_ms = (now_ms() - value.generated_at_ms).max(0);
-                from_wire(value, Some(u64::try_from(age_ms / 1000).unwrap_or(0)))
+            Cached::Fresh(wire) => (wire, None),
+            Cached::Offline(wire) => {
+                let age_ms = (now_ms() - wire.generated_at_ms).max(0);
+                let age = u64::try_from(age_ms / 1000).unwrap_or(0);
+                (wire, Some(age))
             }
         })
     }

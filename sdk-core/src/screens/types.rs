@@ -63,20 +63,18 @@ fn kind(kind: api::UserKind) -> UserKind {
 
 /// The SDK's view of a screen from the BFF; `offline_age_secs` marks every section stale.
 pub(crate) fn from_wire(wire: api::HomeScreen, offline_age_secs: Option<u64>) -> HomeScreen {
+    let wire = match offline_age_secs {
+        Some(age) => wire.aged(age),
+        None => wire,
+    };
     let sections = wire
         .sections
         .into_iter()
         .map(|s| HomeSection {
-            status: match (offline_age_secs, s.status) {
-                (_, api::SectionStatus::Unavailable { reason }) => {
-                    SectionStatus::Unavailable { reason }
-                }
-                (Some(age), api::SectionStatus::Fresh) => SectionStatus::Stale { age_secs: age },
-                (Some(age), api::SectionStatus::Stale { age_secs }) => SectionStatus::Stale {
-                    age_secs: age_secs + age,
-                },
-                (None, api::SectionStatus::Fresh) => SectionStatus::Fresh,
-                (None, api::SectionStatus::Stale { age_secs }) => SectionStatus::Stale { age_secs },
+            status: match s.status {
+                api::SectionStatus::Fresh => SectionStatus::Fresh,
+                api::SectionStatus::Stale { age_secs } => SectionStatus::Stale { age_secs },
+                api::SectionStatus::Unavailable { reason } => SectionStatus::Unavailable { reason },
             },
             record: s.data.map(SectionRecord::from),
             id: s.id,

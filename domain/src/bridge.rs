@@ -1,0 +1,443 @@
+//! The mini-app bridge's vocabulary, written once: the methods a mini-app may call (with the
+//! scope and consent each needs), the request and response a host shuttles as JSON, and the
+//! error model that maps every failure to the platform's numeric code (ZWJSBridge for 浙里办,
+//! `gdt-jsapi` for 浙政钉) beside a stable ZheliKit code. The SDK's bridge dispatches on it,
+//! the simulator and the mini-app CLI read it (`validate` checks that every method a mini-app
+//! uses has its scope declared).
+//!
+//! A request: `{"id": 7, "method": "getUiStyle", "params": {}}`; its answer:
+//! `{"id": 7, "ok": true, "result": {"uiStyle": "normal"}}` or
+//! `{"id": 7, "ok": false, "error": {"code": 1002, "zkCode": "scope_not_declared",
+//! "message": "…"}}`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::lang::{Lang, Text};
+use crate::manifest::Platform;
+use crate::scope::Scope;
+
+/// The version of the method table, for feature detection (`zhelikit.capabilities`).
+pub const BRIDGE_VERSION: &str = "1.0.0";
+
+/// Largest request a page may send, in bytes (local storage values included).
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
+
+/// Which API family a method belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// 浙里办's `ZWJSBridge`.
+    Zwjs,
+    /// 浙政钉's `gdt-jsapi`.
+    Gdt,
+    /// ZheliKit's own namespace (`zhelikit.*`): what ZWJSBridge lacks.
+    Zhelikit,
+}
+
+/// What a method needs before it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MethodSpec {
+    /// The name the page calls, e.g. `getUiStyle` or `zhelikit.getCurrentUser`.
+    pub name: &'static str,
+    /// Its family.
+    pub family: Family,
+    /// The scope the manifest must declare, if any.
+    pub scope: Option<Scope>,
+    /// Whether the user must have agreed (once per user and mini-app, revocable): methods that
+    /// hand personal data to the page.
+    pub consent: bool,
+    /// Whether it needs a logged-in user.
+    pub login: bool,
+    /// What it does, in words a developer reads (zh-CN).
+    pub summary: &'static str,
+}
+
+const fn method(name: &'static str, family: Family, summary: &'static str) -> MethodSpec {
+    MethodSpec {
+        name,
+        family,
+        scope: None,
+        consent: false,
+        login: false,
+        summary,
+    }
+}
+
+const fn personal(name: &'static str, scope: Scope, summary: &'static str) -> MethodSpec {
+    MethodSpec {
+        name,
+        family: Family::Zhelikit,
+        scope: Some(scope),
+        consent: true,
+        login: true,
+        summary,
+    }
+}
+
+/// Every method the bridge serves.
+pub const METHODS: &[MethodSpec] = &[
+    // ZWJSBridge: what an SDK can honestly serve.
+    method("ssoTicket", Family::Zwjs, "取得小程序统一登录的 ticketId"),
+    MethodSpec {
+        login: true,
+        ..method(
+            "getUserType",
+            Family::Zwjs,
+            "当前用户类型：0 政务人员、1 个人、2 法人",
+        )
+    },
+    method(
+        "getUiStyle",
+        Family::Zwjs,
+        "界面风格：normal 或 elder（长辈版）",
+    ),
+    method("setTitle", Family::Zwjs, "设置页面标题"),
+    method("setMenu", Family::Zwjs, "设置右上角菜单"),
+    method("openLink", Family::Zwjs, "打开链接或重新加载页面"),
+    method("close", Family::Zwjs, "关闭小程序"),
+    method("getUUID", Family::Zwjs, "设备上本小程序的唯一编号"),
+    method("getNetworkType", Family::Zwjs, "网络状态"),
+    method(
+        "setLocalStorage",
+        Family::Zwjs,
+        "本地存储：写入（加密保存，按小程序隔离）",
+    ),
+    method("getLocalStorage", Family::Zwjs, "本地存储：读取"),
+    method("removeLocalStorage", Family::Zwjs, "本地存储：删除"),
+    method("confirm", Family::Zwjs, "确认对话框"),
+    method("alert", Family::Zwjs, "提示对话框"),
+    method("toast", Family::Zwjs, "轻提示"),
+    method("showPreloader", Family::Zwjs, "显示加载中"),
+    method("hidePreloader", Family::Zwjs, "隐藏加载中"),
+    method("phoneCall", Family::Zwjs, "拨打电话（号码放在 corpId）"),
+    method("scan", Family::Zwjs, "扫一扫"),
+    method("chooseImage", Family::Zwjs, "选择图片"),
+    method("monitorTrace", Family::Zwjs, "埋点上报"),
+    // gdt-jsapi: what an official's app needs.
+    method("ready", Family::Gdt, "等待容器就绪"),
+    method("getAuthCode", Family::Gdt, "取得浙政钉免登授权码"),
+    method(
+        "authConfig",
+        Family::Gdt,
+        "以服务端签发的 ticket 申请 JS API 权限",
+    ),
+    // ZheliKit's own.
+    method("zhelikit.canIUse", Family::Zhelikit, "能否调用某个方法"),
+    method(
+        "zhelikit.capabilities",
+        Family::Zhelikit,
+        "支持的全部方法及版本",
+    ),
+    method(
+        "zhelikit.loginWithTicketId",
+        Family::Zhelikit,
+        "以 ticketId 登录 ZheliKit",
+    ),
+    method(
+        "zhelikit.loginWithAuthCode",
+        Family::Zhelikit,
+        "以浙政钉授权码登录 ZheliKit",
+    ),
+    MethodSpec {
+        login: true,
+        ..method("zhelikit.logout", Family::Zhelikit, "退出登录")
+    },
+    personal(
+        "zhelikit.getCurrentUser",
+        Scope::Profile,
+        "当前用户（证件号码、手机号已脱敏）",
+    ),
+    personal(
+        "zhelikit.getHomeScreen",
+        Scope::Profile,
+        "首页：各部门的数据及其新鲜程度",
+    ),
+];
+
+/// The method named `name`.
+pub fn method_spec(name: &str) -> Option<&'static MethodSpec> {
+    METHODS.iter().find(|m| m.name == name)
+}
+
+/// Whether a mini-app on `platform` may call methods of `family` (gdt-jsapi only on 浙政钉,
+/// ZWJSBridge only on 浙里办; ZheliKit's own everywhere).
+pub fn family_available(family: Family, platform: Platform) -> bool {
+    matches!(
+        (family, platform),
+        (Family::Zhelikit, _) | (Family::Zwjs, Platform::Zlb) | (Family::Gdt, Platform::Zzd)
+    )
+}
+
+/// A call from the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BridgeRequest {
+    /// The page's correlation id (a number or a string), echoed in the answer.
+    #[serde(default)]
+    pub id: Value,
+    /// The method, e.g. `getUiStyle`.
+    pub method: String,
+    /// Its parameters (an object; absent means `{}`).
+    #[serde(default)]
+    pub params: Value,
+}
+
+/// Why a call failed: the stable ZheliKit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BridgeFailure {
+    /// The request is not JSON of the form `{id, method, params}`.
+    InvalidRequest,
+    /// The request is larger than [`MAX_REQUEST_BYTES`].
+    TooLarge,
+    /// No such method (or not on this platform).
+    UnknownMethod,
+    /// A parameter is missing or of the wrong type.
+    InvalidParams,
+    /// The manifest does not declare the scope the method needs.
+    ScopeNotDeclared,
+    /// The user did not agree to share what the method returns.
+    ConsentRefused,
+    /// The method needs a logged-in user.
+    NotLoggedIn,
+    /// The session ended; log in again.
+    SessionExpired,
+    /// The login credential was refused by the platform.
+    LoginRejected,
+    /// The user cancelled (a dialog, the scanner, the image picker).
+    Cancelled,
+    /// The device is offline.
+    Offline,
+    /// The host could not do what was asked (no camera, no dialer).
+    HostUnavailable,
+    /// The server refused or failed (rate limited, unavailable).
+    ServerError,
+}
+
+impl BridgeFailure {
+    /// The stable code mini-apps branch on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::TooLarge => "request_too_large",
+            Self::UnknownMethod => "unknown_method",
+            Self::InvalidParams => "invalid_params",
+            Self::ScopeNotDeclared => "scope_not_declared",
+            Self::ConsentRefused => "consent_refused",
+            Self::NotLoggedIn => "not_logged_in",
+            Self::SessionExpired => "session_expired",
+            Self::LoginRejected => "login_rejected",
+            Self::Cancelled => "cancelled",
+            Self::Offline => "offline",
+            Self::HostUnavailable => "host_unavailable",
+            Self::ServerError => "server_error",
+        }
+    }
+
+    /// The platform's numeric code for this failure. ZWJSBridge: `1001` the capability is
+    /// missing (also used where it has no code of its own: bad parameters, offline, server
+    /// failures — the ZheliKit code tells them apart), `1002` not permitted by the
+    /// registration, `1003` not permitted by the user, `5` not initialised (no session), `-1`
+    /// cancelled. `gdt-jsapi`: `1` API undefined, `2` invalid parameters, `4` unauthorised call,
+    /// `7` unauthorised API, `9` server error, `25` network error, `-1` cancelled.
+    pub fn platform_code(self, family: Family) -> i32 {
+        let gdt = matches!(family, Family::Gdt);
+        match self {
+            Self::UnknownMethod => {
+                if gdt {
+                    1
+                } else {
+                    1001
+                }
+            }
+            Self::InvalidRequest | Self::TooLarge | Self::InvalidParams => {
+                if gdt {
+                    2
+                } else {
+                    1001
+                }
+            }
+            Self::ScopeNotDeclared => {
+                if gdt {
+                    7
+                } else {
+                    1002
+                }
+            }
+            Self::ConsentRefused | Self::LoginRejected => {
+                if gdt {
+                    4
+                } else {
+                    1003
+                }
+            }
+            Self::NotLoggedIn | Self::SessionExpired => {
+                if gdt {
+                    4
+                } else {
+                    5
+                }
+            }
+            Self::Cancelled => -1,
+            Self::Offline => {
+                if gdt {
+                    25
+                } else {
+                    1001
+                }
+            }
+            Self::HostUnavailable | Self::ServerError => {
+                if gdt {
+                    9
+                } else {
+                    1001
+                }
+            }
+        }
+    }
+}
+
+/// A failed call: what failed and why, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BridgeError {
+    /// The failure.
+    pub failure: BridgeFailure,
+    /// What a developer reads (both languages).
+    pub message: Text,
+}
+
+impl BridgeError {
+    /// A failure with its message.
+    pub fn new(failure: BridgeFailure, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            failure,
+            message: Text::new(zh, en),
+        }
+    }
+}
+
+/// The error object of an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireError {
+    /// The platform's numeric code.
+    pub code: i32,
+    /// The stable ZheliKit code.
+    pub zk_code: String,
+    /// The message.
+    pub message: String,
+}
+
+/// The answer to a call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BridgeResponse {
+    /// The request's id.
+    pub id: Value,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// The result, on success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    /// The error, on failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<WireError>,
+}
+
+impl BridgeResponse {
+    /// A success.
+    pub fn ok(id: Value, result: Value) -> Self {
+        Self {
+            id,
+            ok: true,
+            result: Some(result),
+            error: None,
+        }
+    }
+
+    /// A failure, coded for `family` and worded in `lang`.
+    pub fn failed(id: Value, error: &BridgeError, family: Family, lang: Lang) -> Self {
+        Self {
+            id,
+            ok: false,
+            result: None,
+            error: Some(WireError {
+                code: error.failure.platform_code(family),
+                zk_code: error.failure.as_str().to_string(),
+                message: error.message.get(lang).to_string(),
+            }),
+        }
+    }
+}
+
+/// An event pushed to the page (`{"event": "networkChanged", "data": {…}}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BridgeEvent {
+    /// Its name: `networkChanged`, `sessionExpired`, `uiStyleChanged` (later `inboxMessage`).
+    pub event: String,
+    /// What happened.
+    pub data: Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_method_is_listed_once_and_personal_data_needs_a_scope_and_consent() {
+        let mut names: Vec<&str> = METHODS.iter().map(|m| m.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), METHODS.len());
+        for m in METHODS.iter().filter(|m| m.consent) {
+            assert!(m.scope.is_some() && m.login, "{}", m.name);
+        }
+        assert_eq!(
+            method_spec("getUiStyle").map(|m| m.family),
+            Some(Family::Zwjs)
+        );
+        assert!(
+            method_spec("pay").is_none(),
+            "not served: the SDK cannot honestly pay"
+        );
+    }
+
+    #[test]
+    fn failures_carry_the_platforms_numbers() {
+        use BridgeFailure as F;
+        assert_eq!(F::UnknownMethod.platform_code(Family::Zwjs), 1001);
+        assert_eq!(F::ScopeNotDeclared.platform_code(Family::Zwjs), 1002);
+        assert_eq!(F::ConsentRefused.platform_code(Family::Zwjs), 1003);
+        assert_eq!(F::NotLoggedIn.platform_code(Family::Zwjs), 5);
+        assert_eq!(F::Cancelled.platform_code(Family::Zwjs), -1);
+        assert_eq!(F::UnknownMethod.platform_code(Family::Gdt), 1);
+        assert_eq!(F::InvalidParams.platform_code(Family::Gdt), 2);
+        assert_eq!(F::ScopeNotDeclared.platform_code(Family::Gdt), 7);
+        assert_eq!(F::Offline.platform_code(Family::Gdt), 25);
+    }
+
+    #[test]
+    fn gdt_is_for_zzd_and_zwjsbridge_for_zlb() {
+        assert!(family_available(Family::Gdt, Platform::Zzd));
+        assert!(!family_available(Family::Gdt, Platform::Zlb));
+        assert!(!family_available(Family::Zwjs, Platform::Zzd));
+        assert!(family_available(Family::Zhelikit, Platform::Zzd));
+    }
+
+    #[test]
+    fn an_answer_serialises_as_the_page_expects() {
+        let ok = BridgeResponse::ok(
+            serde_json::json!(7),
+            serde_json::json!({"uiStyle": "normal"}),
+        );
+        assert_eq!(
+            serde_json::to_value(&ok).unwrap(),
+            serde_json::json!({"id": 7, "ok": true, "result": {"uiStyle": "normal"}})
+        );
+        let err = BridgeError::new(BridgeFailure::ScopeNotDeclared, "未声明", "not declared");
+        let failed = BridgeResponse::failed(serde_json::json!("a"), &err, Family::Zwjs, Lang::ZhCn);
+        assert_eq!(
+            serde_json::to_value(&failed).unwrap(),
+            serde_json::json!({"id": "a", "ok": false,
+                "error": {"code": 1002, "zkCode": "scope_not_declared", "message": "未声明"}})
+        );
+    }
+}
