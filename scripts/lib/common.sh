@@ -67,3 +67,22 @@ wait_for_http() {
     sleep 0.1
   done
 }
+
+# Node.js and npm for the mini-app side (the JS bridge, later the simulator and samples), from
+# Debian when the machine has none; the packages come from the npm registry, locked.
+ensure_node() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+}
+
+# Installs the mini-app packages from package-lock.json (only when it changed) and builds them.
+build_miniapps() {
+  ensure_node
+  local stamp="$ROOT/miniapps/node_modules/.zhelikit-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/miniapps/package-lock.json" "$stamp"; then
+    log "npm ci (miniapps)"
+    (cd "$ROOT/miniapps" && npm ci --no-audit --no-fund --loglevel=error) >&2
+    cp "$ROOT/miniapps/package-lock.json" "$stamp"
+  fi
+  log "building the mini-app packages"
+  (cd "$ROOT/miniapps" && npm run --silent build) >&2
+}

@@ -36,12 +36,12 @@ pub struct FileConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileMiniApp {
-    pub id: String,
-    pub name: String,
+    /// Path of its `miniapp.json` (relative to the working directory): the id, name, scopes,
+    /// real-name level and user kinds come from it, the one schema the SDK and the CLI read.
+    pub manifest: String,
+    /// Where the platform may send the user back after SSO.
+    #[serde(default)]
     pub callback_urls: Vec<String>,
-    pub allowed_scopes: Vec<String>,
-    pub min_real_name_level: u8,
-    pub allowed_user_kinds: Vec<String>,
     /// What the platform operators registered this mini-app as.
     pub platform: Option<FileRegistration>,
 }

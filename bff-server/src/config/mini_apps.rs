@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use platform_api::registration::AppRegistration;
-use zhelikit_domain::api::UserKind;
-use zhelikit_domain::scope::Scope;
+use zhelikit_domain::manifest::Manifest;
 
 use super::file::FileMiniApp;
 use super::ConfigError;
@@ -28,21 +27,24 @@ pub fn load(
         let mut apps = Vec::new();
         let mut registrations = HashMap::new();
         for file_app in file_apps {
+            let manifest = file_app.manifest()?;
             let registration = file_app.platform.ok_or_else(|| ConfigError::Invalid {
                 name: "mini_apps.platform",
                 reason: format!(
                     "mini-app {} has no platform registration (service_code, irs_access_key, irs_secret_key, miniprogram_app_id, zzd_app_key, zzd_app_secret)",
-                    file_app.id
+                    manifest.id
                 ),
             })?;
-            registrations.insert(file_app.id.clone(), registration.into());
-            apps.push(
-                FileMiniApp {
-                    platform: None,
-                    ..file_app
-                }
-                .into_mini_app()?,
-            );
+            if registrations
+                .insert(manifest.id.clone(), registration.into())
+                .is_some()
+            {
+                return Err(ConfigError::Invalid {
+                    name: "mini_apps.manifest",
+                    reason: format!("mini-app {} is configured twice", manifest.id),
+                });
+            }
+            apps.push(from_manifest(&manifest, file_app.callback_urls));
         }
         (apps, registrations)
     };
@@ -72,107 +74,80 @@ fn check_distinct(registrations: &HashMap<String, AppRegistration>) -> Result<()
 }
 
 impl FileMiniApp {
-    pub(super) fn into_mini_app(self) -> Result<MiniApp, ConfigError> {
-        if !(1..=3).contains(&self.min_real_name_level) {
-            return Err(ConfigError::Invalid {
-                name: "mini_apps.min_real_name_level",
-                reason: format!("{} is not 1, 2 or 3", self.min_real_name_level),
-            });
-        }
-        if let Some(unknown) = self
-            .allowed_scopes
-            .iter()
-            .find(|s| Scope::parse(s).is_none())
-        {
-            return Err(ConfigError::Invalid {
-                name: "mini_apps.allowed_scopes",
-                reason: format!(
-                    "{unknown:?} is not a ZheliKit scope (known: {})",
-                    Scope::ALL.map(Scope::as_str).join(", ")
-                ),
-            });
-        }
-        let allowed_user_kinds = self
-            .allowed_user_kinds
-            .iter()
-            .map(|k| {
-                UserKind::parse(k).ok_or_else(|| ConfigError::Invalid {
-                    name: "mini_apps.allowed_user_kinds",
-                    reason: format!("unknown kind {k:?}"),
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(MiniApp {
-            id: self.id,
-            name: self.name,
-            callback_urls: self.callback_urls,
-            allowed_scopes: self.allowed_scopes,
-            min_real_name_level: self.min_real_name_level,
-            allowed_user_kinds,
+    /// Reads and checks its manifest; every problem of it is named.
+    fn manifest(&self) -> Result<Manifest, ConfigError> {
+        let json = std::fs::read_to_string(&self.manifest).map_err(|e| ConfigError::File {
+            path: self.manifest.clone(),
+            reason: e.to_string(),
+        })?;
+        Manifest::parse(&json).map_err(|problems| ConfigError::File {
+            path: self.manifest.clone(),
+            reason: problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
         })
     }
 }
 
-/// The demo mini-apps of the embedded run, one per kind of user and real-name requirement.
+/// The manifests of the sample mini-apps (`miniapps/samples/*/miniapp.json`), built in: the
+/// demo mini-apps of the embedded run are registered from them, so the registry and the
+/// samples cannot disagree.
+pub const DEMO_MANIFESTS: [&str; 4] = [
+    include_str!("../../../miniapps/samples/services/miniapp.json"),
+    include_str!("../../../miniapps/samples/vault/miniapp.json"),
+    include_str!("../../../miniapps/samples/enterprise/miniapp.json"),
+    include_str!("../../../miniapps/samples/supervision/miniapp.json"),
+];
+
+/// The registry entry for a manifest: what it declares, and where the platform may send the
+/// user back (`callback_urls`, which a manifest does not carry).
+pub fn from_manifest(manifest: &Manifest, callback_urls: Vec<String>) -> MiniApp {
+    MiniApp {
+        id: manifest.id.clone(),
+        name: manifest.name.clone(),
+        callback_urls,
+        allowed_scopes: manifest
+            .scopes
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
+        min_real_name_level: manifest.min_real_name_level,
+        allowed_user_kinds: manifest.user_kinds.clone(),
+    }
+}
+
+/// The demo mini-apps of the embedded run, from the sample mini-apps' manifests.
 pub fn demo_mini_apps() -> Vec<MiniApp> {
-    use Scope as S;
-    let app = |id: &str, name: &str, scopes: &[Scope], level: u8, kinds: &[UserKind]| MiniApp {
-        id: id.into(),
-        name: name.into(),
-        callback_urls: vec![format!("http://127.0.0.1:8080/callback/{id}")],
-        allowed_scopes: scopes.iter().map(|s| s.as_str().to_string()).collect(),
-        min_real_name_level: level,
-        allowed_user_kinds: kinds.to_vec(),
-    };
-    vec![
-        app(
-            "zk-demo-services",
-            "掌上办事 demo",
-            &[S::Profile, S::Passkey, S::FormsSubmit],
-            1,
-            &[UserKind::Citizen, UserKind::LegalPerson],
-        ),
-        app(
-            "zk-demo-vault",
-            "个人数据宝 demo",
-            &[S::Profile, S::Passkey, S::VaultRead, S::VaultShare],
-            3,
-            &[UserKind::Citizen],
-        ),
-        app(
-            "zk-demo-policy",
-            "惠企政策直通车 demo",
-            &[S::Profile, S::PolicyRead],
-            2,
-            &[UserKind::LegalPerson],
-        ),
-        app(
-            "zk-demo-supervision",
-            "政务督查 demo",
-            &[S::Profile, S::Passkey, S::OrgRead],
-            1,
-            &[UserKind::Official],
-        ),
-    ]
+    DEMO_MANIFESTS
+        .iter()
+        .filter_map(|json| match Manifest::parse(json) {
+            Ok(m) => {
+                let callback = format!("http://127.0.0.1:8080/callback/{}", m.id);
+                Some(from_manifest(&m, vec![callback]))
+            }
+            // A test below proves every sample parses; nothing to register otherwise.
+            Err(_) => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zhelikit_domain::scope::Scope;
 
     #[test]
-    fn a_mini_app_naming_an_unknown_scope_is_a_configuration_error() {
-        let app = FileMiniApp {
-            id: "a".into(),
-            name: "A".into(),
-            callback_urls: vec![],
-            allowed_scopes: vec!["profile".into(), "vault.reed".into()],
-            min_real_name_level: 1,
-            allowed_user_kinds: vec!["citizen".into()],
-            platform: None,
-        };
-        let err = app.into_mini_app().unwrap_err();
-        assert!(err.to_string().contains("vault.reed"), "{err}");
+    fn every_sample_manifest_parses_and_is_registered() {
+        for json in DEMO_MANIFESTS {
+            assert!(
+                Manifest::parse(json).is_ok(),
+                "{:?}",
+                Manifest::parse(json).err()
+            );
+        }
+        assert_eq!(demo_mini_apps().len(), DEMO_MANIFESTS.len());
     }
 
     #[test]

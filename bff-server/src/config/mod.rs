@@ -331,6 +331,14 @@ mod file_tests {
         let dir = std::env::temp_dir().join(format!("zk-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("bff.toml");
+        let manifest = dir.join("miniapp.json");
+        std::fs::write(
+            &manifest,
+            r#"{"id": "only-app", "name": "Only", "version": "1.0.0", "platform": "zlb",
+                "entry": "index.html", "scopes": ["profile"], "min_real_name_level": 2,
+                "user_kinds": ["citizen"], "min_sdk_version": "0.1.0"}"#,
+        )
+        .unwrap();
         std::fs::write(
             &path,
             r#"
@@ -343,12 +351,8 @@ mod file_tests {
             listen = "127.0.0.1:9000"
 
             [[mini_apps]]
-            id = "only-app"
-            name = "Only"
+            manifest = "MANIFEST"
             callback_urls = ["https://only.test/cb"]
-            allowed_scopes = ["profile"]
-            min_real_name_level = 2
-            allowed_user_kinds = ["citizen"]
             [mini_apps.platform]
             service_code = "only-sc"
             irs_access_key = "only-ak"
@@ -356,7 +360,8 @@ mod file_tests {
             miniprogram_app_id = "only-mp"
             zzd_app_key = "only-zk"
             zzd_app_secret = "only-zs"
-            "#,
+            "#
+            .replace("MANIFEST", &manifest.display().to_string()),
         )
         .unwrap();
         let path_text = path.display().to_string();
