@@ -1,6 +1,6 @@
 /**
  * Puts the bridge on `window` the way the container does before a mini-app's scripts run:
- * `window.ZWJSBridge`, `window.ZwLog`, `window.gdt`, and a harmless `window.aplus_queue` (many
+ * `window.ZWJSBridge`, `window.ZwLog`, `window.gdt`, `window.zhelikit` (`call`, `on`), and a harmless `window.aplus_queue` (many
  * apps push Alibaba tracking calls to it). The carrier is found in this order:
  * `window.ZheliKitNative.postMessage` (an Android WebView's JS interface, or iOS's
  * `webkit.messageHandlers.zhelikit`), else `window.parent.postMessage` (the simulator's frame).
@@ -63,6 +63,12 @@ export function install(w: any, carrier: Carrier = carrierOf(w)): Installed {
   w.ZWJSBridge = createZWJSBridge(client, carrier.ready, BRIDGE_VERSION);
   w.ZwLog = createZwLog(client, carrier.ready);
   w.gdt = createGdtJsapi(client, carrier.ready);
+  // ZheliKit's own namespace: what ZWJSBridge lacks (the user, the home screen, events).
+  w.zhelikit = {
+    call: (method: string, params: Record<string, unknown> = {}) =>
+      carrier.ready.then(() => client.call(method, params)),
+    on: (event: string, listener: (data: unknown) => void) => client.on(event, listener),
+  };
   w.aplus_queue = w.aplus_queue ?? [];
   return { client };
 }

@@ -1,0 +1,207 @@
+//! One simulated phone: an sdk-core client of one mini-app, its bridge, its host, its network
+//! switch and its call log.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use zhelikit_domain::mask;
+use zhelikit_sdk::test_doubles::{SwitchableNetwork, WrappingKeySource};
+use zhelikit_sdk::{ClientConfig, MiniAppBridge, NetworkMonitor, ZheliKitClient};
+
+use crate::host::{PlatformLogin, SimulatorHost};
+
+/// One line of the call inspector.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallRecord {
+    /// The method.
+    pub method: String,
+    /// Its parameters, personal numbers masked.
+    pub params: Value,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// The platform's numeric code, on failure.
+    pub code: Option<i64>,
+    /// ZheliKit's code, on failure.
+    pub zk_code: Option<String>,
+    /// How long the core took, in microseconds.
+    pub micros: u128,
+}
+
+/// A simulated phone.
+pub struct Phone {
+    /// Its id in the simulator's API.
+    pub id: String,
+    /// The mini-app it shows.
+    pub mini_app_id: String,
+    /// The core's client (its store lives in a directory of its own, removed with the phone).
+    pub client: Arc<ZheliKitClient>,
+    /// The mini-app's bridge.
+    pub bridge: Arc<MiniAppBridge>,
+    /// Its container.
+    pub host: Arc<SimulatorHost>,
+    /// Its network switch (the SDK's monitor and so its HTTP).
+    pub network: Arc<SwitchableNetwork>,
+    /// The call log.
+    pub calls: Mutex<Vec<CallRecord>>,
+    storage_dir: std::path::PathBuf,
+}
+
+impl Phone {
+    /// Opens a phone for `manifest_json`'s mini-app against the BFF at `bff_url`.
+    pub fn open(
+        id: String,
+        bff_url: &str,
+        manifest_json: &str,
+        mini_app_id: &str,
+        login: PlatformLogin,
+        runtime: tokio::runtime::Handle,
+    ) -> anyhow::Result<Self> {
+        let storage_dir = std::env::temp_dir().join(format!("zk-simulator-{id}"));
+        std::fs::create_dir_all(&storage_dir)?;
+        let network = SwitchableNetwork::new(true);
+        let monitor: Arc<dyn NetworkMonitor> = network.clone();
+        // A simulated phone's keystore: a fixed key per phone, as a test keystore would be.
+        let key = *uuid::Uuid::new_v4().as_bytes();
+        let mut wrapping = [0u8; 32];
+        wrapping[..16].copy_from_slice(&key);
+        wrapping[16..].copy_from_slice(&key);
+        let client = ZheliKitClient::open(
+            ClientConfig {
+                bff_url: bff_url.to_string(),
+                mini_app_id: mini_app_id.to_string(),
+                storage_dir: storage_dir.display().to_string(),
+                scopes: None,
+                refresh_margin_secs: 60,
+                request_timeout_ms: 10_000,
+            },
+            Arc::new(WrappingKeySource::new(wrapping)),
+            None,
+            Some(monitor),
+        )?;
+        let host = Arc::new(SimulatorHost::new(login, runtime));
+        let bridge = client.bridge(manifest_json.to_string(), host.clone())?;
+        Ok(Self {
+            id,
+            mini_app_id: mini_app_id.to_string(),
+            client,
+            bridge,
+            host,
+            network,
+            calls: Mutex::new(Vec::new()),
+            storage_dir,
+        })
+    }
+
+    /// One bridge call, logged (masked) and shown in the inspector.
+    pub async fn call(&self, request: String) -> String {
+        let started = Instant::now();
+        let parsed: Value = serde_json::from_str(&request).unwrap_or(Value::Null);
+        let answer = self.bridge.call(request).await;
+        let micros = started.elapsed().as_micros();
+        let reply: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
+        let record = CallRecord {
+            method: parsed["method"].as_str().unwrap_or("?").to_string(),
+            params: mask_value(&parsed["params"]),
+            ok: reply["ok"] == true,
+            code: reply["error"]["code"].as_i64(),
+            zk_code: reply["error"]["zkCode"].as_str().map(str::to_string),
+            micros,
+        };
+        self.host.tell(json!({"type": "call", "record": record}));
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(record);
+        answer
+    }
+
+    /// The call log.
+    pub fn call_log(&self) -> Vec<CallRecord> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Drop for Phone {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.storage_dir);
+    }
+}
+
+/// Parameters that carry a credential: never shown, even spent.
+const CREDENTIALS: [&str; 5] = ["ticketId", "ticket", "authCode", "code", "auth_code"];
+
+/// A call's parameters for the inspector: personal numbers masked, credentials hidden.
+fn mask_value(value: &Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(mask::scrub(s)),
+        Value::Array(items) => Value::Array(items.iter().map(mask_value).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let shown = if CREDENTIALS.contains(&k.as_str()) {
+                        Value::String("****".into())
+                    } else {
+                        mask_value(v)
+                    };
+                    (k.clone(), shown)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inspector_masks_personal_numbers_and_hides_credentials() {
+        let shown = mask_value(&json!({
+            "ticketId": "0ab58e50d2d28220",
+            "note": "身份证 330302199001011234，电话 13812345678",
+            "list": [{"authCode": "c-1"}],
+        }));
+        assert_eq!(shown["ticketId"], "****");
+        assert_eq!(shown["list"][0]["authCode"], "****");
+        let note = shown["note"].as_str().unwrap();
+        assert!(
+            !note.contains("199001011234") && !note.contains("12345678"),
+            "{note}"
+        );
+    }
+}
+
+/// Every open phone, by id.
+#[derive(Default)]
+pub struct Phones(Mutex<HashMap<String, Arc<Phone>>>);
+
+impl Phones {
+    /// Keeps `phone`.
+    pub fn insert(&self, phone: Phone) -> Arc<Phone> {
+        let phone = Arc::new(phone);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(phone.id.clone(), phone.clone());
+        phone
+    }
+
+    /// The phone `id`.
+    pub fn get(&self, id: &str) -> Option<Arc<Phone>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    /// Closes the phone `id`.
+    pub fn remove(&self, id: &str) -> Option<Arc<Phone>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id)
+    }
+}

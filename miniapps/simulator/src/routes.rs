@@ -1,0 +1,432 @@
+//! The simulator's HTTP surface (see the crate's documentation).
+
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures::stream::Stream;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use zhelikit_domain::manifest::{Manifest, Platform};
+
+use crate::host::{Account, Answer, PlatformLogin};
+use crate::phone::{Phone, Phones};
+
+/// Where the simulator finds the stack and its files.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The BFF the phones' cores talk to.
+    pub bff_url: String,
+    /// The mock platform (credentials, demo accounts, department faults).
+    pub platform_url: String,
+    /// The demo base of mini-program app ids (`<base>.<mini-app id>`).
+    pub miniprogram_app_id: String,
+    /// The demo base of 浙政钉 app keys (`<base>.<mini-app id>`).
+    pub zzd_app_key: String,
+    /// `miniapps/`: the simulator page (`simulator/web`), the bridge shim (`bridge/dist`), the
+    /// mini-apps (`samples/<dir>`, each with its `miniapp.json`, served from `dist/` when built).
+    pub miniapps_dir: PathBuf,
+}
+
+/// The simulator's state.
+pub struct Simulator {
+    settings: Settings,
+    phones: Phones,
+    http: reqwest::Client,
+}
+
+type Shared = State<Arc<Simulator>>;
+
+/// A refusal, as JSON `{error}` with a status.
+fn refused(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+impl Simulator {
+    /// A simulator over `settings`.
+    pub fn new(settings: Settings) -> Arc<Self> {
+        Arc::new(Self {
+            settings,
+            phones: Phones::default(),
+            http: reqwest::Client::new(),
+        })
+    }
+
+    fn samples(&self) -> PathBuf {
+        self.settings.miniapps_dir.join("samples")
+    }
+
+    /// Every mini-app in `samples/`: its folder, its manifest, and the manifest's text.
+    fn mini_apps(&self) -> Vec<(String, Manifest, String)> {
+        let Ok(entries) = std::fs::read_dir(self.samples()) else {
+            return Vec::new();
+        };
+        let mut apps: Vec<_> = entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let dir = entry.file_name().to_string_lossy().into_owned();
+                let json = std::fs::read_to_string(entry.path().join("miniapp.json")).ok()?;
+                let manifest = Manifest::parse(&json).ok()?;
+                Some((dir, manifest, json))
+            })
+            .collect();
+        apps.sort_by(|a, b| a.0.cmp(&b.0));
+        apps
+    }
+}
+
+/// The simulator's routes over `simulator`.
+pub fn router(simulator: Arc<Simulator>) -> Router {
+    Router::new()
+        .route("/", get(page))
+        .route("/web/{*path}", get(web_file))
+        .route("/__zhelikit/zwjsbridge.js", get(shim))
+        .route("/assets/ZWJSBridge/{version}/zwjsbridge.js", get(shim))
+        .route("/assets/zwlog/{version}/zwlog.js", get(zwlog))
+        .route("/apps/{dir}/{*path}", get(app_file))
+        .route("/api/accounts", get(accounts))
+        .route("/api/miniapps", get(mini_apps))
+        .route("/api/phones", post(open_phone))
+        .route("/api/phones/{id}", axum::routing::delete(close_phone))
+        .route("/api/phones/{id}/call", post(call))
+        .route("/api/phones/{id}/stream", get(stream))
+        .route("/api/phones/{id}/answer", post(answer))
+        .route("/api/phones/{id}/scenario", post(scenario))
+        .route("/api/phones/{id}/calls", get(calls))
+        .with_state(simulator)
+}
+
+fn content_type(path: &FsPath) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") | Some("mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("woff2") => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+/// A file under `root`, never outside it.
+fn file_under(root: &FsPath, relative: &str) -> Option<PathBuf> {
+    if relative
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+    {
+        return None;
+    }
+    let path = root.join(relative);
+    path.is_file().then_some(path)
+}
+
+fn serve(path: Option<PathBuf>) -> Response {
+    match path.and_then(|p| std::fs::read(&p).ok().map(|bytes| (p, bytes))) {
+        Some((path, bytes)) => (
+            [(header::CONTENT_TYPE, content_type(&path))],
+            Body::from(bytes),
+        )
+            .into_response(),
+        None => refused(StatusCode::NOT_FOUND, "没有这个文件"),
+    }
+}
+
+async fn page(State(sim): Shared) -> Response {
+    serve(file_under(
+        &sim.settings.miniapps_dir.join("simulator/web"),
+        "index.html",
+    ))
+}
+
+async fn web_file(State(sim): Shared, Path(path): Path<String>) -> Response {
+    serve(file_under(
+        &sim.settings.miniapps_dir.join("simulator/web/dist"),
+        &path,
+    ))
+}
+
+async fn shim(State(sim): Shared) -> Response {
+    serve(file_under(
+        &sim.settings.miniapps_dir.join("bridge/dist"),
+        "zwjsbridge.js",
+    ))
+}
+
+/// ZwLog is installed by the bridge shim; the CDN's separate script only has to load.
+async fn zwlog() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        "/* ZwLog is provided by ZheliKit's bridge shim. */",
+    )
+        .into_response()
+}
+
+/// Rewrites a mini-app page so it runs in the simulated container unmodified: the shim first
+/// in `<head>`, and the platform's CDN script URLs pointed at this server.
+fn injected(html: &str) -> String {
+    let html = html
+        .replace("//assets.zjzwfw.gov.cn/assets/", "/assets/")
+        .replace("https:/assets/", "/assets/")
+        .replace("http:/assets/", "/assets/");
+    let shim = r#"<script src="/__zhelikit/zwjsbridge.js"></script>"#;
+    match html.find("<head>") {
+        Some(at) => format!("{}{shim}{}", &html[..at + 6], &html[at + 6..]),
+        None => format!("{shim}{html}"),
+    }
+}
+
+async fn app_file(State(sim): Shared, Path((dir, path)): Path<(String, String)>) -> Response {
+    let root = sim.samples().join(&dir);
+    let built = root.join("dist");
+    let found = file_under(&built, &path).or_else(|| file_under(&root, &path));
+    match found {
+        Some(file) if file.extension().is_some_and(|e| e == "html") => {
+            match std::fs::read_to_string(&file) {
+                Ok(html) => (
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    injected(&html),
+                )
+                    .into_response(),
+                Err(_) => refused(StatusCode::NOT_FOUND, "没有这个文件"),
+            }
+        }
+        other => serve(other),
+    }
+}
+
+async fn accounts(State(sim): Shared) -> Response {
+    let url = format!("{}/__admin/demo-accounts", sim.settings.platform_url);
+    match sim.http.get(url).send().await {
+        Ok(r) => match r.json::<Value>().await {
+            Ok(v) => Json(v).into_response(),
+            Err(e) => refused(StatusCode::BAD_GATEWAY, e.to_string()),
+        },
+        Err(e) => refused(StatusCode::BAD_GATEWAY, e.without_url().to_string()),
+    }
+}
+
+async fn mini_apps(State(sim): Shared) -> Json<Value> {
+    let apps: Vec<Value> = sim
+        .mini_apps()
+        .into_iter()
+        .map(|(dir, m, _)| {
+            json!({
+                "dir": dir, "id": m.id, "name": m.name, "platform": m.platform,
+                "entry": format!("/apps/{dir}/{}", m.entry), "userKinds": m.user_kinds,
+                "built": sim.samples().join(&dir).join("dist").is_dir(),
+            })
+        })
+        .collect();
+    Json(json!({"miniApps": apps}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OpenPhone {
+    mini_app: String,
+    /// `zlb-u-…` / `zlb-e-…` for 浙里办, or an official's account id for 浙政钉.
+    account: Value,
+}
+
+async fn open_phone(State(sim): Shared, Json(body): Json<OpenPhone>) -> Response {
+    let Some((dir, manifest, json)) = sim
+        .mini_apps()
+        .into_iter()
+        .find(|(_, m, _)| m.id == body.mini_app)
+    else {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            format!("没有小程序 {}", body.mini_app),
+        );
+    };
+    let account =
+        match (manifest.platform, &body.account) {
+            (Platform::Zlb, Value::String(userid)) if userid.starts_with("zlb-") => Account::Zlb {
+                userid: userid.clone(),
+            },
+            (Platform::Zzd, v) if v.as_i64().is_some() => Account::Zzd {
+                account_id: v.as_i64().unwrap_or_default(),
+            },
+            _ => return refused(
+                StatusCode::BAD_REQUEST,
+                "浙里办小程序请选个人或法人账号（zlb-…），浙政钉小程序请选政务人员（accountId）",
+            ),
+        };
+    let settings = &sim.settings;
+    let login = PlatformLogin {
+        platform_url: settings.platform_url.clone(),
+        miniprogram_app_id: format!("{}.{}", settings.miniprogram_app_id, manifest.id),
+        zzd_app_key: format!("{}.{}", settings.zzd_app_key, manifest.id),
+        account,
+    };
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let opened = Phone::open(
+        id.clone(),
+        &settings.bff_url,
+        &json,
+        &manifest.id,
+        login,
+        tokio::runtime::Handle::current(),
+    );
+    match opened {
+        Ok(phone) => {
+            sim.phones.insert(phone);
+            Json(json!({"phoneId": id, "url": format!("/apps/{dir}/{}", manifest.entry), "platform": manifest.platform}))
+                .into_response()
+        }
+        Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn close_phone(State(sim): Shared, Path(id): Path<String>) -> StatusCode {
+    match sim.phones.remove(&id) {
+        Some(_) => StatusCode::NO_CONTENT,
+        None => StatusCode::NOT_FOUND,
+    }
+}
+
+fn phone_of(sim: &Simulator, id: &str) -> Result<Arc<Phone>, Response> {
+    sim.phones
+        .get(id)
+        .ok_or_else(|| refused(StatusCode::NOT_FOUND, "这台模拟手机已关闭"))
+}
+
+async fn call(State(sim): Shared, Path(id): Path<String>, body: String) -> Response {
+    match phone_of(&sim, &id) {
+        Ok(phone) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            phone.call(body).await,
+        )
+            .into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn stream(
+    State(sim): Shared,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>, Response> {
+    let phone = phone_of(&sim, &id)?;
+    let receiver = phone.host.stream.subscribe();
+    let events = futures::stream::unfold(receiver, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(line) => return Some((Ok(Event::default().data(line)), rx)),
+                // A slow page missed some lines: go on with the next.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+#[derive(Deserialize)]
+struct Answered {
+    id: u64,
+    #[serde(flatten)]
+    answer: Answer,
+}
+
+async fn answer(
+    State(sim): Shared,
+    Path(id): Path<String>,
+    Json(body): Json<Answered>,
+) -> Response {
+    match phone_of(&sim, &id) {
+        Ok(phone) if phone.host.answer(body.id, body.answer) => {
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Ok(_) => refused(StatusCode::CONFLICT, "没有等待回答的对话框"),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Scenario {
+    offline: Option<bool>,
+    elder: Option<bool>,
+    /// A department to take down (`transport`, `public_security` …), or `null` to heal all.
+    #[serde(default, with = "double_option")]
+    department_down: Option<Option<String>>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
+        Ok(Some(Option::deserialize(d)?))
+    }
+}
+
+async fn scenario(
+    State(sim): Shared,
+    Path(id): Path<String>,
+    Json(body): Json<Scenario>,
+) -> Response {
+    let phone = match phone_of(&sim, &id) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Some(offline) = body.offline {
+        phone.network.set_online(!offline);
+        phone.bridge.network_changed(!offline);
+    }
+    if let Some(elder) = body.elder {
+        phone.bridge.set_elder_mode(elder);
+    }
+    if let Some(down) = body.department_down {
+        let faults = format!("{}/__admin/faults", sim.settings.platform_url);
+        let sent = match down {
+            Some(department) => {
+                sim.http
+                    .put(format!("{faults}/{department}"))
+                    .json(&json!({"mode": {"status": 503}}))
+                    .send()
+                    .await
+            }
+            None => sim.http.delete(faults).send().await,
+        };
+        if let Err(e) = sent {
+            return refused(StatusCode::BAD_GATEWAY, e.without_url().to_string());
+        }
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn calls(State(sim): Shared, Path(id): Path<String>) -> Response {
+    match phone_of(&sim, &id) {
+        Ok(phone) => Json(json!({"calls": phone.call_log()})).into_response(),
+        Err(r) => r,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mini_apps_page_gets_the_shim_first_and_the_cdn_pointed_here() {
+        let page = r#"<html><head><script src="//assets.zjzwfw.gov.cn/assets/ZWJSBridge/1.1.0/zwjsbridge.js"></script></head></html>"#;
+        let out = injected(page);
+        assert!(out.starts_with(r#"<html><head><script src="/__zhelikit/zwjsbridge.js"></script>"#));
+        assert!(out.contains(r#"src="/assets/ZWJSBridge/1.1.0/zwjsbridge.js""#));
+    }
+
+    #[test]
+    fn no_file_outside_its_folder_is_served() {
+        let root = std::env::temp_dir();
+        assert!(file_under(&root, "../etc/passwd").is_none());
+        assert!(file_under(&root, "a//b").is_none());
+    }
+}

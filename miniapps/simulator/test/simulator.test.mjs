@@ -1,0 +1,82 @@
+// The simulator in Chromium (Debian's, driven by playwright-core): a person picks a citizen,
+// opens 掌上办事, agrees to share their profile, sees their name and the home screen's sections,
+// then flips elder mode and offline and sees the page follow. Every call goes through a real
+// sdk-core on the simulator server to the live BFF and mock platform (scripts/test starts them).
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { after, before, test } from "node:test";
+
+import { chromium } from "playwright-core";
+
+const SIMULATOR = process.env.ZK_TEST_SIMULATOR_URL;
+const SCREENSHOTS = process.env.ZK_SCREENSHOTS ?? "test-screenshots";
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+let browser;
+
+before(async () => {
+  assert.ok(SIMULATOR, "ZK_TEST_SIMULATOR_URL is not set: run the browser tests through scripts/test");
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function openMiniApp(page, accountLabel, miniAppId) {
+  await page.goto(SIMULATOR);
+  const account = page.getByTestId("account");
+  await account.locator("option").first().waitFor({ state: "attached" });
+  const value = await account.locator("option", { hasText: accountLabel }).first().getAttribute("value");
+  await account.selectOption(value);
+  await page.getByTestId("miniapp").selectOption(miniAppId);
+  await page.getByTestId("open").click();
+}
+
+test("a citizen opens 掌上办事, consents, and sees their home screen, in elder mode and offline too", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await openMiniApp(page, "高级实名", "zk-demo-services");
+
+  // The core asks before handing the page personal data: the simulator shows the prompt.
+  const dialog = page.getByTestId("dialog");
+  await dialog.waitFor({ state: "visible" });
+  assert.match(await dialog.innerText(), /申请读取您的姓名/);
+  await page.getByTestId("dialog-ok").click();
+
+  const frame = page.frameLocator('[data-testid="frame"]');
+  await frame.getByTestId("greeting").waitFor();
+  assert.match(await frame.getByTestId("greeting").innerText(), /您好/);
+  assert.match(await frame.getByTestId("greeting").innerText(), /\*{4}/, "the ID number is masked");
+  await frame.getByTestId("section-household_register").waitFor();
+  assert.equal(await page.getByTestId("title").innerText(), "掌上办事", "setTitle reached the container");
+  await page.screenshot({ path: `${SCREENSHOTS}/services-home.png` });
+
+  await page.getByTestId("elder").check();
+  await frame.locator('[data-testid="page"].elder').waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}/services-elder.png` });
+
+  await page.getByTestId("offline").check();
+  await frame.getByTestId("offline-banner").waitFor();
+  assert.match(await frame.getByTestId("offline-banner").innerText(), /网络不可用/);
+  await page.screenshot({ path: `${SCREENSHOTS}/services-offline.png` });
+
+  const calls = await page.getByTestId("calls").innerText();
+  for (const method of ["ssoTicket", "zhelikit.loginWithTicketId", "zhelikit.getCurrentUser", "zhelikit.getHomeScreen", "getUiStyle"]) {
+    assert.ok(calls.includes(method), `${method} in the call log: ${calls}`);
+  }
+  await page.close();
+});
+
+test("a citizen who refuses consent sees why, and the call log shows the 1003 refusal", async () => {
+  const page = await browser.newPage();
+  await openMiniApp(page, "高级实名", "zk-demo-services");
+  await page.getByTestId("dialog").waitFor({ state: "visible" });
+  await page.getByTestId("dialog-cancel").click();
+  const frame = page.frameLocator('[data-testid="frame"]');
+  await frame.getByTestId("error").waitFor();
+  assert.match(await frame.getByTestId("error").innerText(), /未同意/);
+  await page.getByText("失败 1003 consent_refused").waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}/services-consent-refused.png` });
+  await page.close();
+});

@@ -1,0 +1,144 @@
+// The simulator page: picks an account and a mini-app, opens a phone (a real core on the
+// server), relays the frame's bridge calls to it and its answers and events back, shows what
+// the container is asked (dialogs, toasts, titles) and the call log.
+
+const FRAME_MESSAGE = "zhelikit-bridge";
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let phoneId: string | null = null;
+let source: EventSource | null = null;
+const log: unknown[] = [];
+
+async function json(url: string, init?: RequestInit): Promise<any> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  const value = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new Error(value?.error ?? `HTTP ${response.status}`);
+  return value;
+}
+
+async function loadPickers(): Promise<void> {
+  const [accounts, apps] = await Promise.all([json("/api/accounts"), json("/api/miniapps")]);
+  const account = $<HTMLSelectElement>("account");
+  const levels: Record<string, string> = { "1": "未实名", "2": "初级实名", "3": "高级实名" };
+  for (const c of accounts.citizens) {
+    account.add(new Option(`个人 · ${c.name}（${levels[c.authlevel] ?? c.authlevel}）`, c.userid));
+  }
+  for (const e of accounts.enterprises) account.add(new Option(`法人 · ${e.name}`, e.userid));
+  for (const o of accounts.officials) account.add(new Option(`政务人员 · ${o.name}（${o.jobTitle}）`, String(o.accountId)));
+  const miniapp = $<HTMLSelectElement>("miniapp");
+  for (const a of apps.miniApps) miniapp.add(new Option(`${a.name}（${a.platform === "zzd" ? "浙政钉" : "浙里办"}）`, a.id));
+}
+
+function showAction(action: any): void {
+  const line = document.createElement("div");
+  line.textContent = `${action.kind} ${JSON.stringify(action)}`;
+  $("actions").prepend(line);
+  if (action.kind === "setTitle") $("title").textContent = action.title;
+  if (action.kind === "toast") {
+    const toast = $("toast");
+    toast.textContent = action.message;
+    toast.style.display = "block";
+    setTimeout(() => (toast.style.display = "none"), 2000);
+  }
+  if (action.kind === "reload") ($<HTMLIFrameElement>("frame")).contentWindow?.location.reload();
+}
+
+function ask(id: number, action: any): void {
+  const overlay = $("overlay");
+  const input = $<HTMLInputElement>("dialog-input");
+  const titles: Record<string, string> = { consent: "授权", scan: "扫一扫", chooseImage: "选择图片" };
+  $("dialog-title").textContent = action.title || titles[action.kind] || "提示";
+  $("dialog-message").textContent =
+    action.kind === "consent" ? `「${action.miniAppName}」申请${action.purpose}` :
+    action.kind === "scan" ? "输入扫到的内容（模拟）" :
+    action.kind === "chooseImage" ? "将提供一张示例图片（模拟）" : action.message ?? "";
+  input.style.display = action.kind === "scan" ? "block" : "none";
+  input.value = "";
+  $("dialog-ok").textContent = action.kind === "consent" ? "同意" : action.ok || action.button || "确定";
+  $("dialog-cancel").style.display = action.kind === "alert" ? "none" : "";
+  overlay.classList.add("open");
+  const reply = async (body: any) => {
+    overlay.classList.remove("open");
+    await json(`/api/phones/${phoneId}/answer`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id, ...body }) });
+  };
+  $("dialog-ok").onclick = () =>
+    reply(action.kind === "scan" ? { text: input.value } :
+          action.kind === "chooseImage" ? { images: ["data:image/png;base64,iVBORw0KGgo="] } : { ok: true });
+  $("dialog-cancel").onclick = () => reply(action.kind === "consent" || action.kind === "confirm" ? { ok: false } : { cancel: true });
+}
+
+function showCall(record: any): void {
+  log.push(record);
+  const row = document.createElement("tr");
+  const result = record.ok ? "成功" : `失败 ${record.code} ${record.zkCode}`;
+  row.innerHTML = `<td></td><td class="params"></td><td class="${record.ok ? "" : "fail"}"></td><td>${(record.micros / 1000).toFixed(1)} ms</td>`;
+  (row.children[0] as HTMLElement).textContent = record.method;
+  (row.children[1] as HTMLElement).textContent = JSON.stringify(record.params);
+  (row.children[2] as HTMLElement).textContent = result;
+  $("calls").prepend(row);
+}
+
+function toFrame(message: object): void {
+  $<HTMLIFrameElement>("frame").contentWindow?.postMessage({ type: FRAME_MESSAGE, ...message }, "*");
+}
+
+async function open(): Promise<void> {
+  if (phoneId) await fetch(`/api/phones/${phoneId}`, { method: "DELETE" });
+  source?.close();
+  $("calls").innerHTML = "";
+  $("actions").innerHTML = "";
+  const raw = $<HTMLSelectElement>("account").value;
+  const account = /^\d+$/.test(raw) ? Number(raw) : raw;
+  try {
+    const opened = await json("/api/phones", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ miniApp: $<HTMLSelectElement>("miniapp").value, account }),
+    });
+    phoneId = opened.phoneId;
+    $("status").textContent = `已打开：${opened.url}`;
+    source = new EventSource(`/api/phones/${phoneId}/stream`);
+    source.onmessage = (e) => {
+      const message = JSON.parse(e.data);
+      if (message.type === "event") toFrame({ json: message.json });
+      if (message.type === "call") showCall(message.record);
+      if (message.type === "host") message.waits ? ask(message.id, message.action) : showAction(message.action);
+    };
+    const frame = $<HTMLIFrameElement>("frame");
+    frame.onload = () => toFrame({ ready: true });
+    frame.src = opened.url;
+    ($<HTMLInputElement>("offline")).checked = false;
+    ($<HTMLInputElement>("elder")).checked = false;
+  } catch (e) {
+    $("status").textContent = `打开失败：${(e as Error).message}`;
+  }
+}
+
+async function scenario(body: object): Promise<void> {
+  if (!phoneId) return;
+  await json(`/api/phones/${phoneId}/scenario`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+window.addEventListener("message", async (e) => {
+  const data = e.data;
+  if (!data || data.type !== FRAME_MESSAGE || typeof data.json !== "string" || !phoneId) return;
+  const answer = await fetch(`/api/phones/${phoneId}/call`, { method: "POST", body: data.json });
+  toFrame({ json: await answer.text() });
+});
+
+$("open").onclick = () => void open();
+$<HTMLInputElement>("offline").onchange = (e) => void scenario({ offline: (e.target as HTMLInputElement).checked });
+$<HTMLInputElement>("elder").onchange = (e) => void scenario({ elder: (e.target as HTMLInputElement).checked });
+$<HTMLSelectElement>("department").onchange = (e) => {
+  const value = (e.target as HTMLSelectElement).value;
+  void scenario({ departmentDown: value === "" ? null : value });
+};
+$("export").onclick = () => {
+  const blob = new Blob([JSON.stringify(log, null, 2)], { type: "application/json" });
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = "zhelikit-calls.json";
+  a.click();
+};
+void loadPickers();
