@@ -203,6 +203,10 @@ pub enum BridgeFailure {
     SessionExpired,
     /// The login credential was refused by the platform.
     LoginRejected,
+    /// This kind of user (个人, 法人, 政务人员) may not open this mini-app.
+    UserKindNotAllowed,
+    /// The user's real-name level is below the mini-app's minimum.
+    RealNameLevelTooLow,
     /// The user cancelled (a dialog, the scanner, the image picker).
     Cancelled,
     /// The device is offline.
@@ -226,6 +230,8 @@ impl BridgeFailure {
             Self::NotLoggedIn => "not_logged_in",
             Self::SessionExpired => "session_expired",
             Self::LoginRejected => "login_rejected",
+            Self::UserKindNotAllowed => "user_kind_not_allowed",
+            Self::RealNameLevelTooLow => "real_name_level_too_low",
             Self::Cancelled => "cancelled",
             Self::Offline => "offline",
             Self::HostUnavailable => "host_unavailable",
@@ -263,7 +269,10 @@ impl BridgeFailure {
                     1002
                 }
             }
-            Self::ConsentRefused | Self::LoginRejected => {
+            Self::ConsentRefused
+            | Self::LoginRejected
+            | Self::UserKindNotAllowed
+            | Self::RealNameLevelTooLow => {
                 if gdt {
                     4
                 } else {

@@ -358,6 +358,42 @@ impl Manifest {
     }
 }
 
+/// A mini-app folder found by [`load_dir`]: its folder name, its manifest and the manifest's
+/// text, or why its `miniapp.json` could not be used.
+pub type FoundMiniApp = Result<(String, Manifest, String), String>;
+
+/// The mini-apps in the folders directly under `dir` (each with a `miniapp.json`), in folder
+/// order. The BFF's development registry, the mock platform and the simulator read a folder of
+/// mini-apps under development with it, so they agree on what is there.
+pub fn load_dir(dir: &std::path::Path) -> Vec<FoundMiniApp> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut folders: Vec<std::path::PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("miniapp.json").is_file())
+        .collect();
+    folders.sort();
+    folders
+        .into_iter()
+        .map(|folder| {
+            let name = folder
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let path = folder.join("miniapp.json");
+            let json =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let manifest = Manifest::parse(&json).map_err(|problems| {
+                let listed: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                format!("{}: {}", path.display(), listed.join("; "))
+            })?;
+            Ok((name, manifest, json))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,11 +77,24 @@ async fn run() -> anyhow::Result<()> {
 
 /// The BFF's own app and each demo mini-app's registration derived from it, all with the same
 /// callback URLs.
+/// The BFF's app, the demo mini-apps and those under development in `ZK_DEV_MINIAPPS` (the
+/// BFF registers the same, and reports a broken manifest there).
 fn with_demo_mini_apps(own: RegisteredApp) -> Vec<RegisteredApp> {
     let base = own.registration();
+    let dev: Vec<String> = std::env::var("ZK_DEV_MINIAPPS")
+        .map(|dir| {
+            zhelikit_domain::manifest::load_dir(std::path::Path::new(&dir))
+                .into_iter()
+                .filter_map(Result::ok)
+                .map(|(_, manifest, _)| manifest.id)
+                .collect()
+        })
+        .unwrap_or_default();
     let mut apps: Vec<RegisteredApp> = platform_api::registration::DEMO_MINI_APPS
         .iter()
-        .map(|id| RegisteredApp::new(base.demo_for(id), own.callback_urls.clone()))
+        .map(|id| id.to_string())
+        .chain(dev)
+        .map(|id| RegisteredApp::new(base.demo_for(&id), own.callback_urls.clone()))
         .collect();
     apps.insert(0, own);
     apps

@@ -4,20 +4,39 @@
 use std::collections::HashMap;
 
 use platform_api::registration::AppRegistration;
-use zhelikit_domain::manifest::Manifest;
+use zhelikit_domain::manifest::{load_dir, Manifest};
 
 use super::file::FileMiniApp;
 use super::ConfigError;
 use crate::storage::MiniApp;
 
-/// The mini-apps to register and their registrations: the file's, or the demo ones under the
-/// BFF's own demo credentials when the file names none.
+/// The mini-apps to register and their registrations: the file's, or, when the file names
+/// none, the demo ones and those under development in `dev_dir` (`ZK_DEV_MINIAPPS`), under the
+/// BFF's own demo credentials (the mock platform registers the same).
 pub fn load(
     file_apps: Vec<FileMiniApp>,
     own: &AppRegistration,
+    dev_dir: Option<&str>,
 ) -> Result<(Vec<MiniApp>, HashMap<String, AppRegistration>), ConfigError> {
     let (apps, registrations) = if file_apps.is_empty() {
-        let apps = demo_mini_apps();
+        let mut apps = demo_mini_apps();
+        for found in dev_dir
+            .map(|d| load_dir(std::path::Path::new(d)))
+            .unwrap_or_default()
+        {
+            let (_, manifest, _) = found.map_err(|reason| ConfigError::Invalid {
+                name: "ZK_DEV_MINIAPPS",
+                reason,
+            })?;
+            if apps.iter().any(|a| a.id == manifest.id) {
+                return Err(ConfigError::Invalid {
+                    name: "ZK_DEV_MINIAPPS",
+                    reason: format!("mini-app {} is already registered", manifest.id),
+                });
+            }
+            let callback = format!("http://127.0.0.1:8080/callback/{}", manifest.id);
+            apps.push(from_manifest(&manifest, vec![callback]));
+        }
         let registrations = apps
             .iter()
             .map(|a| (a.id.clone(), own.demo_for(&a.id)))

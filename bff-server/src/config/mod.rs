@@ -164,7 +164,8 @@ fn platform(
             app_secret: source.required("ZK_ZZD_APP_SECRET", &file.zzd_app_secret)?,
         },
     };
-    let (mini_apps, registrations) = mini_apps::load(file_apps, &own)?;
+    let dev_dir = source.var("ZK_DEV_MINIAPPS");
+    let (mini_apps, registrations) = mini_apps::load(file_apps, &own, dev_dir.as_deref())?;
     Ok((
         mini_apps,
         PlatformSettings {

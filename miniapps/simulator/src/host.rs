@@ -6,7 +6,7 @@
 //! with, as the real container obtains them from the real one.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
@@ -72,6 +72,9 @@ pub struct SimulatorHost {
     login: PlatformLogin,
     http: reqwest::Client,
     runtime: tokio::runtime::Handle,
+    /// The "ticket expired" scenario: the next credential handed over is already past its
+    /// five minutes by the platform's clock.
+    expire_next: AtomicBool,
 }
 
 /// The JSON the page shows for an action.
@@ -127,7 +130,13 @@ impl SimulatorHost {
             login,
             http: reqwest::Client::new(),
             runtime,
+            expire_next: AtomicBool::new(false),
         }
+    }
+
+    /// Makes the next ticketId or auth code arrive expired (the "ticket expired" scenario).
+    pub fn expire_next_credential(&self) {
+        self.expire_next.store(true, Ordering::SeqCst);
     }
 
     /// Tells the page something (a JSON line).
@@ -191,6 +200,7 @@ impl SimulatorHost {
                 })
             }
         };
+        let expire = self.expire_next.swap(false, Ordering::SeqCst);
         self.runtime.block_on(async move {
             let unavailable = |e: String| HostError::Unavailable { reason: e };
             let response = http
@@ -203,10 +213,19 @@ impl SimulatorHost {
                 .json()
                 .await
                 .map_err(|e| unavailable(e.to_string()))?;
-            value[field]
+            let credential = value[field]
                 .as_str()
                 .map(str::to_string)
-                .ok_or_else(|| unavailable(format!("the platform answered {value}")))
+                .ok_or_else(|| unavailable(format!("the platform answered {value}")))?;
+            if expire {
+                // The mock's clock only moves forward: this ticket (and any older) has expired.
+                http.post(format!("{}/__admin/clock/advance", login.platform_url))
+                    .json(&json!({"seconds": 301}))
+                    .send()
+                    .await
+                    .map_err(|e| unavailable(e.without_url().to_string()))?;
+            }
+            Ok(credential)
         })
     }
 }

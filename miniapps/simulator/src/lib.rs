@@ -13,10 +13,12 @@
 //!   bridge request (the body is the page's JSON, the answer the core's); `GET …/stream` what
 //!   the phone's host is asked and the bridge's events (server-sent events); `POST …/answer`
 //!   `{id, ok | text | images | cancel}` answers a dialog; `POST …/scenario` switches offline,
-//!   elder mode or a department's outage; `GET …/calls` the call log (personal numbers masked).
+//!   elder mode, a department's outage, or makes the next ticket arrive expired; `GET …/calls`
+//!   the call log (personal numbers masked, credentials hidden).
 
 pub mod host;
 mod phone;
+pub mod review;
 mod routes;
 
 pub use phone::{Phone, Phones};

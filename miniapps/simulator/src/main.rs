@@ -29,6 +29,7 @@ async fn main() -> anyhow::Result<()> {
         miniprogram_app_id: var("ZK_MINIPROGRAM_APP_ID", "zhelikit-demo-miniprogram"),
         zzd_app_key: var("ZK_ZZD_APP_KEY", "zhelikit-demo-zzd"),
         miniapps_dir,
+        dev_dir: std::env::var("ZK_DEV_MINIAPPS").ok().map(PathBuf::from),
     };
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     tracing::info!(url = %format!("http://{}", listener.local_addr()?), "simulator listening");

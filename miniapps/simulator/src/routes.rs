@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use futures::stream::Stream;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use zhelikit_domain::manifest::{Manifest, Platform};
+use zhelikit_domain::manifest::{load_dir, Manifest, Platform};
 
 use crate::host::{Account, Answer, PlatformLogin};
 use crate::phone::{Phone, Phones};
@@ -32,6 +32,9 @@ pub struct Settings {
     /// `miniapps/`: the simulator page (`simulator/web`), the bridge shim (`bridge/dist`), the
     /// mini-apps (`samples/<dir>`, each with its `miniapp.json`, served from `dist/` when built).
     pub miniapps_dir: PathBuf,
+    /// A folder of mini-apps under development (`ZK_DEV_MINIAPPS`), shown beside the samples
+    /// and served live from their folders.
+    pub dev_dir: Option<PathBuf>,
 }
 
 /// The simulator's state.
@@ -62,22 +65,26 @@ impl Simulator {
         self.settings.miniapps_dir.join("samples")
     }
 
-    /// Every mini-app in `samples/`: its folder, its manifest, and the manifest's text.
+    /// Every mini-app in `samples/` and the development folder: its folder, its manifest, and
+    /// the manifest's text. (A broken manifest is left out; `zhelikit-miniapp validate` says why.)
     fn mini_apps(&self) -> Vec<(String, Manifest, String)> {
-        let Ok(entries) = std::fs::read_dir(self.samples()) else {
-            return Vec::new();
-        };
-        let mut apps: Vec<_> = entries
+        let mut apps: Vec<_> = load_dir(&self.samples())
+            .into_iter()
             .filter_map(Result::ok)
-            .filter_map(|entry| {
-                let dir = entry.file_name().to_string_lossy().into_owned();
-                let json = std::fs::read_to_string(entry.path().join("miniapp.json")).ok()?;
-                let manifest = Manifest::parse(&json).ok()?;
-                Some((dir, manifest, json))
-            })
             .collect();
-        apps.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(dev) = &self.settings.dev_dir {
+            apps.extend(load_dir(dev).into_iter().filter_map(Result::ok));
+        }
         apps
+    }
+
+    /// The folder of the mini-app folder `dir`: a sample's or one under development.
+    fn folder_of(&self, dir: &str) -> PathBuf {
+        let sample = self.samples().join(dir);
+        match &self.settings.dev_dir {
+            Some(dev) if !sample.is_dir() => dev.join(dir),
+            _ => sample,
+        }
     }
 }
 
@@ -183,7 +190,10 @@ fn injected(html: &str) -> String {
 }
 
 async fn app_file(State(sim): Shared, Path((dir, path)): Path<(String, String)>) -> Response {
-    let root = sim.samples().join(&dir);
+    if dir.split('/').any(|p| p.is_empty() || p == "..") {
+        return refused(StatusCode::NOT_FOUND, "没有这个文件");
+    }
+    let root = sim.folder_of(&dir);
     let built = root.join("dist");
     let found = file_under(&built, &path).or_else(|| file_under(&root, &path));
     match found {
@@ -212,15 +222,21 @@ async fn accounts(State(sim): Shared) -> Response {
     }
 }
 
+/// The mini-apps that have a page to open (a sample whose page comes with a later issue is
+/// left out).
 async fn mini_apps(State(sim): Shared) -> Json<Value> {
     let apps: Vec<Value> = sim
         .mini_apps()
         .into_iter()
+        .filter(|(dir, m, _)| {
+            let folder = sim.folder_of(dir);
+            folder.join("dist").join(&m.entry).is_file() || folder.join(&m.entry).is_file()
+        })
         .map(|(dir, m, _)| {
             json!({
                 "dir": dir, "id": m.id, "name": m.name, "platform": m.platform,
                 "entry": format!("/apps/{dir}/{}", m.entry), "userKinds": m.user_kinds,
-                "built": sim.samples().join(&dir).join("dist").is_dir(),
+                "built": sim.folder_of(&dir).join("dist").is_dir(),
             })
         })
         .collect();
@@ -354,6 +370,9 @@ async fn answer(
 struct Scenario {
     offline: Option<bool>,
     elder: Option<bool>,
+    /// The next ticketId or auth code the container hands over is already expired.
+    #[serde(default)]
+    expire_next_ticket: bool,
     /// A department to take down (`transport`, `public_security` …), or `null` to heal all.
     #[serde(default, with = "double_option")]
     department_down: Option<Option<String>>,
@@ -384,6 +403,9 @@ async fn scenario(
     }
     if let Some(elder) = body.elder {
         phone.bridge.set_elder_mode(elder);
+    }
+    if body.expire_next_ticket {
+        phone.host.expire_next_credential();
     }
     if let Some(down) = body.department_down {
         let faults = format!("{}/__admin/faults", sim.settings.platform_url);

@@ -80,3 +80,36 @@ test("a citizen who refuses consent sees why, and the call log shows the 1003 re
   await page.screenshot({ path: `${SCREENSHOTS}/services-consent-refused.png` });
   await page.close();
 });
+
+test("企业服务 tells a personal user it is for enterprises and closes; an enterprise sees itself", async () => {
+  const page = await browser.newPage();
+  await openMiniApp(page, "高级实名", "zk-demo-policy");
+  const dialog = page.getByTestId("dialog");
+  await dialog.waitFor({ state: "visible" });
+  assert.match(await dialog.innerText(), /仅对法人用户开放/);
+  await page.getByTestId("dialog-ok").click();
+  await page.getByTestId("actions").getByText(/^close/).waitFor();
+
+  await openMiniApp(page, "法人 · ", "zk-demo-policy");
+  await page.getByTestId("dialog").waitFor({ state: "visible" });
+  await page.getByTestId("dialog-ok").click(); // consent to share the profile
+  const frame = page.frameLocator('[data-testid="frame"]');
+  await frame.getByTestId("greeting").waitFor();
+  assert.match(await frame.getByTestId("greeting").innerText(), /统一社会信用代码 [0-9A-Z]{18}/);
+  await page.screenshot({ path: `${SCREENSHOTS}/enterprise-home.png` });
+  await page.close();
+});
+
+test("政务督查 logs an official in with getAuthCode on 浙政钉 and shows their organisation", async () => {
+  const page = await browser.newPage();
+  await openMiniApp(page, "政务人员 · ", "zk-demo-supervision");
+  await page.getByTestId("dialog").waitFor({ state: "visible" });
+  await page.getByTestId("dialog-ok").click();
+  const frame = page.frameLocator('[data-testid="frame"]');
+  await frame.getByTestId("organisation").waitFor();
+  assert.match(await frame.getByTestId("organisation").innerText(), /温州/);
+  const calls = await page.getByTestId("calls").innerText();
+  assert.ok(calls.includes("getAuthCode") && calls.includes("zhelikit.loginWithAuthCode"), calls);
+  await page.screenshot({ path: `${SCREENSHOTS}/supervision-home.png` });
+  await page.close();
+});

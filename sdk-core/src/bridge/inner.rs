@@ -27,6 +27,21 @@ use crate::screens::Screens;
 type Params = Map<String, Value>;
 type Outcome = Result<Value, BridgeError>;
 
+/// A call checked and waiting for what needs waiting (a consent, the network, the host).
+pub(crate) struct PendingCall {
+    id: Value,
+    spec: &'static MethodSpec,
+    params: Params,
+}
+
+/// Where [`Bridge::prepare`] left a call.
+pub(crate) enum Step {
+    /// Answered already.
+    Answered(BridgeResponse),
+    /// To be finished by [`Bridge::finish`].
+    Continue(PendingCall),
+}
+
 /// The bridge of one mini-app on one client.
 pub(crate) struct Bridge {
     ctx: Arc<Context>,
@@ -35,6 +50,8 @@ pub(crate) struct Bridge {
     manifest: Manifest,
     host: Arc<dyn BridgeHost>,
     elder: AtomicBool,
+    /// The device uuid, once read (it never changes).
+    uuid: std::sync::OnceLock<String>,
 }
 
 fn invalid(zh: impl Into<String>, en: impl Into<String>) -> BridgeError {
@@ -106,8 +123,9 @@ fn from_sdk_error(e: Error) -> BridgeError {
         Error::Cancelled => BridgeError::new(F::Cancelled, "已取消", "cancelled"),
         Error::Problem { problem, .. } => {
             let failure = match ProblemCode::parse(&problem.code) {
+                Some(ProblemCode::UserKindNotAllowed) => F::UserKindNotAllowed,
+                Some(ProblemCode::RealNameLevelTooLow) => F::RealNameLevelTooLow,
                 Some(code) if code.is_login_refusal() => F::LoginRejected,
-                Some(ProblemCode::RealNameLevelTooLow) => F::LoginRejected,
                 Some(ProblemCode::MissingScope) => F::ScopeNotDeclared,
                 Some(ProblemCode::InvalidField | ProblemCode::MalformedBody) => F::InvalidParams,
                 _ => F::ServerError,
@@ -145,6 +163,7 @@ impl Bridge {
             manifest,
             host,
             elder: AtomicBool::new(false),
+            uuid: std::sync::OnceLock::new(),
         }
     }
 
@@ -160,18 +179,22 @@ impl Bridge {
         }
     }
 
-    /// One request in, its answer out, as JSON; never fails.
-    pub(crate) async fn call(&self, request: &str) -> String {
-        let answer = self.answer(request).await;
-        serde_json::to_string(&answer).unwrap_or_else(|_| {
+    /// The answer as JSON.
+    pub(crate) fn to_json(answer: &BridgeResponse) -> String {
+        serde_json::to_string(answer).unwrap_or_else(|_| {
             r#"{"id":null,"ok":false,"error":{"code":1001,"zkCode":"server_error","message":"内部错误"}}"#.into()
         })
     }
 
-    async fn answer(&self, request: &str) -> BridgeResponse {
+    /// Everything that needs no waiting: the checks in order (size, form, method and its
+    /// platform, parameters, the manifest's scope, the login) and the methods that need neither
+    /// the network nor the host nor a consent (the style, the uuid, local storage, the method
+    /// table …), answered at once; what remains continues in [`Bridge::finish`].
+    pub(crate) fn prepare(&self, request: &str) -> Step {
         let family = self.platform_family();
-        let fail =
-            |id: Value, e: BridgeError, family| BridgeResponse::failed(id, &e, family, Lang::ZhCn);
+        let fail = |id: Value, e: BridgeError, family| {
+            Step::Answered(BridgeResponse::failed(id, &e, family, Lang::ZhCn))
+        };
         if request.len() > MAX_REQUEST_BYTES {
             let e = BridgeError::new(
                 F::TooLarge,
@@ -191,7 +214,7 @@ impl Bridge {
                 return fail(Value::Null, e, family);
             }
         };
-        let id = request.id.clone();
+        let id = request.id;
         let Some(spec) = method_spec(&request.method)
             .filter(|m| family_available(m.family, self.manifest.platform))
         else {
@@ -210,22 +233,45 @@ impl Bridge {
                 return fail(id, e, spec.family);
             }
         };
-        match self.permitted(spec).await {
-            Err(e) => fail(id, e, spec.family),
-            Ok(()) => match self.run(spec, &params).await {
-                Ok(result) => BridgeResponse::ok(id, result),
-                Err(e) => {
-                    if e.failure == F::SessionExpired {
-                        self.emit("sessionExpired", json!({"reason": e.message.zh}));
-                    }
-                    fail(id, e, spec.family)
+        if let Err(e) = self.declared_and_logged_in(spec) {
+            return fail(id, e, spec.family);
+        }
+        if !spec.consent {
+            if let Some(outcome) = self.run_local(spec, &params) {
+                return Step::Answered(self.answered(id, spec, outcome));
+            }
+        }
+        Step::Continue(PendingCall { id, spec, params })
+    }
+
+    /// The rest of a call [`Bridge::prepare`] could not answer: the consent, then the method.
+    pub(crate) async fn finish(&self, call: PendingCall) -> BridgeResponse {
+        let PendingCall { id, spec, params } = call;
+        let consented = match spec.scope {
+            Some(scope) if spec.consent => self.consented(scope).await,
+            _ => Ok(()),
+        };
+        let outcome = match consented {
+            Ok(()) => self.run(spec, &params).await,
+            Err(e) => Err(e),
+        };
+        self.answered(id, spec, outcome)
+    }
+
+    fn answered(&self, id: Value, spec: &MethodSpec, outcome: Outcome) -> BridgeResponse {
+        match outcome {
+            Ok(result) => BridgeResponse::ok(id, result),
+            Err(e) => {
+                if e.failure == F::SessionExpired {
+                    self.emit("sessionExpired", json!({"reason": e.message.zh}));
                 }
-            },
+                BridgeResponse::failed(id, &e, spec.family, Lang::ZhCn)
+            }
         }
     }
 
-    /// The manifest's scopes, the login, the user's consent.
-    async fn permitted(&self, spec: &MethodSpec) -> Result<(), BridgeError> {
+    /// The manifest's scope and the login (the consent is asked in [`Bridge::finish`]).
+    fn declared_and_logged_in(&self, spec: &MethodSpec) -> Result<(), BridgeError> {
         if let Some(scope) = spec.scope {
             if !self.manifest.declares(scope) {
                 return Err(BridgeError::new(
@@ -250,10 +296,7 @@ impl Bridge {
                 format!("{} needs a logged-in user", spec.name),
             ));
         }
-        match spec.scope {
-            Some(scope) if spec.consent => self.consented(scope).await,
-            _ => Ok(()),
-        }
+        Ok(())
     }
 
     fn consent_row(&self, scope: Scope) -> Option<String> {
@@ -381,7 +424,51 @@ impl Bridge {
         self.emit("networkChanged", json!({"result": network_type(online)}));
     }
 
+    /// The methods answered without waiting; `None` for the others.
+    fn run_local(&self, spec: &MethodSpec, params: &Params) -> Option<Outcome> {
+        let outcome = match spec.name {
+            "getUserType" => self
+                .ctx
+                .session
+                .cached_user()
+                .map(|me| json!({"userType": user_type(me.kind)}))
+                .ok_or_else(|| BridgeError::new(F::NotLoggedIn, "请先登录", "log in first")),
+            "getUiStyle" => Ok(json!({"uiStyle": ui_style(self.elder.load(Ordering::SeqCst))})),
+            "getUUID" => self.uuid().map(|uuid| json!({"uuid": uuid})),
+            "getNetworkType" => Ok(json!({"result": network_type(self.ctx.bff.is_online())})),
+            "setLocalStorage" => self.set_local(params),
+            "getLocalStorage" => self.get_local(params),
+            "removeLocalStorage" => self.remove_local(params),
+            "monitorTrace" => optional_text(params, "event").map(|event| {
+                // Only the event name is kept: its parameters may carry personal data.
+                let event = event.unwrap_or("trace");
+                self.ctx.log.info(
+                    "zhelikit::bridge",
+                    &format!("{} monitorTrace {event}", self.manifest.id),
+                );
+                json!({})
+            }),
+            "ready" => Ok(json!({})),
+            "authConfig" => {
+                text_param(params, "ticket").and_then(|_| match params.get("jsApiList") {
+                    // ZheliKit grants JS APIs by the manifest's scopes, checked on every call.
+                    Some(Value::Array(_)) => Ok(json!({})),
+                    _ => Err(invalid("jsApiList 须为数组", "jsApiList must be an array")),
+                })
+            }
+            "zhelikit.canIUse" => {
+                text_param(params, "method").map(|name| json!({"result": self.can_use(name)}))
+            }
+            "zhelikit.capabilities" => Ok(self.capabilities()),
+            _ => return None,
+        };
+        Some(outcome)
+    }
+
     async fn run(&self, spec: &MethodSpec, params: &Params) -> Outcome {
+        if let Some(outcome) = self.run_local(spec, params) {
+            return outcome;
+        }
         match spec.name {
             "ssoTicket" => {
                 let ticket_id = self
@@ -391,14 +478,6 @@ impl Bridge {
                     .await?;
                 Ok(json!({"result": true, "ticketId": ticket_id}))
             }
-            "getUserType" => {
-                let me =
-                    self.ctx.session.cached_user().ok_or_else(|| {
-                        BridgeError::new(F::NotLoggedIn, "请先登录", "log in first")
-                    })?;
-                Ok(json!({"userType": user_type(me.kind)}))
-            }
-            "getUiStyle" => Ok(json!({"uiStyle": ui_style(self.elder.load(Ordering::SeqCst))})),
             "setTitle" => {
                 let title = text_param(params, "title")?.to_string();
                 self.host_done(HostAction::SetTitle { title }).await
@@ -415,11 +494,6 @@ impl Bridge {
             }
             "openLink" => self.open_link(params).await,
             "close" => self.host_done(HostAction::Close).await,
-            "getUUID" => self.uuid().map(|uuid| json!({"uuid": uuid})),
-            "getNetworkType" => Ok(json!({"result": network_type(self.ctx.bff.is_online())})),
-            "setLocalStorage" => self.set_local(params),
-            "getLocalStorage" => self.get_local(params),
-            "removeLocalStorage" => self.remove_local(params),
             "confirm" => {
                 let (ok_label, cancel_label) = match params.get("buttonLabels") {
                     Some(Value::Array(labels)) => (
@@ -501,35 +575,11 @@ impl Bridge {
                     _ => Ok(json!({"result": false, "picSrc": []})),
                 }
             }
-            "monitorTrace" => {
-                let event = optional_text(params, "event")?.unwrap_or("trace");
-                // Only the event name is kept: its parameters may carry personal data.
-                self.ctx.log.info(
-                    "zhelikit::bridge",
-                    &format!("{} monitorTrace {event}", self.manifest.id),
-                );
-                Ok(json!({}))
-            }
-            "ready" => Ok(json!({})),
             "getAuthCode" => {
                 let corp_id = optional_text(params, "corpId")?.unwrap_or("").to_string();
                 let code = self.host_text(HostAction::AuthCode { corp_id }).await?;
                 Ok(json!({"code": code, "auth_code": code}))
             }
-            "authConfig" => {
-                text_param(params, "ticket")?;
-                match params.get("jsApiList") {
-                    Some(Value::Array(_)) => {}
-                    _ => return Err(invalid("jsApiList 须为数组", "jsApiList must be an array")),
-                }
-                // ZheliKit grants JS APIs by the manifest's scopes, checked on every call.
-                Ok(json!({}))
-            }
-            "zhelikit.canIUse" => {
-                let name = text_param(params, "method")?;
-                Ok(json!({"result": self.can_use(name)}))
-            }
-            "zhelikit.capabilities" => Ok(self.capabilities()),
             "zhelikit.loginWithTicketId" => {
                 let ticket_id = text_param(params, "ticketId")?.to_string();
                 self.login(Credential::ZlbTicketId(ticket_id)).await
@@ -607,6 +657,14 @@ impl Bridge {
     }
 
     fn uuid(&self) -> Result<String, BridgeError> {
+        if let Some(uuid) = self.uuid.get() {
+            return Ok(uuid.clone());
+        }
+        let uuid = self.stored_uuid()?;
+        Ok(self.uuid.get_or_init(|| uuid).clone())
+    }
+
+    fn stored_uuid(&self) -> Result<String, BridgeError> {
         let row = format!("bridge:{}:uuid", self.manifest.id);
         let store = &self.ctx.store;
         if let Some(bytes) = store.get(&row).map_err(|e| from_sdk_error(e.into()))? {

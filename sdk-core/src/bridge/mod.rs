@@ -36,8 +36,14 @@ impl MiniAppBridge {
     /// malformed request, an unknown method, a refused permission or an error of the call is an
     /// answer with the platform's numeric `code` and ZheliKit's stable `zkCode`.
     pub async fn call(&self, request_json: String) -> String {
+        // The checks and the methods that need no waiting are answered here, on the caller's
+        // thread; only what waits (the network, the host, a consent) goes to the SDK's runtime.
+        let pending = match self.inner.prepare(&request_json) {
+            inner::Step::Answered(answer) => return Bridge::to_json(&answer),
+            inner::Step::Continue(pending) => pending,
+        };
         let inner = self.inner.clone();
-        let work = async move { Ok(inner.call(&request_json).await) };
+        let work = async move { Ok(Bridge::to_json(&inner.finish(pending).await)) };
         match self.inner.context().run(work).await {
             Ok(answer) => answer,
             // The client was closed under the page: answer as "not initialised".

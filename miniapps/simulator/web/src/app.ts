@@ -28,6 +28,9 @@ async function loadPickers(): Promise<void> {
   for (const o of accounts.officials) account.add(new Option(`政务人员 · ${o.name}（${o.jobTitle}）`, String(o.accountId)));
   const miniapp = $<HTMLSelectElement>("miniapp");
   for (const a of apps.miniApps) miniapp.add(new Option(`${a.name}（${a.platform === "zzd" ? "浙政钉" : "浙里办"}）`, a.id));
+  // `?miniApp=<id>` (what `zhelikit-miniapp serve` prints) preselects a mini-app.
+  const wanted = new URLSearchParams(location.search).get("miniApp");
+  if (wanted) miniapp.value = wanted;
 }
 
 function showAction(action: any): void {
@@ -134,6 +137,7 @@ $<HTMLSelectElement>("department").onchange = (e) => {
   const value = (e.target as HTMLSelectElement).value;
   void scenario({ departmentDown: value === "" ? null : value });
 };
+$("expire").onclick = () => void scenario({ expireNextTicket: true });
 $("export").onclick = () => {
   const blob = new Blob([JSON.stringify(log, null, 2)], { type: "application/json" });
   const a = document.createElement("a");

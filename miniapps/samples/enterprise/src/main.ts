@@ -1,0 +1,5 @@
+import { createApp } from "vue";
+import "vant/lib/index.css";
+import App from "./App.vue";
+
+createApp(App).mount("#app");
