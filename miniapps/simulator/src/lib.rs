@@ -12,9 +12,10 @@
 //! - `POST /api/phones` `{miniApp, account}` opens a phone; `POST /api/phones/{id}/call` one
 //!   bridge request (the body is the page's JSON, the answer the core's); `GET …/stream` what
 //!   the phone's host is asked and the bridge's events (server-sent events); `POST …/answer`
-//!   `{id, ok | text | images | cancel}` answers a dialog; `POST …/scenario` switches offline,
-//!   elder mode, a department's outage, or makes the next ticket arrive expired; `GET …/calls`
-//!   the call log (personal numbers masked, credentials hidden).
+//!   `{id, ok | text | images | cancel}` answers a dialog; `POST …/scenario` switches the phone
+//!   offline or to elder mode; `GET …/calls` the call log (personal numbers masked, credentials
+//!   hidden). `POST /api/scenario` switches what every phone shares: a department's outage, and
+//!   an expired ticket for the next phone opened.
 
 pub mod host;
 mod phone;

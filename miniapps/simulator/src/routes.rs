@@ -42,6 +42,8 @@ pub struct Simulator {
     settings: Settings,
     phones: Phones,
     http: reqwest::Client,
+    /// The "ticket expired" switch: the next phone opened gets an expired ticket.
+    expire_next_ticket: std::sync::atomic::AtomicBool,
 }
 
 type Shared = State<Arc<Simulator>>;
@@ -58,6 +60,7 @@ impl Simulator {
             settings,
             phones: Phones::default(),
             http: reqwest::Client::new(),
+            expire_next_ticket: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -99,6 +102,7 @@ pub fn router(simulator: Arc<Simulator>) -> Router {
         .route("/apps/{dir}/{*path}", get(app_file))
         .route("/api/accounts", get(accounts))
         .route("/api/miniapps", get(mini_apps))
+        .route("/api/scenario", post(global_scenario))
         .route("/api/phones", post(open_phone))
         .route("/api/phones/{id}", axum::routing::delete(close_phone))
         .route("/api/phones/{id}/call", post(call))
@@ -293,6 +297,12 @@ async fn open_phone(State(sim): Shared, Json(body): Json<OpenPhone>) -> Response
     );
     match opened {
         Ok(phone) => {
+            if sim
+                .expire_next_ticket
+                .swap(false, std::sync::atomic::Ordering::SeqCst)
+            {
+                phone.host.expire_next_credential();
+            }
             sim.phones.insert(phone);
             Json(json!({"phoneId": id, "url": format!("/apps/{dir}/{}", manifest.entry), "platform": manifest.platform}))
                 .into_response()
@@ -365,33 +375,18 @@ async fn answer(
     }
 }
 
+/// What a phone's switches change: its network and its style.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Scenario {
+struct PhoneScenario {
     offline: Option<bool>,
     elder: Option<bool>,
-    /// The next ticketId or auth code the container hands over is already expired.
-    #[serde(default)]
-    expire_next_ticket: bool,
-    /// A department to take down (`transport`, `public_security` …), or `null` to heal all.
-    #[serde(default, with = "double_option")]
-    department_down: Option<Option<String>>,
-}
-
-mod double_option {
-    use serde::{Deserialize, Deserializer};
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Option<String>>, D::Error> {
-        Ok(Some(Option::deserialize(d)?))
-    }
 }
 
 async fn scenario(
     State(sim): Shared,
     Path(id): Path<String>,
-    Json(body): Json<Scenario>,
+    Json(body): Json<PhoneScenario>,
 ) -> Response {
     let phone = match phone_of(&sim, &id) {
         Ok(p) => p,
@@ -404,8 +399,35 @@ async fn scenario(
     if let Some(elder) = body.elder {
         phone.bridge.set_elder_mode(elder);
     }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// What the platform's switches change, for every phone: a department's outage, and whether
+/// the next phone's ticket arrives expired.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PlatformScenario {
+    /// A department to take down (`transport`, `public_security` …), or `null` to heal all.
+    #[serde(default, with = "double_option")]
+    department_down: Option<Option<String>>,
+    #[serde(default)]
+    expire_next_ticket: bool,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
+        Ok(Some(Option::deserialize(d)?))
+    }
+}
+
+async fn global_scenario(State(sim): Shared, Json(body): Json<PlatformScenario>) -> Response {
     if body.expire_next_ticket {
-        phone.host.expire_next_credential();
+        sim.expire_next_ticket
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
     if let Some(down) = body.department_down {
         let faults = format!("{}/__admin/faults", sim.settings.platform_url);
@@ -419,8 +441,15 @@ async fn scenario(
             }
             None => sim.http.delete(faults).send().await,
         };
-        if let Err(e) = sent {
-            return refused(StatusCode::BAD_GATEWAY, e.without_url().to_string());
+        match sent {
+            Ok(r) if r.status().is_success() => {}
+            Ok(r) => {
+                return refused(
+                    StatusCode::BAD_GATEWAY,
+                    format!("mock platform answered {}", r.status()),
+                )
+            }
+            Err(e) => return refused(StatusCode::BAD_GATEWAY, e.without_url().to_string()),
         }
     }
     StatusCode::NO_CONTENT.into_response()

@@ -113,3 +113,44 @@ test("政务督查 logs an official in with getAuthCode on 浙政钉 and shows t
   await page.screenshot({ path: `${SCREENSHOTS}/supervision-home.png` });
   await page.close();
 });
+
+test("with 交通 down, a citizen seen for the first time gets that section as unavailable, the rest as usual", async () => {
+  const page = await browser.newPage();
+  await page.goto(SIMULATOR);
+  await page.getByTestId("account").locator("option").first().waitFor({ state: "attached" });
+  await page.getByTestId("department").selectOption("transport");
+  await page.getByText("已切换").waitFor();
+  try {
+    // zlb-u-000003 (real-name level 2) has not been asked for before: nothing of it is cached.
+    await page.getByTestId("account").selectOption("zlb-u-000003");
+    await page.getByTestId("miniapp").selectOption("zk-demo-services");
+    await page.getByTestId("open").click();
+    await page.getByTestId("dialog").waitFor({ state: "visible" });
+    await page.getByTestId("dialog-ok").click();
+    const frame = page.frameLocator('[data-testid="frame"]');
+    const licence = frame.getByTestId("section-driving_licence");
+    await licence.waitFor();
+    assert.match(await licence.innerText(), /暂不可用/);
+    assert.match(await frame.getByTestId("section-household_register").innerText(), /最新/);
+    await page.screenshot({ path: `${SCREENSHOTS}/services-transport-down.png` });
+  } finally {
+    await page.getByTestId("department").selectOption("");
+    await page.close();
+  }
+});
+
+test("an expired ticket gets the page the platform's refusal, in Chinese", async () => {
+  const page = await browser.newPage();
+  await page.goto(SIMULATOR);
+  await page.getByTestId("account").locator("option").first().waitFor({ state: "attached" });
+  await page.getByTestId("expire-ticket").click();
+  await page.getByText("已切换").waitFor();
+  await page.getByTestId("account").selectOption("zlb-u-000004");
+  await page.getByTestId("miniapp").selectOption("zk-demo-services");
+  await page.getByTestId("open").click();
+  const frame = page.frameLocator('[data-testid="frame"]');
+  await frame.getByTestId("error").waitFor();
+  assert.match(await frame.getByTestId("error").innerText(), /票据已过期/);
+  await page.getByText("失败 1003 login_rejected").waitFor();
+  await page.close();
+});

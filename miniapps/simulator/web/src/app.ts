@@ -133,11 +133,16 @@ window.addEventListener("message", async (e) => {
 $("open").onclick = () => void open();
 $<HTMLInputElement>("offline").onchange = (e) => void scenario({ offline: (e.target as HTMLInputElement).checked });
 $<HTMLInputElement>("elder").onchange = (e) => void scenario({ elder: (e.target as HTMLInputElement).checked });
+async function platformScenario(body: object): Promise<void> {
+  await json("/api/scenario", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  $("status").textContent = "已切换（下一次调用生效）";
+}
+
 $<HTMLSelectElement>("department").onchange = (e) => {
   const value = (e.target as HTMLSelectElement).value;
-  void scenario({ departmentDown: value === "" ? null : value });
+  void platformScenario({ departmentDown: value === "" ? null : value });
 };
-$("expire").onclick = () => void scenario({ expireNextTicket: true });
+$("expire").onclick = () => void platformScenario({ expireNextTicket: true });
 $("export").onclick = () => {
   const blob = new Blob([JSON.stringify(log, null, 2)], { type: "application/json" });
   const a = document.createElement("a");
