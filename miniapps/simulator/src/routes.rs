@@ -106,6 +106,7 @@ pub fn router(simulator: Arc<Simulator>) -> Router {
         .route("/api/phones", post(open_phone))
         .route("/api/phones/{id}", axum::routing::delete(close_phone))
         .route("/api/phones/{id}/call", post(call))
+        .route("/api/phones/{id}/socket", get(socket))
         .route("/api/phones/{id}/stream", get(stream))
         .route("/api/phones/{id}/answer", post(answer))
         .route("/api/phones/{id}/scenario", post(scenario))
@@ -333,6 +334,44 @@ async fn call(State(sim): Shared, Path(id): Path<String>, body: String) -> Respo
             .into_response(),
         Err(r) => r,
     }
+}
+
+/// The page's channel for bridge calls: a WebSocket carrying the page's JSON requests and the
+/// core's answers (each with its id, so answers may come back in any order). One HTTP request
+/// per call costs the page more than the call itself.
+async fn socket(
+    State(sim): Shared,
+    Path(id): Path<String>,
+    upgrade: axum::extract::ws::WebSocketUpgrade,
+) -> Response {
+    use axum::extract::ws::Message;
+    use futures::{SinkExt as _, StreamExt as _};
+    let phone = match phone_of(&sim, &id) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    upgrade.on_upgrade(move |socket| async move {
+        let (mut sender, mut receiver) = socket.split();
+        let (answers, mut outbox) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let writer = tokio::spawn(async move {
+            while let Some(answer) = outbox.recv().await {
+                if sender.send(Message::Text(answer.into())).await.is_err() {
+                    break;
+                }
+            }
+        });
+        while let Some(Ok(message)) = receiver.next().await {
+            let Message::Text(request) = message else {
+                continue;
+            };
+            let (phone, answers) = (phone.clone(), answers.clone());
+            tokio::spawn(async move {
+                let _ = answers.send(phone.call(request.to_string()).await);
+            });
+        }
+        drop(answers);
+        let _ = writer.await;
+    })
 }
 
 async fn stream(

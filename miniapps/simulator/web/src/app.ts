@@ -7,6 +7,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 let phoneId: string | null = null;
 let source: EventSource | null = null;
+let socket: WebSocket | null = null;
 const log: unknown[] = [];
 
 async function json(url: string, init?: RequestInit): Promise<any> {
@@ -71,8 +72,22 @@ function ask(id: number, action: any): void {
   $("dialog-cancel").onclick = () => reply(action.kind === "consent" || action.kind === "confirm" ? { ok: false } : { cancel: true });
 }
 
+let unshown: any[] = [];
+
+/** Call records are drawn once per frame: drawing each as it comes would slow the relay. */
 function showCall(record: any): void {
   log.push(record);
+  if (unshown.length === 0) requestAnimationFrame(drawCalls);
+  unshown.push(record);
+}
+
+function drawCalls(): void {
+  const records = unshown;
+  unshown = [];
+  for (const record of records) drawCall(record);
+}
+
+function drawCall(record: any): void {
   const row = document.createElement("tr");
   const result = record.ok ? "成功" : `失败 ${record.code} ${record.zkCode}`;
   row.innerHTML = `<td></td><td class="params"></td><td class="${record.ok ? "" : "fail"}"></td><td>${(record.micros / 1000).toFixed(1)} ms</td>`;
@@ -89,6 +104,8 @@ function toFrame(message: object): void {
 async function open(): Promise<void> {
   if (phoneId) await fetch(`/api/phones/${phoneId}`, { method: "DELETE" });
   source?.close();
+  socket?.close();
+  socket = null;
   $("calls").innerHTML = "";
   $("actions").innerHTML = "";
   const raw = $<HTMLSelectElement>("account").value;
@@ -101,6 +118,9 @@ async function open(): Promise<void> {
     });
     phoneId = opened.phoneId;
     $("status").textContent = `已打开：${opened.url}`;
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/phones/${phoneId}/socket`);
+    ws.onmessage = (e) => toFrame({ json: String(e.data) });
+    ws.onopen = () => (socket = ws);
     source = new EventSource(`/api/phones/${phoneId}/stream`);
     source.onmessage = (e) => {
       const message = JSON.parse(e.data);
@@ -123,9 +143,19 @@ async function scenario(body: object): Promise<void> {
   await json(`/api/phones/${phoneId}/scenario`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
+// The floor of the round-trip benchmark: a message from the frame posted straight back.
+window.addEventListener("message", (e) => {
+  if (e.data && e.data.type === "zhelikit-echo") ($<HTMLIFrameElement>("frame")).contentWindow?.postMessage(e.data, "*");
+});
+
 window.addEventListener("message", async (e) => {
   const data = e.data;
   if (!data || data.type !== FRAME_MESSAGE || typeof data.json !== "string" || !phoneId) return;
+  if (socket && socket.readyState === WebSocket.OPEN) {
+    socket.send(data.json);
+    return;
+  }
+  // Until the socket is open: one HTTP request per call.
   const answer = await fetch(`/api/phones/${phoneId}/call`, { method: "POST", body: data.json });
   toFrame({ json: await answer.text() });
 });
