@@ -50,8 +50,8 @@ pub struct Page {
     pub path: String,
 }
 
-/// A parsed, checked manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A parsed, checked manifest (made only by [`Manifest::parse`], so always checked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Manifest {
     /// The registered mini-app id (the session's audience).
     pub id: String,

@@ -18,6 +18,9 @@
 
 uniffi::setup_scaffolding!();
 
+/// This SDK's version, which a mini-app's `min_sdk_version` is compared against.
+pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 mod bff;
 mod bridge;
 mod client;

@@ -11,7 +11,12 @@ export type Post = (json: string) => void;
 
 /** Options of a {@link BridgeClient}. */
 export interface ClientOptions {
-  /** Give up on a call after this many milliseconds (the answer never came). Default 30 s. */
+  /**
+   * Give up on a call after this many milliseconds: the answer never came (the carrier is gone).
+   * Default 6 minutes, longer than a container waits for a person to answer a dialog, a consent
+   * prompt or the scanner (5 minutes), so a slow person is never cut off. The refusal has
+   * `zkCode` `timeout`, the one code made on the page rather than by the core.
+   */
   timeoutMs?: number;
 }
 
@@ -25,6 +30,11 @@ interface Pending {
 /** A typed client of the core's bridge. */
 export class BridgeClient {
   private nextId = 1;
+  /**
+   * Ids are unique to this page load: after a reload (`openLink({type: 'reload'})`) a late
+   * answer to the old page's call cannot resolve the new page's call of the same number.
+   */
+  private readonly idPrefix = Math.random().toString(36).slice(2, 10);
   private readonly pending = new Map<string, Pending>();
   private readonly listeners = new Map<string, Set<(data: unknown) => void>>();
   private readonly timeoutMs: number;
@@ -33,18 +43,18 @@ export class BridgeClient {
     private readonly post: Post,
     options: ClientOptions = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? 360_000;
   }
 
   /** Calls `method` with `params`; resolves with its result, rejects with a {@link BridgeCallError}. */
   call<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-    const id = this.nextId++;
+    const id = `${this.idPrefix}-${this.nextId++}`;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(String(id));
         reject(
           new BridgeCallError(method, {
-            code: 1001,
+            code: -1,
             zkCode: "timeout",
             message: `调用 ${method} 超时`,
           }),

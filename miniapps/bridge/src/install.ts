@@ -17,6 +17,9 @@ export interface Carrier {
   post: Post;
   /** Resolves once the core is open (the host says `ready`). */
   ready: Promise<void>;
+  /** Whether answers come as frame messages from the parent (the simulator), rather than
+   * through `window.__zhelikit.receive` (a WebView host). */
+  framed: boolean;
 }
 
 /** What {@link install} put on the page. */
@@ -32,11 +35,13 @@ function frameCarrier(w: any): Carrier {
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   w.addEventListener("message", (e: MessageEvent) => {
     const data = e.data;
-    if (data && data.type === FRAME_MESSAGE && data.ready) markReady();
+    // Only the container (the parent) may say it is ready.
+    if (e.source === w.parent && data && data.type === FRAME_MESSAGE && data.ready) markReady();
   });
   return {
     post: (json) => w.parent.postMessage({ type: FRAME_MESSAGE, json }, "*"),
     ready,
+    framed: true,
   };
 }
 
@@ -44,7 +49,7 @@ function frameCarrier(w: any): Carrier {
 export function carrierOf(w: any): Carrier {
   const native = w.ZheliKitNative ?? w.webkit?.messageHandlers?.zhelikit;
   if (native && typeof native.postMessage === "function") {
-    return { post: (json) => native.postMessage(json), ready: Promise.resolve() };
+    return { post: (json) => native.postMessage(json), ready: Promise.resolve(), framed: false };
   }
   return frameCarrier(w);
 }
@@ -54,10 +59,13 @@ export function install(w: any, carrier: Carrier = carrierOf(w)): Installed {
   if (w.__zhelikit) return { client: w.__zhelikit.client };
   const client = new BridgeClient(carrier.post);
   w.__zhelikit = { client, receive: (json: string) => client.receive(json) };
-  if (carrier.post !== undefined && !(w.ZheliKitNative ?? w.webkit?.messageHandlers?.zhelikit)) {
+  if (carrier.framed) {
     w.addEventListener("message", (e: MessageEvent) => {
       const data = e.data;
-      if (data && data.type === FRAME_MESSAGE && typeof data.json === "string") client.receive(data.json);
+      // Answers and events come from the container only, not from another frame.
+      if (e.source === w.parent && data && data.type === FRAME_MESSAGE && typeof data.json === "string") {
+        client.receive(data.json);
+      }
     });
   }
   w.ZWJSBridge = createZWJSBridge(client, carrier.ready, BRIDGE_VERSION);

@@ -91,7 +91,8 @@ test("window.ZWJSBridge has exactly the core's ZWJSBridge methods and the shapes
   assert.deepEqual(ticket, { result: true, ticketId: "TK-1" });
   assert.equal(ready, true);
   assert.deepEqual(await zw.getUiStyle(), { uiStyle: "elder" });
-  assert.deepEqual(w.sent[0], { id: 1, method: "ssoTicket", params: {} });
+  assert.deepEqual({ ...w.sent[0], id: undefined }, { id: undefined, method: "ssoTicket", params: {} });
+  assert.match(w.sent[0].id, /^[a-z0-9]+-1$/, "ids are unique to the page load");
   assert.ok(Array.isArray(w.aplus_queue), "aplus tracking pushes fail harmlessly");
   assert.equal(typeof new w.ZwLog({ _user_id: "u" }).sendPV, "function");
   assert.equal(typeof w.gdt.getAuthCode, "function");

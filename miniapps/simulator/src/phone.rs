@@ -13,6 +13,9 @@ use zhelikit_sdk::{ClientConfig, MiniAppBridge, NetworkMonitor, ZheliKitClient};
 
 use crate::host::{PlatformLogin, SimulatorHost};
 
+/// How many calls the inspector keeps (the oldest go first).
+pub const CALL_LOG_LIMIT: usize = 1000;
+
 /// One line of the call inspector.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -45,7 +48,7 @@ pub struct Phone {
     pub host: Arc<SimulatorHost>,
     /// Its network switch (the SDK's monitor and so its HTTP).
     pub network: Arc<SwitchableNetwork>,
-    /// The call log.
+    /// The call log, the last [`CALL_LOG_LIMIT`] calls.
     pub calls: Mutex<Vec<CallRecord>>,
     storage_dir: std::path::PathBuf,
 }
@@ -69,7 +72,7 @@ impl Phone {
         let mut wrapping = [0u8; 32];
         wrapping[..16].copy_from_slice(&key);
         wrapping[16..].copy_from_slice(&key);
-        let client = ZheliKitClient::open(
+        let opened = ZheliKitClient::open(
             ClientConfig {
                 bff_url: bff_url.to_string(),
                 mini_app_id: mini_app_id.to_string(),
@@ -81,9 +84,22 @@ impl Phone {
             Arc::new(WrappingKeySource::new(wrapping)),
             None,
             Some(monitor),
-        )?;
+        );
+        let client = match opened {
+            Ok(client) => client,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&storage_dir);
+                return Err(e.into());
+            }
+        };
         let host = Arc::new(SimulatorHost::new(login, runtime));
-        let bridge = client.bridge(manifest_json.to_string(), host.clone())?;
+        let bridge = match client.bridge(manifest_json.to_string(), host.clone()) {
+            Ok(bridge) => bridge,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&storage_dir);
+                return Err(e.into());
+            }
+        };
         Ok(Self {
             id,
             mini_app_id: mini_app_id.to_string(),
@@ -112,10 +128,11 @@ impl Phone {
             micros,
         };
         self.host.tell(json!({"type": "call", "record": record}));
-        self.calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(record);
+        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        if calls.len() == CALL_LOG_LIMIT {
+            calls.remove(0);
+        }
+        calls.push(record);
         answer
     }
 

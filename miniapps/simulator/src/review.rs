@@ -59,6 +59,10 @@ pub fn read_package(root: &Path) -> std::io::Result<Vec<PackageFile>> {
                 continue;
             }
             let path = entry.path();
+            // Links are not followed: a link back up would walk forever.
+            if entry.file_type()?.is_symlink() {
+                continue;
+            }
             if path.is_dir() {
                 walk(root, &path, out)?;
                 continue;

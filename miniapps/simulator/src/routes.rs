@@ -68,26 +68,22 @@ impl Simulator {
         self.settings.miniapps_dir.join("samples")
     }
 
-    /// Every mini-app in `samples/` and the development folder: its folder, its manifest, and
-    /// the manifest's text. (A broken manifest is left out; `zhelikit-miniapp validate` says why.)
-    fn mini_apps(&self) -> Vec<(String, Manifest, String)> {
-        let mut apps: Vec<_> = load_dir(&self.samples())
-            .into_iter()
-            .filter_map(Result::ok)
-            .collect();
+    /// Every mini-app in `samples/` and the development folder: where it is served from
+    /// (`/apps/<dir>` or `/dev-apps/<dir>`), its folder, its manifest, and the manifest's text.
+    /// (A broken manifest is left out; `zhelikit-miniapp validate` says why.)
+    fn mini_apps(&self) -> Vec<(String, PathBuf, Manifest, String)> {
+        let found = |prefix: &str, root: &FsPath| -> Vec<(String, PathBuf, Manifest, String)> {
+            load_dir(root)
+                .into_iter()
+                .filter_map(Result::ok)
+                .map(|(dir, m, json)| (format!("/{prefix}/{dir}"), root.join(&dir), m, json))
+                .collect()
+        };
+        let mut apps = found("apps", &self.samples());
         if let Some(dev) = &self.settings.dev_dir {
-            apps.extend(load_dir(dev).into_iter().filter_map(Result::ok));
+            apps.extend(found("dev-apps", dev));
         }
         apps
-    }
-
-    /// The folder of the mini-app folder `dir`: a sample's or one under development.
-    fn folder_of(&self, dir: &str) -> PathBuf {
-        let sample = self.samples().join(dir);
-        match &self.settings.dev_dir {
-            Some(dev) if !sample.is_dir() => dev.join(dir),
-            _ => sample,
-        }
     }
 }
 
@@ -100,6 +96,7 @@ pub fn router(simulator: Arc<Simulator>) -> Router {
         .route("/assets/ZWJSBridge/{version}/zwjsbridge.js", get(shim))
         .route("/assets/zwlog/{version}/zwlog.js", get(zwlog))
         .route("/apps/{dir}/{*path}", get(app_file))
+        .route("/dev-apps/{dir}/{*path}", get(dev_app_file))
         .route("/api/accounts", get(accounts))
         .route("/api/miniapps", get(mini_apps))
         .route("/api/scenario", post(global_scenario))
@@ -195,12 +192,25 @@ fn injected(html: &str) -> String {
 }
 
 async fn app_file(State(sim): Shared, Path((dir, path)): Path<(String, String)>) -> Response {
-    if dir.split('/').any(|p| p.is_empty() || p == "..") {
+    mini_app_file(&sim.samples(), &dir, &path)
+}
+
+async fn dev_app_file(State(sim): Shared, Path((dir, path)): Path<(String, String)>) -> Response {
+    match &sim.settings.dev_dir {
+        Some(root) => mini_app_file(root, &dir, &path),
+        None => refused(StatusCode::NOT_FOUND, "没有开发中的小程序"),
+    }
+}
+
+/// A file of the mini-app in `root/<dir>`: from its built `dist/` when there is one, its HTML
+/// with the shim injected.
+fn mini_app_file(root: &FsPath, dir: &str, path: &str) -> Response {
+    if dir.is_empty() || dir.contains('/') || dir == "." || dir == ".." {
         return refused(StatusCode::NOT_FOUND, "没有这个文件");
     }
-    let root = sim.folder_of(&dir);
+    let root = root.join(dir);
     let built = root.join("dist");
-    let found = file_under(&built, &path).or_else(|| file_under(&root, &path));
+    let found = file_under(&built, path).or_else(|| file_under(&root, path));
     match found {
         Some(file) if file.extension().is_some_and(|e| e == "html") => {
             match std::fs::read_to_string(&file) {
@@ -233,15 +243,14 @@ async fn mini_apps(State(sim): Shared) -> Json<Value> {
     let apps: Vec<Value> = sim
         .mini_apps()
         .into_iter()
-        .filter(|(dir, m, _)| {
-            let folder = sim.folder_of(dir);
+        .filter(|(_, folder, m, _)| {
             folder.join("dist").join(&m.entry).is_file() || folder.join(&m.entry).is_file()
         })
-        .map(|(dir, m, _)| {
+        .map(|(served, folder, m, _)| {
             json!({
-                "dir": dir, "id": m.id, "name": m.name, "platform": m.platform,
-                "entry": format!("/apps/{dir}/{}", m.entry), "userKinds": m.user_kinds,
-                "built": sim.folder_of(&dir).join("dist").is_dir(),
+                "id": m.id, "name": m.name, "platform": m.platform,
+                "entry": format!("{served}/{}", m.entry), "userKinds": m.user_kinds,
+                "built": folder.join("dist").is_dir(),
             })
         })
         .collect();
@@ -257,10 +266,10 @@ struct OpenPhone {
 }
 
 async fn open_phone(State(sim): Shared, Json(body): Json<OpenPhone>) -> Response {
-    let Some((dir, manifest, json)) = sim
+    let Some((served, _, manifest, json)) = sim
         .mini_apps()
         .into_iter()
-        .find(|(_, m, _)| m.id == body.mini_app)
+        .find(|(_, _, m, _)| m.id == body.mini_app)
     else {
         return refused(
             StatusCode::BAD_REQUEST,
@@ -305,7 +314,7 @@ async fn open_phone(State(sim): Shared, Json(body): Json<OpenPhone>) -> Response
                 phone.host.expire_next_credential();
             }
             sim.phones.insert(phone);
-            Json(json!({"phoneId": id, "url": format!("/apps/{dir}/{}", manifest.entry), "platform": manifest.platform}))
+            Json(json!({"phoneId": id, "url": format!("{served}/{}", manifest.entry), "platform": manifest.platform}))
                 .into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
@@ -352,7 +361,8 @@ async fn socket(
     };
     upgrade.on_upgrade(move |socket| async move {
         let (mut sender, mut receiver) = socket.split();
-        let (answers, mut outbox) = tokio::sync::mpsc::unbounded_channel::<String>();
+        // Bounded: a page sending faster than answers go out waits, it does not fill memory.
+        let (answers, mut outbox) = tokio::sync::mpsc::channel::<String>(256);
         let writer = tokio::spawn(async move {
             while let Some(answer) = outbox.recv().await {
                 if sender.send(Message::Text(answer.into())).await.is_err() {
@@ -365,8 +375,12 @@ async fn socket(
                 continue;
             };
             let (phone, answers) = (phone.clone(), answers.clone());
+            // Waits for room first, so at most 256 calls are in flight per socket.
+            let Ok(permit) = answers.reserve_owned().await else {
+                break;
+            };
             tokio::spawn(async move {
-                let _ = answers.send(phone.call(request.to_string()).await);
+                permit.send(phone.call(request.to_string()).await);
             });
         }
         drop(answers);
@@ -469,6 +483,11 @@ async fn global_scenario(State(sim): Shared, Json(body): Json<PlatformScenario>)
             .store(true, std::sync::atomic::Ordering::SeqCst);
     }
     if let Some(down) = body.department_down {
+        if let Some(name) = &down {
+            if !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') || name.is_empty() {
+                return refused(StatusCode::BAD_REQUEST, format!("没有部门 {name:?}"));
+            }
+        }
         let faults = format!("{}/__admin/faults", sim.settings.platform_url);
         let sent = match down {
             Some(department) => {

@@ -25,6 +25,23 @@ use crate::identity::{Credential, Identity};
 use crate::screens::Screens;
 
 type Params = Map<String, Value>;
+
+/// The id of a request that is not a valid call (too large, no method …), if it has one, so
+/// the page can match the refusal to its call.
+fn id_of(request: &str) -> Value {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        #[serde(default)]
+        id: Value,
+    }
+    // Bounded: a request many times the limit is not worth reading for its id.
+    if request.len() > 4 * MAX_REQUEST_BYTES {
+        return Value::Null;
+    }
+    serde_json::from_str::<IdOnly>(request)
+        .map(|r| r.id)
+        .unwrap_or(Value::Null)
+}
 type Outcome = Result<Value, BridgeError>;
 
 /// A call checked and waiting for what needs waiting (a consent, the network, the host).
@@ -50,8 +67,11 @@ pub(crate) struct Bridge {
     manifest: Manifest,
     host: Arc<dyn BridgeHost>,
     elder: AtomicBool,
-    /// The device uuid, once read (it never changes).
-    uuid: std::sync::OnceLock<String>,
+    /// The device uuid, read or made once (it never changes).
+    uuid: std::sync::Mutex<Option<String>>,
+    /// Held while a consent is checked and asked: two calls needing the same consent at once
+    /// ask the user once.
+    consent_lock: tokio::sync::Mutex<()>,
 }
 
 fn invalid(zh: impl Into<String>, en: impl Into<String>) -> BridgeError {
@@ -105,7 +125,7 @@ fn purpose(scope: Scope) -> &'static str {
 /// What the SDK's error means to the page. The BFF's problem `detail` is already in zh-CN.
 fn from_sdk_error(e: Error) -> BridgeError {
     match e {
-        Error::NotLoggedIn => BridgeError::new(F::NotLoggedIn, "请先登录", "log in first"),
+        Error::NotLoggedIn => not_logged_in(),
         Error::SessionEnded(detail) => BridgeError::new(
             F::SessionExpired,
             format!("登录已失效，请重新登录（{detail}）"),
@@ -140,6 +160,15 @@ fn from_sdk_error(e: Error) -> BridgeError {
     }
 }
 
+fn not_logged_in() -> BridgeError {
+    BridgeError::new(F::NotLoggedIn, "请先登录", "log in first")
+}
+
+/// A failure of the device's store, for the page.
+fn store_failed(e: crate::store::StoreError) -> BridgeError {
+    from_sdk_error(e.into())
+}
+
 fn user_type(kind: UserKind) -> i32 {
     // ZWJSBridge.getUserType: 0 civil servant, 1 individual, 2 legal person.
     match kind {
@@ -163,7 +192,8 @@ impl Bridge {
             manifest,
             host,
             elder: AtomicBool::new(false),
-            uuid: std::sync::OnceLock::new(),
+            uuid: std::sync::Mutex::new(None),
+            consent_lock: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -201,7 +231,7 @@ impl Bridge {
                 format!("请求超过 {MAX_REQUEST_BYTES} 字节上限"),
                 format!("the request is larger than {MAX_REQUEST_BYTES} bytes"),
             );
-            return fail(Value::Null, e, family);
+            return fail(id_of(request), e, family);
         }
         let request: BridgeRequest = match serde_json::from_str(request) {
             Ok(r) => r,
@@ -211,7 +241,7 @@ impl Bridge {
                     format!("请求须为 JSON {{id, method, params}}：{e}"),
                     format!("the request must be JSON {{id, method, params}}: {e}"),
                 );
-                return fail(Value::Null, e, family);
+                return fail(id_of(request), e, family);
             }
         };
         let id = request.id;
@@ -230,11 +260,11 @@ impl Bridge {
             Value::Object(map) => map,
             _ => {
                 let e = invalid("params 须为对象", "params must be an object");
-                return fail(id, e, spec.family);
+                return fail(id, e, self.codes_of(spec));
             }
         };
         if let Err(e) = self.declared_and_logged_in(spec) {
-            return fail(id, e, spec.family);
+            return fail(id, e, self.codes_of(spec));
         }
         if !spec.consent {
             if let Some(outcome) = self.run_local(spec, &params) {
@@ -242,6 +272,12 @@ impl Bridge {
             }
         }
         Step::Continue(PendingCall { id, spec, params })
+    }
+
+    /// The answer for `call` if the client was closed before it could run: "not initialised".
+    pub(crate) fn closed_answer(&self, call: &PendingCall) -> BridgeResponse {
+        let e = BridgeError::new(F::NotLoggedIn, "客户端已关闭", "the client was closed");
+        BridgeResponse::failed(call.id.clone(), &e, self.codes_of(call.spec), Lang::ZhCn)
     }
 
     /// The rest of a call [`Bridge::prepare`] could not answer: the consent, then the method.
@@ -258,6 +294,15 @@ impl Bridge {
         self.answered(id, spec, outcome)
     }
 
+    /// The family whose codes a method's failures carry: its own, or, for ZheliKit's methods,
+    /// the platform's (a 浙政钉 page gets gdt-jsapi's numbers throughout).
+    fn codes_of(&self, spec: &MethodSpec) -> Family {
+        match spec.family {
+            Family::Zhelikit => self.platform_family(),
+            family => family,
+        }
+    }
+
     fn answered(&self, id: Value, spec: &MethodSpec, outcome: Outcome) -> BridgeResponse {
         match outcome {
             Ok(result) => BridgeResponse::ok(id, result),
@@ -265,7 +310,7 @@ impl Bridge {
                 if e.failure == F::SessionExpired {
                     self.emit("sessionExpired", json!({"reason": e.message.zh}));
                 }
-                BridgeResponse::failed(id, &e, spec.family, Lang::ZhCn)
+                BridgeResponse::failed(id, &e, self.codes_of(spec), Lang::ZhCn)
             }
         }
     }
@@ -310,16 +355,9 @@ impl Bridge {
 
     /// Whether the user agreed to `scope` for this mini-app: remembered, or asked now.
     async fn consented(&self, scope: Scope) -> Result<(), BridgeError> {
-        let row = self
-            .consent_row(scope)
-            .ok_or_else(|| BridgeError::new(F::NotLoggedIn, "请先登录", "log in first"))?;
-        if self
-            .ctx
-            .store
-            .get(&row)
-            .map_err(|e| from_sdk_error(e.into()))?
-            .is_some()
-        {
+        let _one_prompt_at_a_time = self.consent_lock.lock().await;
+        let row = self.consent_row(scope).ok_or_else(not_logged_in)?;
+        if self.ctx.store.get(&row).map_err(store_failed)?.is_some() {
             return Ok(());
         }
         let asked = self
@@ -334,7 +372,7 @@ impl Bridge {
                 self.ctx
                     .store
                     .put(&row, crate::context::now_ms().to_string().as_bytes())
-                    .map_err(|e| from_sdk_error(e.into()))?;
+                    .map_err(store_failed)?;
                 Ok(())
             }
             Ok(_)
@@ -432,7 +470,7 @@ impl Bridge {
                 .session
                 .cached_user()
                 .map(|me| json!({"userType": user_type(me.kind)}))
-                .ok_or_else(|| BridgeError::new(F::NotLoggedIn, "请先登录", "log in first")),
+                .ok_or_else(not_logged_in),
             "getUiStyle" => Ok(json!({"uiStyle": ui_style(self.elder.load(Ordering::SeqCst))})),
             "getUUID" => self.uuid().map(|uuid| json!({"uuid": uuid})),
             "getNetworkType" => Ok(json!({"result": network_type(self.ctx.bff.is_online())})),
@@ -657,23 +695,24 @@ impl Bridge {
     }
 
     fn uuid(&self) -> Result<String, BridgeError> {
-        if let Some(uuid) = self.uuid.get() {
+        // Held across the read-or-make: two first calls at once must not make two.
+        let mut known = self.uuid.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(uuid) = known.as_ref() {
             return Ok(uuid.clone());
         }
         let uuid = self.stored_uuid()?;
-        Ok(self.uuid.get_or_init(|| uuid).clone())
+        *known = Some(uuid.clone());
+        Ok(uuid)
     }
 
     fn stored_uuid(&self) -> Result<String, BridgeError> {
         let row = format!("bridge:{}:uuid", self.manifest.id);
         let store = &self.ctx.store;
-        if let Some(bytes) = store.get(&row).map_err(|e| from_sdk_error(e.into()))? {
+        if let Some(bytes) = store.get(&row).map_err(store_failed)? {
             return Ok(String::from_utf8_lossy(&bytes).into_owned());
         }
         let uuid = uuid::Uuid::new_v4().to_string();
-        store
-            .put(&row, uuid.as_bytes())
-            .map_err(|e| from_sdk_error(e.into()))?;
+        store.put(&row, uuid.as_bytes()).map_err(store_failed)?;
         Ok(uuid)
     }
 
@@ -701,7 +740,7 @@ impl Bridge {
         self.ctx
             .store
             .put(&storage_row(&self.manifest.id, key), value.as_bytes())
-            .map_err(|e| from_sdk_error(e.into()))?;
+            .map_err(store_failed)?;
         Ok(json!({"result": true}))
     }
 
@@ -711,7 +750,7 @@ impl Bridge {
             .ctx
             .store
             .get(&storage_row(&self.manifest.id, key))
-            .map_err(|e| from_sdk_error(e.into()))?;
+            .map_err(store_failed)?;
         Ok(json!({"result": value.map(|b| String::from_utf8_lossy(&b).into_owned())}))
     }
 
@@ -720,7 +759,7 @@ impl Bridge {
         self.ctx
             .store
             .delete(&storage_row(&self.manifest.id, key))
-            .map_err(|e| from_sdk_error(e.into()))?;
+            .map_err(store_failed)?;
         Ok(json!({"result": true}))
     }
 

@@ -42,16 +42,13 @@ impl MiniAppBridge {
             inner::Step::Answered(answer) => return Bridge::to_json(&answer),
             inner::Step::Continue(pending) => pending,
         };
+        let closed = self.inner.closed_answer(&pending);
         let inner = self.inner.clone();
         let work = async move { Ok(Bridge::to_json(&inner.finish(pending).await)) };
         match self.inner.context().run(work).await {
             Ok(answer) => answer,
-            // The client was closed under the page: answer as "not initialised".
-            Err(e) => serde_json::json!({
-                "id": null, "ok": false,
-                "error": {"code": 5, "zkCode": "not_logged_in", "message": e.to_string()}
-            })
-            .to_string(),
+            // The client was closed under the page.
+            Err(_) => Bridge::to_json(&closed),
         }
     }
 

@@ -124,7 +124,7 @@ const TEMPLATE_PAGE: &str = r#"<!doctype html>
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1, maximum-scale=1, user-scalable=no">
-  <title>NAME</title>
+  <title>{{NAME}}</title>
   <script src="//assets.zjzwfw.gov.cn/assets/ZWJSBridge/1.1.0/zwjsbridge.js"></script>
   <script src="//assets.zjzwfw.gov.cn/assets/zwlog/1.0.0/zwlog.js"></script>
   <style>
@@ -134,7 +134,7 @@ const TEMPLATE_PAGE: &str = r#"<!doctype html>
   </style>
 </head>
 <body>
-  <h1>NAME</h1>
+  <h1>{{NAME}}</h1>
   <p id="who">尚未登录</p>
   <button id="login">登录</button>
   <script>
@@ -145,7 +145,7 @@ const TEMPLATE_PAGE: &str = r#"<!doctype html>
       } catch (e) { /* older containers: normal style */ }
       zhelikit.on("uiStyleChanged", (d) => document.body.classList.toggle("elder", d.uiStyle === "elder"));
       const log = new ZwLog({});
-      log.onReady(() => log.sendPV({ miniAppId: "ID", pageId: "home", pageName: "首页" }));
+      log.onReady(() => log.sendPV({ miniAppId: "{{ID}}", pageId: "home", pageName: "首页" }));
       document.getElementById("login").onclick = async () => {
         try {
           const { ticketId } = await ZWJSBridge.ssoTicket({});
@@ -175,7 +175,7 @@ fn new_app(dir: &Path, id: &str, name: &str) -> Result<(), ExitCode> {
         "id": id, "name": name, "version": "0.1.0", "platform": "zlb", "entry": "index.html",
         "pages": [{"id": "home", "name": "首页", "path": "index.html"}],
         "scopes": ["profile"], "min_real_name_level": 1, "user_kinds": ["citizen"],
-        "min_sdk_version": env!("CARGO_PKG_VERSION"), "elder_mode": true
+        "min_sdk_version": zhelikit_sdk::SDK_VERSION, "elder_mode": true
     });
     let written = std::fs::create_dir_all(dir)
         .and_then(|_| {
@@ -187,7 +187,9 @@ fn new_app(dir: &Path, id: &str, name: &str) -> Result<(), ExitCode> {
         .and_then(|_| {
             std::fs::write(
                 dir.join("index.html"),
-                TEMPLATE_PAGE.replace("NAME", name).replace("ID", id),
+                TEMPLATE_PAGE
+                    .replace("{{ID}}", id)
+                    .replace("{{NAME}}", name),
             )
         });
     if let Err(e) = written {

@@ -8,6 +8,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 let phoneId: string | null = null;
 let source: EventSource | null = null;
 let socket: WebSocket | null = null;
+let connecting: WebSocket | null = null;
 const log: unknown[] = [];
 
 async function json(url: string, init?: RequestInit): Promise<any> {
@@ -48,7 +49,22 @@ function showAction(action: any): void {
   if (action.kind === "reload") ($<HTMLIFrameElement>("frame")).contentWindow?.location.reload();
 }
 
+// One dialog at a time: asks that come while one is shown wait their turn.
+const asks: Array<{ id: number; action: any }> = [];
+let asking = false;
+
 function ask(id: number, action: any): void {
+  asks.push({ id, action });
+  if (!asking) showNextAsk();
+}
+
+function showNextAsk(): void {
+  const next = asks.shift();
+  asking = next !== undefined;
+  if (next) showAsk(next.id, next.action);
+}
+
+function showAsk(id: number, action: any): void {
   const overlay = $("overlay");
   const input = $<HTMLInputElement>("dialog-input");
   const titles: Record<string, string> = { consent: "授权", scan: "扫一扫", chooseImage: "选择图片" };
@@ -64,7 +80,11 @@ function ask(id: number, action: any): void {
   overlay.classList.add("open");
   const reply = async (body: any) => {
     overlay.classList.remove("open");
-    await json(`/api/phones/${phoneId}/answer`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id, ...body }) });
+    try {
+      await json(`/api/phones/${phoneId}/answer`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id, ...body }) });
+    } finally {
+      showNextAsk();
+    }
   };
   $("dialog-ok").onclick = () =>
     reply(action.kind === "scan" ? { text: input.value } :
@@ -75,8 +95,12 @@ function ask(id: number, action: any): void {
 let unshown: any[] = [];
 
 /** Call records are drawn once per frame: drawing each as it comes would slow the relay. */
+/** The call log keeps the last calls only, in memory and on screen. */
+const LOG_LIMIT = 1000;
+
 function showCall(record: any): void {
   log.push(record);
+  if (log.length > LOG_LIMIT) log.shift();
   if (unshown.length === 0) requestAnimationFrame(drawCalls);
   unshown.push(record);
 }
@@ -94,7 +118,9 @@ function drawCall(record: any): void {
   (row.children[0] as HTMLElement).textContent = record.method;
   (row.children[1] as HTMLElement).textContent = JSON.stringify(record.params);
   (row.children[2] as HTMLElement).textContent = result;
-  $("calls").prepend(row);
+  const table = $("calls");
+  table.prepend(row);
+  while (table.children.length > LOG_LIMIT) table.lastElementChild?.remove();
 }
 
 function toFrame(message: object): void {
@@ -105,7 +131,12 @@ async function open(): Promise<void> {
   if (phoneId) await fetch(`/api/phones/${phoneId}`, { method: "DELETE" });
   source?.close();
   socket?.close();
+  connecting?.close();
   socket = null;
+  connecting = null;
+  asks.length = 0;
+  asking = false;
+  $("overlay").classList.remove("open");
   $("calls").innerHTML = "";
   $("actions").innerHTML = "";
   const raw = $<HTMLSelectElement>("account").value;
@@ -118,9 +149,12 @@ async function open(): Promise<void> {
     });
     phoneId = opened.phoneId;
     $("status").textContent = `已打开：${opened.url}`;
-    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/phones/${phoneId}/socket`);
+    const current = phoneId;
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/phones/${current}/socket`);
+    connecting = ws;
     ws.onmessage = (e) => toFrame({ json: String(e.data) });
-    ws.onopen = () => (socket = ws);
+    // A socket of a phone closed meanwhile is not used.
+    ws.onopen = () => (phoneId === current ? (socket = ws) : ws.close());
     source = new EventSource(`/api/phones/${phoneId}/stream`);
     source.onmessage = (e) => {
       const message = JSON.parse(e.data);
@@ -145,11 +179,14 @@ async function scenario(body: object): Promise<void> {
 
 // The floor of the round-trip benchmark: a message from the frame posted straight back.
 window.addEventListener("message", (e) => {
+  if (e.source !== $<HTMLIFrameElement>("frame").contentWindow) return;
   if (e.data && e.data.type === "zhelikit-echo") ($<HTMLIFrameElement>("frame")).contentWindow?.postMessage(e.data, "*");
 });
 
 window.addEventListener("message", async (e) => {
   const data = e.data;
+  // Calls come from the mini-app's frame only.
+  if (e.source !== $<HTMLIFrameElement>("frame").contentWindow) return;
   if (!data || data.type !== FRAME_MESSAGE || typeof data.json !== "string" || !phoneId) return;
   if (socket && socket.readyState === WebSocket.OPEN) {
     socket.send(data.json);
