@@ -50,6 +50,11 @@ pub struct Phone {
     pub network: Arc<SwitchableNetwork>,
     /// The call log, the last [`CALL_LOG_LIMIT`] calls.
     pub calls: Mutex<Vec<CallRecord>>,
+    /// The "slow network" switch: added to every request the core makes, in milliseconds.
+    pub slow_ms: std::sync::atomic::AtomicU64,
+    /// The "access token expired" switch: the next authenticated request the core makes is
+    /// answered 401, as the BFF answers an expired token.
+    pub expire_access_token: std::sync::atomic::AtomicBool,
     storage_dir: std::path::PathBuf,
 }
 
@@ -108,6 +113,8 @@ impl Phone {
             host,
             network,
             calls: Mutex::new(Vec::new()),
+            slow_ms: std::sync::atomic::AtomicU64::new(0),
+            expire_access_token: std::sync::atomic::AtomicBool::new(false),
             storage_dir,
         })
     }

@@ -104,6 +104,7 @@ pub fn router(simulator: Arc<Simulator>) -> Router {
         .route("/api/phones/{id}", axum::routing::delete(close_phone))
         .route("/api/phones/{id}/call", post(call))
         .route("/api/phones/{id}/socket", get(socket))
+        .route("/bff/{id}/{*path}", axum::routing::any(bff_proxy))
         .route("/api/phones/{id}/stream", get(stream))
         .route("/api/phones/{id}/answer", post(answer))
         .route("/api/phones/{id}/scenario", post(scenario))
@@ -265,7 +266,11 @@ struct OpenPhone {
     account: Value,
 }
 
-async fn open_phone(State(sim): Shared, Json(body): Json<OpenPhone>) -> Response {
+async fn open_phone(
+    State(sim): Shared,
+    headers: axum::http::HeaderMap,
+    Json(body): Json<OpenPhone>,
+) -> Response {
     let Some((served, _, manifest, json)) = sim
         .mini_apps()
         .into_iter()
@@ -297,9 +302,15 @@ async fn open_phone(State(sim): Shared, Json(body): Json<OpenPhone>) -> Response
         account,
     };
     let id = uuid::Uuid::new_v4().simple().to_string();
+    // The phone's core reaches the BFF through this server, where the network switches act.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let via = format!("http://{host}/bff/{id}");
     let opened = Phone::open(
         id.clone(),
-        &settings.bff_url,
+        &via,
         &json,
         &manifest.id,
         login,
@@ -428,12 +439,17 @@ async fn answer(
     }
 }
 
-/// What a phone's switches change: its network and its style.
+/// What a phone's switches change: its network (off, slow) and its style, and whether its
+/// next authenticated request finds the access token expired.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PhoneScenario {
     offline: Option<bool>,
     elder: Option<bool>,
+    /// Milliseconds added to each of the core's requests (0: off).
+    slow_ms: Option<u64>,
+    #[serde(default)]
+    expire_access_token: bool,
 }
 
 async fn scenario(
@@ -452,7 +468,90 @@ async fn scenario(
     if let Some(elder) = body.elder {
         phone.bridge.set_elder_mode(elder);
     }
+    if let Some(ms) = body.slow_ms {
+        phone
+            .slow_ms
+            .store(ms.min(10_000), std::sync::atomic::Ordering::SeqCst);
+    }
+    if body.expire_access_token {
+        phone
+            .expire_access_token
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// The headers passed between a phone's core and the BFF.
+const FORWARDED: [&str; 5] = [
+    "authorization",
+    "content-type",
+    "accept-language",
+    "x-zhelikit-mini-app",
+    "retry-after",
+];
+
+/// The phone's network: its core's requests to the BFF, slowed or answered 401 when the
+/// switches say so, otherwise passed on as they are. Each is shown in the page's action list.
+async fn bff_proxy(
+    State(sim): Shared,
+    Path((id, path)): Path<(String, String)>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use std::sync::atomic::Ordering;
+    let phone = match phone_of(&sim, &id) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let slow = phone.slow_ms.load(Ordering::SeqCst);
+    if slow > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(slow)).await;
+    }
+    let path = format!("/{path}");
+    let authenticated = headers.contains_key(header::AUTHORIZATION);
+    if authenticated && phone.expire_access_token.swap(false, Ordering::SeqCst) {
+        phone.host.tell(json!({"type": "host", "action": {"kind": "network", "method": method.as_str(), "path": path, "status": 401, "note": "访问令牌已过期（模拟）"}}));
+        let problem = json!({"type": "https://zhelikit.dev/problems/unauthenticated", "title": "未登录或登录已失效",
+            "status": 401, "detail": "访问令牌无效或已过期", "code": "unauthenticated"});
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            problem.to_string(),
+        )
+            .into_response();
+    }
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    let mut request = sim
+        .http
+        .request(
+            method.clone(),
+            format!("{}{path}{query}", sim.settings.bff_url),
+        )
+        .body(body);
+    for name in FORWARDED {
+        if let Some(value) = headers.get(name) {
+            request = request.header(name, value);
+        }
+    }
+    match request.send().await {
+        Ok(answer) => {
+            let status = answer.status();
+            phone.host.tell(json!({"type": "host", "action": {"kind": "network", "method": method.as_str(), "path": path, "status": status.as_u16()}}));
+            let mut out = axum::http::HeaderMap::new();
+            for name in FORWARDED {
+                if let Some(value) = answer.headers().get(name) {
+                    out.insert(name, value.clone());
+                }
+            }
+            match answer.bytes().await {
+                Ok(bytes) => (status, out, bytes).into_response(),
+                Err(e) => refused(StatusCode::BAD_GATEWAY, e.to_string()),
+            }
+        }
+        Err(e) => refused(StatusCode::BAD_GATEWAY, e.without_url().to_string()),
+    }
 }
 
 /// What the platform's switches change, for every phone: a department's outage, and whether

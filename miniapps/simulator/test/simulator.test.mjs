@@ -154,3 +154,46 @@ test("an expired ticket gets the page the platform's refusal, in Chinese", async
   await page.getByText("失败 1003 login_rejected").waitFor();
   await page.close();
 });
+
+test("an expired access token is refreshed by the core unseen, and a slow network only slows the page", async () => {
+  const page = await browser.newPage();
+  await openMiniApp(page, "个人 · ", "zk-demo-services");
+  await page.getByTestId("dialog").waitFor({ state: "visible" });
+  await page.getByTestId("dialog-ok").click();
+  const frame = page.frameLocator('[data-testid="frame"]');
+  await frame.getByTestId("greeting").waitFor();
+
+  // The sample reloads its sections when the network comes back: a way to make it call.
+  const reconnect = async () => {
+    await page.getByTestId("offline").check();
+    await frame.getByTestId("offline-banner").waitFor();
+    await page.getByTestId("offline").uncheck();
+    await frame.getByTestId("offline-banner").waitFor({ state: "detached" });
+  };
+  await page.getByTestId("expire-token").click();
+  await page.getByText("下一个请求的访问令牌将过期").waitFor();
+  await reconnect();
+  // The core got the 401, refreshed and retried: the page saw the sections, not the expiry.
+  await page.getByTestId("actions").getByText("访问令牌已过期（模拟）").first().waitFor();
+  await page.getByTestId("actions").getByText("/v1/auth/refresh").first().waitFor();
+  await frame.getByTestId("section-household_register").waitFor();
+  assert.equal(await frame.getByTestId("error").count(), 0, "the page never saw the expiry");
+
+  await page.getByTestId("slow").check();
+  await page.getByText('已切换：{"slowMs":800}').waitFor();
+  const phone = await page.evaluate(() => document.body.dataset.phone);
+  const before = (await (await fetch(`${SIMULATOR}/api/phones/${phone}/calls`)).json()).calls.length;
+  await reconnect();
+  await page.waitForFunction(
+    async ([url, n]) => (await (await fetch(url)).json()).calls.slice(n).filter((c) => c.method === "zhelikit.getHomeScreen").length >= 2,
+    [`${SIMULATOR}/api/phones/${phone}/calls`, before],
+  );
+  const calls = (await (await fetch(`${SIMULATOR}/api/phones/${phone}/calls`)).json()).calls.slice(before);
+  // The last one: the one made online again (offline, the kept screen answers at once).
+  const slowHome = calls.filter((c) => c.method === "zhelikit.getHomeScreen" && c.ok).at(-1);
+  assert.ok(slowHome, JSON.stringify(calls));
+  assert.ok(slowHome.micros >= 800_000, `a network call waits for the slow network: ${slowHome.micros} µs`);
+  const local = calls.find((c) => c.method === "getUiStyle") ?? { micros: 0 };
+  assert.ok(local.micros < 800_000, "a call that needs no network is not slowed");
+  await page.close();
+});

@@ -148,6 +148,7 @@ async function open(): Promise<void> {
       body: JSON.stringify({ miniApp: $<HTMLSelectElement>("miniapp").value, account }),
     });
     phoneId = opened.phoneId;
+    document.body.dataset.phone = opened.phoneId;
     $("status").textContent = `已打开：${opened.url}`;
     const current = phoneId;
     const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/phones/${current}/socket`);
@@ -167,6 +168,7 @@ async function open(): Promise<void> {
     frame.src = opened.url;
     ($<HTMLInputElement>("offline")).checked = false;
     ($<HTMLInputElement>("elder")).checked = false;
+    ($<HTMLInputElement>("slow")).checked = false;
   } catch (e) {
     $("status").textContent = `打开失败：${(e as Error).message}`;
   }
@@ -175,6 +177,7 @@ async function open(): Promise<void> {
 async function scenario(body: object): Promise<void> {
   if (!phoneId) return;
   await json(`/api/phones/${phoneId}/scenario`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  $("status").textContent = `已切换：${JSON.stringify(body)}`;
 }
 
 // The floor of the round-trip benchmark: a message from the frame posted straight back.
@@ -200,6 +203,8 @@ window.addEventListener("message", async (e) => {
 $("open").onclick = () => void open();
 $<HTMLInputElement>("offline").onchange = (e) => void scenario({ offline: (e.target as HTMLInputElement).checked });
 $<HTMLInputElement>("elder").onchange = (e) => void scenario({ elder: (e.target as HTMLInputElement).checked });
+$<HTMLInputElement>("slow").onchange = (e) => void scenario({ slowMs: (e.target as HTMLInputElement).checked ? 800 : 0 });
+$("expire-token").onclick = () => void scenario({ expireAccessToken: true }).then(() => ($("status").textContent = "下一个请求的访问令牌将过期"));
 async function platformScenario(body: object): Promise<void> {
   await json("/api/scenario", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   $("status").textContent = "已切换（下一次调用生效）";
