@@ -39,8 +39,8 @@ start_live_stack() {
 # The mini-app simulator on the live stack, for the browser tests. Needs start_live_stack first
 # and the simulator built (target/debug/zhelikit-simulator) and the mini-app packages built.
 start_live_simulator() {
-  local simulator="127.0.0.1:$(free_port)"
-  SIMULATOR_ADDR="$simulator" ZK_BFF_URL="$ZK_TEST_BFF_URL" ZK_PLATFORM_URL="$ZK_TEST_PLATFORM_URL" \
+  local simulator="127.0.0.1:$(free_port)" apps="127.0.0.1:$(free_port)"
+  SIMULATOR_ADDR="$simulator" SIMULATOR_APPS_ADDR="$apps" ZK_BFF_URL="$ZK_TEST_BFF_URL" ZK_PLATFORM_URL="$ZK_TEST_PLATFORM_URL" \
     ZK_MINIAPPS_DIR="$ROOT/miniapps" RUST_LOG=warn "$ROOT/target/debug/zhelikit-simulator" >"$LIVE_DIR/simulator.log" 2>&1 &
   LIVE_PIDS+=($!)
   wait_for_http "http://$simulator/api/miniapps" 30 || { cat "$LIVE_DIR/simulator.log" >&2; die "live simulator did not start"; }

@@ -4,7 +4,8 @@
 //! this server → the core → the BFF → the mock platform and departments. Nothing of the core is
 //! re-implemented here: this server only carries strings and shows what the host is asked.
 //!
-//! HTTP surface (all under the simulator's own port):
+//! HTTP surface (the mini-apps' files and the shim also on a port of their own, so a mini-app
+//! runs in another origin than the simulator's page and cannot reach into it):
 //! - `GET /` the simulator page; `GET /web/…` its script; `GET /__zhelikit/zwjsbridge.js` (and
 //!   the platform's CDN paths `/assets/ZWJSBridge/<v>/zwjsbridge.js`, `/assets/zwlog/<v>/zwlog.js`)
 //!   the bridge shim; `GET /apps/<dir>/…` a mini-app's files, its HTML with the shim injected.
@@ -23,4 +24,4 @@ pub mod review;
 mod routes;
 
 pub use phone::{Phone, Phones};
-pub use routes::{router, Settings, Simulator};
+pub use routes::{apps_router, router, Settings, Simulator};

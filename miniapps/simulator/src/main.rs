@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use zhelikit_simulator::{router, Settings, Simulator};
+use zhelikit_simulator::{apps_router, router, Settings, Simulator};
 
 fn var(name: &str, default: &str) -> String {
     std::env::var(name)
@@ -20,6 +20,10 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
     let addr = var("SIMULATOR_ADDR", "127.0.0.1:8090");
+    // The mini-apps' own origin (another port): `SIMULATOR_APPS_ADDR`, default 127.0.0.1:8091.
+    let apps_addr = var("SIMULATOR_APPS_ADDR", "127.0.0.1:8091");
+    let apps_listener = tokio::net::TcpListener::bind(&apps_addr).await?;
+    let apps_origin = format!("http://{}", apps_listener.local_addr()?);
     let miniapps_dir = std::env::var("ZK_MINIAPPS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
@@ -30,9 +34,13 @@ async fn main() -> anyhow::Result<()> {
         zzd_app_key: var("ZK_ZZD_APP_KEY", "zhelikit-demo-zzd"),
         miniapps_dir,
         dev_dir: std::env::var("ZK_DEV_MINIAPPS").ok().map(PathBuf::from),
+        apps_origin: Some(apps_origin.clone()),
     };
     let listener = tokio::net::TcpListener::bind(&addr).await?;
-    tracing::info!(url = %format!("http://{}", listener.local_addr()?), "simulator listening");
-    axum::serve(listener, router(Simulator::new(settings))).await?;
+    tracing::info!(url = %format!("http://{}", listener.local_addr()?), apps = %apps_origin, "simulator listening");
+    let simulator = Simulator::new(settings);
+    let apps = axum::serve(apps_listener, apps_router(simulator.clone()));
+    let page = axum::serve(listener, router(simulator));
+    tokio::try_join!(async { apps.await }, async { page.await })?;
     Ok(())
 }

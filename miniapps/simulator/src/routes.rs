@@ -35,6 +35,10 @@ pub struct Settings {
     /// A folder of mini-apps under development (`ZK_DEV_MINIAPPS`), shown beside the samples
     /// and served live from their folders.
     pub dev_dir: Option<PathBuf>,
+    /// Where the mini-apps' pages are served from: another origin than the simulator's page,
+    /// so a mini-app's script cannot reach into the simulator (click its consent dialog, call
+    /// its API). `None` serves them from the simulator's own origin.
+    pub apps_origin: Option<String>,
 }
 
 /// The simulator's state.
@@ -85,6 +89,18 @@ impl Simulator {
         }
         apps
     }
+}
+
+/// What the mini-apps' origin serves: their files and the bridge shim, nothing of the
+/// simulator's control API.
+pub fn apps_router(simulator: Arc<Simulator>) -> Router {
+    Router::new()
+        .route("/__zhelikit/zwjsbridge.js", get(shim))
+        .route("/assets/ZWJSBridge/{version}/zwjsbridge.js", get(shim))
+        .route("/assets/zwlog/{version}/zwlog.js", get(zwlog))
+        .route("/apps/{dir}/{*path}", get(app_file))
+        .route("/dev-apps/{dir}/{*path}", get(dev_app_file))
+        .with_state(simulator)
 }
 
 /// The simulator's routes over `simulator`.
@@ -325,7 +341,8 @@ async fn open_phone(
                 phone.host.expire_next_credential();
             }
             sim.phones.insert(phone);
-            Json(json!({"phoneId": id, "url": format!("{served}/{}", manifest.entry), "platform": manifest.platform}))
+            let origin = sim.settings.apps_origin.clone().unwrap_or_default();
+            Json(json!({"phoneId": id, "url": format!("{origin}{served}/{}", manifest.entry), "platform": manifest.platform}))
                 .into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),

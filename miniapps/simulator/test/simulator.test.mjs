@@ -197,3 +197,23 @@ test("an expired access token is refreshed by the core unseen, and a slow networ
   assert.ok(local.micros < 800_000, "a call that needs no network is not slowed");
   await page.close();
 });
+
+test("a mini-app runs in an origin of its own and cannot reach into the simulator", async () => {
+  const page = await browser.newPage();
+  await openMiniApp(page, "高级实名", "zk-demo-services");
+  await page.getByTestId("dialog").waitFor({ state: "visible" });
+  const frame = page.frames().find((f) => f.url().includes("/apps/services/"));
+  assert.ok(frame, "the mini-app's frame");
+  assert.notEqual(new URL(frame.url()).origin, new URL(SIMULATOR).origin);
+  const reach = await frame.evaluate(() => {
+    try {
+      window.parent.document.getElementById("dialog-ok").click();
+      return "clicked the consent";
+    } catch {
+      return "isolated";
+    }
+  });
+  assert.equal(reach, "isolated");
+  await page.getByTestId("dialog-cancel").click();
+  await page.close();
+});
