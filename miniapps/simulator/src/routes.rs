@@ -507,6 +507,13 @@ const FORWARDED: [&str; 5] = [
     "retry-after",
 ];
 
+/// Shows one of the core's requests in the page's action list.
+fn shown(phone: &Phone, method: &axum::http::Method, path: &str, status: u16, note: Option<&str>) {
+    phone.host.tell(json!({"type": "host", "action": {
+        "kind": "network", "method": method.as_str(), "path": path, "status": status, "note": note,
+    }}));
+}
+
 /// The phone's network: its core's requests to the BFF, slowed or answered 401 when the
 /// switches say so, otherwise passed on as they are. Each is shown in the page's action list.
 async fn bff_proxy(
@@ -529,7 +536,7 @@ async fn bff_proxy(
     let path = format!("/{path}");
     let authenticated = headers.contains_key(header::AUTHORIZATION);
     if authenticated && phone.expire_access_token.swap(false, Ordering::SeqCst) {
-        phone.host.tell(json!({"type": "host", "action": {"kind": "network", "method": method.as_str(), "path": path, "status": 401, "note": "访问令牌已过期（模拟）"}}));
+        shown(&phone, &method, &path, 401, Some("访问令牌已过期（模拟）"));
         let problem = json!({"type": "https://zhelikit.dev/problems/unauthenticated", "title": "未登录或登录已失效",
             "status": 401, "detail": "访问令牌无效或已过期", "code": "unauthenticated"});
         return (
@@ -555,7 +562,7 @@ async fn bff_proxy(
     match request.send().await {
         Ok(answer) => {
             let status = answer.status();
-            phone.host.tell(json!({"type": "host", "action": {"kind": "network", "method": method.as_str(), "path": path, "status": status.as_u16()}}));
+            shown(&phone, &method, &path, status.as_u16(), None);
             let mut out = axum::http::HeaderMap::new();
             for name in FORWARDED {
                 if let Some(value) = answer.headers().get(name) {
