@@ -5,6 +5,7 @@
 //! `router(state)` is the whole HTTP application, so tests drive it without a socket;
 //! [`server::spawn`] serves it on a port.
 
+pub mod analytics;
 pub mod app;
 pub mod audit;
 pub mod config;

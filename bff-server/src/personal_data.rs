@@ -18,6 +18,7 @@ pub struct PersonalDataKeys {
     subjects: Vec<u8>,
     cache_pseudonyms: [u8; 32],
     passkey_decoys: [u8; 32],
+    analytics_visitors: [u8; 32],
     id_numbers: SealingKey,
     cache_records: SealingKey,
     refresh_successors: SealingKey,
@@ -44,6 +45,7 @@ impl PersonalDataKeys {
         Some(Self {
             cache_pseudonyms: hmac(&pseudonym, b"zhelikit/department-cache-keys"),
             passkey_decoys: hmac(&pseudonym, b"zhelikit/passkey-decoys"),
+            analytics_visitors: hmac(&pseudonym, b"zhelikit/analytics-visitors"),
             subjects: pseudonym,
             id_numbers: SealingKey::new(sealing)?,
             cache_records: derived("zhelikit/department-cache-records")?,
@@ -61,6 +63,14 @@ impl PersonalDataKeys {
     /// [`Self::pseudonym`], so a subject cannot be matched with cache keys).
     pub fn subject_pseudonym(&self, value: &str) -> String {
         hex::encode(&hmac(&self.subjects, value.as_bytes())[..12])
+    }
+
+    /// The analytics pseudonym of user `user_id` on `day` in `mini_app_id`: counts a visitor
+    /// once a day, and cannot be linked to the user, to their other days or to another
+    /// mini-app without the key.
+    pub fn visitor_pseudonym(&self, mini_app_id: &str, day: &str, user_id: &str) -> String {
+        let message = format!("{mini_app_id}\n{day}\n{user_id}");
+        hex::encode(&hmac(&self.analytics_visitors, message.as_bytes())[..12])
     }
 
     /// A credential id for a user id that has no passkey, the same every time it is asked

@@ -1,5 +1,5 @@
 //! Retention: rows that only grow (spent refresh tokens, ended sessions, department call
-//! batches, audit events) are deleted once older than their retention period, in bounded
+//! batches, audit events, analytics visitor pseudonyms and batch ids) are deleted once older than their retention period, in bounded
 //! batches by a background task, so no table grows without end and no prune holds a long lock.
 
 use std::sync::Arc;
@@ -19,6 +19,8 @@ pub struct Retention {
     /// Audit events (default 180 days: the Cybersecurity Law asks for at least six months of
     /// logs).
     pub audit_events: std::time::Duration,
+    /// Analytics visitor pseudonyms (default 92 days, the longest report; the counts stay).
+    pub analytics_visitors: std::time::Duration,
     /// Time between pruning rounds (`ZK_PRUNE_EVERY_SECS`, default one hour).
     pub every: std::time::Duration,
 }
@@ -30,10 +32,16 @@ impl Default for Retention {
             refresh_tokens: days(30),
             upstream_calls: days(90),
             audit_events: days(180),
+            analytics_visitors: days(92),
             every: std::time::Duration::from_secs(3600),
         }
     }
 }
+
+/// How long analytics batch ids are kept: longer than an event may wait on a phone to be
+/// counted, so no batch sent again is counted twice.
+const ANALYTICS_BATCH_IDS_KEPT: Duration =
+    Duration::from_millis(zhelikit_domain::analytics::MAX_EVENT_AGE_MS as u64 + 24 * 3600 * 1000);
 
 /// Rows deleted per statement: small enough that a prune never blocks logins for long.
 const BATCH: i64 = 1000;
@@ -51,6 +59,10 @@ pub struct Pruned {
     pub upstream_call_batches: u64,
     /// Audit events.
     pub audit_events: u64,
+    /// Analytics visitor pseudonyms.
+    pub analytics_visitors: u64,
+    /// Analytics batch ids.
+    pub analytics_batches: u64,
 }
 
 /// The cut-off of each table at `now`. Pure.
@@ -58,7 +70,7 @@ pub fn cut_offs(
     retention: &Retention,
     grace: Duration,
     now: DateTime<Utc>,
-) -> [(Retained, DateTime<Utc>); 5] {
+) -> [(Retained, DateTime<Utc>); 7] {
     // A period too long to subtract ("keep forever") keeps everything: nothing predates 1970.
     let before = |d: Duration| {
         chrono::Duration::from_std(d)
@@ -76,6 +88,12 @@ pub fn cut_offs(
             before(retention.upstream_calls),
         ),
         (Retained::AuditEvents, before(retention.audit_events)),
+        (
+            Retained::AnalyticsVisitors,
+            before(retention.analytics_visitors),
+        ),
+        // A batch id is needed while its events could still be counted, and a day more.
+        (Retained::AnalyticsBatches, before(ANALYTICS_BATCH_IDS_KEPT)),
     ]
 }
 
@@ -96,6 +114,8 @@ pub async fn prune_once(
                 Retained::GraceSuccessors => &mut pruned.grace_successors,
                 Retained::UpstreamCallBatches => &mut pruned.upstream_call_batches,
                 Retained::AuditEvents => &mut pruned.audit_events,
+                Retained::AnalyticsVisitors => &mut pruned.analytics_visitors,
+                Retained::AnalyticsBatches => &mut pruned.analytics_batches,
             } += n;
             if n < BATCH as u64 {
                 break;

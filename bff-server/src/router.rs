@@ -11,6 +11,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use zhelikit_domain::paths;
 
+use crate::analytics;
 use crate::app::AppState;
 use crate::http::problem::ApiError;
 use crate::http::{self, BODY_LIMIT_BYTES};
@@ -22,7 +23,7 @@ use crate::screens;
 #[openapi(
     info(title = "ZheliKit BFF", description = "Sessions for 浙里办 / 浙政钉 mini-apps. Every error is RFC 9457 problem JSON with a stable `code`."),
     modifiers(&BearerAuth),
-    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "screens", description = "Mobile screens aggregated from the departments"), (name = "operations"))
+    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "screens", description = "Mobile screens aggregated from the departments"), (name = "analytics", description = "ZwLog page views and events (埋点), and each mini-app's report for its owner"), (name = "operations"))
 )]
 struct ApiDoc;
 
@@ -48,6 +49,7 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(identity::routes())
         .merge(screens::routes())
+        .merge(analytics::routes())
         .merge(ops::routes())
 }
 

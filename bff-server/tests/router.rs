@@ -401,3 +401,117 @@ fn operations_endpoints_answer_without_a_token() {
         assert!(doc.json["paths"][paths::HOME].is_object());
     });
 }
+
+fn events_request(token: &str, body: Value) -> Request<Body> {
+    post_json(paths::ANALYTICS_EVENTS, "")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// A report request signed (IRS gateway style) with `mini_app`'s registered keys.
+async fn signed_report(mini_app: &str, signer: &str, query: &str) -> Answer {
+    let state = &fixture().await.state;
+    let creds = &state.config.platform.registrations[signer].irs;
+    let path = paths::analytics_report(mini_app);
+    let mut request = Request::get(format!("{path}?{query}"));
+    for (name, value) in platform_api::irs::sign(creds, "GET", &path, query, chrono::Utc::now()) {
+        request = request.header(name, value);
+    }
+    send(request.body(Body::empty()).unwrap()).await
+}
+
+#[test]
+fn zwlog_events_are_counted_once_per_batch_and_shown_masked_only_to_the_mini_apps_owner() {
+    run(async {
+        let token = token_for("oneshot-analytics", "zk-demo-policy", "").await;
+        let now = chrono::Utc::now().timestamp_millis();
+        let day = zhelikit_domain::analytics::day_of(now);
+        let batch = json!({"batch_id": uuid::Uuid::new_v4().to_string(), "events": [
+            {"kind": "PV", "page_id": "home", "at_ms": now, "load_ms": 300},
+            {"kind": "PV", "page_id": "home", "at_ms": now, "load_ms": 100},
+            {"kind": "CLK", "code": "apply", "page_id": "home", "at_ms": now,
+             "params": {"phone": "13812345678"}},
+            {"kind": "OTHER", "code": "late", "at_ms": now - 40 * 86_400_000i64},
+        ]});
+        let first = send(events_request(&token, batch.clone())).await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.json);
+        assert_eq!(
+            first.json,
+            json!({"counted": 3, "too_old": 1, "duplicate": false})
+        );
+        let again = send(events_request(&token, batch)).await;
+        assert_eq!(again.json["duplicate"], true, "{}", again.json);
+
+        let bad = send(events_request(
+            &token,
+            json!({"batch_id": uuid::Uuid::new_v4().to_string(), "events": [
+                {"kind": "CLK", "code": "has space", "at_ms": now}]}),
+        ))
+        .await;
+        assert_eq!(
+            (
+                bad.status,
+                bad.json["code"].as_str(),
+                bad.json["field"].as_str()
+            ),
+            (
+                StatusCode::BAD_REQUEST,
+                Some("invalid_field"),
+                Some("events[0].eventCode")
+            ),
+            "{}",
+            bad.json
+        );
+        let anonymous = send(post(paths::ANALYTICS_EVENTS, "{}")).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+
+        let query = format!("from={day}&to={day}");
+        let report = signed_report("zk-demo-policy", "zk-demo-policy", &query).await;
+        assert_eq!(report.status, StatusCode::OK, "{}", report.json);
+        assert_eq!(report.json["days"][0]["views"], 2, "{}", report.json);
+        assert_eq!(report.json["days"][0]["visitors"], 1);
+        assert_eq!(report.json["pages"][0]["page_id"], "home");
+        assert_eq!(report.json["pages"][0]["avg_load_ms"], 200);
+        assert_eq!(
+            report.json["events"],
+            json!([{"kind": "CLK", "code": "apply", "count": 1}])
+        );
+
+        let other = signed_report("zk-demo-policy", "zk-demo-services", &query).await;
+        assert_eq!(
+            (other.status, other.json["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("not_mini_app_owner"))
+        );
+        let unsigned = send(
+            Request::get(format!(
+                "{}?{query}",
+                paths::analytics_report("zk-demo-policy")
+            ))
+            .body(Body::empty())
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (unsigned.status, unsigned.json["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("owner_unauthenticated")),
+            "{}",
+            unsigned.json
+        );
+        let backwards = signed_report(
+            "zk-demo-policy",
+            "zk-demo-policy",
+            "from=2026-12-02&to=2026-11-01",
+        )
+        .await;
+        assert_eq!(
+            (
+                backwards.json["code"].as_str(),
+                backwards.json["field"].as_str()
+            ),
+            (Some("invalid_field"), Some("to"))
+        );
+        let missing = signed_report("zk-demo-policy", "zk-demo-policy", "from=2026-12-02").await;
+        assert_eq!(missing.json["code"], "invalid_field", "{}", missing.json);
+    });
+}

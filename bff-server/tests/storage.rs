@@ -709,3 +709,122 @@ async fn id_numbers_sealed_the_old_way_are_resealed_bound_to_their_owner() {
         assert!(store.has_server_secret(marker).await.unwrap(), "{name}");
     }
 }
+
+fn view_tally(day: &str, page: &str, count: i64) -> bff_server::storage::Tally {
+    bff_server::storage::Tally {
+        day: day.into(),
+        page_id: page.into(),
+        kind: zhelikit_domain::analytics::EventKind::PageView,
+        code: String::new(),
+        count,
+        load_ms_sum: 100 * count,
+        load_n: count,
+        duration_ms_sum: 0,
+        duration_n: 0,
+    }
+}
+
+fn visit(day: &str, page: &str, visitor: &str) -> bff_server::storage::Visit {
+    bff_server::storage::Visit {
+        day: day.into(),
+        page_id: page.into(),
+        visitor: visitor.into(),
+    }
+}
+
+#[tokio::test]
+async fn an_analytics_batch_counts_once_even_sent_twice_at_once_and_tallies_add_up() {
+    for (name, store) in common::both_stores().await {
+        let app = format!("analytics-{}", Uuid::new_v4());
+        let now = Utc::now();
+        let batch = Uuid::new_v4().to_string();
+        let tallies = [view_tally("2026-12-01", "home", 2)];
+        let visits = [visit("2026-12-01", "home", "v1")];
+        let (a, b) = tokio::join!(
+            store.count_analytics_batch(&app, &batch, &tallies, &visits, now),
+            store.count_analytics_batch(&app, &batch, &tallies, &visits, now),
+        );
+        let firsts = [a.unwrap(), b.unwrap()];
+        assert_eq!(
+            firsts.iter().filter(|f| **f).count(),
+            1,
+            "{name}: exactly one of two identical batches counts: {firsts:?}"
+        );
+        // Another batch adds to the same tally; the same visitor again is one visitor.
+        let second = Uuid::new_v4().to_string();
+        assert!(store
+            .count_analytics_batch(
+                &app,
+                &second,
+                &[
+                    view_tally("2026-12-01", "home", 3),
+                    view_tally("2026-12-02", "detail", 1)
+                ],
+                &[
+                    visit("2026-12-01", "home", "v1"),
+                    visit("2026-12-01", "home", "v2"),
+                    visit("2026-12-01", "detail", "v2"),
+                ],
+                now,
+            )
+            .await
+            .unwrap());
+        let tallies = store
+            .analytics_tallies(&app, "2026-12-01", "2026-12-01")
+            .await
+            .unwrap();
+        assert_eq!(tallies.len(), 1, "{name}: only the day asked: {tallies:?}");
+        assert_eq!(
+            (tallies[0].count, tallies[0].load_ms_sum),
+            (5, 500),
+            "{name}"
+        );
+        let mut visitors = store
+            .analytics_visitors(&app, "2026-12-01", "2026-12-02")
+            .await
+            .unwrap();
+        visitors.sort_by(|a, b| (&a.day, &a.page_id).cmp(&(&b.day, &b.page_id)));
+        let seen: Vec<(Option<&str>, i64)> = visitors
+            .iter()
+            .map(|v| (v.page_id.as_deref(), v.visitors))
+            .collect();
+        assert_eq!(
+            seen,
+            [(None, 2), (Some("detail"), 1), (Some("home"), 2)],
+            "{name}: per page, and per day counting v2 once"
+        );
+        // Another mini-app sees none of it.
+        assert!(store
+            .analytics_tallies("someone-else", "2026-12-01", "2026-12-02")
+            .await
+            .unwrap()
+            .is_empty());
+
+        // Visitor pseudonyms and batch ids go after their retention; the counts stay.
+        let retention = bff_server::retention::Retention::default();
+        let later = bff_server::retention::prune_once(
+            store.as_ref(),
+            &retention,
+            GRACE,
+            now + Duration::days(365),
+        )
+        .await
+        .unwrap();
+        assert!(later.analytics_visitors >= 3, "{name}: {later:?}");
+        assert!(later.analytics_batches >= 2, "{name}: {later:?}");
+        assert!(store
+            .analytics_visitors(&app, "2026-12-01", "2026-12-02")
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            store
+                .analytics_tallies(&app, "2026-12-01", "2026-12-02")
+                .await
+                .unwrap()
+                .len(),
+            2,
+            "{name}"
+        );
+    }
+}

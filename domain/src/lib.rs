@@ -15,11 +15,13 @@
 //! - [`problem_code`], [`scope`]: the stable codes and scopes both sides speak.
 //! - [`manifest`]: `miniapp.json`, one schema for the SDK's bridge, the BFF's registry and the CLI.
 //! - [`bridge`]: the mini-app bridge's methods, requests, answers, events and error codes.
+//! - [`analytics`]: `ZwLog` events (page views, clicks …), masked, batched, counted per day.
 //! - [`api`]: the wire types of the ZheliKit HTTP API (`/v1/...`), shared by server and client so
 //!   the two can never disagree on a field name.
 
 #![warn(missing_docs)]
 
+pub mod analytics;
 pub mod api;
 pub mod bridge;
 pub mod identity_code;

@@ -32,6 +32,11 @@ pub const PASSKEY_REGISTRATION_FINISH: &str = "/v1/passkeys/registration/finish"
 pub const PASSKEY: &str = "/v1/passkeys/{credential_id}";
 /// `GET`: the home screen (首页), aggregated from the departments.
 pub const HOME: &str = "/v1/home";
+/// `POST`: a batch of the mini-app's `ZwLog` events (埋点), from its session's phone.
+pub const ANALYTICS_EVENTS: &str = "/v1/analytics/events";
+/// `GET`: a mini-app's page views and events, for its owner (IRS-signed with the mini-app's
+/// registration); see [`analytics_report`].
+pub const ANALYTICS_REPORT: &str = "/v1/analytics/mini-apps/{mini_app_id}/report";
 /// `GET`: liveness.
 pub const HEALTHZ: &str = "/healthz";
 /// `GET`: readiness (storage reachable).
@@ -55,6 +60,11 @@ pub fn passkey(credential_id: &str) -> String {
         }
     }
     PASSKEY.replace("{credential_id}", &escaped)
+}
+
+/// [`ANALYTICS_REPORT`] for one mini-app (ids are checked `[a-z0-9-]`, which needs no escaping).
+pub fn analytics_report(mini_app_id: &str) -> String {
+    ANALYTICS_REPORT.replace("{mini_app_id}", mini_app_id)
 }
 
 #[cfg(test)]

@@ -88,6 +88,11 @@ problem_codes! {
     PasskeyNotAllowed = "passkey_not_allowed", "不支持通行密钥登录", "Passkey not allowed",
     /// The user has no passkey with this credential id.
     PasskeyNotFound = "passkey_not_found", "未找到通行密钥", "Passkey not found",
+    /// A mini-app owner's request is not signed with a registration's IRS keys (missing,
+    /// stale or wrong signature).
+    OwnerUnauthenticated = "owner_unauthenticated", "小程序所有者签名无效", "Mini-app owner signature invalid",
+    /// The request is signed with another mini-app's registration.
+    NotMiniAppOwner = "not_mini_app_owner", "非该小程序的所有者", "Not the mini-app's owner",
     /// Too many requests; `Retry-After` says when to try again.
     RateLimited = "rate_limited", "请求过于频繁", "Too many requests",
     /// No such route.

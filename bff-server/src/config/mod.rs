@@ -241,6 +241,10 @@ fn retention(source: &Source<'_>) -> Result<Retention, ConfigError> {
         refresh_tokens: source.days("ZK_RETAIN_REFRESH_TOKENS_DAYS", defaults.refresh_tokens)?,
         upstream_calls: source.days("ZK_RETAIN_CALL_BATCHES_DAYS", defaults.upstream_calls)?,
         audit_events: source.days("ZK_RETAIN_AUDIT_DAYS", defaults.audit_events)?,
+        analytics_visitors: source.days(
+            "ZK_RETAIN_ANALYTICS_VISITORS_DAYS",
+            defaults.analytics_visitors,
+        )?,
         every: source.seconds("ZK_PRUNE_EVERY_SECS", defaults.every.as_secs())?,
     })
 }

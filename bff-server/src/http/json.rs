@@ -26,3 +26,32 @@ where
         }
     }
 }
+
+/// Like `axum::extract::Query`, but a missing or malformed parameter becomes an [`ApiError`]
+/// naming it.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                zhelikit_domain::problem_code::ProblemCode::InvalidField,
+                zhelikit_domain::lang::Text::new(
+                    format!("查询参数有误：{}", rejection.body_text()),
+                    format!("bad query parameters: {}", rejection.body_text()),
+                ),
+            )),
+        }
+    }
+}

@@ -29,16 +29,18 @@ fn in_version_order(parts: &[Migrator]) -> Vec<Migration> {
     all
 }
 
-fn postgres_parts() -> [Migrator; 3] {
+fn postgres_parts() -> [Migrator; 4] {
     [
+        sqlx::migrate!("migrations/postgres/analytics"),
         sqlx::migrate!("migrations/postgres/identity"),
         sqlx::migrate!("migrations/postgres/secrets"),
         sqlx::migrate!("migrations/postgres/upstream_calls"),
     ]
 }
 
-fn sqlite_parts() -> [Migrator; 3] {
+fn sqlite_parts() -> [Migrator; 4] {
     [
+        sqlx::migrate!("migrations/sqlite/analytics"),
         sqlx::migrate!("migrations/sqlite/identity"),
         sqlx::migrate!("migrations/sqlite/secrets"),
         sqlx::migrate!("migrations/sqlite/upstream_calls"),

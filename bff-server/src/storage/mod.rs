@@ -11,6 +11,7 @@
 //! Adding a capability adds a module (trait, rows, SQL macro), one line per backend expanding
 //! it, its migrations, and one supertrait of [`Store`].
 
+pub mod analytics;
 pub mod audit;
 mod call_batch;
 pub mod identity;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use analytics::{AnalyticsStore, Tally, Visit, VisitorCount};
 pub use audit::{AuditEvent, AuditStore};
 pub use identity::{
     IdentityStore, MiniApp, NewUser, NextRefreshToken, RefreshRefusal, RefreshToken, Rotation,
@@ -76,7 +78,14 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything the BFF keeps: every capability's store, and the upkeep that spans them.
 #[async_trait]
 pub trait Store:
-    IdentityStore + AuditStore + UpstreamCallStore + SecretStore + Send + Sync + 'static
+    IdentityStore
+    + AuditStore
+    + UpstreamCallStore
+    + SecretStore
+    + AnalyticsStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Cheap round trip, for readiness.
     async fn ping(&self) -> StoreResult<()>;
@@ -126,6 +135,10 @@ pub enum Retained {
     UpstreamCallBatches,
     /// Audit events older than the cut-off.
     AuditEvents,
+    /// Analytics visitor pseudonyms written before the cut-off (the counts stay).
+    AnalyticsVisitors,
+    /// Analytics batch ids received before the cut-off (older events are not counted anyway).
+    AnalyticsBatches,
 }
 
 /// Statements of [`Store::prune`], the same text for both databases (`$n` placeholders; `$1`
@@ -149,6 +162,14 @@ pub(crate) fn prune_sql(what: Retained) -> &'static str {
         }
         Retained::AuditEvents => {
             "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < $1 ORDER BY id LIMIT $2)"
+        }
+        Retained::AnalyticsVisitors => {
+            "DELETE FROM analytics_visitors WHERE (mini_app_id, day, page_id, visitor) IN \
+             (SELECT mini_app_id, day, page_id, visitor FROM analytics_visitors WHERE at < $1 LIMIT $2)"
+        }
+        Retained::AnalyticsBatches => {
+            "DELETE FROM analytics_batches WHERE (mini_app_id, batch_id) IN \
+             (SELECT mini_app_id, batch_id FROM analytics_batches WHERE received_at < $1 LIMIT $2)"
         }
     }
 }

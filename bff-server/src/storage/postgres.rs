@@ -5,8 +5,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use uuid::Uuid;
 
 use super::{
-    audit::audit_sql, identity::identity_sql, migrations, secrets::secrets_sql, store_sql,
-    upstream_calls::upstream_calls_sql, StoreError, StoreResult,
+    analytics::analytics_sql, audit::audit_sql, identity::identity_sql, migrations,
+    secrets::secrets_sql, store_sql, upstream_calls::upstream_calls_sql, StoreError, StoreResult,
 };
 
 /// [`super::Store`] on PostgreSQL.
@@ -33,6 +33,7 @@ impl PostgresStore {
 }
 
 store_sql!(PostgresStore);
+analytics_sql!(PostgresStore);
 identity_sql!(
     PostgresStore,
     sqlx::Postgres,

@@ -9,8 +9,8 @@ use sqlx::sqlite::{
 use uuid::fmt::Hyphenated;
 
 use super::{
-    audit::audit_sql, identity::identity_sql, migrations, secrets::secrets_sql, store_sql,
-    upstream_calls::upstream_calls_sql, StoreError, StoreResult,
+    analytics::analytics_sql, audit::audit_sql, identity::identity_sql, migrations,
+    secrets::secrets_sql, store_sql, upstream_calls::upstream_calls_sql, StoreError, StoreResult,
 };
 
 /// [`super::Store`] on SQLite.
@@ -47,6 +47,7 @@ impl SqliteStore {
 }
 
 store_sql!(SqliteStore);
+analytics_sql!(SqliteStore);
 identity_sql!(
     SqliteStore,
     sqlx::Sqlite,
