@@ -38,6 +38,17 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+impl Credentials {
+    /// The IRS keys of demo mini-app `mini_app_id` under these (the demo stack's) keys: see
+    /// [`crate::registration::AppRegistration::demo_for`].
+    pub fn demo_for(&self, mini_app_id: &str) -> Credentials {
+        Credentials {
+            access_key: format!("{}.{mini_app_id}", self.access_key),
+            secret_key: crate::hmac_sha256_hex(&self.secret_key, mini_app_id),
+        }
+    }
+}
+
 /// The exact text that is signed.
 pub fn string_to_sign(
     method: &str,

@@ -41,10 +41,7 @@ impl AppRegistration {
         let secret = |base: &str| crate::hmac_sha256_hex(base, mini_app_id);
         AppRegistration {
             service_code: code(&self.service_code),
-            irs: Credentials {
-                access_key: code(&self.irs.access_key),
-                secret_key: secret(&self.irs.secret_key),
-            },
+            irs: self.irs.demo_for(mini_app_id),
             miniprogram_app_id: code(&self.miniprogram_app_id),
             zzd: AppCredentials {
                 app_key: code(&self.zzd.app_key),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::analytics::{Analytics, AnalyticsClient};
 use crate::bff::Bff;
 use crate::bridge::{Bridge, BridgeHost, MiniAppBridge};
 use crate::context::Context;
@@ -80,6 +81,12 @@ impl ZheliKitClient {
     /// Screens aggregated from the departments: the home screen.
     pub fn screens(&self) -> Arc<ScreensClient> {
         Arc::new(ScreensClient::new(Screens::new(self.ctx.clone())))
+    }
+
+    /// Analytics: the `ZwLog` events the mini-app's pages reported, waiting on the device;
+    /// send them early with `flush()` (e.g. when the app goes to the background).
+    pub fn analytics(&self) -> Arc<AnalyticsClient> {
+        Arc::new(AnalyticsClient::new(Analytics::new(self.ctx.clone())))
     }
 
     /// The bridge for the mini-app described by `manifest_json` (its `miniapp.json`), whose
@@ -200,6 +207,7 @@ impl ZheliKitClient {
                 session,
                 store,
                 log,
+                analytics: Default::default(),
             }),
         })
     }

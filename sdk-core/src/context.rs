@@ -1,5 +1,6 @@
 //! What every capability's calls run on: one [`Context`] per client (the configuration, the
-//! SDK's runtime, the BFF client, the session, the local store and the log), with the two
+//! SDK's runtime, the BFF client, the session, the local store, the log and the analytics
+//! queue's locks), with the two
 //! helpers every capability needs: an authenticated call ([`Context::get`], [`Context::post`],
 //! [`Context::send`]) and a read kept on the device for offline use ([`Context::cached`]).
 //!
@@ -29,6 +30,8 @@ pub(crate) struct Context {
     pub(crate) session: Arc<SessionManager>,
     pub(crate) store: Arc<LocalStore>,
     pub(crate) log: Log,
+    /// The locks of the analytics queue, shared by every bridge and sub-client of the client.
+    pub(crate) analytics: crate::analytics::QueueLocks,
 }
 
 /// A value read through [`Context::cached`]: fresh from the BFF, or the copy kept on the device

@@ -21,6 +21,7 @@ uniffi::setup_scaffolding!();
 /// This SDK's version, which a mini-app's `min_sdk_version` is compared against.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+mod analytics;
 mod bff;
 mod bridge;
 mod client;
@@ -36,6 +37,7 @@ mod store;
 mod task;
 pub mod test_doubles;
 
+pub use analytics::{AnalyticsClient, FlushReport};
 pub use bridge::{BridgeHost, HostAction, HostError, HostReply, MiniAppBridge};
 pub use client::{reset_storage, ClientConfig, ZheliKitClient};
 pub use error::{SdkError, StorageFailure};

@@ -483,3 +483,110 @@ async fn a_bridge_only_opens_for_its_own_mini_app_and_a_valid_manifest() {
         broken.err()
     );
 }
+
+/// The owner's report of `mini_app` for today, read as `zhelikit-miniapp stats` reads it:
+/// signed with the mini-app's registration keys. Also the table the CLI prints.
+async fn owner_report(stack: &Stack, mini_app: &str) -> (Value, String) {
+    let keys = &stack.config.platform.registrations[mini_app].irs;
+    let day = zhelikit_domain::analytics::day_of(chrono::Utc::now().timestamp_millis());
+    let report = zhelikit_simulator::stats::fetch_report(&stack.bff, mini_app, keys, &day, &day)
+        .await
+        .expect("the owner's report");
+    let table = zhelikit_simulator::stats::render(&report);
+    (serde_json::to_value(&report).expect("JSON"), table)
+}
+
+#[tokio::test]
+async fn zwlog_events_wait_on_the_device_until_a_session_and_the_network_and_are_counted_once() {
+    let stack = stack(Backend::Sqlite).await;
+    let phone = phone(stack, &["profile"]);
+    let analytics = phone.client.analytics();
+    let page = format!(
+        "analytics-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let pv = json!({"type": "PV", "pageId": page, "params": {
+        "miniAppId": "zk-demo-services", "pageName": "首页", "t0": 1000, "t2": 1180,
+        "log_status": "02", "idNumber": "330302199001011234"}});
+    result(&call(&phone.bridge, "monitorTrace", pv.clone()).await);
+    let before_login = analytics.flush().await.expect("flush without a session");
+    assert_eq!(
+        (before_login.counted, before_login.pending),
+        (0, 1),
+        "kept until someone logs in"
+    );
+
+    logged_in(stack, &phone, 3).await;
+    phone.network.set_online(false);
+    phone.bridge.network_changed(false);
+    result(&call(&phone.bridge, "monitorTrace", pv).await);
+    let click = json!({"type": "CLK", "eventCode": "apply", "pageId": page,
+        "params": {"phone": "13812345678"}});
+    result(&call(&phone.bridge, "monitorTrace", click).await);
+    let offline = analytics.flush().await.expect("flush offline");
+    assert_eq!((offline.counted, offline.pending), (0, 3), "kept offline");
+
+    // Back online, the bridge sends by itself.
+    phone.network.set_online(true);
+    phone.bridge.network_changed(true);
+    let mut waited = 0;
+    while analytics.pending().expect("pending") > 0 {
+        assert!(waited < 100, "still pending after 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    let (report, table) = owner_report(stack, "zk-demo-services").await;
+    assert!(table.contains(&page), "{table}");
+    let page_stats = report["pages"]
+        .as_array()
+        .expect("pages")
+        .iter()
+        .find(|p| p["page_id"] == page.as_str())
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(page_stats["views"], 2, "{report}");
+    assert_eq!(page_stats["visitors"], 1, "one person, one visitor");
+    assert_eq!(page_stats["avg_load_ms"], 180);
+    assert!(
+        report["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["code"] == "apply" && e["kind"] == "CLK"),
+        "{report}"
+    );
+    // Nothing waits, and flushing again sends nothing twice.
+    let again = analytics.flush().await.expect("flush");
+    assert_eq!((again.counted, again.pending), (0, 0));
+
+    // A malformed trace is refused in the page's terms and queues nothing.
+    let bad = call(
+        &phone.bridge,
+        "monitorTrace",
+        json!({"type": "CLK", "params": {}}),
+    )
+    .await;
+    assert_eq!(error_of(&bad), (1001, "invalid_params"));
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("eventCode"),
+        "{bad}"
+    );
+    assert_eq!(analytics.pending().expect("pending"), 0);
+
+    // Another mini-app's keys cannot read this one's figures.
+    let day = zhelikit_domain::analytics::day_of(chrono::Utc::now().timestamp_millis());
+    let foreign = zhelikit_simulator::stats::fetch_report(
+        &stack.bff,
+        "zk-demo-services",
+        &stack.config.platform.registrations["zk-demo-vault"].irs,
+        &day,
+        &day,
+    )
+    .await
+    .expect_err("refused");
+    assert!(foreign.contains("not_mini_app_owner"), "{foreign}");
+    drop(phone.client);
+}

@@ -108,7 +108,7 @@ test("success and fail callbacks are honoured beside the promise", async () => {
   assert.deepEqual(w.sent[0].params, {}, "callbacks are not sent to the core");
 });
 
-test("ZwLog reports page views and events without their parameters", async () => {
+test("ZwLog hands page views and events with their parameters to the core, which masks them", async () => {
   const w = fakeWindow(() => ({ ok: true, result: {} }));
   install(w);
   const log = new w.ZwLog({ _user_id: "u1", _user_nick: "孙" });
@@ -117,6 +117,13 @@ test("ZwLog reports page views and events without their parameters", async () =>
   await assert.rejects(log.record("x", "BAD"), TypeError);
   assert.deepEqual(
     w.sent.map((r: any) => r.params),
-    [{ event: "pv", pageId: "home" }, { event: "CLK:submit" }],
+    [
+      {
+        type: "PV",
+        pageId: "home",
+        params: { miniAppId: "zk-demo-services", pageId: "home", idNumber: "330302199001011234" },
+      },
+      { type: "CLK", eventCode: "submit", params: { phone: "13800000000" } },
+    ],
   );
 });

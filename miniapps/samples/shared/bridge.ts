@@ -42,10 +42,15 @@ export function onEvent(event: string, listener: (data: any) => void): void {
   w.zhelikit.on(event, listener);
 }
 
-/** Reports the page view to ZwLog, as the review requires. */
-export function reportPageView(miniAppId: string, miniAppName: string, pageId: string, pageName: string): void {
+/**
+ * Reports the page view to ZwLog, as the review requires: `t0` when the page began loading,
+ * `t2` now (it is shown), and whether the person is logged in.
+ */
+export function reportPageView(miniAppId: string, miniAppName: string, pageId: string, pageName: string, loggedIn: boolean): void {
   const log = new w.ZwLog({});
-  log.onReady(() => log.sendPV({ miniAppId, miniAppName, pageId, pageName, log_status: "02" }));
+  const t0 = Math.round(performance.timeOrigin);
+  const t2 = Date.now();
+  log.onReady(() => log.sendPV({ miniAppId, miniAppName, pageId, pageName, t0, t2, log_status: loggedIn ? "01" : "02" }));
 }
 
 /** Follows the container's elder mode (长辈版) into `set`. */

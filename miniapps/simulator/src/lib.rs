@@ -22,6 +22,7 @@ pub mod host;
 mod phone;
 pub mod review;
 mod routes;
+pub mod stats;
 
 pub use phone::{Phone, Phones};
 pub use routes::{apps_router, router, Settings, Simulator};

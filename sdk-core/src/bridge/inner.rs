@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
+use zhelikit_domain::analytics::event_from_trace;
 use zhelikit_domain::api::{Me, UserKind};
 use zhelikit_domain::bridge::{
     family_available, method_spec, BridgeError, BridgeEvent, BridgeFailure as F, BridgeRequest,
@@ -18,6 +19,7 @@ use zhelikit_domain::paths;
 use zhelikit_domain::problem_code::ProblemCode;
 use zhelikit_domain::scope::Scope;
 
+use crate::analytics::Analytics;
 use crate::bridge::host::{BridgeHost, HostAction, HostError, HostReply};
 use crate::context::Context;
 use crate::error::Error;
@@ -64,6 +66,7 @@ pub(crate) struct Bridge {
     ctx: Arc<Context>,
     identity: Identity,
     screens: Screens,
+    analytics: Analytics,
     manifest: Manifest,
     host: Arc<dyn BridgeHost>,
     elder: AtomicBool,
@@ -188,6 +191,7 @@ impl Bridge {
         Self {
             identity: Identity::new(ctx.clone()),
             screens: Screens::new(ctx.clone()),
+            analytics: Analytics::new(ctx.clone()),
             ctx,
             manifest,
             host,
@@ -457,9 +461,27 @@ impl Bridge {
         }
     }
 
-    /// Tells the page the network came or went.
+    /// Tells the page the network came or went; back online, waiting analytics go.
     pub(crate) fn network_changed(&self, online: bool) {
+        if online {
+            self.analytics.flush_in_background();
+        }
         self.emit("networkChanged", json!({"result": network_type(online)}));
+    }
+
+    /// `monitorTrace` (what `ZwLog.sendPV` and `ZwLog.record` call): the event masked and
+    /// queued on the device; a flush starts in the background when one is due.
+    fn trace(&self, params: &Params) -> Outcome {
+        let event = event_from_trace(params, crate::context::now_ms()).map_err(|e| {
+            invalid(
+                format!("参数 {}：{}", e.field, e.reason.zh),
+                format!("parameter {}: {}", e.field, e.reason.en),
+            )
+        })?;
+        if self.analytics.record(event).map_err(from_sdk_error)? {
+            self.analytics.flush_in_background();
+        }
+        Ok(json!({}))
     }
 
     /// The methods answered without waiting; `None` for the others.
@@ -477,15 +499,7 @@ impl Bridge {
             "setLocalStorage" => self.set_local(params),
             "getLocalStorage" => self.get_local(params),
             "removeLocalStorage" => self.remove_local(params),
-            "monitorTrace" => optional_text(params, "event").map(|event| {
-                // Only the event name is kept: its parameters may carry personal data.
-                let event = event.unwrap_or("trace");
-                self.ctx.log.info(
-                    "zhelikit::bridge",
-                    &format!("{} monitorTrace {event}", self.manifest.id),
-                );
-                json!({})
-            }),
+            "monitorTrace" => self.trace(params),
             "ready" => Ok(json!({})),
             "authConfig" => {
                 text_param(params, "ticket").and_then(|_| match params.get("jsApiList") {

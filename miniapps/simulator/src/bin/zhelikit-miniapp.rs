@@ -10,6 +10,12 @@
 //!   `scripts/run` (`SIMULATOR_URL`, default http://127.0.0.1:8090), which serves every mini-app
 //!   under `miniapps/dev/` live from its folder and registers it with the platform and the BFF.
 //!
+//! - `stats <dir> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]` shows the mini-app's page
+//!   views and events (ZwLog) over the days asked (default the last seven), as its owner: the
+//!   request is signed with the mini-app's registration keys (`ZK_MINIAPP_IRS_ACCESS_KEY` and
+//!   `ZK_MINIAPP_IRS_SECRET_KEY`; on the demo stack, derived from `.zhelikit/demo.env`), sent to
+//!   `ZHELIKIT_BFF_URL` (default http://127.0.0.1:8080).
+//!
 //! A package is the folder's `dist/` when it has one (a built app), else the folder; its
 //! `miniapp.json` is the folder's.
 
@@ -23,7 +29,8 @@ use zhelikit_simulator::review::{read_package, review, Finding, PackageFile};
 const USAGE: &str = "用法：zhelikit-miniapp new <目录> [--id <小程序编号>] [--name <名称>]
       zhelikit-miniapp validate <目录>
       zhelikit-miniapp pack <目录> [--out <文件.zip>]
-      zhelikit-miniapp serve <目录>";
+      zhelikit-miniapp serve <目录>
+      zhelikit-miniapp stats <目录> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]";
 
 fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter()
@@ -243,6 +250,66 @@ fn serve(dir: &Path) -> Result<(), ExitCode> {
     }
 }
 
+/// The mini-app's page views and events, read from the BFF as its owner.
+fn stats(dir: &Path, from: Option<String>, to: Option<String>, json: bool) -> Result<(), ExitCode> {
+    use zhelikit_domain::analytics::day_of;
+    use zhelikit_simulator::stats::{demo_keys, fetch_report, render};
+    let manifest = std::fs::read_to_string(dir.join("miniapp.json"))
+        .ok()
+        .and_then(|json| zhelikit_domain::manifest::Manifest::parse(&json).ok())
+        .ok_or_else(|| {
+            eprintln!(
+                "{} 没有有效的 miniapp.json（先运行 validate）",
+                dir.display()
+            );
+            ExitCode::from(2)
+        })?;
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let keys = match (
+        env("ZK_MINIAPP_IRS_ACCESS_KEY"),
+        env("ZK_MINIAPP_IRS_SECRET_KEY"),
+    ) {
+        (Some(access_key), Some(secret_key)) => Some(platform_api::irs::Credentials {
+            access_key,
+            secret_key,
+        }),
+        _ => {
+            let state = env("ZK_STATE_DIR").unwrap_or_else(|| ".zhelikit".into());
+            let file = std::fs::read_to_string(Path::new(&state).join("demo.env")).ok();
+            demo_keys(&manifest.id, env, file.as_deref())
+        }
+    }
+    .ok_or_else(|| {
+        eprintln!("缺少小程序的 IRS 密钥：设置 ZK_MINIAPP_IRS_ACCESS_KEY 和 ZK_MINIAPP_IRS_SECRET_KEY（演示环境下先运行 scripts/run）");
+        ExitCode::from(2)
+    })?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let to = to.unwrap_or_else(|| day_of(now));
+    let from = from.unwrap_or_else(|| day_of(now - 6 * 86_400_000));
+    let bff = env("ZHELIKIT_BFF_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|_| ExitCode::from(2))?;
+    match runtime.block_on(fetch_report(&bff, &manifest.id, &keys, &from, &to)) {
+        Ok(report) if json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+            Ok(())
+        }
+        Ok(report) => {
+            print!("{}", render(&report));
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(command), Some(dir)) = (args.first(), args.get(1)) else {
@@ -273,6 +340,12 @@ fn main() -> ExitCode {
             pack(&dir, out)
         }
         "serve" => serve(&dir),
+        "stats" => stats(
+            &dir,
+            flag(&args, "--from"),
+            flag(&args, "--to"),
+            args.iter().any(|a| a == "--json"),
+        ),
         _ => {
             eprintln!("{USAGE}");
             Err(ExitCode::from(2))

@@ -92,4 +92,27 @@ class BridgeTest {
             assertTrue(bridge.capabilitiesJson().contains("\"version\":\"1.0.0\""))
         }
     }
+
+    @Test
+    fun zwLogEventsFromThePageAreQueuedAndSentWhenTheHostFlushes(): Unit = runBlocking {
+        open().use { client ->
+            client.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000032"))
+            val bridge = client.bridge(manifest(""), RecordingHost())
+            val pv = bridge.call(
+                """{"id": 1, "method": "monitorTrace", "params": {"type": "PV", "pageId": "home",
+                   "params": {"t0": 1000, "t2": 1200, "log_status": "01", "phone": "13812345678"}}}""",
+            )
+            assertEquals("true", field(pv, "ok"), pv)
+            val bad = bridge.call("""{"id": 2, "method": "monitorTrace", "params": {"type": "CLICK"}}""")
+            assertEquals("\"invalid_params\"", field(bad, "zkCode"), bad)
+
+            val analytics = client.analytics()
+            assertEquals(1uL, analytics.pending())
+            // What an Android host does in onPause: send what waits.
+            val report = analytics.flush()
+            assertEquals(1uL, report.counted)
+            assertEquals(0uL, report.pending)
+            assertEquals(0uL, analytics.pending())
+        }
+    }
 }
