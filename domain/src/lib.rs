@@ -16,6 +16,8 @@
 //! - [`manifest`]: `miniapp.json`, one schema for the SDK's bridge, the BFF's registry and the CLI.
 //! - [`bridge`]: the mini-app bridge's methods, requests, answers, events and error codes.
 //! - [`analytics`]: `ZwLog` events (page views, clicks …), masked, batched, counted per day.
+//! - [`gm`]: 国密 — SM3, SM2 signatures and keys (PKCS#8, SPKI, JWK), interoperable with OpenSSL.
+//! - [`vault`]: 个人数据宝's e-certificates (SD-JWT VC with SM2/SM3), status lists, the verifier.
 //! - [`api`]: the wire types of the ZheliKit HTTP API (`/v1/...`), shared by server and client so
 //!   the two can never disagree on a field name.
 
@@ -24,6 +26,7 @@
 pub mod analytics;
 pub mod api;
 pub mod bridge;
+pub mod gm;
 pub mod identity_code;
 pub mod input;
 pub mod lang;
@@ -36,5 +39,6 @@ pub mod records;
 pub mod region;
 pub mod scope;
 pub mod sealing;
+pub mod vault;
 
 pub use identity_code::{IdentityCodeError, ResidentId, Uscc};

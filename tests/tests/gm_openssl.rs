@@ -1,0 +1,173 @@
+//! 国密 interoperability with the `openssl` CLI (OpenSSL 3): keys in PKCS#8 and SPKI go both
+//! ways, a signature made by either side verifies on the other, and SM3 agrees.
+//!
+//! SM2 hashes a distinguishing ID into every signature. ZheliKit uses the standard's default,
+//! `1234567812345678` (GM/T 0009), as most 国密 libraries do; OpenSSL 3.0's `pkeyutl` uses an
+//! empty ID unless told, so every openssl call here passes `-pkeyopt distid:1234567812345678`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use zhelikit_domain::gm::{der_to_raw, raw_to_der, sm3, Sm2PrivateKey, Sm2PublicKey};
+
+/// The standard's default ID, as openssl takes it.
+const DISTID: &str = "distid:1234567812345678";
+
+fn dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zk-gm-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Runs openssl; its stdout, or a panic with its stderr.
+fn openssl(args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl is installed (Debian's openssl package)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn a_key_made_by_openssl_signs_here_and_openssl_verifies_what_we_sign() {
+    let d = dir();
+    let (key_pem, pub_pem) = (d.join("key.pem"), d.join("pub.pem"));
+    openssl(&["genpkey", "-algorithm", "SM2", "-out", path(&key_pem)]);
+    openssl(&[
+        "pkey",
+        "-in",
+        path(&key_pem),
+        "-pubout",
+        "-out",
+        path(&pub_pem),
+    ]);
+    let key = Sm2PrivateKey::from_pkcs8_pem(&std::fs::read_to_string(&key_pem).unwrap())
+        .expect("openssl's PKCS#8 SM2 key");
+    let public = Sm2PublicKey::from_spki_pem(&std::fs::read_to_string(&pub_pem).unwrap())
+        .expect("openssl's SPKI SM2 key");
+    assert_eq!(key.public_key(), public);
+
+    // Ours → openssl.
+    let message = "亮证：温州市 电子驾驶证 C1".as_bytes();
+    let (msg, sig) = (d.join("msg"), d.join("sig.der"));
+    std::fs::write(&msg, message).unwrap();
+    std::fs::write(&sig, raw_to_der(&key.sign(message))).unwrap();
+    let verified = openssl(&[
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        path(&pub_pem),
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        DISTID,
+        "-in",
+        path(&msg),
+        "-sigfile",
+        path(&sig),
+    ]);
+    assert!(String::from_utf8_lossy(&verified).contains("Signature Verified Successfully"));
+
+    // openssl → ours.
+    let theirs = openssl(&[
+        "pkeyutl",
+        "-sign",
+        "-inkey",
+        path(&key_pem),
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        DISTID,
+        "-in",
+        path(&msg),
+    ]);
+    public
+        .verify_der(message, &theirs)
+        .expect("openssl's signature verifies here");
+    assert!(public.verify_der(b"another message", &theirs).is_err());
+    assert_eq!(
+        raw_to_der(&der_to_raw(&theirs).unwrap()).len() <= theirs.len(),
+        true
+    );
+    std::fs::remove_dir_all(d).ok();
+}
+
+#[test]
+fn a_key_made_here_is_read_by_openssl_which_signs_what_we_verify() {
+    let d = dir();
+    let key = Sm2PrivateKey::generate();
+    let (key_pem, pub_pem, msg) = (d.join("key.pem"), d.join("pub.pem"), d.join("msg"));
+    std::fs::write(&key_pem, key.to_pkcs8_pem()).unwrap();
+    std::fs::write(&pub_pem, key.public_key().to_spki_pem()).unwrap();
+    let text = openssl(&["pkey", "-in", path(&key_pem), "-noout", "-text"]);
+    assert!(
+        String::from_utf8_lossy(&text).contains("SM2"),
+        "openssl reads it as SM2"
+    );
+
+    let message = b"status list 2026-12-02";
+    std::fs::write(&msg, message).unwrap();
+    let theirs = openssl(&[
+        "pkeyutl",
+        "-sign",
+        "-inkey",
+        path(&key_pem),
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        DISTID,
+        "-in",
+        path(&msg),
+    ]);
+    key.public_key().verify_der(message, &theirs).unwrap();
+    let sig = d.join("sig.der");
+    std::fs::write(&sig, raw_to_der(&key.sign(message))).unwrap();
+    let verified = openssl(&[
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        path(&pub_pem),
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        DISTID,
+        "-in",
+        path(&msg),
+        "-sigfile",
+        path(&sig),
+    ]);
+    assert!(String::from_utf8_lossy(&verified).contains("Signature Verified Successfully"));
+    std::fs::remove_dir_all(d).ok();
+}
+
+#[test]
+fn sm3_agrees_with_openssl_dgst() {
+    let d = dir();
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+    let file = d.join("data");
+    std::fs::write(&file, &data).unwrap();
+    let out = String::from_utf8(openssl(&["dgst", "-sm3", "-r", path(&file)])).unwrap();
+    let theirs = out
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let ours: String = sm3(&data).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(ours, theirs);
+    std::fs::remove_dir_all(d).ok();
+}
