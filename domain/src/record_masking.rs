@@ -50,6 +50,9 @@ fn mask_record(record: &mut Record) {
         // Never reaches a screen from the BFF (department answers are typed on arrival); if one
         // did, nothing of it could be known safe.
         Record::Other(value) => *value = serde_json::Value::Null,
+        // The vault's answers never reach a screen; a credential is protected by its own
+        // selective disclosure, not by masking. Emptied, like an unknown record.
+        Record::Vault(_) => *record = Record::Other(serde_json::Value::Null),
     }
 }
 

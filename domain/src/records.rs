@@ -34,6 +34,9 @@ pub enum Record {
     HealthCard(HealthCard),
     /// `education_record`.
     EducationRecord(EducationRecord),
+    /// What a department answers the vault: a certificate, its keys, its status list. Never
+    /// part of a screen.
+    Vault(crate::vault::VaultRecord),
     /// A record this version cannot type — a kind added by a newer server, or one whose shape
     /// changed — kept as the JSON it came as, so the rest of the screen still shows.
     Other(serde_json::Value),
@@ -97,6 +100,15 @@ impl Record {
             "enterprise_credit" => Self::EnterpriseCredit(typed(id, data)?),
             "health_card" => Self::HealthCard(typed(id, data)?),
             "education_record" => Self::EducationRecord(typed(id, data)?),
+            other if other.starts_with("certificate_") => {
+                Self::Vault(crate::vault::VaultRecord::Certificate(typed(id, data)?))
+            }
+            other if other.starts_with("issuer_keys_") => {
+                Self::Vault(crate::vault::VaultRecord::IssuerKeys(typed(id, data)?))
+            }
+            other if other.starts_with("status_list_") => {
+                Self::Vault(crate::vault::VaultRecord::StatusList(typed(id, data)?))
+            }
             other => return Err(RecordError::UnknownKind(other.to_string())),
         })
     }

@@ -24,6 +24,10 @@ pub const CLOCK_PATH: &str = "/__admin/clock";
 /// `POST {"seconds": N}`: move the mock clock forward by N seconds.
 pub const CLOCK_ADVANCE_PATH: &str = "/__admin/clock/advance";
 
+/// `POST {"credential": "…", "status": "invalid" | "suspended" | "valid"}`: sets an issued
+/// e-certificate's status in its issuer's list (what a department does when it revokes one).
+pub const CERTIFICATE_STATUS_PATH: &str = "/__admin/certificates/status";
+
 /// `GET`: a sample of the demo accounts, for people trying the stack by hand.
 pub const DEMO_ACCOUNTS_PATH: &str = "/__admin/demo-accounts";
 
@@ -57,7 +61,25 @@ pub fn routes() -> Router<MockState> {
         .route(CLOCK_ADVANCE_PATH, post(advance))
         .route(DEMO_ACCOUNTS_PATH, get(demo_accounts))
         .route(ECHO_PATH, get(echo))
+        .route(CERTIFICATE_STATUS_PATH, post(certificate_status))
         .merge(department_faults::routes())
+}
+
+async fn certificate_status(State(state): State<MockState>, body: Bytes) -> Response {
+    let request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("{{credential, status}}: {e}"),
+            )
+                .into_response()
+        }
+    };
+    match crate::departments::certificates::set_status(&state, &request) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
+    }
 }
 
 async fn health() -> Json<serde_json::Value> {

@@ -58,6 +58,8 @@ pub struct PlatformState {
     pub clock: MockClock,
     /// Each department's fault and request count.
     pub faults: departments::faults::FaultBoard,
+    /// Each department's e-certificate issuer: key and status list.
+    pub issuers: departments::certificates::Issuers,
     directory: departments::Directory,
     personal: sso::Entry,
     legal: sso::Entry,
@@ -102,6 +104,7 @@ impl MockState {
             apps: config.apps,
             clock: MockClock::new(),
             faults: departments::faults::FaultBoard::default(),
+            issuers: departments::certificates::Issuers::new(config.seed),
             personal: sso::Entry::default(),
             legal: sso::Entry::default(),
             miniprogram: zlb_miniprogram::Ledgers::default(),

@@ -24,17 +24,20 @@ pub enum Department {
     Health,
     /// 教育 (education): education record.
     Education,
+    /// 住建 (housing and urban-rural development): home purchase records.
+    Housing,
 }
 
 impl Department {
     /// Every department, in a stable order.
-    pub const ALL: [Department; 6] = [
+    pub const ALL: [Department; 7] = [
         Self::PublicSecurity,
         Self::HumanResources,
         Self::Transport,
         Self::MarketRegulation,
         Self::Health,
         Self::Education,
+        Self::Housing,
     ];
 
     /// Stable lower-case name used in paths, metrics and the fault-injection API.
@@ -46,6 +49,7 @@ impl Department {
             Self::MarketRegulation => "market_regulation",
             Self::Health => "health",
             Self::Education => "education",
+            Self::Housing => "housing",
         }
     }
 
@@ -63,6 +67,7 @@ impl Department {
             Self::MarketRegulation => "市场监管",
             Self::Health => "卫健",
             Self::Education => "教育",
+            Self::Housing => "住建",
         }
     }
 
@@ -76,6 +81,7 @@ impl Department {
             Self::MarketRegulation => "IC33000020220301000401",
             Self::Health => "IC33000020220301000501",
             Self::Education => "IC33000020220301000601",
+            Self::Housing => "IC33000020220301000701",
         }
     }
 }
@@ -106,11 +112,18 @@ pub enum Operation {
     HealthCard,
     /// 教育: education record (学历). [`PersonQuery`] → [`EducationRecord`].
     EducationRecord,
+    /// The issuing department: an e-certificate (电子证照) of the kind, bound to a holder key.
+    /// [`CertificateQuery`] → [`IssuedCertificate`]; "no record" when the person has none.
+    Certificate(CertificateKind),
+    /// A department's issuer keys. `{}` → [`IssuerKeySet`].
+    IssuerKeys(Department),
+    /// A department's signed status list. `{}` → [`StatusListToken`].
+    StatusList(Department),
 }
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 11] = [
+    pub const ALL: [Operation; 34] = [
         Self::HouseholdRegister,
         Self::ResidentIdCard,
         Self::SocialSecurityCard,
@@ -122,6 +135,29 @@ impl Operation {
         Self::EnterpriseCredit,
         Self::HealthCard,
         Self::EducationRecord,
+        Self::Certificate(CertificateKind::ResidentId),
+        Self::Certificate(CertificateKind::HouseholdRegister),
+        Self::Certificate(CertificateKind::DrivingLicence),
+        Self::Certificate(CertificateKind::VehicleLicence),
+        Self::Certificate(CertificateKind::SocialSecurityCard),
+        Self::Certificate(CertificateKind::ProfessionalQualification),
+        Self::Certificate(CertificateKind::Education),
+        Self::Certificate(CertificateKind::HomePurchase),
+        Self::Certificate(CertificateKind::BirthCertificate),
+        Self::IssuerKeys(Department::PublicSecurity),
+        Self::IssuerKeys(Department::HumanResources),
+        Self::IssuerKeys(Department::Transport),
+        Self::IssuerKeys(Department::MarketRegulation),
+        Self::IssuerKeys(Department::Health),
+        Self::IssuerKeys(Department::Education),
+        Self::IssuerKeys(Department::Housing),
+        Self::StatusList(Department::PublicSecurity),
+        Self::StatusList(Department::HumanResources),
+        Self::StatusList(Department::Transport),
+        Self::StatusList(Department::MarketRegulation),
+        Self::StatusList(Department::Health),
+        Self::StatusList(Department::Education),
+        Self::StatusList(Department::Housing),
     ];
 
     /// The department that answers it.
@@ -135,6 +171,8 @@ impl Operation {
             Self::EnterpriseRegistration | Self::EnterpriseCredit => Department::MarketRegulation,
             Self::HealthCard => Department::Health,
             Self::EducationRecord => Department::Education,
+            Self::Certificate(kind) => issuer_of(kind),
+            Self::IssuerKeys(department) | Self::StatusList(department) => department,
         }
     }
 
@@ -152,7 +190,17 @@ impl Operation {
             Self::EnterpriseCredit => "enterprise_credit",
             Self::HealthCard => "health_card",
             Self::EducationRecord => "education_record",
+            Self::Certificate(_) | Self::IssuerKeys(_) | Self::StatusList(_) => vault_names(self).0,
         }
+    }
+
+    /// True for the vault's operations (certificates, issuer keys, status lists), whose bodies
+    /// and answers are not a screen's records.
+    pub fn is_vault(self) -> bool {
+        matches!(
+            self,
+            Self::Certificate(_) | Self::IssuerKeys(_) | Self::StatusList(_)
+        )
     }
 
     /// True when the body is an [`EnterpriseQuery`] rather than a [`PersonQuery`].
@@ -196,8 +244,60 @@ impl Operation {
             Self::EducationRecord => {
                 "/restapi/prod/IC33000020220301000601/education/education_record"
             }
+            Self::Certificate(_) | Self::IssuerKeys(_) | Self::StatusList(_) => vault_names(self).1,
         }
     }
+}
+
+/// The department that issues `kind` (the catalogue names it; a test checks every name parses).
+fn issuer_of(kind: CertificateKind) -> Department {
+    Department::parse(kind.department()).unwrap_or(Department::PublicSecurity)
+}
+
+/// Name and IRS path of the vault's operations (`certificate_driving_licence`,
+/// `/restapi/prod/…/transport/certificate_driving_licence`), made once.
+fn vault_names(op: Operation) -> (&'static str, &'static str) {
+    static NAMES: std::sync::OnceLock<
+        std::collections::HashMap<Operation, (&'static str, &'static str)>,
+    > = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        Operation::ALL
+            .into_iter()
+            .filter_map(|op| {
+                let name = match op {
+                    Operation::Certificate(kind) => format!("certificate_{}", kind.as_str()),
+                    Operation::IssuerKeys(d) => format!("issuer_keys_{}", d.as_str()),
+                    Operation::StatusList(d) => format!("status_list_{}", d.as_str()),
+                    _ => return None,
+                };
+                let department = op.department();
+                let path = format!(
+                    "/restapi/prod/{}/{}/{name}",
+                    department.interface_code(),
+                    department.as_str()
+                );
+                // A fixed table, made once for the process: leaking it gives 'static names.
+                let name: &'static str = Box::leak(name.into_boxed_str());
+                let path: &'static str = Box::leak(path.into_boxed_str());
+                Some((op, (name, path)))
+            })
+            .collect()
+    });
+    names
+        .get(&op)
+        .copied()
+        .unwrap_or(("unknown", "/restapi/prod/unknown"))
+}
+
+/// Body of an issuance: whose certificate, bound to which device key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateQuery {
+    /// The resident ID number.
+    pub id_number: String,
+    /// The holder's key for this credential (the device made it; it never leaves the device's
+    /// key store in private form).
+    pub holder_jwk: Sm2Jwk,
 }
 
 /// Body of a question about a person.
@@ -237,10 +337,14 @@ pub const CODE_BAD_REQUEST: &str = "40";
 
 // The records themselves are domain types (the SDK shows them, the vault will keep them): one
 // definition, in `zhelikit_domain::records`, which this contract re-exports.
+pub use zhelikit_domain::gm::Sm2Jwk;
 pub use zhelikit_domain::records::{
     ContributionMonth, Contributions, DrivingLicence, EducationRecord, EnterpriseCredit,
     EnterpriseRegistration, EnterpriseSocialSecurity, HealthCard, HouseholdMember,
     HouseholdRegister, ResidentIdCard, SocialSecurityCard, Vaccination, Vehicle, Vehicles,
+};
+pub use zhelikit_domain::vault::{
+    CertificateKind, IssuedCertificate, IssuerKeySet, StatusListToken,
 };
 
 #[cfg(test)]
@@ -269,6 +373,13 @@ mod tests {
         paths.sort();
         paths.dedup();
         assert_eq!(paths.len(), Operation::ALL.len());
+        for kind in CertificateKind::ALL {
+            assert!(Department::parse(kind.department()).is_some(), "{kind:?}");
+        }
+        assert_eq!(
+            Operation::Certificate(CertificateKind::DrivingLicence).path(),
+            "/restapi/prod/IC33000020220301000301/transport/certificate_driving_licence"
+        );
         assert_eq!(
             Operation::Contributions.path(),
             "/restapi/prod/IC33000020220301000201/human_resources/contributions"

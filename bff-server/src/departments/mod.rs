@@ -169,6 +169,8 @@ impl Departments {
     fn cache_policy(&self, op: Operation) -> record_cache::CachePolicy {
         let policy = record_cache::policy(op);
         match self.cache_ttl {
+            // An issuance is never cached, whatever the override says.
+            _ if policy.ttl.is_zero() => policy,
             Some(ttl) => record_cache::CachePolicy {
                 ttl,
                 stale_while_revalidate: ttl,

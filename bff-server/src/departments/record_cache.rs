@@ -66,7 +66,23 @@ pub struct CachePolicy {
 /// monthly, credit and health data more often.
 pub fn policy(op: Operation) -> CachePolicy {
     let minutes = |m: u64| Duration::from_secs(m * 60);
+    match op {
+        // Each issuance binds a new holder key: never one person's credential for another call.
+        Operation::Certificate(_) => return NO_CACHE,
+        // Revocation must be seen soon: a minute fresh, never served stale without saying so,
+        // and the last list kept a day for when the department is down (reported as stale).
+        Operation::StatusList(_) => {
+            return CachePolicy {
+                ttl: minutes(1),
+                stale_while_revalidate: Duration::ZERO,
+                stale_if_error: minutes(24 * 60),
+            }
+        }
+        _ => {}
+    }
     let ttl = match op {
+        Operation::IssuerKeys(_) => minutes(6 * 60),
+        Operation::Certificate(_) | Operation::StatusList(_) => Duration::ZERO,
         Operation::ResidentIdCard | Operation::EducationRecord => minutes(24 * 60),
         Operation::HouseholdRegister
         | Operation::SocialSecurityCard
@@ -83,6 +99,13 @@ pub fn policy(op: Operation) -> CachePolicy {
         stale_if_error: minutes(7 * 24 * 60),
     }
 }
+
+/// No caching at all.
+pub const NO_CACHE: CachePolicy = CachePolicy {
+    ttl: Duration::ZERO,
+    stale_while_revalidate: Duration::ZERO,
+    stale_if_error: Duration::ZERO,
+};
 
 /// What a cached answer of a given age may be used for. Pure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

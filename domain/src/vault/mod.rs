@@ -2,5 +2,60 @@
 //! format (SD-JWT VC with 国密, [`sd_jwt`]), revocation ([`status_list`]), and the one verifier
 //! the SDK, the BFF and verifier apps all use ([`sd_jwt::verify`]).
 
+pub mod catalogue;
 pub mod sd_jwt;
 pub mod status_list;
+
+use serde::{Deserialize, Serialize};
+
+use crate::gm::Sm2Jwk;
+pub use catalogue::{CertificateKind, ClaimClass, ClaimDef};
+
+/// A department's answer to an issuance request: the credential, bound to the holder key the
+/// request named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedCertificate {
+    /// The SD-JWT VC, every claim disclosed (`jwt~disclosure~…~`).
+    pub credential: String,
+    /// Its kind.
+    pub kind: CertificateKind,
+    /// When it expires (seconds since the epoch).
+    pub expires_at: i64,
+    /// After this the holder should pull it again (the department's data may have changed).
+    pub refresh_after: i64,
+}
+
+/// A department's published issuer keys (JWKS-like), for verifiers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuerKeySet {
+    /// The issuer id its credentials carry (`iss`).
+    pub issuer: String,
+    /// The department (`public_security` …).
+    pub department: String,
+    /// Its SM2 keys, each with `kid` and `alg`.
+    pub keys: Vec<Sm2Jwk>,
+    /// The same keys as SPKI PEM, by `kid`, for tools that read PEM (`openssl`).
+    pub spki_pem: std::collections::BTreeMap<String, String>,
+}
+
+/// A department's signed status list (`statuslist+jwt`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusListToken {
+    /// The compact JWS.
+    pub token: String,
+}
+
+/// What a department answers for the vault, typed by the operation that asked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum VaultRecord {
+    /// An issued certificate.
+    Certificate(IssuedCertificate),
+    /// The issuer's keys.
+    IssuerKeys(IssuerKeySet),
+    /// The issuer's status list.
+    StatusList(StatusListToken),
+}

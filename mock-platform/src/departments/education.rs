@@ -41,7 +41,7 @@ const GRADUATE_DEGREES_FROM: i32 = 1982;
 /// Share of people with a higher-education record.
 const WITH_RECORD: f64 = 0.7;
 
-fn education_record(p: &Person<'_>) -> Option<EducationRecord> {
+pub(super) fn education_record(p: &Person<'_>) -> Option<EducationRecord> {
     let mut rng = p.rng();
     if !rng.gen_bool(WITH_RECORD) {
         return None;

@@ -48,7 +48,7 @@ const RECENT_MONTHS: u32 = 6;
 /// ceiling: 60% and 300% of the provincial average wage).
 const CONTRIBUTION_BASE_FEN: std::ops::RangeInclusive<u64> = 446_200..=2_493_000;
 
-fn social_security_card(p: &Person<'_>) -> Option<SocialSecurityCard> {
+pub(super) fn social_security_card(p: &Person<'_>) -> Option<SocialSecurityCard> {
     let mut rng = p.rng();
     // Third-generation cards carry a letter and eight digits; first issued from 2008 here.
     let letters = b"ABCDEFGHJK";

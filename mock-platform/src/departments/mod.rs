@@ -12,6 +12,7 @@
 //! ([`crate::departments::faults`]), which counts its requests.
 
 mod answer;
+pub mod certificates;
 mod education;
 pub mod faults;
 mod health;
@@ -90,12 +91,15 @@ pub fn routes(state: &MockState) -> Router<MockState> {
 }
 
 fn department_routes(department: Department) -> Router<MockState> {
-    match department {
+    let records = match department {
         Department::PublicSecurity => public_security::routes(),
         Department::HumanResources => human_resources::routes(),
         Department::Transport => transport::routes(),
         Department::MarketRegulation => market_regulation::routes(),
         Department::Health => health::routes(),
         Department::Education => education::routes(),
-    }
+        // 住建 answers the vault only.
+        Department::Housing => Router::new(),
+    };
+    records.merge(certificates::routes(department))
 }

@@ -26,7 +26,7 @@ pub fn routes() -> Router<MockState> {
 }
 
 /// The home address, shared by the register and the ID card so the two agree.
-fn home_address(p: &Person<'_>) -> String {
+pub(super) fn home_address(p: &Person<'_>) -> String {
     wenzhou::home_address(&mut p.rng_for("home"), p.division)
 }
 
@@ -62,7 +62,7 @@ fn random_sex(rng: &mut ChaCha8Rng) -> Sex {
 const HEAD: &str = "户主";
 const SELF: &str = "本人";
 
-fn household_register(p: &Person<'_>) -> Option<HouseholdRegister> {
+pub(super) fn household_register(p: &Person<'_>) -> Option<HouseholdRegister> {
     let mut rng = p.rng();
     let me = &p.citizen;
     let age = p.age();
@@ -143,7 +143,7 @@ fn card_validity_years(age: u32) -> Option<u32> {
     }
 }
 
-fn resident_id_card(p: &Person<'_>) -> Option<ResidentIdCard> {
+pub(super) fn resident_id_card(p: &Person<'_>) -> Option<ResidentIdCard> {
     let mut rng = p.rng();
     let me = &p.citizen;
     let (valid_from, valid_until) = current_card(&mut rng, p);

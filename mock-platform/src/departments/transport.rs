@@ -53,7 +53,7 @@ fn holds_licence(p: &Person<'_>) -> bool {
     p.age() >= 18 && p.rng_for("licence_holder").gen_bool(LICENCE_HOLDERS)
 }
 
-fn driving_licence(p: &Person<'_>) -> Option<DrivingLicence> {
+pub(super) fn driving_licence(p: &Person<'_>) -> Option<DrivingLicence> {
     if !holds_licence(p) {
         return None;
     }
@@ -92,7 +92,7 @@ fn licence_valid_until(first_issued: NaiveDate, as_of: NaiveDate) -> NaiveDate {
     until
 }
 
-fn vehicles(p: &Person<'_>) -> Option<Vehicles> {
+pub(super) fn vehicles(p: &Person<'_>) -> Option<Vehicles> {
     if !holds_licence(p) {
         return None;
     }

@@ -173,7 +173,7 @@ async fn faults_are_listed_and_reset_one_by_one_or_all_at_once() {
         .expect("sent");
     assert_eq!(response.status(), StatusCode::OK);
     let listed: std::collections::BTreeMap<Department, Fault> = get_json(&mock, FAULTS_PATH).await;
-    assert_eq!(listed.len(), 6);
+    assert_eq!(listed.len(), Department::ALL.len());
     assert!(listed.values().all(Fault::is_healthy), "{listed:?}");
 }
 

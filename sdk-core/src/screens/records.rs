@@ -96,6 +96,10 @@ impl From<zhelikit_domain::records::Record> for SectionRecord {
             R::Other(json) => Self::Other {
                 json: json.to_string(),
             },
+            // Never on a screen; shown, like an unknown record, as nothing personal.
+            R::Vault(_) => Self::Other {
+                json: "null".into(),
+            },
         }
     }
 }
