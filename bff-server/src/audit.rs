@@ -24,6 +24,8 @@ pub enum Event {
     Logout,
     /// Every session of a user was ended.
     LogoutAll,
+    /// An e-certificate was pulled to a device (the detail is its kind, never its content).
+    CertificatePulled,
 }
 
 impl Event {
@@ -36,6 +38,7 @@ impl Event {
             Self::PasskeyRemoved => "passkey_removed",
             Self::Logout => "logout",
             Self::LogoutAll => "logout_all",
+            Self::CertificatePulled => "certificate_pulled",
         }
     }
 }

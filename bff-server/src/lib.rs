@@ -20,6 +20,7 @@ pub mod router;
 pub mod screens;
 pub mod server;
 pub mod storage;
+pub mod vault;
 
 pub use app::{App, AppState};
 pub use config::Config;

@@ -18,12 +18,13 @@ use crate::http::{self, BODY_LIMIT_BYTES};
 use crate::identity;
 use crate::ops;
 use crate::screens;
+use crate::vault;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ZheliKit BFF", description = "Sessions for 浙里办 / 浙政钉 mini-apps. Every error is RFC 9457 problem JSON with a stable `code`."),
     modifiers(&BearerAuth),
-    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "screens", description = "Mobile screens aggregated from the departments"), (name = "analytics", description = "ZwLog page views and events (埋点), and each mini-app's report for its owner"), (name = "operations"))
+    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "screens", description = "Mobile screens aggregated from the departments"), (name = "vault", description = "个人数据宝: e-certificates pulled to the device, issuer keys and status lists for verifiers"), (name = "analytics", description = "ZwLog page views and events (埋点), and each mini-app's report for its owner"), (name = "operations"))
 )]
 struct ApiDoc;
 
@@ -50,6 +51,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(identity::routes())
         .merge(screens::routes())
         .merge(analytics::routes())
+        .merge(vault::routes())
         .merge(ops::routes())
 }
 

@@ -37,6 +37,12 @@ pub const ANALYTICS_EVENTS: &str = "/v1/analytics/events";
 /// `GET`: a mini-app's page views and events, for its owner (IRS-signed with the mini-app's
 /// registration); see [`analytics_report`].
 pub const ANALYTICS_REPORT: &str = "/v1/analytics/mini-apps/{mini_app_id}/report";
+/// `POST`: pull the e-certificate of a kind, bound to the device's key; see [`vault_certificate`].
+pub const VAULT_CERTIFICATE: &str = "/v1/vault/certificates/{kind}";
+/// `GET`: every department's issuer keys (public: for verifiers).
+pub const VAULT_ISSUERS: &str = "/v1/vault/issuers";
+/// `GET`: a department's signed status list (public); see [`vault_status`].
+pub const VAULT_STATUS: &str = "/v1/vault/status/{department}";
 /// `GET`: liveness.
 pub const HEALTHZ: &str = "/healthz";
 /// `GET`: readiness (storage reachable).
@@ -60,6 +66,16 @@ pub fn passkey(credential_id: &str) -> String {
         }
     }
     PASSKEY.replace("{credential_id}", &escaped)
+}
+
+/// [`VAULT_CERTIFICATE`] for one kind (`driving_licence` …).
+pub fn vault_certificate(kind: &str) -> String {
+    VAULT_CERTIFICATE.replace("{kind}", kind)
+}
+
+/// [`VAULT_STATUS`] for one department (`transport` …).
+pub fn vault_status(department: &str) -> String {
+    VAULT_STATUS.replace("{department}", department)
 }
 
 /// [`ANALYTICS_REPORT`] for one mini-app (ids are checked `[a-z0-9-]`, which needs no escaping).

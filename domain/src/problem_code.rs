@@ -93,6 +93,10 @@ problem_codes! {
     OwnerUnauthenticated = "owner_unauthenticated", "小程序所有者签名无效", "Mini-app owner signature invalid",
     /// The request is signed with another mini-app's registration.
     NotMiniAppOwner = "not_mini_app_owner", "非该小程序的所有者", "Not the mini-app's owner",
+    /// The department holds no certificate of this kind for the person.
+    CertificateNotHeld = "certificate_not_held", "部门无此证照记录", "No such certificate",
+    /// A department did not answer (down, slow, failing); try again later.
+    DepartmentUnavailable = "department_unavailable", "部门系统暂不可用", "Department unavailable",
     /// Too many requests; `Retry-After` says when to try again.
     RateLimited = "rate_limited", "请求过于频繁", "Too many requests",
     /// No such route.

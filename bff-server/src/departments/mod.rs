@@ -156,6 +156,32 @@ impl Departments {
         record_cache::fetch_through(self.clone(), UpstreamRequest::new(op, query, on_behalf)).await
     }
 
+    /// Asks a vault operation (an issuance, a department's keys or status list) with its own
+    /// `body`, through the same stack and cache. `key` identifies identical calls and the cache
+    /// entry and must carry no personal data: an issuance's names the subject's pseudonym and
+    /// the holder key's thumbprint, so two devices never share one credential.
+    pub async fn fetch_vault(
+        self: &Arc<Self>,
+        op: Operation,
+        body: bytes::Bytes,
+        key: String,
+        on_behalf: &Arc<str>,
+    ) -> RecordLookup {
+        let request = UpstreamRequest {
+            op,
+            body,
+            key: Arc::from(key),
+            on_behalf: on_behalf.clone(),
+            attempt: 0,
+        };
+        record_cache::fetch_through(self.clone(), request).await
+    }
+
+    /// The keyed pseudonym of an ID number (for vault call keys).
+    pub fn pseudonym(&self, id_number: &str) -> String {
+        self.keys.pseudonym(id_number)
+    }
+
     /// Waits (at most `limit`) until no department call is in flight: at shutdown, calls that
     /// outlived their screens (or refresh the cache in the background) finish and are recorded.
     pub async fn settle(&self, limit: Duration) {

@@ -35,3 +35,22 @@ pub fn remember(app: &App, user: &User) {
     app.profiles
         .insert(user.id, Arc::new(user.clone()), PROFILE_TTL);
 }
+
+/// The full ID number of a citizen, opened from its seal (it is bound to its owner's row); an
+/// internal error for a citizen without one, which a login never leaves behind.
+pub fn citizen_id_number(app: &App, user: &User) -> Result<String, ApiError> {
+    user.profile
+        .id_number_sealed
+        .as_deref()
+        .and_then(|sealed| {
+            let owner =
+                crate::personal_data::id_number_owner(user.profile.kind, &user.profile.subject);
+            app.personal_data.open_id_number(&owner, sealed)
+        })
+        .ok_or_else(|| {
+            ApiError::internal(format!(
+                "user {} has no readable ID number on file",
+                user.id
+            ))
+        })
+}

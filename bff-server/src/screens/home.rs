@@ -18,8 +18,7 @@ use crate::departments::{Freshness, RecordLookup, Subject, UpstreamError};
 use crate::http::language;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
-use crate::identity::users::user_profile;
-use crate::personal_data::id_number_owner;
+use crate::identity::users::{citizen_id_number, user_profile};
 use crate::screens::ScreenError;
 
 /// The sections of a citizen's home: five departments.
@@ -53,17 +52,7 @@ pub async fn home(
     let user = user_profile(&state, user_id).await?;
     let (sections, subject) = match user.profile.kind {
         UserKind::Citizen => {
-            let id_number = user
-                .profile
-                .id_number_sealed
-                .as_deref()
-                .and_then(|sealed| {
-                    let owner = id_number_owner(user.profile.kind, &user.profile.subject);
-                    state.personal_data.open_id_number(&owner, sealed)
-                })
-                .ok_or_else(|| {
-                    ApiError::internal(format!("user {user_id} has no readable ID number on file"))
-                })?;
+            let id_number = citizen_id_number(&state, &user)?;
             (CITIZEN_SECTIONS, Subject::Person(id_number))
         }
         UserKind::LegalPerson => {

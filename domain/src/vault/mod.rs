@@ -5,6 +5,7 @@
 pub mod catalogue;
 pub mod sd_jwt;
 pub mod status_list;
+pub mod wire;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,276 @@
+//! The vault's BFF end to end: a citizen's device pulls e-certificates bound to its own key,
+//! and a verifier checks a presentation with the issuer keys and status lists the BFF relays —
+//! on both backends; then what goes wrong: no record, a department down, revocation.
+
+use mock_platform::departments::faults::{Fault, FaultMode};
+use mock_platform::fixtures::AuthLevel;
+use platform_api::departments::Department;
+use serde_json::{json, Value};
+use zhelikit_domain::gm::{Sm2Jwk, Sm2PrivateKey, Sm2PublicKey};
+use zhelikit_domain::paths;
+use zhelikit_domain::vault::catalogue::status_list_uri;
+use zhelikit_domain::vault::sd_jwt::{
+    present, verify, Expectation, PresentationRequest, StatusCheck, Verified, VerifyError,
+};
+use zhelikit_domain::vault::status_list;
+use zhelikit_domain::vault::wire::{IssuerDirectory, StatusListAnswer};
+use zhelikit_domain::vault::CertificateKind;
+use zhelikit_e2e::{assert_problem, both_backends, http, json_of, private_stack, Backend, Stack};
+
+both_backends!(a_device_pulls_a_certificate_bound_to_its_key_and_a_verifier_checks_it);
+
+const VAULT: &str = "zk-demo-vault";
+
+fn access(session: &Value) -> String {
+    session["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
+
+/// The userids of advanced (real-name level 3) citizens, as the vault requires.
+fn advanced(stack: &Stack) -> Vec<String> {
+    stack
+        .fixtures
+        .citizens
+        .iter()
+        .filter(|c| c.auth_level == AuthLevel::Advanced)
+        .map(|c| c.userid.clone())
+        .collect()
+}
+
+async fn get(stack: &Stack, path: &str) -> (u16, Value) {
+    json_of(
+        http()
+            .get(format!("{}{path}", stack.bff))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await
+}
+
+/// Pulls `kind` for the session with a fresh device key.
+async fn pull(stack: &Stack, token: &str, kind: CertificateKind) -> (u16, Value, Sm2PrivateKey) {
+    let device = Sm2PrivateKey::generate();
+    let (status, body) = stack
+        .post_authed(
+            &paths::vault_certificate(kind.as_str()),
+            token,
+            json!({"holder_key": device.public_key().to_jwk()}),
+        )
+        .await;
+    (status, body, device)
+}
+
+/// Verifies `presentation` as a verifier would, with what the BFF publishes.
+async fn check(
+    stack: &Stack,
+    presentation: &str,
+    department: &str,
+) -> Result<Verified, VerifyError> {
+    let (status, directory) = get(stack, paths::VAULT_ISSUERS).await;
+    assert_eq!(status, 200, "{directory}");
+    let directory: IssuerDirectory = serde_json::from_value(directory).expect("directory");
+    let keys: Vec<(String, Sm2Jwk)> = directory
+        .issuers
+        .iter()
+        .flat_map(|set| {
+            set.keys
+                .iter()
+                .map(move |k| (set.issuer.clone(), k.clone()))
+        })
+        .collect();
+    let (status, list) = get(stack, &paths::vault_status(department)).await;
+    assert_eq!(status, 200, "{list}");
+    let list: StatusListAnswer = serde_json::from_value(list).expect("status list");
+    let issuer = directory
+        .issuers
+        .iter()
+        .find(|s| s.department == department)
+        .expect("the department's keys");
+    let key = Sm2PublicKey::from_jwk(&issuer.keys[0]).unwrap();
+    let list = status_list::verify(&list.token, &key, &status_list_uri(department))
+        .expect("list verifies");
+    verify(
+        presentation,
+        |iss, kid| {
+            keys.iter()
+                .find(|(i, k)| i == iss && k.kid.as_deref() == Some(kid))
+                .and_then(|(_, k)| Sm2PublicKey::from_jwk(k).ok())
+        },
+        |r| {
+            list.list
+                .get(r.idx)
+                .map_or(StatusCheck::Unavailable, StatusCheck::Fresh)
+        },
+        &Expectation {
+            audience: "officer",
+            nonce: None,
+            now: chrono::Utc::now().timestamp(),
+        },
+    )
+}
+
+fn shown(credential: &str, kind: CertificateKind, device: &Sm2PrivateKey) -> String {
+    let disclose: Vec<String> = kind
+        .default_disclosure()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    present(
+        credential,
+        &PresentationRequest {
+            disclose: &disclose,
+            audience: "officer",
+            nonce: &uuid::Uuid::new_v4().to_string(),
+            iat: chrono::Utc::now().timestamp(),
+        },
+        device,
+    )
+    .expect("presented")
+}
+
+async fn a_device_pulls_a_certificate_bound_to_its_key_and_a_verifier_checks_it(stack: &Stack) {
+    let session = stack.login_citizen(&advanced(stack)[0], VAULT).await;
+    let token = access(&session);
+    let (status, pulled, device) = pull(stack, &token, CertificateKind::ResidentId).await;
+    assert_eq!(status, 200, "{pulled}");
+    let credential = pulled["credential"].as_str().expect("credential");
+    let verified = check(
+        stack,
+        &shown(credential, CertificateKind::ResidentId, &device),
+        "public_security",
+    )
+    .await
+    .expect("the presentation verifies with what the BFF publishes");
+    assert_eq!(verified.claims["age_over_18"], true);
+    assert!(!verified.claims.contains_key("id_number"));
+
+    // Another device's key cannot present it.
+    let thief = shown(
+        credential,
+        CertificateKind::ResidentId,
+        &Sm2PrivateKey::generate(),
+    );
+    assert!(matches!(
+        check(stack, &thief, "public_security").await,
+        Err(VerifyError::BadKeyBinding(_))
+    ));
+
+    // The audit names the pull and its kind, never the certificate.
+    let audit = stack.audit(20).await;
+    assert!(audit
+        .iter()
+        .any(|e| e.event == "certificate_pulled" && e.detail == "resident_id"));
+
+    // Refusals before any department call.
+    let (status, body) = stack
+        .post_authed(
+            &paths::vault_certificate("passport"),
+            &token,
+            json!({"holder_key": device.public_key().to_jwk()}),
+        )
+        .await;
+    assert_problem(status, &body, 400, "invalid_field");
+    assert_eq!(body["field"], "kind");
+    let mut p256 = device.public_key().to_jwk();
+    p256.crv = "P-256".into();
+    let (status, body) = stack
+        .post_authed(
+            &paths::vault_certificate("resident_id"),
+            &token,
+            json!({"holder_key": p256}),
+        )
+        .await;
+    assert_problem(status, &body, 400, "invalid_field");
+    assert_eq!(body["field"], "holder_key");
+    let services = stack
+        .login_citizen(&advanced(stack)[0], "zk-demo-services")
+        .await;
+    let (status, body, _) = pull(stack, &access(&services), CertificateKind::ResidentId).await;
+    assert_problem(status, &body, 403, "missing_scope");
+}
+
+#[tokio::test]
+async fn a_person_without_a_licence_is_told_the_department_has_no_record() {
+    let stack = zhelikit_e2e::stack(Backend::Sqlite).await;
+    for userid in advanced(stack).into_iter().take(40) {
+        let session = stack.login_citizen(&userid, VAULT).await;
+        let (status, body, _) =
+            pull(stack, &access(&session), CertificateKind::DrivingLicence).await;
+        if status == 404 {
+            assert_problem(status, &body, 404, "certificate_not_held");
+            assert!(
+                body["detail"].as_str().unwrap().contains("电子驾驶证"),
+                "{body}"
+            );
+            return;
+        }
+        assert_eq!(status, 200, "{body}");
+    }
+    panic!("every one of 40 advanced citizens holds a licence");
+}
+
+#[tokio::test]
+async fn a_department_down_is_a_503_and_a_revocation_shows_in_the_next_status_list() {
+    // Status lists fresh on every request, so the revocation is seen at once.
+    let stack = private_stack(Backend::Sqlite, |c| {
+        c.adapters.cache_ttl = Some(std::time::Duration::from_millis(1));
+    })
+    .await;
+    let session = stack.login_citizen(&advanced(&stack)[1], VAULT).await;
+    let token = access(&session);
+    let (status, pulled, device) = pull(&stack, &token, CertificateKind::ResidentId).await;
+    assert_eq!(status, 200, "{pulled}");
+    let credential = pulled["credential"].as_str().unwrap().to_string();
+    let presentation = shown(&credential, CertificateKind::ResidentId, &device);
+    check(&stack, &presentation, "public_security")
+        .await
+        .expect("valid at first");
+
+    let revoke = http()
+        .post(format!(
+            "{}{}",
+            stack.platform,
+            mock_platform::admin::CERTIFICATE_STATUS_PATH
+        ))
+        .json(&json!({"credential": credential, "status": "invalid"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), 204);
+    assert_eq!(
+        check(&stack, &presentation, "public_security").await,
+        Err(VerifyError::Revoked)
+    );
+
+    stack
+        .mock
+        .state
+        .set_fault(
+            Department::PublicSecurity,
+            Fault {
+                mode: FaultMode::Status(503),
+                ..Fault::HEALTHY
+            },
+        )
+        .unwrap();
+    let (status, body, _) = pull(&stack, &token, CertificateKind::HouseholdRegister).await;
+    assert_problem(status, &body, 503, "department_unavailable");
+    // The last list is still had, marked with its age.
+    let (status, list) = get(&stack, &paths::vault_status("public_security")).await;
+    assert_eq!(status, 200, "{list}");
+    assert!(list["stale_secs"].is_u64(), "{list}");
+    let (_, directory) = get(&stack, paths::VAULT_ISSUERS).await;
+    assert!(
+        directory["issuers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["department"] == "public_security"),
+        "the keys had before are still published: {directory}"
+    );
+    let (status, body) = get(&stack, &paths::vault_status("nowhere")).await;
+    assert_problem(status, &body, 400, "invalid_field");
+}
