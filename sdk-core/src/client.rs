@@ -16,6 +16,7 @@ use crate::runtime::Runtime;
 use crate::screens::{Screens, ScreensClient};
 use crate::session::SessionManager;
 use crate::store::{self, LocalStore};
+use crate::vault::{Vault, VaultClient};
 
 /// How a [`ZheliKitClient`] is set up.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -81,6 +82,11 @@ impl ZheliKitClient {
     /// Screens aggregated from the departments: the home screen.
     pub fn screens(&self) -> Arc<ScreensClient> {
         Arc::new(ScreensClient::new(Screens::new(self.ctx.clone())))
+    }
+
+    /// 个人数据宝: the citizen's e-certificates on this device — list (offline), pull, present.
+    pub fn vault(&self) -> Arc<VaultClient> {
+        Arc::new(VaultClient::new(Vault::new(self.ctx.clone())))
     }
 
     /// Analytics: the `ZwLog` events the mini-app's pages reported, waiting on the device;

@@ -36,6 +36,7 @@ mod session;
 mod store;
 mod task;
 pub mod test_doubles;
+mod vault;
 
 pub use analytics::{AnalyticsClient, FlushReport};
 pub use bridge::{BridgeHost, HostAction, HostError, HostReply, MiniAppBridge};
@@ -52,3 +53,6 @@ pub use identity::{
 pub use screens::records::*;
 pub use screens::{HomeScreen, HomeSection, ScreensClient, SectionStatus};
 pub use task::TaskHandle;
+pub use vault::{
+    Certificate, CertificateClaim, CertificateState, ClaimKind, Presentation, VaultClient,
+};

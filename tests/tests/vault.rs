@@ -274,3 +274,139 @@ async fn a_department_down_is_a_503_and_a_revocation_shows_in_the_next_status_li
     let (status, body) = get(&stack, &paths::vault_status("nowhere")).await;
     assert_problem(status, &body, 400, "invalid_field");
 }
+
+/// A client of the vault mini-app logged in as advanced citizen `skip`, with a switchable network.
+async fn vault_phone(
+    stack: &Stack,
+    skip: usize,
+) -> (
+    std::sync::Arc<zhelikit_sdk::ZheliKitClient>,
+    std::sync::Arc<zhelikit_sdk::test_doubles::SwitchableNetwork>,
+) {
+    let network = zhelikit_sdk::test_doubles::SwitchableNetwork::new(true);
+    let monitor: std::sync::Arc<dyn zhelikit_sdk::NetworkMonitor> = network.clone();
+    let dir = std::env::temp_dir()
+        .join(format!("zk-sdk-vault-{}", uuid::Uuid::new_v4().simple()))
+        .display()
+        .to_string();
+    let client = zhelikit_sdk::ZheliKitClient::open(
+        zhelikit_sdk::ClientConfig {
+            bff_url: stack.bff.clone(),
+            mini_app_id: VAULT.into(),
+            storage_dir: dir,
+            scopes: None,
+            refresh_margin_secs: 60,
+            request_timeout_ms: 5000,
+        },
+        std::sync::Arc::new(zhelikit_sdk::test_doubles::WrappingKeySource::new([4; 32])),
+        None,
+        Some(monitor),
+    )
+    .expect("client");
+    let ticket = stack
+        .citizen_ticket_for(VAULT, &advanced(stack)[skip])
+        .await;
+    client
+        .identity()
+        .login_with_ticket(ticket)
+        .await
+        .expect("login");
+    (client, network)
+}
+
+#[tokio::test]
+async fn the_sdk_pulls_lists_offline_and_presents_only_the_chosen_claims() {
+    use zhelikit_sdk::{CertificateState, SdkError};
+    // Its own stack: a department is made to fail below.
+    let stack = &private_stack(Backend::Sqlite, |_| {}).await;
+    let (client, network) = vault_phone(stack, 2).await;
+    let vault = client.vault();
+    let before = vault.list().expect("list");
+    assert_eq!(before.len(), CertificateKind::ALL.len());
+    assert!(before
+        .iter()
+        .all(|c| c.state == CertificateState::NotPulled));
+
+    let id = vault.pull("resident_id".into()).await.expect("pull");
+    assert_eq!(id.state, CertificateState::Available);
+    assert!(id.claims.iter().any(|c| c.name == "id_number_masked"));
+    assert!(
+        id.claims.iter().all(|c| c.name != "id_number"),
+        "no raw value in a list"
+    );
+
+    // Offline: the list and a presentation need no network.
+    network.set_online(false);
+    let offline = vault.list().expect("offline list");
+    let held = offline.iter().find(|c| c.kind == "resident_id").unwrap();
+    assert_eq!(held.state, CertificateState::Available);
+    let p = vault
+        .present(
+            "resident_id".into(),
+            Some(vec!["age_over_18".into()]),
+            "officer".into(),
+            "n-1".into(),
+        )
+        .expect("present offline");
+    network.set_online(true);
+    let verified = check(stack, &p.payload, "public_security")
+        .await
+        .expect("verifies");
+    assert_eq!(
+        verified.claims.len(),
+        1,
+        "only what was chosen: {:?}",
+        verified.claims
+    );
+    assert_eq!(verified.claims["age_over_18"], true);
+    assert!(p.valid_until > chrono::Utc::now().timestamp());
+
+    // The default shows masked values and predicates, never a raw one.
+    let default = vault
+        .present("resident_id".into(), None, "officer".into(), "n-2".into())
+        .unwrap();
+    let shown = check(stack, &default.payload, "public_security")
+        .await
+        .unwrap();
+    assert!(shown.claims.contains_key("name_masked") && !shown.claims.contains_key("name"));
+
+    // Refusals name what is wrong.
+    for (kind, claims) in [
+        ("passport", None),
+        ("resident_id", Some(vec!["shoe_size".to_string()])),
+        ("driving_licence", None),
+    ] {
+        let refused = vault.present(kind.into(), claims, "officer".into(), "n".into());
+        assert!(
+            matches!(refused, Err(SdkError::InvalidInput { .. })),
+            "{kind}: {refused:?}"
+        );
+    }
+
+    // A department down: the pull fails with a reason and what was held stays presentable.
+    stack
+        .mock
+        .state
+        .set_fault(
+            Department::PublicSecurity,
+            Fault {
+                mode: FaultMode::Status(503),
+                ..Fault::HEALTHY
+            },
+        )
+        .unwrap();
+    let failed = vault
+        .pull("resident_id".into())
+        .await
+        .expect("a failed pull is a state");
+    stack.mock.state.clear_faults();
+    assert!(
+        matches!(failed.state, CertificateState::PullFailed { ref reason } if reason.contains("暂时无法")),
+        "{failed:?}"
+    );
+    assert!(failed.credential_held);
+    vault
+        .present("resident_id".into(), None, "officer".into(), "n-3".into())
+        .expect("still presentable");
+    drop(client);
+}

@@ -1,0 +1,242 @@
+//! The vault's inner type: certificates pulled from the departments through ZheliKit, each
+//! bound to a key made on this device for it alone, kept sealed in the local store (the
+//! holder key's private half with it, so under the data key the host's key source wraps), and
+//! presented with only the claims the person chooses.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use zhelikit_domain::gm::Sm2PrivateKey;
+use zhelikit_domain::paths;
+use zhelikit_domain::problem_code::ProblemCode;
+use zhelikit_domain::vault::catalogue::ClaimClass;
+use zhelikit_domain::vault::sd_jwt::{
+    disclosable_claims, present, PresentationRequest, MAX_PRESENTATION_AGE_SECS,
+};
+use zhelikit_domain::vault::wire::{PullCertificate, PulledCertificate};
+use zhelikit_domain::vault::CertificateKind;
+
+use crate::context::{now_ms, Context};
+use crate::error::{Error, Result};
+use crate::vault::types::{
+    Certificate, CertificateClaim, CertificateState, ClaimKind, Presentation,
+};
+
+/// A certificate as kept on the device.
+#[derive(Serialize, Deserialize)]
+struct Held {
+    credential: String,
+    holder_pkcs8: Vec<u8>,
+    expires_at: i64,
+    refresh_after: i64,
+}
+
+/// The last failed pull of a kind.
+#[derive(Serialize, Deserialize)]
+struct Failed {
+    reason: String,
+    at_ms: i64,
+}
+
+fn row(kind: CertificateKind) -> String {
+    format!("vault:cert:{}", kind.as_str())
+}
+
+fn failure_row(kind: CertificateKind) -> String {
+    format!("vault:failed:{}", kind.as_str())
+}
+
+/// The vault of one client.
+#[derive(Clone)]
+pub(crate) struct Vault {
+    ctx: Arc<Context>,
+}
+
+impl Vault {
+    pub(crate) fn new(ctx: Arc<Context>) -> Self {
+        Self { ctx }
+    }
+
+    pub(crate) fn context(&self) -> &Arc<Context> {
+        &self.ctx
+    }
+
+    fn user_row(&self, what: &str) -> Result<String> {
+        self.ctx.session.user_row(what).ok_or(Error::NotLoggedIn)
+    }
+
+    fn held(&self, kind: CertificateKind) -> Result<Option<Held>> {
+        let Some(bytes) = self.ctx.store.get(&self.user_row(&row(kind))?)? else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_slice(&bytes).ok())
+    }
+
+    fn failed(&self, kind: CertificateKind) -> Result<Option<Failed>> {
+        let Some(bytes) = self.ctx.store.get(&self.user_row(&failure_row(kind))?)? else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_slice(&bytes).ok())
+    }
+
+    /// Every kind, from the device alone (works offline).
+    pub(crate) fn list(&self) -> Result<Vec<Certificate>> {
+        let now = now_ms() / 1000;
+        CertificateKind::ALL
+            .into_iter()
+            .map(|kind| self.certificate(kind, now))
+            .collect()
+    }
+
+    fn certificate(&self, kind: CertificateKind, now: i64) -> Result<Certificate> {
+        let held = self.held(kind)?;
+        let failed = self.failed(kind)?;
+        let state = match (&held, failed) {
+            (_, Some(f)) => CertificateState::PullFailed { reason: f.reason },
+            (Some(h), None) if now > h.expires_at => CertificateState::Expired,
+            (Some(h), None) if now > h.refresh_after => CertificateState::Stale,
+            (Some(_), None) => CertificateState::Available,
+            (None, None) => CertificateState::NotPulled,
+        };
+        let values = held
+            .as_ref()
+            .and_then(|h| disclosable_claims(&h.credential).ok())
+            .unwrap_or_default();
+        let claims = kind
+            .claims()
+            .into_iter()
+            .filter(|c| c.class != ClaimClass::Raw)
+            .filter_map(|c| {
+                let value = values.get(c.name)?;
+                Some(CertificateClaim {
+                    name: c.name.to_string(),
+                    label: c.label.to_string(),
+                    kind: match c.class {
+                        ClaimClass::Raw => ClaimKind::Raw,
+                        ClaimClass::Masked => ClaimKind::Masked,
+                        ClaimClass::Predicate => ClaimKind::Predicate,
+                    },
+                    value_json: Some(value.to_string()),
+                })
+            })
+            .collect();
+        Ok(Certificate {
+            kind: kind.as_str().to_string(),
+            name: kind.name_zh().to_string(),
+            department: kind.department().to_string(),
+            state,
+            credential_held: held.is_some(),
+            expires_at: held.as_ref().map_or(0, |h| h.expires_at),
+            refresh_after: held.as_ref().map_or(0, |h| h.refresh_after),
+            claims,
+        })
+    }
+
+    /// Pulls `kind` with a new device key. A department with no record, or one that cannot
+    /// answer, leaves the reason for [`Vault::list`] and keeps what was held.
+    pub(crate) async fn pull(&self, kind: CertificateKind) -> Result<Certificate> {
+        let holder = Sm2PrivateKey::generate();
+        let body = PullCertificate {
+            holder_key: holder.public_key().to_jwk(),
+        };
+        let pulled = self
+            .ctx
+            .post::<_, PulledCertificate>(&paths::vault_certificate(kind.as_str()), &body)
+            .await;
+        match pulled {
+            Ok(p) => {
+                let held = Held {
+                    credential: p.credential,
+                    holder_pkcs8: holder.to_pkcs8_der(),
+                    expires_at: p.expires_at,
+                    refresh_after: p.refresh_after,
+                };
+                let bytes =
+                    serde_json::to_vec(&held).map_err(|e| Error::Internal(e.to_string()))?;
+                self.ctx.store.put(&self.user_row(&row(kind))?, &bytes)?;
+                self.ctx.store.delete(&self.user_row(&failure_row(kind))?)?;
+            }
+            Err(Error::Problem { problem, .. })
+                if matches!(
+                    ProblemCode::parse(&problem.code),
+                    Some(ProblemCode::CertificateNotHeld | ProblemCode::DepartmentUnavailable)
+                ) =>
+            {
+                let failed = Failed {
+                    reason: problem.detail.clone(),
+                    at_ms: now_ms(),
+                };
+                let bytes =
+                    serde_json::to_vec(&failed).map_err(|e| Error::Internal(e.to_string()))?;
+                self.ctx
+                    .store
+                    .put(&self.user_row(&failure_row(kind))?, &bytes)?;
+            }
+            Err(other) => return Err(other),
+        }
+        self.certificate(kind, now_ms() / 1000)
+    }
+
+    /// A presentation of `kind` disclosing `claims` (default: its masked and predicate
+    /// claims) to `audience`, bound by `nonce`, valid for two minutes.
+    pub(crate) fn present(
+        &self,
+        kind: CertificateKind,
+        claims: Option<Vec<String>>,
+        audience: &str,
+        nonce: &str,
+    ) -> Result<Presentation> {
+        let held = self.held(kind)?.ok_or_else(|| Error::Input {
+            field: "kind",
+            reason: format!("no {} is held on this device: pull it first", kind.as_str()),
+        })?;
+        let now = now_ms() / 1000;
+        if now > held.expires_at {
+            return Err(Error::Input {
+                field: "kind",
+                reason: format!("the {} held here expired: pull it again", kind.as_str()),
+            });
+        }
+        let disclose: Vec<String> = match claims {
+            Some(c) => c,
+            None => kind
+                .default_disclosure()
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+        };
+        if let Some(unknown) = disclose.iter().find(|c| kind.claim(c).is_none()) {
+            return Err(Error::Input {
+                field: "claims",
+                reason: format!("{} has no claim {unknown}", kind.as_str()),
+            });
+        }
+        if nonce.is_empty() || audience.is_empty() {
+            return Err(Error::Input {
+                field: "nonce",
+                reason: "a presentation needs an audience and a nonce".into(),
+            });
+        }
+        let holder = Sm2PrivateKey::from_pkcs8_der(&held.holder_pkcs8)
+            .map_err(|e| Error::Internal(format!("the stored holder key: {e}")))?;
+        let payload = present(
+            &held.credential,
+            &PresentationRequest {
+                disclose: &disclose,
+                audience,
+                nonce,
+                iat: now,
+            },
+            &holder,
+        )
+        .map_err(|reason| Error::Input {
+            field: "claims",
+            reason,
+        })?;
+        Ok(Presentation {
+            payload,
+            valid_until: now + MAX_PRESENTATION_AGE_SECS,
+            disclosed: disclose,
+        })
+    }
+}
