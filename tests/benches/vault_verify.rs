@@ -23,8 +23,9 @@ fn bench(c: &mut Criterion) {
     });
 
     let now = 1_796_176_800;
-    let claims: Vec<(String, serde_json::Value)> =
-        (0..12).map(|i| (format!("claim_{i}"), json!(format!("value {i}")))).collect();
+    let claims: Vec<(String, serde_json::Value)> = (0..12)
+        .map(|i| (format!("claim_{i}"), json!(format!("value {i}"))))
+        .collect();
     let credential = issue(
         &Issuance {
             issuer: "urn:zhelikit:issuer:transport".into(),
@@ -33,7 +34,10 @@ fn bench(c: &mut Criterion) {
             iat: now,
             exp: now + 86_400,
             holder: holder.public_key(),
-            status: StatusReference { idx: 7, uri: "urn:zhelikit:status:transport".into() },
+            status: StatusReference {
+                idx: 7,
+                uri: "urn:zhelikit:status:transport".into(),
+            },
             claims,
         },
         &issuer,
@@ -42,7 +46,12 @@ fn bench(c: &mut Criterion) {
     let disclose: Vec<String> = (0..10).map(|i| format!("claim_{i}")).collect();
     let presentation = present(
         &credential,
-        &PresentationRequest { disclose: &disclose, audience: "officer", nonce: "n", iat: now },
+        &PresentationRequest {
+            disclose: &disclose,
+            audience: "officer",
+            nonce: "n",
+            iat: now,
+        },
         &holder,
     )
     .expect("presented");
@@ -52,7 +61,11 @@ fn bench(c: &mut Criterion) {
                 &presentation,
                 |_, _| Some(public.clone()),
                 |_| StatusCheck::Fresh(TokenStatus::Valid),
-                &Expectation { audience: "officer", nonce: Some("n"), now },
+                &Expectation {
+                    audience: "officer",
+                    nonce: Some("n"),
+                    now,
+                },
             )
             .expect("verifies")
         })

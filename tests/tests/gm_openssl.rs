@@ -37,6 +37,44 @@ fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
+/// openssl's SM2 signature (DER) of the file `msg` with the PKCS#8 key `key`.
+fn openssl_sign(key: &Path, msg: &Path) -> Vec<u8> {
+    openssl(&[
+        "pkeyutl",
+        "-sign",
+        "-inkey",
+        path(key),
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        DISTID,
+        "-in",
+        path(msg),
+    ])
+}
+
+/// Asserts openssl verifies the DER signature `sig` of the file `msg` under the SPKI key `public`.
+fn assert_openssl_verifies(public: &Path, msg: &Path, sig: &Path) {
+    let out = openssl(&[
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        path(public),
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        DISTID,
+        "-in",
+        path(msg),
+        "-sigfile",
+        path(sig),
+    ]);
+    assert!(String::from_utf8_lossy(&out).contains("Signature Verified Successfully"));
+}
+
 #[test]
 fn a_key_made_by_openssl_signs_here_and_openssl_verifies_what_we_sign() {
     let d = dir();
@@ -61,38 +99,10 @@ fn a_key_made_by_openssl_signs_here_and_openssl_verifies_what_we_sign() {
     let (msg, sig) = (d.join("msg"), d.join("sig.der"));
     std::fs::write(&msg, message).unwrap();
     std::fs::write(&sig, raw_to_der(&key.sign(message))).unwrap();
-    let verified = openssl(&[
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-inkey",
-        path(&pub_pem),
-        "-rawin",
-        "-digest",
-        "sm3",
-        "-pkeyopt",
-        DISTID,
-        "-in",
-        path(&msg),
-        "-sigfile",
-        path(&sig),
-    ]);
-    assert!(String::from_utf8_lossy(&verified).contains("Signature Verified Successfully"));
+    assert_openssl_verifies(&pub_pem, &msg, &sig);
 
     // openssl → ours.
-    let theirs = openssl(&[
-        "pkeyutl",
-        "-sign",
-        "-inkey",
-        path(&key_pem),
-        "-rawin",
-        "-digest",
-        "sm3",
-        "-pkeyopt",
-        DISTID,
-        "-in",
-        path(&msg),
-    ]);
+    let theirs = openssl_sign(&key_pem, &msg);
     public
         .verify_der(message, &theirs)
         .expect("openssl's signature verifies here");
@@ -119,39 +129,11 @@ fn a_key_made_here_is_read_by_openssl_which_signs_what_we_verify() {
 
     let message = b"status list 2026-12-02";
     std::fs::write(&msg, message).unwrap();
-    let theirs = openssl(&[
-        "pkeyutl",
-        "-sign",
-        "-inkey",
-        path(&key_pem),
-        "-rawin",
-        "-digest",
-        "sm3",
-        "-pkeyopt",
-        DISTID,
-        "-in",
-        path(&msg),
-    ]);
+    let theirs = openssl_sign(&key_pem, &msg);
     key.public_key().verify_der(message, &theirs).unwrap();
     let sig = d.join("sig.der");
     std::fs::write(&sig, raw_to_der(&key.sign(message))).unwrap();
-    let verified = openssl(&[
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-inkey",
-        path(&pub_pem),
-        "-rawin",
-        "-digest",
-        "sm3",
-        "-pkeyopt",
-        DISTID,
-        "-in",
-        path(&msg),
-        "-sigfile",
-        path(&sig),
-    ]);
-    assert!(String::from_utf8_lossy(&verified).contains("Signature Verified Successfully"));
+    assert_openssl_verifies(&pub_pem, &msg, &sig);
     std::fs::remove_dir_all(d).ok();
 }
 

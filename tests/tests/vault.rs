@@ -245,17 +245,7 @@ async fn a_department_down_is_a_503_and_a_revocation_shows_in_the_next_status_li
         Err(VerifyError::Revoked)
     );
 
-    stack
-        .mock
-        .state
-        .set_fault(
-            Department::PublicSecurity,
-            Fault {
-                mode: FaultMode::Status(503),
-                ..Fault::HEALTHY
-            },
-        )
-        .unwrap();
+    public_security_down(&stack);
     let (status, body, _) = pull(&stack, &token, CertificateKind::HouseholdRegister).await;
     assert_problem(status, &body, 503, "department_unavailable");
     // The last list is still had, marked with its age.
@@ -273,6 +263,21 @@ async fn a_department_down_is_a_503_and_a_revocation_shows_in_the_next_status_li
     );
     let (status, body) = get(&stack, &paths::vault_status("nowhere")).await;
     assert_problem(status, &body, 400, "invalid_field");
+}
+
+/// 公安 answers every call with HTTP 503.
+fn public_security_down(stack: &Stack) {
+    stack
+        .mock
+        .state
+        .set_fault(
+            Department::PublicSecurity,
+            Fault {
+                mode: FaultMode::Status(503),
+                ..Fault::HEALTHY
+            },
+        )
+        .unwrap();
 }
 
 /// A client of the vault mini-app logged in as advanced citizen `skip`, with a switchable network.
@@ -384,17 +389,7 @@ async fn the_sdk_pulls_lists_offline_and_presents_only_the_chosen_claims() {
     }
 
     // A department down: the pull fails with a reason and what was held stays presentable.
-    stack
-        .mock
-        .state
-        .set_fault(
-            Department::PublicSecurity,
-            Fault {
-                mode: FaultMode::Status(503),
-                ..Fault::HEALTHY
-            },
-        )
-        .unwrap();
+    public_security_down(stack);
     let failed = vault
         .pull("resident_id".into())
         .await
