@@ -430,7 +430,8 @@ pub fn verify(
         .map_err(|_| VerifyError::BadKeyBinding("not signed by the credential's key".into()))?;
     let kb_claims: Map<String, Value> = serde_json::from_slice(&kb.payload)
         .map_err(|_| VerifyError::BadKeyBinding("claims are not a JSON object".into()))?;
-    let sd_hash = base64_sm3(&format!("{disclosed}~"));
+    // The same digest the holder's KB-JWT was made with (`sd-jwt-payload`'s).
+    let sd_hash = Sm3Hasher.encoded_digest(&format!("{disclosed}~"));
     if kb_claims.get("sd_hash").and_then(Value::as_str) != Some(sd_hash.as_str()) {
         return Err(VerifyError::BadKeyBinding(
             "sd_hash does not cover these disclosures".into(),
@@ -502,11 +503,6 @@ pub fn verify(
         status: freshness,
         nonce,
     })
-}
-
-fn base64_sm3(text: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(gm::sm3(text.as_bytes()))
 }
 
 /// The nonces of presentations a verifier accepted in the last
@@ -697,7 +693,7 @@ mod tests {
             &f.holder,
             &json!({"alg": gm::JWS_ALG, "typ": KB_TYP}),
             &serde_json::to_vec(&json!({"iat": NOW, "aud": "officer-7", "nonce": "n1",
-                "sd_hash": base64_sm3(&disclosed)}))
+                "sd_hash": Sm3Hasher.encoded_digest(&disclosed)}))
             .unwrap(),
         );
         assert!(matches!(
