@@ -26,6 +26,10 @@ pub enum Event {
     LogoutAll,
     /// An e-certificate was pulled to a device (the detail is its kind, never its content).
     CertificatePulled,
+    /// An online verifier checked a presentation (the detail is the kind and the outcome).
+    CertificateVerified,
+    /// A holder answered a verifier's share request (the detail: verifier, kind, outcome).
+    CertificateShared,
 }
 
 impl Event {
@@ -39,6 +43,8 @@ impl Event {
             Self::Logout => "logout",
             Self::LogoutAll => "logout_all",
             Self::CertificatePulled => "certificate_pulled",
+            Self::CertificateVerified => "certificate_verified",
+            Self::CertificateShared => "certificate_shared",
         }
     }
 }

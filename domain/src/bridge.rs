@@ -117,6 +117,7 @@ pub const METHODS: &[MethodSpec] = &[
     // gdt-jsapi: what an official's app needs.
     method("ready", Family::Gdt, "等待容器就绪"),
     method("getAuthCode", Family::Gdt, "取得浙政钉免登授权码"),
+    method("scan", Family::Gdt, "扫一扫（返回 text）"),
     method(
         "authConfig",
         Family::Gdt,
@@ -153,11 +154,52 @@ pub const METHODS: &[MethodSpec] = &[
         Scope::Profile,
         "首页：各部门的数据及其新鲜程度",
     ),
+    // 个人数据宝 (the vault).
+    personal(
+        "zhelikit.vault.list",
+        Scope::VaultRead,
+        "我的电子证照：状态及脱敏、判断类信息（离线可用）",
+    ),
+    personal(
+        "zhelikit.vault.pull",
+        Scope::VaultRead,
+        "从签发部门领取或更新一类电子证照",
+    ),
+    personal(
+        "zhelikit.vault.reveal",
+        Scope::VaultRead,
+        "查看证照的一项信息；完整信息须本人验证",
+    ),
+    personal(
+        "zhelikit.vault.showCode",
+        Scope::VaultRead,
+        "亮证：显示证照码（每分钟自动刷新，事件 vaultCode）",
+    ),
+    MethodSpec {
+        consent: false,
+        ..personal("zhelikit.vault.hideCode", Scope::VaultRead, "停止亮证")
+    },
+    MethodSpec {
+        consent: false,
+        ..personal(
+            "zhelikit.vault.verify",
+            Scope::VaultVerify,
+            "核验扫到的证照码：签名、有效期、持证人、是否注销",
+        )
+    },
 ];
 
-/// The method named `name`.
+/// The method named `name` (the first, when two families share a name).
 pub fn method_spec(name: &str) -> Option<&'static MethodSpec> {
     METHODS.iter().find(|m| m.name == name)
+}
+
+/// The method named `name` as a mini-app on `platform` reaches it: two families may name a
+/// method alike (`scan` is ZWJSBridge's on 浙里办 and gdt-jsapi's on 浙政钉).
+pub fn method_spec_on(name: &str, platform: Platform) -> Option<&'static MethodSpec> {
+    METHODS
+        .iter()
+        .find(|m| m.name == name && family_available(m.family, platform))
 }
 
 /// Whether a mini-app on `platform` may call methods of `family` (gdt-jsapi only on 浙政钉,
@@ -392,10 +434,25 @@ mod tests {
 
     #[test]
     fn every_method_is_listed_once_and_personal_data_needs_a_scope_and_consent() {
-        let mut names: Vec<&str> = METHODS.iter().map(|m| m.name).collect();
-        names.sort();
+        let mut names: Vec<(&str, Family)> = METHODS.iter().map(|m| (m.name, m.family)).collect();
+        names.sort_by_key(|(n, f)| (*n, *f as u8));
         names.dedup();
         assert_eq!(names.len(), METHODS.len());
+        for platform in [Platform::Zlb, Platform::Zzd] {
+            let mut reachable: Vec<&str> = METHODS
+                .iter()
+                .filter(|m| family_available(m.family, platform))
+                .map(|m| m.name)
+                .collect();
+            let all = reachable.len();
+            reachable.sort();
+            reachable.dedup();
+            assert_eq!(reachable.len(), all, "one method per name on {platform:?}");
+        }
+        assert_eq!(
+            method_spec_on("scan", Platform::Zzd).map(|m| m.family),
+            Some(Family::Gdt)
+        );
         for m in METHODS.iter().filter(|m| m.consent) {
             assert!(m.scope.is_some() && m.login, "{}", m.name);
         }

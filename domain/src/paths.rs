@@ -41,6 +41,16 @@ pub const ANALYTICS_REPORT: &str = "/v1/analytics/mini-apps/{mini_app_id}/report
 pub const VAULT_CERTIFICATE: &str = "/v1/vault/certificates/{kind}";
 /// `GET`: every department's issuer keys (public: for verifiers).
 pub const VAULT_ISSUERS: &str = "/v1/vault/issuers";
+/// `POST`: an online verifier checks a presentation.
+pub const VAULT_VERIFICATIONS: &str = "/v1/vault/verifications";
+/// `POST`: a registered verifier asks a holder for claims.
+pub const VAULT_SHARE_REQUESTS: &str = "/v1/vault/share-requests";
+/// `GET`: a share request, for the holder; see [`vault_share_request`].
+pub const VAULT_SHARE_REQUEST: &str = "/v1/vault/share-requests/{id}";
+/// `POST`: the holder's answer to a share request; see [`vault_share_response`].
+pub const VAULT_SHARE_RESPONSE: &str = "/v1/vault/share-requests/{id}/response";
+/// `GET`: where a share request stands, for its verifier; see [`vault_share_result`].
+pub const VAULT_SHARE_RESULT: &str = "/v1/vault/share-requests/{id}/result";
 /// `GET`: a department's signed status list (public); see [`vault_status`].
 pub const VAULT_STATUS: &str = "/v1/vault/status/{department}";
 /// `GET`: liveness.
@@ -71,6 +81,21 @@ pub fn passkey(credential_id: &str) -> String {
 /// [`VAULT_CERTIFICATE`] for one kind (`driving_licence` …).
 pub fn vault_certificate(kind: &str) -> String {
     VAULT_CERTIFICATE.replace("{kind}", kind)
+}
+
+/// [`VAULT_SHARE_REQUEST`] for request `id`.
+pub fn vault_share_request(id: &str) -> String {
+    VAULT_SHARE_REQUEST.replace("{id}", id)
+}
+
+/// [`VAULT_SHARE_RESPONSE`] for request `id`.
+pub fn vault_share_response(id: &str) -> String {
+    VAULT_SHARE_RESPONSE.replace("{id}", id)
+}
+
+/// [`VAULT_SHARE_RESULT`] for request `id`.
+pub fn vault_share_result(id: &str) -> String {
+    VAULT_SHARE_RESULT.replace("{id}", id)
 }
 
 /// [`VAULT_STATUS`] for one department (`transport` …).

@@ -95,6 +95,10 @@ problem_codes! {
     NotMiniAppOwner = "not_mini_app_owner", "非该小程序的所有者", "Not the mini-app's owner",
     /// The department holds no certificate of this kind for the person.
     CertificateNotHeld = "certificate_not_held", "部门无此证照记录", "No such certificate",
+    /// The share request does not exist, expired, or was answered.
+    ShareRequestNotFound = "share_request_not_found", "核验请求不存在或已失效", "Share request not found",
+    /// The mini-app is not registered as a verifier.
+    VerifierNotRegistered = "verifier_not_registered", "未登记为核验方", "Not a registered verifier",
     /// A department did not answer (down, slow, failing); try again later.
     DepartmentUnavailable = "department_unavailable", "部门系统暂不可用", "Department unavailable",
     /// Too many requests; `Retry-After` says when to try again.

@@ -13,6 +13,8 @@ pub enum Scope {
     VaultRead,
     /// Share vault records under a consent.
     VaultShare,
+    /// Verify e-certificates others present (an officer checking a 亮证 code).
+    VaultVerify,
     /// Read policies matched to an enterprise.
     PolicyRead,
     /// Submit forms.
@@ -23,11 +25,12 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::Profile,
         Scope::Passkey,
         Scope::VaultRead,
         Scope::VaultShare,
+        Scope::VaultVerify,
         Scope::PolicyRead,
         Scope::FormsSubmit,
         Scope::OrgRead,
@@ -40,6 +43,7 @@ impl Scope {
             Scope::Passkey => "passkey",
             Scope::VaultRead => "vault.read",
             Scope::VaultShare => "vault.share",
+            Scope::VaultVerify => "vault.verify",
             Scope::PolicyRead => "policy.read",
             Scope::FormsSubmit => "forms.submit",
             Scope::OrgRead => "org.read",

@@ -195,13 +195,14 @@ mod tests {
         })
         .expect("environment");
         let apps = with_demo_mini_apps(own);
-        assert_eq!(apps.len(), 5);
+        let demo = platform_api::registration::DEMO_MINI_APPS.len();
+        assert_eq!(apps.len(), demo + 1, "its own and each demo mini-app's");
         assert_eq!(
             apps[1].service_code,
             "ZK_ZLB_SERVICE_CODE-value.zk-demo-services"
         );
         let codes: std::collections::HashSet<_> = apps.iter().map(|a| &a.service_code).collect();
-        assert_eq!(codes.len(), 5);
+        assert_eq!(codes.len(), demo + 1);
     }
 
     #[test]

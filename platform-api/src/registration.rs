@@ -9,11 +9,12 @@ use crate::irs::Credentials;
 
 /// The ids of the demo mini-apps that `scripts/run` and the tests register (their rules live
 /// in the BFF's configuration).
-pub const DEMO_MINI_APPS: [&str; 4] = [
+pub const DEMO_MINI_APPS: [&str; 5] = [
     "zk-demo-services",
     "zk-demo-vault",
     "zk-demo-policy",
     "zk-demo-supervision",
+    "zk-demo-verifier",
 ];
 
 /// What one application is known by at 浙里办, the IRS gateway and 浙政钉.

@@ -214,6 +214,7 @@ impl ZheliKitClient {
                 store,
                 log,
                 analytics: Default::default(),
+                vault_replays: Default::default(),
             }),
         })
     }

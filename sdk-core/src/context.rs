@@ -32,6 +32,8 @@ pub(crate) struct Context {
     pub(crate) log: Log,
     /// The locks of the analytics queue, shared by every bridge and sub-client of the client.
     pub(crate) analytics: crate::analytics::QueueLocks,
+    /// The nonces of 亮证 codes this phone accepted lately, shared by every vault sub-client.
+    pub(crate) vault_replays: crate::vault::Replays,
 }
 
 /// A value read through [`Context::cached`]: fresh from the BFF, or the copy kept on the device

@@ -81,6 +81,29 @@ pub trait NetworkMonitor: Send + Sync {
     fn is_online(&self) -> bool;
 }
 
+/// Asks the person holding the phone to prove again that they are its owner, before the SDK
+/// shows something sensitive (a raw claim of a certificate). On Android use `BiometricPrompt`
+/// with `BIOMETRIC_STRONG | DEVICE_CREDENTIAL`; on iOS `LAContext.evaluatePolicy`
+/// (`.deviceOwnerAuthentication`). Called on a background thread; may block until the person
+/// answers.
+#[uniffi::export(foreign)]
+pub trait Reauthenticator: Send + Sync {
+    /// Shows `reason` (zh-CN, e.g. "查看电子驾驶证的驾驶证号") and answers whether the person
+    /// proved it is them (`false`: cancelled or failed).
+    fn reauthenticate(&self, reason: String) -> bool;
+}
+
+/// Receives the 亮证 codes of a certificate shown on screen, a new one before each expires
+/// (see [`crate::VaultClient::show_code`]). Called from a background thread.
+#[uniffi::export(foreign)]
+pub trait CodeListener: Send + Sync {
+    /// The code to draw now (replacing the one before).
+    fn on_code(&self, code: crate::vault::Presentation);
+    /// No further code will come (`reason` in zh-CN: the certificate expired, the person logged
+    /// out …); take the code off the screen.
+    fn on_stopped(&self, reason: String);
+}
+
 /// The state of the session of one client.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum SessionState {

@@ -43,8 +43,8 @@ pub use bridge::{BridgeHost, HostAction, HostError, HostReply, MiniAppBridge};
 pub use client::{reset_storage, ClientConfig, ZheliKitClient};
 pub use error::{SdkError, StorageFailure};
 pub use host::{
-    KeySource, KeySourceError, LogLevel, LogRecord, Logger, NetworkMonitor, SessionListener,
-    SessionState,
+    CodeListener, KeySource, KeySourceError, LogLevel, LogRecord, Logger, NetworkMonitor,
+    Reauthenticator, SessionListener, SessionState,
 };
 pub use identity::{
     ios_assertion_response, ios_registration_response, CurrentUser, Enterprise, IdentityClient,
@@ -54,5 +54,7 @@ pub use screens::records::*;
 pub use screens::{HomeScreen, HomeSection, ScreensClient, SectionStatus};
 pub use task::TaskHandle;
 pub use vault::{
-    Certificate, CertificateClaim, CertificateState, ClaimKind, Presentation, VaultClient,
+    Certificate, CertificateClaim, CertificateState, CheckedClaim, ClaimKind, MadeRequest,
+    Presentation, RequestStatus, RequestedClaim, ShareApproval, ShareApprover, ShareDecision,
+    ShareOutcome, VaultClient, Verification,
 };

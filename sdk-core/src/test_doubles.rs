@@ -102,6 +102,117 @@ impl NetworkMonitor for SwitchableNetwork {
     }
 }
 
+/// A re-authentication that always answers the same.
+pub struct FixedReauthenticator {
+    answer: bool,
+    asked: Mutex<Vec<String>>,
+}
+
+impl FixedReauthenticator {
+    /// One that answers `answer` every time.
+    pub fn new(answer: bool) -> Arc<Self> {
+        Arc::new(Self {
+            answer,
+            asked: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The reasons it was asked with, in order.
+    pub fn asked(&self) -> Vec<String> {
+        self.asked.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl crate::Reauthenticator for FixedReauthenticator {
+    fn reauthenticate(&self, reason: String) -> bool {
+        self.asked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(reason);
+        self.answer
+    }
+}
+
+/// [`crate::VaultClient::show_code`] with a new code every `every` instead of every minute, so
+/// a test sees the refresh without waiting.
+pub fn show_code_every(
+    vault: &crate::VaultClient,
+    kind: &str,
+    listener: Arc<dyn crate::CodeListener>,
+    every: std::time::Duration,
+) -> Result<Arc<crate::TaskHandle>, crate::SdkError> {
+    vault.show_code_every(kind.to_string(), None, listener, every)
+}
+
+/// A share approver that decides the same every time and keeps what it was shown.
+pub struct ScriptedApprover {
+    decision: crate::ShareDecision,
+    shown: Mutex<Vec<crate::ShareApproval>>,
+}
+
+impl ScriptedApprover {
+    /// One that decides `decision` every time.
+    pub fn new(decision: crate::ShareDecision) -> Arc<Self> {
+        Arc::new(Self {
+            decision,
+            shown: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Every request it was shown, in order.
+    pub fn shown(&self) -> Vec<crate::ShareApproval> {
+        self.shown.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl crate::ShareApprover for ScriptedApprover {
+    fn decide(&self, approval: crate::ShareApproval) -> crate::ShareDecision {
+        self.shown
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(approval);
+        self.decision
+    }
+}
+
+/// A code listener that keeps every code and stop it was given.
+#[derive(Default)]
+pub struct RecordingCodes {
+    codes: Mutex<Vec<crate::Presentation>>,
+    stopped: Mutex<Vec<String>>,
+}
+
+impl RecordingCodes {
+    /// Every code so far, in order.
+    pub fn codes(&self) -> Vec<crate::Presentation> {
+        self.codes.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Every reason it was stopped with.
+    pub fn stopped(&self) -> Vec<String> {
+        self.stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl crate::CodeListener for RecordingCodes {
+    fn on_code(&self, code: crate::Presentation) {
+        self.codes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(code);
+    }
+
+    fn on_stopped(&self, reason: String) {
+        self.stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(reason);
+    }
+}
+
 /// A session listener that keeps every state it was told.
 #[derive(Default)]
 pub struct RecordingListener {
@@ -152,7 +263,7 @@ impl ScriptedHost {
         *self.consent.lock().unwrap_or_else(|e| e.into_inner()) = Some(yes);
     }
 
-    /// How the user answers confirm dialogs from now on.
+    /// How the user answers confirm dialogs and re-authentication from now on.
     pub fn answer_confirm(&self, yes: bool) {
         *self.confirm.lock().unwrap_or_else(|e| e.into_inner()) = Some(yes);
     }
@@ -201,7 +312,7 @@ impl crate::BridgeHost for ScriptedHost {
             A::AskConsent { .. } => Ok(R::Confirmed {
                 ok: yes(&self.consent),
             }),
-            A::Confirm { .. } => Ok(R::Confirmed {
+            A::Confirm { .. } | A::Reauthenticate { .. } => Ok(R::Confirmed {
                 ok: yes(&self.confirm),
             }),
             A::SsoTicket { .. } | A::AuthCode { .. } => self

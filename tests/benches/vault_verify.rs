@@ -39,6 +39,7 @@ fn bench(c: &mut Criterion) {
                 uri: "urn:zhelikit:status:transport".into(),
             },
             claims,
+            raw_claims: Vec::new(),
         },
         &issuer,
     )

@@ -405,3 +405,374 @@ async fn the_sdk_pulls_lists_offline_and_presents_only_the_chosen_claims() {
         .expect("still presentable");
     drop(client);
 }
+
+/// A client of the verifier mini-app (`zk-demo-verifier`) logged in as official `index`.
+async fn officer_phone(
+    stack: &Stack,
+    index: usize,
+) -> (
+    std::sync::Arc<zhelikit_sdk::ZheliKitClient>,
+    std::sync::Arc<zhelikit_sdk::test_doubles::SwitchableNetwork>,
+) {
+    let network = zhelikit_sdk::test_doubles::SwitchableNetwork::new(true);
+    let monitor: std::sync::Arc<dyn zhelikit_sdk::NetworkMonitor> = network.clone();
+    let dir = std::env::temp_dir()
+        .join(format!("zk-sdk-verifier-{}", uuid::Uuid::new_v4().simple()))
+        .display()
+        .to_string();
+    let client = zhelikit_sdk::ZheliKitClient::open(
+        zhelikit_sdk::ClientConfig {
+            bff_url: stack.bff.clone(),
+            mini_app_id: VERIFIER.into(),
+            storage_dir: dir,
+            scopes: None,
+            refresh_margin_secs: 60,
+            request_timeout_ms: 5000,
+        },
+        std::sync::Arc::new(zhelikit_sdk::test_doubles::WrappingKeySource::new([5; 32])),
+        None,
+        Some(monitor),
+    )
+    .expect("client");
+    let code = stack
+        .auth_code_for(VERIFIER, stack.fixtures.officials[index].account_id)
+        .await;
+    client
+        .identity()
+        .login_with_auth_code(code)
+        .await
+        .expect("official login");
+    (client, network)
+}
+
+const VERIFIER: &str = "zk-demo-verifier";
+
+both_backends!(a_code_shown_on_a_phone_is_accepted_once_by_an_officers_phone_and_by_the_bff);
+
+async fn a_code_shown_on_a_phone_is_accepted_once_by_an_officers_phone_and_by_the_bff(
+    stack: &Stack,
+) {
+    use zhelikit_sdk::test_doubles::{show_code_every, RecordingCodes};
+    let (citizen, _) = vault_phone(stack, 3).await;
+    let vault = citizen.vault();
+    vault.pull("resident_id".into()).await.expect("pull");
+    let codes = std::sync::Arc::new(RecordingCodes::default());
+    let shown = show_code_every(
+        &vault,
+        "resident_id",
+        codes.clone(),
+        std::time::Duration::from_millis(200),
+    )
+    .expect("shown");
+    let first = codes.codes().remove(0);
+    assert!(first.qr_text.starts_with("ZKV1:"), "{}", first.qr_text);
+    // The screen refreshes by itself: a new code, a new nonce.
+    let mut waited = 0;
+    while codes.codes().len() < 2 && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    let second = codes.codes().get(1).cloned().expect("a refreshed code");
+    assert_ne!(first.qr_text, second.qr_text);
+    shown.cancel();
+
+    let (officer, officer_net) = officer_phone(stack, 2).await;
+    let checker = officer.vault();
+    let v = checker.verify(first.qr_text.clone()).await.expect("verify");
+    assert!(v.accepted, "{v:?}");
+    assert_eq!(v.message, "证照有效");
+    assert_eq!(v.kind.as_deref(), Some("resident_id"));
+    assert_eq!(v.status.as_deref(), Some("valid"));
+    assert!(v.claims.iter().any(|c| c.label == "已满 18 周岁"));
+    assert!(
+        v.claims
+            .iter()
+            .all(|c| c.name != "id_number" && c.name != "name"),
+        "masked and predicates only by default: {:?}",
+        v.claims
+    );
+    let again = checker.verify(first.qr_text.clone()).await.expect("verify");
+    assert_eq!(again.refusal.as_deref(), Some("replayed"));
+
+    // Offline, with the keys and list kept on the phone.
+    officer_net.set_online(false);
+    let offline = checker
+        .verify(second.qr_text.clone())
+        .await
+        .expect("verify offline");
+    assert!(offline.accepted, "{offline:?}");
+    officer_net.set_online(true);
+    // A changed character: refused, with a reason the officer reads.
+    let mut tampered = second.payload.clone();
+    let at = tampered.len() - 10;
+    let c = if tampered.as_bytes()[at] == b'A' {
+        "B"
+    } else {
+        "A"
+    };
+    tampered.replace_range(at..=at, c);
+    let refused = checker.verify(tampered).await.expect("verify");
+    assert!(
+        !refused.accepted && refused.refusal.is_some(),
+        "{refused:?}"
+    );
+    assert!(!refused.message.is_empty());
+
+    // The BFF's endpoint for online verifiers: once, across instances (the shared cache).
+    let official = stack.fixtures.officials[2].account_id;
+    let code = stack.auth_code_for(VERIFIER, official).await;
+    let (status, session) = stack
+        .post(
+            paths::ZZD_AUTH_CODE,
+            json!({"mini_app_id": VERIFIER, "auth_code": code}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    let token = access(&session);
+    let third = vault
+        .present(
+            "resident_id".into(),
+            Some(vec!["age_over_18".into(), "id_number_masked".into()]),
+            zhelikit_domain::vault::verifier::IN_PERSON_AUDIENCE.into(),
+            uuid::Uuid::new_v4().to_string(),
+        )
+        .expect("present");
+    let body = json!({"presentation": third.qr_text});
+    let (status, answer) = stack
+        .post_authed(paths::VAULT_VERIFICATIONS, &token, body.clone())
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["accepted"], true, "{answer}");
+    assert_eq!(
+        answer["claims"].as_array().map(Vec::len),
+        Some(2),
+        "{answer}"
+    );
+    let (_, again) = stack
+        .post_authed(paths::VAULT_VERIFICATIONS, &token, body)
+        .await;
+    assert_eq!(again["refusal"], "replayed", "{again}");
+    let audit = stack.audit(50).await;
+    assert!(audit
+        .iter()
+        .any(|e| e.event == "certificate_verified" && e.detail == "resident_id:replayed"));
+
+    // What the endpoint refuses before checking anything.
+    let (status, body) = stack
+        .post_authed(
+            paths::VAULT_VERIFICATIONS,
+            &token,
+            json!({"presentation": "x", "audience": "zk-demo-services"}),
+        )
+        .await;
+    assert_problem(status, &body, 400, "invalid_field");
+    assert_eq!(body["field"], "audience");
+    let (status, body) = stack
+        .post_authed(
+            paths::VAULT_VERIFICATIONS,
+            &token,
+            json!({"presentation": ""}),
+        )
+        .await;
+    assert_problem(status, &body, 400, "invalid_field");
+    let citizen_session = stack.login_citizen(&advanced(stack)[3], VAULT).await;
+    let (status, body) = stack
+        .post_authed(
+            paths::VAULT_VERIFICATIONS,
+            &access(&citizen_session),
+            json!({"presentation": "x"}),
+        )
+        .await;
+    assert_problem(status, &body, 403, "missing_scope");
+    drop(citizen);
+    drop(officer);
+}
+
+#[tokio::test]
+async fn a_raw_claim_is_shown_only_after_the_person_confirms() {
+    use zhelikit_sdk::test_doubles::FixedReauthenticator;
+    use zhelikit_sdk::SdkError;
+    let stack = stack_sqlite().await;
+    let (client, network) = vault_phone(stack, 4).await;
+    let vault = client.vault();
+    vault.pull("resident_id".into()).await.expect("pull");
+    network.set_online(false);
+    let no = FixedReauthenticator::new(false);
+    let refused = vault
+        .reveal("resident_id".into(), "id_number".into(), no.clone())
+        .await;
+    assert!(matches!(refused, Err(SdkError::Cancelled)), "{refused:?}");
+    assert_eq!(no.asked(), ["查看电子居民身份证的公民身份号码"]);
+    let yes = FixedReauthenticator::new(true);
+    let shown = vault
+        .reveal("resident_id".into(), "id_number".into(), yes.clone())
+        .await
+        .expect("revealed");
+    let number: String = serde_json::from_str(shown.value_json.as_deref().unwrap()).unwrap();
+    assert_eq!(number.len(), 18);
+    // A masked claim needs no confirmation.
+    let masked = vault
+        .reveal("resident_id".into(), "id_number_masked".into(), no.clone())
+        .await
+        .expect("masked");
+    assert!(masked.value_json.unwrap().contains('*'));
+    assert_eq!(no.asked().len(), 1, "not asked for a masked claim");
+    let unknown = vault
+        .reveal("resident_id".into(), "shoe_size".into(), yes)
+        .await;
+    assert!(matches!(unknown, Err(SdkError::InvalidInput { .. })));
+}
+
+async fn stack_sqlite() -> &'static Stack {
+    zhelikit_e2e::stack(Backend::Sqlite).await
+}
+
+both_backends!(a_verifier_asks_online_the_holder_approves_and_an_over_ask_is_refused_by_default);
+
+async fn a_verifier_asks_online_the_holder_approves_and_an_over_ask_is_refused_by_default(
+    stack: &Stack,
+) {
+    use zhelikit_sdk::test_doubles::ScriptedApprover;
+    use zhelikit_sdk::{ShareDecision, ShareOutcome};
+    let (citizen, _) = vault_phone(stack, 5).await;
+    let holder = citizen.vault();
+    holder.pull("resident_id".into()).await.expect("pull");
+    let (officer, _) = officer_phone(stack, 6).await;
+    let verifier = officer.vault();
+    let ask = |claims: &[&str]| {
+        let claims: Vec<String> = claims.iter().map(|c| c.to_string()).collect();
+        let verifier = verifier.clone();
+        async move {
+            verifier
+                .request_share("resident_id".into(), claims, "核验身份".into())
+                .await
+                .expect("request")
+        }
+    };
+
+    // Asked for what it is registered for: shown, approved, shared, checked.
+    let made = ask(&["age_over_18", "resident_of_wenzhou"]).await;
+    let yes = ScriptedApprover::new(ShareDecision::Share);
+    let outcome = holder
+        .answer_request(made.id.clone(), yes.clone())
+        .await
+        .expect("answer");
+    let ShareOutcome::Shared { verification } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(verification.accepted, "{verification:?}");
+    assert_eq!(verification.claims.len(), 2);
+    let shown = &yes.shown()[0];
+    assert_eq!(shown.verifier_name, "温州市公安局交通警察支队");
+    assert_eq!(shown.purpose, "核验身份");
+    assert!(shown.over_asked.is_empty() && shown.held);
+    let status = verifier
+        .request_status(made.id.clone())
+        .await
+        .expect("status");
+    assert_eq!(status.state, "answered");
+    assert!(status.verification.expect("checked").accepted);
+    assert!(
+        holder.answer_request(made.id, yes.clone()).await.is_err(),
+        "a request is answered once"
+    );
+
+    // Over-asking (the raw ID number): shown as such and refused, though the person said yes.
+    let made = ask(&["age_over_18", "id_number"]).await;
+    let outcome = holder
+        .answer_request(made.id.clone(), yes.clone())
+        .await
+        .expect("answer");
+    assert_eq!(
+        outcome,
+        ShareOutcome::RefusedOverAsk {
+            claims: vec!["id_number".into()]
+        }
+    );
+    let shown = yes.shown().pop().unwrap();
+    assert!(shown
+        .claims
+        .iter()
+        .any(|c| c.name == "id_number" && c.over_asked));
+    let status = verifier.request_status(made.id).await.expect("status");
+    assert_eq!(
+        (status.state.as_str(), status.declined.as_deref()),
+        ("declined", Some("over_asked"))
+    );
+
+    // Unless the person, warned, allows it.
+    let made = ask(&["id_number"]).await;
+    let anyway = ScriptedApprover::new(ShareDecision::ShareIncludingOverAsked);
+    let outcome = holder
+        .answer_request(made.id, anyway)
+        .await
+        .expect("answer");
+    assert!(
+        matches!(&outcome, ShareOutcome::Shared { verification } if verification.accepted && verification.claims[0].name == "id_number"),
+        "{outcome:?}"
+    );
+
+    // Declined.
+    let made = ask(&["age_over_18"]).await;
+    let no = ScriptedApprover::new(ShareDecision::Decline);
+    assert_eq!(
+        holder
+            .answer_request(made.id.clone(), no)
+            .await
+            .expect("answer"),
+        ShareOutcome::Declined
+    );
+    let status = verifier.request_status(made.id).await.expect("status");
+    assert_eq!(status.declined.as_deref(), Some("declined"));
+    let audit = stack.audit(100).await;
+    assert!(audit.iter().any(|e| e.event == "certificate_shared"
+        && e.detail == "zk-demo-verifier:resident_id:over_asked"));
+
+    // What the BFF refuses: an unregistered purpose, an unknown claim, a session without
+    // vault.verify.
+    let official = stack.fixtures.officials[6].account_id;
+    let code = stack.auth_code_for(VERIFIER, official).await;
+    let (_, session) = stack
+        .post(
+            paths::ZZD_AUTH_CODE,
+            json!({"mini_app_id": VERIFIER, "auth_code": code}),
+        )
+        .await;
+    let token = access(&session);
+    let (status, body) = stack
+        .post_authed(
+            paths::VAULT_SHARE_REQUESTS,
+            &token,
+            json!({"kind": "resident_id", "claims": ["age_over_18"], "purpose": "放贷"}),
+        )
+        .await;
+    assert_problem(status, &body, 400, "invalid_field");
+    assert_eq!(body["field"], "purpose");
+    let (status, body) = stack
+        .post_authed(
+            paths::VAULT_SHARE_REQUESTS,
+            &token,
+            json!({"kind": "resident_id", "claims": ["shoe_size"], "purpose": "核验身份"}),
+        )
+        .await;
+    assert_problem(status, &body, 400, "invalid_field");
+    assert_eq!(body["field"], "claims");
+    let citizen_session = stack.login_citizen(&advanced(stack)[5], VAULT).await;
+    let (status, body) = stack
+        .post_authed(
+            paths::VAULT_SHARE_REQUESTS,
+            &access(&citizen_session),
+            json!({"kind": "resident_id", "claims": ["age_over_18"], "purpose": "核验身份"}),
+        )
+        .await;
+    assert_problem(status, &body, 403, "missing_scope");
+    let (status, body) = stack
+        .get_authed(
+            &paths::vault_share_request("nope"),
+            &access(&citizen_session),
+        )
+        .await;
+    assert_problem(status, &body, 404, "share_request_not_found");
+    drop(citizen);
+    drop(officer);
+}

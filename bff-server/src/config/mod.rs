@@ -77,6 +77,9 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long rows are kept before the background pruner deletes them.
     pub retention: Retention,
+    /// The verifiers registered to ask holders for certificates online (the demo registry:
+    /// [`zhelikit_domain::vault::share::demo_verifiers`]).
+    pub vault_verifiers: Vec<zhelikit_domain::vault::share::VerifierRegistration>,
 }
 
 impl Config {
@@ -113,6 +116,7 @@ impl Config {
             adapters: adapters(&source)?,
             trusted_proxies: trusted_proxies(&source)?,
             retention: retention(&source)?,
+            vault_verifiers: zhelikit_domain::vault::share::demo_verifiers(),
         })
     }
 }

@@ -18,6 +18,10 @@ pub trait Cache: Send + Sync + 'static {
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError>;
     /// Reads and deletes `key` in one step, so single-use state is used at most once.
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError>;
+    /// Stores `value` under `key` for `ttl` unless `key` is there already, in one step;
+    /// whether it stored. Across processes sharing the cache, exactly one caller wins a key
+    /// (a presentation's nonce is accepted once).
+    async fn set_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, CacheError>;
     /// Round trip, for readiness reporting.
     async fn ping(&self) -> Result<(), CacheError>;
 }
@@ -111,6 +115,17 @@ impl Cache for MemoryCache {
         Ok(self.entries.remove(key).map(|s| s.value.to_vec()))
     }
 
+    async fn set_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, CacheError> {
+        let entry = self
+            .entries
+            .entry(key.to_string())
+            .or_insert_with(|| Stored {
+                value: Arc::from(value),
+                ttl,
+            });
+        Ok(entry.is_fresh())
+    }
+
     async fn ping(&self) -> Result<(), CacheError> {
         Ok(())
     }
@@ -161,6 +176,21 @@ impl Cache for RedisCache {
         Ok(conn.get_del(self.key(key)).await?)
     }
 
+    async fn set_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, CacheError> {
+        let mut conn = self.conn.clone();
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        // SET NX PX answers OK when it stored, nil when the key was there.
+        let stored: Option<String> = redis::cmd("SET")
+            .arg(self.key(key))
+            .arg(value)
+            .arg("NX")
+            .arg("PX")
+            .arg(ms)
+            .query_async(&mut conn)
+            .await?;
+        Ok(stored.is_some())
+    }
+
     async fn ping(&self) -> Result<(), CacheError> {
         let mut conn = self.conn.clone();
         let _: String = redis::cmd("PING").query_async(&mut conn).await?;
@@ -171,6 +201,28 @@ impl Cache for RedisCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_key_is_set_new_once_until_it_expires() {
+        let cache = MemoryCache::default();
+        assert!(cache
+            .set_new("n", b"1", Duration::from_secs(60))
+            .await
+            .unwrap());
+        assert!(!cache
+            .set_new("n", b"2", Duration::from_secs(60))
+            .await
+            .unwrap());
+        assert_eq!(cache.get("n").await.unwrap(), Some(b"1".to_vec()));
+        assert!(cache
+            .set_new("gone", b"1", Duration::from_millis(0))
+            .await
+            .unwrap());
+        assert!(cache
+            .set_new("gone", b"1", Duration::from_secs(60))
+            .await
+            .unwrap());
+    }
 
     #[tokio::test]
     async fn a_taken_value_is_gone_and_an_expired_one_was_never_there() {

@@ -39,7 +39,11 @@ async fn lookup(state: &AppState, op: Operation) -> RecordLookup {
 #[utoipa::path(get, path = paths::VAULT_ISSUERS, tag = "vault",
     responses((status = 200, body = IssuerDirectory)))]
 pub async fn issuers(State(state): State<AppState>) -> axum::Json<IssuerDirectory> {
-    let state = &state;
+    axum::Json(directory(&state).await)
+}
+
+/// Every issuing department's keys that can be had now (through the adapter layer's cache).
+pub(crate) async fn directory(state: &AppState) -> IssuerDirectory {
     let answers = join_all(
         Department::ALL
             .into_iter()
@@ -65,7 +69,7 @@ pub async fn issuers(State(state): State<AppState>) -> axum::Json<IssuerDirector
             }
         }
     }
-    axum::Json(directory)
+    directory
 }
 
 /// A department's signed status list (`statuslist+jwt`), at most a minute old, or the last one
@@ -80,15 +84,23 @@ pub async fn status_list(
     Path(department): Path<String>,
 ) -> Result<axum::Json<StatusListAnswer>, ApiError> {
     let d = Department::parse(&department).ok_or(VaultError::UnknownDepartment(department))?;
-    match lookup(&state, Operation::StatusList(d)).await {
+    status_answer(&state, d).await.map(axum::Json)
+}
+
+/// Department `d`'s status list, at most a minute old, or the last one had with its age.
+pub(crate) async fn status_answer(
+    state: &AppState,
+    d: Department,
+) -> Result<StatusListAnswer, ApiError> {
+    match lookup(state, Operation::StatusList(d)).await {
         RecordLookup::Found { data, freshness } => match &*data {
-            Record::Vault(VaultRecord::StatusList(list)) => Ok(axum::Json(StatusListAnswer {
+            Record::Vault(VaultRecord::StatusList(list)) => Ok(StatusListAnswer {
                 token: list.token.clone(),
                 stale_secs: match freshness {
                     Freshness::Fresh => None,
                     Freshness::Stale { age_secs } => Some(age_secs),
                 },
-            })),
+            }),
             _ => Err(ApiError::internal(
                 "the department answered its status list with another record",
             )),

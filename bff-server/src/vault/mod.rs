@@ -8,6 +8,8 @@
 
 pub mod certificates;
 pub mod issuers;
+pub mod share;
+pub mod verifications;
 
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
@@ -25,6 +27,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(certificates::pull))
         .routes(routes!(issuers::issuers))
         .routes(routes!(issuers::status_list))
+        .routes(routes!(verifications::verify))
+        .routes(routes!(share::create))
+        .routes(routes!(share::read))
+        .routes(routes!(share::respond))
+        .routes(routes!(share::result))
 }
 
 /// What the vault refuses.

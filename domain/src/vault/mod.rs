@@ -3,8 +3,11 @@
 //! the SDK, the BFF and verifier apps all use ([`sd_jwt::verify`]).
 
 pub mod catalogue;
+pub mod qr;
 pub mod sd_jwt;
+pub mod share;
 pub mod status_list;
+pub mod verifier;
 pub mod wire;
 
 use serde::{Deserialize, Serialize};

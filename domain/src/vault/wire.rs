@@ -49,3 +49,18 @@ pub struct StatusListAnswer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_secs: Option<u64>,
 }
+
+/// `POST /v1/vault/verifications`: check a presentation someone showed an online verifier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerifyPresentation {
+    /// The presentation: the SD-JWT with its key binding, or a 亮证 QR text (`ZKV1:…`).
+    pub presentation: String,
+    /// Whom it must have been made for: `zhelikit:in-person` (the default, a QR shown at a
+    /// counter) or the calling mini-app's own id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// The nonce the verifier gave the holder, if it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+}

@@ -75,6 +75,9 @@ pub struct SimulatorHost {
     /// The "ticket expired" scenario: the next credential handed over is already past its
     /// five minutes by the platform's clock.
     expire_next: AtomicBool,
+    /// The 亮证 code on this phone's screen (the last `vaultCode` event), until it is hidden:
+    /// what another simulated phone's camera can scan.
+    shown_code: Mutex<Option<Value>>,
 }
 
 /// The JSON the page shows for an action.
@@ -114,6 +117,7 @@ pub fn action_json(action: &HostAction) -> Value {
         } => {
             json!({"kind": "consent", "miniAppName": mini_app_name, "scope": scope, "purpose": purpose})
         }
+        A::Reauthenticate { reason } => json!({"kind": "reauthenticate", "reason": reason}),
         A::SsoTicket { mini_app_id } => json!({"kind": "ssoTicket", "miniAppId": mini_app_id}),
         A::AuthCode { corp_id } => json!({"kind": "authCode", "corpId": corp_id}),
     }
@@ -131,12 +135,21 @@ impl SimulatorHost {
             http: reqwest::Client::new(),
             runtime,
             expire_next: AtomicBool::new(false),
+            shown_code: Mutex::new(None),
         }
     }
 
     /// Makes the next ticketId or auth code arrive expired (the "ticket expired" scenario).
     pub fn expire_next_credential(&self) {
         self.expire_next.store(true, Ordering::SeqCst);
+    }
+
+    /// The 亮证 code this phone shows now (`{kind, text, validUntil, disclosed}`), if any.
+    pub fn shown_code(&self) -> Option<Value> {
+        self.shown_code
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Tells the page something (a JSON line).
@@ -239,9 +252,11 @@ impl BridgeHost for SimulatorHost {
                 self.tell(json!({"type": "host", "action": action_json(&action)}));
                 Ok(HostReply::Text { value })
             }
-            A::Confirm { .. } | A::AskConsent { .. } => Ok(HostReply::Confirmed {
-                ok: self.ask(&action)?.ok.unwrap_or(false),
-            }),
+            A::Confirm { .. } | A::AskConsent { .. } | A::Reauthenticate { .. } => {
+                Ok(HostReply::Confirmed {
+                    ok: self.ask(&action)?.ok.unwrap_or(false),
+                })
+            }
             A::Alert { .. } => {
                 self.ask(&action)?;
                 Ok(HostReply::Done)
@@ -261,6 +276,14 @@ impl BridgeHost for SimulatorHost {
     }
 
     fn emit(&self, event_json: String) {
+        if let Ok(event) = serde_json::from_str::<Value>(&event_json) {
+            let mut shown = self.shown_code.lock().unwrap_or_else(|e| e.into_inner());
+            match event["event"].as_str() {
+                Some("vaultCode") => *shown = Some(event["data"].clone()),
+                Some("vaultCodeStopped") => *shown = None,
+                _ => {}
+            }
+        }
         self.tell(json!({"type": "event", "json": event_json}));
     }
 }

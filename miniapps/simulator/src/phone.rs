@@ -224,6 +224,16 @@ impl Phones {
             .cloned()
     }
 
+    /// Every open phone.
+    pub fn all(&self) -> Vec<Arc<Phone>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
     /// Closes the phone `id`.
     pub fn remove(&self, id: &str) -> Option<Arc<Phone>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id)

@@ -125,6 +125,7 @@ pub fn router(simulator: Arc<Simulator>) -> Router {
         .route("/api/phones/{id}/answer", post(answer))
         .route("/api/phones/{id}/scenario", post(scenario))
         .route("/api/phones/{id}/calls", get(calls))
+        .route("/api/phones/{id}/codes", get(codes_in_view))
         .with_state(simulator)
 }
 
@@ -661,4 +662,24 @@ mod tests {
         assert!(file_under(&root, "../etc/passwd").is_none());
         assert!(file_under(&root, "a//b").is_none());
     }
+}
+
+/// The 亮证 codes on the screens of the other open phones: what phone `id`'s camera can scan
+/// (the simulator's stand-in for holding two phones face to face).
+async fn codes_in_view(State(sim): Shared, Path(id): Path<String>) -> Response {
+    if let Err(refusal) = phone_of(&sim, &id) {
+        return refusal;
+    }
+    let mut codes: Vec<Value> = sim
+        .phones
+        .all()
+        .into_iter()
+        .filter(|p| p.id != id)
+        .filter_map(|p| {
+            let code = p.host.shown_code()?;
+            Some(json!({"phoneId": p.id, "miniApp": p.mini_app_id, "code": code}))
+        })
+        .collect();
+    codes.sort_by(|a, b| a["phoneId"].as_str().cmp(&b["phoneId"].as_str()));
+    Json(json!({"codes": codes})).into_response()
 }

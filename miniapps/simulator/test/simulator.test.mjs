@@ -217,3 +217,58 @@ test("a mini-app runs in an origin of its own and cannot reach into the simulato
   await page.getByTestId("dialog-cancel").click();
   await page.close();
 });
+
+test("亮证: a citizen pulls a certificate, sees a full value after re-authentication, shows its code, and an officer's phone scans it once", async () => {
+  const citizen = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await openMiniApp(citizen, "高级实名", "zk-demo-vault");
+  await citizen.getByTestId("dialog").waitFor({ state: "visible" });
+  assert.match(await citizen.getByTestId("dialog").innerText(), /读取您的电子证照/);
+  await citizen.getByTestId("dialog-ok").click();
+  const vault = citizen.frameLocator('[data-testid="frame"]');
+  await vault.getByTestId("state-resident_id").waitFor();
+  assert.equal(await vault.getByTestId("state-resident_id").innerText(), "未领取");
+  await vault.getByTestId("pull-resident_id").click();
+  await vault.getByTestId("state-resident_id").getByText("可用").waitFor();
+
+  await vault.getByTestId("cert-resident_id").click();
+  const masked = vault.getByTestId("claim-id_number_masked");
+  await masked.waitFor();
+  assert.match(await masked.innerText(), /\*{4}/, "masked by default");
+  await vault.getByTestId("reveal-id_number_masked").click();
+  await citizen.getByTestId("dialog").waitFor({ state: "visible" });
+  assert.match(await citizen.getByTestId("dialog").innerText(), /查看电子居民身份证的公民身份号码/);
+  await citizen.getByTestId("dialog-ok").click();
+  await masked.getByText(/^\d{17}[\dX]$/).waitFor();
+
+  await vault.getByTestId("show-code").click();
+  await vault.getByTestId("code").waitFor();
+  const text = await vault.getByTestId("code").getAttribute("data-text");
+  assert.ok(text.startsWith("ZKV1:"), text);
+  assert.match(await vault.getByTestId("code-countdown").innerText(), /秒内有效/);
+  await citizen.screenshot({ path: `${SCREENSHOTS}/vault-code.png` });
+
+  const officer = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await openMiniApp(officer, "政务人员 · ", "zk-demo-verifier");
+  const checker = officer.frameLocator('[data-testid="frame"]');
+  const scanOnce = async () => {
+    await checker.getByTestId("scan").click();
+    await officer.getByTestId("dialog").waitFor({ state: "visible" });
+    await officer.getByTestId("scan-code").first().click();
+    await officer.getByTestId("dialog").waitFor({ state: "hidden" });
+  };
+  await scanOnce();
+  await checker.getByTestId("verdict").getByText("证照有效").waitFor();
+  assert.match(await checker.getByTestId("checked-age_over_18").innerText(), /已满 18 周岁\s*是/);
+  assert.equal(await checker.getByTestId("checked-id_number").count(), 0, "the full number is not shown to the officer");
+  await officer.screenshot({ path: `${SCREENSHOTS}/verifier-valid.png` });
+
+  // The same code again (a photo of the screen): refused, and the officer reads why.
+  await scanOnce();
+  await checker.getByTestId("verdict").getByText(/已被使用过/).waitFor();
+  await officer.screenshot({ path: `${SCREENSHOTS}/verifier-replayed.png` });
+
+  await vault.getByTestId("hide-code").click();
+  await vault.getByTestId("code").waitFor({ state: "detached" });
+  await officer.close();
+  await citizen.close();
+});

@@ -26,7 +26,7 @@ use platform_api::departments::{
 use rand::Rng;
 use serde_json::{json, Value};
 use zhelikit_domain::gm::{sm3, Sm2PrivateKey, Sm2PublicKey};
-use zhelikit_domain::vault::catalogue::{issuer_id, status_list_uri};
+use zhelikit_domain::vault::catalogue::{issuer_id, status_list_uri, ClaimClass};
 use zhelikit_domain::vault::sd_jwt::{issue, Issuance};
 use zhelikit_domain::vault::status_list::{self, StatusList, StatusReference, TokenStatus};
 use zhelikit_domain::{mask, ResidentId};
@@ -253,6 +253,10 @@ fn certificate(state: &MockState, kind: CertificateKind, body: &[u8]) -> Respons
         return refuse("50", "status list full".into());
     };
     let now = state.clock.now().timestamp();
+    // The catalogue says which claims are raw values (they sit in the credential's raw group).
+    let (raw_claims, claims): (Vec<_>, Vec<_>) = claims
+        .into_iter()
+        .partition(|(name, _)| kind.claim(name).is_some_and(|c| c.class == ClaimClass::Raw));
     let issuance = Issuance {
         issuer: issuer_id(issuer.department.as_str()),
         kid: issuer.kid.clone(),
@@ -265,6 +269,7 @@ fn certificate(state: &MockState, kind: CertificateKind, body: &[u8]) -> Respons
             uri: status_list_uri(issuer.department.as_str()),
         },
         claims,
+        raw_claims,
     };
     match issue(&issuance, &issuer.key) {
         Ok(credential) => ok(IssuedCertificate {

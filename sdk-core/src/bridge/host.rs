@@ -80,6 +80,13 @@ pub enum HostAction {
         /// What it means, in words for the user (zh-CN).
         purpose: String,
     },
+    /// Ask the person to prove again that they own the phone (biometric or the lock screen;
+    /// a button in the simulator) before a sensitive value is shown; answer
+    /// [`HostReply::Confirmed`].
+    Reauthenticate {
+        /// What it is for, in zh-CN (e.g. "查看电子驾驶证的驾驶证号").
+        reason: String,
+    },
     /// Obtain a 浙里办 mini-program `ticketId` for this mini-app from the platform (the
     /// container's own login); answer [`HostReply::Text`] (empty: the container wants a reload).
     SsoTicket {
@@ -142,6 +149,6 @@ pub trait BridgeHost: Send + Sync {
     /// off its async threads.
     fn perform(&self, action: HostAction) -> Result<HostReply, HostError>;
     /// Carries an event to the page: JSON `{"event": …, "data": …}` (`networkChanged`,
-    /// `sessionExpired`, `uiStyleChanged`).
+    /// `sessionExpired`, `uiStyleChanged`, `vaultCode`, `vaultCodeStopped`).
     fn emit(&self, event_json: String);
 }

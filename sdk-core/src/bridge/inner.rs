@@ -3,14 +3,16 @@
 //! manifest's scopes, the login, the user's consent — before anything runs, so a malformed or
 //! unpermitted call never reaches the network or the host.
 
+mod vault;
+
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Map, Value};
 use zhelikit_domain::analytics::event_from_trace;
 use zhelikit_domain::api::{Me, UserKind};
 use zhelikit_domain::bridge::{
-    family_available, method_spec, BridgeError, BridgeEvent, BridgeFailure as F, BridgeRequest,
+    family_available, method_spec_on, BridgeError, BridgeEvent, BridgeFailure as F, BridgeRequest,
     BridgeResponse, Family, MethodSpec, BRIDGE_VERSION, MAX_REQUEST_BYTES, METHODS,
 };
 use zhelikit_domain::lang::Lang;
@@ -25,6 +27,8 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::identity::{Credential, Identity};
 use crate::screens::Screens;
+use crate::task::TaskHandle;
+use crate::vault::Vault;
 
 type Params = Map<String, Value>;
 
@@ -67,11 +71,15 @@ pub(crate) struct Bridge {
     identity: Identity,
     screens: Screens,
     analytics: Analytics,
+    vault: Vault,
+    /// The 亮证 code being shown and refreshed, if any (stopped when replaced, hidden, or the
+    /// bridge goes).
+    shown_code: Mutex<Option<TaskHandle>>,
     manifest: Manifest,
     host: Arc<dyn BridgeHost>,
     elder: AtomicBool,
     /// The device uuid, read or made once (it never changes).
-    uuid: std::sync::Mutex<Option<String>>,
+    uuid: Mutex<Option<String>>,
     /// Held while a consent is checked and asked: two calls needing the same consent at once
     /// ask the user once.
     consent_lock: tokio::sync::Mutex<()>,
@@ -119,6 +127,7 @@ fn purpose(scope: Scope) -> &'static str {
         Scope::Passkey => "为您登记和管理通行密钥",
         Scope::VaultRead => "读取您的电子证照",
         Scope::VaultShare => "在您授权后向第三方出示您的电子证照",
+        Scope::VaultVerify => "核验他人向您出示的电子证照",
         Scope::PolicyRead => "读取与您的企业匹配的惠企政策",
         Scope::FormsSubmit => "代您提交表单",
         Scope::OrgRead => "读取您所在的组织机构",
@@ -192,11 +201,13 @@ impl Bridge {
             identity: Identity::new(ctx.clone()),
             screens: Screens::new(ctx.clone()),
             analytics: Analytics::new(ctx.clone()),
+            vault: Vault::new(ctx.clone()),
+            shown_code: Mutex::new(None),
             ctx,
             manifest,
             host,
             elder: AtomicBool::new(false),
-            uuid: std::sync::Mutex::new(None),
+            uuid: Mutex::new(None),
             consent_lock: tokio::sync::Mutex::new(()),
         }
     }
@@ -249,9 +260,7 @@ impl Bridge {
             }
         };
         let id = request.id;
-        let Some(spec) = method_spec(&request.method)
-            .filter(|m| family_available(m.family, self.manifest.platform))
-        else {
+        let Some(spec) = method_spec_on(&request.method, self.manifest.platform) else {
             let e = BridgeError::new(
                 F::UnknownMethod,
                 format!("本容器不支持方法 {}", request.method),
@@ -662,6 +671,7 @@ impl Bridge {
                 value["offline"] = Value::Bool(offline_age.is_some());
                 Ok(value)
             }
+            vault if vault.starts_with("zhelikit.vault.") => self.vault_call(vault, params).await,
             other => Err(BridgeError::new(
                 F::UnknownMethod,
                 format!("方法 {other} 尚未实现"),
@@ -780,10 +790,8 @@ impl Bridge {
     /// Whether this mini-app can call `name` here: the method exists on its platform and its
     /// scope is declared (consent is asked at the call).
     pub(crate) fn can_use(&self, name: &str) -> bool {
-        method_spec(name).is_some_and(|m| {
-            family_available(m.family, self.manifest.platform)
-                && m.scope.is_none_or(|s| self.manifest.declares(s))
-        })
+        method_spec_on(name, self.manifest.platform)
+            .is_some_and(|m| m.scope.is_none_or(|s| self.manifest.declares(s)))
     }
 
     /// The versioned list of methods, each with whether this mini-app can call it.

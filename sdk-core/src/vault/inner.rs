@@ -13,11 +13,13 @@ use zhelikit_domain::vault::catalogue::ClaimClass;
 use zhelikit_domain::vault::sd_jwt::{
     disclosable_claims, present, PresentationRequest, MAX_PRESENTATION_AGE_SECS,
 };
+use zhelikit_domain::vault::verifier::IN_PERSON_AUDIENCE;
 use zhelikit_domain::vault::wire::{PullCertificate, PulledCertificate};
-use zhelikit_domain::vault::CertificateKind;
+use zhelikit_domain::vault::{qr, CertificateKind};
 
 use crate::context::{now_ms, Context};
 use crate::error::{Error, Result};
+use crate::host::{CodeListener, Reauthenticator};
 use crate::vault::types::{
     Certificate, CertificateClaim, CertificateState, ClaimKind, Presentation,
 };
@@ -111,11 +113,7 @@ impl Vault {
                 Some(CertificateClaim {
                     name: c.name.to_string(),
                     label: c.label.to_string(),
-                    kind: match c.class {
-                        ClaimClass::Raw => ClaimKind::Raw,
-                        ClaimClass::Masked => ClaimKind::Masked,
-                        ClaimClass::Predicate => ClaimKind::Predicate,
-                    },
+                    kind: claim_kind(c.class),
                     value_json: Some(value.to_string()),
                 })
             })
@@ -233,10 +231,112 @@ impl Vault {
             field: "claims",
             reason,
         })?;
+        let qr_text = qr::encode(&payload)
+            .map_err(|e| Error::Internal(format!("the QR form of a presentation: {e}")))?;
         Ok(Presentation {
             payload,
+            qr_text,
             valid_until: now + MAX_PRESENTATION_AGE_SECS,
             disclosed: disclose,
         })
+    }
+
+    /// A presentation for a QR shown in person: audience [`IN_PERSON_AUDIENCE`], a fresh
+    /// 16-byte nonce (which a verifier refuses to see twice).
+    pub(crate) fn present_in_person(
+        &self,
+        kind: CertificateKind,
+        claims: Option<Vec<String>>,
+    ) -> Result<Presentation> {
+        let nonce: [u8; 16] = rand::random();
+        let nonce =
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, nonce);
+        self.present(kind, claims, IN_PERSON_AUDIENCE, &nonce)
+    }
+
+    /// Shows `kind` as a 亮证 code: the first code, made now (an error here if none can be
+    /// made), and the task that gives `listener` a new one every `every` until it is cancelled
+    /// or no code can be made (the certificate expired, the person logged out), which
+    /// `on_stopped` says.
+    pub(crate) fn show_code(
+        &self,
+        kind: CertificateKind,
+        claims: Option<Vec<String>>,
+        listener: Arc<dyn CodeListener>,
+        every: std::time::Duration,
+    ) -> Result<(Presentation, tokio::task::JoinHandle<()>)> {
+        let first = self.present_in_person(kind, claims.clone())?;
+        let vault = self.clone();
+        let task = self.ctx.runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let next = vault.present_in_person(kind, claims.clone());
+                // The host draws on its own thread; never hold the runtime while it does.
+                let l = listener.clone();
+                match next {
+                    Ok(code) => {
+                        let _ = tokio::task::spawn_blocking(move || l.on_code(code)).await;
+                    }
+                    Err(e) => {
+                        let reason = match e {
+                            Error::NotLoggedIn => "已退出登录，证照码已停止显示".to_string(),
+                            Error::Input { reason, .. } => format!("无法继续出示：{reason}"),
+                            other => format!("无法继续出示：{other}"),
+                        };
+                        let _ = tokio::task::spawn_blocking(move || l.on_stopped(reason)).await;
+                        return;
+                    }
+                }
+            }
+        })?;
+        Ok((first, task))
+    }
+
+    /// The value of claim `claim` of `kind`, raw claims included, once `reauth` confirms the
+    /// person (the host's biometric prompt). Works offline.
+    pub(crate) async fn reveal(
+        &self,
+        kind: CertificateKind,
+        claim: &str,
+        reauth: Arc<dyn Reauthenticator>,
+    ) -> Result<CertificateClaim> {
+        let def = kind.claim(claim).ok_or_else(|| Error::Input {
+            field: "claim",
+            reason: format!("{} has no claim {claim}", kind.as_str()),
+        })?;
+        let held = self.held(kind)?.ok_or_else(|| Error::Input {
+            field: "kind",
+            reason: format!("no {} is held on this device: pull it first", kind.as_str()),
+        })?;
+        let value = disclosable_claims(&held.credential)
+            .ok()
+            .and_then(|mut values| values.remove(claim))
+            .ok_or_else(|| Error::Input {
+                field: "claim",
+                reason: format!("the {} held here has no {claim}", kind.as_str()),
+            })?;
+        if def.class == ClaimClass::Raw {
+            let reason = format!("查看{}的{}", kind.name_zh(), def.label);
+            let confirmed = tokio::task::spawn_blocking(move || reauth.reauthenticate(reason))
+                .await
+                .unwrap_or(false);
+            if !confirmed {
+                return Err(Error::Cancelled);
+            }
+        }
+        Ok(CertificateClaim {
+            name: def.name.to_string(),
+            label: def.label.to_string(),
+            kind: claim_kind(def.class),
+            value_json: Some(value.to_string()),
+        })
+    }
+}
+
+fn claim_kind(class: ClaimClass) -> ClaimKind {
+    match class {
+        ClaimClass::Raw => ClaimKind::Raw,
+        ClaimClass::Masked => ClaimKind::Masked,
+        ClaimClass::Predicate => ClaimKind::Predicate,
     }
 }

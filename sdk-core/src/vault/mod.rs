@@ -5,14 +5,34 @@
 //! [`VaultClient`] is the exported surface over the inner [`Vault`](inner::Vault).
 
 pub(crate) mod inner;
+mod share;
 mod types;
+mod verifier;
 
 pub(crate) use inner::Vault;
-pub use types::{Certificate, CertificateClaim, CertificateState, ClaimKind, Presentation};
+pub use share::{
+    MadeRequest, RequestStatus, RequestedClaim, ShareApproval, ShareApprover, ShareDecision,
+    ShareOutcome,
+};
+pub use types::{
+    Certificate, CertificateClaim, CertificateState, CheckedClaim, ClaimKind, Presentation,
+    Verification,
+};
+pub(crate) use verifier::Replays;
 
+use std::sync::Arc;
+
+use zhelikit_domain::vault::sd_jwt::MAX_PRESENTATION_AGE_SECS;
 use zhelikit_domain::vault::CertificateKind;
 
 use crate::error::{Error, SdkError};
+use crate::host::{CodeListener, Reauthenticator};
+use crate::task::TaskHandle;
+
+/// How often a code on screen is replaced: half its validity, so the one shown always has a
+/// minute left for the officer to scan.
+pub(crate) const CODE_REFRESH: std::time::Duration =
+    std::time::Duration::from_secs(MAX_PRESENTATION_AGE_SECS as u64 / 2);
 
 /// The vault of a [`crate::ZheliKitClient`]. Obtain it with `client.vault()`; the session needs
 /// scope `vault.read` (a mini-app that declares it, and a citizen).
@@ -24,6 +44,23 @@ pub struct VaultClient {
 impl VaultClient {
     pub(crate) fn new(inner: Vault) -> Self {
         Self { inner }
+    }
+
+    /// [`VaultClient::show_code`] with a new code every `every` (tests shorten the minute).
+    pub(crate) fn show_code_every(
+        &self,
+        kind: String,
+        claims: Option<Vec<String>>,
+        listener: Arc<dyn CodeListener>,
+        every: std::time::Duration,
+    ) -> Result<Arc<TaskHandle>, SdkError> {
+        let kind = kind_of(&kind)?;
+        let (first, task) = self
+            .inner
+            .show_code(kind, claims, listener.clone(), every)?;
+        let handle = Arc::new(TaskHandle::new(task));
+        listener.on_code(first);
+        Ok(handle)
     }
 }
 
@@ -78,4 +115,121 @@ impl VaultClient {
         let kind = kind_of(&kind)?;
         Ok(self.inner.present(kind, claims, &audience, &nonce)?)
     }
+
+    /// Shows the certificate of `kind` as a 亮证 code, in person: `listener` gets a code
+    /// before this returns and a new one every minute (each valid two minutes, each with a fresh nonce, so a
+    /// photo of the screen is refused once the code it shows is used or old) until the handle
+    /// is cancelled or dropped. `claims` as in [`VaultClient::present`]. Works offline.
+    ///
+    /// Errors: as [`VaultClient::present`].
+    pub fn show_code(
+        &self,
+        kind: String,
+        claims: Option<Vec<String>>,
+        listener: Arc<dyn CodeListener>,
+    ) -> Result<Arc<TaskHandle>, SdkError> {
+        self.show_code_every(kind, claims, listener, CODE_REFRESH)
+    }
+
+    /// The value of claim `claim` of the certificate of `kind`. A raw claim (the full ID
+    /// number, the address …) is shown only after `reauth` confirms the person; masked and
+    /// predicate claims need no confirmation. Works offline.
+    ///
+    /// Errors: `InvalidInput` (no such kind or claim, none held), `Cancelled` (the person did
+    /// not confirm), `NotLoggedIn`, `Storage`.
+    pub async fn reveal(
+        &self,
+        kind: String,
+        claim: String,
+        reauth: Arc<dyn Reauthenticator>,
+    ) -> Result<CertificateClaim, SdkError> {
+        let kind = kind_of(&kind)?;
+        let inner = self.inner.clone();
+        self.inner
+            .context()
+            .run(async move { inner.reveal(kind, &claim, reauth).await })
+            .await
+    }
+
+    /// Checks a certificate someone shows (the text of a scanned 亮证 code, or an SD-JWT
+    /// presentation made in person): the issuer's signature against the department's
+    /// published key, every disclosure, expiry, that the person showing holds it (the key
+    /// binding, at most two minutes old), that the code was not shown here before, and the
+    /// issuer's status list. The keys and lists are kept on the phone, so a check works
+    /// offline; a status list past its time to live is reported (`status` `stale`), never taken
+    /// as valid. A refusal is an answer (`accepted: false`, with its reason), not an error.
+    ///
+    /// Errors: `InvalidInput` (empty text), `NotLoggedIn`, `SessionExpired`, `Storage`.
+    pub async fn verify(&self, text: String) -> Result<Verification, SdkError> {
+        let ctx = self.inner.context().clone();
+        self.inner
+            .context()
+            .run(async move { verify_on_phone(&ctx, &text).await })
+            .await
+    }
+    /// Answers a verifier's online request `request_id` (from its QR or link): `approver` shows
+    /// the person who asks, why and for what — claims the verifier is not registered to ask
+    /// for marked as over-asking — and answers their decision. Over-asking is refused unless
+    /// the person chose [`ShareDecision::ShareIncludingOverAsked`]. The verifier is told the
+    /// outcome either way.
+    ///
+    /// Errors: `InvalidInput` (bad id, expired, the certificate not held), `NotLoggedIn`,
+    /// `SessionExpired`, `ForbiddenScope` (`vault.read`), `Offline`, `Storage`; a request
+    /// answered or gone is a `Server` problem `share_request_not_found`.
+    pub async fn answer_request(
+        &self,
+        request_id: String,
+        approver: Arc<dyn ShareApprover>,
+    ) -> Result<ShareOutcome, SdkError> {
+        let inner = self.inner.clone();
+        self.inner
+            .context()
+            .run(async move { share::answer(&inner, &request_id, approver).await })
+            .await
+    }
+
+    /// For a verifier app (scope `vault.verify`, registered as a verifier): asks a holder for
+    /// `claims` of the certificate of `kind`, for `purpose` (one of the registered purposes).
+    /// Show the returned id to the holder (a QR, a link); then poll [`VaultClient::request_status`].
+    ///
+    /// Errors: `InvalidInput` (kind, claims, purpose), `ForbiddenScope`, `NotLoggedIn`,
+    /// `Offline`; a mini-app not registered as a verifier is a `Server` problem
+    /// `verifier_not_registered`.
+    pub async fn request_share(
+        &self,
+        kind: String,
+        claims: Vec<String>,
+        purpose: String,
+    ) -> Result<MadeRequest, SdkError> {
+        let kind = kind_of(&kind)?;
+        let ctx = self.inner.context().clone();
+        self.inner
+            .context()
+            .run(async move { share::request(&ctx, kind, claims, purpose).await })
+            .await
+    }
+
+    /// For the verifier that made request `request_id`: pending, answered (with the check of
+    /// the presentation) or declined (with why: `declined`, `over_asked`).
+    ///
+    /// Errors: `ForbiddenScope`, `NotLoggedIn`, `Offline`; an unknown or expired request is a
+    /// `Server` problem `share_request_not_found`.
+    pub async fn request_status(&self, request_id: String) -> Result<RequestStatus, SdkError> {
+        let ctx = self.inner.context().clone();
+        self.inner
+            .context()
+            .run(async move { share::result(&ctx, &request_id).await })
+            .await
+    }
+}
+
+/// [`VaultClient::verify`], for the bridge too: the phone's verifier with the client's replay
+/// guard.
+pub(crate) async fn verify_on_phone(
+    ctx: &Arc<crate::context::Context>,
+    text: &str,
+) -> crate::error::Result<Verification> {
+    verifier::PhoneVerifier { ctx }
+        .verify(text, &ctx.vault_replays)
+        .await
 }

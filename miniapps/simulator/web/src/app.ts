@@ -2,6 +2,9 @@
 // server), relays the frame's bridge calls to it and its answers and events back, shows what
 // the container is asked (dialogs, toasts, titles) and the call log.
 
+import QRCode from "qrcode";
+import jsQR from "jsqr";
+
 const FRAME_MESSAGE = "zhelikit-bridge";
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -67,15 +70,17 @@ function showNextAsk(): void {
 function showAsk(id: number, action: any): void {
   const overlay = $("overlay");
   const input = $<HTMLInputElement>("dialog-input");
-  const titles: Record<string, string> = { consent: "授权", scan: "扫一扫", chooseImage: "选择图片" };
+  const titles: Record<string, string> = { consent: "授权", scan: "扫一扫", chooseImage: "选择图片", reauthenticate: "身份验证" };
   $("dialog-title").textContent = action.title || titles[action.kind] || "提示";
   $("dialog-message").textContent =
     action.kind === "consent" ? `「${action.miniAppName}」申请${action.purpose}` :
-    action.kind === "scan" ? "输入扫到的内容（模拟）" :
+    action.kind === "scan" ? "对准另一台模拟手机上的二维码，或输入扫到的内容" :
+    action.kind === "reauthenticate" ? `${action.reason}：请验证是本人操作（模拟指纹/面容）` :
     action.kind === "chooseImage" ? "将提供一张示例图片（模拟）" : action.message ?? "";
   input.style.display = action.kind === "scan" ? "block" : "none";
   input.value = "";
-  $("dialog-ok").textContent = action.kind === "consent" ? "同意" : action.ok || action.button || "确定";
+  $("dialog-codes").innerHTML = "";
+  $("dialog-ok").textContent = action.kind === "consent" ? "同意" : action.kind === "reauthenticate" ? "验证通过" : action.ok || action.button || "确定";
   $("dialog-cancel").style.display = action.kind === "alert" ? "none" : "";
   overlay.classList.add("open");
   const reply = async (body: any) => {
@@ -86,10 +91,41 @@ function showAsk(id: number, action: any): void {
       showNextAsk();
     }
   };
+  if (action.kind === "scan") void showCodesInView((text) => reply({ text }));
   $("dialog-ok").onclick = () =>
     reply(action.kind === "scan" ? { text: input.value } :
           action.kind === "chooseImage" ? { images: ["data:image/png;base64,iVBORw0KGgo="] } : { ok: true });
   $("dialog-cancel").onclick = () => reply(action.kind === "consent" || action.kind === "confirm" ? { ok: false } : { cancel: true });
+}
+
+/**
+ * The camera of the scan dialog: the 亮证 codes other simulated phones have on screen, each
+ * drawn as the QR image that phone shows and read back from its pixels (jsQR), so what is
+ * scanned went through a real QR code, its version and error correction included.
+ */
+async function showCodesInView(scanned: (text: string) => void): Promise<void> {
+  const box = $("dialog-codes");
+  let codes: any[] = [];
+  try {
+    codes = (await json(`/api/phones/${phoneId}/codes`)).codes;
+  } catch {
+    return;
+  }
+  for (const shown of codes) {
+    const button = document.createElement("button");
+    button.className = "secondary";
+    button.dataset.testid = "scan-code";
+    button.textContent = `扫描手机 ${String(shown.phoneId).slice(0, 6)} 上的证照码`;
+    button.onclick = async () => {
+      const canvas = document.createElement("canvas");
+      await QRCode.toCanvas(canvas, shown.code.text, { errorCorrectionLevel: "M", margin: 4, scale: 3 });
+      const image = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+      const read = jsQR(image.data, image.width, image.height);
+      if (read) scanned(read.data);
+      else button.textContent = "未能识别该二维码";
+    };
+    box.append(button);
+  }
 }
 
 let unshown: any[] = [];

@@ -7,7 +7,14 @@ import kotlin.test.assertTrue
 import kotlinx.coroutines.runBlocking
 import uniffi.zhelikit_sdk.CertificateState
 import uniffi.zhelikit_sdk.ClientConfig
+import uniffi.zhelikit_sdk.CodeListener
+import uniffi.zhelikit_sdk.Presentation
+import uniffi.zhelikit_sdk.Reauthenticator
 import uniffi.zhelikit_sdk.SdkException
+import uniffi.zhelikit_sdk.ShareApproval
+import uniffi.zhelikit_sdk.ShareApprover
+import uniffi.zhelikit_sdk.ShareDecision
+import uniffi.zhelikit_sdk.ShareOutcome
 import uniffi.zhelikit_sdk.ZheliKitClient
 
 /**
@@ -59,6 +66,105 @@ class VaultTest {
             }
             assertFailsWith<SdkException.InvalidInput> {
                 vault.present("birth_certificate", null, "officer-1", "n")
+            }
+        }
+    }
+
+    private class Codes : CodeListener {
+        val codes: MutableList<Presentation> = java.util.Collections.synchronizedList(mutableListOf())
+        override fun onCode(code: Presentation) {
+            codes.add(code)
+        }
+        override fun onStopped(reason: String) {}
+    }
+
+    /** The host's biometric prompt, answering as told and remembering what it was asked. */
+    private class Prompt(private val answer: Boolean) : Reauthenticator {
+        val reasons: MutableList<String> = mutableListOf()
+        override fun reauthenticate(reason: String): Boolean {
+            reasons.add(reason)
+            return answer
+        }
+    }
+
+    @Test
+    fun aCodeShownOnOnePhoneIsVerifiedOnAnOfficersPhoneOnce(): Unit = runBlocking {
+        open(SwitchableNetwork(true)).use { citizen ->
+            citizen.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000047", "zk-demo-vault"))
+            val vault = citizen.vault()
+            vault.pull("resident_id")
+            val codes = Codes()
+            val shown = vault.showCode("resident_id", null, codes)
+            val code = codes.codes.first()
+            assertTrue(code.qrText.startsWith("ZKV1:"), code.qrText)
+            shown.cancel()
+
+            ZheliKitClient.open(
+                ClientConfig(LiveStack.bffUrl, "zk-demo-verifier", LiveStack.storageDir(), null, 60u, 5000u),
+                AesKeySource(ByteArray(32) { 9 }),
+                null,
+                SwitchableNetwork(true),
+            ).use { officer ->
+                officer.identity().loginWithAuthCode(
+                    LiveStack.authCode(LiveStack.officialAccountId(4), "zk-demo-verifier"),
+                )
+                val checked = officer.vault().verify(code.qrText)
+                assertTrue(checked.accepted, checked.toString())
+                assertEquals("证照有效", checked.message)
+                assertEquals("resident_id", checked.kind)
+                assertTrue(checked.claims.any { it.label == "已满 18 周岁" }, checked.claims.toString())
+                val again = officer.vault().verify(code.qrText)
+                assertEquals("replayed", again.refusal)
+            }
+
+            val no = Prompt(false)
+            assertFailsWith<SdkException.Cancelled> { vault.reveal("resident_id", "id_number", no) }
+            assertEquals(listOf("查看电子居民身份证的公民身份号码"), no.reasons)
+            val number = vault.reveal("resident_id", "id_number", Prompt(true))
+            assertEquals(20, number.valueJson?.length, "an 18-digit number in quotes")
+        }
+    }
+
+    /** The host's share sheet: approves, and remembers what it showed. */
+    private class ShareSheet : ShareApprover {
+        val shown: MutableList<ShareApproval> = mutableListOf()
+        override fun decide(approval: ShareApproval): ShareDecision {
+            shown.add(approval)
+            return ShareDecision.SHARE
+        }
+    }
+
+    @Test
+    fun aVerifierThatOverAsksIsShownAsSuchAndRefusedThoughThePersonApproves(): Unit = runBlocking {
+        open(SwitchableNetwork(true)).use { citizen ->
+            citizen.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000048", "zk-demo-vault"))
+            val vault = citizen.vault()
+            vault.pull("resident_id")
+            ZheliKitClient.open(
+                ClientConfig(LiveStack.bffUrl, "zk-demo-verifier", LiveStack.storageDir(), null, 60u, 5000u),
+                AesKeySource(ByteArray(32) { 10 }),
+                null,
+                SwitchableNetwork(true),
+            ).use { officer ->
+                officer.identity().loginWithAuthCode(
+                    LiveStack.authCode(LiveStack.officialAccountId(5), "zk-demo-verifier"),
+                )
+                // The raw ID number: not what the traffic police are registered to ask for.
+                val made = officer.vault().requestShare("resident_id", listOf("age_over_18", "id_number"), "核验身份")
+                val sheet = ShareSheet()
+                val outcome = vault.answerRequest(made.id, sheet)
+                assertEquals(ShareOutcome.RefusedOverAsk(listOf("id_number")), outcome)
+                val shown = sheet.shown.single()
+                assertEquals("温州市公安局交通警察支队", shown.verifierName)
+                assertTrue(shown.claims.single { it.name == "id_number" }.overAsked, shown.toString())
+                val status = officer.vault().requestStatus(made.id)
+                assertEquals("declined", status.state)
+                assertEquals("over_asked", status.declined)
+
+                // Asked for what it may ask: shared and checked.
+                val fair = officer.vault().requestShare("resident_id", listOf("age_over_18"), "核验身份")
+                val shared = vault.answerRequest(fair.id, sheet)
+                assertTrue(shared is ShareOutcome.Shared && shared.verification.accepted, shared.toString())
             }
         }
     }

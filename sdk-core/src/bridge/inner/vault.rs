@@ -1,0 +1,233 @@
+//! The bridge's `zhelikit.vault.*` methods: the vault of [`crate::VaultClient`] for a page —
+//! its certificates listed, pulled, a claim revealed after the person confirms (the
+//! container's re-authentication), a 亮证 code shown and refreshed as `vaultCode` events, and a
+//! scanned code verified (an officer's mini-app, scope `vault.verify`).
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use zhelikit_domain::bridge::{BridgeError, BridgeFailure as F};
+use zhelikit_domain::vault::CertificateKind;
+
+use super::{from_sdk_error, invalid, optional_text, text_param, Bridge, Outcome, Params};
+use crate::bridge::host::{BridgeHost, HostAction, HostReply};
+use crate::host::{CodeListener, Reauthenticator};
+use crate::task::TaskHandle;
+use crate::vault::{
+    Certificate, CertificateClaim, CertificateState, ClaimKind, Presentation, Verification,
+    CODE_REFRESH,
+};
+
+/// The container's re-authentication (`HostAction::Reauthenticate`), as the vault asks for it.
+struct HostReauthenticator(Arc<dyn BridgeHost>);
+
+impl Reauthenticator for HostReauthenticator {
+    fn reauthenticate(&self, reason: String) -> bool {
+        matches!(
+            self.0.perform(HostAction::Reauthenticate { reason }),
+            Ok(HostReply::Confirmed { ok: true })
+        )
+    }
+}
+
+/// Carries each new code of a shown certificate to the page as a `vaultCode` event.
+struct CodeEvents {
+    host: Arc<dyn BridgeHost>,
+    kind: CertificateKind,
+}
+
+impl CodeListener for CodeEvents {
+    fn on_code(&self, code: Presentation) {
+        let event = json!({"event": "vaultCode", "data": code_json(self.kind, &code)});
+        self.host.emit(event.to_string());
+    }
+
+    fn on_stopped(&self, reason: String) {
+        let event = json!({"event": "vaultCodeStopped", "data": {"kind": self.kind.as_str(), "reason": reason}});
+        self.host.emit(event.to_string());
+    }
+}
+
+fn kind_param(params: &Params) -> Result<CertificateKind, BridgeError> {
+    let kind = text_param(params, "kind")?;
+    CertificateKind::parse(kind).ok_or_else(|| {
+        invalid(
+            format!("没有 {kind} 这类证照"),
+            format!("there is no certificate kind {kind}"),
+        )
+    })
+}
+
+fn claims_param(params: &Params) -> Result<Option<Vec<String>>, BridgeError> {
+    match params.get("claims") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|c| {
+                c.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| invalid("claims 须为字符串数组", "claims must be strings"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(invalid("claims 须为字符串数组", "claims must be strings")),
+    }
+}
+
+fn claim_kind(kind: ClaimKind) -> &'static str {
+    match kind {
+        ClaimKind::Raw => "raw",
+        ClaimKind::Masked => "masked",
+        ClaimKind::Predicate => "predicate",
+    }
+}
+
+fn value_of(value_json: Option<&str>) -> Value {
+    value_json
+        .and_then(|v| serde_json::from_str(v).ok())
+        .unwrap_or(Value::Null)
+}
+
+fn claim_json(c: &CertificateClaim) -> Value {
+    json!({
+        "name": c.name,
+        "label": c.label,
+        "kind": claim_kind(c.kind),
+        "value": value_of(c.value_json.as_deref()),
+    })
+}
+
+fn certificate_json(c: &Certificate) -> Value {
+    let (state, reason) = match &c.state {
+        CertificateState::Available => ("available", None),
+        CertificateState::Stale => ("stale", None),
+        CertificateState::Expired => ("expired", None),
+        CertificateState::NotPulled => ("not_pulled", None),
+        CertificateState::PullFailed { reason } => ("pull_failed", Some(reason.clone())),
+    };
+    json!({
+        "kind": c.kind,
+        "name": c.name,
+        "department": c.department,
+        "state": state,
+        "reason": reason,
+        "held": c.credential_held,
+        "expiresAt": c.expires_at,
+        "refreshAfter": c.refresh_after,
+        "claims": c.claims.iter().map(claim_json).collect::<Vec<_>>(),
+    })
+}
+
+fn code_json(kind: CertificateKind, code: &Presentation) -> Value {
+    json!({
+        "kind": kind.as_str(),
+        "text": code.qr_text,
+        "validUntil": code.valid_until,
+        "disclosed": code.disclosed,
+    })
+}
+
+fn verification_json(v: &Verification) -> Value {
+    json!({
+        "accepted": v.accepted,
+        "refusal": v.refusal,
+        "message": v.message,
+        "kind": v.kind,
+        "name": v.name,
+        "department": v.department,
+        "status": v.status,
+        "expiresAt": v.expires_at,
+        "claims": v.claims.iter().map(|c| json!({
+            "name": c.name,
+            "label": c.label,
+            "value": value_of(Some(&c.value_json)),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+impl Bridge {
+    /// One `zhelikit.vault.*` call.
+    pub(super) async fn vault_call(&self, method: &str, params: &Params) -> Outcome {
+        let vault = &self.vault;
+        match method {
+            "zhelikit.vault.list" => {
+                let certificates = vault.list().map_err(from_sdk_error)?;
+                Ok(
+                    json!({"certificates": certificates.iter().map(certificate_json).collect::<Vec<_>>()}),
+                )
+            }
+            "zhelikit.vault.pull" => {
+                let kind = kind_param(params)?;
+                let c = vault.pull(kind).await.map_err(from_sdk_error)?;
+                Ok(certificate_json(&c))
+            }
+            "zhelikit.vault.reveal" => {
+                let kind = kind_param(params)?;
+                let claim = text_param(params, "claim")?;
+                let reauth = Arc::new(HostReauthenticator(self.host.clone()));
+                let c = vault
+                    .reveal(kind, claim, reauth)
+                    .await
+                    .map_err(|e| match e {
+                        crate::error::Error::Cancelled => BridgeError::new(
+                            F::Cancelled,
+                            "未通过本人验证，不能查看完整信息",
+                            "the person did not confirm",
+                        ),
+                        other => from_sdk_error(other),
+                    })?;
+                Ok(claim_json(&c))
+            }
+            "zhelikit.vault.showCode" => {
+                let kind = kind_param(params)?;
+                let claims = claims_param(params)?;
+                let listener = Arc::new(CodeEvents {
+                    host: self.host.clone(),
+                    kind,
+                });
+                let (first, task) = vault
+                    .show_code(kind, claims, listener, CODE_REFRESH)
+                    .map_err(from_sdk_error)?;
+                // One code on screen at a time: a new one replaces (and stops) the one before.
+                *self.shown_code.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(TaskHandle::new(task));
+                Ok(code_json(kind, &first))
+            }
+            "zhelikit.vault.hideCode" => {
+                let shown = self
+                    .shown_code
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+                if shown.is_some() {
+                    // The container learns the screen no longer shows a code.
+                    self.emit("vaultCodeStopped", json!({"reason": "已停止出示"}));
+                }
+                Ok(json!({"result": shown.is_some()}))
+            }
+            "zhelikit.vault.verify" => {
+                let text = text_param(params, "text")?.trim().to_string();
+                if let Some(audience) = optional_text(params, "audience")? {
+                    // Only in-person codes are checked on a phone; an online verifier's own
+                    // audience and nonce are for the BFF's endpoint.
+                    if audience != zhelikit_domain::vault::verifier::IN_PERSON_AUDIENCE {
+                        return Err(invalid(
+                            "手机上只核验当面出示的证照码",
+                            "a phone verifies in-person codes only",
+                        ));
+                    }
+                }
+                let ctx = self.ctx.clone();
+                let v = crate::vault::verify_on_phone(&ctx, &text)
+                    .await
+                    .map_err(from_sdk_error)?;
+                Ok(verification_json(&v))
+            }
+            other => Err(BridgeError::new(
+                F::UnknownMethod,
+                format!("方法 {other} 尚未实现"),
+                format!("method {other} is not implemented"),
+            )),
+        }
+    }
+}
