@@ -191,6 +191,9 @@ impl Bridge {
                 // One code on screen at a time: a new one replaces (and stops) the one before.
                 *self.shown_code.lock().unwrap_or_else(|e| e.into_inner()) =
                     Some(TaskHandle::new(task));
+                // The container learns what is on screen from the events, the first code too
+                // (a simulator's other phones scan it from there).
+                self.emit("vaultCode", code_json(kind, &first));
                 Ok(code_json(kind, &first))
             }
             "zhelikit.vault.hideCode" => {
