@@ -776,3 +776,73 @@ async fn a_verifier_asks_online_the_holder_approves_and_an_over_ask_is_refused_b
     drop(citizen);
     drop(officer);
 }
+
+#[tokio::test]
+async fn a_certificate_its_issuer_revoked_shows_revoked_on_the_device_offline_too() {
+    use zhelikit_sdk::{CertificateState, SdkError};
+    // Status lists fresh on every request, so the revocation is seen at once.
+    let stack = &private_stack(Backend::Sqlite, |c| {
+        c.adapters.cache_ttl = Some(std::time::Duration::from_millis(1));
+    })
+    .await;
+    let (client, network) = vault_phone(stack, 7).await;
+    let vault = client.vault();
+    vault.pull("resident_id".into()).await.expect("pull");
+    let listed = vault.refresh_status().await.expect("refresh");
+    let id = listed.iter().find(|c| c.kind == "resident_id").unwrap();
+    assert_eq!(id.state, CertificateState::Available);
+
+    // The department revokes this very credential (the one the device holds).
+    let held = vault
+        .present("resident_id".into(), None, "officer".into(), "n".into())
+        .expect("presentable");
+    let credential = format!("{}~", held.payload.split('~').next().unwrap());
+    let revoke = http()
+        .post(format!(
+            "{}{}",
+            stack.platform,
+            mock_platform::admin::CERTIFICATE_STATUS_PATH
+        ))
+        .json(&json!({"credential": credential, "status": "invalid"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), 204);
+
+    let listed = vault.refresh_status().await.expect("refresh");
+    let id = listed.iter().find(|c| c.kind == "resident_id").unwrap();
+    assert_eq!(id.state, CertificateState::Revoked);
+    network.set_online(false);
+    let offline = vault.list().expect("offline list");
+    assert_eq!(
+        offline
+            .iter()
+            .find(|c| c.kind == "resident_id")
+            .unwrap()
+            .state,
+        CertificateState::Revoked
+    );
+    let refused = vault.present("resident_id".into(), None, "officer".into(), "n2".into());
+    assert!(
+        matches!(&refused, Err(SdkError::InvalidInput { reason, .. }) if reason.contains("revoked")),
+        "{refused:?}"
+    );
+    // Offline, a refresh keeps what was kept.
+    let kept = vault.refresh_status().await.expect("refresh offline");
+    assert_eq!(
+        kept.iter().find(|c| c.kind == "resident_id").unwrap().state,
+        CertificateState::Revoked
+    );
+    network.set_online(true);
+    // A new pull is a new credential, at a new index: available again.
+    vault.pull("resident_id".into()).await.expect("pull again");
+    let again = vault.refresh_status().await.expect("refresh");
+    assert_eq!(
+        again
+            .iter()
+            .find(|c| c.kind == "resident_id")
+            .unwrap()
+            .state,
+        CertificateState::Available
+    );
+}

@@ -132,6 +132,15 @@ impl TrustMaterial {
     }
 }
 
+/// Where a credential (or presentation) points into its issuer's status list (unverified: the
+/// holder reads its own credential's pointer).
+pub fn status_reference(text: &str) -> Option<StatusReference> {
+    let presentation = qr::presentation_of(text).ok()?;
+    let jws = crate::gm::Jws::parse(presentation.split('~').next()?).ok()?;
+    let claims: serde_json::Map<String, Value> = serde_json::from_slice(&jws.payload).ok()?;
+    serde_json::from_value(claims.get("status")?.get("status_list")?.clone()).ok()
+}
+
 /// The department a presentation says issued it (unverified: to know which status list to
 /// fetch before verifying), e.g. `transport`.
 pub fn claimed_department(text: &str) -> Option<String> {

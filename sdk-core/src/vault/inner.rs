@@ -10,10 +10,12 @@ use zhelikit_domain::gm::Sm2PrivateKey;
 use zhelikit_domain::paths;
 use zhelikit_domain::problem_code::ProblemCode;
 use zhelikit_domain::vault::catalogue::ClaimClass;
+use zhelikit_domain::vault::sd_jwt::StatusCheck;
 use zhelikit_domain::vault::sd_jwt::{
     disclosable_claims, present, PresentationRequest, MAX_PRESENTATION_AGE_SECS,
 };
-use zhelikit_domain::vault::verifier::IN_PERSON_AUDIENCE;
+use zhelikit_domain::vault::status_list::TokenStatus;
+use zhelikit_domain::vault::verifier::{status_reference, TrustMaterial, IN_PERSON_AUDIENCE};
 use zhelikit_domain::vault::wire::{PullCertificate, PulledCertificate};
 use zhelikit_domain::vault::{qr, CertificateKind};
 
@@ -23,6 +25,7 @@ use crate::host::{CodeListener, Reauthenticator};
 use crate::vault::types::{
     Certificate, CertificateClaim, CertificateState, ClaimKind, Presentation,
 };
+use crate::vault::verifier::PhoneVerifier;
 
 /// A certificate as kept on the device.
 #[derive(Serialize, Deserialize)]
@@ -84,21 +87,72 @@ impl Vault {
     /// Every kind, from the device alone (works offline).
     pub(crate) fn list(&self) -> Result<Vec<Certificate>> {
         let now = now_ms() / 1000;
+        let material = self.kept_material();
         CertificateKind::ALL
             .into_iter()
-            .map(|kind| self.certificate(kind, now))
+            .map(|kind| self.certificate(kind, now, &material))
             .collect()
     }
 
-    fn certificate(&self, kind: CertificateKind, now: i64) -> Result<Certificate> {
+    /// The issuers' keys and every issuing department's status list, as kept on the device.
+    fn kept_material(&self) -> TrustMaterial {
+        let mut departments: Vec<&str> = CertificateKind::ALL
+            .iter()
+            .map(|k| k.department())
+            .collect();
+        departments.dedup();
+        PhoneVerifier { ctx: &self.ctx }.kept_material(&departments)
+    }
+
+    /// What the kept status list says of `held`: revoked, suspended, or `None` (valid, or no
+    /// list kept).
+    fn revocation(held: &Held, material: &TrustMaterial, now: i64) -> Option<CertificateState> {
+        let reference = status_reference(&held.credential)?;
+        match material.status(&reference, now) {
+            // A list past its time to live still counts: a revocation is not undone by age.
+            StatusCheck::Fresh(s) | StatusCheck::Stale(s) => match s {
+                TokenStatus::Valid => None,
+                TokenStatus::Suspended => Some(CertificateState::Suspended),
+                TokenStatus::Invalid | TokenStatus::Other => Some(CertificateState::Revoked),
+            },
+            StatusCheck::Unavailable => None,
+        }
+    }
+
+    /// Fetches the status lists of the held certificates' issuers, then lists.
+    pub(crate) async fn refresh_status(&self) -> Result<Vec<Certificate>> {
+        let mut departments: Vec<&str> = Vec::new();
+        for kind in CertificateKind::ALL {
+            if self.held(kind)?.is_some() && !departments.contains(&kind.department()) {
+                departments.push(kind.department());
+            }
+        }
+        PhoneVerifier { ctx: &self.ctx }
+            .refresh(&departments)
+            .await?;
+        self.list()
+    }
+
+    fn certificate(
+        &self,
+        kind: CertificateKind,
+        now: i64,
+        material: &TrustMaterial,
+    ) -> Result<Certificate> {
         let held = self.held(kind)?;
         let failed = self.failed(kind)?;
-        let state = match (&held, failed) {
-            (_, Some(f)) => CertificateState::PullFailed { reason: f.reason },
-            (Some(h), None) if now > h.expires_at => CertificateState::Expired,
-            (Some(h), None) if now > h.refresh_after => CertificateState::Stale,
-            (Some(_), None) => CertificateState::Available,
-            (None, None) => CertificateState::NotPulled,
+        let revoked = held
+            .as_ref()
+            .and_then(|h| Self::revocation(h, material, now));
+        // What the issuer says of the held credential comes first: it decides whether the
+        // certificate can be shown at all.
+        let state = match (&held, failed, revoked) {
+            (_, _, Some(revoked)) => revoked,
+            (_, Some(f), None) => CertificateState::PullFailed { reason: f.reason },
+            (Some(h), None, None) if now > h.expires_at => CertificateState::Expired,
+            (Some(h), None, None) if now > h.refresh_after => CertificateState::Stale,
+            (Some(_), None, None) => CertificateState::Available,
+            (None, None, None) => CertificateState::NotPulled,
         };
         let values = held
             .as_ref()
@@ -172,7 +226,7 @@ impl Vault {
             }
             Err(other) => return Err(other),
         }
-        self.certificate(kind, now_ms() / 1000)
+        self.certificate(kind, now_ms() / 1000, &self.kept_material())
     }
 
     /// A presentation of `kind` disclosing `claims` (default: its masked and predicate
@@ -193,6 +247,17 @@ impl Vault {
             return Err(Error::Input {
                 field: "kind",
                 reason: format!("the {} held here expired: pull it again", kind.as_str()),
+            });
+        }
+        if let Some(state) = Self::revocation(&held, &self.kept_material(), now) {
+            let what = if state == CertificateState::Suspended {
+                "is suspended by its issuer"
+            } else {
+                "was revoked by its issuer: pull it again"
+            };
+            return Err(Error::Input {
+                field: "kind",
+                reason: format!("the {} held here {what}", kind.as_str()),
             });
         }
         let disclose: Vec<String> = match claims {

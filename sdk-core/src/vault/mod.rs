@@ -82,6 +82,20 @@ impl VaultClient {
         Ok(self.inner.list()?)
     }
 
+    /// Fetches the status lists of the issuers of the certificates held here (and their keys,
+    /// when old), keeps them, and lists as [`VaultClient::list`] does: a certificate its
+    /// issuer revoked or suspended shows as `Revoked` / `Suspended` from then on, offline too.
+    /// A department that cannot be reached leaves what was kept.
+    ///
+    /// Errors: `NotLoggedIn`, `SessionExpired`, `Offline` (nothing kept yet), `Storage`.
+    pub async fn refresh_status(&self) -> Result<Vec<Certificate>, SdkError> {
+        let inner = self.inner.clone();
+        self.inner
+            .context()
+            .run(async move { inner.refresh_status().await })
+            .await
+    }
+
     /// Pulls the certificate of `kind` (`resident_id`, `driving_licence`, …) from its
     /// department, bound to a new key made on this device. When the department has no record
     /// or cannot answer, the certificate comes back in state `PullFailed` with the reason,

@@ -10,6 +10,11 @@ pub enum CertificateState {
     Stale,
     /// On the device but expired: pull it again before presenting.
     Expired,
+    /// Revoked by its issuer (per the issuer's status list last fetched): it cannot be
+    /// presented; pull it again (a corrected certificate replaces a revoked one).
+    Revoked,
+    /// Suspended by its issuer for now: it cannot be presented until the issuer lifts it.
+    Suspended,
     /// Never pulled to this device.
     NotPulled,
     /// The last pull failed; `reason` says why in words to show (e.g. "签发部门没有您的…记录").

@@ -105,15 +105,23 @@ impl PhoneVerifier<'_> {
         }
     }
 
-    /// Adds `department`'s status list to `material`: the kept one while fresh, else fetched;
-    /// when neither a fresh nor a kept list can be had, none (the status is then unknown).
-    async fn add_status_list(&self, material: &mut TrustMaterial, department: &str, now: i64) {
+    /// Adds `department`'s status list to `material`: the kept one while fresh (unless
+    /// `force`), else fetched; when neither a fresh nor a kept list can be had, the kept one or
+    /// none (the status is then stale or unknown).
+    async fn add_status_list(
+        &self,
+        material: &mut TrustMaterial,
+        department: &str,
+        now: i64,
+        force: bool,
+    ) {
         let row = status_row(department);
         let kept: Option<KeptList> = self.kept(&row).ok().flatten();
         if let Some(k) = &kept {
             if material
                 .add_status_list(department, &k.token, k.fetched_at)
                 .is_ok()
+                && !force
                 && material
                     .list_fetched(department, now)
                     .is_some_and(|(_, fresh)| fresh)
@@ -143,6 +151,37 @@ impl PhoneVerifier<'_> {
         }
     }
 
+    /// What the phone keeps of the issuers' keys and `departments`' status lists, without the
+    /// network: what the holder's list shows its own certificates' status from.
+    pub(crate) fn kept_material(&self, departments: &[&str]) -> TrustMaterial {
+        let issuers = self
+            .kept::<KeptIssuers>(ISSUERS_ROW)
+            .ok()
+            .flatten()
+            .map(|k| k.issuers)
+            .unwrap_or_default();
+        let mut material = TrustMaterial::new(issuers);
+        for d in departments {
+            if let Some(k) = self.kept::<KeptList>(&status_row(d)).ok().flatten() {
+                // A kept list that no longer verifies (a rotated key) is as good as none.
+                let _ = material.add_status_list(d, &k.token, k.fetched_at);
+            }
+        }
+        material
+    }
+
+    /// Fetches the issuers' keys (when old) and `departments`' status lists now, keeping them;
+    /// what cannot be fetched stays as kept.
+    pub(crate) async fn refresh(&self, departments: &[&str]) -> Result<()> {
+        let now = now_ms() / 1000;
+        let issuers = self.issuers(now, false).await?;
+        let mut material = TrustMaterial::new(issuers);
+        for d in departments {
+            self.add_status_list(&mut material, d, now, true).await;
+        }
+        Ok(())
+    }
+
     /// Checks `text` (a 亮证 QR text or an SD-JWT presentation made for in-person use).
     pub(crate) async fn verify(&self, text: &str, replays: &Replays) -> Result<Verification> {
         if text.is_empty() {
@@ -163,7 +202,7 @@ impl PhoneVerifier<'_> {
         }
         let mut material = TrustMaterial::new(issuers);
         if let Some(d) = &department {
-            self.add_status_list(&mut material, d, now).await;
+            self.add_status_list(&mut material, d, now, false).await;
         }
         let mut guard = replays.lock().unwrap_or_else(|e| e.into_inner());
         Ok(material

@@ -102,6 +102,8 @@ fn certificate_json(c: &Certificate) -> Value {
         CertificateState::Available => ("available", None),
         CertificateState::Stale => ("stale", None),
         CertificateState::Expired => ("expired", None),
+        CertificateState::Revoked => ("revoked", None),
+        CertificateState::Suspended => ("suspended", None),
         CertificateState::NotPulled => ("not_pulled", None),
         CertificateState::PullFailed { reason } => ("pull_failed", Some(reason.clone())),
     };
@@ -151,7 +153,19 @@ impl Bridge {
         let vault = &self.vault;
         match method {
             "zhelikit.vault.list" => {
-                let certificates = vault.list().map_err(from_sdk_error)?;
+                // `refresh: true` asks the issuers' status lists first (online); the list
+                // itself always comes from the device.
+                let certificates = if params.get("refresh") == Some(&Value::Bool(true)) {
+                    match vault.refresh_status().await {
+                        Ok(list) => list,
+                        Err(crate::error::Error::Offline(_)) => {
+                            vault.list().map_err(from_sdk_error)?
+                        }
+                        Err(e) => return Err(from_sdk_error(e)),
+                    }
+                } else {
+                    vault.list().map_err(from_sdk_error)?
+                };
                 Ok(
                     json!({"certificates": certificates.iter().map(certificate_json).collect::<Vec<_>>()}),
                 )
