@@ -179,6 +179,27 @@ pub const METHODS: &[MethodSpec] = &[
         consent: false,
         ..personal("zhelikit.vault.hideCode", Scope::VaultRead, "停止亮证")
     },
+    personal(
+        "zhelikit.vault.answerRequest",
+        Scope::VaultRead,
+        "答复核验方的线上请求（须本人同意；超出登记范围的请求一律拒绝）",
+    ),
+    MethodSpec {
+        consent: false,
+        ..personal(
+            "zhelikit.vault.requestShare",
+            Scope::VaultVerify,
+            "核验方：向持证人发起线上核验请求",
+        )
+    },
+    MethodSpec {
+        consent: false,
+        ..personal(
+            "zhelikit.vault.requestStatus",
+            Scope::VaultVerify,
+            "核验方：线上核验请求的结果",
+        )
+    },
     MethodSpec {
         consent: false,
         ..personal(

@@ -312,9 +312,11 @@ impl crate::BridgeHost for ScriptedHost {
             A::AskConsent { .. } => Ok(R::Confirmed {
                 ok: yes(&self.consent),
             }),
-            A::Confirm { .. } | A::Reauthenticate { .. } => Ok(R::Confirmed {
-                ok: yes(&self.confirm),
-            }),
+            A::Confirm { .. } | A::Reauthenticate { .. } | A::ApproveShare { .. } => {
+                Ok(R::Confirmed {
+                    ok: yes(&self.confirm),
+                })
+            }
             A::SsoTicket { .. } | A::AuthCode { .. } => self
                 .ticket
                 .lock()

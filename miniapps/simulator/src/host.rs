@@ -118,6 +118,14 @@ pub fn action_json(action: &HostAction) -> Value {
             json!({"kind": "consent", "miniAppName": mini_app_name, "scope": scope, "purpose": purpose})
         }
         A::Reauthenticate { reason } => json!({"kind": "reauthenticate", "reason": reason}),
+        A::ApproveShare {
+            verifier_name,
+            purpose,
+            certificate_name,
+            claims,
+            over_asked,
+        } => json!({"kind": "approveShare", "verifierName": verifier_name, "purpose": purpose,
+            "certificateName": certificate_name, "claims": claims, "overAsked": over_asked}),
         A::SsoTicket { mini_app_id } => json!({"kind": "ssoTicket", "miniAppId": mini_app_id}),
         A::AuthCode { corp_id } => json!({"kind": "authCode", "corpId": corp_id}),
     }
@@ -252,11 +260,12 @@ impl BridgeHost for SimulatorHost {
                 self.tell(json!({"type": "host", "action": action_json(&action)}));
                 Ok(HostReply::Text { value })
             }
-            A::Confirm { .. } | A::AskConsent { .. } | A::Reauthenticate { .. } => {
-                Ok(HostReply::Confirmed {
-                    ok: self.ask(&action)?.ok.unwrap_or(false),
-                })
-            }
+            A::Confirm { .. }
+            | A::AskConsent { .. }
+            | A::Reauthenticate { .. }
+            | A::ApproveShare { .. } => Ok(HostReply::Confirmed {
+                ok: self.ask(&action)?.ok.unwrap_or(false),
+            }),
             A::Alert { .. } => {
                 self.ask(&action)?;
                 Ok(HostReply::Done)

@@ -269,6 +269,31 @@ test("亮证: a citizen pulls a certificate, sees a full value after re-authenti
 
   await vault.getByTestId("hide-code").click();
   await vault.getByTestId("code").waitFor({ state: "detached" });
+
+  // Online: the officer asks; the citizen scans the request and decides in the container.
+  await vault.getByText("返回").click();
+  const answerOnline = async (button) => {
+    await checker.getByTestId(button).click();
+    await checker.getByTestId("request-id").getByText(/^[0-9a-f]{32}$/).waitFor();
+    const id = await checker.getByTestId("request-id").innerText();
+    await vault.getByTestId("answer-request").click();
+    await citizen.getByTestId("dialog").waitFor({ state: "visible" });
+    await citizen.getByTestId("dialog-input").fill(id);
+    await citizen.getByTestId("dialog-ok").click();
+    await citizen.getByTestId("dialog").getByText("温州市公安局交通警察支队").waitFor();
+    return citizen.getByTestId("dialog").innerText();
+  };
+  // Over-asking (the full ID number): the container shows it, and "yes" is refused anyway.
+  assert.match(await answerOnline("request-raw"), /超出其登记范围/);
+  await citizen.getByTestId("dialog-ok").click();
+  await vault.getByTestId("share-outcome").getByText(/超出核验方登记的范围/).waitFor();
+  await checker.getByTestId("online-verdict").getByText(/超出本单位登记的范围/).waitFor();
+  // What it may ask: shown, approved, checked on the BFF for the officer.
+  assert.doesNotMatch(await answerOnline("request"), /超出/);
+  await citizen.getByTestId("dialog-ok").click();
+  await checker.getByTestId("online-verdict").getByText("证照有效").waitFor();
+  await vault.getByTestId("share-outcome").getByText(/已出示/).waitFor();
+  await officer.screenshot({ path: `${SCREENSHOTS}/verifier-online.png` });
   await officer.close();
   await citizen.close();
 });

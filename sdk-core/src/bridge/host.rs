@@ -87,6 +87,22 @@ pub enum HostAction {
         /// What it is for, in zh-CN (e.g. "查看电子驾驶证的驾驶证号").
         reason: String,
     },
+    /// Show a verifier's online request — who asks, why, for which claims, and which of them it
+    /// is not registered to ask for — and ask whether to share; answer
+    /// [`HostReply::Confirmed`]. A request with over-asked claims is refused whatever the
+    /// answer: show them as the reason.
+    ApproveShare {
+        /// Who asks, e.g. `温州市公安局交通警察支队`.
+        verifier_name: String,
+        /// Why.
+        purpose: String,
+        /// The certificate, e.g. `电子居民身份证`.
+        certificate_name: String,
+        /// The claims asked for, as the person reads them.
+        claims: Vec<String>,
+        /// Those the verifier is not registered to ask for, as the person reads them.
+        over_asked: Vec<String>,
+    },
     /// Obtain a 浙里办 mini-program `ticketId` for this mini-app from the platform (the
     /// container's own login); answer [`HostReply::Text`] (empty: the container wants a reload).
     SsoTicket {

@@ -237,6 +237,33 @@ impl VaultClient {
     }
 }
 
+/// [`VaultClient::answer_request`], for the bridge.
+pub(crate) async fn answer_request(
+    vault: &Vault,
+    request_id: &str,
+    approver: Arc<dyn ShareApprover>,
+) -> crate::error::Result<ShareOutcome> {
+    share::answer(vault, request_id, approver).await
+}
+
+/// [`VaultClient::request_share`], for the bridge.
+pub(crate) async fn request_share(
+    ctx: &crate::context::Context,
+    kind: CertificateKind,
+    claims: Vec<String>,
+    purpose: String,
+) -> crate::error::Result<MadeRequest> {
+    share::request(ctx, kind, claims, purpose).await
+}
+
+/// [`VaultClient::request_status`], for the bridge.
+pub(crate) async fn request_status(
+    ctx: &crate::context::Context,
+    request_id: &str,
+) -> crate::error::Result<RequestStatus> {
+    share::result(ctx, request_id).await
+}
+
 /// [`VaultClient::verify`], for the bridge too: the phone's verifier with the client's replay
 /// guard.
 pub(crate) async fn verify_on_phone(

@@ -70,17 +70,20 @@ function showNextAsk(): void {
 function showAsk(id: number, action: any): void {
   const overlay = $("overlay");
   const input = $<HTMLInputElement>("dialog-input");
-  const titles: Record<string, string> = { consent: "授权", scan: "扫一扫", chooseImage: "选择图片", reauthenticate: "身份验证" };
+  const titles: Record<string, string> = { consent: "授权", scan: "扫一扫", chooseImage: "选择图片", reauthenticate: "身份验证", approveShare: "出示证照" };
   $("dialog-title").textContent = action.title || titles[action.kind] || "提示";
   $("dialog-message").textContent =
     action.kind === "consent" ? `「${action.miniAppName}」申请${action.purpose}` :
     action.kind === "scan" ? "对准另一台模拟手机上的二维码，或输入扫到的内容" :
     action.kind === "reauthenticate" ? `${action.reason}：请验证是本人操作（模拟指纹/面容）` :
+    action.kind === "approveShare" ?
+      `「${action.verifierName}」为「${action.purpose}」申请查看您的${action.certificateName}：${action.claims.join("、")}` +
+      (action.overAsked.length ? `。其中「${action.overAsked.join("、")}」超出其登记范围，本次请求将被拒绝` : "") :
     action.kind === "chooseImage" ? "将提供一张示例图片（模拟）" : action.message ?? "";
   input.style.display = action.kind === "scan" ? "block" : "none";
   input.value = "";
   $("dialog-codes").innerHTML = "";
-  $("dialog-ok").textContent = action.kind === "consent" ? "同意" : action.kind === "reauthenticate" ? "验证通过" : action.ok || action.button || "确定";
+  $("dialog-ok").textContent = action.kind === "consent" ? "同意" : action.kind === "reauthenticate" ? "验证通过" : action.kind === "approveShare" ? "同意出示" : action.ok || action.button || "确定";
   $("dialog-cancel").style.display = action.kind === "alert" ? "none" : "";
   overlay.classList.add("open");
   const reply = async (body: any) => {
@@ -95,7 +98,8 @@ function showAsk(id: number, action: any): void {
   $("dialog-ok").onclick = () =>
     reply(action.kind === "scan" ? { text: input.value } :
           action.kind === "chooseImage" ? { images: ["data:image/png;base64,iVBORw0KGgo="] } : { ok: true });
-  $("dialog-cancel").onclick = () => reply(action.kind === "consent" || action.kind === "confirm" ? { ok: false } : { cancel: true });
+  $("dialog-cancel").onclick = () =>
+    reply(["consent", "confirm", "reauthenticate", "approveShare"].includes(action.kind) ? { ok: false } : { cancel: true });
 }
 
 /**

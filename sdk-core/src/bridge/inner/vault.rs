@@ -14,8 +14,8 @@ use crate::bridge::host::{BridgeHost, HostAction, HostReply};
 use crate::host::{CodeListener, Reauthenticator};
 use crate::task::TaskHandle;
 use crate::vault::{
-    Certificate, CertificateClaim, CertificateState, ClaimKind, Presentation, Verification,
-    CODE_REFRESH,
+    Certificate, CertificateClaim, CertificateState, ClaimKind, Presentation, ShareApproval,
+    ShareApprover, ShareDecision, ShareOutcome, Verification, CODE_REFRESH,
 };
 
 /// The container's re-authentication (`HostAction::Reauthenticate`), as the vault asks for it.
@@ -27,6 +27,34 @@ impl Reauthenticator for HostReauthenticator {
             self.0.perform(HostAction::Reauthenticate { reason }),
             Ok(HostReply::Confirmed { ok: true })
         )
+    }
+}
+
+/// The container's share sheet (`HostAction::ApproveShare`) as the vault asks for a decision.
+/// A page cannot allow over-asking: the container's "yes" is [`ShareDecision::Share`], which
+/// the vault refuses for a request that over-asks.
+struct HostShareSheet(Arc<dyn BridgeHost>);
+
+impl ShareApprover for HostShareSheet {
+    fn decide(&self, approval: ShareApproval) -> ShareDecision {
+        let label = |name: &str| {
+            approval
+                .claims
+                .iter()
+                .find(|c| c.name == name)
+                .map_or_else(|| name.to_string(), |c| c.label.clone())
+        };
+        let action = HostAction::ApproveShare {
+            verifier_name: approval.verifier_name.clone(),
+            purpose: approval.purpose.clone(),
+            certificate_name: approval.certificate_name.clone(),
+            claims: approval.claims.iter().map(|c| c.label.clone()).collect(),
+            over_asked: approval.over_asked.iter().map(|c| label(c)).collect(),
+        };
+        match self.0.perform(action) {
+            Ok(HostReply::Confirmed { ok: true }) => ShareDecision::Share,
+            _ => ShareDecision::Decline,
+        }
     }
 }
 
@@ -221,6 +249,43 @@ impl Bridge {
                     self.emit("vaultCodeStopped", json!({"reason": "已停止出示"}));
                 }
                 Ok(json!({"result": shown.is_some()}))
+            }
+            "zhelikit.vault.answerRequest" => {
+                let id = text_param(params, "requestId")?;
+                let sheet = Arc::new(HostShareSheet(self.host.clone()));
+                let outcome = crate::vault::answer_request(vault, id, sheet)
+                    .await
+                    .map_err(from_sdk_error)?;
+                Ok(match outcome {
+                    ShareOutcome::Shared { verification } => {
+                        json!({"outcome": "shared", "verification": verification_json(&verification)})
+                    }
+                    ShareOutcome::Declined => json!({"outcome": "declined"}),
+                    ShareOutcome::RefusedOverAsk { claims } => {
+                        json!({"outcome": "over_asked", "overAsked": claims})
+                    }
+                })
+            }
+            "zhelikit.vault.requestShare" => {
+                let kind = kind_param(params)?;
+                let claims = claims_param(params)?
+                    .ok_or_else(|| invalid("缺少参数 claims", "parameter claims is missing"))?;
+                let purpose = text_param(params, "purpose")?.to_string();
+                let made = crate::vault::request_share(&self.ctx, kind, claims, purpose)
+                    .await
+                    .map_err(from_sdk_error)?;
+                Ok(json!({"id": made.id, "expiresAt": made.expires_at}))
+            }
+            "zhelikit.vault.requestStatus" => {
+                let id = text_param(params, "requestId")?;
+                let status = crate::vault::request_status(&self.ctx, id)
+                    .await
+                    .map_err(from_sdk_error)?;
+                Ok(json!({
+                    "state": status.state,
+                    "declined": status.declined,
+                    "verification": status.verification.as_ref().map(verification_json),
+                }))
             }
             "zhelikit.vault.verify" => {
                 let text = text_param(params, "text")?.trim().to_string();
