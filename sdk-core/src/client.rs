@@ -215,6 +215,7 @@ impl ZheliKitClient {
                 log,
                 analytics: Default::default(),
                 vault_replays: Default::default(),
+                vault_history: Default::default(),
             }),
         })
     }

@@ -34,6 +34,8 @@ pub(crate) struct Context {
     pub(crate) analytics: crate::analytics::QueueLocks,
     /// The nonces of 亮证 codes this phone accepted lately, shared by every vault sub-client.
     pub(crate) vault_replays: crate::vault::Replays,
+    /// Held while the vault's history is appended to: one entry at a time gets each place.
+    pub(crate) vault_history: std::sync::Mutex<()>,
 }
 
 /// A value read through [`Context::cached`]: fresh from the BFF, or the copy kept on the device

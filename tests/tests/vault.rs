@@ -621,6 +621,44 @@ async fn a_raw_claim_is_shown_only_after_the_person_confirms() {
         .reveal("resident_id".into(), "shoe_size".into(), yes)
         .await;
     assert!(matches!(unknown, Err(SdkError::InvalidInput { .. })));
+    vault
+        .present("resident_id".into(), None, "officer".into(), "n-h".into())
+        .expect("present");
+
+    // The history: what happened, names not values, an SM3 chain anyone can check.
+    let history = vault.history().expect("history");
+    assert!(history.intact);
+    let seen: Vec<(&str, &str)> = history
+        .entries
+        .iter()
+        .map(|e| (e.event.as_str(), e.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("pulled", "ok"),
+            ("revealed", "cancelled"),
+            ("revealed", "ok"),
+            ("presented", "ok")
+        ]
+    );
+    assert_eq!(history.entries[0].counterpart, "public_security");
+    assert_eq!(history.entries[2].disclosed, ["id_number"]);
+    assert_eq!(history.entries[3].counterpart, "officer");
+    let exported = vault.export_history().expect("export");
+    assert!(!exported.contains(&number), "names, never values");
+    let parsed: Value = serde_json::from_str(&exported).unwrap();
+    let mut entries: Vec<zhelikit_domain::vault::history::HistoryEntry> =
+        serde_json::from_value(parsed["entries"].clone()).unwrap();
+    assert_eq!(
+        zhelikit_domain::vault::history::verify_chain(&entries),
+        Ok(())
+    );
+    entries[1].body.outcome = "ok".into();
+    assert!(
+        zhelikit_domain::vault::history::verify_chain(&entries).is_err(),
+        "an altered entry shows"
+    );
 }
 
 async fn stack_sqlite() -> &'static Stack {
@@ -724,6 +762,22 @@ async fn a_verifier_asks_online_the_holder_approves_and_an_over_ask_is_refused_b
     );
     let status = verifier.request_status(made.id).await.expect("status");
     assert_eq!(status.declined.as_deref(), Some("declined"));
+    let history = holder.history().expect("history");
+    assert!(history.intact);
+    let shares: Vec<&str> = history
+        .entries
+        .iter()
+        .filter(|e| e.event == "shared")
+        .map(|e| e.outcome.as_str())
+        .collect();
+    assert_eq!(shares, ["ok", "over_asked", "ok", "declined"]);
+    let over = history
+        .entries
+        .iter()
+        .find(|e| e.outcome == "over_asked")
+        .unwrap();
+    assert_eq!(over.purpose.as_deref(), Some("核验身份"));
+    assert!(over.disclosed.is_empty() && over.requested.contains(&"id_number".to_string()));
     let audit = stack.audit(100).await;
     assert!(audit.iter().any(|e| e.event == "certificate_shared"
         && e.detail == "zk-demo-verifier:resident_id:over_asked"));

@@ -294,6 +294,16 @@ test("亮证: a citizen pulls a certificate, sees a full value after re-authenti
   await checker.getByTestId("online-verdict").getByText("证照有效").waitFor();
   await vault.getByTestId("share-outcome").getByText(/已出示/).waitFor();
   await officer.screenshot({ path: `${SCREENSHOTS}/verifier-online.png` });
+
+  // The citizen's history: each of it, claim counts not values, the chain checked.
+  await vault.getByTestId("history").click();
+  await vault.getByText("使用记录（校验完整）").waitFor();
+  const history = (await vault.getByTestId("history-entry").allInnerTexts()).join("\n");
+  assert.match(history, /线上核验 · 电子居民身份证/);
+  assert.match(history, /over_asked/);
+  assert.match(history, /查看完整信息/);
+  assert.doesNotMatch(history, /\d{17}[\dX]/, "no ID number in the history");
+  await citizen.screenshot({ path: `${SCREENSHOTS}/vault-history.png` });
   await officer.close();
   await citizen.close();
 });

@@ -22,10 +22,12 @@ use zhelikit_domain::vault::{qr, CertificateKind};
 use crate::context::{now_ms, Context};
 use crate::error::{Error, Result};
 use crate::host::{CodeListener, Reauthenticator};
+use crate::vault::history::VaultHistory;
 use crate::vault::types::{
     Certificate, CertificateClaim, CertificateState, ClaimKind, Presentation,
 };
 use crate::vault::verifier::PhoneVerifier;
+use zhelikit_domain::vault::history::{Happened, HistoryEvent};
 
 /// A certificate as kept on the device.
 #[derive(Serialize, Deserialize)]
@@ -82,6 +84,16 @@ impl Vault {
             return Ok(None);
         };
         Ok(serde_json::from_slice(&bytes).ok())
+    }
+
+    /// Appends to the vault's history. A failure to write it is logged, not returned: what it
+    /// records has happened already.
+    pub(crate) fn record(&self, happened: Happened) {
+        if let Err(e) = (VaultHistory { ctx: &self.ctx }).record(happened) {
+            self.ctx
+                .log
+                .warn("zhelikit::vault", &format!("history not written: {e}"));
+        }
     }
 
     /// Every kind, from the device alone (works offline).
@@ -195,8 +207,19 @@ impl Vault {
             .ctx
             .post::<_, PulledCertificate>(&paths::vault_certificate(kind.as_str()), &body)
             .await;
+        let happened = |outcome: &str| Happened {
+            at: now_ms() / 1000,
+            event: HistoryEvent::Pulled,
+            kind: kind.as_str().into(),
+            counterpart: kind.department().into(),
+            purpose: None,
+            requested: Vec::new(),
+            disclosed: Vec::new(),
+            outcome: outcome.into(),
+        };
         match pulled {
             Ok(p) => {
+                self.record(happened("ok"));
                 let held = Held {
                     credential: p.credential,
                     holder_pkcs8: holder.to_pkcs8_der(),
@@ -214,6 +237,7 @@ impl Vault {
                     Some(ProblemCode::CertificateNotHeld | ProblemCode::DepartmentUnavailable)
                 ) =>
             {
+                self.record(happened(&problem.code));
                 let failed = Failed {
                     reason: problem.detail.clone(),
                     at_ms: now_ms(),
@@ -229,9 +253,31 @@ impl Vault {
         self.certificate(kind, now_ms() / 1000, &self.kept_material())
     }
 
-    /// A presentation of `kind` disclosing `claims` (default: its masked and predicate
-    /// claims) to `audience`, bound by `nonce`, valid for two minutes.
+    /// [`Vault::make_presentation`], recorded in the history.
     pub(crate) fn present(
+        &self,
+        kind: CertificateKind,
+        claims: Option<Vec<String>>,
+        audience: &str,
+        nonce: &str,
+    ) -> Result<Presentation> {
+        let p = self.make_presentation(kind, claims, audience, nonce)?;
+        self.record(Happened {
+            at: now_ms() / 1000,
+            event: HistoryEvent::Presented,
+            kind: kind.as_str().into(),
+            counterpart: audience.into(),
+            purpose: None,
+            requested: p.disclosed.clone(),
+            disclosed: p.disclosed.clone(),
+            outcome: "ok".into(),
+        });
+        Ok(p)
+    }
+
+    /// A presentation of `kind` disclosing `claims` (default: its masked and predicate
+    /// claims) to `audience`, bound by `nonce`, valid for two minutes. Not recorded.
+    pub(crate) fn make_presentation(
         &self,
         kind: CertificateKind,
         claims: Option<Vec<String>>,
@@ -307,7 +353,8 @@ impl Vault {
     }
 
     /// A presentation for a QR shown in person: audience [`IN_PERSON_AUDIENCE`], a fresh
-    /// 16-byte nonce (which a verifier refuses to see twice).
+    /// 16-byte nonce (which a verifier refuses to see twice). Not recorded: a code shown is
+    /// recorded once, not at each refresh.
     pub(crate) fn present_in_person(
         &self,
         kind: CertificateKind,
@@ -316,7 +363,7 @@ impl Vault {
         let nonce: [u8; 16] = rand::random();
         let nonce =
             base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, nonce);
-        self.present(kind, claims, IN_PERSON_AUDIENCE, &nonce)
+        self.make_presentation(kind, claims, IN_PERSON_AUDIENCE, &nonce)
     }
 
     /// Shows `kind` as a 亮证 code: the first code, made now (an error here if none can be
@@ -331,6 +378,16 @@ impl Vault {
         every: std::time::Duration,
     ) -> Result<(Presentation, tokio::task::JoinHandle<()>)> {
         let first = self.present_in_person(kind, claims.clone())?;
+        self.record(Happened {
+            at: now_ms() / 1000,
+            event: HistoryEvent::Presented,
+            kind: kind.as_str().into(),
+            counterpart: IN_PERSON_AUDIENCE.into(),
+            purpose: None,
+            requested: first.disclosed.clone(),
+            disclosed: first.disclosed.clone(),
+            outcome: "ok".into(),
+        });
         let vault = self.clone();
         let task = self.ctx.runtime.spawn(async move {
             loop {
@@ -385,6 +442,21 @@ impl Vault {
             let confirmed = tokio::task::spawn_blocking(move || reauth.reauthenticate(reason))
                 .await
                 .unwrap_or(false);
+            let shown = if confirmed {
+                vec![claim.to_string()]
+            } else {
+                Vec::new()
+            };
+            self.record(Happened {
+                at: now_ms() / 1000,
+                event: HistoryEvent::Revealed,
+                kind: kind.as_str().into(),
+                counterpart: "device".into(),
+                purpose: None,
+                requested: vec![claim.to_string()],
+                disclosed: shown,
+                outcome: if confirmed { "ok" } else { "cancelled" }.into(),
+            });
             if !confirmed {
                 return Err(Error::Cancelled);
             }

@@ -4,11 +4,13 @@
 //!
 //! [`VaultClient`] is the exported surface over the inner [`Vault`](inner::Vault).
 
+mod history;
 pub(crate) mod inner;
 mod share;
 mod types;
 mod verifier;
 
+pub use history::{History, HistoryItem};
 pub(crate) use inner::Vault;
 pub use share::{
     MadeRequest, RequestStatus, RequestedClaim, ShareApproval, ShareApprover, ShareDecision,
@@ -80,6 +82,29 @@ impl VaultClient {
     /// Errors: `NotLoggedIn`, `Storage`.
     pub fn list(&self) -> Result<Vec<Certificate>, SdkError> {
         Ok(self.inner.list()?)
+    }
+
+    /// The vault's history on this device — every pull, presentation, raw value shown and share
+    /// answer, with its counterpart, purpose, the claims asked for and shown (names, never
+    /// values) and its outcome — with whether its SM3 chain is whole. Works offline.
+    ///
+    /// Errors: `NotLoggedIn`, `Storage`.
+    pub fn history(&self) -> Result<History, SdkError> {
+        Ok(history::VaultHistory {
+            ctx: self.inner.context(),
+        }
+        .history()?)
+    }
+
+    /// The history as JSON with its hashes, for the person to keep or attach to a complaint;
+    /// anyone can check the chain. Works offline.
+    ///
+    /// Errors: `NotLoggedIn`, `Storage`.
+    pub fn export_history(&self) -> Result<String, SdkError> {
+        Ok(history::VaultHistory {
+            ctx: self.inner.context(),
+        }
+        .export()?)
     }
 
     /// Fetches the status lists of the issuers of the certificates held here (and their keys,
@@ -235,6 +260,11 @@ impl VaultClient {
             .run(async move { share::result(&ctx, &request_id).await })
             .await
     }
+}
+
+/// [`VaultClient::history`], for the bridge.
+pub(crate) fn history_of(ctx: &Arc<crate::context::Context>) -> crate::error::Result<History> {
+    history::VaultHistory { ctx }.history()
 }
 
 /// [`VaultClient::answer_request`], for the bridge.

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use zhelikit_domain::paths;
+use zhelikit_domain::vault::history::{Happened, HistoryEvent};
 use zhelikit_domain::vault::share::{
     CreateShareRequest, Declined, ShareRequest, ShareResponse, ShareResult, ShareState,
 };
@@ -207,7 +208,26 @@ pub(crate) async fn answer(
         ShareDecision::Share | ShareDecision::ShareIncludingOverAsked => None,
     };
     let path = paths::vault_share_response(id);
+    let record = |disclosed: Vec<String>, outcome: &str| {
+        vault.record(Happened {
+            at: now_ms() / 1000,
+            event: HistoryEvent::Shared,
+            kind: request.kind.as_str().into(),
+            counterpart: request.verifier.id.clone(),
+            purpose: Some(request.purpose.clone()),
+            requested: request.claims.clone(),
+            disclosed,
+            outcome: outcome.into(),
+        })
+    };
     if let Some(why) = declined {
+        record(
+            Vec::new(),
+            match why {
+                Declined::Declined => "declined",
+                Declined::OverAsked => "over_asked",
+            },
+        );
         let _: ShareResult = ctx
             .post(
                 &path,
@@ -222,7 +242,7 @@ pub(crate) async fn answer(
             Declined::OverAsked => ShareOutcome::RefusedOverAsk { claims: over_asked },
         });
     }
-    let presentation = vault.present(
+    let presentation = vault.make_presentation(
         request.kind,
         Some(request.claims.clone()),
         &request.verifier.id,
@@ -240,6 +260,8 @@ pub(crate) async fn answer(
     let verification = answered
         .verification
         .ok_or_else(|| Error::Decode("the BFF answered a share without its check".into()))?;
+    let outcome = verification.refusal.clone().unwrap_or_else(|| "ok".into());
+    record(presentation.disclosed.clone(), &outcome);
     Ok(ShareOutcome::Shared {
         verification: verification.into(),
     })

@@ -250,6 +250,24 @@ impl Bridge {
                 }
                 Ok(json!({"result": shown.is_some()}))
             }
+            "zhelikit.vault.history" => {
+                let history = crate::vault::history_of(&self.ctx).map_err(from_sdk_error)?;
+                let entries: Vec<Value> = history
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        json!({
+                            "seq": e.seq, "at": e.at, "event": e.event, "kind": e.kind,
+                            "certificateName": e.certificate_name, "counterpart": e.counterpart,
+                            "purpose": e.purpose, "requested": e.requested,
+                            "disclosed": e.disclosed, "outcome": e.outcome, "hash": e.hash,
+                        })
+                    })
+                    .collect();
+                Ok(
+                    json!({"entries": entries, "intact": history.intact, "brokenAt": history.broken_at}),
+                )
+            }
             "zhelikit.vault.answerRequest" => {
                 let id = text_param(params, "requestId")?;
                 let sheet = Arc::new(HostShareSheet(self.host.clone()));
