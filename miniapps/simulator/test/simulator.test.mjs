@@ -272,15 +272,25 @@ test("亮证: a citizen pulls a certificate, sees a full value after re-authenti
 
   // Online: the officer asks; the citizen scans the request and decides in the container.
   await vault.getByText("返回").click();
+  let lastId = "";
   const answerOnline = async (button) => {
     await checker.getByTestId(button).click();
-    await checker.getByTestId("request-id").getByText(/^[0-9a-f]{32}$/).waitFor();
+    // A new request's id (not the one answered before).
+    const fresh = new RegExp(`^(?!${lastId || "-"}$)[0-9a-f]{32}$`);
+    await checker.getByTestId("request-id").getByText(fresh).waitFor();
     const id = await checker.getByTestId("request-id").innerText();
+    lastId = id;
     await vault.getByTestId("answer-request").click();
     await citizen.getByTestId("dialog").waitFor({ state: "visible" });
     await citizen.getByTestId("dialog-input").fill(id);
     await citizen.getByTestId("dialog-ok").click();
-    await citizen.getByTestId("dialog").getByText("温州市公安局交通警察支队").waitFor();
+    // The share sheet, or (if answering failed) the page's reason, to say why.
+    await Promise.race([
+      citizen.getByTestId("dialog").getByText("温州市公安局交通警察支队").waitFor(),
+      vault.getByTestId("share-outcome").waitFor(),
+    ]);
+    const outcome = await vault.getByTestId("share-outcome").count() ? await vault.getByTestId("share-outcome").innerText() : "";
+    assert.ok(await citizen.getByTestId("dialog").isVisible(), `no share sheet: ${outcome}`);
     return citizen.getByTestId("dialog").innerText();
   };
   // Over-asking (the full ID number): the container shows it, and "yes" is refused anyway.
