@@ -280,14 +280,13 @@ fn public_security_down(stack: &Stack) {
         .unwrap();
 }
 
-/// A client of the vault mini-app logged in as advanced citizen `skip`, with a switchable network.
-async fn vault_phone(
-    stack: &Stack,
-    skip: usize,
-) -> (
+/// A phone: a client of `mini_app` (not logged in) with a switchable network.
+type Phone = (
     std::sync::Arc<zhelikit_sdk::ZheliKitClient>,
     std::sync::Arc<zhelikit_sdk::test_doubles::SwitchableNetwork>,
-) {
+);
+
+fn phone(stack: &Stack, mini_app: &str) -> Phone {
     let network = zhelikit_sdk::test_doubles::SwitchableNetwork::new(true);
     let monitor: std::sync::Arc<dyn zhelikit_sdk::NetworkMonitor> = network.clone();
     let dir = std::env::temp_dir()
@@ -297,7 +296,7 @@ async fn vault_phone(
     let client = zhelikit_sdk::ZheliKitClient::open(
         zhelikit_sdk::ClientConfig {
             bff_url: stack.bff.clone(),
-            mini_app_id: VAULT.into(),
+            mini_app_id: mini_app.into(),
             storage_dir: dir,
             scopes: None,
             refresh_margin_secs: 60,
@@ -308,6 +307,12 @@ async fn vault_phone(
         Some(monitor),
     )
     .expect("client");
+    (client, network)
+}
+
+/// A client of the vault mini-app logged in as advanced citizen `skip`.
+async fn vault_phone(stack: &Stack, skip: usize) -> Phone {
+    let (client, network) = phone(stack, VAULT);
     let ticket = stack
         .citizen_ticket_for(VAULT, &advanced(stack)[skip])
         .await;
@@ -407,33 +412,8 @@ async fn the_sdk_pulls_lists_offline_and_presents_only_the_chosen_claims() {
 }
 
 /// A client of the verifier mini-app (`zk-demo-verifier`) logged in as official `index`.
-async fn officer_phone(
-    stack: &Stack,
-    index: usize,
-) -> (
-    std::sync::Arc<zhelikit_sdk::ZheliKitClient>,
-    std::sync::Arc<zhelikit_sdk::test_doubles::SwitchableNetwork>,
-) {
-    let network = zhelikit_sdk::test_doubles::SwitchableNetwork::new(true);
-    let monitor: std::sync::Arc<dyn zhelikit_sdk::NetworkMonitor> = network.clone();
-    let dir = std::env::temp_dir()
-        .join(format!("zk-sdk-verifier-{}", uuid::Uuid::new_v4().simple()))
-        .display()
-        .to_string();
-    let client = zhelikit_sdk::ZheliKitClient::open(
-        zhelikit_sdk::ClientConfig {
-            bff_url: stack.bff.clone(),
-            mini_app_id: VERIFIER.into(),
-            storage_dir: dir,
-            scopes: None,
-            refresh_margin_secs: 60,
-            request_timeout_ms: 5000,
-        },
-        std::sync::Arc::new(zhelikit_sdk::test_doubles::WrappingKeySource::new([5; 32])),
-        None,
-        Some(monitor),
-    )
-    .expect("client");
+async fn officer_phone(stack: &Stack, index: usize) -> Phone {
+    let (client, network) = phone(stack, VERIFIER);
     let code = stack
         .auth_code_for(VERIFIER, stack.fixtures.officials[index].account_id)
         .await;
@@ -654,7 +634,7 @@ async fn a_raw_claim_is_shown_only_after_the_person_confirms() {
         zhelikit_domain::vault::history::verify_chain(&entries),
         Ok(())
     );
-    entries[1].body.outcome = "ok".into();
+    entries[1].body.what.outcome = "ok".into();
     assert!(
         zhelikit_domain::vault::history::verify_chain(&entries).is_err(),
         "an altered entry shows"

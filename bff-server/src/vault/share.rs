@@ -11,7 +11,6 @@
 use std::time::Duration;
 
 use axum::extract::{Path, State};
-use platform_api::departments::Department;
 use serde::{Deserialize, Serialize};
 use zhelikit_domain::api::Problem;
 use zhelikit_domain::lang::Text;
@@ -22,7 +21,7 @@ use zhelikit_domain::vault::share::{
     CreateShareRequest, Declined, ShareRequest, ShareResponse, ShareResult, ShareState,
     VerifierRegistration, REQUEST_TTL_SECS,
 };
-use zhelikit_domain::vault::verifier::{claimed_department, TrustMaterial, Verification};
+use zhelikit_domain::vault::verifier::Verification;
 
 use crate::app::AppState;
 use crate::audit::{self, Event};
@@ -30,7 +29,7 @@ use crate::http::client::ClientAddr;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
-use crate::vault::issuers::{directory, status_answer};
+use crate::vault::verifications::trust_material;
 
 /// What the cache keeps of a request.
 #[derive(Serialize, Deserialize)]
@@ -263,18 +262,7 @@ pub async fn respond(
 /// disclosing nothing it did not ask for.
 async fn check(state: &AppState, request: &ShareRequest, presentation: &str) -> Verification {
     let now = chrono::Utc::now().timestamp();
-    let mut material = TrustMaterial::new(directory(state).await.issuers);
-    if let Some(d) = claimed_department(presentation)
-        .as_deref()
-        .and_then(Department::parse)
-    {
-        if let Ok(answer) = status_answer(state, d).await {
-            let age = answer
-                .stale_secs
-                .map_or(0, |s| i64::try_from(s).unwrap_or(i64::MAX));
-            let _ = material.add_status_list(d.as_str(), &answer.token, now - age);
-        }
-    }
+    let material = trust_material(state, presentation, now).await;
     match material.check(
         presentation,
         &request.verifier.id,

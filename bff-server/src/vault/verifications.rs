@@ -31,6 +31,29 @@ use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::vault::issuers::{directory, status_answer};
 
+/// What checking `presentation` needs, through the adapter layer: every department's keys
+/// and the status list of the department it claims (aged by the BFF's copy). A list that does
+/// not verify is no list: the status is then unknown.
+pub(crate) async fn trust_material(
+    state: &AppState,
+    presentation: &str,
+    now: i64,
+) -> TrustMaterial {
+    let mut material = TrustMaterial::new(directory(state).await.issuers);
+    if let Some(d) = claimed_department(presentation)
+        .as_deref()
+        .and_then(Department::parse)
+    {
+        if let Ok(answer) = status_answer(state, d).await {
+            let age = answer
+                .stale_secs
+                .map_or(0, |s| i64::try_from(s).unwrap_or(i64::MAX));
+            let _ = material.add_status_list(d.as_str(), &answer.token, now - age);
+        }
+    }
+    material
+}
+
 /// The cache key of a nonce accepted for `audience` (digested: a nonce is the holder's).
 fn nonce_key(audience: &str, nonce: &str) -> String {
     let digest = sm3(format!("{audience}\u{0}{nonce}").as_bytes());
@@ -76,20 +99,7 @@ pub async fn verify(
         ));
     }
     let now = chrono::Utc::now().timestamp();
-    let mut material = TrustMaterial::new(directory(&state).await.issuers);
-    if let Some(d) = claimed_department(text)
-        .as_deref()
-        .and_then(Department::parse)
-    {
-        if let Ok(answer) = status_answer(&state, d).await {
-            let fetched_at = now
-                - answer
-                    .stale_secs
-                    .map_or(0, |s| i64::try_from(s).unwrap_or(i64::MAX));
-            // A list that does not verify is no list: the status is then unknown.
-            let _ = material.add_status_list(d.as_str(), &answer.token, fetched_at);
-        }
-    }
+    let material = trust_material(&state, text, now).await;
     // The kind for the audit: of what verified (a replay included), never of a forgery.
     let (verification, kind) = match material.check(text, audience, body.nonce.as_deref(), now) {
         Ok(verified) => {

@@ -4,8 +4,9 @@
 //! an entry altered, removed or inserted afterwards shows.
 //!
 //! `hash = SM3(prev ‖ 0x00 ‖ the entry's canonical JSON without its hash)`, hex; the first
-//! entry's `prev` is 64 zeros. The canonical JSON is serde's of [`EntryBody`] (fields in
-//! declaration order), so every implementation that keeps this struct agrees.
+//! entry's `prev` is 64 zeros. The canonical JSON is serde's of [`EntryBody`] (`seq`, the
+//! fields of [`Happened`], `prev`, in declaration order), so every implementation that keeps
+//! these structs agrees.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,23 +34,9 @@ pub enum HistoryEvent {
 pub struct EntryBody {
     /// Its place in the chain, from 1.
     pub seq: u64,
-    /// When, seconds since the epoch.
-    pub at: i64,
     /// What happened.
-    pub event: HistoryEvent,
-    /// The certificate's kind.
-    pub kind: String,
-    /// Who was on the other side: a department, a verifier (`zk-demo-verifier`),
-    /// `zhelikit:in-person`, or `device`.
-    pub counterpart: String,
-    /// Why, when the counterpart said (a share request's purpose).
-    pub purpose: Option<String>,
-    /// The claims asked for (names).
-    pub requested: Vec<String>,
-    /// The claims shown (names).
-    pub disclosed: Vec<String>,
-    /// `ok`, or why not (`declined`, `over_asked`, `certificate_not_held`, `cancelled` …).
-    pub outcome: String,
+    #[serde(flatten)]
+    pub what: Happened,
     /// The hash of the entry before ([`GENESIS`] for the first).
     pub prev: String,
 }
@@ -81,23 +68,24 @@ pub fn hash_of(body: &EntryBody) -> String {
 }
 
 /// What to record; the chain adds its place and links.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Happened {
-    /// When.
+    /// When, seconds since the epoch.
     pub at: i64,
-    /// What.
+    /// What happened.
     pub event: HistoryEvent,
     /// The certificate's kind.
     pub kind: String,
-    /// Who was on the other side.
+    /// Who was on the other side: a department, a verifier (`zk-demo-verifier`),
+    /// `zhelikit:in-person`, or `device`.
     pub counterpart: String,
-    /// Why, if said.
+    /// Why, when the counterpart said (a share request's purpose).
     pub purpose: Option<String>,
-    /// Claims asked for.
+    /// The claims asked for (names).
     pub requested: Vec<String>,
-    /// Claims shown.
+    /// The claims shown (names).
     pub disclosed: Vec<String>,
-    /// `ok` or why not.
+    /// `ok`, or why not (`declined`, `over_asked`, `certificate_not_held`, `cancelled` …).
     pub outcome: String,
 }
 
@@ -105,14 +93,7 @@ pub struct Happened {
 pub fn next(last: Option<&HistoryEntry>, happened: Happened) -> HistoryEntry {
     let body = EntryBody {
         seq: last.map_or(1, |l| l.body.seq + 1),
-        at: happened.at,
-        event: happened.event,
-        kind: happened.kind,
-        counterpart: happened.counterpart,
-        purpose: happened.purpose,
-        requested: happened.requested,
-        disclosed: happened.disclosed,
-        outcome: happened.outcome,
+        what: happened,
         prev: last.map_or_else(|| GENESIS.to_string(), |l| l.hash.clone()),
     };
     let hash = hash_of(&body);
@@ -179,7 +160,7 @@ mod tests {
         assert_eq!(verify_chain(&entries), Ok(()));
 
         let mut altered = entries.clone();
-        altered[2].body.disclosed.push("name".into());
+        altered[2].body.what.disclosed.push("name".into());
         assert_eq!(verify_chain(&altered), Err(ChainError::Altered(3)));
 
         let mut removed = entries.clone();
@@ -187,7 +168,7 @@ mod tests {
         assert_eq!(verify_chain(&removed), Err(ChainError::Broken(3)));
 
         let mut rehashed = entries.clone();
-        rehashed[1].body.outcome = "forged".into();
+        rehashed[1].body.what.outcome = "forged".into();
         rehashed[1].hash = hash_of(&rehashed[1].body);
         assert_eq!(
             verify_chain(&rehashed),

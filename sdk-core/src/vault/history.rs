@@ -146,13 +146,14 @@ impl VaultHistory<'_> {
 }
 
 fn item(e: HistoryEntry) -> HistoryItem {
-    let b = e.body;
+    let seq = e.body.seq;
+    let b = e.body.what;
     let event = serde_json::to_value(b.event)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     HistoryItem {
-        seq: b.seq,
+        seq,
         at: b.at,
         event,
         certificate_name: CertificateKind::parse(&b.kind)

@@ -70,6 +70,18 @@ class VaultTest {
         }
     }
 
+    /** A client of the 亮证核验 mini-app, logged in as official `index`. */
+    private suspend fun officer(index: Int): ZheliKitClient {
+        val client = ZheliKitClient.open(
+            ClientConfig(LiveStack.bffUrl, "zk-demo-verifier", LiveStack.storageDir(), null, 60u, 5000u),
+            AesKeySource(ByteArray(32) { (10 + index).toByte() }),
+            null,
+            SwitchableNetwork(true),
+        )
+        client.identity().loginWithAuthCode(LiveStack.authCode(LiveStack.officialAccountId(index), "zk-demo-verifier"))
+        return client
+    }
+
     private class Codes : CodeListener {
         val codes: MutableList<Presentation> = java.util.Collections.synchronizedList(mutableListOf())
         override fun onCode(code: Presentation) {
@@ -99,15 +111,7 @@ class VaultTest {
             assertTrue(code.qrText.startsWith("ZKV1:"), code.qrText)
             shown.cancel()
 
-            ZheliKitClient.open(
-                ClientConfig(LiveStack.bffUrl, "zk-demo-verifier", LiveStack.storageDir(), null, 60u, 5000u),
-                AesKeySource(ByteArray(32) { 9 }),
-                null,
-                SwitchableNetwork(true),
-            ).use { officer ->
-                officer.identity().loginWithAuthCode(
-                    LiveStack.authCode(LiveStack.officialAccountId(4), "zk-demo-verifier"),
-                )
+            officer(4).use { officer ->
                 val checked = officer.vault().verify(code.qrText)
                 assertTrue(checked.accepted, checked.toString())
                 assertEquals("证照有效", checked.message)
@@ -140,15 +144,7 @@ class VaultTest {
             citizen.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000048", "zk-demo-vault"))
             val vault = citizen.vault()
             vault.pull("resident_id")
-            ZheliKitClient.open(
-                ClientConfig(LiveStack.bffUrl, "zk-demo-verifier", LiveStack.storageDir(), null, 60u, 5000u),
-                AesKeySource(ByteArray(32) { 10 }),
-                null,
-                SwitchableNetwork(true),
-            ).use { officer ->
-                officer.identity().loginWithAuthCode(
-                    LiveStack.authCode(LiveStack.officialAccountId(5), "zk-demo-verifier"),
-                )
+            officer(5).use { officer ->
                 // The raw ID number: not what the traffic police are registered to ask for.
                 val made = officer.vault().requestShare("resident_id", listOf("age_over_18", "id_number"), "核验身份")
                 val sheet = ShareSheet()
