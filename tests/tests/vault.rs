@@ -229,17 +229,7 @@ async fn a_department_down_is_a_503_and_a_revocation_shows_in_the_next_status_li
         .await
         .expect("valid at first");
 
-    let revoke = http()
-        .post(format!(
-            "{}{}",
-            stack.platform,
-            mock_platform::admin::CERTIFICATE_STATUS_PATH
-        ))
-        .json(&json!({"credential": credential, "status": "invalid"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoke.status(), 204);
+    revoke(&stack, &credential).await;
     assert_eq!(
         check(&stack, &presentation, "public_security").await,
         Err(VerifyError::Revoked)
@@ -263,6 +253,21 @@ async fn a_department_down_is_a_503_and_a_revocation_shows_in_the_next_status_li
     );
     let (status, body) = get(&stack, &paths::vault_status("nowhere")).await;
     assert_problem(status, &body, 400, "invalid_field");
+}
+
+/// The issuing department revokes `credential` (its status list says `invalid` from now on).
+async fn revoke(stack: &Stack, credential: &str) {
+    let answer = http()
+        .post(format!(
+            "{}{}",
+            stack.platform,
+            mock_platform::admin::CERTIFICATE_STATUS_PATH
+        ))
+        .json(&json!({"credential": credential, "status": "invalid"}))
+        .send()
+        .await
+        .expect("the mock's admin API");
+    assert_eq!(answer.status(), 204);
 }
 
 /// 公安 answers every call with HTTP 503.
@@ -831,17 +836,7 @@ async fn a_certificate_its_issuer_revoked_shows_revoked_on_the_device_offline_to
         .present("resident_id".into(), None, "officer".into(), "n".into())
         .expect("presentable");
     let credential = format!("{}~", held.payload.split('~').next().unwrap());
-    let revoke = http()
-        .post(format!(
-            "{}{}",
-            stack.platform,
-            mock_platform::admin::CERTIFICATE_STATUS_PATH
-        ))
-        .json(&json!({"credential": credential, "status": "invalid"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoke.status(), 204);
+    revoke(stack, &credential).await;
 
     let listed = vault.refresh_status().await.expect("refresh");
     let id = listed.iter().find(|c| c.kind == "resident_id").unwrap();
