@@ -1,5 +1,6 @@
 //! 国密 interoperability with the `openssl` CLI (OpenSSL 3): keys in PKCS#8 and SPKI go both
-//! ways, a signature made by either side verifies on the other, and SM3 agrees.
+//! ways, a signature made by either side verifies on the other, SM2 encryption (GB/T 32918.4,
+//! GM/T 0009 DER) made by either side decrypts on the other, and SM3 agrees.
 //!
 //! SM2 hashes a distinguishing ID into every signature. ZheliKit uses the standard's default,
 //! `1234567812345678` (GM/T 0009), as most 国密 libraries do; OpenSSL 3.0's `pkeyutl` uses an
@@ -8,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use zhelikit_domain::gm::envelope::{sm2_decrypt, sm2_encrypt};
 use zhelikit_domain::gm::{der_to_raw, raw_to_der, sm3, Sm2PrivateKey, Sm2PublicKey};
 
 /// The standard's default ID, as openssl takes it.
@@ -151,5 +153,53 @@ fn sm3_agrees_with_openssl_dgst() {
         .to_string();
     let ours: String = sm3(&data).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(ours, theirs);
+    std::fs::remove_dir_all(d).ok();
+}
+
+#[test]
+fn sm2_encryption_made_by_either_side_decrypts_on_the_other() {
+    let d = dir();
+    let (key_pem, pub_pem) = (d.join("key.pem"), d.join("pub.pem"));
+    openssl(&["genpkey", "-algorithm", "SM2", "-out", path(&key_pem)]);
+    openssl(&[
+        "pkey",
+        "-in",
+        path(&key_pem),
+        "-pubout",
+        "-out",
+        path(&pub_pem),
+    ]);
+    let key = Sm2PrivateKey::from_pkcs8_pem(&std::fs::read_to_string(&key_pem).unwrap()).unwrap();
+    // The 16-byte SM4 key of a bank fetch's envelope, as the BFF seals it.
+    let secret = *b"sm4-key-16-bytes";
+
+    // Ours → openssl.
+    let ours = d.join("ours.der");
+    std::fs::write(&ours, sm2_encrypt(&key.public_key(), &secret)).unwrap();
+    let opened = openssl(&[
+        "pkeyutl",
+        "-decrypt",
+        "-inkey",
+        path(&key_pem),
+        "-in",
+        path(&ours),
+    ]);
+    assert_eq!(opened, secret);
+
+    // openssl → ours.
+    let msg = d.join("msg");
+    std::fs::write(&msg, secret).unwrap();
+    let theirs = openssl(&[
+        "pkeyutl",
+        "-encrypt",
+        "-pubin",
+        "-inkey",
+        path(&pub_pem),
+        "-in",
+        path(&msg),
+    ]);
+    assert_eq!(sm2_decrypt(&key, &theirs).unwrap(), secret);
+    // Another key cannot open it.
+    assert!(sm2_decrypt(&Sm2PrivateKey::generate(), &theirs).is_err());
     std::fs::remove_dir_all(d).ok();
 }

@@ -17,6 +17,8 @@ use sm2::dsa::signature::{Signer as _, Verifier as _};
 use sm2::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 use sm3::Digest as _;
 
+pub mod envelope;
+
 /// The distinguishing identifier (ID) hashed into every SM2 signature: the standard's
 /// default (GM/T 0009).
 pub const DEFAULT_DISTID: &str = "1234567812345678";
@@ -63,7 +65,10 @@ impl std::fmt::Debug for Sm2PrivateKey {
 impl Sm2PrivateKey {
     /// A new random key.
     pub fn generate() -> Self {
-        Self::from_secret(sm2::SecretKey::random(&mut rand::rngs::OsRng))
+        use sm2::elliptic_curve::Generate as _;
+        let secret = sm2::SecretKey::try_generate_from_rng(&mut getrandom::SysRng)
+            .unwrap_or_else(|e| panic!("the system has no randomness: {e}"));
+        Self::from_secret(secret)
             .unwrap_or_else(|_| unreachable!("a random SM2 secret is a valid key"))
     }
 
