@@ -3,6 +3,7 @@
 //! the SDK, the BFF and verifier apps all use ([`sd_jwt::verify`]).
 
 pub mod catalogue;
+pub mod consent;
 pub mod history;
 pub mod qr;
 pub mod sd_jwt;
