@@ -4,7 +4,7 @@ mod common;
 
 use bff_server::storage::{
     AuditEvent, MiniApp, NewUser, NextRefreshToken, RefreshRefusal, RefreshToken, Rotation,
-    StoreError, StoredPasskey,
+    StoreError, StoredConsent, StoredPasskey,
 };
 use chrono::{Duration, SubsecRound, Utc};
 use uuid::Uuid;
@@ -824,6 +824,97 @@ async fn an_analytics_batch_counts_once_even_sent_twice_at_once_and_tallies_add_
                 .unwrap()
                 .len(),
             2,
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_consent_changes_status_once_and_racing_fetches_are_counted_once() {
+    for (name, store) in common::both_stores().await {
+        let user = store.upsert_user(&citizen("consenting", 3)).await.unwrap();
+        let now = Utc::now().trunc_subsecs(0);
+        let consent = StoredConsent {
+            id: format!("c-{}", Uuid::new_v4()),
+            consumer_id: "zk-demo-bank".into(),
+            user_id: user.id,
+            artefact: "a.b.c".into(),
+            terms: "{}".into(),
+            status: "ACTIVE".into(),
+            use_count: 0,
+            created_at: now,
+            status_changed_at: now,
+        };
+        store.insert_consent(&consent).await.unwrap();
+        assert_eq!(
+            store.consent(&consent.id).await.unwrap().as_ref(),
+            Some(&consent),
+            "{name}"
+        );
+        assert_eq!(
+            store.consents_of(user.id).await.unwrap(),
+            vec![consent.clone()],
+            "{name}"
+        );
+        assert!(store.consent("nope").await.unwrap().is_none(), "{name}");
+
+        // Two fetches that both saw use count 0: one is counted.
+        let (a, b) = tokio::join!(
+            store.record_consent_fetch(&consent.id, 0, "f1", now),
+            store.record_consent_fetch(&consent.id, 0, "f2", now),
+        );
+        assert_eq!(
+            [a.unwrap(), b.unwrap()].iter().filter(|c| **c).count(),
+            1,
+            "{name}"
+        );
+        assert_eq!(
+            store.consent(&consent.id).await.unwrap().unwrap().use_count,
+            1,
+            "{name}"
+        );
+        assert_eq!(
+            store
+                .consent_fetches_since(&consent.id, now - Duration::seconds(1))
+                .await
+                .unwrap(),
+            vec![now],
+            "{name}"
+        );
+        assert!(
+            store
+                .consent_fetches_since(&consent.id, now)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{name}"
+        );
+
+        // A status changes only from what it was; a paused consent serves no fetch.
+        assert!(
+            store
+                .set_consent_status(&consent.id, "ACTIVE", "PAUSED", now)
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !store
+                .set_consent_status(&consent.id, "ACTIVE", "REVOKED", now)
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !store
+                .record_consent_fetch(&consent.id, 1, "f3", now)
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            store.consent(&consent.id).await.unwrap().unwrap().status,
+            "PAUSED",
             "{name}"
         );
     }

@@ -5,8 +5,9 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use uuid::Uuid;
 
 use super::{
-    analytics::analytics_sql, audit::audit_sql, identity::identity_sql, migrations,
-    secrets::secrets_sql, store_sql, upstream_calls::upstream_calls_sql, StoreError, StoreResult,
+    analytics::analytics_sql, audit::audit_sql, consents::consents_sql, identity::identity_sql,
+    migrations, secrets::secrets_sql, store_sql, upstream_calls::upstream_calls_sql, StoreError,
+    StoreResult,
 };
 
 /// [`super::Store`] on PostgreSQL.
@@ -44,6 +45,7 @@ identity_sql!(
          WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1) FOR UPDATE"
 );
 audit_sql!(PostgresStore, Uuid);
+consents_sql!(PostgresStore, Uuid);
 secrets_sql!(PostgresStore);
 upstream_calls_sql!(
     PostgresStore,
