@@ -71,6 +71,10 @@ pub struct App {
     pub metrics: PrometheusHandle,
     /// Deletes rows past their retention, in the background.
     pub pruner: crate::retention::Pruner,
+    /// The platform's SM2 key for consent artefacts, notices and fetched data's key binding.
+    pub consent_key: crate::vault::consents::ConsentKey,
+    /// Posts consent notices to consumers' webhooks.
+    pub webhooks: reqwest::Client,
 }
 
 /// Cheap to clone; what axum hands each handler.
@@ -135,6 +139,12 @@ impl App {
         let webauthn = build_webauthn(&config)?;
         crate::http::metrics::start_upkeep();
         let pruner = crate::retention::start(store.clone(), config.retention, config.refresh_grace);
+        let consent_key =
+            crate::vault::consents::ConsentKey::load_or_create(store.as_ref()).await?;
+        let webhooks = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .build()
+            .map_err(|e| StartupError::Platform(e.to_string()))?;
         Ok(Self {
             config,
             store,
@@ -150,6 +160,8 @@ impl App {
             webauthn,
             metrics,
             pruner,
+            consent_key,
+            webhooks,
         })
     }
 }

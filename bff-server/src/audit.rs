@@ -30,6 +30,12 @@ pub enum Event {
     CertificateVerified,
     /// A holder answered a verifier's share request (the detail: verifier, kind, outcome).
     CertificateShared,
+    /// A consumer asked for consent (the detail: consumer, purpose).
+    ConsentRequested,
+    /// A citizen approved, declined, paused, resumed or revoked a consent (consumer, status).
+    ConsentChanged,
+    /// A consumer fetched under a consent, or was refused (consumer, kinds or refusal).
+    ConsentFetched,
 }
 
 impl Event {
@@ -45,6 +51,9 @@ impl Event {
             Self::CertificatePulled => "certificate_pulled",
             Self::CertificateVerified => "certificate_verified",
             Self::CertificateShared => "certificate_shared",
+            Self::ConsentRequested => "consent_requested",
+            Self::ConsentChanged => "consent_changed",
+            Self::ConsentFetched => "consent_fetched",
         }
     }
 }

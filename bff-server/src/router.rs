@@ -24,7 +24,7 @@ use crate::vault;
 #[openapi(
     info(title = "ZheliKit BFF", description = "Sessions for 浙里办 / 浙政钉 mini-apps. Every error is RFC 9457 problem JSON with a stable `code`."),
     modifiers(&BearerAuth),
-    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "screens", description = "Mobile screens aggregated from the departments"), (name = "vault", description = "个人数据宝: e-certificates pulled to the device, issuer keys and status lists for verifiers"), (name = "analytics", description = "ZwLog page views and events (埋点), and each mini-app's report for its owner"), (name = "operations"))
+    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "screens", description = "Mobile screens aggregated from the departments"), (name = "vault", description = "个人数据宝: e-certificates pulled to the device, issuer keys and status lists for verifiers, online sharing, consents for data consumers"), (name = "analytics", description = "ZwLog page views and events (埋点), and each mini-app's report for its owner"), (name = "operations"))
 )]
 struct ApiDoc;
 
@@ -41,6 +41,11 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        // Data consumers (banks) fetching under consent: their id and API secret.
+        components.add_security_scheme(
+            "consumer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
         );
     }
 }

@@ -53,6 +53,23 @@ pub const VAULT_SHARE_RESPONSE: &str = "/v1/vault/share-requests/{id}/response";
 pub const VAULT_SHARE_RESULT: &str = "/v1/vault/share-requests/{id}/result";
 /// `GET`: a department's signed status list (public); see [`vault_status`].
 pub const VAULT_STATUS: &str = "/v1/vault/status/{department}";
+/// The platform's consent-signing key (GET, public): artefacts, notices and the platform's key
+/// binding of fetched data verify under it.
+pub const VAULT_CONSENT_KEY: &str = "/v1/vault/consent-key";
+/// A data consumer asks a citizen for consent (POST, consumer credentials).
+pub const VAULT_CONSUMER_CONSENT_REQUESTS: &str = "/v1/vault/consumers/consent-requests";
+/// A consent as its consumer sees it (GET, consumer credentials).
+pub const VAULT_CONSUMER_CONSENT: &str = "/v1/vault/consumers/consents/{id}";
+/// A fetch under a consent (POST, consumer credentials): the data sealed to the consumer.
+pub const VAULT_CONSUMER_CONSENT_FETCHES: &str = "/v1/vault/consumers/consents/{id}/fetches";
+/// A consent request as the citizen sees it (GET, citizen session).
+pub const VAULT_CONSENT_REQUEST: &str = "/v1/vault/consent-requests/{id}";
+/// The citizen's decision on a consent request (POST, citizen session).
+pub const VAULT_CONSENT_DECISION: &str = "/v1/vault/consent-requests/{id}/decision";
+/// The citizen's consents (GET, citizen session).
+pub const VAULT_CONSENTS: &str = "/v1/vault/consents";
+/// Pause, resume or revoke a consent (POST, citizen session).
+pub const VAULT_CONSENT_STATUS: &str = "/v1/vault/consents/{id}/status";
 /// `GET`: liveness.
 pub const HEALTHZ: &str = "/healthz";
 /// `GET`: readiness (storage reachable).
@@ -96,6 +113,31 @@ pub fn vault_share_response(id: &str) -> String {
 /// [`VAULT_SHARE_RESULT`] for request `id`.
 pub fn vault_share_result(id: &str) -> String {
     VAULT_SHARE_RESULT.replace("{id}", id)
+}
+
+/// [`VAULT_CONSUMER_CONSENT`] for consent `id`.
+pub fn vault_consumer_consent(id: &str) -> String {
+    VAULT_CONSUMER_CONSENT.replace("{id}", id)
+}
+
+/// [`VAULT_CONSUMER_CONSENT_FETCHES`] for consent `id`.
+pub fn vault_consumer_consent_fetches(id: &str) -> String {
+    VAULT_CONSUMER_CONSENT_FETCHES.replace("{id}", id)
+}
+
+/// [`VAULT_CONSENT_REQUEST`] for request `id`.
+pub fn vault_consent_request(id: &str) -> String {
+    VAULT_CONSENT_REQUEST.replace("{id}", id)
+}
+
+/// [`VAULT_CONSENT_DECISION`] for request `id`.
+pub fn vault_consent_decision(id: &str) -> String {
+    VAULT_CONSENT_DECISION.replace("{id}", id)
+}
+
+/// [`VAULT_CONSENT_STATUS`] for consent `id`.
+pub fn vault_consent_status(id: &str) -> String {
+    VAULT_CONSENT_STATUS.replace("{id}", id)
 }
 
 /// [`VAULT_STATUS`] for one department (`transport` …).

@@ -99,6 +99,32 @@ problem_codes! {
     ShareRequestNotFound = "share_request_not_found", "核验请求不存在或已失效", "Share request not found",
     /// The mini-app is not registered as a verifier.
     VerifierNotRegistered = "verifier_not_registered", "未登记为核验方", "Not a registered verifier",
+    /// The data consumer's credentials are missing or wrong.
+    ConsumerUnauthenticated = "consumer_unauthenticated", "数据使用方身份验证失败", "Consumer not authenticated",
+    /// The consumer asked for claims it is not registered for.
+    ConsentOverAsked = "consent_over_asked", "超出登记范围的数据申请", "Consent asks beyond the registration",
+    /// The consent request does not exist, expired, or was answered.
+    ConsentRequestNotFound = "consent_request_not_found", "授权请求不存在或已失效", "Consent request not found",
+    /// No such consent.
+    ConsentNotFound = "consent_not_found", "授权不存在", "Consent not found",
+    /// The consent belongs to another consumer or citizen.
+    ConsentNotYours = "consent_not_yours", "无权使用该授权", "Not your consent",
+    /// The citizen's approval does not verify (a presentation for other terms, a revoked certificate).
+    ConsentApprovalInvalid = "consent_approval_invalid", "授权确认无效", "Consent approval invalid",
+    /// The consent cannot change so (a revoked or expired consent is final).
+    ConsentStatusConflict = "consent_status_conflict", "授权状态不允许该操作", "Consent status conflict",
+    /// A fetch before the consent's window.
+    ConsentNotStarted = "consent_not_started", "授权尚未开始", "Consent not started",
+    /// A fetch under a consent the citizen paused.
+    ConsentPaused = "consent_paused", "授权已暂停", "Consent paused",
+    /// A fetch under a consent the citizen revoked.
+    ConsentRevoked = "consent_revoked", "授权已撤销", "Consent revoked",
+    /// A fetch under an expired consent.
+    ConsentExpired = "consent_expired", "授权已过期", "Consent expired",
+    /// A second fetch under a one-time consent.
+    ConsentUsed = "consent_used", "一次性授权已使用", "Consent used",
+    /// More fetches than the consent's frequency allows; `Retry-After` says when.
+    ConsentTooOften = "consent_too_often", "超出授权频率", "Consent frequency exceeded",
     /// A department did not answer (down, slow, failing); try again later.
     DepartmentUnavailable = "department_unavailable", "部门系统暂不可用", "Department unavailable",
     /// Too many requests; `Retry-After` says when to try again.

@@ -16,6 +16,7 @@
 
 pub mod admin;
 pub mod apps;
+pub mod bank;
 pub mod clock;
 pub mod departments;
 pub mod fixtures;
@@ -66,6 +67,8 @@ pub struct PlatformState {
     miniprogram: zlb_miniprogram::Ledgers,
     zzd: zzd::Ledgers,
     nonces: gateway::NonceBook,
+    /// 温州银行, a data consumer under consent.
+    pub bank: bank::Bank,
 }
 
 impl PlatformState {
@@ -110,6 +113,7 @@ impl MockState {
             miniprogram: zlb_miniprogram::Ledgers::default(),
             zzd: zzd::Ledgers::default(),
             nonces: gateway::NonceBook::default(),
+            bank: bank::Bank::default(),
         }))
     }
 
@@ -164,6 +168,7 @@ pub fn router(state: MockState) -> Router {
         .merge(zlb_miniprogram::pages())
         .merge(zzd::pages())
         .merge(admin::routes())
+        .merge(bank::routes())
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
 }

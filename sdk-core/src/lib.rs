@@ -54,7 +54,8 @@ pub use screens::records::*;
 pub use screens::{HomeScreen, HomeSection, ScreensClient, SectionStatus};
 pub use task::TaskHandle;
 pub use vault::{
-    Certificate, CertificateClaim, CertificateState, CheckedClaim, ClaimKind, History, HistoryItem,
-    MadeRequest, Presentation, RequestStatus, RequestedClaim, ShareApproval, ShareApprover,
-    ShareDecision, ShareOutcome, VaultClient, Verification,
+    Certificate, CertificateClaim, CertificateState, CheckedClaim, ClaimKind, ConsentClaim,
+    ConsentItem, ConsentView, History, HistoryItem, MadeRequest, Presentation, RequestStatus,
+    RequestedClaim, ShareApproval, ShareApprover, ShareDecision, ShareOutcome, VaultClient,
+    Verification,
 };

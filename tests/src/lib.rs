@@ -179,6 +179,8 @@ impl Stack {
         let mut config = bff_config(backend, &mock.base_url, &app).await;
         tweak(&mut config);
         let bff = bff_server::spawn(config.clone()).await.expect("BFF");
+        // The mock bank calls the BFF, which started after it.
+        mock.state.bank.set_bff(&bff.base_url);
         Stack {
             backend,
             bff: bff.base_url.clone(),

@@ -875,3 +875,340 @@ async fn a_certificate_its_issuer_revoked_shows_revoked_on_the_device_offline_to
         CertificateState::Available
     );
 }
+
+/// The mock bank's page API: `POST` (no body) or `GET` at `path` on the mock platform.
+async fn bank(stack: &Stack, post: bool, path: &str) -> (u16, Value) {
+    let url = format!("{}{path}", stack.platform);
+    let request = if post {
+        http().post(url)
+    } else {
+        http().get(url)
+    };
+    json_of(request.send().await.expect("the mock bank")).await
+}
+
+/// Waits (bounded) until the mock bank has been told status `status` of consent `id`.
+async fn bank_told(stack: &Stack, id: &str, status: &str) -> Value {
+    let path = format!("/bank/api/consents/{id}");
+    for _ in 0..200 {
+        let (_, seen) = bank(stack, false, &path).await;
+        if seen["status"] == status {
+            return seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the bank was not told {status} of {id}");
+}
+
+/// A vault phone of an advanced citizen (from `from`) holding both certificates the bank
+/// asks for.
+async fn borrower_phone(stack: &Stack, from: usize) -> Phone {
+    for skip in from..advanced(stack).len() {
+        let phone = vault_phone(stack, skip).await;
+        let vault = phone.0.vault();
+        let held = |c: Result<zhelikit_sdk::Certificate, _>| c.is_ok_and(|c| c.credential_held);
+        if held(vault.pull("resident_id".into()).await)
+            && held(vault.pull("home_purchase".into()).await)
+        {
+            return phone;
+        }
+    }
+    panic!("no fixture citizen holds both a resident ID and a home-purchase record");
+}
+
+both_backends!(
+    a_bank_asks_the_citizen_approves_the_bank_fetches_sealed_data_and_a_revocation_stops_it
+);
+
+async fn a_bank_asks_the_citizen_approves_the_bank_fetches_sealed_data_and_a_revocation_stops_it(
+    stack: &Stack,
+) {
+    use zhelikit_sdk::test_doubles::FixedReauthenticator;
+    use zhelikit_sdk::SdkError;
+    let (citizen, _) = borrower_phone(stack, 8).await;
+    let vault = citizen.vault();
+
+    // The bank asks; the citizen reads who, why, what and for how long.
+    let (status, pending) = bank(stack, true, "/bank/api/consent-requests").await;
+    assert_eq!(status, 200, "{pending}");
+    let id = pending["terms"]["id"].as_str().expect("id").to_string();
+    let request = vault
+        .consent_request(id.clone())
+        .await
+        .expect("read the request");
+    assert_eq!(request.consumer_name, "温州银行");
+    assert_eq!(request.purpose, "个人住房贷款审批");
+    assert_eq!(request.frequency, "每月最多 2 次");
+    assert_eq!(request.data_life_days, 90);
+    assert_eq!(request.items[0].claims[1].label, "公民身份号码");
+    assert_eq!(
+        request.items[0].claims[1].kind,
+        zhelikit_sdk::ClaimKind::Raw
+    );
+
+    // Not confirmed by the person: nothing is approved.
+    let no = FixedReauthenticator::new(false);
+    assert!(matches!(
+        vault.answer_consent(id.clone(), true, no).await,
+        Err(SdkError::Cancelled)
+    ));
+    let yes = FixedReauthenticator::new(true);
+    let consent = vault
+        .answer_consent(id.clone(), true, yes.clone())
+        .await
+        .expect("approve")
+        .expect("a consent");
+    assert_eq!(consent.status.as_deref(), Some("ACTIVE"));
+    assert_eq!(yes.asked()[0], "同意向温州银行授权（个人住房贷款审批）");
+    // The artefact is signed by the platform's published consent key over these terms,
+    // with the device's approval inside.
+    let (_, key) = get(stack, paths::VAULT_CONSENT_KEY).await;
+    let key: Sm2Jwk = serde_json::from_value(key["keys"][0].clone()).expect("jwk");
+    let body = zhelikit_domain::vault::consent::verify_artefact(
+        consent.artefact.as_deref().expect("artefact"),
+        &Sm2PublicKey::from_jwk(&key).unwrap(),
+    )
+    .expect("the artefact verifies");
+    assert_eq!(body.terms.id, id);
+    assert!(
+        body.approval.presentation.ends_with(|c| c != '~'),
+        "a key binding"
+    );
+    bank_told(stack, &id, "ACTIVE").await;
+
+    // The bank fetches: sealed to its key, every certificate checked, only what was consented.
+    let (status, fetched) = bank(stack, true, &format!("/bank/api/consents/{id}/fetch")).await;
+    assert_eq!(status, 200, "{fetched}");
+    assert!(fetched["refused"].is_null(), "{fetched}");
+    let data = fetched["data"].as_array().expect("data");
+    assert_eq!(data.len(), 2, "{fetched}");
+    assert!(data.iter().all(|c| c["accepted"] == true), "{fetched}");
+    let id_card = &data[0]["claims"];
+    assert_eq!(id_card.as_object().unwrap().len(), 3, "{id_card}");
+    assert_eq!(id_card["已满 18 周岁"], "是");
+    assert!(
+        id_card["公民身份号码"]
+            .as_str()
+            .is_some_and(|n| n.len() == 18),
+        "{id_card}"
+    );
+    assert!(
+        id_card.get("住址").is_none(),
+        "an unconsented claim stays hidden"
+    );
+
+    // Twice a month: the second fetch passes, the third is refused with when to retry.
+    let (_, second) = bank(stack, true, &format!("/bank/api/consents/{id}/fetch")).await;
+    assert_eq!(second["fetches"], 2, "{second}");
+    let (_, third) = bank(stack, true, &format!("/bank/api/consents/{id}/fetch")).await;
+    assert_eq!(third["refused"]["code"], "consent_too_often", "{third}");
+    assert_eq!(third["fetches"], 2);
+
+    // Revoked on the phone: the bank is told, and its next fetch is refused.
+    let listed = vault.consents().await.expect("list");
+    assert_eq!(listed[0].use_count, 2);
+    let revoked = vault
+        .change_consent(id.clone(), "revoke".into())
+        .await
+        .expect("revoke");
+    assert_eq!(revoked.status_text.as_deref(), Some("已撤销"));
+    bank_told(stack, &id, "REVOKED").await;
+    let (_, after) = bank(stack, true, &format!("/bank/api/consents/{id}/fetch")).await;
+    assert_eq!(after["refused"]["code"], "consent_revoked", "{after}");
+    assert_eq!(after["refused"]["detail"], "用户已撤销该授权");
+    // Revoked is final.
+    match vault.change_consent(id.clone(), "resume".into()).await {
+        Err(SdkError::Server { code, .. }) => assert_eq!(code, "consent_status_conflict"),
+        other => panic!("{other:?}"),
+    }
+    // The history records the approval and the revocation, without values.
+    let history = vault.history().expect("history");
+    let consented: Vec<&str> = history
+        .entries
+        .iter()
+        .filter(|i| i.event == "consented")
+        .map(|i| i.outcome.as_str())
+        .collect();
+    assert!(
+        consented.contains(&"approved") && consented.contains(&"revoked"),
+        "{consented:?}"
+    );
+}
+
+#[tokio::test]
+async fn consent_requests_and_fetches_refuse_bad_credentials_over_asking_other_banks_and_forged_approvals(
+) {
+    use zhelikit_domain::vault::consent::{demo_consumers, DEMO_BANK_ID, DEMO_BANK_SECRET};
+    let stack = private_stack(Backend::Sqlite, |config| {
+        // A second bank, to try the first one's consent with.
+        let mut other = demo_consumers(None).remove(0);
+        other.id = "zk-other-bank".into();
+        other.secret_sm3 = zhelikit_domain::gm::sm3(b"other-secret")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        config.vault_consumers.push(other);
+    })
+    .await;
+    let stack = &stack;
+    let asks = |who: &'static str, secret: &'static str, body: Value| async move {
+        json_of(
+            http()
+                .post(format!(
+                    "{}{}",
+                    stack.bff,
+                    paths::VAULT_CONSUMER_CONSENT_REQUESTS
+                ))
+                .basic_auth(who, Some(secret))
+                .json(&body)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    };
+    let now = chrono::Utc::now().timestamp();
+    let home_loan = |claims: Value| {
+        json!({"purpose": "home_loan", "items": [{"kind": "resident_id", "claims": claims}],
+               "expiry": now + 86_400, "fetch_type": "ONCE", "data_life_days": 30})
+    };
+    let (status, body) = asks(DEMO_BANK_ID, "wrong", home_loan(json!(["name"]))).await;
+    assert_problem(status, &body, 401, "consumer_unauthenticated");
+    let (status, body) = asks(
+        DEMO_BANK_ID,
+        DEMO_BANK_SECRET,
+        home_loan(json!(["name", "address"])),
+    )
+    .await;
+    assert_problem(status, &body, 403, "consent_over_asked");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("resident_id.address"),
+        "{body}"
+    );
+    let (status, body) = asks(
+        DEMO_BANK_ID,
+        DEMO_BANK_SECRET,
+        home_loan(json!(["shoe_size"])),
+    )
+    .await;
+    assert_problem(status, &body, 400, "invalid_field");
+    assert_eq!(body["field"], "items[0].claims");
+    let (status, body) = asks(
+        DEMO_BANK_ID,
+        DEMO_BANK_SECRET,
+        json!({"purpose": "home_loan"}),
+    )
+    .await;
+    assert_problem(status, &body, 400, "malformed_body");
+    assert!(body["detail"].as_str().unwrap().contains("items"), "{body}");
+
+    // A request approved with a presentation made for other terms, or garbage, is refused
+    // and stays answerable.
+    let (status, pending) = asks(DEMO_BANK_ID, DEMO_BANK_SECRET, home_loan(json!(["name"]))).await;
+    assert_eq!(status, 200, "{pending}");
+    let id = pending["terms"]["id"].as_str().unwrap().to_string();
+    let (citizen, _) = borrower_phone(stack, 2).await;
+    let session = stack.login_citizen(&advanced(stack)[0], VAULT).await;
+    let token = access(&session);
+    let (_, credential, device) = pull(stack, &token, CertificateKind::ResidentId).await;
+    let forged = present(
+        credential["credential"].as_str().unwrap(),
+        &PresentationRequest {
+            disclose: &[],
+            audience: DEMO_BANK_ID,
+            nonce: "not-the-terms-digest",
+            iat: now,
+        },
+        &device,
+    )
+    .unwrap();
+    for approval in [forged.as_str(), "garbage"] {
+        let (status, body) = stack
+            .post_authed(
+                &paths::vault_consent_decision(&id),
+                &token,
+                json!({"approve": true, "approval": approval}),
+            )
+            .await;
+        assert_problem(status, &body, 400, "consent_approval_invalid");
+    }
+    let (status, body) = stack
+        .post_authed(
+            &paths::vault_consent_decision(&id),
+            &token,
+            json!({"approve": true}),
+        )
+        .await;
+    assert_problem(status, &body, 400, "invalid_field");
+
+    // Approved on a phone; then another bank's credentials cannot read or fetch it.
+    let yes = zhelikit_sdk::test_doubles::FixedReauthenticator::new(true);
+    citizen
+        .vault()
+        .answer_consent(id.clone(), true, yes)
+        .await
+        .expect("approve");
+    let other = |path: String| async move {
+        json_of(
+            http()
+                .post(format!("{}{path}", stack.bff))
+                .basic_auth("zk-other-bank", Some("other-secret"))
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    };
+    let (status, body) = other(paths::vault_consumer_consent_fetches(&id)).await;
+    assert_problem(status, &body, 403, "consent_not_yours");
+    // Another citizen cannot change it.
+    let (status, body) = stack
+        .post_authed(
+            &paths::vault_consent_status(&id),
+            &token,
+            json!({"action": "pause"}),
+        )
+        .await;
+    assert_problem(status, &body, 403, "consent_not_yours");
+    // Once: the first fetch passes, the second is refused; an answered request is gone.
+    let fetch = || async {
+        json_of(
+            http()
+                .post(format!(
+                    "{}{}",
+                    stack.bff,
+                    paths::vault_consumer_consent_fetches(&id)
+                ))
+                .basic_auth(DEMO_BANK_ID, Some(DEMO_BANK_SECRET))
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    };
+    let (status, sealed) = fetch().await;
+    assert_eq!(status, 200, "{sealed}");
+    let sealed: zhelikit_domain::vault::consent::SealedFetch =
+        serde_json::from_value(sealed).unwrap();
+    assert!(
+        sealed.open(&Sm2PrivateKey::generate()).is_err(),
+        "nobody but the bank opens it"
+    );
+    let data = sealed
+        .open(&zhelikit_domain::vault::consent::demo_bank_key())
+        .expect("the bank opens it");
+    assert_eq!(data.items.len(), 1);
+    let (status, body) = fetch().await;
+    assert_problem(status, &body, 403, "consent_used");
+    let (status, body) = stack
+        .post_authed(
+            &paths::vault_consent_decision(&id),
+            &token,
+            json!({"approve": false}),
+        )
+        .await;
+    assert_problem(status, &body, 404, "consent_request_not_found");
+}

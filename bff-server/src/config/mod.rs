@@ -80,6 +80,10 @@ pub struct Config {
     /// The verifiers registered to ask holders for certificates online (the demo registry:
     /// [`zhelikit_domain::vault::share::demo_verifiers`]).
     pub vault_verifiers: Vec<zhelikit_domain::vault::share::VerifierRegistration>,
+    /// The data consumers (banks) registered to ask citizens for consent (the demo registry:
+    /// [`zhelikit_domain::vault::consent::demo_consumers`], the mock bank, its webhook on the
+    /// mock platform).
+    pub vault_consumers: Vec<zhelikit_domain::vault::consent::ConsumerRegistration>,
 }
 
 impl Config {
@@ -95,6 +99,10 @@ impl Config {
         let file_apps = std::mem::take(&mut source.file.mini_apps);
         let platform = platform(&source, file_apps)?;
         let (mini_apps, platform) = platform;
+        let vault_consumers = zhelikit_domain::vault::consent::demo_consumers(Some(format!(
+            "{}/bank/webhook",
+            platform.zlb_base_url.trim_end_matches('/')
+        )));
         Ok(Self {
             listen,
             database_url: database_url(&source)?,
@@ -117,6 +125,7 @@ impl Config {
             trusted_proxies: trusted_proxies(&source)?,
             retention: retention(&source)?,
             vault_verifiers: zhelikit_domain::vault::share::demo_verifiers(),
+            vault_consumers,
         })
     }
 }

@@ -173,6 +173,30 @@ impl Departments {
             key: Arc::from(key),
             on_behalf: on_behalf.clone(),
             attempt: 0,
+            kept_for: None,
+        };
+        record_cache::fetch_through(self.clone(), request).await
+    }
+
+    /// An issuance bound to the platform's consent key, for a consumer fetching under a
+    /// consent: unlike a device's, it is kept `keep` (the holder is the same for every fetch,
+    /// and the consumer only ever gets the consented disclosures of it). `key` as in
+    /// [`Self::fetch_vault`].
+    pub async fn fetch_brokered(
+        self: &Arc<Self>,
+        op: Operation,
+        body: bytes::Bytes,
+        key: String,
+        on_behalf: &Arc<str>,
+        keep: Duration,
+    ) -> RecordLookup {
+        let request = UpstreamRequest {
+            op,
+            body,
+            key: Arc::from(key),
+            on_behalf: on_behalf.clone(),
+            attempt: 0,
+            kept_for: Some(keep),
         };
         record_cache::fetch_through(self.clone(), request).await
     }
@@ -191,9 +215,17 @@ impl Departments {
         }
     }
 
-    /// The cache timing of `op`, with the configured override.
-    fn cache_policy(&self, op: Operation) -> record_cache::CachePolicy {
-        let policy = record_cache::policy(op);
+    /// The cache timing of `request`'s operation, with the configured override.
+    fn cache_policy(&self, request: &UpstreamRequest) -> record_cache::CachePolicy {
+        if let Some(ttl) = request.kept_for {
+            // Fresh for `ttl`, never served stale: a brokered issuance is refetched, not aged.
+            return record_cache::CachePolicy {
+                ttl,
+                stale_while_revalidate: Duration::ZERO,
+                stale_if_error: Duration::ZERO,
+            };
+        }
+        let policy = record_cache::policy(request.op);
         match self.cache_ttl {
             // An issuance is never cached, whatever the override says.
             _ if policy.ttl.is_zero() => policy,

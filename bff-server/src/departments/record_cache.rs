@@ -252,7 +252,7 @@ pub async fn fetch_through(
     request: UpstreamRequest,
 ) -> RecordLookup {
     let key = cache_key(&request);
-    let policy = departments.cache_policy(request.op);
+    let policy = departments.cache_policy(&request);
     if policy.ttl.is_zero() {
         // Caching switched off: every screen asks the departments.
         return match departments.call(request).await {

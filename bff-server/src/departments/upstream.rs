@@ -36,6 +36,9 @@ pub struct UpstreamRequest {
     pub on_behalf: Arc<str>,
     /// 0 for the first attempt; the retry policy counts up.
     pub attempt: u32,
+    /// Set for an answer that may be kept although its operation's is not: an issuance bound
+    /// to the platform's own consent key (the same holder for every fetch under consent).
+    pub kept_for: Option<std::time::Duration>,
 }
 
 impl UpstreamRequest {
@@ -47,6 +50,7 @@ impl UpstreamRequest {
             key: Arc::from(format!("{}:{}", op.as_str(), query.pseudonym)),
             on_behalf: on_behalf.clone(),
             attempt: 0,
+            kept_for: None,
         }
     }
 }

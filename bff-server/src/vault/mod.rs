@@ -7,6 +7,7 @@
 //! department's answer to the device and records only that a pull happened (its kind).
 
 pub mod certificates;
+pub mod consents;
 pub mod issuers;
 pub mod share;
 pub mod verifications;
@@ -32,6 +33,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(share::read))
         .routes(routes!(share::respond))
         .routes(routes!(share::result))
+        .routes(routes!(consents::consent_key))
+        .routes(routes!(consents::create_request))
+        .routes(routes!(consents::read_request))
+        .routes(routes!(consents::decide))
+        .routes(routes!(consents::list))
+        .routes(routes!(consents::change))
+        .routes(routes!(consents::consumer_consent))
+        .routes(routes!(consents::fetch))
 }
 
 /// What the vault refuses.

@@ -743,21 +743,125 @@ pub struct FetchedItem {
     pub presentation: String,
 }
 
+/// What happened to a consent, as its consumer's webhook is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NoticeEvent {
+    /// The citizen approved the request: the consent is active.
+    Approved,
+    /// The citizen declined the request: there is no consent.
+    Declined,
+    /// Paused by the citizen.
+    Paused,
+    /// Resumed by the citizen.
+    Resumed,
+    /// Revoked by the citizen.
+    Revoked,
+    /// Found past its expiry.
+    Expired,
+}
+
+impl NoticeEvent {
+    /// The event a status change to `status` is.
+    pub fn of(status: ConsentStatus, action: Option<ConsentAction>) -> Self {
+        match (status, action) {
+            (ConsentStatus::Active, Some(ConsentAction::Resume)) => Self::Resumed,
+            (ConsentStatus::Active, _) => Self::Approved,
+            (ConsentStatus::Paused, _) => Self::Paused,
+            (ConsentStatus::Revoked, _) => Self::Revoked,
+            (ConsentStatus::Expired, _) => Self::Expired,
+        }
+    }
+}
+
 /// What a consumer's webhook receives when a consent changes (signed by the platform as a
-/// JWS, `typ` `zhelikit-consent-notice+jwt`).
+/// JWS, `typ` [`NOTICE_TYP`], posted as the body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentNotice {
     /// The consent (the request's id).
     pub consent: String,
-    /// Its status now.
-    pub status: ConsentStatus,
-    /// When it changed.
+    /// What happened.
+    pub event: NoticeEvent,
+    /// Its status now; none when declined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ConsentStatus>,
+    /// When.
     pub at: i64,
 }
 
 /// The `typ` of a signed [`ConsentNotice`].
 pub const NOTICE_TYP: &str = "zhelikit-consent-notice+jwt";
+
+/// A consent request as the consumer made it and the citizen reads it: its terms and until
+/// when it may be answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PendingConsent {
+    /// The proposed terms (`terms.id` is the request's id).
+    pub terms: ConsentTerms,
+    /// Answer by (seconds since the epoch).
+    pub answer_by: i64,
+}
+
+/// The citizen's answer to a consent request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsentDecision {
+    /// Approve (with `approval`) or decline.
+    pub approve: bool,
+    /// For an approval: the device's [`Approval::presentation`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<String>,
+}
+
+/// What a decision made: the consent when approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionOutcome {
+    /// The new consent; none when declined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Consent>,
+}
+
+/// Pause, resume or revoke.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangeConsent {
+    /// What to do.
+    pub action: ConsentAction,
+}
+
+/// A fetch's answer: [`FetchedData`] as JSON, sealed to the consumer's key with
+/// [`SealedFetch::associated_data`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SealedFetch {
+    /// The consent.
+    pub consent: String,
+    /// This fetch's id (also the nonce of the presentations inside).
+    pub fetch: String,
+    /// The data, readable by the consumer alone.
+    pub envelope: crate::gm::envelope::Envelope,
+}
+
+impl SealedFetch {
+    /// What the envelope is bound to: the consent and the fetch, so an envelope cannot be
+    /// passed off as another fetch's.
+    pub fn associated_data(consent: &str, fetch: &str) -> Vec<u8> {
+        format!("{consent}\u{0}{fetch}").into_bytes()
+    }
+
+    /// Opens it with the consumer's key.
+    pub fn open(&self, key: &Sm2PrivateKey) -> Result<FetchedData, String> {
+        let bytes = self
+            .envelope
+            .open(key, &Self::associated_data(&self.consent, &self.fetch))
+            .map_err(|e| e.to_string())?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("the sealed data: {e}"))
+    }
+}
 
 #[cfg(test)]
 mod tests {

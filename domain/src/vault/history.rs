@@ -27,6 +27,8 @@ pub enum HistoryEvent {
     Revealed,
     /// A verifier's online request was answered (shared, declined or refused).
     Shared,
+    /// A consent for a data consumer was approved, declined, paused, resumed or revoked.
+    Consented,
 }
 
 /// An entry without its hash: what is hashed.

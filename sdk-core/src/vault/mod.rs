@@ -4,12 +4,14 @@
 //!
 //! [`VaultClient`] is the exported surface over the inner [`Vault`](inner::Vault).
 
+pub(crate) mod consent;
 mod history;
 pub(crate) mod inner;
 mod share;
 mod types;
 mod verifier;
 
+pub use consent::{ConsentClaim, ConsentItem, ConsentView};
 pub use history::{History, HistoryItem};
 pub(crate) use inner::Vault;
 pub use share::{
@@ -258,6 +260,72 @@ impl VaultClient {
         self.inner
             .context()
             .run(async move { share::result(&ctx, &request_id).await })
+            .await
+    }
+
+    /// A data consumer's consent request `consent_id` (from the bank's QR or link), as the
+    /// person should read it before deciding: who asks, why, which claims of which
+    /// certificates (raw values, masked values or yes/no facts), the window, how often, and
+    /// how long the consumer keeps the data.
+    ///
+    /// Errors: `InvalidInput` (a malformed id), `NotLoggedIn`, `Offline`; an unknown, expired
+    /// or answered request is a `Server` problem `consent_request_not_found`.
+    pub async fn consent_request(&self, consent_id: String) -> Result<ConsentView, SdkError> {
+        let ctx = self.inner.context().clone();
+        self.inner
+            .context()
+            .run(async move { consent::request(&ctx, &consent_id).await })
+            .await
+    }
+
+    /// Approves (`approve`) or declines consent request `consent_id`. Approving asks
+    /// `reauth` to confirm the person first, then signs the approval on this device with the
+    /// key of the request's first certificate (which must be held here). The consent when
+    /// approved; none when declined. Either is recorded in the history.
+    ///
+    /// Errors: `Cancelled` (the person did not confirm), `InvalidInput` (id; the certificate
+    /// not held, expired or revoked), `NotLoggedIn`, `Offline`; a `Server` problem
+    /// `consent_request_not_found` or `consent_approval_invalid`.
+    pub async fn answer_consent(
+        &self,
+        consent_id: String,
+        approve: bool,
+        reauth: Arc<dyn Reauthenticator>,
+    ) -> Result<Option<ConsentView>, SdkError> {
+        let inner = self.inner.clone();
+        self.inner
+            .context()
+            .run(async move { consent::answer(&inner, &consent_id, approve, reauth).await })
+            .await
+    }
+
+    /// The consents this person gave, newest first, each with its status and use count.
+    ///
+    /// Errors: `NotLoggedIn`, `SessionExpired`, `Offline`.
+    pub async fn consents(&self) -> Result<Vec<ConsentView>, SdkError> {
+        let ctx = self.inner.context().clone();
+        self.inner
+            .context()
+            .run(async move { consent::list(&ctx).await })
+            .await
+    }
+
+    /// Pauses (`pause`), resumes (`resume`) or revokes (`revoke`) consent `consent_id`. It
+    /// takes effect at once: the consumer's next fetch is refused (or allowed again), and the
+    /// consumer is notified. Recorded in the history.
+    ///
+    /// Errors: `InvalidInput` (id, action), `NotLoggedIn`, `Offline`; a `Server` problem
+    /// `consent_not_found`, `consent_not_yours` or `consent_status_conflict` (a revoked or
+    /// expired consent is final).
+    pub async fn change_consent(
+        &self,
+        consent_id: String,
+        action: String,
+    ) -> Result<ConsentView, SdkError> {
+        let inner = self.inner.clone();
+        self.inner
+            .context()
+            .run(async move { consent::change(&inner, &consent_id, &action).await })
             .await
     }
 }
