@@ -189,6 +189,26 @@ pub const METHODS: &[MethodSpec] = &[
         Scope::VaultRead,
         "答复核验方的线上请求（须本人同意；超出登记范围的请求一律拒绝）",
     ),
+    personal(
+        "zhelikit.vault.consentRequest",
+        Scope::VaultRead,
+        "读取数据使用方（如银行）的授权请求：谁、用途、哪些信息项、期限、频率、保存期",
+    ),
+    personal(
+        "zhelikit.vault.answerConsent",
+        Scope::VaultRead,
+        "同意（须本人验证）或拒绝数据使用方的授权请求",
+    ),
+    personal(
+        "zhelikit.vault.consents",
+        Scope::VaultRead,
+        "已授权列表：状态、已使用次数",
+    ),
+    personal(
+        "zhelikit.vault.changeConsent",
+        Scope::VaultRead,
+        "暂停、恢复或撤销一项授权（立即生效并通知数据使用方）",
+    ),
     MethodSpec {
         consent: false,
         ..personal(

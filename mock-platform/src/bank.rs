@@ -171,8 +171,38 @@ pub fn routes() -> Router<MockState> {
         .route(WEBHOOK_PATH, post(webhook))
 }
 
-/// The home-loan request: identity, home ownership, social insurance; twice a month for
-/// half a year; the data kept 90 days.
+/// What the officer can ask for: a home loan (`home_loan`) or opening an account
+/// (`account_kyc`).
+#[derive(Debug, serde::Deserialize)]
+struct Ask {
+    #[serde(default)]
+    purpose: Option<String>,
+}
+
+/// Opening an account: identity only, checked again up to four times a month for a year
+/// (ongoing due diligence); the data kept 30 days.
+fn account_kyc(now: i64) -> CreateConsentRequest {
+    CreateConsentRequest {
+        purpose: "account_kyc".into(),
+        items: vec![ConsentItem {
+            kind: CertificateKind::ResidentId,
+            claims: ["name", "id_number", "age_over_18"]
+                .map(String::from)
+                .to_vec(),
+        }],
+        start: None,
+        expiry: now + 365 * 86_400,
+        fetch_type: FetchType::Periodic,
+        frequency: Some(Frequency {
+            count: 4,
+            period: Period::Month,
+        }),
+        data_life_days: 30,
+    }
+}
+
+/// The home-loan request: identity and home ownership; twice a month for half a year; the
+/// data kept 90 days.
 fn home_loan(now: i64) -> CreateConsentRequest {
     let claims = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
     CreateConsentRequest {
@@ -198,13 +228,21 @@ fn home_loan(now: i64) -> CreateConsentRequest {
     }
 }
 
-async fn ask(State(state): State<MockState>) -> Result<Json<PendingConsent>, BankError> {
+async fn ask(
+    State(state): State<MockState>,
+    axum::extract::Query(ask): axum::extract::Query<Ask>,
+) -> Result<Json<PendingConsent>, BankError> {
     let bff = state.bank.bff()?;
+    let now = chrono::Utc::now().timestamp();
+    let request = match ask.purpose.as_deref() {
+        Some("account_kyc") => account_kyc(now),
+        _ => home_loan(now),
+    };
     let body = answer(
         client()
             .post(format!("{bff}{}", paths::VAULT_CONSUMER_CONSENT_REQUESTS))
             .basic_auth(DEMO_BANK_ID, Some(DEMO_BANK_SECRET))
-            .json(&home_loan(chrono::Utc::now().timestamp()))
+            .json(&request)
             .send()
             .await,
     )
@@ -383,11 +421,12 @@ async fn page() -> Html<&'static str> {
 }
 
 /// The loan officer's page: ask, watch the consent, fetch, see what came (or why not).
-const PAGE: &str = r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>温州银行 · 个人住房贷款</title>
+const PAGE: &str = r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>温州银行 · 数据授权</title>
 <style>body{font-family:sans-serif;max-width:40rem;margin:1rem auto}dt{font-weight:bold}.refused{color:#c00}</style></head>
-<body><h1>温州银行 · 个人住房贷款</h1>
+<body><h1>温州银行 · 数据授权</h1>
 <p>经客户本人授权，从浙里办个人数据宝获取其电子证照数据，用于贷款审批。</p>
-<button id="ask">发起数据授权请求</button>
+<button id="ask" data-testid="ask-loan">个人住房贷款：发起数据授权请求</button>
+<button id="ask-kyc" data-testid="ask-kyc">开立账户：发起身份核验授权请求</button>
 <section id="request" hidden><h2>授权请求</h2><p>请客户在浙里办「个人数据宝」中输入授权码：</p>
 <p><code id="consent-id" data-testid="consent-id"></code></p>
 <p>授权状态：<span id="status" data-testid="consent-status">等待客户同意</span></p>
@@ -420,14 +459,16 @@ async function poll() {
   const r = await fetch("/bank/api/consents/" + id);
   if (r.ok) show(await r.json());
 }
-document.getElementById("ask").onclick = async () => {
-  const r = await fetch("/bank/api/consent-requests", {method: "POST"});
+async function ask(purpose) {
+  const r = await fetch("/bank/api/consent-requests?purpose=" + purpose, {method: "POST"});
   const body = await r.json();
   if (!r.ok) { alert(JSON.stringify(body)); return; }
   id = body.terms.id;
   document.getElementById("consent-id").textContent = id;
   document.getElementById("request").hidden = false;
-};
+}
+document.getElementById("ask").onclick = () => ask("home_loan");
+document.getElementById("ask-kyc").onclick = () => ask("account_kyc");
 document.getElementById("fetch").onclick = async () => {
   const r = await fetch("/bank/api/consents/" + id + "/fetch", {method: "POST"});
   const body = await r.json();

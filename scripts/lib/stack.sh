@@ -24,7 +24,7 @@ start_live_stack() {
   export ZK_ZLB_SERVICE_CODE="zhelikit-live-test" ZK_ZLB_CALLBACK_URLS="http://127.0.0.1/callback/"
   export ZK_IRS_ACCESS_KEY="zhelikit-live-test-ak" ZK_IRS_SECRET_KEY="$secret"
   export ZK_MINIPROGRAM_APP_ID="zhelikit-live-test-mp" ZK_ZZD_APP_KEY="zhelikit-live-test-zzd" ZK_ZZD_APP_SECRET="$secret-zzd"
-  MOCK_PLATFORM_ADDR="$platform" RUST_LOG=warn "$ROOT/target/debug/mock-platform" >"$LIVE_DIR/mock.log" 2>&1 &
+  MOCK_PLATFORM_ADDR="$platform" ZK_BFF_URL="http://$bff" RUST_LOG=warn "$ROOT/target/debug/mock-platform" >"$LIVE_DIR/mock.log" 2>&1 &
   LIVE_PIDS+=($!)
   wait_for_http "http://$platform/__admin/health" 30 || { cat "$LIVE_DIR/mock.log" >&2; die "live mock platform did not start"; }
   # Access tokens of three seconds: the Kotlin tests let one expire.

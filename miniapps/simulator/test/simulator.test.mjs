@@ -317,3 +317,80 @@ test("亮证: a citizen pulls a certificate, sees a full value after re-authenti
   await officer.close();
   await citizen.close();
 });
+
+test("数据授权: a bank asks, the citizen approves in the vault after re-authentication, the bank fetches verified data, and after a revocation its next fetch is refused", async () => {
+  const PLATFORM = process.env.ZK_TEST_PLATFORM_URL;
+  assert.ok(PLATFORM, "ZK_TEST_PLATFORM_URL is not set: run the browser tests through scripts/test");
+  const bank = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+  await bank.goto(`${PLATFORM}/bank`);
+  await bank.getByTestId("ask-kyc").click();
+  await bank.getByTestId("consent-id").getByText(/^[0-9a-f]{32}$/).waitFor();
+  const id = await bank.getByTestId("consent-id").innerText();
+  assert.equal(await bank.getByTestId("consent-status").innerText(), "等待客户同意");
+
+  const citizen = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await openMiniApp(citizen, "高级实名", "zk-demo-vault");
+  const vault = citizen.frameLocator('[data-testid="frame"]');
+  // The container asks for the mini-app's access the first time it opens on this phone.
+  await Promise.race([
+    citizen.getByTestId("dialog").waitFor({ state: "visible" }),
+    vault.getByTestId("state-resident_id").waitFor(),
+  ]);
+  if (await citizen.getByTestId("dialog").isVisible()) await citizen.getByTestId("dialog-ok").click();
+  await vault.getByTestId("state-resident_id").waitFor();
+  if ((await vault.getByTestId("state-resident_id").innerText()) !== "可用") {
+    await vault.getByTestId("pull-resident_id").click();
+    await vault.getByTestId("state-resident_id").getByText("可用").waitFor();
+  }
+
+  // The citizen scans the bank's request and reads who, why, what, how often, how long.
+  await vault.getByTestId("scan-consent").click();
+  await citizen.getByTestId("dialog").waitFor({ state: "visible" });
+  await citizen.getByTestId("dialog-input").fill(id);
+  await citizen.getByTestId("dialog-ok").click();
+  await vault.getByTestId("consent-request").waitFor();
+  const request = await vault.getByTestId("consent-request").innerText();
+  assert.match(request, /温州银行 申请获取您的数据/);
+  assert.match(request, /开立账户身份核验/);
+  assert.match(request, /公民身份号码（原始值）/);
+  assert.match(request, /已满 18 周岁（是\/否）/);
+  assert.match(request, /每月最多 4 次；对方保存 30 天/);
+  await citizen.screenshot({ path: `${SCREENSHOTS}/vault-consent-request.png` });
+
+  // Approving needs the person: the container re-authenticates first.
+  await vault.getByTestId("consent-approve").click();
+  await citizen.getByTestId("dialog").waitFor({ state: "visible" });
+  assert.match(await citizen.getByTestId("dialog").innerText(), /同意向温州银行授权（开立账户身份核验）/);
+  await citizen.getByTestId("dialog-ok").click();
+  await vault.getByTestId("consent-outcome").getByText("已授权给温州银行").waitFor();
+  const given = vault.getByTestId(`consent-${id}`);
+  await given.getByText("生效中").waitFor();
+
+  // The bank is told at its webhook, fetches, opens the sealed answer and checks it.
+  await bank.getByTestId("consent-status").getByText("已同意（生效中）").waitFor();
+  await bank.getByTestId("fetch").click();
+  await bank.getByTestId("data").getByText(/电子居民身份证（核验通过）/).waitFor();
+  const data = await bank.getByTestId("data").innerText();
+  assert.match(data, /公民身份号码\s*\d{17}[\dX]/);
+  assert.match(data, /已满 18 周岁\s*是/);
+  assert.doesNotMatch(data, /住址/, "nothing beyond the consent");
+  await bank.screenshot({ path: `${SCREENSHOTS}/bank-fetched.png` });
+
+  // Revoked on the phone: the bank is told, and its next fetch is refused.
+  await vault.getByTestId("consents-refresh").click();
+  await vault.getByTestId(`consent-${id}`).getByText("已使用 1 次", { exact: false }).waitFor();
+  await vault.getByTestId(`consent-${id}`).getByTestId("consent-revoke").click();
+  await vault.getByTestId(`consent-${id}`).getByText("已撤销").waitFor();
+  await bank.getByTestId("consent-status").getByText("客户已撤销").waitFor();
+  await bank.getByTestId("fetch").click();
+  await bank.getByTestId("refused").getByText(/用户已撤销该授权/).waitFor();
+  await bank.screenshot({ path: `${SCREENSHOTS}/bank-refused.png` });
+
+  // The citizen's history shows the approval and the revocation.
+  await vault.getByTestId("history").click();
+  const history = (await vault.getByTestId("history-entry").allInnerTexts()).join("\n");
+  assert.match(history, /数据授权 · 电子居民身份证/);
+  assert.match(history, /revoked/);
+  await citizen.close();
+  await bank.close();
+});

@@ -1,7 +1,9 @@
 //! The bridge's `zhelikit.vault.*` methods: the vault of [`crate::VaultClient`] for a page —
 //! its certificates listed, pulled, a claim revealed after the person confirms (the
 //! container's re-authentication), a 亮证 code shown and refreshed as `vaultCode` events, and a
-//! scanned code verified (an officer's mini-app, scope `vault.verify`).
+//! scanned code verified (an officer's mini-app, scope `vault.verify`), and a data
+//! consumer's consent requests read, answered (approval after the container's
+//! re-authentication), listed, paused, resumed and revoked.
 
 use std::sync::Arc;
 
@@ -14,8 +16,8 @@ use crate::bridge::host::{BridgeHost, HostAction, HostReply};
 use crate::host::{CodeListener, Reauthenticator};
 use crate::task::TaskHandle;
 use crate::vault::{
-    Certificate, CertificateClaim, CertificateState, ClaimKind, Presentation, ShareApproval,
-    ShareApprover, ShareDecision, ShareOutcome, Verification, CODE_REFRESH,
+    Certificate, CertificateClaim, CertificateState, ClaimKind, ConsentView, Presentation,
+    ShareApproval, ShareApprover, ShareDecision, ShareOutcome, Verification, CODE_REFRESH,
 };
 
 /// The container's re-authentication (`HostAction::Reauthenticate`), as the vault asks for it.
@@ -175,6 +177,31 @@ fn verification_json(v: &Verification) -> Value {
     })
 }
 
+fn consent_json(c: &ConsentView) -> Value {
+    json!({
+        "id": c.id,
+        "consumerId": c.consumer_id,
+        "consumerName": c.consumer_name,
+        "purpose": c.purpose,
+        "items": c.items.iter().map(|i| json!({
+            "kind": i.kind,
+            "name": i.name,
+            "claims": i.claims.iter().map(|cl| json!({
+                "name": cl.name, "label": cl.label, "kind": claim_kind(cl.kind),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "start": c.start,
+        "expiry": c.expiry,
+        "fetchType": c.fetch_type,
+        "frequency": c.frequency,
+        "dataLifeDays": c.data_life_days,
+        "answerBy": c.answer_by,
+        "status": c.status,
+        "statusText": c.status_text,
+        "useCount": c.use_count,
+    })
+}
+
 impl Bridge {
     /// One `zhelikit.vault.*` call.
     pub(super) async fn vault_call(&self, method: &str, params: &Params) -> Outcome {
@@ -283,6 +310,54 @@ impl Bridge {
                         json!({"outcome": "over_asked", "overAsked": claims})
                     }
                 })
+            }
+            "zhelikit.vault.consentRequest" => {
+                let id = text_param(params, "consentId")?;
+                let view = crate::vault::consent::request(&self.ctx, id)
+                    .await
+                    .map_err(from_sdk_error)?;
+                Ok(consent_json(&view))
+            }
+            "zhelikit.vault.answerConsent" => {
+                let id = text_param(params, "consentId")?;
+                let approve = match params.get("approve") {
+                    Some(Value::Bool(b)) => *b,
+                    _ => {
+                        return Err(invalid(
+                            "approve 须为 true 或 false",
+                            "approve must be true or false",
+                        ))
+                    }
+                };
+                let reauth = Arc::new(HostReauthenticator(self.host.clone()));
+                let consent = crate::vault::consent::answer(vault, id, approve, reauth)
+                    .await
+                    .map_err(|e| match e {
+                        crate::error::Error::Cancelled => BridgeError::new(
+                            F::Cancelled,
+                            "未通过本人验证，未授权",
+                            "the person did not confirm: nothing was approved",
+                        ),
+                        other => from_sdk_error(other),
+                    })?;
+                Ok(json!({
+                    "outcome": if approve { "approved" } else { "declined" },
+                    "consent": consent.as_ref().map(consent_json),
+                }))
+            }
+            "zhelikit.vault.consents" => {
+                let consents = crate::vault::consent::list(&self.ctx)
+                    .await
+                    .map_err(from_sdk_error)?;
+                Ok(json!({"consents": consents.iter().map(consent_json).collect::<Vec<_>>()}))
+            }
+            "zhelikit.vault.changeConsent" => {
+                let id = text_param(params, "consentId")?;
+                let action = text_param(params, "action")?;
+                let view = crate::vault::consent::change(vault, id, action)
+                    .await
+                    .map_err(from_sdk_error)?;
+                Ok(consent_json(&view))
             }
             "zhelikit.vault.requestShare" => {
                 let kind = kind_param(params)?;
