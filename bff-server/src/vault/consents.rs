@@ -625,56 +625,52 @@ pub async fn fetch(
     ConsumerAuth(consumer): ConsumerAuth,
     Path(id): Path<String>,
 ) -> Result<axum::Json<SealedFetch>, ApiError> {
-    let stored = consumers(&state, &consumer, &id).await?;
+    let mut stored = consumers(&state, &consumer, &id).await?;
     let now = Utc::now().timestamp();
-    let current = read_consent(&stored, now)?;
-    let recent: Vec<i64> = match (current.terms.fetch_type, current.terms.frequency) {
-        (consent::FetchType::Periodic, Some(f)) => state
-            .store
-            .consent_fetches_since(&id, at(now - f.period.seconds()))
-            .await
-            .map_err(|e| internal("reading consent fetches", e))?
-            .iter()
-            .map(DateTime::timestamp)
-            .collect(),
-        _ => Vec::new(),
-    };
     let fetch_id = uuid::Uuid::new_v4().simple().to_string();
-    let allowed = consent::check_fetch(
-        &current.terms,
-        current.status,
-        current.use_count,
-        &recent,
-        now,
-    );
-    if let Err(e) = allowed {
-        if e == FetchRefusal::Expired && stored.status != ConsentStatus::Expired.as_str() {
-            expire(&state, &consumer, &stored, now).await;
+    // Checked, then counted only if nothing changed since the check (optimistic: the count
+    // and status are compared in the counting statement). A fetch that lost a race to
+    // another fetch of the same consent checks again; a revocation that won is refused.
+    let mut attempts = 0;
+    let current = loop {
+        let current = read_consent(&stored, now)?;
+        let recent = recent_fetches(&state, &current, now).await?;
+        if let Err(e) = consent::check_fetch(
+            &current.terms,
+            current.status,
+            current.use_count,
+            &recent,
+            now,
+        ) {
+            if e == FetchRefusal::Expired && stored.status != ConsentStatus::Expired.as_str() {
+                expire(&state, &consumer, &stored, now).await;
+            }
+            let detail = format!("refused:{}", e.code());
+            audit::record(
+                &state,
+                Event::ConsentFetched,
+                None,
+                Some(&consumer.id),
+                &client,
+                &detail,
+            )
+            .await;
+            return Err(refusal(&e, now));
         }
-        audit::record(
-            &state,
-            Event::ConsentFetched,
-            None,
-            Some(&consumer.id),
-            &client,
-            &format!("refused:{}", e.code()),
-        )
-        .await;
-        return Err(refusal(&e, now));
-    }
-    // Counted only if nothing changed since the check: a racing fetch or a revocation wins.
-    let counted = state
-        .store
-        .record_consent_fetch(&id, stored.use_count, &fetch_id, at(now))
-        .await
-        .map_err(|e| internal("counting a consent fetch", e))?;
-    if !counted {
-        let again = read_consent(&kept(&state, &id).await?, now)?;
-        let e = consent::check_fetch(&again.terms, again.status, again.use_count, &recent, now)
-            .err()
-            .unwrap_or(FetchRefusal::TooOften { next: now + 1 });
-        return Err(refusal(&e, now));
-    }
+        let counted = state
+            .store
+            .record_consent_fetch(&id, stored.use_count, &fetch_id, at(now))
+            .await
+            .map_err(|e| internal("counting a consent fetch", e))?;
+        if counted {
+            break current;
+        }
+        attempts += 1;
+        if attempts == 3 {
+            return Err(refusal(&FetchRefusal::TooOften { next: now + 1 }, now));
+        }
+        stored = kept(&state, &id).await?;
+    };
     let user = user_profile(&state, stored.user_id).await?;
     let id_number = citizen_id_number(&state, &user)?;
     let on_behalf: Arc<str> = Arc::from(stored.user_id.to_string());
@@ -733,6 +729,25 @@ pub async fn fetch(
         fetch: fetch_id,
         envelope,
     }))
+}
+
+/// When `consent`'s fetches within its frequency period were made (none needed otherwise).
+async fn recent_fetches(
+    state: &AppState,
+    consent: &Consent,
+    now: i64,
+) -> Result<Vec<i64>, ApiError> {
+    match (consent.terms.fetch_type, consent.terms.frequency) {
+        (consent::FetchType::Periodic, Some(f)) => Ok(state
+            .store
+            .consent_fetches_since(&consent.terms.id, at(now - f.period.seconds()))
+            .await
+            .map_err(|e| internal("reading consent fetches", e))?
+            .iter()
+            .map(DateTime::timestamp)
+            .collect()),
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// The certificate of `kind` bound to the platform's consent key, through the department
