@@ -75,6 +75,9 @@ pub struct App {
     pub consent_key: crate::vault::consents::ConsentKey,
     /// Posts consent notices to consumers' webhooks.
     pub webhooks: reqwest::Client,
+    /// Each active consent's content key (SM4, SM2-encrypted to its consumer once), in memory
+    /// only: a fetch seals under it instead of paying an SM2 encryption.
+    pub consent_content_keys: LocalTtlMap<String, Arc<zhelikit_domain::gm::envelope::ContentKey>>,
 }
 
 /// Cheap to clone; what axum hands each handler.
@@ -162,6 +165,7 @@ impl App {
             pruner,
             consent_key,
             webhooks,
+            consent_content_keys: LocalTtlMap::new(100_000),
         })
     }
 }

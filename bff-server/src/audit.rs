@@ -39,7 +39,8 @@ pub enum Event {
 }
 
 impl Event {
-    fn name(self) -> &'static str {
+    /// The event's name as stored (`consent_fetched` …).
+    pub fn name(self) -> &'static str {
         match self {
             Self::Login => "login",
             Self::LoginFailed => "login_failed",

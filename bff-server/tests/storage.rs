@@ -858,10 +858,25 @@ async fn a_consent_changes_status_once_and_racing_fetches_are_counted_once() {
         );
         assert!(store.consent("nope").await.unwrap().is_none(), "{name}");
 
-        // Two fetches that both saw use count 0: one is counted.
+        let fetched = AuditEvent {
+            event: "consent_fetched".into(),
+            user_id: Some(user.id),
+            mini_app_id: Some("zk-demo-bank".into()),
+            client: Some("127.0.0.1".into()),
+            request_id: None,
+            detail: "resident_id".into(),
+        };
+        let audited = store
+            .recent_audit(100)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.event == "consent_fetched")
+            .count();
+        // Two fetches that both saw use count 0: one is counted, and audited with it.
         let (a, b) = tokio::join!(
-            store.record_consent_fetch(&consent.id, 0, "f1", now),
-            store.record_consent_fetch(&consent.id, 0, "f2", now),
+            store.record_consent_fetch(&consent.id, 0, "f1", now, &fetched),
+            store.record_consent_fetch(&consent.id, 0, "f2", now, &fetched),
         );
         assert_eq!(
             [a.unwrap(), b.unwrap()].iter().filter(|c| **c).count(),
@@ -873,22 +888,31 @@ async fn a_consent_changes_status_once_and_racing_fetches_are_counted_once() {
             1,
             "{name}"
         );
+        let audited_now = store
+            .recent_audit(100)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.event == "consent_fetched")
+            .count();
         assert_eq!(
-            store
-                .consent_fetches_since(&consent.id, now - Duration::seconds(1))
-                .await
-                .unwrap(),
-            vec![now],
+            audited_now,
+            audited + 1,
+            "{name}: one audit line for the one counted"
+        );
+        let second_ago = now - Duration::seconds(1);
+        let window = |since, nth| store.consent_fetch_window(&consent.id, since, nth);
+        assert_eq!(
+            window(second_ago, 1).await.unwrap(),
+            (1, Some(now)),
             "{name}"
         );
-        assert!(
-            store
-                .consent_fetches_since(&consent.id, now)
-                .await
-                .unwrap()
-                .is_empty(),
-            "{name}"
+        assert_eq!(
+            window(second_ago, 2).await.unwrap(),
+            (1, None),
+            "{name}: no 2nd newest"
         );
+        assert_eq!(window(now, 1).await.unwrap(), (0, None), "{name}");
 
         // A status changes only from what it was; a paused consent serves no fetch.
         assert!(
@@ -907,7 +931,7 @@ async fn a_consent_changes_status_once_and_racing_fetches_are_counted_once() {
         );
         assert!(
             !store
-                .record_consent_fetch(&consent.id, 1, "f3", now)
+                .record_consent_fetch(&consent.id, 1, "f3", now, &fetched)
                 .await
                 .unwrap(),
             "{name}"

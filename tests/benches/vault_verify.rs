@@ -71,6 +71,29 @@ fn bench(c: &mut Criterion) {
             .expect("verifies")
         })
     });
+    // What a consented fetch adds per certificate: a presentation (with its KB-JWT, one SM2
+    // signature) and the envelope to the bank (SM2 encryption of an SM4-GCM key).
+    group.bench_function("sm2_sign", |b| b.iter(|| issuer.sign(message)));
+    group.bench_function("present_10_disclosures", |b| {
+        b.iter(|| {
+            present(
+                &credential,
+                &PresentationRequest {
+                    disclose: &disclose,
+                    audience: "bank",
+                    nonce: "f",
+                    iat: now,
+                },
+                &holder,
+            )
+            .expect("presented")
+        })
+    });
+    let bank = Sm2PrivateKey::generate().public_key();
+    let data = vec![b'x'; 2048];
+    group.bench_function("envelope_seal_2k", |b| {
+        b.iter(|| zhelikit_domain::gm::envelope::Envelope::seal(&bank, &data, b"c\0f"))
+    });
     group.finish();
 }
 

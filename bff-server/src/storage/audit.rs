@@ -43,6 +43,7 @@ macro_rules! audit_sql {
             #[async_trait::async_trait]
             impl AuditStore for $store {
                 async fn record_audit(&self, e: &AuditEvent) -> StoreResult<()> {
+                    let _gate = self.write_gate().await;
                     sqlx::query(
                         "INSERT INTO audit_events (at, event, user_id, mini_app_id, client, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )

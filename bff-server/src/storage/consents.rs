@@ -49,20 +49,25 @@ pub trait ConsentStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
     /// Counts a fetch if the consent is still active with `seen` fetches (so two racing
-    /// fetches cannot both pass the frequency check); whether it was counted.
+    /// fetches cannot both pass the frequency check), and writes its audit line in the same
+    /// transaction (a counted fetch is always audited); whether it was counted.
     async fn record_consent_fetch(
         &self,
         id: &str,
         seen: i64,
         fetch_id: &str,
         at: DateTime<Utc>,
+        audit: &super::AuditEvent,
     ) -> StoreResult<bool>;
-    /// When the consent's fetches since `since` were made.
-    async fn consent_fetches_since(
+    /// How many of the consent's fetches were made after `since`, and — when at least `nth`
+    /// were — when the `nth` newest of them was (for the frequency rule; two indexed
+    /// lookups, however many fetches there were).
+    async fn consent_fetch_window(
         &self,
         id: &str,
         since: DateTime<Utc>,
-    ) -> StoreResult<Vec<DateTime<Utc>>>;
+        nth: i64,
+    ) -> StoreResult<(i64, Option<DateTime<Utc>>)>;
 }
 
 /// Implements [`ConsentStore`] for a backend (`$id` as in `identity_sql`).
@@ -154,7 +159,9 @@ macro_rules! consents_sql {
                     seen: i64,
                     fetch_id: &str,
                     at: chrono::DateTime<chrono::Utc>,
+                    audit: &$crate::storage::AuditEvent,
                 ) -> StoreResult<bool> {
+                    let _gate = self.write_gate().await;
                     let mut tx = self.pool.begin().await?;
                     let counted = sqlx::query("UPDATE vault_consents SET use_count = use_count + 1 WHERE id = $1 AND use_count = $2 AND status = 'ACTIVE'")
                         .bind(id)
@@ -170,21 +177,45 @@ macro_rules! consents_sql {
                         .bind(at)
                         .execute(&mut *tx)
                         .await?;
+                    sqlx::query(
+                        "INSERT INTO audit_events (at, event, user_id, mini_app_id, client, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(at)
+                    .bind(&audit.event)
+                    .bind(audit.user_id.map(<$id>::from))
+                    .bind(&audit.mini_app_id)
+                    .bind(&audit.client)
+                    .bind(&audit.request_id)
+                    .bind(&audit.detail)
+                    .execute(&mut *tx)
+                    .await?;
                     tx.commit().await?;
                     Ok(true)
                 }
 
-                async fn consent_fetches_since(
+                async fn consent_fetch_window(
                     &self,
                     id: &str,
                     since: chrono::DateTime<chrono::Utc>,
-                ) -> StoreResult<Vec<chrono::DateTime<chrono::Utc>>> {
-                    let rows = sqlx::query("SELECT fetched_at FROM vault_consent_fetches WHERE consent_id = $1 AND fetched_at > $2")
+                    nth: i64,
+                ) -> StoreResult<(i64, Option<chrono::DateTime<chrono::Utc>>)> {
+                    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM vault_consent_fetches WHERE consent_id = $1 AND fetched_at > $2")
                         .bind(id)
                         .bind(since)
-                        .fetch_all(&self.pool)
+                        .fetch_one(&self.pool)
+                        .await?
+                        .try_get("n")?;
+                    if count < nth || nth < 1 {
+                        return Ok((count, None));
+                    }
+                    let row = sqlx::query("SELECT fetched_at FROM vault_consent_fetches WHERE consent_id = $1 AND fetched_at > $2 ORDER BY fetched_at DESC LIMIT 1 OFFSET $3")
+                        .bind(id)
+                        .bind(since)
+                        .bind(nth - 1)
+                        .fetch_optional(&self.pool)
                         .await?;
-                    rows.iter().map(|r| Ok(r.try_get("fetched_at")?)).collect()
+                    let nth_newest = row.map(|r| r.try_get("fetched_at")).transpose()?;
+                    Ok((count, nth_newest))
                 }
             }
         };

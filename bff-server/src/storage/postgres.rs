@@ -16,6 +16,13 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// PostgreSQL takes concurrent writers itself: no gate.
+    pub(super) async fn write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        None
+    }
+}
+
+impl PostgresStore {
     /// Connects and runs the PostgreSQL migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()

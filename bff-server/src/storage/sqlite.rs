@@ -17,6 +17,17 @@ use super::{
 /// [`super::Store`] on SQLite.
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// SQLite has one writer at a time; a second one waits in SQLite's busy handler, which
+    /// sleeps (1, 2, 5, 10 … ms). The hot write paths (a consent fetch, an audit line) queue
+    /// here instead, so they wait only as long as the write before them takes.
+    writes: tokio::sync::Mutex<()>,
+}
+
+impl SqliteStore {
+    /// Waits for the write gate (see `writes`).
+    pub(super) async fn write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        Some(self.writes.lock().await)
+    }
 }
 
 impl SqliteStore {
@@ -43,7 +54,10 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Other(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writes: tokio::sync::Mutex::new(()),
+        })
     }
 }
 

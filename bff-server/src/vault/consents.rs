@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use platform_api::departments::{CertificateQuery, Operation};
 use serde::Serialize;
 use zhelikit_domain::api::{Problem, UserKind};
-use zhelikit_domain::gm::envelope::Envelope;
+use zhelikit_domain::gm::envelope::ContentKey;
 use zhelikit_domain::gm::{self, Sm2Jwk, Sm2PrivateKey, Sm2PublicKey};
 use zhelikit_domain::lang::Text;
 use zhelikit_domain::paths;
@@ -37,8 +37,8 @@ use zhelikit_domain::scope::Scope;
 use zhelikit_domain::vault::consent::{
     self, Approval, ArtefactBody, ChangeConsent, Consent, ConsentDecision, ConsentNotice,
     ConsentStatus, ConsentTerms, ConsumerRegistration, CreateConsentRequest, DecisionOutcome,
-    FetchRefusal, FetchedData, FetchedItem, NoticeEvent, PendingConsent, RequestRefusal,
-    SealedFetch, NOTICE_TYP, REQUEST_TTL_SECS,
+    FetchRefusal, FetchWindow, FetchedData, FetchedItem, NoticeEvent, PendingConsent,
+    RequestRefusal, SealedFetch, NOTICE_TYP, REQUEST_TTL_SECS,
 };
 use zhelikit_domain::vault::sd_jwt::{self, PresentationRequest};
 use zhelikit_domain::vault::{CertificateKind, VaultRecord};
@@ -51,7 +51,7 @@ use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::identity::users::{citizen_id_number, user_profile};
-use crate::storage::{StoreError, StoredConsent};
+use crate::storage::{AuditEvent, StoreError, StoredConsent};
 use crate::vault::verifications::trust_material;
 use crate::vault::VaultError;
 
@@ -519,6 +519,7 @@ pub async fn change(
             ),
         ));
     }
+    state.consent_content_keys.remove(id.as_str());
     audit::record(
         &state,
         Event::ConsentChanged,
@@ -631,15 +632,24 @@ pub async fn fetch(
     // Checked, then counted only if nothing changed since the check (optimistic: the count
     // and status are compared in the counting statement). A fetch that lost a race to
     // another fetch of the same consent checks again; a revocation that won is refused.
+    // The fetch's audit line (kinds, never values), written with its count.
+    let audit_line = AuditEvent {
+        event: Event::ConsentFetched.name().into(),
+        user_id: Some(stored.user_id),
+        mini_app_id: Some(consumer.id.clone()),
+        client: Some(client.clone()),
+        request_id: crate::http::request_id::current(),
+        detail: stored_kinds(&stored)?,
+    };
     let mut attempts = 0;
     let current = loop {
         let current = read_consent(&stored, now)?;
-        let recent = recent_fetches(&state, &current, now).await?;
+        let window = fetch_window(&state, &current, now).await?;
         if let Err(e) = consent::check_fetch(
             &current.terms,
             current.status,
             current.use_count,
-            &recent,
+            window,
             now,
         ) {
             if e == FetchRefusal::Expired && stored.status != ConsentStatus::Expired.as_str() {
@@ -659,7 +669,7 @@ pub async fn fetch(
         }
         let counted = state
             .store
-            .record_consent_fetch(&id, stored.use_count, &fetch_id, at(now))
+            .record_consent_fetch(&id, stored.use_count, &fetch_id, at(now), &audit_line)
             .await
             .map_err(|e| internal("counting a consent fetch", e))?;
         if counted {
@@ -701,29 +711,9 @@ pub async fn fetch(
         delete_by: now + i64::from(current.terms.data_life_days) * 86_400,
         items,
     };
-    let recipient = Sm2PublicKey::from_jwk(&consumer.encryption_key)
-        .map_err(|e| internal("the consumer's key", e))?;
     let plaintext = serde_json::to_vec(&data).map_err(|e| internal("fetched data", e))?;
-    let envelope = Envelope::seal(
-        &recipient,
-        &plaintext,
-        &SealedFetch::associated_data(&id, &fetch_id),
-    );
-    let kinds: Vec<&str> = current
-        .terms
-        .items
-        .iter()
-        .map(|i| i.kind.as_str())
-        .collect();
-    audit::record(
-        &state,
-        Event::ConsentFetched,
-        Some(stored.user_id),
-        Some(&consumer.id),
-        &client,
-        &kinds.join(","),
-    )
-    .await;
+    let envelope = content_key(&state, &consumer, &id)?
+        .seal(&plaintext, &SealedFetch::associated_data(&id, &fetch_id));
     Ok(axum::Json(SealedFetch {
         consent: id,
         fetch: fetch_id,
@@ -731,23 +721,60 @@ pub async fn fetch(
     }))
 }
 
-/// When `consent`'s fetches within its frequency period were made (none needed otherwise).
-async fn recent_fetches(
+/// The kinds a consent covers, as an audit detail (`resident_id,home_purchase`).
+fn stored_kinds(stored: &StoredConsent) -> Result<String, ApiError> {
+    let terms: ConsentTerms =
+        serde_json::from_str(&stored.terms).map_err(|e| internal("kept consent terms", e))?;
+    let kinds: Vec<&str> = terms.items.iter().map(|i| i.kind.as_str()).collect();
+    Ok(kinds.join(","))
+}
+
+/// How long a consent's content key is kept in memory.
+const CONTENT_KEY_TTL: Duration = Duration::from_secs(300);
+
+/// The content key of consent `id`'s envelopes: made (one SM2 encryption to the consumer) at
+/// its first fetch and kept [`CONTENT_KEY_TTL`]; dropped when the consent changes.
+fn content_key(
+    state: &AppState,
+    consumer: &ConsumerRegistration,
+    id: &str,
+) -> Result<Arc<ContentKey>, ApiError> {
+    if let Some(key) = state.consent_content_keys.get(id) {
+        return Ok(key);
+    }
+    let recipient = Sm2PublicKey::from_jwk(&consumer.encryption_key)
+        .map_err(|e| internal("the consumer's key", e))?;
+    let key = Arc::new(ContentKey::new(&recipient));
+    state
+        .consent_content_keys
+        .insert(id.to_string(), key.clone(), CONTENT_KEY_TTL);
+    Ok(key)
+}
+
+/// `consent`'s fetches within its frequency period (none needed otherwise).
+async fn fetch_window(
     state: &AppState,
     consent: &Consent,
     now: i64,
-) -> Result<Vec<i64>, ApiError> {
-    match (consent.terms.fetch_type, consent.terms.frequency) {
-        (consent::FetchType::Periodic, Some(f)) => Ok(state
-            .store
-            .consent_fetches_since(&consent.terms.id, at(now - f.period.seconds()))
-            .await
-            .map_err(|e| internal("reading consent fetches", e))?
-            .iter()
-            .map(DateTime::timestamp)
-            .collect()),
-        _ => Ok(Vec::new()),
-    }
+) -> Result<FetchWindow, ApiError> {
+    let (consent::FetchType::Periodic, Some(f)) =
+        (consent.terms.fetch_type, consent.terms.frequency)
+    else {
+        return Ok(FetchWindow::default());
+    };
+    let (count, leaving) = state
+        .store
+        .consent_fetch_window(
+            &consent.terms.id,
+            at(now - f.period.seconds()),
+            i64::from(f.count),
+        )
+        .await
+        .map_err(|e| internal("reading consent fetches", e))?;
+    Ok(FetchWindow {
+        count: u32::try_from(count).unwrap_or(u32::MAX),
+        leaving: leaving.map(|t| t.timestamp()),
+    })
 }
 
 /// The certificate of `kind` bound to the platform's consent key, through the department

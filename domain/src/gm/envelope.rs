@@ -82,31 +82,65 @@ fn associated(alg: &str, kid: &str, extra: &[u8]) -> Vec<u8> {
     aad
 }
 
-impl Envelope {
-    /// Seals `plaintext` for `recipient`, binding `aad` (which the receiver must present again).
-    pub fn seal(recipient: &Sm2PublicKey, plaintext: &[u8], aad: &[u8]) -> Self {
+/// An SM4 key already SM2-encrypted to one recipient, to seal several envelopes for it (the
+/// fetches under one consent): the SM2 encryption, most of an envelope's cost, is paid once.
+/// Each envelope still has its own random IV; GCM keeps its guarantees for far more messages
+/// under one key (2³² with random IVs) than a consent ever sees. Keep it in memory only.
+#[derive(Clone)]
+pub struct ContentKey {
+    key: [u8; 16],
+    wrapped: String,
+    kid: String,
+}
+
+impl std::fmt::Debug for ContentKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContentKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ContentKey {
+    /// A fresh key, encrypted to `recipient`.
+    pub fn new(recipient: &Sm2PublicKey) -> Self {
         let mut key = [0u8; 16];
-        let mut iv = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut key);
+        Self {
+            wrapped: URL_SAFE_NO_PAD.encode(sm2_encrypt(recipient, &key)),
+            kid: recipient.thumbprint(),
+            key,
+        }
+    }
+
+    /// Seals `plaintext` under this key with a fresh IV, binding `aad`.
+    pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Envelope {
+        let mut iv = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut iv);
-        let kid = recipient.thumbprint();
-        let cipher = Sm4Gcm::new((&key).into());
-        let ciphertext = cipher
+        let ciphertext = Sm4Gcm::new((&self.key).into())
             .encrypt(
                 (&iv).into(),
                 Payload {
                     msg: plaintext,
-                    aad: &associated(ENVELOPE_ALG, &kid, aad),
+                    aad: &associated(ENVELOPE_ALG, &self.kid, aad),
                 },
             )
             .unwrap_or_else(|_| unreachable!("GCM encrypts any message under 64 GiB"));
-        Self {
+        Envelope {
             alg: ENVELOPE_ALG.into(),
-            key: URL_SAFE_NO_PAD.encode(sm2_encrypt(recipient, &key)),
-            kid,
+            key: self.wrapped.clone(),
+            kid: self.kid.clone(),
             iv: URL_SAFE_NO_PAD.encode(iv),
             ciphertext: URL_SAFE_NO_PAD.encode(ciphertext),
         }
+    }
+}
+
+impl Envelope {
+    /// Seals `plaintext` for `recipient` under a fresh key, binding `aad` (which the receiver
+    /// must present again).
+    pub fn seal(recipient: &Sm2PublicKey, plaintext: &[u8], aad: &[u8]) -> Self {
+        ContentKey::new(recipient).seal(plaintext, aad)
     }
 
     /// Opens the envelope with the recipient's private key and the `aad` it was sealed with.
@@ -198,6 +232,18 @@ mod tests {
             sealed.open(&other, b"c1"),
             Err(EnvelopeError::OtherKey(_))
         ));
+    }
+
+    #[test]
+    fn envelopes_under_one_content_key_each_open_with_their_own_iv_and_data() {
+        let bank = Sm2PrivateKey::generate();
+        let key = ContentKey::new(&bank.public_key());
+        let (a, b) = (key.seal(b"first", b"f1"), key.seal(b"second", b"f2"));
+        assert_eq!(a.key, b.key, "the SM2 part is made once");
+        assert_ne!(a.iv, b.iv);
+        assert_eq!(a.open(&bank, b"f1").unwrap(), b"first");
+        assert_eq!(b.open(&bank, b"f2").unwrap(), b"second");
+        assert_eq!(a.open(&bank, b"f2"), Err(EnvelopeError::Tampered));
     }
 
     #[test]

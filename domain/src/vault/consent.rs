@@ -678,13 +678,37 @@ impl FetchRefusal {
     }
 }
 
+/// The fetches of a consent within its frequency period (counted back from now), as far as
+/// the frequency rule needs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FetchWindow {
+    /// How many fetches fall within the period.
+    pub count: u32,
+    /// When `count` reaches the frequency's: the time of the `frequency.count`-th newest of
+    /// them, the first to leave the period.
+    pub leaving: Option<i64>,
+}
+
+impl FetchWindow {
+    /// The window of the fetches at `times` (any order) for `frequency` at `now`.
+    pub fn of(times: &[i64], frequency: Frequency, now: i64) -> Self {
+        let since = now - frequency.period.seconds();
+        let mut within: Vec<i64> = times.iter().copied().filter(|t| *t > since).collect();
+        within.sort_unstable_by(|a, b| b.cmp(a));
+        Self {
+            count: within.len() as u32,
+            leaving: within.get(frequency.count as usize - 1).copied(),
+        }
+    }
+}
+
 /// Whether a fetch is allowed at `now`: `stored` status, `use_count` fetches so far, and
-/// `recent` the times of the fetches within the last frequency period (any order).
+/// `window` the fetches within the last frequency period.
 pub fn check_fetch(
     terms: &ConsentTerms,
     stored: ConsentStatus,
     use_count: u32,
-    recent: &[i64],
+    window: FetchWindow,
     now: i64,
 ) -> Result<(), FetchRefusal> {
     match effective_status(stored, terms, now) {
@@ -698,19 +722,10 @@ pub fn check_fetch(
     }
     match (terms.fetch_type, terms.frequency) {
         (FetchType::Once, _) if use_count > 0 => Err(FetchRefusal::Used),
-        (FetchType::Periodic, Some(f)) => {
-            let since = now - f.period.seconds();
-            let mut within: Vec<i64> = recent.iter().copied().filter(|t| *t > since).collect();
-            if within.len() < f.count as usize {
-                return Ok(());
-            }
+        (FetchType::Periodic, Some(f)) if window.count >= f.count => Err(FetchRefusal::TooOften {
             // The oldest fetch that counts leaves the period first.
-            within.sort_unstable();
-            let leaving = within[within.len() - f.count as usize];
-            Err(FetchRefusal::TooOften {
-                next: leaving + f.period.seconds() + 1,
-            })
-        }
+            next: window.leaving.unwrap_or(now) + f.period.seconds() + 1,
+        }),
         _ => Ok(()),
     }
 }
@@ -974,18 +989,34 @@ mod tests {
     fn a_periodic_consent_allows_its_frequency_and_says_when_the_next_fetch_is_allowed() {
         let t = terms(&ask(&["name"]));
         let s = ConsentStatus::Active;
-        assert_eq!(check_fetch(&t, s, 0, &[], NOW), Ok(()));
-        assert_eq!(check_fetch(&t, s, 1, &[NOW], NOW + 10), Ok(()));
+        let f = t.frequency.unwrap();
+        let w = |times: &[i64], now: i64| FetchWindow::of(times, f, now);
+        assert_eq!(check_fetch(&t, s, 0, w(&[], NOW), NOW), Ok(()));
+        assert_eq!(check_fetch(&t, s, 1, w(&[NOW], NOW + 10), NOW + 10), Ok(()));
         assert_eq!(
-            check_fetch(&t, s, 2, &[NOW, NOW + 10], NOW + 20),
+            check_fetch(&t, s, 2, w(&[NOW + 10, NOW], NOW + 20), NOW + 20),
             Err(FetchRefusal::TooOften {
                 next: NOW + 30 * 86_400 + 1
             })
         );
         // A month after the first, one slot is free again.
         assert_eq!(
-            check_fetch(&t, s, 2, &[NOW, NOW + 10], NOW + 30 * 86_400 + 1),
+            check_fetch(
+                &t,
+                s,
+                2,
+                w(&[NOW, NOW + 10], NOW + 30 * 86_400 + 1),
+                NOW + 30 * 86_400 + 1
+            ),
             Ok(())
+        );
+        // Three within the period (one older does not count): the 2nd newest leaves first.
+        assert_eq!(
+            w(&[NOW - 40 * 86_400, NOW + 5, NOW + 9, NOW + 7], NOW + 10),
+            FetchWindow {
+                count: 3,
+                leaving: Some(NOW + 7)
+            }
         );
     }
 
@@ -997,27 +1028,51 @@ mod tests {
             ..ask(&["name"])
         });
         assert_eq!(
-            check_fetch(&once, ConsentStatus::Active, 0, &[], NOW),
+            check_fetch(&once, ConsentStatus::Active, 0, FetchWindow::default(), NOW),
             Ok(())
         );
         assert_eq!(
-            check_fetch(&once, ConsentStatus::Active, 1, &[NOW], NOW + 1),
+            check_fetch(
+                &once,
+                ConsentStatus::Active,
+                1,
+                FetchWindow::default(),
+                NOW + 1
+            ),
             Err(FetchRefusal::Used)
         );
         assert_eq!(
-            check_fetch(&once, ConsentStatus::Paused, 0, &[], NOW),
+            check_fetch(&once, ConsentStatus::Paused, 0, FetchWindow::default(), NOW),
             Err(FetchRefusal::Paused)
         );
         assert_eq!(
-            check_fetch(&once, ConsentStatus::Revoked, 0, &[], NOW),
+            check_fetch(
+                &once,
+                ConsentStatus::Revoked,
+                0,
+                FetchWindow::default(),
+                NOW
+            ),
             Err(FetchRefusal::Revoked)
         );
         assert_eq!(
-            check_fetch(&once, ConsentStatus::Active, 0, &[], once.expiry),
+            check_fetch(
+                &once,
+                ConsentStatus::Active,
+                0,
+                FetchWindow::default(),
+                once.expiry
+            ),
             Err(FetchRefusal::Expired)
         );
         assert_eq!(
-            check_fetch(&once, ConsentStatus::Active, 0, &[], NOW - 100),
+            check_fetch(
+                &once,
+                ConsentStatus::Active,
+                0,
+                FetchWindow::default(),
+                NOW - 100
+            ),
             Err(FetchRefusal::NotStarted)
         );
     }
