@@ -37,7 +37,7 @@ impl Picker<'_> {
     /// Renders the page.
     pub fn render(&self, status: StatusCode) -> Response {
         let mut html = format!(
-            "<!doctype html><html lang=\"zh-Hant\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body><h1>{title}</h1>\
+            "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body><h1>{title}</h1>\
              <p>Mock platform: choose who logs in. No password is asked.</p>",
             title = escape(self.title)
         );
@@ -78,7 +78,7 @@ impl Picker<'_> {
 /// An error page: the status and a sentence naming what is wrong.
 pub fn error_page(status: StatusCode, title: &str, detail: &str) -> Response {
     let html = format!(
-        "<!doctype html><html lang=\"zh-Hant\"><head><meta charset=\"utf-8\"><title>{t}</title></head>\
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{t}</title></head>\
          <body><h1>{t}</h1><p role=\"alert\">{d}</p></body></html>",
         t = escape(title),
         d = escape(detail)
