@@ -89,6 +89,13 @@ object LiveStack {
     private fun get(url: String): String =
         http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString()).body()
 
+    /** The mock bank's page API (温州银行): `POST` or `GET` at `path`; the JSON body. */
+    fun bank(path: String, post: Boolean = true): String {
+        val builder = HttpRequest.newBuilder(URI.create("$platformUrl$path"))
+        val request = if (post) builder.POST(HttpRequest.BodyPublishers.noBody()).build() else builder.GET().build()
+        return http.send(request, HttpResponse.BodyHandlers.ofString()).body()
+    }
+
     /** A fresh private directory, as an app's filesDir would be. */
     fun storageDir(): String = Files.createTempDirectory("zk-kotlin-").toString()
 }

@@ -164,4 +164,36 @@ class VaultTest {
             }
         }
     }
+
+    @Test
+    fun aBanksConsentIsReadApprovedAfterReauthenticationAndARevocationStopsItsFetches(): Unit = runBlocking {
+        open(SwitchableNetwork(true)).use { citizen ->
+            citizen.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000045", "zk-demo-vault"))
+            val vault = citizen.vault()
+            vault.pull("resident_id")
+            val asked = LiveStack.bank("/bank/api/consent-requests?purpose=account_kyc")
+            val id = Regex("\"id\":\"([0-9a-f]{32})\"").find(asked)?.groupValues?.get(1) ?: error(asked)
+
+            val request = vault.consentRequest(id)
+            assertEquals("温州银行", request.consumerName)
+            assertEquals("开立账户身份核验", request.purpose)
+            assertEquals("每月最多 4 次", request.frequency)
+            assertTrue(request.items.single().claims.any { it.name == "id_number" }, request.toString())
+
+            val no = Prompt(false)
+            assertFailsWith<SdkException.Cancelled> { vault.answerConsent(id, true, no) }
+            assertEquals(listOf("同意向温州银行授权（开立账户身份核验）"), no.reasons)
+            val given = vault.answerConsent(id, true, Prompt(true))
+            assertEquals("ACTIVE", given?.status)
+
+            val fetched = LiveStack.bank("/bank/api/consents/$id/fetch")
+            assertTrue(fetched.contains("\"accepted\":true") && fetched.contains("\"fetches\":1"), fetched)
+            assertEquals(1u, vault.consents().single { it.id == id }.useCount)
+
+            assertEquals("已撤销", vault.changeConsent(id, "revoke").statusText)
+            val refused = LiveStack.bank("/bank/api/consents/$id/fetch")
+            assertTrue(refused.contains("consent_revoked"), refused)
+            assertFailsWith<SdkException.InvalidInput> { vault.changeConsent(id, "delete") }
+        }
+    }
 }
