@@ -185,6 +185,11 @@ pub const METHODS: &[MethodSpec] = &[
         "证照使用记录：时间、对象、用途、出示了哪些信息项（不含内容），附 SM3 链校验",
     ),
     personal(
+        "zhelikit.vault.exportHistory",
+        Scope::VaultRead,
+        "导出证照使用记录（JSON，含 SM3 链，任何人可校验），用于留存或投诉",
+    ),
+    personal(
         "zhelikit.vault.answerRequest",
         Scope::VaultRead,
         "答复核验方的线上请求（须本人同意；超出登记范围的请求一律拒绝）",

@@ -391,6 +391,14 @@ test("数据授权: a bank asks, the citizen approves in the vault after re-auth
   const history = (await vault.getByTestId("history-entry").allInnerTexts()).join("\n");
   assert.match(history, /数据授权 · 电子居民身份证/);
   assert.match(history, /revoked/);
+  await vault.getByTestId("history-export").click();
+  const exported = JSON.parse(await vault.getByTestId("history-exported").innerText());
+  assert.equal(exported.format, "zhelikit-vault-history/1");
+  assert.ok(exported.entries.some((e) => e.event === "consented" && e.outcome === "revoked"), "the revocation is exported");
+  assert.ok(exported.entries.every((e, i) => i === 0 || e.prev === exported.entries[i - 1].hash), "each entry chains to the one before");
+  // The hashes are hex (digits in a row); everything else must hold no ID number.
+  const withoutHashes = exported.entries.map(({ hash, prev, ...rest }) => rest);
+  assert.doesNotMatch(JSON.stringify(withoutHashes), /\d{17}[\dX]/, "no ID number in the export");
   await citizen.close();
   await bank.close();
 });

@@ -330,6 +330,13 @@ impl VaultClient {
     }
 }
 
+/// [`VaultClient::export_history`], for the bridge.
+pub(crate) fn export_history_of(
+    ctx: &Arc<crate::context::Context>,
+) -> crate::error::Result<String> {
+    history::VaultHistory { ctx }.export()
+}
+
 /// [`VaultClient::history`], for the bridge.
 pub(crate) fn history_of(ctx: &Arc<crate::context::Context>) -> crate::error::Result<History> {
     history::VaultHistory { ctx }.history()

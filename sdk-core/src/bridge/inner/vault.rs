@@ -295,6 +295,11 @@ impl Bridge {
                     json!({"entries": entries, "intact": history.intact, "brokenAt": history.broken_at}),
                 )
             }
+            "zhelikit.vault.exportHistory" => {
+                let exported =
+                    crate::vault::export_history_of(&self.ctx).map_err(from_sdk_error)?;
+                Ok(json!({"json": exported}))
+            }
             "zhelikit.vault.answerRequest" => {
                 let id = text_param(params, "requestId")?;
                 let sheet = Arc::new(HostShareSheet(self.host.clone()));
