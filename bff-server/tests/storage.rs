@@ -866,13 +866,14 @@ async fn a_consent_changes_status_once_and_racing_fetches_are_counted_once() {
             request_id: None,
             detail: "resident_id".into(),
         };
-        let audited = store
-            .recent_audit(100)
-            .await
-            .unwrap()
-            .iter()
-            .filter(|e| e.event == "consent_fetched")
-            .count();
+        let fetch_lines = || async {
+            let recent = store.recent_audit(100).await.unwrap();
+            recent
+                .iter()
+                .filter(|e| e.event == "consent_fetched")
+                .count()
+        };
+        let audited = fetch_lines().await;
         // Two fetches that both saw use count 0: one is counted, and audited with it.
         let (a, b) = tokio::join!(
             store.record_consent_fetch(&consent.id, 0, "f1", now, &fetched),
@@ -888,13 +889,7 @@ async fn a_consent_changes_status_once_and_racing_fetches_are_counted_once() {
             1,
             "{name}"
         );
-        let audited_now = store
-            .recent_audit(100)
-            .await
-            .unwrap()
-            .iter()
-            .filter(|e| e.event == "consent_fetched")
-            .count();
+        let audited_now = fetch_lines().await;
         assert_eq!(
             audited_now,
             audited + 1,

@@ -146,8 +146,10 @@ impl IntoResponse for BankError {
     }
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
+/// One HTTP client for every call to the BFF (its connection pool reused).
+fn client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(reqwest::Client::new)
 }
 
 async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<Value, BankError> {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use zhelikit_domain::gm::envelope::{sm2_decrypt, sm2_encrypt};
-use zhelikit_domain::gm::{der_to_raw, raw_to_der, sm3, Sm2PrivateKey, Sm2PublicKey};
+use zhelikit_domain::gm::{der_to_raw, hex, raw_to_der, sm3, Sm2PrivateKey, Sm2PublicKey};
 
 /// The standard's default ID, as openssl takes it.
 const DISTID: &str = "distid:1234567812345678";
@@ -77,10 +77,9 @@ fn assert_openssl_verifies(public: &Path, msg: &Path, sig: &Path) {
     assert!(String::from_utf8_lossy(&out).contains("Signature Verified Successfully"));
 }
 
-#[test]
-fn a_key_made_by_openssl_signs_here_and_openssl_verifies_what_we_sign() {
-    let d = dir();
-    let (key_pem, pub_pem) = (d.join("key.pem"), d.join("pub.pem"));
+/// An SM2 key pair made by openssl in `dir`: the PKCS#8 private key and the SPKI public key.
+fn openssl_key_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    let (key_pem, pub_pem) = (dir.join("key.pem"), dir.join("pub.pem"));
     openssl(&["genpkey", "-algorithm", "SM2", "-out", path(&key_pem)]);
     openssl(&[
         "pkey",
@@ -90,6 +89,13 @@ fn a_key_made_by_openssl_signs_here_and_openssl_verifies_what_we_sign() {
         "-out",
         path(&pub_pem),
     ]);
+    (key_pem, pub_pem)
+}
+
+#[test]
+fn a_key_made_by_openssl_signs_here_and_openssl_verifies_what_we_sign() {
+    let d = dir();
+    let (key_pem, pub_pem) = openssl_key_pair(&d);
     let key = Sm2PrivateKey::from_pkcs8_pem(&std::fs::read_to_string(&key_pem).unwrap())
         .expect("openssl's PKCS#8 SM2 key");
     let public = Sm2PublicKey::from_spki_pem(&std::fs::read_to_string(&pub_pem).unwrap())
@@ -151,7 +157,7 @@ fn sm3_agrees_with_openssl_dgst() {
         .next()
         .unwrap_or_default()
         .to_string();
-    let ours: String = sm3(&data).iter().map(|b| format!("{b:02x}")).collect();
+    let ours = hex(&sm3(&data));
     assert_eq!(ours, theirs);
     std::fs::remove_dir_all(d).ok();
 }
@@ -159,16 +165,7 @@ fn sm3_agrees_with_openssl_dgst() {
 #[test]
 fn sm2_encryption_made_by_either_side_decrypts_on_the_other() {
     let d = dir();
-    let (key_pem, pub_pem) = (d.join("key.pem"), d.join("pub.pem"));
-    openssl(&["genpkey", "-algorithm", "SM2", "-out", path(&key_pem)]);
-    openssl(&[
-        "pkey",
-        "-in",
-        path(&key_pem),
-        "-pubout",
-        "-out",
-        path(&pub_pem),
-    ]);
+    let (key_pem, pub_pem) = openssl_key_pair(&d);
     let key = Sm2PrivateKey::from_pkcs8_pem(&std::fs::read_to_string(&key_pem).unwrap()).unwrap();
     // The 16-byte SM4 key of a bank fetch's envelope, as the BFF seals it.
     let secret = *b"sm4-key-16-bytes";

@@ -1047,10 +1047,7 @@ async fn consent_requests_and_fetches_refuse_bad_credentials_over_asking_other_b
         // A second bank, to try the first one's consent with.
         let mut other = demo_consumers(None).remove(0);
         other.id = "zk-other-bank".into();
-        other.secret_sm3 = zhelikit_domain::gm::sm3(b"other-secret")
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        other.secret_sm3 = zhelikit_domain::gm::hex(&zhelikit_domain::gm::sm3(b"other-secret"));
         config.vault_consumers.push(other);
     })
     .await;

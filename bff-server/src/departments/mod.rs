@@ -167,14 +167,7 @@ impl Departments {
         key: String,
         on_behalf: &Arc<str>,
     ) -> RecordLookup {
-        let request = UpstreamRequest {
-            op,
-            body,
-            key: Arc::from(key),
-            on_behalf: on_behalf.clone(),
-            attempt: 0,
-            kept_for: None,
-        };
+        let request = UpstreamRequest::vault(op, body, key, on_behalf, None);
         record_cache::fetch_through(self.clone(), request).await
     }
 
@@ -190,14 +183,7 @@ impl Departments {
         on_behalf: &Arc<str>,
         keep: Duration,
     ) -> RecordLookup {
-        let request = UpstreamRequest {
-            op,
-            body,
-            key: Arc::from(key),
-            on_behalf: on_behalf.clone(),
-            attempt: 0,
-            kept_for: Some(keep),
-        };
+        let request = UpstreamRequest::vault(op, body, key, on_behalf, Some(keep));
         record_cache::fetch_through(self.clone(), request).await
     }
 

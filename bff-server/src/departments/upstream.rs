@@ -53,6 +53,25 @@ impl UpstreamRequest {
             kept_for: None,
         }
     }
+
+    /// A first attempt of vault operation `op` with its own `body` and call `key` (see
+    /// [`super::Departments::fetch_vault`]), kept `kept_for` when given.
+    pub fn vault(
+        op: Operation,
+        body: Bytes,
+        key: String,
+        on_behalf: &Arc<str>,
+        kept_for: Option<std::time::Duration>,
+    ) -> Self {
+        Self {
+            op,
+            body,
+            key: Arc::from(key),
+            on_behalf: on_behalf.clone(),
+            attempt: 0,
+            kept_for,
+        }
+    }
 }
 
 /// Whose data a screen's calls ask for, prepared once for all of them: the request body (which

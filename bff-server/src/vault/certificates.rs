@@ -2,6 +2,7 @@
 //! department that issues it, bound to the device key in the request.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Path, State};
 use platform_api::departments::{CertificateQuery, Operation};
@@ -11,7 +12,7 @@ use zhelikit_domain::paths;
 use zhelikit_domain::records::Record;
 use zhelikit_domain::scope::Scope;
 use zhelikit_domain::vault::wire::{PullCertificate, PulledCertificate};
-use zhelikit_domain::vault::{CertificateKind, VaultRecord};
+use zhelikit_domain::vault::{CertificateKind, IssuedCertificate, VaultRecord};
 
 use crate::app::AppState;
 use crate::audit::{self, Event};
@@ -50,35 +51,8 @@ pub async fn pull(
         return Err(VaultError::NotACitizen.into());
     }
     let id_number = citizen_id_number(&state, &user)?;
-    let op = Operation::Certificate(kind);
-    let key = format!(
-        "{}:{}:{}",
-        op.as_str(),
-        state.departments.pseudonym(&id_number),
-        holder.thumbprint()
-    );
-    let request = serde_json::to_vec(&CertificateQuery {
-        id_number,
-        holder_jwk: holder.to_jwk(),
-    })
-    .map_err(|e| ApiError::internal(e.to_string()))?;
     let on_behalf: Arc<str> = Arc::from(user_id.to_string());
-    let answer = state
-        .departments
-        .fetch_vault(op, request.into(), key, &on_behalf)
-        .await;
-    let issued = match answer {
-        RecordLookup::Found { data, .. } => match &*data {
-            Record::Vault(VaultRecord::Certificate(c)) if c.kind == kind => c.clone(),
-            _ => {
-                return Err(ApiError::internal(format!(
-                    "the department answered {kind:?} with another record"
-                )))
-            }
-        },
-        RecordLookup::NotFound { .. } => return Err(VaultError::NotHeld(kind).into()),
-        RecordLookup::Unavailable { reason } => return Err(VaultError::Unavailable(reason).into()),
-    };
+    let issued = issue(&state, kind, id_number, &holder, &on_behalf, None).await?;
     audit::record(
         &state,
         Event::CertificatePulled,
@@ -94,4 +68,54 @@ pub async fn pull(
         expires_at: issued.expires_at,
         refresh_after: issued.refresh_after,
     }))
+}
+
+/// The department's certificate of `kind` for the person with `id_number`, bound to
+/// `holder`, through the department layer. Never cached unless `keep` is given — only for a
+/// holder that is the same on every call (the platform's consent key), never a device's.
+pub(crate) async fn issue(
+    state: &AppState,
+    kind: CertificateKind,
+    id_number: String,
+    holder: &Sm2PublicKey,
+    on_behalf: &Arc<str>,
+    keep: Option<Duration>,
+) -> Result<IssuedCertificate, ApiError> {
+    let op = Operation::Certificate(kind);
+    // The call key names the subject's pseudonym and the holder key: two holders never share
+    // one credential.
+    let key = format!(
+        "{}:{}:{}",
+        op.as_str(),
+        state.departments.pseudonym(&id_number),
+        holder.thumbprint()
+    );
+    let request = serde_json::to_vec(&CertificateQuery {
+        id_number,
+        holder_jwk: holder.to_jwk(),
+    })
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    let departments = &state.departments;
+    let answer = match keep {
+        Some(keep) => {
+            departments
+                .fetch_brokered(op, request.into(), key, on_behalf, keep)
+                .await
+        }
+        None => {
+            departments
+                .fetch_vault(op, request.into(), key, on_behalf)
+                .await
+        }
+    };
+    match answer {
+        RecordLookup::Found { data, .. } => match &*data {
+            Record::Vault(VaultRecord::Certificate(c)) if c.kind == kind => Ok(c.clone()),
+            _ => Err(ApiError::internal(format!(
+                "the department answered {kind:?} with another record"
+            ))),
+        },
+        RecordLookup::NotFound { .. } => Err(VaultError::NotHeld(kind).into()),
+        RecordLookup::Unavailable { reason } => Err(VaultError::Unavailable(reason).into()),
+    }
 }

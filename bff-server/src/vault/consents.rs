@@ -24,7 +24,6 @@ use axum::http::StatusCode;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use platform_api::departments::{CertificateQuery, Operation};
 use serde::Serialize;
 use zhelikit_domain::api::{Problem, UserKind};
 use zhelikit_domain::gm::envelope::ContentKey;
@@ -32,7 +31,6 @@ use zhelikit_domain::gm::{self, Sm2Jwk, Sm2PrivateKey, Sm2PublicKey};
 use zhelikit_domain::lang::Text;
 use zhelikit_domain::paths;
 use zhelikit_domain::problem_code::ProblemCode;
-use zhelikit_domain::records::Record;
 use zhelikit_domain::scope::Scope;
 use zhelikit_domain::vault::consent::{
     self, Approval, ArtefactBody, ChangeConsent, Consent, ConsentDecision, ConsentNotice,
@@ -41,17 +39,17 @@ use zhelikit_domain::vault::consent::{
     RequestRefusal, SealedFetch, NOTICE_TYP, REQUEST_TTL_SECS,
 };
 use zhelikit_domain::vault::sd_jwt::{self, PresentationRequest};
-use zhelikit_domain::vault::{CertificateKind, VaultRecord};
+use zhelikit_domain::vault::CertificateKind;
 
 use crate::app::AppState;
 use crate::audit::{self, Event};
-use crate::departments::RecordLookup;
 use crate::http::client::ClientAddr;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::identity::users::{citizen_id_number, user_profile};
 use crate::storage::{AuditEvent, StoreError, StoredConsent};
+use crate::vault::certificates;
 use crate::vault::verifications::trust_material;
 use crate::vault::VaultError;
 
@@ -629,21 +627,27 @@ pub async fn fetch(
     let mut stored = consumers(&state, &consumer, &id).await?;
     let now = Utc::now().timestamp();
     let fetch_id = uuid::Uuid::new_v4().simple().to_string();
-    // Checked, then counted only if nothing changed since the check (optimistic: the count
-    // and status are compared in the counting statement). A fetch that lost a race to
-    // another fetch of the same consent checks again; a revocation that won is refused.
+    let mut current = read_consent(&stored, now)?;
     // The fetch's audit line (kinds, never values), written with its count.
+    let kinds: Vec<&str> = current
+        .terms
+        .items
+        .iter()
+        .map(|i| i.kind.as_str())
+        .collect();
     let audit_line = AuditEvent {
         event: Event::ConsentFetched.name().into(),
         user_id: Some(stored.user_id),
         mini_app_id: Some(consumer.id.clone()),
         client: Some(client.clone()),
         request_id: crate::http::request_id::current(),
-        detail: stored_kinds(&stored)?,
+        detail: kinds.join(","),
     };
+    // Checked, then counted only if nothing changed since the check (optimistic: the count
+    // and status are compared in the counting statement). A fetch that lost a race to
+    // another fetch of the same consent checks again; a revocation that won is refused.
     let mut attempts = 0;
-    let current = loop {
-        let current = read_consent(&stored, now)?;
+    loop {
         let window = fetch_window(&state, &current, now).await?;
         if let Err(e) = consent::check_fetch(
             &current.terms,
@@ -673,23 +677,33 @@ pub async fn fetch(
             .await
             .map_err(|e| internal("counting a consent fetch", e))?;
         if counted {
-            break current;
+            break;
         }
         attempts += 1;
         if attempts == 3 {
             return Err(refusal(&FetchRefusal::TooOften { next: now + 1 }, now));
         }
         stored = kept(&state, &id).await?;
-    };
+        current = read_consent(&stored, now)?;
+    }
     let user = user_profile(&state, stored.user_id).await?;
     let id_number = citizen_id_number(&state, &user)?;
     let on_behalf: Arc<str> = Arc::from(stored.user_id.to_string());
+    let holder = state.consent_key.key.public_key();
     let mut items = Vec::with_capacity(current.terms.items.len());
     for item in &current.terms.items {
-        let credential = brokered(&state, item.kind, &id_number, &on_behalf).await?;
+        let issued = certificates::issue(
+            &state,
+            item.kind,
+            id_number.clone(),
+            &holder,
+            &on_behalf,
+            Some(BROKERED_KEEP),
+        )
+        .await?;
         let disclose: Vec<String> = item.claims.iter().map(|c| c.claim.clone()).collect();
         let presentation = sd_jwt::present(
-            &credential,
+            &issued.credential,
             &PresentationRequest {
                 disclose: &disclose,
                 audience: &consumer.id,
@@ -719,14 +733,6 @@ pub async fn fetch(
         fetch: fetch_id,
         envelope,
     }))
-}
-
-/// The kinds a consent covers, as an audit detail (`resident_id,home_purchase`).
-fn stored_kinds(stored: &StoredConsent) -> Result<String, ApiError> {
-    let terms: ConsentTerms =
-        serde_json::from_str(&stored.terms).map_err(|e| internal("kept consent terms", e))?;
-    let kinds: Vec<&str> = terms.items.iter().map(|i| i.kind.as_str()).collect();
-    Ok(kinds.join(","))
 }
 
 /// How long a consent's content key is kept in memory.
@@ -775,46 +781,6 @@ async fn fetch_window(
         count: u32::try_from(count).unwrap_or(u32::MAX),
         leaving: leaving.map(|t| t.timestamp()),
     })
-}
-
-/// The certificate of `kind` bound to the platform's consent key, through the department
-/// layer (kept [`BROKERED_KEEP`]).
-async fn brokered(
-    state: &AppState,
-    kind: CertificateKind,
-    id_number: &str,
-    on_behalf: &Arc<str>,
-) -> Result<String, ApiError> {
-    let holder = state.consent_key.key.public_key();
-    let op = Operation::Certificate(kind);
-    let key = format!(
-        "{}:{}:{}",
-        op.as_str(),
-        state.departments.pseudonym(id_number),
-        holder.thumbprint()
-    );
-    let request = serde_json::to_vec(&CertificateQuery {
-        id_number: id_number.to_string(),
-        holder_jwk: holder.to_jwk(),
-    })
-    .map_err(|e| internal("a certificate query", e))?;
-    match state
-        .departments
-        .fetch_brokered(op, request.into(), key, on_behalf, BROKERED_KEEP)
-        .await
-    {
-        RecordLookup::Found { data, .. } => match &*data {
-            Record::Vault(VaultRecord::Certificate(c)) if c.kind == kind => {
-                Ok(c.credential.clone())
-            }
-            _ => Err(internal(
-                "a brokered pull",
-                format!("{kind:?} answered with another record"),
-            )),
-        },
-        RecordLookup::NotFound { .. } => Err(VaultError::NotHeld(kind).into()),
-        RecordLookup::Unavailable { reason } => Err(VaultError::Unavailable(reason).into()),
-    }
 }
 
 /// Marks a consent found past its expiry as expired, and tells the consumer.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::extract::State;
 use platform_api::departments::Department;
 use zhelikit_domain::api::Problem;
-use zhelikit_domain::gm::sm3;
+use zhelikit_domain::gm::{hex, sm3};
 use zhelikit_domain::lang::Text;
 use zhelikit_domain::paths;
 use zhelikit_domain::scope::Scope;
@@ -57,8 +57,7 @@ pub(crate) async fn trust_material(
 /// The cache key of a nonce accepted for `audience` (digested: a nonce is the holder's).
 fn nonce_key(audience: &str, nonce: &str) -> String {
     let digest = sm3(format!("{audience}\u{0}{nonce}").as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("vault:nonce:{hex}")
+    format!("vault:nonce:{}", hex(&digest))
 }
 
 /// Checks a presentation: issuer signature against the department's published key, every

@@ -179,13 +179,7 @@ impl Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::gm::tests::unhex as hex;
 
     #[test]
     fn sm4_gcm_matches_rfc_8998s_test_vector() {

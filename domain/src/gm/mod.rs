@@ -46,6 +46,18 @@ pub fn sm3(data: &[u8]) -> [u8; 32] {
     sm3::Sm3::digest(data).into()
 }
 
+/// `bytes` as lowercase hex, how digests are written where text is wanted (history hashes,
+/// cache keys, registered secrets).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            use std::fmt::Write;
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
 /// A private SM2 key, for signing (a department's issuer key, a device's holder key, the
 /// platform's consent key).
 #[derive(Clone)]
@@ -386,7 +398,8 @@ impl Jws {
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
+    /// Hex text (the standards' vectors) as bytes.
+    pub(super) fn unhex(s: &str) -> Vec<u8> {
         (0..s.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
@@ -398,11 +411,11 @@ mod tests {
         // GB/T 32905-2016, Appendix A.
         assert_eq!(
             sm3(b"abc").to_vec(),
-            hex("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0")
+            unhex("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0")
         );
         assert_eq!(
             sm3("abcd".repeat(16).as_bytes()).to_vec(),
-            hex("debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732")
+            unhex("debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732")
         );
     }
 
@@ -414,14 +427,14 @@ mod tests {
 
     #[test]
     fn sm2_matches_the_standards_example() {
-        let key = Sm2PrivateKey::from_scalar(&hex(VECTOR_PRIVATE)).unwrap();
-        assert_eq!(key.public_key().to_sec1(), hex(VECTOR_PUBLIC));
-        let public = Sm2PublicKey::from_sec1(&hex(VECTOR_PUBLIC)).unwrap();
+        let key = Sm2PrivateKey::from_scalar(&unhex(VECTOR_PRIVATE)).unwrap();
+        assert_eq!(key.public_key().to_sec1(), unhex(VECTOR_PUBLIC));
+        let public = Sm2PublicKey::from_sec1(&unhex(VECTOR_PUBLIC)).unwrap();
         public
-            .verify(b"message digest", &hex(VECTOR_SIGNATURE))
+            .verify(b"message digest", &unhex(VECTOR_SIGNATURE))
             .expect("the published signature verifies");
         assert_eq!(
-            public.verify(b"message digesT", &hex(VECTOR_SIGNATURE)),
+            public.verify(b"message digesT", &unhex(VECTOR_SIGNATURE)),
             Err(GmError::Mismatch)
         );
         // Our own signatures verify too (k is random, so they differ from the example's).
@@ -456,7 +469,7 @@ mod tests {
 
     #[test]
     fn der_signatures_convert_both_ways_and_garbage_is_refused() {
-        let raw: [u8; 64] = hex(VECTOR_SIGNATURE).try_into().unwrap();
+        let raw: [u8; 64] = unhex(VECTOR_SIGNATURE).try_into().unwrap();
         let der = raw_to_der(&raw);
         assert_eq!(der[0], 0x30);
         assert_eq!(der_to_raw(&der).unwrap(), raw);

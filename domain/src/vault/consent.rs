@@ -61,7 +61,7 @@ pub struct ConsumerRegistration {
 impl ConsumerRegistration {
     /// Whether `secret` is this consumer's API secret.
     pub fn authenticates(&self, secret: &str) -> bool {
-        let given = hex(&gm::sm3(secret.as_bytes()));
+        let given = gm::hex(&gm::sm3(secret.as_bytes()));
         // Both are hex of a 32-byte digest: compare in constant time anyway.
         given.len() == self.secret_sm3.len()
             && given
@@ -70,10 +70,6 @@ impl ConsumerRegistration {
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The demo bank's id.
@@ -126,7 +122,7 @@ pub fn demo_consumers(webhook: Option<String>) -> Vec<ConsumerRegistration> {
         ]),
         webhook,
         encryption_key: demo_bank_key().public_key().to_jwk(),
-        secret_sm3: hex(&gm::sm3(DEMO_BANK_SECRET.as_bytes())),
+        secret_sm3: gm::hex(&gm::sm3(DEMO_BANK_SECRET.as_bytes())),
     }]
 }
 

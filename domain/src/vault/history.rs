@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::gm::sm3;
+use crate::gm::{hex, sm3};
 
 /// The `prev` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -51,14 +51,6 @@ pub struct HistoryEntry {
     pub body: EntryBody,
     /// SM3 over `prev` and the body, hex.
     pub hash: String,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        use std::fmt::Write;
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// The hash of `body`.

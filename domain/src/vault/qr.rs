@@ -410,13 +410,7 @@ fn inflate(compressed: &[u8]) -> Result<Vec<u8>, QrError> {
 /// The SM3 digest of the dictionary, in hex: what freezes the format (see the test).
 #[cfg(test)]
 fn dictionary_digest() -> String {
-    crate::gm::sm3(DICTIONARY.as_bytes())
-        .iter()
-        .fold(String::new(), |mut s, b| {
-            use std::fmt::Write;
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    crate::gm::hex(&crate::gm::sm3(DICTIONARY.as_bytes()))
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ use zhelikit_domain::vault::consent::{
     FetchType, PendingConsent,
 };
 use zhelikit_domain::vault::history::{Happened, HistoryEvent};
-use zhelikit_domain::vault::ClaimClass;
 
 use crate::context::{now_ms, Context};
 use crate::error::{Error, Result};
@@ -77,14 +76,6 @@ pub struct ConsentView {
     pub artefact: Option<String>,
 }
 
-fn claim_kind(class: ClaimClass) -> ClaimKind {
-    match class {
-        ClaimClass::Raw => ClaimKind::Raw,
-        ClaimClass::Masked => ClaimKind::Masked,
-        ClaimClass::Predicate => ClaimKind::Predicate,
-    }
-}
-
 fn view(terms: &ConsentTerms) -> ConsentView {
     ConsentView {
         id: terms.id.clone(),
@@ -103,7 +94,7 @@ fn view(terms: &ConsentTerms) -> ConsentView {
                     .map(|c| ConsentClaim {
                         name: c.claim.clone(),
                         label: c.label.clone(),
-                        kind: claim_kind(c.class),
+                        kind: c.class.into(),
                     })
                     .collect(),
             })
@@ -148,6 +139,27 @@ fn checked_id(id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Records what happened to a consent in the history, one entry per certificate it covers;
+/// with the claims asked for when `asked` (an answer to a request), without for a change.
+fn record(vault: &Vault, terms: &ConsentTerms, asked: bool, outcome: &str) {
+    for item in &terms.items {
+        vault.record(Happened {
+            at: now_ms() / 1000,
+            event: HistoryEvent::Consented,
+            kind: item.kind.as_str().into(),
+            counterpart: terms.consumer.clone(),
+            purpose: Some(terms.purpose.text.clone()),
+            requested: if asked {
+                item.claims.iter().map(|c| c.claim.clone()).collect()
+            } else {
+                Vec::new()
+            },
+            disclosed: Vec::new(),
+            outcome: outcome.into(),
+        });
+    }
+}
+
 /// Request `id` as the person reads it.
 pub(crate) async fn request(ctx: &Context, id: &str) -> Result<ConsentView> {
     checked_id(id)?;
@@ -174,20 +186,7 @@ pub(crate) async fn answer(
         .items
         .first()
         .ok_or_else(|| Error::Decode("a consent request without items".into()))?;
-    let record = |outcome: &str| {
-        for item in &terms.items {
-            vault.record(Happened {
-                at: now_ms() / 1000,
-                event: HistoryEvent::Consented,
-                kind: item.kind.as_str().into(),
-                counterpart: terms.consumer.clone(),
-                purpose: Some(terms.purpose.text.clone()),
-                requested: item.claims.iter().map(|c| c.claim.clone()).collect(),
-                disclosed: Vec::new(),
-                outcome: outcome.into(),
-            });
-        }
-    };
+    let record = |outcome: &str| record(vault, &terms, true, outcome);
     let decision = if approve {
         let reason = format!(
             "同意向{}授权（{}）",
@@ -247,17 +246,7 @@ pub(crate) async fn change(vault: &Vault, id: &str, action: &str) -> Result<Cons
         .context()
         .post(&paths::vault_consent_status(id), &ChangeConsent { action })
         .await?;
-    for item in &consent.terms.items {
-        vault.record(Happened {
-            at: now_ms() / 1000,
-            event: HistoryEvent::Consented,
-            kind: item.kind.as_str().into(),
-            counterpart: consent.terms.consumer.clone(),
-            purpose: Some(consent.terms.purpose.text.clone()),
-            requested: Vec::new(),
-            disclosed: Vec::new(),
-            outcome: consent.status.as_str().to_ascii_lowercase(),
-        });
-    }
+    let outcome = consent.status.as_str().to_ascii_lowercase();
+    record(vault, &consent.terms, false, &outcome);
     Ok(ConsentView::from(&consent))
 }

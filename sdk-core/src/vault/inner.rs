@@ -23,9 +23,7 @@ use crate::context::{now_ms, Context};
 use crate::error::{Error, Result};
 use crate::host::{CodeListener, Reauthenticator};
 use crate::vault::history::VaultHistory;
-use crate::vault::types::{
-    Certificate, CertificateClaim, CertificateState, ClaimKind, Presentation,
-};
+use crate::vault::types::{Certificate, CertificateClaim, CertificateState, Presentation};
 use crate::vault::verifier::PhoneVerifier;
 use zhelikit_domain::vault::history::{Happened, HistoryEvent};
 
@@ -179,7 +177,7 @@ impl Vault {
                 Some(CertificateClaim {
                     name: c.name.to_string(),
                     label: c.label.to_string(),
-                    kind: claim_kind(c.class),
+                    kind: c.class.into(),
                     value_json: Some(value.to_string()),
                 })
             })
@@ -464,16 +462,8 @@ impl Vault {
         Ok(CertificateClaim {
             name: def.name.to_string(),
             label: def.label.to_string(),
-            kind: claim_kind(def.class),
+            kind: def.class.into(),
             value_json: Some(value.to_string()),
         })
-    }
-}
-
-fn claim_kind(class: ClaimClass) -> ClaimKind {
-    match class {
-        ClaimClass::Raw => ClaimKind::Raw,
-        ClaimClass::Masked => ClaimKind::Masked,
-        ClaimClass::Predicate => ClaimKind::Predicate,
     }
 }

@@ -36,6 +36,17 @@ pub enum ClaimKind {
     Predicate,
 }
 
+impl From<zhelikit_domain::vault::ClaimClass> for ClaimKind {
+    fn from(class: zhelikit_domain::vault::ClaimClass) -> Self {
+        use zhelikit_domain::vault::ClaimClass;
+        match class {
+            ClaimClass::Raw => Self::Raw,
+            ClaimClass::Masked => Self::Masked,
+            ClaimClass::Predicate => Self::Predicate,
+        }
+    }
+}
+
 /// One claim of a certificate.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct CertificateClaim {
