@@ -36,6 +36,12 @@ pub enum Event {
     ConsentChanged,
     /// A consumer fetched under a consent, or was refused (consumer, kinds or refusal).
     ConsentFetched,
+    /// A citizen filed a correction (the detail: id, kind, claim — never the value).
+    CorrectionFiled,
+    /// A department decided a correction (id, outcome).
+    CorrectionDecided,
+    /// The corrected certificate was pulled (id).
+    CorrectionReissued,
 }
 
 impl Event {
@@ -55,6 +61,9 @@ impl Event {
             Self::ConsentRequested => "consent_requested",
             Self::ConsentChanged => "consent_changed",
             Self::ConsentFetched => "consent_fetched",
+            Self::CorrectionFiled => "correction_filed",
+            Self::CorrectionDecided => "correction_decided",
+            Self::CorrectionReissued => "correction_reissued",
         }
     }
 }

@@ -70,6 +70,10 @@ pub const VAULT_CONSENT_DECISION: &str = "/v1/vault/consent-requests/{id}/decisi
 pub const VAULT_CONSENTS: &str = "/v1/vault/consents";
 /// Pause, resume or revoke a consent (POST, citizen session).
 pub const VAULT_CONSENT_STATUS: &str = "/v1/vault/consents/{id}/status";
+/// The citizen's corrections (数据纠错): `POST` files one, `GET` lists them (citizen session).
+pub const VAULT_CORRECTIONS: &str = "/v1/vault/corrections";
+/// A department's signed decision on a correction (`POST`, signed with its issuer key).
+pub const VAULT_CORRECTION_DECISIONS: &str = "/v1/vault/corrections/decisions";
 /// `GET`: liveness.
 pub const HEALTHZ: &str = "/healthz";
 /// `GET`: readiness (storage reachable).

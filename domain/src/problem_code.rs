@@ -125,6 +125,12 @@ problem_codes! {
     ConsentUsed = "consent_used", "一次性授权已使用", "Consent used",
     /// More fetches than the consent's frequency allows; `Retry-After` says when.
     ConsentTooOften = "consent_too_often", "超出授权频率", "Consent frequency exceeded",
+    /// No such correction.
+    CorrectionNotFound = "correction_not_found", "纠错申请不存在", "Correction not found",
+    /// A department's decision does not verify under its issuer key, or is malformed.
+    CorrectionDecisionInvalid = "correction_decision_invalid", "部门处理结果验证失败", "Correction decision invalid",
+    /// The correction was decided otherwise already.
+    CorrectionStatusConflict = "correction_status_conflict", "纠错申请状态不允许该操作", "Correction status conflict",
     /// A department did not answer (down, slow, failing); try again later.
     DepartmentUnavailable = "department_unavailable", "部门系统暂不可用", "Department unavailable",
     /// Too many requests; `Retry-After` says when to try again.

@@ -109,6 +109,9 @@ impl Record {
             other if other.starts_with("status_list_") => {
                 Self::Vault(crate::vault::VaultRecord::StatusList(typed(id, data)?))
             }
+            other if other.starts_with("correction_") => Self::Vault(
+                crate::vault::VaultRecord::CorrectionReceipt(typed(id, data)?),
+            ),
             other => return Err(RecordError::UnknownKind(other.to_string())),
         })
     }

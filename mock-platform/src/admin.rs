@@ -3,6 +3,7 @@
 //! These do not exist on the real platform. Each later addition belongs here too, in its own
 //! route group.
 
+pub mod corrections;
 pub mod department_faults;
 
 use axum::body::Bytes;

@@ -6,11 +6,11 @@
 //!
 //! It speaks to the BFF as a real bank's back office would (HTTP Basic with its id and API
 //! secret); the BFF's address is given at start (`ZK_BFF_URL`) or later through
-//! [`Bank::set_bff`] (tests start the BFF after the mock). Its page `/bank` is what the loan
+//! [`crate::BffLink::set`] (tests start the BFF after the mock). Its page `/bank` is what the loan
 //! officer sees; `/bank/api/…` is what the page calls.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::Mutex;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -71,33 +71,15 @@ pub struct FetchedCertificate {
 /// The bank's state.
 #[derive(Debug, Default)]
 pub struct Bank {
-    bff: RwLock<Option<String>>,
     consents: Mutex<BTreeMap<String, BankConsent>>,
 }
 
+/// The BFF the bank talks to ([`crate::BffLink`]).
+fn bff(state: &MockState) -> Result<String, BankError> {
+    state.bff.get().ok_or(BankError::NoBff)
+}
+
 impl Bank {
-    /// A bank talking to the BFF at `bff` (none yet: see [`Self::set_bff`]).
-    pub fn new(bff: Option<String>) -> Self {
-        Self {
-            bff: RwLock::new(bff),
-            consents: Mutex::default(),
-        }
-    }
-
-    /// Points the bank at the BFF.
-    pub fn set_bff(&self, url: &str) {
-        *self.bff.write().unwrap_or_else(|p| p.into_inner()) =
-            Some(url.trim_end_matches('/').to_string());
-    }
-
-    fn bff(&self) -> Result<String, BankError> {
-        self.bff
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .ok_or(BankError::NoBff)
-    }
-
     fn update(&self, id: &str, change: impl FnOnce(&mut BankConsent)) {
         let mut all = self.consents.lock().unwrap_or_else(|p| p.into_inner());
         let entry = all.entry(id.to_string()).or_insert_with(|| BankConsent {
@@ -147,7 +129,7 @@ impl IntoResponse for BankError {
 }
 
 /// One HTTP client for every call to the BFF (its connection pool reused).
-fn client() -> &'static reqwest::Client {
+pub(crate) fn client() -> &'static reqwest::Client {
     static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
     CLIENT.get_or_init(reqwest::Client::new)
 }
@@ -234,7 +216,7 @@ async fn ask(
     State(state): State<MockState>,
     axum::extract::Query(ask): axum::extract::Query<Ask>,
 ) -> Result<Json<PendingConsent>, BankError> {
-    let bff = state.bank.bff()?;
+    let bff = bff(&state)?;
     let now = chrono::Utc::now().timestamp();
     let request = match ask.purpose.as_deref() {
         Some("account_kyc") => account_kyc(now),
@@ -285,7 +267,7 @@ async fn platform_key(bff: &str) -> Result<Sm2PublicKey, BankError> {
 
 /// A notice: a JWS signed by the platform's consent key.
 async fn webhook(State(state): State<MockState>, body: String) -> StatusCode {
-    let Ok(bff) = state.bank.bff() else {
+    let Ok(bff) = bff(&state) else {
         return StatusCode::SERVICE_UNAVAILABLE;
     };
     let Ok(key) = platform_key(&bff).await else {
@@ -354,7 +336,7 @@ async fn fetch(
     State(state): State<MockState>,
     Path(id): Path<String>,
 ) -> Result<Json<BankConsent>, BankError> {
-    let bff = state.bank.bff()?;
+    let bff = bff(&state)?;
     let sent = client()
         .post(format!(
             "{bff}{}",

@@ -69,6 +69,27 @@ pub struct PlatformState {
     nonces: gateway::NonceBook,
     /// 温州银行, a data consumer under consent.
     pub bank: bank::Bank,
+    /// The departments' correction requests (数据纠错).
+    pub corrections: departments::corrections::Corrections,
+    /// Where ZheliKit's BFF is, for what calls it back (the bank, correction decisions).
+    pub bff: BffLink,
+}
+
+/// The address of ZheliKit's BFF. Tests start the BFF after the mock and set it then.
+#[derive(Debug, Default)]
+pub struct BffLink(std::sync::RwLock<Option<String>>);
+
+impl BffLink {
+    /// Points the platform at the BFF at `url`.
+    pub fn set(&self, url: &str) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) =
+            Some(url.trim_end_matches('/').to_string());
+    }
+
+    /// The BFF's address, once known.
+    pub fn get(&self) -> Option<String> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }
 
 impl PlatformState {
@@ -114,6 +135,8 @@ impl MockState {
             zzd: zzd::Ledgers::default(),
             nonces: gateway::NonceBook::default(),
             bank: bank::Bank::default(),
+            corrections: departments::corrections::Corrections::default(),
+            bff: BffLink::default(),
         }))
     }
 
@@ -169,6 +192,7 @@ pub fn router(state: MockState) -> Router {
         .merge(zzd::pages())
         .merge(admin::routes())
         .merge(bank::routes())
+        .merge(admin::corrections::routes())
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
 }

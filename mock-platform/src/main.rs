@@ -71,7 +71,7 @@ async fn run() -> anyhow::Result<()> {
     let running = mock_platform::spawn(MockConfig { seed, apps }, addr).await?;
     // The mock bank calls the BFF as a real bank's back office would.
     if let Some(bff) = std::env::var("ZK_BFF_URL").ok().filter(|v| !v.is_empty()) {
-        running.state.bank.set_bff(&bff);
+        running.state.bff.set(&bff);
     }
     tracing::info!(base_url = running.base_url, "mock platform ready");
     shutdown_signal().await;

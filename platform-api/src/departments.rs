@@ -119,11 +119,16 @@ pub enum Operation {
     IssuerKeys(Department),
     /// A department's signed status list. `{}` → [`StatusListToken`].
     StatusList(Department),
+    /// The issuing department: a correction request (数据纠错) against one of its certificates.
+    /// [`CorrectionFiling`] → [`CorrectionReceipt`]; filed once per reference however often
+    /// it is sent, so the adapter layer may retry it. The decision comes later, signed, to
+    /// ZheliKit's callback.
+    Correction(Department),
 }
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 34] = [
+    pub const ALL: [Operation; 41] = [
         Self::HouseholdRegister,
         Self::ResidentIdCard,
         Self::SocialSecurityCard,
@@ -158,6 +163,13 @@ impl Operation {
         Self::StatusList(Department::Health),
         Self::StatusList(Department::Education),
         Self::StatusList(Department::Housing),
+        Self::Correction(Department::PublicSecurity),
+        Self::Correction(Department::HumanResources),
+        Self::Correction(Department::Transport),
+        Self::Correction(Department::MarketRegulation),
+        Self::Correction(Department::Health),
+        Self::Correction(Department::Education),
+        Self::Correction(Department::Housing),
     ];
 
     /// The department that answers it.
@@ -172,7 +184,9 @@ impl Operation {
             Self::HealthCard => Department::Health,
             Self::EducationRecord => Department::Education,
             Self::Certificate(kind) => issuer_of(kind),
-            Self::IssuerKeys(department) | Self::StatusList(department) => department,
+            Self::IssuerKeys(department)
+            | Self::StatusList(department)
+            | Self::Correction(department) => department,
         }
     }
 
@@ -190,16 +204,19 @@ impl Operation {
             Self::EnterpriseCredit => "enterprise_credit",
             Self::HealthCard => "health_card",
             Self::EducationRecord => "education_record",
-            Self::Certificate(_) | Self::IssuerKeys(_) | Self::StatusList(_) => vault_names(self).0,
+            Self::Certificate(_)
+            | Self::IssuerKeys(_)
+            | Self::StatusList(_)
+            | Self::Correction(_) => vault_names(self).0,
         }
     }
 
-    /// True for the vault's operations (certificates, issuer keys, status lists), whose bodies
-    /// and answers are not a screen's records.
+    /// True for the vault's operations (certificates, issuer keys, status lists, corrections),
+    /// whose bodies and answers are not a screen's records.
     pub fn is_vault(self) -> bool {
         matches!(
             self,
-            Self::Certificate(_) | Self::IssuerKeys(_) | Self::StatusList(_)
+            Self::Certificate(_) | Self::IssuerKeys(_) | Self::StatusList(_) | Self::Correction(_)
         )
     }
 
@@ -244,7 +261,10 @@ impl Operation {
             Self::EducationRecord => {
                 "/restapi/prod/IC33000020220301000601/education/education_record"
             }
-            Self::Certificate(_) | Self::IssuerKeys(_) | Self::StatusList(_) => vault_names(self).1,
+            Self::Certificate(_)
+            | Self::IssuerKeys(_)
+            | Self::StatusList(_)
+            | Self::Correction(_) => vault_names(self).1,
         }
     }
 }
@@ -268,6 +288,7 @@ fn vault_names(op: Operation) -> (&'static str, &'static str) {
                     Operation::Certificate(kind) => format!("certificate_{}", kind.as_str()),
                     Operation::IssuerKeys(d) => format!("issuer_keys_{}", d.as_str()),
                     Operation::StatusList(d) => format!("status_list_{}", d.as_str()),
+                    Operation::Correction(d) => format!("correction_{}", d.as_str()),
                     _ => return None,
                 };
                 let department = op.department();
@@ -343,6 +364,7 @@ pub use zhelikit_domain::records::{
     EnterpriseRegistration, EnterpriseSocialSecurity, HealthCard, HouseholdMember,
     HouseholdRegister, ResidentIdCard, SocialSecurityCard, Vaccination, Vehicle, Vehicles,
 };
+pub use zhelikit_domain::vault::correction::{CorrectionFiling, CorrectionReceipt};
 pub use zhelikit_domain::vault::{
     CertificateKind, IssuedCertificate, IssuerKeySet, StatusListToken,
 };

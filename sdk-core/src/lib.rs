@@ -55,7 +55,7 @@ pub use screens::{HomeScreen, HomeSection, ScreensClient, SectionStatus};
 pub use task::TaskHandle;
 pub use vault::{
     Certificate, CertificateClaim, CertificateState, CheckedClaim, ClaimKind, ConsentClaim,
-    ConsentItem, ConsentView, History, HistoryItem, MadeRequest, Presentation, RequestStatus,
-    RequestedClaim, ShareApproval, ShareApprover, ShareDecision, ShareOutcome, VaultClient,
-    Verification,
+    ConsentItem, ConsentView, CorrectionView, DisputeInput, EvidenceFile, History, HistoryItem,
+    MadeRequest, Presentation, RequestStatus, RequestedClaim, ShareApproval, ShareApprover,
+    ShareDecision, ShareOutcome, VaultClient, Verification,
 };

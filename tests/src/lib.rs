@@ -180,7 +180,7 @@ impl Stack {
         tweak(&mut config);
         let bff = bff_server::spawn(config.clone()).await.expect("BFF");
         // The mock bank calls the BFF, which started after it.
-        mock.state.bank.set_bff(&bff.base_url);
+        mock.state.bff.set(&bff.base_url);
         Stack {
             backend,
             bff: bff.base_url.clone(),

@@ -1213,3 +1213,275 @@ async fn consent_requests_and_fetches_refuse_bad_credentials_over_asking_other_b
         .await;
     assert_problem(status, &body, 404, "consent_request_not_found");
 }
+
+both_backends!(a_citizen_disputes_a_claim_the_department_accepts_the_old_credential_is_revoked_and_the_new_one_pulled);
+
+/// The departments' corrections, as the mock's admin API lists them.
+async fn filed_corrections(stack: &Stack) -> Vec<Value> {
+    let answer = http()
+        .get(format!(
+            "{}{}",
+            stack.platform,
+            mock_platform::admin::corrections::CORRECTIONS_PATH
+        ))
+        .send()
+        .await
+        .expect("the mock's admin API");
+    answer.json().await.expect("JSON")
+}
+
+/// The department decides correction `reference` (the mock's admin API: plain JSON).
+async fn decide(
+    stack: &Stack,
+    reference: &str,
+    outcome: &str,
+    reason: Option<&str>,
+) -> (u16, Value) {
+    let answer = http()
+        .post(format!(
+            "{}{}",
+            stack.platform,
+            mock_platform::admin::corrections::CORRECTION_DECISION_PATH
+                .replace("{reference}", reference)
+        ))
+        .json(&json!({"outcome": outcome, "reason": reason}))
+        .send()
+        .await
+        .expect("the mock's admin API");
+    let status = answer.status().as_u16();
+    (status, answer.json().await.expect("JSON"))
+}
+
+async fn a_citizen_disputes_a_claim_the_department_accepts_the_old_credential_is_revoked_and_the_new_one_pulled(
+    stack: &Stack,
+) {
+    use zhelikit_sdk::{DisputeInput, EvidenceFile, SdkError};
+    let (client, network) = vault_phone(stack, 20).await;
+    let vault = client.vault();
+    vault.pull("resident_id".into()).await.expect("pull");
+    let old = vault
+        .present("resident_id".into(), None, "officer".into(), "n-old".into())
+        .expect("present");
+    check(stack, &old.payload, "public_security")
+        .await
+        .expect("valid before the correction");
+
+    let new_address = "浙江省温州市鹿城区松台街道信河街88号";
+    let input = DisputeInput {
+        kind: "resident_id".into(),
+        claim: "address".into(),
+        proposed_value: new_address.into(),
+        reason: "已迁入新址，户籍地址未更新".into(),
+        evidence: Some(EvidenceFile {
+            name: "户口本本人页.png".into(),
+            media_type: "image/png".into(),
+            data: b"\x89PNG\r\n\x1a\n fixture page".to_vec(),
+        }),
+    };
+    // Refused on the device, naming the field: a yes/no claim, an empty value, a kind not held.
+    for (bad, field) in [
+        (
+            DisputeInput {
+                claim: "age_over_18".into(),
+                ..input.clone()
+            },
+            "claim",
+        ),
+        (
+            DisputeInput {
+                proposed_value: " ".into(),
+                ..input.clone()
+            },
+            "proposed_value",
+        ),
+        (
+            DisputeInput {
+                kind: "driving_licence".into(),
+                ..input.clone()
+            },
+            "kind",
+        ),
+    ] {
+        let refused = vault.dispute(bad).await;
+        assert!(
+            matches!(&refused, Err(SdkError::InvalidInput { field: f, .. }) if f == field),
+            "{refused:?}"
+        );
+    }
+    // Offline, nothing is filed; the same dispute again once online is filed once.
+    network.set_online(false);
+    assert!(matches!(
+        vault.dispute(input.clone()).await,
+        Err(SdkError::Offline { .. })
+    ));
+    network.set_online(true);
+    let filed = vault.dispute(input.clone()).await.expect("filed");
+    assert_eq!(filed.status, "SUBMITTED");
+    assert_eq!(filed.proposed_value.as_deref(), Some(new_address));
+    assert_eq!(filed.department, "public_security");
+    let again = vault.dispute(input.clone()).await.expect("filed again");
+    assert_eq!(again.id, filed.id, "the same dispute is one correction");
+    let at_department: Vec<Value> = filed_corrections(stack)
+        .await
+        .into_iter()
+        .filter(|c| c["reference"] == filed.id.as_str())
+        .collect();
+    assert_eq!(at_department.len(), 1, "filed once");
+    assert_eq!(at_department[0]["proposedValue"], new_address);
+    assert_eq!(at_department[0]["caseNumber"], filed.case_number.as_str());
+    assert_eq!(at_department[0]["evidence"][0], "户口本本人页.png");
+
+    // What the server keeps names no value.
+    let session = stack.login_citizen(&advanced(stack)[20], VAULT).await;
+    let token = access(&session);
+    let (status, listed) = stack.get_authed(paths::VAULT_CORRECTIONS, &token).await;
+    assert_eq!(status, 200, "{listed}");
+    assert!(!listed.to_string().contains("信河街"), "{listed}");
+    assert_eq!(listed[0]["status"], "SUBMITTED");
+    // The same request id for another dispute is refused.
+    let mut reused = json!({
+        "request_id": listed[0]["request_id"],
+        "kind": "resident_id",
+        "claim": "address",
+        "proposed_value": "另一个地址",
+        "reason": "换一个理由",
+        "evidence": null,
+        "credential": old.payload.split('~').next().unwrap(),
+    });
+    let (status, body) = stack
+        .post_authed(paths::VAULT_CORRECTIONS, &token, reused.clone())
+        .await;
+    assert_problem(status, &body, 409, "correction_status_conflict");
+    // A credential whose signature is not the department's is refused before filing.
+    let forged = {
+        let jwt = old.payload.split('~').next().unwrap();
+        let (head, _) = jwt.rsplit_once('.').unwrap();
+        format!("{head}.AAAA")
+    };
+    // Another dispute of a claim with an open correction is refused too.
+    reused["request_id"] = json!("another-request-1");
+    let (status, body) = stack
+        .post_authed(paths::VAULT_CORRECTIONS, &token, reused.clone())
+        .await;
+    assert_problem(status, &body, 409, "correction_status_conflict");
+    assert_eq!(body["field"], "claim", "{body}");
+    reused["claim"] = json!("nation");
+    reused["credential"] = json!(forged);
+    let (status, body) = stack
+        .post_authed(paths::VAULT_CORRECTIONS, &token, reused)
+        .await;
+    assert_problem(status, &body, 400, "invalid_field");
+    assert_eq!(body["field"], "credential", "{body}");
+
+    // A decision not signed by the department is refused.
+    let forged_decision = zhelikit_domain::vault::correction::sign_decision(
+        &zhelikit_domain::vault::correction::Decision {
+            iss: zhelikit_domain::vault::catalogue::issuer_id("public_security"),
+            reference: filed.id.clone(),
+            outcome: zhelikit_domain::vault::correction::Outcome::Accepted,
+            reason: None,
+            iat: chrono::Utc::now().timestamp(),
+        },
+        &Sm2PrivateKey::generate(),
+        stack
+            .mock
+            .state
+            .issuers
+            .of(Department::PublicSecurity)
+            .kid(),
+    );
+    let (status, body) = stack
+        .post(
+            paths::VAULT_CORRECTION_DECISIONS,
+            json!({ "decision": forged_decision }),
+        )
+        .await;
+    assert_problem(status, &body, 401, "correction_decision_invalid");
+
+    // The department accepts: the old credential is revoked at once for verifiers asking here.
+    let (status, decided) = decide(stack, &filed.id, "accepted", Some("已核实")).await;
+    assert_eq!(status, 200, "{decided}");
+    assert!(decided["deliveryError"].is_null(), "{decided}");
+    assert!(decided["revoked"].as_u64().unwrap() >= 1, "{decided}");
+    assert_eq!(
+        check(stack, &old.payload, "public_security").await,
+        Err(VerifyError::Revoked)
+    );
+    // Sent twice, it is one decision; deciding otherwise afterwards is refused by the department.
+    let (status, twice) = decide(stack, &filed.id, "accepted", Some("已核实")).await;
+    assert_eq!(status, 200, "{twice}");
+    assert!(twice["deliveryError"].is_null(), "{twice}");
+    let (status, _) = decide(stack, &filed.id, "rejected", Some("改判")).await;
+    assert_eq!(status, 409);
+
+    // The citizen looks: the corrected certificate is pulled, the correction reissued, and the
+    // change is what to tell them.
+    let seen = vault.corrections().await.expect("corrections");
+    let c = seen.iter().find(|c| c.id == filed.id).unwrap();
+    assert_eq!(c.status, "REISSUED", "{c:?}");
+    assert!(c.changed);
+    assert_eq!(c.decision_reason.as_deref(), Some("已核实"));
+    let listed = vault.list().expect("list");
+    let id = listed.iter().find(|c| c.kind == "resident_id").unwrap();
+    let masked = id
+        .claims
+        .iter()
+        .find(|c| c.name == "address_masked")
+        .and_then(|c| c.value_json.clone())
+        .unwrap();
+    assert_eq!(
+        masked,
+        serde_json::to_string(&zhelikit_domain::mask::address(new_address)).unwrap()
+    );
+    let new = vault
+        .present("resident_id".into(), None, "officer".into(), "n-new".into())
+        .expect("present the new one");
+    check(stack, &new.payload, "public_security")
+        .await
+        .expect("the corrected certificate is valid");
+    // Looked at again, nothing changed; offline, the last ones seen.
+    let calm = vault.corrections().await.expect("corrections");
+    assert!(calm.iter().all(|c| !c.changed), "{calm:?}");
+    network.set_online(false);
+    let offline = vault.corrections().await.expect("offline corrections");
+    assert_eq!(offline[0].status, "REISSUED");
+    network.set_online(true);
+    let outcomes: Vec<String> = vault
+        .history()
+        .expect("history")
+        .entries
+        .iter()
+        .filter(|h| h.event == "corrected")
+        .map(|h| h.outcome.clone())
+        .collect();
+    assert_eq!(outcomes, ["submitted", "accepted", "reissued"]);
+
+    // A second dispute, rejected with the department's reason.
+    let nation = DisputeInput {
+        claim: "nation".into(),
+        proposed_value: "回族".into(),
+        reason: "民族登记有误".into(),
+        evidence: None,
+        ..input
+    };
+    let second = vault.dispute(nation).await.expect("filed");
+    let (status, _) = decide(stack, &second.id, "rejected", None).await;
+    assert_eq!(status, 400, "a rejection must say why");
+    let (status, _) = decide(
+        stack,
+        &second.id,
+        "rejected",
+        Some("与户籍档案一致，不予更正"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let seen = vault.corrections().await.expect("corrections");
+    let c = seen.iter().find(|c| c.id == second.id).unwrap();
+    assert_eq!(c.status, "REJECTED");
+    assert_eq!(c.status_text, "部门未予更正");
+    assert_eq!(
+        c.decision_reason.as_deref(),
+        Some("与户籍档案一致，不予更正")
+    );
+    assert!(c.changed);
+}

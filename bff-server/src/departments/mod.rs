@@ -187,6 +187,19 @@ impl Departments {
         record_cache::fetch_through(self.clone(), request).await
     }
 
+    /// Asks vault operation `op` again now, past a fresh cached answer, and keeps what it says
+    /// (see [`Self::fetch_vault`]); why not, when the department did not answer.
+    pub async fn refetch_vault(
+        self: &Arc<Self>,
+        op: Operation,
+        body: bytes::Bytes,
+        key: String,
+        on_behalf: &Arc<str>,
+    ) -> Result<(), zhelikit_domain::lang::Text> {
+        let request = UpstreamRequest::vault(op, body, key, on_behalf, None);
+        record_cache::refetch(self.clone(), request).await
+    }
+
     /// The keyed pseudonym of an ID number (for vault call keys).
     pub fn pseudonym(&self, id_number: &str) -> String {
         self.keys.pseudonym(id_number)

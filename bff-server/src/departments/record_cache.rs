@@ -69,6 +69,8 @@ pub fn policy(op: Operation) -> CachePolicy {
     match op {
         // Each issuance binds a new holder key: never one person's credential for another call.
         Operation::Certificate(_) => return NO_CACHE,
+        // A filing is an act, not a record.
+        Operation::Correction(_) => return NO_CACHE,
         // Revocation must be seen soon: a minute fresh, never served stale without saying so,
         // and the last list kept a day for when the department is down (reported as stale).
         Operation::StatusList(_) => {
@@ -82,7 +84,9 @@ pub fn policy(op: Operation) -> CachePolicy {
     }
     let ttl = match op {
         Operation::IssuerKeys(_) => minutes(6 * 60),
-        Operation::Certificate(_) | Operation::StatusList(_) => Duration::ZERO,
+        Operation::Certificate(_) | Operation::StatusList(_) | Operation::Correction(_) => {
+            Duration::ZERO
+        }
         Operation::ResidentIdCard | Operation::EducationRecord => minutes(24 * 60),
         Operation::HouseholdRegister
         | Operation::SocialSecurityCard
@@ -299,6 +303,17 @@ pub async fn fetch_through(
             None => RecordLookup::Unavailable { reason: e.reason() },
         },
     }
+}
+
+/// Asks the department now, whatever the cache holds, and keeps the answer: for when the
+/// department said its answer changed (a correction revoked credentials in its status list).
+pub async fn refetch(departments: Arc<Departments>, request: UpstreamRequest) -> Result<(), Text> {
+    let key = cache_key(&request);
+    let policy = departments.cache_policy(&request);
+    call_and_store(departments, request, key, policy)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.reason())
 }
 
 #[cfg(test)]

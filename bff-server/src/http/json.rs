@@ -17,10 +17,12 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = (req.extensions().get::<crate::http::BodyLimit>())
+            .map_or(crate::http::BODY_LIMIT_BYTES, |l| l.0);
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::body_too_large(crate::http::BODY_LIMIT_BYTES))
+                Err(ApiError::body_too_large(limit))
             }
             Err(rejection) => Err(ApiError::malformed_body(rejection.body_text())),
         }

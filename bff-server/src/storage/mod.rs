@@ -1,5 +1,5 @@
 //! Storage, one store trait per capability (identity, the audit log, the department call
-//! record, the server's secrets, the vault's consents — and later push, forms …), each with one
+//! record, the server's secrets, the vault's consents and corrections — and later push, forms …), each with one
 //! implementation per database (PostgreSQL in production, SQLite embedded). The SQL of a
 //! capability is written once, in its module, as a macro each backend expands with its own
 //! UUID encoding; only what truly differs between the two dialects is written per backend.
@@ -15,6 +15,7 @@ pub mod analytics;
 pub mod audit;
 mod call_batch;
 pub mod consents;
+pub mod corrections;
 pub mod identity;
 mod migrations;
 mod postgres;
@@ -30,6 +31,7 @@ use chrono::{DateTime, Utc};
 pub use analytics::{AnalyticsStore, Tally, Visit, VisitorCount};
 pub use audit::{AuditEvent, AuditStore};
 pub use consents::{ConsentStore, StoredConsent};
+pub use corrections::{CorrectionStore, StoredCorrection};
 pub use identity::{
     IdentityStore, MiniApp, NewUser, NextRefreshToken, RefreshRefusal, RefreshToken, Rotation,
     StoredPasskey, User,
@@ -86,6 +88,7 @@ pub trait Store:
     + SecretStore
     + AnalyticsStore
     + ConsentStore
+    + CorrectionStore
     + Send
     + Sync
     + 'static

@@ -5,9 +5,9 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use uuid::Uuid;
 
 use super::{
-    analytics::analytics_sql, audit::audit_sql, consents::consents_sql, identity::identity_sql,
-    migrations, secrets::secrets_sql, store_sql, upstream_calls::upstream_calls_sql, StoreError,
-    StoreResult,
+    analytics::analytics_sql, audit::audit_sql, consents::consents_sql,
+    corrections::corrections_sql, identity::identity_sql, migrations, secrets::secrets_sql,
+    store_sql, upstream_calls::upstream_calls_sql, StoreError, StoreResult,
 };
 
 /// [`super::Store`] on PostgreSQL.
@@ -53,6 +53,7 @@ identity_sql!(
 );
 audit_sql!(PostgresStore, Uuid);
 consents_sql!(PostgresStore, Uuid);
+corrections_sql!(PostgresStore, Uuid);
 secrets_sql!(PostgresStore);
 upstream_calls_sql!(
     PostgresStore,

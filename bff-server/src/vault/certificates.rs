@@ -62,6 +62,8 @@ pub async fn pull(
         kind.as_str(),
     )
     .await;
+    // The corrected certificate is on the device now.
+    crate::vault::corrections::reissued(&state, user_id, &client, kind).await;
     Ok(axum::Json(PulledCertificate {
         kind,
         credential: issued.credential,

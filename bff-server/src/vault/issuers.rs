@@ -34,6 +34,26 @@ async fn lookup(state: &AppState, op: Operation) -> RecordLookup {
         .await
 }
 
+/// Fetches department `d`'s status list now, past the cached one: it revoked credentials (a
+/// correction was accepted), and verifiers asking here should see that at once.
+pub(crate) async fn refetch_status_list(state: &AppState, d: Department) {
+    let op = Operation::StatusList(d);
+    let on_behalf: Arc<str> = Arc::from(ON_BEHALF);
+    if let Err(reason) = state
+        .departments
+        .refetch_vault(
+            op,
+            bytes::Bytes::from_static(b"{}"),
+            op.as_str().to_string(),
+            &on_behalf,
+        )
+        .await
+    {
+        // The cached list ages out within its minute anyway.
+        tracing::warn!(department = d.as_str(), reason = %reason.en, "status list not refetched");
+    }
+}
+
 /// Every issuing department's SM2 keys (JWK and SPKI PEM). A department that cannot be reached
 /// is listed as unavailable; the others still answer.
 #[utoipa::path(get, path = paths::VAULT_ISSUERS, tag = "vault",

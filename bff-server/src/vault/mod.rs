@@ -1,6 +1,7 @@
 //! 个人数据宝 (the personal data vault), the BFF's part: pulling a citizen's e-certificates from
-//! the departments that issue them, bound to a key of the citizen's device, and publishing the
-//! departments' issuer keys and status lists for verifiers.
+//! the departments that issue them, bound to a key of the citizen's device, publishing the
+//! departments' issuer keys and status lists for verifiers, consents for data consumers, and
+//! corrections (数据纠错) filed with the departments.
 //!
 //! Everything goes through the department adapter layer (breakers, retries, recording; the
 //! keys and lists cached, issuance never). The BFF keeps no certificate: it hands the
@@ -8,6 +9,7 @@
 
 pub mod certificates;
 pub mod consents;
+pub mod corrections;
 pub mod issuers;
 pub mod share;
 pub mod verifications;
@@ -41,6 +43,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(consents::change))
         .routes(routes!(consents::consumer_consent))
         .routes(routes!(consents::fetch))
+        .routes(routes!(corrections::list))
+        .routes(routes!(corrections::decision))
+        .merge(
+            // A filing carries its evidence: its own, larger body limit.
+            OpenApiRouter::new()
+                .routes(routes!(corrections::file))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    corrections::FILING_BODY_LIMIT,
+                ))
+                .layer(axum::Extension(crate::http::BodyLimit(
+                    corrections::FILING_BODY_LIMIT,
+                ))),
+        )
 }
 
 /// What the vault refuses.

@@ -1,5 +1,5 @@
 //! The vault's history the citizen can see (EUDI dashboard rules): every pull, presentation,
-//! share and failure, with its time, counterpart, purpose, the claims asked for and shown, and
+//! share, consent, correction and failure, with its time, counterpart, purpose, the claims asked for and shown, and
 //! the outcome — claim *names*, never values — each entry chained to the one before by SM3, so
 //! an entry altered, removed or inserted afterwards shows.
 //!
@@ -29,6 +29,8 @@ pub enum HistoryEvent {
     Shared,
     /// A consent for a data consumer was approved, declined, paused, resumed or revoked.
     Consented,
+    /// A correction was filed, decided (accepted, rejected) or reissued.
+    Corrected,
 }
 
 /// An entry without its hash: what is hashed.

@@ -4,6 +4,7 @@
 
 pub mod catalogue;
 pub mod consent;
+pub mod correction;
 pub mod history;
 pub mod qr;
 pub mod sd_jwt;
@@ -64,4 +65,6 @@ pub enum VaultRecord {
     IssuerKeys(IssuerKeySet),
     /// The issuer's status list.
     StatusList(StatusListToken),
+    /// The department's receipt of a correction request.
+    CorrectionReceipt(correction::CorrectionReceipt),
 }

@@ -10,7 +10,7 @@
 //! about who was issued what. Tests revoke or suspend a credential through
 //! `POST /__admin/certificates/status`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use axum::body::Bytes;
@@ -27,6 +27,7 @@ use rand::Rng;
 use serde_json::{json, Value};
 use zhelikit_domain::gm::{sm3, Sm2PrivateKey, Sm2PublicKey};
 use zhelikit_domain::vault::catalogue::{issuer_id, status_list_uri, ClaimClass};
+use zhelikit_domain::vault::correction::{sign_decision, Decision};
 use zhelikit_domain::vault::sd_jwt::{issue, Issuance};
 use zhelikit_domain::vault::status_list::{self, StatusList, StatusReference, TokenStatus};
 use zhelikit_domain::{mask, ResidentId};
@@ -53,6 +54,8 @@ pub struct Issuer {
     key: Sm2PrivateKey,
     kid: String,
     list: Mutex<(StatusList, HashSet<u32>)>,
+    /// The indices issued to each person for each kind: what a correction revokes.
+    issued: Mutex<HashMap<(String, CertificateKind), Vec<u32>>>,
 }
 
 impl Issuer {
@@ -79,6 +82,7 @@ impl Issuer {
             key,
             kid,
             list: Mutex::new((StatusList::new(LIST_ENTRIES), HashSet::new())),
+            issued: Mutex::default(),
         }
     }
 
@@ -105,6 +109,45 @@ impl Issuer {
                 return Some(idx);
             }
         }
+    }
+
+    fn record_issued(&self, id_number: &str, kind: CertificateKind, idx: u32) {
+        let mut issued = self.issued.lock().unwrap_or_else(|p| p.into_inner());
+        issued
+            .entry((id_number.to_string(), kind))
+            .or_default()
+            .push(idx);
+    }
+
+    /// Revokes every credential of `kind` issued to `id_number` so far (their data was
+    /// wrong); how many.
+    pub fn revoke_issued(&self, id_number: &str, kind: CertificateKind) -> usize {
+        let indices = self
+            .issued
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(id_number.to_string(), kind))
+            .unwrap_or_default();
+        for &idx in &indices {
+            self.set_status(idx, TokenStatus::Invalid);
+        }
+        indices.len()
+    }
+
+    /// The claims of `jwt` (an issuer-signed JWT) if this issuer signed it.
+    pub fn verify_own(&self, jwt: &str) -> Result<Value, String> {
+        let jws = zhelikit_domain::gm::Jws::parse(jwt)?;
+        jws.verify(&self.public_key()).map_err(|e| e.to_string())?;
+        let claims: Value = serde_json::from_slice(&jws.payload).map_err(|e| e.to_string())?;
+        if claims["iss"].as_str() != Some(issuer_id(self.department.as_str()).as_str()) {
+            return Err("issued by another department".into());
+        }
+        Ok(claims)
+    }
+
+    /// `decision`, signed with this issuer's key.
+    pub fn sign_decision(&self, decision: &Decision) -> String {
+        sign_decision(decision, &self.key, &self.kid)
     }
 
     /// Sets the status of entry `idx`; false outside the list.
@@ -160,7 +203,7 @@ impl Issuers {
 
 /// The routes of `department`'s issuer: a certificate per kind it owns, its keys, its list.
 pub fn routes(department: Department) -> Router<MockState> {
-    let mut router = Router::new()
+    let mut router = super::corrections::routes(department)
         .route(
             Operation::IssuerKeys(department).path(),
             post(move |State(state): State<MockState>| async move { keys(&state, department) }),
@@ -190,7 +233,7 @@ pub fn routes(department: Department) -> Router<MockState> {
     router
 }
 
-fn ok<T: serde::Serialize>(data: T) -> Response {
+pub(super) fn ok<T: serde::Serialize>(data: T) -> Response {
     Json(DeptResponse {
         code: CODE_OK.into(),
         msg: "成功".into(),
@@ -199,7 +242,7 @@ fn ok<T: serde::Serialize>(data: T) -> Response {
     .into_response()
 }
 
-fn refuse(code: &str, msg: String) -> Response {
+pub(super) fn refuse(code: &str, msg: String) -> Response {
     Json(DeptResponse::<()> {
         code: code.into(),
         msg,
@@ -248,10 +291,13 @@ fn certificate(state: &MockState, kind: CertificateKind, body: &[u8]) -> Respons
     let Some(claims) = claims_of(state, index, kind) else {
         return refuse(CODE_NOT_FOUND, "无记录".into());
     };
+    // What a correction changed in the department's record.
+    let claims = state.corrections.corrected(id.as_str(), kind, claims);
     let issuer = state.issuers.of(Operation::Certificate(kind).department());
     let Some(idx) = issuer.take_index() else {
         return refuse("50", "status list full".into());
     };
+    issuer.record_issued(id.as_str(), kind, idx);
     let now = state.clock.now().timestamp();
     // The catalogue says which claims are raw values (they sit in the credential's raw group).
     let (raw_claims, claims): (Vec<_>, Vec<_>) = claims

@@ -13,6 +13,7 @@
 
 mod answer;
 pub mod certificates;
+pub mod corrections;
 mod education;
 pub mod faults;
 mod health;

@@ -49,7 +49,10 @@ fn has_the_shape_of_its_operation(operation: Operation, answer: &Value) {
         Operation::HealthCard => drop(typed::<HealthCard>(answer)),
         Operation::EducationRecord => drop(typed::<EducationRecord>(answer)),
         // Covered by the certificate tests below: their bodies and answers differ.
-        Operation::Certificate(_) | Operation::IssuerKeys(_) | Operation::StatusList(_) => {}
+        Operation::Certificate(_)
+        | Operation::IssuerKeys(_)
+        | Operation::StatusList(_)
+        | Operation::Correction(_) => {}
     }
 }
 

@@ -66,7 +66,7 @@ impl Vault {
         &self.ctx
     }
 
-    fn user_row(&self, what: &str) -> Result<String> {
+    pub(crate) fn user_row(&self, what: &str) -> Result<String> {
         self.ctx.session.user_row(what).ok_or(Error::NotLoggedIn)
     }
 
@@ -75,6 +75,13 @@ impl Vault {
             return Ok(None);
         };
         Ok(serde_json::from_slice(&bytes).ok())
+    }
+
+    /// The issuer-signed JWT of the certificate of `kind` held here (no disclosure), if any.
+    pub(crate) fn issuer_jwt(&self, kind: CertificateKind) -> Result<Option<String>> {
+        Ok(self
+            .held(kind)?
+            .and_then(|h| h.credential.split('~').next().map(str::to_string)))
     }
 
     fn failed(&self, kind: CertificateKind) -> Result<Option<Failed>> {

@@ -5,6 +5,7 @@
 //! [`VaultClient`] is the exported surface over the inner [`Vault`](inner::Vault).
 
 pub(crate) mod consent;
+pub(crate) mod correction;
 mod history;
 pub(crate) mod inner;
 mod share;
@@ -12,6 +13,7 @@ mod types;
 mod verifier;
 
 pub use consent::{ConsentClaim, ConsentItem, ConsentView};
+pub use correction::{CorrectionView, DisputeInput, EvidenceFile};
 pub use history::{History, HistoryItem};
 pub(crate) use inner::Vault;
 pub use share::{
@@ -326,6 +328,36 @@ impl VaultClient {
         self.inner
             .context()
             .run(async move { consent::change(&inner, &consent_id, &action).await })
+            .await
+    }
+
+    /// Disputes a claim of the certificate of `input.kind` held here (数据纠错): the value it
+    /// should have, why, and evidence go to the department that issued it (and stay on this
+    /// device; ZheliKit keeps only their digest). The correction, `SUBMITTED`. Retrying the
+    /// same dispute after a failure files it once.
+    ///
+    /// Errors: `InvalidInput` (kind, none held, claim not a raw claim of the kind, value,
+    /// reason, evidence type or size), `NotLoggedIn`, `SessionExpired`, `Offline`, `Storage`;
+    /// a `Server` problem `department_unavailable` or `certificate_not_held`.
+    pub async fn dispute(&self, input: DisputeInput) -> Result<CorrectionView, SdkError> {
+        let inner = self.inner.clone();
+        self.inner
+            .context()
+            .run(async move { correction::dispute(&inner, input).await })
+            .await
+    }
+
+    /// The person's corrections, newest first, with where each stands. One the department
+    /// accepted has its corrected certificate pulled now (it becomes `REISSUED`; the old one
+    /// is revoked); each whose status changed since the last call is marked `changed` — tell
+    /// the person — and written to the history. Offline: the last ones seen.
+    ///
+    /// Errors: `NotLoggedIn`, `SessionExpired`, `Storage`.
+    pub async fn corrections(&self) -> Result<Vec<CorrectionView>, SdkError> {
+        let inner = self.inner.clone();
+        self.inner
+            .context()
+            .run(async move { correction::corrections(&inner).await })
             .await
     }
 }
