@@ -214,6 +214,16 @@ pub const METHODS: &[MethodSpec] = &[
         Scope::VaultRead,
         "暂停、恢复或撤销一项授权（立即生效并通知数据使用方）",
     ),
+    personal(
+        "zhelikit.vault.dispute",
+        Scope::VaultRead,
+        "对证照中的一项信息申请纠错：更正值、理由、证明材料，交签发部门处理",
+    ),
+    personal(
+        "zhelikit.vault.corrections",
+        Scope::VaultRead,
+        "我的纠错申请及处理进度（部门通过后自动领取更正后的证照）",
+    ),
     MethodSpec {
         consent: false,
         ..personal(

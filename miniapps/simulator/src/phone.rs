@@ -158,7 +158,12 @@ impl Drop for Phone {
 /// Parameters that carry a credential: never shown, even spent.
 const CREDENTIALS: [&str; 5] = ["ticketId", "ticket", "authCode", "code", "auth_code"];
 
-/// A call's parameters for the inspector: personal numbers masked, credentials hidden.
+/// Parameters that carry what a person wrote or attached about themselves (a correction's
+/// value and reason, an evidence file): free text no pattern masks, so hidden whole.
+const PERSONAL_TEXT: [&str; 3] = ["proposedValue", "reason", "base64"];
+
+/// A call's parameters for the inspector: personal numbers masked, credentials and personal
+/// free text hidden.
 fn mask_value(value: &Value) -> Value {
     match value {
         Value::String(s) => Value::String(mask::scrub(s)),
@@ -168,6 +173,10 @@ fn mask_value(value: &Value) -> Value {
                 .map(|(k, v)| {
                     let shown = if CREDENTIALS.contains(&k.as_str()) {
                         Value::String("****".into())
+                    } else if let (true, Value::String(text)) =
+                        (PERSONAL_TEXT.contains(&k.as_str()), v)
+                    {
+                        Value::String(format!("（{} 字，已隐藏）", text.chars().count()))
                     } else {
                         mask_value(v)
                     };
@@ -189,7 +198,12 @@ mod tests {
             "ticketId": "0ab58e50d2d28220",
             "note": "身份证 330302199001011234，电话 13812345678",
             "list": [{"authCode": "c-1"}],
+            "proposedValue": "浙江省温州市鹿城区信河街88号",
+            "evidence": {"name": "a.png", "base64": "iVBORw0KGgo="},
         }));
+        assert_eq!(shown["proposedValue"], "（15 字，已隐藏）");
+        assert_eq!(shown["evidence"]["base64"], "（12 字，已隐藏）");
+        assert_eq!(shown["evidence"]["name"], "a.png");
         assert_eq!(shown["ticketId"], "****");
         assert_eq!(shown["list"][0]["authCode"], "****");
         let note = shown["note"].as_str().unwrap();

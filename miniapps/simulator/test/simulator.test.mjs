@@ -402,3 +402,95 @@ test("数据授权: a bank asks, the citizen approves in the vault after re-auth
   await citizen.close();
   await bank.close();
 });
+
+test("数据纠错: a citizen disputes an item, the department accepts it, the corrected certificate arrives, and an officer sees the old code revoked", async () => {
+  const PLATFORM = process.env.ZK_TEST_PLATFORM_URL;
+  assert.ok(PLATFORM, "ZK_TEST_PLATFORM_URL is not set: run the browser tests through scripts/test");
+  const citizen = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await openMiniApp(citizen, "高级实名", "zk-demo-vault");
+  const vault = citizen.frameLocator('[data-testid="frame"]');
+  await Promise.race([
+    citizen.getByTestId("dialog").waitFor({ state: "visible" }),
+    vault.getByTestId("state-resident_id").waitFor(),
+  ]);
+  if (await citizen.getByTestId("dialog").isVisible()) await citizen.getByTestId("dialog-ok").click();
+  await vault.getByTestId("state-resident_id").waitFor();
+  if ((await vault.getByTestId("state-resident_id").innerText()) !== "可用") {
+    await vault.getByTestId("pull-resident_id").click();
+    await vault.getByTestId("state-resident_id").getByText("可用").waitFor();
+  }
+  await vault.getByTestId("cert-resident_id").click();
+  await vault.getByTestId("claim-address_masked").waitFor();
+
+  // The code shown before the correction, kept to be scanned afterwards.
+  await vault.getByTestId("show-code").click();
+  await vault.getByTestId("code").waitFor();
+  const oldCode = await vault.getByTestId("code").getAttribute("data-text");
+  await vault.getByTestId("hide-code").click();
+  await vault.getByTestId("code").waitFor({ state: "detached" });
+
+  // The dispute: the item, the right value, why, and a photo; a missing reason is named first.
+  await vault.getByTestId("dispute").click();
+  await vault.getByTestId("dispute-claim").selectOption("address");
+  await vault.getByTestId("dispute-value").fill("浙江省温州市瓯海区娄桥街道古岸头路18号");
+  await vault.getByTestId("dispute-submit").click();
+  await vault.getByTestId("dispute-error").getByText(/请说明理由/).waitFor();
+  await vault.getByTestId("dispute-reason").fill("已迁入新居，住址未更新");
+  await vault.getByTestId("dispute-evidence").setInputFiles({
+    name: "户口本本人页.png",
+    mimeType: "image/png",
+    buffer: Buffer.from("\x89PNG\r\n\x1a\n a fixture page"),
+  });
+  await citizen.screenshot({ path: `${SCREENSHOTS}/vault-dispute.png` });
+  await vault.getByTestId("dispute-submit").click();
+  await vault.getByText("返回").click();
+  await vault.getByTestId("corrections-notice").getByText(/纠错申请已提交，受理编号 JZ\d{14}/).waitFor();
+  const row = vault.locator('[data-testid^="correction-"]').filter({ hasText: "住址" }).first();
+  await row.getByText("已提交，待部门处理").waitFor();
+  const caseNumber = (await vault.getByTestId("corrections-notice").innerText()).match(/JZ\d{14}/)[0];
+
+  // The department reviews it on its own page and accepts.
+  const department = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  await department.goto(`${PLATFORM}/departments/corrections`);
+  const filed = department.locator("tr", { hasText: caseNumber });
+  await filed.getByText("浙江省温州市瓯海区娄桥街道古岸头路18号").waitFor();
+  await filed.getByText("户口本本人页.png").waitFor();
+  await filed.getByRole("button", { name: "通过" }).click();
+  await filed.getByText("已通过").waitFor();
+  assert.doesNotMatch(await filed.innerText(), /未送达/, "ZheliKit acknowledged the decision");
+  await department.screenshot({ path: `${SCREENSHOTS}/department-corrections.png` });
+
+  // The citizen looks again: told, and the corrected certificate is on the phone.
+  await vault.getByTestId("corrections-refresh").click();
+  await row.getByText("已更正并重新签发").waitFor();
+  await vault.getByTestId("corrections-notice").getByText(/电子居民身份证「住址」已更正并重新签发/).waitFor();
+  // The full address (after re-authentication) is the corrected one.
+  await vault.getByTestId("cert-resident_id").click();
+  await vault.getByTestId("reveal-address_masked").click();
+  await citizen.getByTestId("dialog").waitFor({ state: "visible" });
+  await citizen.getByTestId("dialog-ok").click();
+  await vault.getByTestId("claim-address_masked").getByText("浙江省温州市瓯海区娄桥街道古岸头路18号").waitFor();
+  await vault.getByText("返回").click();
+  await citizen.screenshot({ path: `${SCREENSHOTS}/vault-corrected.png` });
+
+  // The officer scans the old code: its credential is revoked.
+  const officer = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await openMiniApp(officer, "政务人员 · ", "zk-demo-verifier");
+  const checker = officer.frameLocator('[data-testid="frame"]');
+  await checker.getByTestId("scan").click();
+  await officer.getByTestId("dialog").waitFor({ state: "visible" });
+  await officer.getByTestId("dialog-input").fill(oldCode);
+  await officer.getByTestId("dialog-ok").click();
+  await checker.getByTestId("verdict").getByText(/证照已被签发机构注销/).waitFor();
+  await officer.screenshot({ path: `${SCREENSHOTS}/verifier-revoked-after-correction.png` });
+
+  // The history records the correction, without the value.
+  await vault.getByTestId("history").click();
+  const history = (await vault.getByTestId("history-entry").allInnerTexts()).join("\n");
+  assert.match(history, /数据纠错 · 电子居民身份证/);
+  assert.match(history, /reissued/);
+  assert.doesNotMatch(history, /古岸头路/, "no value in the history");
+  await officer.close();
+  await department.close();
+  await citizen.close();
+});

@@ -229,7 +229,7 @@ pub(crate) async fn dispute(vault: &Vault, input: DisputeInput) -> Result<Correc
     // The server's rules, here first: the person hears at once what to fix.
     request.check().map_err(|r| Error::Input {
         field: r.field,
-        reason: r.reason.en,
+        reason: r.reason.zh,
     })?;
     let filed = Filed {
         request_id,

@@ -3,10 +3,13 @@
 //! container's re-authentication), a 亮证 code shown and refreshed as `vaultCode` events, and a
 //! scanned code verified (an officer's mini-app, scope `vault.verify`), and a data
 //! consumer's consent requests read, answered (approval after the container's
-//! re-authentication), listed, paused, resumed and revoked.
+//! re-authentication), listed, paused, resumed and revoked, and corrections (数据纠错) filed
+//! and followed.
 
 use std::sync::Arc;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use serde_json::{json, Value};
 use zhelikit_domain::bridge::{BridgeError, BridgeFailure as F};
 use zhelikit_domain::vault::CertificateKind;
@@ -16,9 +19,43 @@ use crate::bridge::host::{BridgeHost, HostAction, HostReply};
 use crate::host::{CodeListener, Reauthenticator};
 use crate::task::TaskHandle;
 use crate::vault::{
-    Certificate, CertificateClaim, CertificateState, ClaimKind, ConsentView, Presentation,
-    ShareApproval, ShareApprover, ShareDecision, ShareOutcome, Verification, CODE_REFRESH,
+    Certificate, CertificateClaim, CertificateState, ClaimKind, ConsentView, CorrectionView,
+    DisputeInput, EvidenceFile, Presentation, ShareApproval, ShareApprover, ShareDecision,
+    ShareOutcome, Verification, CODE_REFRESH,
 };
+
+/// A page's evidence file: `{name, mediaType, base64}`.
+fn evidence_param(e: &serde_json::Map<String, Value>) -> Result<EvidenceFile, BridgeError> {
+    let text = |name: &str| match e.get(name) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(invalid(
+            format!("evidence.{name} 须为字符串"),
+            format!("evidence.{name} must be a string"),
+        )),
+    };
+    let data = STANDARD.decode(text("base64")?.as_bytes()).map_err(|_| {
+        invalid(
+            "evidence.base64 不是有效的 base64",
+            "evidence.base64 is not standard base64",
+        )
+    })?;
+    Ok(EvidenceFile {
+        name: text("name")?,
+        media_type: text("mediaType")?,
+        data,
+    })
+}
+
+fn correction_json(c: &CorrectionView) -> Value {
+    json!({
+        "id": c.id, "kind": c.kind, "kindName": c.kind_name, "claim": c.claim,
+        "claimLabel": c.claim_label, "proposedValue": c.proposed_value, "reason": c.reason,
+        "evidenceName": c.evidence_name, "department": c.department,
+        "caseNumber": c.case_number, "status": c.status, "statusText": c.status_text,
+        "decisionReason": c.decision_reason, "submittedAt": c.submitted_at,
+        "decidedAt": c.decided_at, "reissuedAt": c.reissued_at, "changed": c.changed,
+    })
+}
 
 /// The container's re-authentication (`HostAction::Reauthenticate`), as the vault asks for it.
 struct HostReauthenticator(Arc<dyn BridgeHost>);
@@ -147,6 +184,15 @@ fn certificate_json(c: &Certificate) -> Value {
         "expiresAt": c.expires_at,
         "refreshAfter": c.refresh_after,
         "claims": c.claims.iter().map(claim_json).collect::<Vec<_>>(),
+        // What a correction may dispute: the kind's raw claims (masked and yes/no claims follow
+        // from them).
+        "correctable": CertificateKind::parse(&c.kind).map(|k| {
+            k.claims()
+                .into_iter()
+                .filter(|d| d.class == zhelikit_domain::vault::ClaimClass::Raw)
+                .map(|d| json!({"name": d.name, "label": d.label}))
+                .collect::<Vec<_>>()
+        }),
     })
 }
 
@@ -363,6 +409,35 @@ impl Bridge {
                     .await
                     .map_err(from_sdk_error)?;
                 Ok(consent_json(&view))
+            }
+            "zhelikit.vault.dispute" => {
+                let evidence = match params.get("evidence") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Object(e)) => Some(evidence_param(e)?),
+                    Some(_) => {
+                        return Err(invalid(
+                            "evidence 须为 {name, mediaType, base64}",
+                            "evidence must be {name, mediaType, base64}",
+                        ))
+                    }
+                };
+                let input = DisputeInput {
+                    kind: text_param(params, "kind")?.into(),
+                    claim: text_param(params, "claim")?.into(),
+                    proposed_value: text_param(params, "proposedValue")?.into(),
+                    reason: text_param(params, "reason")?.into(),
+                    evidence,
+                };
+                let view = crate::vault::correction::dispute(vault, input)
+                    .await
+                    .map_err(from_sdk_error)?;
+                Ok(correction_json(&view))
+            }
+            "zhelikit.vault.corrections" => {
+                let all = crate::vault::correction::corrections(vault)
+                    .await
+                    .map_err(from_sdk_error)?;
+                Ok(json!({"corrections": all.iter().map(correction_json).collect::<Vec<_>>()}))
             }
             "zhelikit.vault.requestShare" => {
                 let kind = kind_param(params)?;
