@@ -78,6 +78,8 @@ pub struct App {
     /// Each active consent's content key (SM4, SM2-encrypted to its consumer once), in memory
     /// only: a fetch seals under it instead of paying an SM2 encryption.
     pub consent_content_keys: LocalTtlMap<String, Arc<zhelikit_domain::gm::envelope::ContentKey>>,
+    /// The durable job mechanism: background work (webhook notices, …) and its workers.
+    pub jobs: Arc<crate::jobs::Jobs>,
 }
 
 /// Cheap to clone; what axum hands each handler.
@@ -148,6 +150,28 @@ impl App {
             .timeout(std::time::Duration::from_secs(5))
             .build()
             .map_err(|e| StartupError::Platform(e.to_string()))?;
+        let signal: Arc<dyn crate::jobs::signal::Signal> = match &config.redis_url {
+            Some(url) => Arc::new(crate::jobs::signal::RedisStreams::new(
+                // Blocking reads of a second: their own connection, waiting longer.
+                crate::infra::redis_connection_waiting(url, Duration::from_secs(5)).await?,
+                &config.redis_prefix,
+                &format!("bff-{}", Uuid::new_v4().simple()),
+            )),
+            None => Arc::new(crate::jobs::signal::InProcess::default()),
+        };
+        let jobs = Arc::new(crate::jobs::Jobs::new(
+            store.clone(),
+            signal,
+            config.jobs.clone(),
+        ));
+        jobs.register(
+            crate::vault::notices::QUEUE,
+            Arc::new(crate::vault::notices::ConsentNotices::new(
+                webhooks.clone(),
+                config.vault_consumers.clone(),
+            )),
+        );
+        jobs.start();
         Ok(Self {
             config,
             store,
@@ -166,6 +190,7 @@ impl App {
             consent_key,
             webhooks,
             consent_content_keys: LocalTtlMap::new(100_000),
+            jobs,
         })
     }
 }

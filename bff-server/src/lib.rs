@@ -13,6 +13,7 @@ pub mod departments;
 pub mod http;
 pub mod identity;
 pub mod infra;
+pub mod jobs;
 pub mod ops;
 pub mod personal_data;
 pub mod retention;

@@ -36,6 +36,7 @@ impl RunningBff {
         // background, are bounded by their deadline (1.2 s by default): let them finish.
         let bound = self.state.config.adapters.timeout * 3;
         self.state.departments.settle(bound).await;
+        self.state.jobs.stop().await;
         self.state.recorder.drain().await;
     }
 }

@@ -72,6 +72,29 @@ pub struct FetchedCertificate {
 #[derive(Debug, Default)]
 pub struct Bank {
     consents: Mutex<BTreeMap<String, BankConsent>>,
+    /// Notices still to be answered 503 (an outage of the bank's webhook, for tests).
+    webhook_failures: std::sync::atomic::AtomicU32,
+}
+
+/// `POST {"count": N}`: the bank's webhook answers the next N notices 503 (its outage).
+pub const WEBHOOK_FAILURES_PATH: &str = "/__admin/bank/webhook-failures";
+
+#[derive(Debug, serde::Deserialize)]
+struct Failures {
+    count: u32,
+}
+
+async fn webhook_failures(State(state): State<MockState>, body: axum::body::Bytes) -> StatusCode {
+    match serde_json::from_slice::<Failures>(&body) {
+        Ok(f) => {
+            state
+                .bank
+                .webhook_failures
+                .store(f.count, std::sync::atomic::Ordering::SeqCst);
+            StatusCode::NO_CONTENT
+        }
+        Err(_) => StatusCode::BAD_REQUEST,
+    }
 }
 
 /// The BFF the bank talks to ([`crate::BffLink`]).
@@ -153,6 +176,7 @@ pub fn routes() -> Router<MockState> {
         .route("/bank/api/consents/{id}", get(read))
         .route("/bank/api/consents/{id}/fetch", post(fetch))
         .route(WEBHOOK_PATH, post(webhook))
+        .route(WEBHOOK_FAILURES_PATH, post(webhook_failures))
 }
 
 /// What the officer can ask for: a home loan (`home_loan`) or opening an account
@@ -267,6 +291,14 @@ async fn platform_key(bff: &str) -> Result<Sm2PublicKey, BankError> {
 
 /// A notice: a JWS signed by the platform's consent key.
 async fn webhook(State(state): State<MockState>, body: String) -> StatusCode {
+    let failing = state.bank.webhook_failures.fetch_update(
+        std::sync::atomic::Ordering::SeqCst,
+        std::sync::atomic::Ordering::SeqCst,
+        |n| n.checked_sub(1),
+    );
+    if failing.is_ok() {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
     let Ok(bff) = bff(&state) else {
         return StatusCode::SERVICE_UNAVAILABLE;
     };

@@ -890,7 +890,8 @@ async fn bank(stack: &Stack, post: bool, path: &str) -> (u16, Value) {
 /// Waits (bounded) until the mock bank has been told status `status` of consent `id`.
 async fn bank_told(stack: &Stack, id: &str, status: &str) -> Value {
     let path = format!("/bank/api/consents/{id}");
-    for _ in 0..200 {
+    // Long enough for a notice retried twice (backoff of up to one, then two seconds).
+    for _ in 0..400 {
         let (_, seen) = bank(stack, false, &path).await;
         if seen["status"] == status {
             return seen;
@@ -1008,7 +1009,19 @@ async fn a_bank_asks_the_citizen_approves_the_bank_fetches_sealed_data_and_a_rev
     assert_eq!(third["refused"]["code"], "consent_too_often", "{third}");
     assert_eq!(third["fetches"], 2);
 
-    // Revoked on the phone: the bank is told, and its next fetch is refused.
+    // Revoked on the phone while the bank's webhook is down: the notice is retried until the
+    // bank takes it, once; the bank's next fetch is refused.
+    let down = http()
+        .post(format!(
+            "{}{}",
+            stack.platform,
+            mock_platform::bank::WEBHOOK_FAILURES_PATH
+        ))
+        .json(&json!({"count": 2}))
+        .send()
+        .await
+        .expect("the mock's admin API");
+    assert_eq!(down.status(), 204);
     let listed = vault.consents().await.expect("list");
     assert_eq!(listed[0].use_count, 2);
     let revoked = vault
@@ -1016,7 +1029,11 @@ async fn a_bank_asks_the_citizen_approves_the_bank_fetches_sealed_data_and_a_rev
         .await
         .expect("revoke");
     assert_eq!(revoked.status_text.as_deref(), Some("已撤销"));
-    bank_told(stack, &id, "REVOKED").await;
+    let told = bank_told(stack, &id, "REVOKED").await;
+    let revocations = (told["notices"].as_array().unwrap().iter())
+        .filter(|n| n["status"] == "REVOKED")
+        .count();
+    assert_eq!(revocations, 1, "told once, after two refusals: {told}");
     let (_, after) = bank(stack, true, &format!("/bank/api/consents/{id}/fetch")).await;
     assert_eq!(after["refused"]["code"], "consent_revoked", "{after}");
     assert_eq!(after["refused"]["detail"], "用户已撤销该授权");

@@ -73,6 +73,8 @@ pub struct Config {
     pub screen_deadline: Duration,
     /// Department adapters (`ZK_DEPARTMENT_TIMEOUT_MS` sets the per-attempt timeout).
     pub adapters: AdapterSettings,
+    /// The durable job mechanism's lease, sweep and backoff (defaults; tests shorten them).
+    pub jobs: crate::jobs::JobSettings,
     /// Proxies whose `X-Forwarded-For` is believed (`ZK_TRUSTED_PROXIES`, comma-separated IPs).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long rows are kept before the background pruner deletes them.
@@ -122,6 +124,7 @@ impl Config {
             mini_apps,
             screen_deadline: source.millis("ZK_SCREEN_DEADLINE_MS", 800)?,
             adapters: adapters(&source)?,
+            jobs: crate::jobs::JobSettings::default(),
             trusted_proxies: trusted_proxies(&source)?,
             retention: retention(&source)?,
             vault_verifiers: zhelikit_domain::vault::share::demo_verifiers(),

@@ -33,20 +33,26 @@ pub struct StoredConsent {
 /// What the consents are kept in.
 #[async_trait]
 pub trait ConsentStore: Send + Sync {
-    /// Keeps a newly approved consent.
-    async fn insert_consent(&self, consent: &StoredConsent) -> StoreResult<()>;
+    /// Keeps a newly approved consent, and the job that tells its consumer, in one transaction.
+    async fn insert_consent(
+        &self,
+        consent: &StoredConsent,
+        notice: Option<&super::NewJob>,
+    ) -> StoreResult<()>;
     /// One consent.
     async fn consent(&self, id: &str) -> StoreResult<Option<StoredConsent>>;
     /// A citizen's consents, newest first.
     async fn consents_of(&self, user_id: Uuid) -> StoreResult<Vec<StoredConsent>>;
     /// Sets the status to `to` if it is still `from` (so two changes at once cannot both
-    /// apply); whether it changed.
+    /// apply), writing the job that tells the consumer in the same transaction; whether it
+    /// changed.
     async fn set_consent_status(
         &self,
         id: &str,
         from: &str,
         to: &str,
         at: DateTime<Utc>,
+        notice: Option<&super::NewJob>,
     ) -> StoreResult<bool>;
     /// Counts a fetch if the consent is still active with `seen` fetches (so two racing
     /// fetches cannot both pass the frequency check), and writes its audit line in the same
@@ -104,7 +110,13 @@ macro_rules! consents_sql {
 
             #[async_trait::async_trait]
             impl ConsentStore for $store {
-                async fn insert_consent(&self, c: &StoredConsent) -> StoreResult<()> {
+                async fn insert_consent(
+                    &self,
+                    c: &StoredConsent,
+                    notice: Option<&$crate::storage::NewJob>,
+                ) -> StoreResult<()> {
+                    let _gate = self.write_gate().await;
+                    let mut tx = self.pool.begin().await?;
                     sqlx::query(&format!("INSERT INTO vault_consents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
                         .bind(&c.id)
                         .bind(&c.consumer_id)
@@ -115,8 +127,12 @@ macro_rules! consents_sql {
                         .bind(c.use_count)
                         .bind(c.created_at)
                         .bind(c.status_changed_at)
-                        .execute(&self.pool)
+                        .execute(&mut *tx)
                         .await?;
+                    if let Some(job) = notice {
+                        $crate::storage::jobs::insert_job!(&mut *tx, job)?;
+                    }
+                    tx.commit().await?;
                     Ok(())
                 }
 
@@ -142,15 +158,25 @@ macro_rules! consents_sql {
                     from: &str,
                     to: &str,
                     at: chrono::DateTime<chrono::Utc>,
+                    notice: Option<&$crate::storage::NewJob>,
                 ) -> StoreResult<bool> {
+                    let _gate = self.write_gate().await;
+                    let mut tx = self.pool.begin().await?;
                     let done = sqlx::query("UPDATE vault_consents SET status = $3, status_changed_at = $4 WHERE id = $1 AND status = $2")
                         .bind(id)
                         .bind(from)
                         .bind(to)
                         .bind(at)
-                        .execute(&self.pool)
+                        .execute(&mut *tx)
                         .await?;
-                    Ok(done.rows_affected() == 1)
+                    if done.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                    if let Some(job) = notice {
+                        $crate::storage::jobs::insert_job!(&mut *tx, job)?;
+                    }
+                    tx.commit().await?;
+                    Ok(true)
                 }
 
                 async fn record_consent_fetch(

@@ -17,6 +17,7 @@ mod call_batch;
 pub mod consents;
 pub mod corrections;
 pub mod identity;
+pub mod jobs;
 mod migrations;
 mod postgres;
 pub mod secrets;
@@ -36,6 +37,7 @@ pub use identity::{
     IdentityStore, MiniApp, NewUser, NextRefreshToken, RefreshRefusal, RefreshToken, Rotation,
     StoredPasskey, User,
 };
+pub use jobs::{JobStore, NewJob, StoredJob};
 pub use postgres::PostgresStore;
 pub use secrets::{SecretStore, SigningKey};
 pub use sqlite::SqliteStore;
@@ -89,6 +91,7 @@ pub trait Store:
     + AnalyticsStore
     + ConsentStore
     + CorrectionStore
+    + JobStore
     + Send
     + Sync
     + 'static

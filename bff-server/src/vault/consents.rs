@@ -11,9 +11,9 @@
 //! bound to the platform's key (kept a few minutes: the same holder every time), each presented
 //! with the consented claims only, and the whole sealed to the consumer's SM2 key.
 //!
-//! Webhook notices are posted once, signed; the consumer can always read the consent's state
-//! (`GET /v1/vault/consumers/consents/{id}`). Retried delivery belongs to the durable job
-//! mechanism (not yet built), not to a loop here.
+//! Webhook notices are signed when the change is written and delivered as durable jobs in the
+//! same transaction ([`super::notices`]): retried with backoff until the consumer takes them;
+//! the consumer can always read the consent's state too (`GET /v1/vault/consumers/consents/{id}`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,10 +33,10 @@ use zhelikit_domain::paths;
 use zhelikit_domain::problem_code::ProblemCode;
 use zhelikit_domain::scope::Scope;
 use zhelikit_domain::vault::consent::{
-    self, Approval, ArtefactBody, ChangeConsent, Consent, ConsentDecision, ConsentNotice,
-    ConsentStatus, ConsentTerms, ConsumerRegistration, CreateConsentRequest, DecisionOutcome,
-    FetchRefusal, FetchWindow, FetchedData, FetchedItem, NoticeEvent, PendingConsent,
-    RequestRefusal, SealedFetch, NOTICE_TYP, REQUEST_TTL_SECS,
+    self, Approval, ArtefactBody, ChangeConsent, Consent, ConsentDecision, ConsentStatus,
+    ConsentTerms, ConsumerRegistration, CreateConsentRequest, DecisionOutcome, FetchRefusal,
+    FetchWindow, FetchedData, FetchedItem, NoticeEvent, PendingConsent, RequestRefusal,
+    SealedFetch, REQUEST_TTL_SECS,
 };
 use zhelikit_domain::vault::sd_jwt::{self, PresentationRequest};
 use zhelikit_domain::vault::CertificateKind;
@@ -50,6 +50,7 @@ use crate::identity::auth::Authenticated;
 use crate::identity::users::{citizen_id_number, user_profile};
 use crate::storage::{AuditEvent, StoreError, StoredConsent};
 use crate::vault::certificates;
+use crate::vault::notices::notice_job;
 use crate::vault::verifications::trust_material;
 use crate::vault::VaultError;
 
@@ -354,7 +355,11 @@ pub async fn decide(
             &format!("{}:DECLINED", consumer.id),
         )
         .await;
-        notify(&state, &consumer, &id, NoticeEvent::Declined, None, now);
+        if let Some(job) = notice_job(&state, &consumer, &id, NoticeEvent::Declined, None, now) {
+            if let Err(e) = state.jobs.add(&job).await {
+                tracing::warn!(error = %e, "the consumer's notice of a decline was not queued");
+            }
+        }
         return Ok(axum::Json(DecisionOutcome { consent: None }));
     };
     let body = ArtefactBody {
@@ -378,11 +383,23 @@ pub async fn decide(
         created_at: at(now),
         status_changed_at: at(now),
     };
+    let notice = notice_job(
+        &state,
+        &consumer,
+        &id,
+        NoticeEvent::Approved,
+        Some(ConsentStatus::Active),
+        now,
+    )
+    .map(|j| j.row());
     state
         .store
-        .insert_consent(&stored)
+        .insert_consent(&stored, notice.as_ref())
         .await
         .map_err(|e| internal("keeping a consent", e))?;
+    if let Some(row) = &notice {
+        state.jobs.published(row).await;
+    }
     audit::record(
         &state,
         Event::ConsentChanged,
@@ -392,14 +409,6 @@ pub async fn decide(
         &format!("{}:ACTIVE", consumer.id),
     )
     .await;
-    notify(
-        &state,
-        &consumer,
-        &id,
-        NoticeEvent::Approved,
-        Some(ConsentStatus::Active),
-        now,
-    );
     Ok(axum::Json(DecisionOutcome {
         consent: Some(read_consent(&stored, now)?),
     }))
@@ -502,9 +511,22 @@ pub async fn change(
             why,
         )
     })?;
+    let notice = (state.config.vault_consumers.iter())
+        .find(|c| c.id == stored.consumer_id)
+        .and_then(|consumer| {
+            notice_job(
+                &state,
+                consumer,
+                &id,
+                NoticeEvent::of(to, Some(body.action)),
+                Some(to),
+                now,
+            )
+        })
+        .map(|j| j.row());
     let changed = state
         .store
-        .set_consent_status(&id, &stored.status, to.as_str(), at(now))
+        .set_consent_status(&id, &stored.status, to.as_str(), at(now), notice.as_ref())
         .await
         .map_err(|e| internal("changing a consent", e))?;
     if !changed {
@@ -527,20 +549,8 @@ pub async fn change(
         &format!("{}:{}", stored.consumer_id, to.as_str()),
     )
     .await;
-    if let Some(consumer) = state
-        .config
-        .vault_consumers
-        .iter()
-        .find(|c| c.id == stored.consumer_id)
-    {
-        notify(
-            &state,
-            consumer,
-            &id,
-            NoticeEvent::of(to, Some(body.action)),
-            Some(to),
-            now,
-        );
+    if let Some(row) = &notice {
+        state.jobs.published(row).await;
     }
     let after = kept(&state, &id).await?;
     Ok(axum::Json(read_consent(&after, now)?))
@@ -790,6 +800,15 @@ async fn expire(
     stored: &StoredConsent,
     now: i64,
 ) {
+    let notice = notice_job(
+        state,
+        consumer,
+        &stored.id,
+        NoticeEvent::Expired,
+        Some(ConsentStatus::Expired),
+        now,
+    )
+    .map(|j| j.row());
     match state
         .store
         .set_consent_status(
@@ -797,66 +816,16 @@ async fn expire(
             &stored.status,
             ConsentStatus::Expired.as_str(),
             at(now),
+            notice.as_ref(),
         )
         .await
     {
-        Ok(true) => notify(
-            state,
-            consumer,
-            &stored.id,
-            NoticeEvent::Expired,
-            Some(ConsentStatus::Expired),
-            now,
-        ),
+        Ok(true) => {
+            if let Some(row) = &notice {
+                state.jobs.published(row).await;
+            }
+        }
         Ok(false) => {}
         Err(e) => tracing::warn!(error = %e, "could not mark a consent expired"),
     }
-}
-
-/// Posts a signed notice to the consumer's webhook, once, in the background; a consumer that
-/// missed it reads the consent's state.
-fn notify(
-    state: &AppState,
-    consumer: &ConsumerRegistration,
-    consent_id: &str,
-    event: NoticeEvent,
-    status: Option<ConsentStatus>,
-    now: i64,
-) {
-    let Some(url) = consumer.webhook.clone() else {
-        return;
-    };
-    let notice = ConsentNotice {
-        consent: consent_id.to_string(),
-        event,
-        status,
-        at: now,
-    };
-    let header =
-        serde_json::json!({"alg": gm::JWS_ALG, "typ": NOTICE_TYP, "kid": state.consent_key.kid});
-    let body = gm::sign_jws(
-        &state.consent_key.key,
-        &header,
-        &serde_json::to_vec(&notice).unwrap_or_default(),
-    );
-    let client = state.webhooks.clone();
-    let consumer_id = consumer.id.clone();
-    tokio::spawn(async move {
-        let sent = client
-            .post(&url)
-            .header("content-type", "application/jose")
-            .body(body)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status);
-        match sent {
-            Ok(_) => {
-                metrics::counter!("consent_notices_total", "outcome" => "delivered").increment(1)
-            }
-            Err(e) => {
-                metrics::counter!("consent_notices_total", "outcome" => "failed").increment(1);
-                tracing::warn!(consumer = %consumer_id, error = %e.without_url(), "a consent notice was not delivered");
-            }
-        }
-    });
 }

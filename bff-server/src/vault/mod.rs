@@ -11,6 +11,7 @@ pub mod certificates;
 pub mod consents;
 pub mod corrections;
 pub mod issuers;
+pub mod notices;
 pub mod share;
 pub mod verifications;
 
