@@ -93,6 +93,27 @@ impl Deref for AppState {
     }
 }
 
+impl AppState {
+    /// Registers every queue's handler and starts the job workers (the server does, once the
+    /// state is shared; handlers that need the app hold it weakly).
+    pub fn start_background(&self) {
+        use crate::vault::notices;
+        let jobs = &self.jobs;
+        jobs.register(
+            notices::QUEUE,
+            Arc::new(notices::ConsentNotices::new(
+                self.webhooks.clone(),
+                self.config.vault_consumers.clone(),
+            )),
+        );
+        jobs.register(
+            notices::EXPIRY_QUEUE,
+            Arc::new(notices::ConsentExpiries::new(Arc::downgrade(&self.0))),
+        );
+        jobs.start();
+    }
+}
+
 impl App {
     /// Opens storage (running migrations), connects Redis when configured, loads or creates the
     /// signing key and registers the configured mini-apps.
@@ -164,14 +185,7 @@ impl App {
             signal,
             config.jobs.clone(),
         ));
-        jobs.register(
-            crate::vault::notices::QUEUE,
-            Arc::new(crate::vault::notices::ConsentNotices::new(
-                webhooks.clone(),
-                config.vault_consumers.clone(),
-            )),
-        );
-        jobs.start();
+
         Ok(Self {
             config,
             store,

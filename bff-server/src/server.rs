@@ -58,6 +58,7 @@ pub async fn spawn(config: Config) -> Result<RunningBff, StartupError> {
         .local_addr()
         .map_err(|e| StartupError::Platform(e.to_string()))?;
     let state = AppState(Arc::new(App::build(config).await?));
+    state.start_background();
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {

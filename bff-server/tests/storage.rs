@@ -845,7 +845,7 @@ async fn a_consent_changes_status_once_and_racing_fetches_are_counted_once() {
             created_at: now,
             status_changed_at: now,
         };
-        store.insert_consent(&consent, None).await.unwrap();
+        store.insert_consent(&consent, &[]).await.unwrap();
         assert_eq!(
             store.consent(&consent.id).await.unwrap().as_ref(),
             Some(&consent),
@@ -912,14 +912,14 @@ async fn a_consent_changes_status_once_and_racing_fetches_are_counted_once() {
         // A status changes only from what it was; a paused consent serves no fetch.
         assert!(
             store
-                .set_consent_status(&consent.id, "ACTIVE", "PAUSED", now, None)
+                .set_consent_status(&consent.id, "ACTIVE", "PAUSED", now, &[])
                 .await
                 .unwrap(),
             "{name}"
         );
         assert!(
             !store
-                .set_consent_status(&consent.id, "ACTIVE", "REVOKED", now, None)
+                .set_consent_status(&consent.id, "ACTIVE", "REVOKED", now, &[])
                 .await
                 .unwrap(),
             "{name}"

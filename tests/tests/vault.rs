@@ -1502,3 +1502,58 @@ async fn a_citizen_disputes_a_claim_the_department_accepts_the_old_credential_is
     );
     assert!(c.changed);
 }
+
+#[tokio::test]
+async fn a_consent_expires_on_time_and_its_bank_is_told_without_a_fetch() {
+    use zhelikit_domain::vault::consent::{DEMO_BANK_ID, DEMO_BANK_SECRET};
+    let stack = stack_sqlite().await;
+    let expiry = chrono::Utc::now().timestamp() + 3;
+    let (status, pending) = json_of(
+        http()
+            .post(format!(
+                "{}{}",
+                stack.bff,
+                paths::VAULT_CONSUMER_CONSENT_REQUESTS
+            ))
+            .basic_auth(DEMO_BANK_ID, Some(DEMO_BANK_SECRET))
+            .json(&json!({"purpose": "account_kyc",
+                "items": [{"kind": "resident_id", "claims": ["age_over_18"]}],
+                "expiry": expiry, "fetch_type": "ONCE", "data_life_days": 1}))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(status, 200, "{pending}");
+    let id = pending["terms"]["id"].as_str().unwrap().to_string();
+    let (citizen, _) = vault_phone(stack, 22).await;
+    citizen
+        .vault()
+        .pull("resident_id".into())
+        .await
+        .expect("pull");
+    citizen
+        .vault()
+        .answer_consent(
+            id.clone(),
+            true,
+            zhelikit_sdk::test_doubles::FixedReauthenticator::new(true),
+        )
+        .await
+        .expect("approve")
+        .expect("a consent");
+    bank_told(stack, &id, "ACTIVE").await;
+    // Nobody fetches: the consent's expiry job expires it and tells the bank.
+    let told = bank_told(stack, &id, "EXPIRED").await;
+    let at = told["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["status"] == "EXPIRED")
+        .and_then(|n| n["at"].as_i64())
+        .unwrap();
+    assert!(at >= expiry, "not before its time: {at} < {expiry}");
+    let listed = citizen.vault().consents().await.expect("list");
+    let mine = listed.iter().find(|c| c.id == id).unwrap();
+    assert_eq!(mine.status.as_deref(), Some("EXPIRED"));
+}

@@ -33,18 +33,19 @@ pub struct StoredConsent {
 /// What the consents are kept in.
 #[async_trait]
 pub trait ConsentStore: Send + Sync {
-    /// Keeps a newly approved consent, and the job that tells its consumer, in one transaction.
+    /// Keeps a newly approved consent and its jobs (the notice to its consumer, its expiry) in
+    /// one transaction.
     async fn insert_consent(
         &self,
         consent: &StoredConsent,
-        notice: Option<&super::NewJob>,
+        jobs: &[super::NewJob],
     ) -> StoreResult<()>;
     /// One consent.
     async fn consent(&self, id: &str) -> StoreResult<Option<StoredConsent>>;
     /// A citizen's consents, newest first.
     async fn consents_of(&self, user_id: Uuid) -> StoreResult<Vec<StoredConsent>>;
     /// Sets the status to `to` if it is still `from` (so two changes at once cannot both
-    /// apply), writing the job that tells the consumer in the same transaction; whether it
+    /// apply), writing `jobs` (the notice to the consumer) in the same transaction; whether it
     /// changed.
     async fn set_consent_status(
         &self,
@@ -52,7 +53,7 @@ pub trait ConsentStore: Send + Sync {
         from: &str,
         to: &str,
         at: DateTime<Utc>,
-        notice: Option<&super::NewJob>,
+        jobs: &[super::NewJob],
     ) -> StoreResult<bool>;
     /// Counts a fetch if the consent is still active with `seen` fetches (so two racing
     /// fetches cannot both pass the frequency check), and writes its audit line in the same
@@ -113,7 +114,7 @@ macro_rules! consents_sql {
                 async fn insert_consent(
                     &self,
                     c: &StoredConsent,
-                    notice: Option<&$crate::storage::NewJob>,
+                    jobs: &[$crate::storage::NewJob],
                 ) -> StoreResult<()> {
                     let _gate = self.write_gate().await;
                     let mut tx = self.pool.begin().await?;
@@ -129,7 +130,7 @@ macro_rules! consents_sql {
                         .bind(c.status_changed_at)
                         .execute(&mut *tx)
                         .await?;
-                    if let Some(job) = notice {
+                    for job in jobs {
                         $crate::storage::jobs::insert_job!(&mut *tx, job)?;
                     }
                     tx.commit().await?;
@@ -158,7 +159,7 @@ macro_rules! consents_sql {
                     from: &str,
                     to: &str,
                     at: chrono::DateTime<chrono::Utc>,
-                    notice: Option<&$crate::storage::NewJob>,
+                    jobs: &[$crate::storage::NewJob],
                 ) -> StoreResult<bool> {
                     let _gate = self.write_gate().await;
                     let mut tx = self.pool.begin().await?;
@@ -172,7 +173,7 @@ macro_rules! consents_sql {
                     if done.rows_affected() != 1 {
                         return Ok(false);
                     }
-                    if let Some(job) = notice {
+                    for job in jobs {
                         $crate::storage::jobs::insert_job!(&mut *tx, job)?;
                     }
                     tx.commit().await?;

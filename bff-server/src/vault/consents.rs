@@ -48,9 +48,9 @@ use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::identity::users::{citizen_id_number, user_profile};
-use crate::storage::{AuditEvent, StoreError, StoredConsent};
+use crate::storage::{AuditEvent, NewJob, StoreError, StoredConsent};
 use crate::vault::certificates;
-use crate::vault::notices::notice_job;
+use crate::vault::notices::{expiry_job, notice_job};
 use crate::vault::verifications::trust_material;
 use crate::vault::VaultError;
 
@@ -392,12 +392,17 @@ pub async fn decide(
         now,
     )
     .map(|j| j.row());
+    // Its expiry is a job too: the consumer is told when it comes, fetch or no fetch.
+    let jobs: Vec<NewJob> = notice
+        .into_iter()
+        .chain([expiry_job(&id, terms.expiry).row()])
+        .collect();
     state
         .store
-        .insert_consent(&stored, notice.as_ref())
+        .insert_consent(&stored, &jobs)
         .await
         .map_err(|e| internal("keeping a consent", e))?;
-    if let Some(row) = &notice {
+    for row in &jobs {
         state.jobs.published(row).await;
     }
     audit::record(
@@ -526,7 +531,7 @@ pub async fn change(
         .map(|j| j.row());
     let changed = state
         .store
-        .set_consent_status(&id, &stored.status, to.as_str(), at(now), notice.as_ref())
+        .set_consent_status(&id, &stored.status, to.as_str(), at(now), notice.as_slice())
         .await
         .map_err(|e| internal("changing a consent", e))?;
     if !changed {
@@ -794,7 +799,7 @@ async fn fetch_window(
 }
 
 /// Marks a consent found past its expiry as expired, and tells the consumer.
-async fn expire(
+pub(crate) async fn expire(
     state: &AppState,
     consumer: &ConsumerRegistration,
     stored: &StoredConsent,
@@ -816,7 +821,7 @@ async fn expire(
             &stored.status,
             ConsentStatus::Expired.as_str(),
             at(now),
-            notice.as_ref(),
+            notice.as_slice(),
         )
         .await
     {

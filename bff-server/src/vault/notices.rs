@@ -22,6 +22,89 @@ use crate::storage::StoredJob;
 
 /// The queue of consent notices.
 pub const QUEUE: &str = "consent_notice";
+/// The queue of consent expiries: each consent's job, due at its expiry.
+pub const EXPIRY_QUEUE: &str = "consent_expiry";
+
+/// A consent's expiry job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct ExpiryJob {
+    consent: String,
+}
+
+/// The job that expires consent `consent_id` at `expiry` (and tells its consumer); one per
+/// consent.
+pub(crate) fn expiry_job(consent_id: &str, expiry: i64) -> Job {
+    Job {
+        run_at: Some(chrono::DateTime::from_timestamp(expiry, 0).unwrap_or_default()),
+        max_attempts: 20,
+        dedupe_key: Some(format!("consent-expiry:{consent_id}")),
+        ..Job::new(
+            EXPIRY_QUEUE,
+            &ExpiryJob {
+                consent: consent_id.to_string(),
+            },
+        )
+    }
+}
+
+/// Expires consents when their time comes: one still active or paused becomes `EXPIRED` and
+/// its consumer is told (a notice job in the same transaction); one revoked or expired before
+/// is left as it is.
+pub struct ConsentExpiries {
+    app: std::sync::Weak<App>,
+}
+
+impl ConsentExpiries {
+    /// Expiring through `app` (weak: the app owns its workers).
+    pub fn new(app: std::sync::Weak<App>) -> Self {
+        Self { app }
+    }
+}
+
+#[async_trait]
+impl Handler for ConsentExpiries {
+    async fn run(&self, job: &StoredJob) -> Result<(), JobError> {
+        let expiry: ExpiryJob = serde_json::from_str(&job.payload)
+            .map_err(|e| JobError::Permanent(format!("a malformed expiry job: {e}")))?;
+        let app = self
+            .app
+            .upgrade()
+            .ok_or_else(|| JobError::retry("the BFF is stopping"))?;
+        let Some(stored) = (app.store.consent(&expiry.consent).await)
+            .map_err(|e| JobError::retry(e.to_string()))?
+        else {
+            return Ok(());
+        };
+        let terms: zhelikit_domain::vault::consent::ConsentTerms =
+            serde_json::from_str(&stored.terms)
+                .map_err(|e| JobError::Permanent(format!("stored terms: {e}")))?;
+        let now = chrono::Utc::now().timestamp();
+        if now < terms.expiry {
+            // Early (another instance's clock): again at the expiry.
+            return Err(JobError::Retry {
+                reason: "not expired yet".into(),
+                after: Some(Duration::from_secs((terms.expiry - now).unsigned_abs())),
+            });
+        }
+        let live = [
+            ConsentStatus::Active.as_str(),
+            ConsentStatus::Paused.as_str(),
+        ];
+        if !live.contains(&stored.status.as_str()) {
+            return Ok(());
+        }
+        let consumer = app
+            .config
+            .vault_consumers
+            .iter()
+            .find(|c| c.id == stored.consumer_id)
+            .cloned()
+            .ok_or_else(|| JobError::Permanent(format!("no consumer {}", stored.consumer_id)))?;
+        let state = crate::app::AppState(app);
+        super::consents::expire(&state, &consumer, &stored, now).await;
+        Ok(())
+    }
+}
 
 /// A notice's job: whom to post it to and the signed notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
