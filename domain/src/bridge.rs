@@ -220,6 +220,21 @@ pub const METHODS: &[MethodSpec] = &[
         "对证照中的一项信息申请纠错：更正值、理由、证明材料，交签发部门处理",
     ),
     personal(
+        "zhelikit.vault.raiseObjection",
+        Scope::VaultRead,
+        "对一条使用记录投诉，或要求数据使用方删除依授权取得的数据",
+    ),
+    personal(
+        "zhelikit.vault.objections",
+        Scope::VaultRead,
+        "我的投诉与删除申请及处理进度",
+    ),
+    personal(
+        "zhelikit.vault.serverActivity",
+        Scope::VaultRead,
+        "平台侧记录：银行依授权调取、部门处理纠错等（不含数据内容）",
+    ),
+    personal(
         "zhelikit.vault.corrections",
         Scope::VaultRead,
         "我的纠错申请及处理进度（部门通过后自动领取更正后的证照）",

@@ -74,6 +74,10 @@ pub const VAULT_CONSENT_STATUS: &str = "/v1/vault/consents/{id}/status";
 pub const VAULT_CORRECTIONS: &str = "/v1/vault/corrections";
 /// A department's signed decision on a correction (`POST`, signed with its issuer key).
 pub const VAULT_CORRECTION_DECISIONS: &str = "/v1/vault/corrections/decisions";
+/// The citizen's complaints and deletion requests: `POST` raises one, `GET` lists them.
+pub const VAULT_OBJECTIONS: &str = "/v1/vault/objections";
+/// `GET`: what happened at the platform about the citizen with no device involved.
+pub const VAULT_ACTIVITY: &str = "/v1/vault/activity";
 /// `GET`: liveness.
 pub const HEALTHZ: &str = "/healthz";
 /// `GET`: readiness (storage reachable).

@@ -23,7 +23,7 @@ use zhelikit_domain::gm::{Jws, Sm2PublicKey};
 use zhelikit_domain::paths;
 use zhelikit_domain::vault::consent::{
     demo_bank_key, ConsentItem, ConsentNotice, CreateConsentRequest, FetchType, Frequency,
-    PendingConsent, Period, SealedFetch, DEMO_BANK_ID, DEMO_BANK_SECRET, NOTICE_TYP,
+    NoticeEvent, PendingConsent, Period, SealedFetch, DEMO_BANK_ID, DEMO_BANK_SECRET, NOTICE_TYP,
 };
 use zhelikit_domain::vault::verifier::TrustMaterial;
 use zhelikit_domain::vault::wire::{IssuerDirectory, StatusListAnswer};
@@ -49,6 +49,9 @@ pub struct BankConsent {
     pub fetches: u32,
     /// The last refusal (problem `code` and `detail`), if the last fetch was refused.
     pub refused: Option<Value>,
+    /// When the customer asked the bank to delete what it had under this consent (the bank
+    /// did: `data` is empty since).
+    pub deleted_at: Option<i64>,
 }
 
 /// One certificate a fetch gave, as the bank checked it.
@@ -317,10 +320,16 @@ async fn webhook(State(state): State<MockState>, body: String) -> StatusCode {
         return StatusCode::BAD_REQUEST;
     };
     state.bank.update(&notice.consent.clone(), |c| {
-        c.status = Some(match notice.status {
-            Some(s) => s.as_str().to_string(),
-            None => "DECLINED".into(),
-        });
+        if notice.event == NoticeEvent::DeletionRequested {
+            // The customer's right to erasure: what was fetched goes now.
+            c.data.clear();
+            c.deleted_at = Some(notice.at);
+        } else {
+            c.status = Some(match notice.status {
+                Some(s) => s.as_str().to_string(),
+                None => "DECLINED".into(),
+            });
+        }
         c.notices.push(notice);
     });
     StatusCode::NO_CONTENT
@@ -448,6 +457,7 @@ const PAGE: &str = r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf
 <p>授权状态：<span id="status" data-testid="consent-status">等待客户同意</span></p>
 <button id="fetch" data-testid="fetch">获取数据</button>
 <p id="refused" class="refused" data-testid="refused"></p>
+<p id="deleted" data-testid="deleted"></p>
 <div id="data" data-testid="data"></div></section>
 <script>
 let id = null;
@@ -455,6 +465,7 @@ const statusText = {ACTIVE:"已同意（生效中）",PAUSED:"客户已暂停",R
 function show(c) {
   document.getElementById("status").textContent = c.status ? (statusText[c.status] || c.status) : "等待客户同意";
   document.getElementById("refused").textContent = c.refused ? ("获取被拒绝：" + (c.refused.detail || c.refused.code)) : "";
+  document.getElementById("deleted").textContent = c.deleted_at ? "客户要求删除数据：已删除本行保存的全部数据" : "";
   const data = document.getElementById("data");
   data.innerHTML = "";
   for (const cert of c.data || []) {

@@ -54,8 +54,8 @@ pub use screens::records::*;
 pub use screens::{HomeScreen, HomeSection, ScreensClient, SectionStatus};
 pub use task::TaskHandle;
 pub use vault::{
-    Certificate, CertificateClaim, CertificateState, CheckedClaim, ClaimKind, ConsentClaim,
-    ConsentItem, ConsentView, CorrectionView, DisputeInput, EvidenceFile, History, HistoryItem,
-    MadeRequest, Presentation, RequestStatus, RequestedClaim, ShareApproval, ShareApprover,
-    ShareDecision, ShareOutcome, VaultClient, Verification,
+    ActivityItem, Certificate, CertificateClaim, CertificateState, CheckedClaim, ClaimKind,
+    ConsentClaim, ConsentItem, ConsentView, CorrectionView, DisputeInput, EvidenceFile, History,
+    HistoryItem, MadeRequest, ObjectionView, Presentation, RequestStatus, RequestedClaim,
+    ShareApproval, ShareApprover, ShareDecision, ShareOutcome, VaultClient, Verification,
 };

@@ -924,6 +924,7 @@ both_backends!(
 async fn a_bank_asks_the_citizen_approves_the_bank_fetches_sealed_data_and_a_revocation_stops_it(
     stack: &Stack,
 ) {
+    use zhelikit_domain::vault::consent::DEMO_BANK_ID;
     use zhelikit_sdk::test_doubles::FixedReauthenticator;
     use zhelikit_sdk::SdkError;
     let (citizen, _) = borrower_phone(stack, 8).await;
@@ -1054,6 +1055,91 @@ async fn a_bank_asks_the_citizen_approves_the_bank_fetches_sealed_data_and_a_rev
         consented.contains(&"approved") && consented.contains(&"revoked"),
         "{consented:?}"
     );
+
+    // The platform's side of the history: the bank's two fetches, with kinds, no values.
+    let activity = vault.server_activity().await.expect("activity");
+    let fetches: Vec<_> = activity
+        .iter()
+        .filter(|a| a.event == "consent_fetched")
+        .collect();
+    assert_eq!(fetches.len(), 2, "{activity:?}");
+    assert_eq!(fetches[0].counterpart.as_deref(), Some(DEMO_BANK_ID));
+    assert!(fetches[0].detail.contains("resident_id"), "{activity:?}");
+
+    // The citizen asks the bank to delete what it has: told at its webhook, it deletes.
+    let asked = vault
+        .raise_objection(
+            "deletion".into(),
+            Some(id.clone()),
+            None,
+            "贷款已办结，请删除我的资料".into(),
+        )
+        .await
+        .expect("deletion request");
+    assert_eq!(asked.kind, "deletion");
+    let mut forwarded = asked.status.clone();
+    for _ in 0..200 {
+        if forwarded == "FORWARDED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        let all = vault.objections().await.expect("objections");
+        forwarded = all
+            .iter()
+            .find(|o| o.id == asked.id)
+            .unwrap()
+            .status
+            .clone();
+    }
+    assert_eq!(forwarded, "FORWARDED");
+    let (_, seen) = bank(stack, false, &format!("/bank/api/consents/{id}")).await;
+    assert!(seen["deleted_at"].is_i64(), "{seen}");
+    assert_eq!(seen["data"], json!([]), "{seen}");
+    // Sent again: the same request, the bank not told twice.
+    let again = vault
+        .raise_objection(
+            "deletion".into(),
+            Some(id.clone()),
+            None,
+            "贷款已办结，请删除我的资料".into(),
+        )
+        .await
+        .expect("again");
+    assert_eq!(again.id, asked.id);
+
+    // A complaint about a history entry, kept for the platform's desk; one not in the history
+    // is refused on the device.
+    let entry = history
+        .entries
+        .iter()
+        .find(|e| e.event == "consented" && e.outcome == "approved")
+        .unwrap();
+    let complaint = vault
+        .raise_objection(
+            "complaint".into(),
+            None,
+            Some(entry.seq),
+            "我没有同意过这项授权".into(),
+        )
+        .await
+        .expect("complaint");
+    assert_eq!(complaint.status, "RECEIVED");
+    assert_eq!(complaint.counterpart.as_deref(), Some(DEMO_BANK_ID));
+    assert!(matches!(
+        vault
+            .raise_objection("complaint".into(), None, Some(9_999), "不存在的记录".into())
+            .await,
+        Err(SdkError::InvalidInput { field, .. }) if field == "entry_seq"
+    ));
+    // Another citizen's consent is not theirs to object to.
+    let (other, _) = vault_phone(stack, 23).await;
+    assert!(matches!(
+        other
+            .vault()
+            .raise_objection("deletion".into(), Some(id.clone()), None, "删除".into())
+            .await,
+        Err(SdkError::Server { code, .. }) if code == "consent_not_yours"
+    ));
 }
 
 #[tokio::test]

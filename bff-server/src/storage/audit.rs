@@ -30,6 +30,14 @@ pub trait AuditStore: Send + Sync {
     async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
     /// The newest audit events, newest first.
     async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+    /// The newest `limit` events named in `events` about `user_id`, newest first, each with
+    /// its time (what the citizen's history shows of the platform's side).
+    async fn audit_of(
+        &self,
+        user_id: Uuid,
+        events: &[&str],
+        limit: i64,
+    ) -> StoreResult<Vec<(chrono::DateTime<chrono::Utc>, AuditEvent)>>;
 }
 
 /// Implements [`AuditStore`] for a backend (`$id` as in `identity_sql`).
@@ -57,6 +65,44 @@ macro_rules! audit_sql {
                     .execute(&self.pool)
                     .await?;
                     Ok(())
+                }
+
+                async fn audit_of(
+                    &self,
+                    user_id: uuid::Uuid,
+                    events: &[&str],
+                    limit: i64,
+                ) -> StoreResult<Vec<(chrono::DateTime<chrono::Utc>, AuditEvent)>> {
+                    if events.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let names: Vec<String> = (0..events.len()).map(|i| format!("${}", i + 3)).collect();
+                    let sql = format!(
+                        "SELECT at, event, user_id, mini_app_id, client, request_id, detail FROM audit_events WHERE user_id = $1 AND event IN ({}) ORDER BY at DESC, id DESC LIMIT $2",
+                        names.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql).bind(<$id>::from(user_id)).bind(limit);
+                    for e in events {
+                        query = query.bind(*e);
+                    }
+                    let rows = query.fetch_all(&self.pool).await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok((
+                                r.try_get("at")?,
+                                AuditEvent {
+                                    event: r.try_get("event")?,
+                                    user_id: r
+                                        .try_get::<Option<$id>, _>("user_id")?
+                                        .map(uuid::Uuid::from),
+                                    mini_app_id: r.try_get("mini_app_id")?,
+                                    client: r.try_get("client")?,
+                                    request_id: r.try_get("request_id")?,
+                                    detail: r.try_get("detail")?,
+                                },
+                            ))
+                        })
+                        .collect()
                 }
 
                 async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEvent>> {

@@ -19,6 +19,7 @@ pub mod corrections;
 pub mod identity;
 pub mod jobs;
 mod migrations;
+pub mod objections;
 mod postgres;
 pub mod secrets;
 mod sqlite;
@@ -38,6 +39,7 @@ pub use identity::{
     StoredPasskey, User,
 };
 pub use jobs::{JobStore, NewJob, StoredJob};
+pub use objections::{ObjectionStore, StoredObjection};
 pub use postgres::PostgresStore;
 pub use secrets::{SecretStore, SigningKey};
 pub use sqlite::SqliteStore;
@@ -92,6 +94,7 @@ pub trait Store:
     + ConsentStore
     + CorrectionStore
     + JobStore
+    + ObjectionStore
     + Send
     + Sync
     + 'static

@@ -7,7 +7,8 @@ use uuid::Uuid;
 use super::{
     analytics::analytics_sql, audit::audit_sql, consents::consents_sql,
     corrections::corrections_sql, identity::identity_sql, jobs::jobs_sql, migrations,
-    secrets::secrets_sql, store_sql, upstream_calls::upstream_calls_sql, StoreError, StoreResult,
+    objections::objections_sql, secrets::secrets_sql, store_sql,
+    upstream_calls::upstream_calls_sql, StoreError, StoreResult,
 };
 
 /// [`super::Store`] on PostgreSQL.
@@ -55,6 +56,7 @@ audit_sql!(PostgresStore, Uuid);
 consents_sql!(PostgresStore, Uuid);
 corrections_sql!(PostgresStore, Uuid);
 jobs_sql!(PostgresStore, "FOR UPDATE SKIP LOCKED");
+objections_sql!(PostgresStore, Uuid);
 secrets_sql!(PostgresStore);
 upstream_calls_sql!(
     PostgresStore,

@@ -11,7 +11,8 @@ use uuid::fmt::Hyphenated;
 use super::{
     analytics::analytics_sql, audit::audit_sql, consents::consents_sql,
     corrections::corrections_sql, identity::identity_sql, jobs::jobs_sql, migrations,
-    secrets::secrets_sql, store_sql, upstream_calls::upstream_calls_sql, StoreError, StoreResult,
+    objections::objections_sql, secrets::secrets_sql, store_sql,
+    upstream_calls::upstream_calls_sql, StoreError, StoreResult,
 };
 
 /// [`super::Store`] on SQLite.
@@ -77,6 +78,7 @@ audit_sql!(SqliteStore, Hyphenated);
 consents_sql!(SqliteStore, Hyphenated);
 corrections_sql!(SqliteStore, Hyphenated);
 jobs_sql!(SqliteStore, "");
+objections_sql!(SqliteStore, Hyphenated);
 secrets_sql!(SqliteStore);
 upstream_calls_sql!(
     SqliteStore,

@@ -12,6 +12,7 @@ pub mod consents;
 pub mod corrections;
 pub mod issuers;
 pub mod notices;
+pub mod objections;
 pub mod share;
 pub mod verifications;
 
@@ -44,12 +45,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(consents::change))
         .routes(routes!(consents::consumer_consent))
         .routes(routes!(consents::fetch))
-        .routes(routes!(corrections::list))
         .routes(routes!(corrections::decision))
+        .routes(routes!(objections::raise, objections::list))
+        .routes(routes!(objections::activity))
         .merge(
             // A filing carries its evidence: its own, larger body limit.
             OpenApiRouter::new()
-                .routes(routes!(corrections::file))
+                .routes(routes!(corrections::file, corrections::list))
                 .layer(axum::extract::DefaultBodyLimit::max(
                     corrections::FILING_BODY_LIMIT,
                 ))

@@ -771,6 +771,9 @@ pub enum NoticeEvent {
     Revoked,
     /// Found past its expiry.
     Expired,
+    /// The citizen asks the consumer to delete what it received under the consent (whatever
+    /// its data life allowed).
+    DeletionRequested,
 }
 
 impl NoticeEvent {

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod consent;
 pub mod correction;
 pub mod history;
+pub mod objection;
 pub mod qr;
 pub mod sd_jwt;
 pub mod share;

@@ -310,7 +310,7 @@ test("亮证: a citizen pulls a certificate, sees a full value after re-authenti
   await vault.getByText("使用记录（校验完整）").waitFor();
   const history = (await vault.getByTestId("history-entry").allInnerTexts()).join("\n");
   assert.match(history, /线上核验 · 电子居民身份证/);
-  assert.match(history, /over_asked/);
+  assert.match(history, /超出登记范围，已拒绝/);
   assert.match(history, /查看完整信息/);
   assert.doesNotMatch(history, /\d{17}[\dX]/, "no ID number in the history");
   await citizen.screenshot({ path: `${SCREENSHOTS}/vault-history.png` });
@@ -386,11 +386,33 @@ test("数据授权: a bank asks, the citizen approves in the vault after re-auth
   await bank.getByTestId("refused").getByText(/用户已撤销该授权/).waitFor();
   await bank.screenshot({ path: `${SCREENSHOTS}/bank-refused.png` });
 
-  // The citizen's history shows the approval and the revocation.
+  // The citizen asks the bank to delete what it fetched: the bank is told and deletes it.
+  await vault.getByTestId(`consent-${id}`).getByTestId("consent-delete").click();
+  const deletion = vault.locator('[data-testid^="objection-"]').filter({ hasText: "删除申请" }).first();
+  await deletion.waitFor();
+  await bank.getByTestId("deleted").getByText(/客户要求删除数据/).waitFor();
+  for (let i = 0; i < 40 && !(await deletion.innerText()).includes("数据使用方已收到删除要求"); i++) {
+    await vault.getByTestId("objections-refresh").click();
+    await citizen.waitForTimeout(250);
+  }
+  assert.match(await deletion.innerText(), /数据使用方已收到删除要求/);
+  assert.doesNotMatch(await bank.getByTestId("data").innerText(), /公民身份号码/, "the bank deleted what it had");
+  await bank.screenshot({ path: `${SCREENSHOTS}/bank-deleted.png` });
+
+  // The citizen's history shows the approval and the revocation, and the platform's side the
+  // bank's fetch; a complaint about an entry is received.
   await vault.getByTestId("history").click();
   const history = (await vault.getByTestId("history-entry").allInnerTexts()).join("\n");
   assert.match(history, /数据授权 · 电子居民身份证/);
-  assert.match(history, /revoked/);
+  assert.match(history, /已撤销/);
+  const platformSide = (await vault.getByTestId("activity-entry").allInnerTexts()).join("\n");
+  assert.match(platformSide, /依授权调取数据/);
+  assert.match(platformSide, /zk-demo-bank/);
+  await vault.locator('[data-testid^="complain-"]').first().click();
+  await vault.getByTestId("complaint-text").fill("这条记录不是我本人操作的");
+  await vault.getByTestId("complaint-submit").click();
+  await vault.locator('[data-testid^="objection-"]').filter({ hasText: "这条记录不是我本人操作的" }).getByText(/已受理/).waitFor();
+  await citizen.screenshot({ path: `${SCREENSHOTS}/vault-objections.png` });
   await vault.getByTestId("history-export").click();
   const exported = JSON.parse(await vault.getByTestId("history-exported").innerText());
   assert.equal(exported.format, "zhelikit-vault-history/1");
@@ -488,7 +510,7 @@ test("数据纠错: a citizen disputes an item, the department accepts it, the c
   await vault.getByTestId("history").click();
   const history = (await vault.getByTestId("history-entry").allInnerTexts()).join("\n");
   assert.match(history, /数据纠错 · 电子居民身份证/);
-  assert.match(history, /reissued/);
+  assert.match(history, /已重新签发/);
   assert.doesNotMatch(history, /古岸头路/, "no value in the history");
   await officer.close();
   await department.close();

@@ -66,7 +66,7 @@ impl VaultHistory<'_> {
         self.ctx.session.user_row(what).ok_or(Error::NotLoggedIn)
     }
 
-    fn entry(&self, seq: u64) -> Result<Option<HistoryEntry>> {
+    pub(crate) fn entry(&self, seq: u64) -> Result<Option<HistoryEntry>> {
         Ok(self
             .ctx
             .store

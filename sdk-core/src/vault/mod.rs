@@ -8,6 +8,7 @@ pub(crate) mod consent;
 pub(crate) mod correction;
 mod history;
 pub(crate) mod inner;
+pub(crate) mod objection;
 mod share;
 mod types;
 mod verifier;
@@ -16,6 +17,7 @@ pub use consent::{ConsentClaim, ConsentItem, ConsentView};
 pub use correction::{CorrectionView, DisputeInput, EvidenceFile};
 pub use history::{History, HistoryItem};
 pub(crate) use inner::Vault;
+pub use objection::{ActivityItem, ObjectionView};
 pub use share::{
     MadeRequest, RequestStatus, RequestedClaim, ShareApproval, ShareApprover, ShareDecision,
     ShareOutcome,
@@ -344,6 +346,52 @@ impl VaultClient {
         self.inner
             .context()
             .run(async move { correction::dispute(&inner, input).await })
+            .await
+    }
+
+    /// Complains (`kind` `complaint`) about the history entry `entry_seq` or consent
+    /// `consent_id`, or asks the consumer of consent `consent_id` to delete what it received
+    /// under it (`deletion`: sent to the consumer at once, retried until it takes it). `message`
+    /// says what happened (2–500 characters). The same objection sent again is the same one.
+    ///
+    /// Errors: `InvalidInput` (kind, entry_seq not in the history, message, a deletion without
+    /// a consent), `NotLoggedIn`, `Offline`; a `Server` problem `consent_not_found` or
+    /// `consent_not_yours`.
+    pub async fn raise_objection(
+        &self,
+        kind: String,
+        consent_id: Option<String>,
+        entry_seq: Option<u64>,
+        message: String,
+    ) -> Result<ObjectionView, SdkError> {
+        let ctx = self.inner.context().clone();
+        self.inner
+            .context()
+            .run(async move { objection::raise(&ctx, &kind, consent_id, entry_seq, message).await })
+            .await
+    }
+
+    /// The person's complaints and deletion requests, newest first, with where each stands.
+    ///
+    /// Errors: `NotLoggedIn`, `SessionExpired`, `Offline`.
+    pub async fn objections(&self) -> Result<Vec<ObjectionView>, SdkError> {
+        let ctx = self.inner.context().clone();
+        self.inner
+            .context()
+            .run(async move { objection::list(&ctx).await })
+            .await
+    }
+
+    /// The platform's side of the history: what happened at ZheliKit's server about this person
+    /// with no device involved — a bank's fetches and consent changes, a department's decisions
+    /// on corrections — newest first; kinds and names, never values.
+    ///
+    /// Errors: `NotLoggedIn`, `SessionExpired`, `Offline`.
+    pub async fn server_activity(&self) -> Result<Vec<ActivityItem>, SdkError> {
+        let ctx = self.inner.context().clone();
+        self.inner
+            .context()
+            .run(async move { objection::activity(&ctx).await })
             .await
     }
 

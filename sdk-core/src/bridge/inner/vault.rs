@@ -20,8 +20,8 @@ use crate::host::{CodeListener, Reauthenticator};
 use crate::task::TaskHandle;
 use crate::vault::{
     Certificate, CertificateClaim, CertificateState, ClaimKind, ConsentView, CorrectionView,
-    DisputeInput, EvidenceFile, Presentation, ShareApproval, ShareApprover, ShareDecision,
-    ShareOutcome, Verification, CODE_REFRESH,
+    DisputeInput, EvidenceFile, ObjectionView, Presentation, ShareApproval, ShareApprover,
+    ShareDecision, ShareOutcome, Verification, CODE_REFRESH,
 };
 
 /// A page's evidence file: `{name, mediaType, base64}`.
@@ -43,6 +43,14 @@ fn evidence_param(e: &serde_json::Map<String, Value>) -> Result<EvidenceFile, Br
         name: text("name")?,
         media_type: text("mediaType")?,
         data,
+    })
+}
+
+fn objection_json(o: &ObjectionView) -> Value {
+    json!({
+        "id": o.id, "kind": o.kind, "consentId": o.consent_id, "entrySeq": o.entry_seq,
+        "counterpart": o.counterpart, "message": o.message, "status": o.status,
+        "statusText": o.status_text, "raisedAt": o.raised_at,
     })
 }
 
@@ -432,6 +440,40 @@ impl Bridge {
                     .await
                     .map_err(from_sdk_error)?;
                 Ok(correction_json(&view))
+            }
+            "zhelikit.vault.raiseObjection" => {
+                let entry_seq = match params.get("entrySeq") {
+                    None | Some(Value::Null) => None,
+                    Some(v) => Some(v.as_u64().ok_or_else(|| {
+                        invalid("entrySeq 须为正整数", "entrySeq must be a positive integer")
+                    })?),
+                };
+                let view = crate::vault::objection::raise(
+                    &self.ctx,
+                    text_param(params, "kind")?,
+                    optional_text(params, "consentId")?.map(str::to_string),
+                    entry_seq,
+                    text_param(params, "message")?.to_string(),
+                )
+                .await
+                .map_err(from_sdk_error)?;
+                Ok(objection_json(&view))
+            }
+            "zhelikit.vault.objections" => {
+                let all = crate::vault::objection::list(&self.ctx)
+                    .await
+                    .map_err(from_sdk_error)?;
+                Ok(json!({"objections": all.iter().map(objection_json).collect::<Vec<_>>()}))
+            }
+            "zhelikit.vault.serverActivity" => {
+                let all = crate::vault::objection::activity(&self.ctx)
+                    .await
+                    .map_err(from_sdk_error)?;
+                let items: Vec<Value> = all
+                    .iter()
+                    .map(|a| json!({"at": a.at, "event": a.event, "counterpart": a.counterpart, "detail": a.detail}))
+                    .collect();
+                Ok(json!({"activity": items}))
             }
             "zhelikit.vault.corrections" => {
                 let all = crate::vault::correction::corrections(vault)
