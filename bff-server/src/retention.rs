@@ -1,5 +1,5 @@
 //! Retention: rows that only grow (spent refresh tokens, ended sessions, department call
-//! batches, audit events, analytics visitor pseudonyms and batch ids) are deleted once older than their retention period, in bounded
+//! batches, audit events, analytics visitor pseudonyms and batch ids, jobs done) are deleted once older than their retention period, in bounded
 //! batches by a background task, so no table grows without end and no prune holds a long lock.
 
 use std::sync::Arc;
@@ -21,6 +21,8 @@ pub struct Retention {
     pub audit_events: std::time::Duration,
     /// Analytics visitor pseudonyms (default 92 days, the longest report; the counts stay).
     pub analytics_visitors: std::time::Duration,
+    /// Jobs after they were done (default 30 days; buried jobs stay for an operator).
+    pub jobs: std::time::Duration,
     /// Time between pruning rounds (`ZK_PRUNE_EVERY_SECS`, default one hour).
     pub every: std::time::Duration,
 }
@@ -33,6 +35,7 @@ impl Default for Retention {
             upstream_calls: days(90),
             audit_events: days(180),
             analytics_visitors: days(92),
+            jobs: days(30),
             every: std::time::Duration::from_secs(3600),
         }
     }
@@ -63,6 +66,8 @@ pub struct Pruned {
     pub analytics_visitors: u64,
     /// Analytics batch ids.
     pub analytics_batches: u64,
+    /// Jobs done.
+    pub finished_jobs: u64,
 }
 
 /// The cut-off of each table at `now`. Pure.
@@ -70,7 +75,7 @@ pub fn cut_offs(
     retention: &Retention,
     grace: Duration,
     now: DateTime<Utc>,
-) -> [(Retained, DateTime<Utc>); 7] {
+) -> [(Retained, DateTime<Utc>); 8] {
     // A period too long to subtract ("keep forever") keeps everything: nothing predates 1970.
     let before = |d: Duration| {
         chrono::Duration::from_std(d)
@@ -94,6 +99,7 @@ pub fn cut_offs(
         ),
         // A batch id is needed while its events could still be counted, and a day more.
         (Retained::AnalyticsBatches, before(ANALYTICS_BATCH_IDS_KEPT)),
+        (Retained::FinishedJobs, before(retention.jobs)),
     ]
 }
 
@@ -116,6 +122,7 @@ pub async fn prune_once(
                 Retained::AuditEvents => &mut pruned.audit_events,
                 Retained::AnalyticsVisitors => &mut pruned.analytics_visitors,
                 Retained::AnalyticsBatches => &mut pruned.analytics_batches,
+                Retained::FinishedJobs => &mut pruned.finished_jobs,
             } += n;
             if n < BATCH as u64 {
                 break;

@@ -157,6 +157,19 @@ async fn a_job_is_claimed_once_by_racing_workers_and_a_due_job_is_swept_once() {
         assert_eq!(again.last_error.as_deref(), Some("HTTP 503"));
         assert!(store.bury_job(first, retry_at, "gave up").await.unwrap());
         assert_eq!(store.job(first).await.unwrap().unwrap().status, "dead");
+
+        // Done jobs are pruned after their retention; a buried one stays for an operator.
+        let pruned = store
+            .prune(
+                bff_server::storage::Retained::FinishedJobs,
+                Utc::now() + chrono::Duration::days(1),
+                1000,
+            )
+            .await
+            .unwrap();
+        assert_eq!(pruned, 1, "{name}: the one done");
+        assert!(store.job(&row.id).await.unwrap().is_none());
+        assert!(store.job(first).await.unwrap().is_some(), "{name}");
     }
 }
 

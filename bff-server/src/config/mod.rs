@@ -257,6 +257,7 @@ fn retention(source: &Source<'_>) -> Result<Retention, ConfigError> {
         refresh_tokens: source.days("ZK_RETAIN_REFRESH_TOKENS_DAYS", defaults.refresh_tokens)?,
         upstream_calls: source.days("ZK_RETAIN_CALL_BATCHES_DAYS", defaults.upstream_calls)?,
         audit_events: source.days("ZK_RETAIN_AUDIT_DAYS", defaults.audit_events)?,
+        jobs: source.days("ZK_RETAIN_JOBS_DAYS", defaults.jobs)?,
         analytics_visitors: source.days(
             "ZK_RETAIN_ANALYTICS_VISITORS_DAYS",
             defaults.analytics_visitors,

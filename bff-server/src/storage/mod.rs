@@ -151,6 +151,8 @@ pub enum Retained {
     AnalyticsVisitors,
     /// Analytics batch ids received before the cut-off (older events are not counted anyway).
     AnalyticsBatches,
+    /// Jobs done before the cut-off (buried ones stay for an operator).
+    FinishedJobs,
 }
 
 /// Statements of [`Store::prune`], the same text for both databases (`$n` placeholders; `$1`
@@ -182,6 +184,9 @@ pub(crate) fn prune_sql(what: Retained) -> &'static str {
         Retained::AnalyticsBatches => {
             "DELETE FROM analytics_batches WHERE (mini_app_id, batch_id) IN \
              (SELECT mini_app_id, batch_id FROM analytics_batches WHERE received_at < $1 LIMIT $2)"
+        }
+        Retained::FinishedJobs => {
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'done' AND finished_at < $1 LIMIT $2)"
         }
     }
 }

@@ -45,7 +45,8 @@ async fn view(state: &AppState, o: &StoredObjection) -> Result<Objection, ApiErr
     let status = match (&o.job_id, kind) {
         (Some(job), _) => {
             let job = (state.store.job(job).await).map_err(|e| internal("reading a job", e))?;
-            ObjectionStatus::of_job(job.as_ref().map_or("pending", |j| j.status.as_str()))
+            // A job no longer there was done long ago (done jobs are pruned; buried ones stay).
+            ObjectionStatus::of_job(job.as_ref().map_or("done", |j| j.status.as_str()))
         }
         (None, _) => ObjectionStatus::Received,
     };
