@@ -96,6 +96,17 @@ object LiveStack {
         return http.send(request, HttpResponse.BodyHandlers.ofString()).body()
     }
 
+    /** The department decides correction `reference` (the mock's admin API); the answer's JSON. */
+    fun decideCorrection(reference: String, outcome: String, reason: String): String {
+        val request = HttpRequest.newBuilder(URI.create("$platformUrl/__admin/corrections/$reference/decision"))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("""{"outcome":"$outcome","reason":"$reason"}"""))
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        check(response.statusCode() == 200) { "decision refused: ${response.body()}" }
+        return response.body()
+    }
+
     /** A fresh private directory, as an app's filesDir would be. */
     fun storageDir(): String = Files.createTempDirectory("zk-kotlin-").toString()
 }

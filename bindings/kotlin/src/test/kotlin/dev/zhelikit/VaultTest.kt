@@ -8,6 +8,8 @@ import kotlinx.coroutines.runBlocking
 import uniffi.zhelikit_sdk.CertificateState
 import uniffi.zhelikit_sdk.ClientConfig
 import uniffi.zhelikit_sdk.CodeListener
+import uniffi.zhelikit_sdk.DisputeInput
+import uniffi.zhelikit_sdk.EvidenceFile
 import uniffi.zhelikit_sdk.Presentation
 import uniffi.zhelikit_sdk.Reauthenticator
 import uniffi.zhelikit_sdk.SdkException
@@ -194,6 +196,33 @@ class VaultTest {
             val refused = LiveStack.bank("/bank/api/consents/$id/fetch")
             assertTrue(refused.contains("consent_revoked"), refused)
             assertFailsWith<SdkException.InvalidInput> { vault.changeConsent(id, "delete") }
+        }
+    }
+
+    @Test
+    fun aDisputedClaimIsCorrectedByItsDepartmentAndTheCorrectedCertificateArrives(): Unit = runBlocking {
+        open(SwitchableNetwork(true)).use { client ->
+            client.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000046", "zk-demo-vault"))
+            val vault = client.vault()
+            vault.pull("resident_id")
+            val input = DisputeInput(
+                "resident_id", "address", "浙江省温州市龙湾区永中街道永宁西路9号", "住址已变更",
+                EvidenceFile("居住证明.pdf", "application/pdf", "%PDF-1.4 fixture".toByteArray()),
+            )
+            // A yes/no claim is not disputed itself: the claim it follows from is.
+            assertFailsWith<SdkException.InvalidInput> { vault.dispute(input.copy(claim = "age_over_18")) }
+            val filed = vault.dispute(input)
+            assertEquals("SUBMITTED", filed.status)
+            assertEquals("住址", filed.claimLabel)
+            assertEquals(filed.id, vault.dispute(input).id, "the same dispute is one correction")
+
+            LiveStack.decideCorrection(filed.id, "accepted", "已核实")
+            val seen = vault.corrections().single { it.id == filed.id }
+            assertEquals("REISSUED", seen.status)
+            assertEquals("已更正并重新签发", seen.statusText)
+            assertTrue(seen.changed, "the person is told")
+            assertEquals(CertificateState.Available, vault.list().first { it.kind == "resident_id" }.state)
+            assertTrue(vault.history().entries.any { it.event == "corrected" && it.outcome == "reissued" })
         }
     }
 }
