@@ -30,6 +30,12 @@ pub struct FileConfig {
     pub passkey_origins: Option<Vec<String>>,
     #[serde(default)]
     pub mini_apps: Vec<FileMiniApp>,
+    /// The verifiers registered to ask holders online (`[[vault_verifiers]]`); none: the demo
+    /// registry.
+    pub vault_verifiers: Option<Vec<zhelikit_domain::vault::share::VerifierRegistration>>,
+    /// The data consumers registered to ask for consent (`[[vault_consumers]]`, each with its
+    /// SM2 encryption key and the SM3 of its API secret); none: the demo bank.
+    pub vault_consumers: Option<Vec<zhelikit_domain::vault::consent::ConsumerRegistration>>,
 }
 
 /// A mini-app in the configuration file (`[[mini_apps]]`).

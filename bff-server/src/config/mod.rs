@@ -101,10 +101,34 @@ impl Config {
         let file_apps = std::mem::take(&mut source.file.mini_apps);
         let platform = platform(&source, file_apps)?;
         let (mini_apps, platform) = platform;
-        let vault_consumers = zhelikit_domain::vault::consent::demo_consumers(Some(format!(
-            "{}/bank/webhook",
-            platform.zlb_base_url.trim_end_matches('/')
-        )));
+        let vault_consumers = match source.file.vault_consumers.take() {
+            Some(registry) => {
+                zhelikit_domain::vault::consent::check_consumers(&registry).map_err(|reason| {
+                    ConfigError::Invalid {
+                        name: "vault_consumers",
+                        reason,
+                    }
+                })?;
+                registry
+            }
+            // The demo bank, its webhook on the mock platform beside the departments.
+            None => zhelikit_domain::vault::consent::demo_consumers(Some(format!(
+                "{}/bank/webhook",
+                platform.zlb_base_url.trim_end_matches('/')
+            ))),
+        };
+        let vault_verifiers = match source.file.vault_verifiers.take() {
+            Some(registry) => {
+                zhelikit_domain::vault::share::check_verifiers(&registry).map_err(|reason| {
+                    ConfigError::Invalid {
+                        name: "vault_verifiers",
+                        reason,
+                    }
+                })?;
+                registry
+            }
+            None => zhelikit_domain::vault::share::demo_verifiers(),
+        };
         Ok(Self {
             listen,
             database_url: database_url(&source)?,
@@ -127,7 +151,7 @@ impl Config {
             jobs: crate::jobs::JobSettings::default(),
             trusted_proxies: trusted_proxies(&source)?,
             retention: retention(&source)?,
-            vault_verifiers: zhelikit_domain::vault::share::demo_verifiers(),
+            vault_verifiers,
             vault_consumers,
         })
     }
@@ -347,6 +371,7 @@ mod tests {
 #[cfg(test)]
 mod file_tests {
     use super::*;
+    use zhelikit_domain::vault::CertificateKind as CertificateKindForTest;
 
     #[test]
     fn a_toml_file_provides_settings_and_the_environment_wins() {
@@ -405,6 +430,81 @@ mod file_tests {
             config.platform.registrations["only-app"].service_code,
             "only-sc"
         );
+
+        assert_eq!(
+            config.vault_consumers[0].id, "zk-demo-bank",
+            "no registry in the file: the demo bank"
+        );
+
+        // Registries from the file replace the demo ones; a fault names its entry.
+        let bank_key = zhelikit_domain::gm::Sm2PrivateKey::generate()
+            .public_key()
+            .to_jwk();
+        let registries = format!(
+            r#"
+            service_code = "from-file"
+            irs_access_key = "ak"
+            irs_secret_key = "sk"
+            miniprogram_app_id = "mp"
+            zzd_app_key = "zk"
+            zzd_app_secret = "zs"
+
+            [[vault_verifiers]]
+            id = "wz-traffic"
+            name = "温州市公安局交通警察支队"
+            purposes = ["驾驶证核验"]
+            [[vault_verifiers.allowed]]
+            kind = "driving_licence"
+            claims = ["licence_valid", "licence_class"]
+
+            [[vault_consumers]]
+            id = "wz-bank"
+            name = "温州银行"
+            webhook = "https://bank.example/zhelikit"
+            secret_sm3 = "{}"
+            purposes = [{{ code = "home_loan", text = "个人住房贷款审批" }}]
+            [vault_consumers.allowed]
+            resident_id = ["name", "age_over_18"]
+            [vault_consumers.encryption_key]
+            kty = "{}"
+            crv = "{}"
+            x = "{}"
+            y = "{}"
+            "#,
+            "ab".repeat(32),
+            bank_key.kty,
+            bank_key.crv,
+            bank_key.x,
+            bank_key.y
+        );
+        std::fs::write(&path, &registries).unwrap();
+        let config = Config::load(|k| (k == "ZK_CONFIG").then(|| path_text.clone())).unwrap();
+        assert_eq!(config.vault_verifiers.len(), 1);
+        assert_eq!(config.vault_verifiers[0].id, "wz-traffic");
+        assert_eq!(config.vault_consumers.len(), 1);
+        assert_eq!(config.vault_consumers[0].purposes[0].code, "home_loan");
+        assert_eq!(
+            config.vault_consumers[0].allowed[&CertificateKindForTest::ResidentId],
+            vec!["name".to_string(), "age_over_18".to_string()]
+        );
+        for (broken, named) in [
+            (
+                registries.replace("\"licence_class\"", "\"shoe_size\""),
+                "shoe_size",
+            ),
+            (
+                registries.replace(&"ab".repeat(32), "not-hex"),
+                "secret_sm3",
+            ),
+            (
+                registries.replace("https://bank.example", "ftp://bank.example"),
+                "webhook",
+            ),
+        ] {
+            std::fs::write(&path, &broken).unwrap();
+            let err = Config::load(|k| (k == "ZK_CONFIG").then(|| path_text.clone())).unwrap_err();
+            assert!(err.to_string().contains(named), "{err}");
+        }
 
         std::fs::write(&path, "unknown_key = 1\n").unwrap();
         let err = Config::load(|k| (k == "ZK_CONFIG").then(|| path_text.clone())).unwrap_err();

@@ -58,6 +58,45 @@ pub struct ConsumerRegistration {
     pub secret_sm3: String,
 }
 
+/// Checks a registry of data consumers (a deployment's configuration): ids unique, a name and
+/// purposes, only claims the catalogue has, a usable SM2 encryption key, the secret's SM3 as 64
+/// hex digits, a webhook that is an http(s) URL; the first fault, naming its consumer. Pure.
+pub fn check_consumers(registry: &[ConsumerRegistration]) -> Result<(), String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for c in registry {
+        let who = &c.id;
+        if who.trim().is_empty() || !seen.insert(who.as_str()) {
+            return Err(format!("consumer id {who:?} is empty or used twice"));
+        }
+        if c.name.trim().is_empty() || c.purposes.is_empty() {
+            return Err(format!("consumer {who} needs a name and a purpose"));
+        }
+        for (kind, claims) in &c.allowed {
+            if let Some(claim) = claims.iter().find(|n| kind.claim(n).is_none()) {
+                return Err(format!(
+                    "consumer {who}: a {} has no claim {claim}",
+                    kind.as_str()
+                ));
+            }
+        }
+        Sm2PublicKey::from_jwk(&c.encryption_key)
+            .map_err(|e| format!("consumer {who}: encryption_key: {e}"))?;
+        if c.secret_sm3.len() != 64 || !c.secret_sm3.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "consumer {who}: secret_sm3 must be the SM3 of its API secret, 64 hex digits"
+            ));
+        }
+        if let Some(url) = &c.webhook {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(format!(
+                    "consumer {who}: webhook {url:?} is not an http(s) URL"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl ConsumerRegistration {
     /// Whether `secret` is this consumer's API secret.
     pub fn authenticates(&self, secret: &str) -> bool {
@@ -880,6 +919,20 @@ impl SealedFetch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_consumers_pass_their_own_check_and_faults_are_named() {
+        let demo = demo_consumers(Some("http://127.0.0.1/bank/webhook".into()));
+        assert_eq!(check_consumers(&demo), Ok(()));
+        let mut bad = demo[0].clone();
+        bad.encryption_key.x = "AAAA".into();
+        assert!(check_consumers(&[bad])
+            .unwrap_err()
+            .contains("encryption_key"));
+        let mut bad = demo[0].clone();
+        bad.purposes.clear();
+        assert!(check_consumers(&[bad]).unwrap_err().contains("purpose"));
+    }
 
     const NOW: i64 = 1_800_000_000;
 

@@ -41,6 +41,31 @@ pub struct VerifierRegistration {
     pub allowed: Vec<AllowedClaims>,
 }
 
+/// Checks a registry of verifiers (a deployment's configuration): ids unique and not empty,
+/// a name, at least one purpose, and only claims the catalogue has for each kind; the first
+/// fault, naming its verifier. Pure.
+pub fn check_verifiers(registry: &[VerifierRegistration]) -> Result<(), String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for v in registry {
+        if v.id.trim().is_empty() || !seen.insert(v.id.as_str()) {
+            return Err(format!("verifier id {:?} is empty or used twice", v.id));
+        }
+        if v.name.trim().is_empty() || v.purposes.is_empty() {
+            return Err(format!("verifier {} needs a name and a purpose", v.id));
+        }
+        for a in &v.allowed {
+            if let Some(c) = a.claims.iter().find(|c| a.kind.claim(c).is_none()) {
+                return Err(format!(
+                    "verifier {}: a {} has no claim {c}",
+                    v.id,
+                    a.kind.as_str()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl VerifierRegistration {
     /// The claims of `claims` this verifier is not registered to ask of `kind`: over-asking.
     pub fn over_asked(&self, kind: CertificateKind, claims: &[String]) -> Vec<String> {
@@ -175,6 +200,17 @@ pub struct ShareResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_registry_passes_its_own_check_and_faults_are_named() {
+        let demo = demo_verifiers();
+        assert_eq!(check_verifiers(&demo), Ok(()));
+        let twice = [demo[0].clone(), demo[0].clone()];
+        assert!(check_verifiers(&twice).unwrap_err().contains("used twice"));
+        let mut bad = demo[0].clone();
+        bad.allowed[0].claims.push("shoe_size".into());
+        assert!(check_verifiers(&[bad]).unwrap_err().contains("shoe_size"));
+    }
 
     #[test]
     fn over_asking_is_what_the_registration_does_not_name() {
