@@ -226,22 +226,19 @@ macro_rules! consents_sql {
                     since: chrono::DateTime<chrono::Utc>,
                     nth: i64,
                 ) -> StoreResult<(i64, Option<chrono::DateTime<chrono::Utc>>)> {
-                    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM vault_consent_fetches WHERE consent_id = $1 AND fetched_at > $2")
+                    // One statement (one round trip to the database) for both lookups: the
+                    // count, and the nth newest fetch when there are that many.
+                    let row = sqlx::query("SELECT (SELECT COUNT(*) FROM vault_consent_fetches WHERE consent_id = $1 AND fetched_at > $2) AS n, (SELECT fetched_at FROM vault_consent_fetches WHERE consent_id = $1 AND fetched_at > $2 ORDER BY fetched_at DESC LIMIT 1 OFFSET $3) AS nth")
                         .bind(id)
                         .bind(since)
+                        .bind((nth - 1).max(0))
                         .fetch_one(&self.pool)
-                        .await?
-                        .try_get("n")?;
+                        .await?;
+                    let count: i64 = row.try_get("n")?;
                     if count < nth || nth < 1 {
                         return Ok((count, None));
                     }
-                    let row = sqlx::query("SELECT fetched_at FROM vault_consent_fetches WHERE consent_id = $1 AND fetched_at > $2 ORDER BY fetched_at DESC LIMIT 1 OFFSET $3")
-                        .bind(id)
-                        .bind(since)
-                        .bind(nth - 1)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                    let nth_newest = row.map(|r| r.try_get("fetched_at")).transpose()?;
+                    let nth_newest: Option<chrono::DateTime<chrono::Utc>> = row.try_get("nth")?;
                     Ok((count, nth_newest))
                 }
             }
