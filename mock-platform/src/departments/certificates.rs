@@ -292,7 +292,10 @@ fn certificate(state: &MockState, kind: CertificateKind, body: &[u8]) -> Respons
         return refuse(CODE_NOT_FOUND, "无记录".into());
     };
     // What a correction changed in the department's record.
-    let claims = state.corrections.corrected(id.as_str(), kind, claims);
+    let today = state.clock.now().date_naive();
+    let claims = state
+        .corrections
+        .corrected(id.as_str(), kind, claims, today);
     let issuer = state.issuers.of(Operation::Certificate(kind).department());
     let Some(idx) = issuer.take_index() else {
         return refuse("50", "status list full".into());

@@ -117,12 +117,14 @@ impl Corrections {
     }
 
     /// `claims` of `kind` for `id_number` with what corrections changed: the value (a number
-    /// where the record held one) and its masked form.
+    /// where the record held one), its masked form, and the yes/no claims that follow from it
+    /// as of `today`.
     pub fn corrected(
         &self,
         id_number: &str,
         kind: CertificateKind,
         mut claims: Vec<(String, Value)>,
+        today: chrono::NaiveDate,
     ) -> Vec<(String, Value)> {
         let changed = self.changed.lock().unwrap_or_else(|p| p.into_inner());
         if changed.is_empty() {
@@ -144,6 +146,8 @@ impl Corrections {
                     *held = typed_like(held, &value);
                 } else if *claim == format!("{name}_masked") {
                     *held = Value::String(remask(&name, &value));
+                } else if let Some(fact) = follows(&name, &value, claim, today) {
+                    *held = Value::Bool(fact);
                 }
             }
         }
@@ -152,6 +156,26 @@ impl Corrections {
 
     fn lock_filed(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Filed>> {
         self.filed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The yes/no claim `predicate` once `claim` is `value`, for those that follow from one claim
+/// alone (an age from the birth date, a validity from its date, a residence from an address);
+/// none for the others.
+fn follows(claim: &str, value: &str, predicate: &str, today: chrono::NaiveDate) -> Option<bool> {
+    let date = || chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok();
+    let age_over =
+        |years: u32| date().and_then(|born| today.years_since(born).map(|age| age >= years));
+    match (claim, predicate) {
+        ("birth_date", "age_over_18") => age_over(18),
+        ("birth_date", "age_over_60") => age_over(60),
+        ("valid_until", "licence_valid") | ("inspection_due", "inspection_valid") => {
+            date().map(|d| d >= today)
+        }
+        ("address", "resident_of_wenzhou") | ("property_address", "owns_home_in_wenzhou") => {
+            Some(value.contains("温州市"))
+        }
+        _ => None,
     }
 }
 
@@ -311,15 +335,17 @@ mod tests {
             ("property_address".to_string(), serde_json::json!("a")),
         ];
         // Undecided: nothing changes.
-        let same = corrections.corrected("X", CertificateKind::HomePurchase, claims.clone());
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let same = corrections.corrected("X", CertificateKind::HomePurchase, claims.clone(), today);
         assert_eq!(same, claims);
         corrections.decide("r", Outcome::Accepted, None);
-        let fixed = corrections.corrected("X", CertificateKind::HomePurchase, claims.clone());
+        let fixed =
+            corrections.corrected("X", CertificateKind::HomePurchase, claims.clone(), today);
         assert_eq!(fixed[0].1, serde_json::json!(98.5));
         assert_eq!(fixed[1], claims[1]);
         // Someone else's record is untouched.
         assert_eq!(
-            corrections.corrected("Y", CertificateKind::HomePurchase, claims.clone()),
+            corrections.corrected("Y", CertificateKind::HomePurchase, claims.clone(), today),
             claims
         );
         assert_eq!(
