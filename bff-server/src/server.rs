@@ -58,7 +58,9 @@ pub async fn spawn(config: Config) -> Result<RunningBff, StartupError> {
         .local_addr()
         .map_err(|e| StartupError::Platform(e.to_string()))?;
     let state = AppState(Arc::new(App::build(config).await?));
-    state.start_background();
+    if state.config.run_jobs {
+        state.start_background();
+    }
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
@@ -85,6 +87,25 @@ pub async fn serve_until_signal(config: Config) -> Result<(), StartupError> {
     shutdown_signal().await;
     tracing::info!("shutting down: draining in-flight requests");
     running.shutdown().await;
+    Ok(())
+}
+
+/// A job worker without the HTTP server: the app built from `config`, its queues' workers and
+/// sweeper running (what `zhelikit-worker` runs, and tests). Stop it with `state.jobs.stop()`.
+pub async fn spawn_worker(config: Config) -> Result<AppState, StartupError> {
+    let state = AppState(Arc::new(App::build(config).await?));
+    state.start_background();
+    Ok(state)
+}
+
+/// Runs the job workers until SIGINT or SIGTERM, then lets the current attempts finish.
+pub async fn work_until_signal(config: Config) -> Result<(), StartupError> {
+    let state = spawn_worker(config).await?;
+    tracing::info!("ZheliKit job worker running");
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing the attempts under way");
+    state.jobs.stop().await;
+    state.recorder.drain().await;
     Ok(())
 }
 

@@ -286,6 +286,19 @@ pub async fn start_bff(config: Config) -> Result<RunningBff, String> {
         .expect("BFF task")
 }
 
+/// Starts a job worker of its own (`zhelikit-worker`'s code) with `config`, on the server
+/// runtime; stop it with `state.jobs.stop()`.
+pub async fn start_worker(config: Config) -> Result<AppState, String> {
+    runtime()
+        .spawn(async move {
+            bff_server::server::spawn_worker(config)
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .expect("worker task")
+}
+
 /// Runs a scenario on both backends: `both_backends!(name)` defines `name::sqlite` and
 /// `name::postgres` tests calling `async fn name(stack: &Stack)`.
 #[macro_export]

@@ -892,7 +892,17 @@ async fn bank_told(stack: &Stack, id: &str, status: &str) -> Value {
     let path = format!("/bank/api/consents/{id}");
     // Long enough for a notice retried twice (backoff of up to one, then two seconds).
     for _ in 0..400 {
-        let (_, seen) = bank(stack, false, &path).await;
+        // The bank knows a consent it did not ask for itself (404) only once it is told.
+        let answer = http()
+            .get(format!("{}{path}", stack.platform))
+            .send()
+            .await
+            .expect("the mock bank");
+        let seen: Value = if answer.status().is_success() {
+            answer.json().await.expect("JSON")
+        } else {
+            Value::Null
+        };
         if seen["status"] == status {
             return seen;
         }
@@ -1642,4 +1652,55 @@ async fn a_consent_expires_on_time_and_its_bank_is_told_without_a_fetch() {
     let listed = citizen.vault().consents().await.expect("list");
     let mine = listed.iter().find(|c| c.id == id).unwrap();
     assert_eq!(mine.status.as_deref(), Some("EXPIRED"));
+}
+
+#[tokio::test]
+async fn a_worker_of_its_own_delivers_what_a_bff_running_no_jobs_wrote() {
+    use zhelikit_domain::vault::consent::{DEMO_BANK_ID, DEMO_BANK_SECRET};
+    let stack = &private_stack(Backend::Postgres, |c| c.run_jobs = false).await;
+    let (status, pending) = json_of(
+        http()
+            .post(format!(
+                "{}{}",
+                stack.bff,
+                paths::VAULT_CONSUMER_CONSENT_REQUESTS
+            ))
+            .basic_auth(DEMO_BANK_ID, Some(DEMO_BANK_SECRET))
+            .json(&json!({"purpose": "account_kyc",
+                "items": [{"kind": "resident_id", "claims": ["age_over_18"]}],
+                "expiry": chrono::Utc::now().timestamp() + 86_400, "fetch_type": "ONCE",
+                "data_life_days": 1}))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(status, 200, "{pending}");
+    let id = pending["terms"]["id"].as_str().unwrap().to_string();
+    let (citizen, _) = vault_phone(stack, 24).await;
+    let declined = citizen
+        .vault()
+        .answer_consent(
+            id.clone(),
+            false,
+            zhelikit_sdk::test_doubles::FixedReauthenticator::new(true),
+        )
+        .await
+        .expect("decline");
+    assert!(declined.is_none());
+    // The BFF runs no jobs: the notice waits in the table.
+    let store = bff_server::storage::connect(&stack.config.database_url)
+        .await
+        .expect("the stack's database");
+    let waiting = store
+        .job_counts(bff_server::vault::notices::QUEUE)
+        .await
+        .unwrap();
+    assert_eq!(waiting, vec![("pending".to_string(), 1)]);
+    // A worker process of its own (the same code as zhelikit-worker) delivers it.
+    let worker = zhelikit_e2e::start_worker(stack.config.clone())
+        .await
+        .expect("worker");
+    bank_told(stack, &id, "DECLINED").await;
+    worker.jobs.stop().await;
 }

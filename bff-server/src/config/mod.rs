@@ -75,6 +75,9 @@ pub struct Config {
     pub adapters: AdapterSettings,
     /// The durable job mechanism's lease, sweep and backoff (defaults; tests shorten them).
     pub jobs: crate::jobs::JobSettings,
+    /// Whether this BFF runs the job workers itself (`ZK_RUN_JOBS`, default true); false when
+    /// `zhelikit-worker` processes run them apart (PostgreSQL + Redis).
+    pub run_jobs: bool,
     /// Proxies whose `X-Forwarded-For` is believed (`ZK_TRUSTED_PROXIES`, comma-separated IPs).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long rows are kept before the background pruner deletes them.
@@ -149,6 +152,16 @@ impl Config {
             screen_deadline: source.millis("ZK_SCREEN_DEADLINE_MS", 800)?,
             adapters: adapters(&source)?,
             jobs: crate::jobs::JobSettings::default(),
+            run_jobs: match source.var("ZK_RUN_JOBS").as_deref() {
+                None | Some("1" | "true" | "yes") => true,
+                Some("0" | "false" | "no") => false,
+                Some(other) => {
+                    return Err(ConfigError::Invalid {
+                        name: "ZK_RUN_JOBS",
+                        reason: format!("{other:?} is not true or false"),
+                    })
+                }
+            },
             trusted_proxies: trusted_proxies(&source)?,
             retention: retention(&source)?,
             vault_verifiers,
