@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use tracing_subscriber::EnvFilter;
-
 // Many small allocations a request (JSON, headers, futures) from both cores: mimalloc's per-thread
 // heaps avoid the arena-lock contention glibc malloc showed under load (docs/benchmarks.md).
 #[global_allocator]
@@ -11,11 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
+    bff_server::server::init_logging();
     let config = match bff_server::Config::from_env() {
         Ok(config) => config,
         Err(e) => {

@@ -90,6 +90,17 @@ pub async fn serve_until_signal(config: Config) -> Result<(), StartupError> {
     Ok(())
 }
 
+/// Logs to stderr, filtered by `RUST_LOG` (default: info, sqlx at warn): what both binaries do
+/// first.
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+}
+
 /// A job worker without the HTTP server: the app built from `config`, its queues' workers and
 /// sweeper running (what `zhelikit-worker` runs, and tests). Stop it with `state.jobs.stop()`.
 pub async fn spawn_worker(config: Config) -> Result<AppState, StartupError> {

@@ -23,7 +23,8 @@ impl std::fmt::Display for Invalid {
 
 impl std::error::Error for Invalid {}
 
-fn invalid(field: &'static str, zh: &str, en: &str) -> Invalid {
+/// A refusal of `field`, in both languages.
+pub fn invalid(field: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Invalid {
     Invalid {
         field,
         reason: Text::new(zh, en),
@@ -45,6 +46,23 @@ pub fn platform_credential<'a>(field: &'static str, value: &'a str) -> Result<&'
             field,
             "须为政务平台签发的 1–256 个可打印字符，原样传入",
             "must be the 1–256 printable characters the platform issued, exactly as issued",
+        ));
+    }
+    Ok(value)
+}
+
+/// A request id a device makes once per request and sends again on every retry (a correction,
+/// an objection): 8–64 letters, digits or `-`.
+pub fn request_id(value: &str) -> Result<&str, Invalid> {
+    let ok = (8..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !ok {
+        return Err(invalid(
+            "request_id",
+            "须为 8–64 位字母、数字或“-”",
+            "must be 8–64 letters, digits or '-'",
         ));
     }
     Ok(value)

@@ -1599,11 +1599,10 @@ async fn a_citizen_disputes_a_claim_the_department_accepts_the_old_credential_is
     assert!(c.changed);
 }
 
-#[tokio::test]
-async fn a_consent_expires_on_time_and_its_bank_is_told_without_a_fetch() {
+/// The demo bank asks (through the BFF's consumer API) for a one-time consent to one yes/no
+/// claim of the resident ID, until `expiry`; the request's id.
+async fn ask_once(stack: &Stack, expiry: i64) -> String {
     use zhelikit_domain::vault::consent::{DEMO_BANK_ID, DEMO_BANK_SECRET};
-    let stack = stack_sqlite().await;
-    let expiry = chrono::Utc::now().timestamp() + 3;
     let (status, pending) = json_of(
         http()
             .post(format!(
@@ -1621,7 +1620,14 @@ async fn a_consent_expires_on_time_and_its_bank_is_told_without_a_fetch() {
     )
     .await;
     assert_eq!(status, 200, "{pending}");
-    let id = pending["terms"]["id"].as_str().unwrap().to_string();
+    pending["terms"]["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_consent_expires_on_time_and_its_bank_is_told_without_a_fetch() {
+    let stack = stack_sqlite().await;
+    let expiry = chrono::Utc::now().timestamp() + 3;
+    let id = ask_once(stack, expiry).await;
     let (citizen, _) = vault_phone(stack, 22).await;
     citizen
         .vault()
@@ -1656,27 +1662,8 @@ async fn a_consent_expires_on_time_and_its_bank_is_told_without_a_fetch() {
 
 #[tokio::test]
 async fn a_worker_of_its_own_delivers_what_a_bff_running_no_jobs_wrote() {
-    use zhelikit_domain::vault::consent::{DEMO_BANK_ID, DEMO_BANK_SECRET};
     let stack = &private_stack(Backend::Postgres, |c| c.run_jobs = false).await;
-    let (status, pending) = json_of(
-        http()
-            .post(format!(
-                "{}{}",
-                stack.bff,
-                paths::VAULT_CONSUMER_CONSENT_REQUESTS
-            ))
-            .basic_auth(DEMO_BANK_ID, Some(DEMO_BANK_SECRET))
-            .json(&json!({"purpose": "account_kyc",
-                "items": [{"kind": "resident_id", "claims": ["age_over_18"]}],
-                "expiry": chrono::Utc::now().timestamp() + 86_400, "fetch_type": "ONCE",
-                "data_life_days": 1}))
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await;
-    assert_eq!(status, 200, "{pending}");
-    let id = pending["terms"]["id"].as_str().unwrap().to_string();
+    let id = ask_once(stack, chrono::Utc::now().timestamp() + 86_400).await;
     let (citizen, _) = vault_phone(stack, 24).await;
     let declined = citizen
         .vault()

@@ -5,18 +5,12 @@
 
 use std::process::ExitCode;
 
-use tracing_subscriber::EnvFilter;
-
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
+    bff_server::server::init_logging();
     let config = match bff_server::Config::from_env() {
         Ok(config) => config,
         Err(e) => {

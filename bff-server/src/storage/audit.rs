@@ -48,6 +48,22 @@ macro_rules! audit_sql {
             use $crate::storage::audit::{AuditEvent, AuditStore};
             use $crate::storage::StoreResult;
 
+            fn read<R: sqlx::Row>(r: &R) -> StoreResult<AuditEvent>
+            where
+                for<'c> &'c str: sqlx::ColumnIndex<R>,
+                for<'c> String: sqlx::Decode<'c, R::Database> + sqlx::Type<R::Database>,
+                for<'c> $id: sqlx::Decode<'c, R::Database> + sqlx::Type<R::Database>,
+            {
+                Ok(AuditEvent {
+                    event: r.try_get("event")?,
+                    user_id: r.try_get::<Option<$id>, _>("user_id")?.map(uuid::Uuid::from),
+                    mini_app_id: r.try_get("mini_app_id")?,
+                    client: r.try_get("client")?,
+                    request_id: r.try_get("request_id")?,
+                    detail: r.try_get("detail")?,
+                })
+            }
+
             #[async_trait::async_trait]
             impl AuditStore for $store {
                 async fn record_audit(&self, e: &AuditEvent) -> StoreResult<()> {
@@ -87,21 +103,7 @@ macro_rules! audit_sql {
                     }
                     let rows = query.fetch_all(&self.pool).await?;
                     rows.iter()
-                        .map(|r| {
-                            Ok((
-                                r.try_get("at")?,
-                                AuditEvent {
-                                    event: r.try_get("event")?,
-                                    user_id: r
-                                        .try_get::<Option<$id>, _>("user_id")?
-                                        .map(uuid::Uuid::from),
-                                    mini_app_id: r.try_get("mini_app_id")?,
-                                    client: r.try_get("client")?,
-                                    request_id: r.try_get("request_id")?,
-                                    detail: r.try_get("detail")?,
-                                },
-                            ))
-                        })
+                        .map(|r| Ok((r.try_get("at")?, read(r)?)))
                         .collect()
                 }
 
@@ -112,20 +114,7 @@ macro_rules! audit_sql {
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(AuditEvent {
-                                event: r.try_get("event")?,
-                                user_id: r
-                                    .try_get::<Option<$id>, _>("user_id")?
-                                    .map(uuid::Uuid::from),
-                                mini_app_id: r.try_get("mini_app_id")?,
-                                client: r.try_get("client")?,
-                                request_id: r.try_get("request_id")?,
-                                detail: r.try_get("detail")?,
-                            })
-                        })
-                        .collect()
+                    rows.iter().map(read).collect()
                 }
             }
         };

@@ -23,7 +23,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Serialize;
 use zhelikit_domain::api::{Problem, UserKind};
 use zhelikit_domain::gm::envelope::ContentKey;
@@ -52,7 +52,7 @@ use crate::storage::{AuditEvent, NewJob, StoreError, StoredConsent};
 use crate::vault::certificates;
 use crate::vault::notices::{expiry_job, notice_job};
 use crate::vault::verifications::trust_material;
-use crate::vault::VaultError;
+use crate::vault::{at, internal, VaultError};
 
 /// How long a certificate pulled for a consumer is kept: a bank's periodic fetches within
 /// this reuse one issuance.
@@ -186,14 +186,6 @@ fn not_yours() -> ApiError {
         ProblemCode::ConsentNotYours,
         Text::new("该授权不属于您", "this consent is not yours"),
     )
-}
-
-fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(format!("{what}: {e}"))
-}
-
-fn at(seconds: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
 /// A consumer asks a citizen for consent. The request is checked against the consumer's

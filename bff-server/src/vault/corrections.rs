@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use platform_api::departments::{CorrectionFiling, Operation};
 use uuid::Uuid;
 use zhelikit_domain::api::{Problem, UserKind};
@@ -40,18 +40,10 @@ use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::identity::users::{citizen_id_number, user_profile};
 use crate::storage::StoredCorrection;
-use crate::vault::{issuers, VaultError};
+use crate::vault::{at, internal, issuers, VaultError};
 
 /// The largest body of a filing: the evidence, base64, and room for the rest.
 pub const FILING_BODY_LIMIT: usize = MAX_EVIDENCE_BYTES / 3 * 4 + 64 * 1024;
-
-fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(format!("{what}: {e}"))
-}
-
-fn at(seconds: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
-}
 
 fn view(s: &StoredCorrection) -> Result<Correction, ApiError> {
     Ok(Correction {
@@ -102,9 +94,7 @@ pub async fn file(
     ApiJson(body): ApiJson<DisputeRequest>,
 ) -> Result<(StatusCode, axum::Json<Correction>), ApiError> {
     auth.require(Scope::VaultRead)?;
-    let checked = body
-        .check()
-        .map_err(|r| ApiError::invalid_field(r.field, r.reason))?;
+    let checked = body.check()?;
     let user_id = auth.user_id()?;
     let id = correction_id(&user_id.to_string(), &body.request_id);
     let replay = |stored: StoredCorrection| {

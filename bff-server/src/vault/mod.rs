@@ -61,6 +61,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         )
 }
 
+/// An internal error while doing `what` (storage, a kept record that no longer reads).
+pub(crate) fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(format!("{what}: {e}"))
+}
+
+/// Seconds since the epoch as a stored time.
+pub(crate) fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
 /// What the vault refuses.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum VaultError {

@@ -6,7 +6,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use zhelikit_domain::api::Problem;
 use zhelikit_domain::lang::Text;
 use zhelikit_domain::paths;
@@ -24,10 +24,7 @@ use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::storage::StoredObjection;
 use crate::vault::notices::notice_job;
-
-fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(format!("{what}: {e}"))
-}
+use crate::vault::{at, internal};
 
 /// What the platform's side of the history shows.
 const ACTIVITY: [Event; 4] = [
@@ -42,13 +39,13 @@ async fn view(state: &AppState, o: &StoredObjection) -> Result<Objection, ApiErr
         "deletion" => ObjectionKind::Deletion,
         _ => ObjectionKind::Complaint,
     };
-    let status = match (&o.job_id, kind) {
-        (Some(job), _) => {
+    let status = match &o.job_id {
+        Some(job) => {
             let job = (state.store.job(job).await).map_err(|e| internal("reading a job", e))?;
             // A job no longer there was done long ago (done jobs are pruned; buried ones stay).
             ObjectionStatus::of_job(job.as_ref().map_or("done", |j| j.status.as_str()))
         }
-        (None, _) => ObjectionStatus::Received,
+        None => ObjectionStatus::Received,
     };
     Ok(Objection {
         id: o.id.clone(),
@@ -78,8 +75,7 @@ pub async fn raise(
     ApiJson(body): ApiJson<RaiseObjection>,
 ) -> Result<(StatusCode, axum::Json<Objection>), ApiError> {
     auth.require(Scope::VaultRead)?;
-    body.check()
-        .map_err(|r| ApiError::invalid_field(r.field, r.reason))?;
+    body.check()?;
     let user_id = auth.user_id()?;
     let id = objection_id(&user_id.to_string(), &body.request_id);
     if let Some(kept) =
@@ -148,7 +144,7 @@ pub async fn raise(
         counterpart,
         message: body.message.trim().into(),
         job_id: job.as_ref().map(|j| j.id.clone()),
-        raised_at: DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now),
+        raised_at: at(now.timestamp()),
     };
     let inserted = (state.store.insert_objection(&stored, job.as_slice()).await)
         .map_err(|e| internal("keeping an objection", e))?;

@@ -17,7 +17,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use crate::gm::{self, hex, sm3, Sm2PrivateKey};
-use crate::lang::Text;
+use crate::input::{invalid as refuse, Invalid};
 use crate::vault::catalogue::{issuer_id, ClaimClass};
 use crate::vault::{CertificateKind, IssuerKeySet};
 
@@ -71,22 +71,6 @@ pub struct DisputeRequest {
     pub credential: String,
 }
 
-/// What is wrong with a dispute: the field and why, in words a person reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DisputeRefusal {
-    /// The field (`claim`, `proposed_value`, `reason`, `evidence`, `credential`, `request_id`).
-    pub field: &'static str,
-    /// Why.
-    pub reason: Text,
-}
-
-fn refuse(field: &'static str, zh: impl Into<String>, en: impl Into<String>) -> DisputeRefusal {
-    DisputeRefusal {
-        field,
-        reason: Text::new(zh.into(), en.into()),
-    }
-}
-
 /// A dispute that passed [`DisputeRequest::check`]: the digests the server keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedDispute {
@@ -98,16 +82,8 @@ pub struct CheckedDispute {
 
 impl DisputeRequest {
     /// Checks every field; the first wrong one is named. Pure.
-    pub fn check(&self) -> Result<CheckedDispute, DisputeRefusal> {
-        let id_ok = (8..=64).contains(&self.request_id.len())
-            && (self.request_id.bytes()).all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !id_ok {
-            return Err(refuse(
-                "request_id",
-                "须为 8–64 位字母、数字或“-”",
-                "must be 8–64 letters, digits or '-'",
-            ));
-        }
+    pub fn check(&self) -> Result<CheckedDispute, Invalid> {
+        crate::input::request_id(&self.request_id)?;
         match self.kind.claim(&self.claim) {
             Some(c) if c.class == ClaimClass::Raw => {}
             Some(c) => {
@@ -149,25 +125,41 @@ impl DisputeRequest {
             None => None,
         };
         check_credential(&self.credential, self.kind)?;
-        let mut input = Vec::new();
-        for part in [
-            self.claim.as_str(),
-            value,
-            self.reason.trim(),
-            evidence_digest.as_deref().unwrap_or(""),
-        ] {
-            input.extend_from_slice(part.as_bytes());
-            input.push(0);
-        }
         Ok(CheckedDispute {
-            proposal_digest: hex(&sm3(&input)),
+            proposal_digest: proposal_digest(
+                &self.claim,
+                value,
+                &self.reason,
+                evidence_digest.as_deref(),
+            ),
             evidence_digest,
         })
     }
 }
 
+/// SM3 (hex) of what a dispute proposes — the claim, the value and the reason (trimmed) and the
+/// evidence's digest — which identifies a dispute without holding it.
+pub fn proposal_digest(
+    claim: &str,
+    value: &str,
+    reason: &str,
+    evidence_digest: Option<&str>,
+) -> String {
+    let mut input = Vec::new();
+    for part in [
+        claim,
+        value.trim(),
+        reason.trim(),
+        evidence_digest.unwrap_or(""),
+    ] {
+        input.extend_from_slice(part.as_bytes());
+        input.push(0);
+    }
+    hex(&sm3(&input))
+}
+
 /// The evidence's SM3 digest, hex, once its name, type and size are acceptable.
-fn check_evidence(e: &Evidence) -> Result<String, DisputeRefusal> {
+fn check_evidence(e: &Evidence) -> Result<String, Invalid> {
     let name = e.name.trim().chars().count();
     if name == 0 || name > MAX_NAME_CHARS {
         return Err(refuse(
@@ -211,7 +203,7 @@ fn check_evidence(e: &Evidence) -> Result<String, DisputeRefusal> {
     Ok(hex(&sm3(&bytes)))
 }
 
-fn too_big() -> DisputeRefusal {
+fn too_big() -> Invalid {
     refuse(
         "evidence",
         format!("证明材料不能超过 {} MB", MAX_EVIDENCE_BYTES / (1024 * 1024)),
@@ -224,7 +216,7 @@ fn too_big() -> DisputeRefusal {
 
 /// The credential's JWT says it is a `kind` from `kind`'s department. Its signature is the
 /// department's to check: it revokes nothing it did not issue.
-fn check_credential(credential: &str, kind: CertificateKind) -> Result<(), DisputeRefusal> {
+fn check_credential(credential: &str, kind: CertificateKind) -> Result<(), Invalid> {
     let wrong = || {
         refuse(
             "credential",
@@ -253,8 +245,7 @@ fn check_credential(credential: &str, kind: CertificateKind) -> Result<(), Dispu
 /// The id of a dispute: the same for the same person's same `request_id`, so a filing that is
 /// retried reaches the department under one reference. 32 hex digits.
 pub fn correction_id(user_id: &str, request_id: &str) -> String {
-    let digest = sm3(format!("zhelikit-correction\0{user_id}\0{request_id}").as_bytes());
-    hex(&digest)[..32].to_string()
+    super::request_key("zhelikit-correction", user_id, request_id)
 }
 
 /// What the server files with the department (through the IRS gateway).

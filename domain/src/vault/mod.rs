@@ -19,6 +19,14 @@ use serde::{Deserialize, Serialize};
 use crate::gm::Sm2Jwk;
 pub use catalogue::{CertificateKind, ClaimClass, ClaimDef};
 
+/// The server's id of a request a person's device made (`label` names the kind of request):
+/// the same for the same person's same `request_id`, so a retried request lands on the same
+/// record. 32 hex digits of SM3.
+pub(crate) fn request_key(label: &str, user_id: &str, request_id: &str) -> String {
+    let digest = crate::gm::sm3(format!("{label}\0{user_id}\0{request_id}").as_bytes());
+    crate::gm::hex(&digest)[..32].to_string()
+}
+
 /// A department's answer to an issuance request: the credential, bound to the holder key the
 /// request named.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::lang::Text;
+use crate::input::{invalid as refuse, Invalid};
 use crate::vault::history::{hash_of, HistoryEntry};
 
 /// Longest message, in characters.
@@ -44,34 +44,10 @@ pub struct RaiseObjection {
     pub message: String,
 }
 
-/// What is wrong with an objection: the field and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObjectionRefusal {
-    /// The field.
-    pub field: &'static str,
-    /// Why.
-    pub reason: Text,
-}
-
-fn refuse(field: &'static str, zh: impl Into<String>, en: impl Into<String>) -> ObjectionRefusal {
-    ObjectionRefusal {
-        field,
-        reason: Text::new(zh.into(), en.into()),
-    }
-}
-
 impl RaiseObjection {
     /// Checks every field; the first wrong one is named. Pure.
-    pub fn check(&self) -> Result<(), ObjectionRefusal> {
-        let id_ok = (8..=64).contains(&self.request_id.len())
-            && (self.request_id.bytes()).all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !id_ok {
-            return Err(refuse(
-                "request_id",
-                "须为 8–64 位字母、数字或“-”",
-                "must be 8–64 letters, digits or '-'",
-            ));
-        }
+    pub fn check(&self) -> Result<(), Invalid> {
+        crate::input::request_id(&self.request_id)?;
         let message = self.message.trim().chars().count();
         if !(2..=MAX_MESSAGE_CHARS).contains(&message) {
             return Err(refuse(
@@ -103,8 +79,7 @@ impl RaiseObjection {
 
 /// The id of an objection: the same for the same person's same `request_id`. 32 hex digits.
 pub fn objection_id(user_id: &str, request_id: &str) -> String {
-    let digest = crate::gm::sm3(format!("zhelikit-objection\0{user_id}\0{request_id}").as_bytes());
-    crate::gm::hex(&digest)[..32].to_string()
+    super::request_key("zhelikit-objection", user_id, request_id)
 }
 
 /// Where an objection stands.

@@ -218,6 +218,23 @@ test("a mini-app runs in an origin of its own and cannot reach into the simulato
   await page.close();
 });
 
+/** The vault mini-app on `page` (opened), its access granted, holding a resident ID. */
+async function vaultHoldingResidentId(page) {
+  const vault = page.frameLocator('[data-testid="frame"]');
+  // The container asks for the mini-app's access the first time it opens on this phone.
+  await Promise.race([
+    page.getByTestId("dialog").waitFor({ state: "visible" }),
+    vault.getByTestId("state-resident_id").waitFor(),
+  ]);
+  if (await page.getByTestId("dialog").isVisible()) await page.getByTestId("dialog-ok").click();
+  await vault.getByTestId("state-resident_id").waitFor();
+  if ((await vault.getByTestId("state-resident_id").innerText()) !== "可用") {
+    await vault.getByTestId("pull-resident_id").click();
+    await vault.getByTestId("state-resident_id").getByText("可用").waitFor();
+  }
+  return vault;
+}
+
 test("亮证: a citizen pulls a certificate, sees a full value after re-authentication, shows its code, and an officer's phone scans it once", async () => {
   const citizen = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await openMiniApp(citizen, "高级实名", "zk-demo-vault");
@@ -330,18 +347,7 @@ test("数据授权: a bank asks, the citizen approves in the vault after re-auth
 
   const citizen = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await openMiniApp(citizen, "高级实名", "zk-demo-vault");
-  const vault = citizen.frameLocator('[data-testid="frame"]');
-  // The container asks for the mini-app's access the first time it opens on this phone.
-  await Promise.race([
-    citizen.getByTestId("dialog").waitFor({ state: "visible" }),
-    vault.getByTestId("state-resident_id").waitFor(),
-  ]);
-  if (await citizen.getByTestId("dialog").isVisible()) await citizen.getByTestId("dialog-ok").click();
-  await vault.getByTestId("state-resident_id").waitFor();
-  if ((await vault.getByTestId("state-resident_id").innerText()) !== "可用") {
-    await vault.getByTestId("pull-resident_id").click();
-    await vault.getByTestId("state-resident_id").getByText("可用").waitFor();
-  }
+  const vault = await vaultHoldingResidentId(citizen);
 
   // The citizen scans the bank's request and reads who, why, what, how often, how long.
   await vault.getByTestId("scan-consent").click();
@@ -430,17 +436,7 @@ test("数据纠错: a citizen disputes an item, the department accepts it, the c
   assert.ok(PLATFORM, "ZK_TEST_PLATFORM_URL is not set: run the browser tests through scripts/test");
   const citizen = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await openMiniApp(citizen, "高级实名", "zk-demo-vault");
-  const vault = citizen.frameLocator('[data-testid="frame"]');
-  await Promise.race([
-    citizen.getByTestId("dialog").waitFor({ state: "visible" }),
-    vault.getByTestId("state-resident_id").waitFor(),
-  ]);
-  if (await citizen.getByTestId("dialog").isVisible()) await citizen.getByTestId("dialog-ok").click();
-  await vault.getByTestId("state-resident_id").waitFor();
-  if ((await vault.getByTestId("state-resident_id").innerText()) !== "可用") {
-    await vault.getByTestId("pull-resident_id").click();
-    await vault.getByTestId("state-resident_id").getByText("可用").waitFor();
-  }
+  const vault = await vaultHoldingResidentId(citizen);
   await vault.getByTestId("cert-resident_id").click();
   await vault.getByTestId("claim-address_masked").waitFor();
 

@@ -13,7 +13,9 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use zhelikit_domain::gm::{hex, sm3};
 use zhelikit_domain::paths;
-use zhelikit_domain::vault::correction::{Correction, CorrectionStatus, DisputeRequest, Evidence};
+use zhelikit_domain::vault::correction::{
+    proposal_digest, Correction, CorrectionStatus, DisputeRequest, Evidence,
+};
 use zhelikit_domain::vault::history::{Happened, HistoryEvent};
 use zhelikit_domain::vault::CertificateKind;
 
@@ -121,20 +123,6 @@ fn kind_of(kind: &str) -> Result<CertificateKind> {
 }
 
 impl Vault {
-    fn kept_json<T: for<'de> Deserialize<'de>>(&self, what: &str) -> Result<Option<T>> {
-        let row = self.user_row(what)?;
-        Ok(self
-            .context()
-            .store
-            .get(&row)?
-            .and_then(|b| serde_json::from_slice(&b).ok()))
-    }
-
-    fn keep_json<T: Serialize>(&self, what: &str, value: &T) -> Result<()> {
-        let bytes = serde_json::to_vec(value).map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(self.context().store.put(&self.user_row(what)?, &bytes)?)
-    }
-
     fn record_correction(&self, c: &Correction, outcome: &str) {
         self.record(Happened {
             at: now_ms() / 1000,
@@ -203,15 +191,14 @@ pub(crate) async fn dispute(vault: &Vault, input: DisputeInput) -> Result<Correc
         media_type: e.media_type.clone(),
         content: STANDARD.encode(&e.data),
     });
-    let mut digest_input = Vec::new();
-    for part in [&input.claim, &input.proposed_value, &input.reason] {
-        digest_input.extend_from_slice(part.trim().as_bytes());
-        digest_input.push(0);
-    }
-    if let Some(e) = &input.evidence {
-        digest_input.extend_from_slice(&sm3(&e.data));
-    }
-    let input_digest = hex(&sm3(&digest_input));
+    // The same dispute (what the server would file) is the same digest.
+    let evidence_digest = input.evidence.as_ref().map(|e| hex(&sm3(&e.data)));
+    let input_digest = proposal_digest(
+        &input.claim,
+        &input.proposed_value,
+        &input.reason,
+        evidence_digest.as_deref(),
+    );
     let pending = pending_row(kind, &input.claim);
     let request_id = match vault.kept_json::<Filed>(&pending)? {
         Some(f) if f.input_digest == input_digest => f.request_id,
@@ -227,10 +214,7 @@ pub(crate) async fn dispute(vault: &Vault, input: DisputeInput) -> Result<Correc
         credential,
     };
     // The server's rules, here first: the person hears at once what to fix.
-    request.check().map_err(|r| Error::Input {
-        field: r.field,
-        reason: r.reason.zh,
-    })?;
+    request.check()?;
     let filed = Filed {
         request_id,
         input_digest,

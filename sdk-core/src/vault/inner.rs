@@ -70,11 +70,24 @@ impl Vault {
         self.ctx.session.user_row(what).ok_or(Error::NotLoggedIn)
     }
 
+    /// The user's row `what`, as JSON; none when absent (or no longer readable).
+    pub(crate) fn kept_json<T: for<'de> Deserialize<'de>>(&self, what: &str) -> Result<Option<T>> {
+        let row = self.user_row(what)?;
+        Ok(self
+            .ctx
+            .store
+            .get(&row)?
+            .and_then(|b| serde_json::from_slice(&b).ok()))
+    }
+
+    /// Keeps `value` as the user's row `what`, sealed with the rest of the store.
+    pub(crate) fn keep_json<T: Serialize>(&self, what: &str, value: &T) -> Result<()> {
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(self.ctx.store.put(&self.user_row(what)?, &bytes)?)
+    }
+
     fn held(&self, kind: CertificateKind) -> Result<Option<Held>> {
-        let Some(bytes) = self.ctx.store.get(&self.user_row(&row(kind))?)? else {
-            return Ok(None);
-        };
-        Ok(serde_json::from_slice(&bytes).ok())
+        self.kept_json(&row(kind))
     }
 
     /// The issuer-signed JWT of the certificate of `kind` held here (no disclosure), if any.
@@ -85,10 +98,7 @@ impl Vault {
     }
 
     fn failed(&self, kind: CertificateKind) -> Result<Option<Failed>> {
-        let Some(bytes) = self.ctx.store.get(&self.user_row(&failure_row(kind))?)? else {
-            return Ok(None);
-        };
-        Ok(serde_json::from_slice(&bytes).ok())
+        self.kept_json(&failure_row(kind))
     }
 
     /// Appends to the vault's history. A failure to write it is logged, not returned: what it
@@ -231,9 +241,7 @@ impl Vault {
                     expires_at: p.expires_at,
                     refresh_after: p.refresh_after,
                 };
-                let bytes =
-                    serde_json::to_vec(&held).map_err(|e| Error::Internal(e.to_string()))?;
-                self.ctx.store.put(&self.user_row(&row(kind))?, &bytes)?;
+                self.keep_json(&row(kind), &held)?;
                 self.ctx.store.delete(&self.user_row(&failure_row(kind))?)?;
             }
             Err(Error::Problem { problem, .. })
@@ -247,11 +255,7 @@ impl Vault {
                     reason: problem.detail.clone(),
                     at_ms: now_ms(),
                 };
-                let bytes =
-                    serde_json::to_vec(&failed).map_err(|e| Error::Internal(e.to_string()))?;
-                self.ctx
-                    .store
-                    .put(&self.user_row(&failure_row(kind))?, &bytes)?;
+                self.keep_json(&failure_row(kind), &failed)?;
             }
             Err(other) => return Err(other),
         }

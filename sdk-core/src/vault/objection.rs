@@ -111,10 +111,7 @@ pub(crate) async fn raise(
         entry,
         message,
     };
-    request.check().map_err(|r| Error::Input {
-        field: r.field,
-        reason: r.reason.zh,
-    })?;
+    request.check()?;
     let raised: Objection = ctx.post(paths::VAULT_OBJECTIONS, &request).await?;
     Ok(view(&raised))
 }
