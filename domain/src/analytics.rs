@@ -594,7 +594,7 @@ pub fn report_range(from: &str, to: &str) -> Result<(String, String), AnalyticsE
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date.
-fn parse_day(text: &str) -> Option<i64> {
+pub(crate) fn parse_day(text: &str) -> Option<i64> {
     let mut parts = text.split('-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
@@ -603,6 +603,12 @@ fn parse_day(text: &str) -> Option<i64> {
     let (y, m, d): (i64, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
     let days = days_from_civil(y, m, d);
     (civil_from_days(days) == (y, m, d)).then_some(days)
+}
+
+/// The `YYYY-MM-DD` date `days` after 1970-01-01.
+pub(crate) fn format_day(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 // Howard Hinnant's date algorithms (proleptic Gregorian), exact for every date here.

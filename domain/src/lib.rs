@@ -18,6 +18,7 @@
 //! - [`analytics`]: `ZwLog` events (page views, clicks …), masked, batched, counted per day.
 //! - [`gm`]: 国密 — SM3, SM2 signatures and keys (PKCS#8, SPKI, JWK), interoperable with OpenSSL.
 //! - [`vault`]: 个人数据宝's e-certificates (SD-JWT VC with SM2/SM3), status lists, the verifier.
+//! - [`policy`]: 惠企政策's enterprise profiles, industry codes, size classes and policy criteria.
 //! - [`api`]: the wire types of the ZheliKit HTTP API (`/v1/...`), shared by server and client so
 //!   the two can never disagree on a field name.
 
@@ -33,6 +34,7 @@ pub mod lang;
 pub mod manifest;
 pub mod mask;
 pub mod paths;
+pub mod policy;
 pub mod problem_code;
 pub mod record_masking;
 pub mod records;

@@ -1,0 +1,69 @@
+//! 惠企政策直通车's shared vocabulary: enterprise profiles (企业画像), the industry code table
+//! (GB/T 4754-2017), size classes by the national statistical rule, and a policy's criteria.
+//! Matching them lives in the `zhelikit-push` crate; both the BFF and the SDK read these types.
+
+pub mod criteria;
+pub mod industry;
+pub mod profile;
+pub mod size;
+
+pub use criteria::{Criteria, DateRange, Eligibility, Exclusions, WanRange, WENZHOU_CITY};
+pub use industry::{Industry, IndustryError};
+pub use profile::{
+    scope_keyword, scope_keywords, EnterpriseProfile, Qualification, TaxCredit, SCOPE_KEYWORDS,
+};
+pub use size::{classify, SizeClass, SizeFigures};
+
+/// The `YYYY-MM-DD` date `days` after 1970-01-01.
+pub fn format_day(days: i64) -> String {
+    crate::analytics::format_day(days)
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date, if it is a real date.
+pub fn parse_day(text: &str) -> Option<i64> {
+    crate::analytics::parse_day(text)
+}
+
+use serde::{Deserialize, Serialize};
+
+/// One condition of a policy, as a reason names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// Where the enterprise is registered.
+    Region,
+    /// Its registered industry.
+    Industry,
+    /// Its size class.
+    Size,
+    /// Its registered capital.
+    RegisteredCapital,
+    /// When it was founded.
+    Founded,
+    /// The qualifications it holds.
+    Qualification,
+    /// Its tax credit rating.
+    TaxCredit,
+    /// Its business scope.
+    Keywords,
+    /// A region the policy leaves out.
+    ExcludedRegion,
+    /// An industry the policy leaves out.
+    ExcludedIndustry,
+    /// The abnormal-operations directory.
+    AbnormalOperations,
+}
+
+/// Why a policy does or does not apply to an enterprise, one condition at a time, in words the
+/// enterprise understands (“注册资本 500 万元，不低于政策要求的 100 万元”).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reason {
+    /// The condition.
+    pub condition: Condition,
+    /// True when the enterprise meets it.
+    pub met: bool,
+    /// The reason, in zh-CN.
+    pub text: String,
+}

@@ -1,0 +1,11 @@
+//! 惠企政策直通车's push pipeline.
+//!
+//! - [`matching`]: which enterprises a policy is for, which policies an enterprise is for, and
+//!   why — pure code over enterprise profiles, indexed for a whole city's enterprises.
+//! - [`synthetic`]: a seeded population of enterprises and a mix of policies with Wenzhou's
+//!   proportions, for property tests and the benchmarks.
+
+#![warn(missing_docs)]
+
+pub mod matching;
+pub mod synthetic;
