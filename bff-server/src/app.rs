@@ -80,6 +80,8 @@ pub struct App {
     pub consent_content_keys: LocalTtlMap<String, Arc<zhelikit_domain::gm::envelope::ContentKey>>,
     /// The durable job mechanism: background work (webhook notices, …) and its workers.
     pub jobs: Arc<crate::jobs::Jobs>,
+    /// This instance's policy-matching index over every profiled enterprise.
+    pub matcher: crate::policy::Matcher,
 }
 
 /// Cheap to clone; what axum hands each handler.
@@ -205,6 +207,7 @@ impl App {
             webhooks,
             consent_content_keys: LocalTtlMap::new(100_000),
             jobs,
+            matcher: crate::policy::Matcher::default(),
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod infra;
 pub mod jobs;
 pub mod ops;
 pub mod personal_data;
+pub mod policy;
 pub mod retention;
 pub mod router;
 pub mod screens;

@@ -17,6 +17,7 @@ use crate::http::problem::ApiError;
 use crate::http::{self, BODY_LIMIT_BYTES};
 use crate::identity;
 use crate::ops;
+use crate::policy;
 use crate::screens;
 use crate::vault;
 
@@ -57,6 +58,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(screens::routes())
         .merge(analytics::routes())
         .merge(vault::routes())
+        .merge(policy::routes())
         .merge(ops::routes())
 }
 

@@ -80,6 +80,18 @@ pub const VAULT_OBJECTIONS: &str = "/v1/vault/objections";
 pub const VAULT_ACTIVITY: &str = "/v1/vault/activity";
 /// `GET`: liveness.
 pub const HEALTHZ: &str = "/healthz";
+/// `GET`: the enterprise's profile (企业画像) and where each part came from.
+pub const ENTERPRISE_PROFILE: &str = "/v1/enterprise/profile";
+/// `GET`: the published policies that match the enterprise, each with why.
+pub const ENTERPRISE_POLICIES: &str = "/v1/enterprise/policies";
+/// `POST`: an official drafts a policy; `GET`: the policies of the official's organisation.
+pub const POLICIES: &str = "/v1/policies";
+/// `GET`: one policy with its history; `PUT`: edit a draft.
+pub const POLICY: &str = "/v1/policies/{id}";
+/// `POST`: a lifecycle step (submit, approve, return, publish, withdraw).
+pub const POLICY_STEPS: &str = "/v1/policies/{id}/steps";
+/// `POST`: how many enterprises criteria match, by county and industry, with examples.
+pub const POLICY_PREVIEW: &str = "/v1/policies/preview";
 /// `GET`: readiness (storage reachable).
 pub const READYZ: &str = "/readyz";
 /// `GET`: Prometheus metrics.

@@ -131,6 +131,14 @@ problem_codes! {
     CorrectionDecisionInvalid = "correction_decision_invalid", "部门处理结果验证失败", "Correction decision invalid",
     /// The correction was decided otherwise already.
     CorrectionStatusConflict = "correction_status_conflict", "纠错申请状态不允许该操作", "Correction status conflict",
+    /// No such policy (or not one the caller may see).
+    PolicyNotFound = "policy_not_found", "政策不存在", "Policy not found",
+    /// The policy's status does not allow the step (e.g. publishing a draft).
+    PolicyStatusConflict = "policy_status_conflict", "政策状态不允许该操作", "Policy status conflict",
+    /// The official who drafted a policy may not approve it: a second official must (四眼原则).
+    PolicySelfApproval = "policy_self_approval", "起草人不能审核自己的政策", "A drafter cannot approve their own policy",
+    /// The enterprise is not in the market regulator's register.
+    EnterpriseNotRegistered = "enterprise_not_registered", "未查询到企业登记信息", "Enterprise not registered",
     /// A department did not answer (down, slow, failing); try again later.
     DepartmentUnavailable = "department_unavailable", "部门系统暂不可用", "Department unavailable",
     /// Too many requests; `Retry-After` says when to try again.

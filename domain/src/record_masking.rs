@@ -46,7 +46,9 @@ fn mask_record(record: &mut Record) {
         // Nothing personal: amounts, months, ratings.
         Record::Contributions(_)
         | Record::EnterpriseSocialSecurity(_)
-        | Record::EnterpriseCredit(_) => {}
+        | Record::EnterpriseCredit(_)
+        | Record::EnterpriseTax(_)
+        | Record::EnterpriseQualifications(_) => {}
         // Never reaches a screen from the BFF (department answers are typed on arrival); if one
         // did, nothing of it could be known safe.
         Record::Other(value) => *value = serde_json::Value::Null,

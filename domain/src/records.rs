@@ -34,6 +34,10 @@ pub enum Record {
     HealthCard(HealthCard),
     /// `education_record`.
     EducationRecord(EducationRecord),
+    /// `enterprise_tax`.
+    EnterpriseTax(EnterpriseTax),
+    /// `enterprise_qualifications`.
+    EnterpriseQualifications(EnterpriseQualifications),
     /// What a department answers the vault: a certificate, its keys, its status list. Never
     /// part of a screen.
     Vault(crate::vault::VaultRecord),
@@ -100,6 +104,8 @@ impl Record {
             "enterprise_credit" => Self::EnterpriseCredit(typed(id, data)?),
             "health_card" => Self::HealthCard(typed(id, data)?),
             "education_record" => Self::EducationRecord(typed(id, data)?),
+            "enterprise_tax" => Self::EnterpriseTax(typed(id, data)?),
+            "enterprise_qualifications" => Self::EnterpriseQualifications(typed(id, data)?),
             other if other.starts_with("certificate_") => {
                 Self::Vault(crate::vault::VaultRecord::Certificate(typed(id, data)?))
             }
@@ -277,6 +283,49 @@ pub struct EnterpriseRegistration {
     pub business_scope: String,
     /// 存续, 注销 …
     pub status: String,
+    /// 国民经济行业分类 (GB/T 4754-2017) class of the main business, e.g. `C3823`.
+    pub industry_code: String,
+    /// GB/T 2260 county of the registered address, e.g. `330302`.
+    pub region_code: String,
+}
+
+/// 税务: an enterprise's tax credit rating and last year's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnterpriseTax {
+    /// 纳税信用等级 of the last rated year: A, B, M, C or D.
+    pub credit_rating: String,
+    /// The year the rating and figures are for.
+    pub year: u16,
+    /// 营业收入 of that year, in 万元.
+    pub revenue_wan: u64,
+    /// 资产总额 at that year's end, in 万元.
+    pub assets_wan: u64,
+}
+
+/// 经信: the qualifications an enterprise holds now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnterpriseQualifications {
+    /// The qualifications, each with its certificate.
+    pub qualifications: Vec<EnterpriseQualification>,
+}
+
+/// One qualification an enterprise holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnterpriseQualification {
+    /// Its name as granted: 高新技术企业, 科技型中小企业, 创新型中小企业, 专精特新中小企业,
+    /// 专精特新“小巨人”企业.
+    pub name: String,
+    /// Certificate or list number.
+    pub number: String,
+    /// The granting authority.
+    pub granted_by: String,
+    /// YYYY-MM-DD.
+    pub granted_on: String,
+    /// YYYY-MM-DD.
+    pub valid_until: String,
 }
 
 /// Enterprise credit.

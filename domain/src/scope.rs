@@ -17,6 +17,8 @@ pub enum Scope {
     VaultVerify,
     /// Read policies matched to an enterprise.
     PolicyRead,
+    /// Draft, approve, publish and withdraw policies (officials of the issuing department).
+    PolicyManage,
     /// Submit forms.
     FormsSubmit,
     /// Read the official's organisation.
@@ -25,13 +27,14 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Scope::Profile,
         Scope::Passkey,
         Scope::VaultRead,
         Scope::VaultShare,
         Scope::VaultVerify,
         Scope::PolicyRead,
+        Scope::PolicyManage,
         Scope::FormsSubmit,
         Scope::OrgRead,
     ];
@@ -45,6 +48,7 @@ impl Scope {
             Scope::VaultShare => "vault.share",
             Scope::VaultVerify => "vault.verify",
             Scope::PolicyRead => "policy.read",
+            Scope::PolicyManage => "policy.manage",
             Scope::FormsSubmit => "forms.submit",
             Scope::OrgRead => "org.read",
         }

@@ -26,11 +26,16 @@ pub enum Department {
     Education,
     /// 住建 (housing and urban-rural development): home purchase records.
     Housing,
+    /// 税务 (taxation): an enterprise's tax credit rating and annual figures.
+    Taxation,
+    /// 经信 (economy and information technology): the qualifications an enterprise holds, as
+    /// the province's 企业码 gathers them from the departments that grant them.
+    Economy,
 }
 
 impl Department {
     /// Every department, in a stable order.
-    pub const ALL: [Department; 7] = [
+    pub const ALL: [Department; 9] = [
         Self::PublicSecurity,
         Self::HumanResources,
         Self::Transport,
@@ -38,6 +43,8 @@ impl Department {
         Self::Health,
         Self::Education,
         Self::Housing,
+        Self::Taxation,
+        Self::Economy,
     ];
 
     /// Stable lower-case name used in paths, metrics and the fault-injection API.
@@ -50,6 +57,8 @@ impl Department {
             Self::Health => "health",
             Self::Education => "education",
             Self::Housing => "housing",
+            Self::Taxation => "taxation",
+            Self::Economy => "economy",
         }
     }
 
@@ -68,6 +77,8 @@ impl Department {
             Self::Health => "卫健",
             Self::Education => "教育",
             Self::Housing => "住建",
+            Self::Taxation => "税务",
+            Self::Economy => "经信",
         }
     }
 
@@ -82,6 +93,8 @@ impl Department {
             Self::Health => "IC33000020220301000501",
             Self::Education => "IC33000020220301000601",
             Self::Housing => "IC33000020220301000701",
+            Self::Taxation => "IC33000020220301000801",
+            Self::Economy => "IC33000020220301000901",
         }
     }
 }
@@ -112,6 +125,12 @@ pub enum Operation {
     HealthCard,
     /// 教育: education record (学历). [`PersonQuery`] → [`EducationRecord`].
     EducationRecord,
+    /// 税务: an enterprise's tax credit rating and last year's figures (纳税信用等级, 营业收入,
+    /// 资产总额). [`EnterpriseQuery`] → [`EnterpriseTax`].
+    EnterpriseTax,
+    /// 经信: the qualifications an enterprise holds (高新技术企业, 专精特新 …).
+    /// [`EnterpriseQuery`] → [`EnterpriseQualifications`].
+    EnterpriseQualifications,
     /// The issuing department: an e-certificate (电子证照) of the kind, bound to a holder key.
     /// [`CertificateQuery`] → [`IssuedCertificate`]; "no record" when the person has none.
     Certificate(CertificateKind),
@@ -128,7 +147,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 41] = [
+    pub const ALL: [Operation; 49] = [
         Self::HouseholdRegister,
         Self::ResidentIdCard,
         Self::SocialSecurityCard,
@@ -140,6 +159,8 @@ impl Operation {
         Self::EnterpriseCredit,
         Self::HealthCard,
         Self::EducationRecord,
+        Self::EnterpriseTax,
+        Self::EnterpriseQualifications,
         Self::Certificate(CertificateKind::ResidentId),
         Self::Certificate(CertificateKind::HouseholdRegister),
         Self::Certificate(CertificateKind::DrivingLicence),
@@ -156,6 +177,8 @@ impl Operation {
         Self::IssuerKeys(Department::Health),
         Self::IssuerKeys(Department::Education),
         Self::IssuerKeys(Department::Housing),
+        Self::IssuerKeys(Department::Taxation),
+        Self::IssuerKeys(Department::Economy),
         Self::StatusList(Department::PublicSecurity),
         Self::StatusList(Department::HumanResources),
         Self::StatusList(Department::Transport),
@@ -163,6 +186,8 @@ impl Operation {
         Self::StatusList(Department::Health),
         Self::StatusList(Department::Education),
         Self::StatusList(Department::Housing),
+        Self::StatusList(Department::Taxation),
+        Self::StatusList(Department::Economy),
         Self::Correction(Department::PublicSecurity),
         Self::Correction(Department::HumanResources),
         Self::Correction(Department::Transport),
@@ -170,6 +195,8 @@ impl Operation {
         Self::Correction(Department::Health),
         Self::Correction(Department::Education),
         Self::Correction(Department::Housing),
+        Self::Correction(Department::Taxation),
+        Self::Correction(Department::Economy),
     ];
 
     /// The department that answers it.
@@ -183,6 +210,8 @@ impl Operation {
             Self::EnterpriseRegistration | Self::EnterpriseCredit => Department::MarketRegulation,
             Self::HealthCard => Department::Health,
             Self::EducationRecord => Department::Education,
+            Self::EnterpriseTax => Department::Taxation,
+            Self::EnterpriseQualifications => Department::Economy,
             Self::Certificate(kind) => issuer_of(kind),
             Self::IssuerKeys(department)
             | Self::StatusList(department)
@@ -204,6 +233,8 @@ impl Operation {
             Self::EnterpriseCredit => "enterprise_credit",
             Self::HealthCard => "health_card",
             Self::EducationRecord => "education_record",
+            Self::EnterpriseTax => "enterprise_tax",
+            Self::EnterpriseQualifications => "enterprise_qualifications",
             Self::Certificate(_)
             | Self::IssuerKeys(_)
             | Self::StatusList(_)
@@ -224,7 +255,11 @@ impl Operation {
     pub fn is_about_an_enterprise(self) -> bool {
         matches!(
             self,
-            Self::EnterpriseSocialSecurity | Self::EnterpriseRegistration | Self::EnterpriseCredit
+            Self::EnterpriseSocialSecurity
+                | Self::EnterpriseRegistration
+                | Self::EnterpriseCredit
+                | Self::EnterpriseTax
+                | Self::EnterpriseQualifications
         )
     }
 
@@ -260,6 +295,10 @@ impl Operation {
             Self::HealthCard => "/restapi/prod/IC33000020220301000501/health/health_card",
             Self::EducationRecord => {
                 "/restapi/prod/IC33000020220301000601/education/education_record"
+            }
+            Self::EnterpriseTax => "/restapi/prod/IC33000020220301000801/taxation/enterprise_tax",
+            Self::EnterpriseQualifications => {
+                "/restapi/prod/IC33000020220301000901/economy/enterprise_qualifications"
             }
             Self::Certificate(_)
             | Self::IssuerKeys(_)
@@ -361,8 +400,9 @@ pub const CODE_BAD_REQUEST: &str = "40";
 pub use zhelikit_domain::gm::Sm2Jwk;
 pub use zhelikit_domain::records::{
     ContributionMonth, Contributions, DrivingLicence, EducationRecord, EnterpriseCredit,
-    EnterpriseRegistration, EnterpriseSocialSecurity, HealthCard, HouseholdMember,
-    HouseholdRegister, ResidentIdCard, SocialSecurityCard, Vaccination, Vehicle, Vehicles,
+    EnterpriseQualification, EnterpriseQualifications, EnterpriseRegistration,
+    EnterpriseSocialSecurity, EnterpriseTax, HealthCard, HouseholdMember, HouseholdRegister,
+    ResidentIdCard, SocialSecurityCard, Vaccination, Vehicle, Vehicles,
 };
 pub use zhelikit_domain::vault::correction::{CorrectionFiling, CorrectionReceipt};
 pub use zhelikit_domain::vault::{

@@ -23,7 +23,7 @@ use crate::identity::passkey::PasskeySettings;
 use crate::identity::platform::PlatformSettings;
 use crate::retention::Retention;
 use crate::storage::{Backend, MiniApp, DEFAULT_SQLITE_URL};
-pub use mini_apps::demo_mini_apps;
+pub use mini_apps::{demo_mini_apps, from_manifest};
 use source::Source;
 
 /// Why the configuration could not be loaded; names the variable or key at fault.

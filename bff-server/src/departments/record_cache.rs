@@ -90,7 +90,10 @@ pub fn policy(op: Operation) -> CachePolicy {
         Operation::ResidentIdCard | Operation::EducationRecord => minutes(24 * 60),
         Operation::HouseholdRegister
         | Operation::SocialSecurityCard
-        | Operation::EnterpriseRegistration => minutes(6 * 60),
+        | Operation::EnterpriseRegistration
+        // A tax rating is annual and a qualification lasts years.
+        | Operation::EnterpriseTax
+        | Operation::EnterpriseQualifications => minutes(6 * 60),
         Operation::Contributions | Operation::EnterpriseSocialSecurity => minutes(30),
         Operation::DrivingLicence
         | Operation::Vehicles

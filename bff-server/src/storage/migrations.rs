@@ -29,22 +29,24 @@ fn in_version_order(parts: &[Migrator]) -> Vec<Migration> {
     all
 }
 
-fn postgres_parts() -> [Migrator; 6] {
+fn postgres_parts() -> [Migrator; 7] {
     [
         sqlx::migrate!("migrations/postgres/analytics"),
         sqlx::migrate!("migrations/postgres/identity"),
         sqlx::migrate!("migrations/postgres/jobs"),
+        sqlx::migrate!("migrations/postgres/policy"),
         sqlx::migrate!("migrations/postgres/secrets"),
         sqlx::migrate!("migrations/postgres/upstream_calls"),
         sqlx::migrate!("migrations/postgres/vault"),
     ]
 }
 
-fn sqlite_parts() -> [Migrator; 6] {
+fn sqlite_parts() -> [Migrator; 7] {
     [
         sqlx::migrate!("migrations/sqlite/analytics"),
         sqlx::migrate!("migrations/sqlite/identity"),
         sqlx::migrate!("migrations/sqlite/jobs"),
+        sqlx::migrate!("migrations/sqlite/policy"),
         sqlx::migrate!("migrations/sqlite/secrets"),
         sqlx::migrate!("migrations/sqlite/upstream_calls"),
         sqlx::migrate!("migrations/sqlite/vault"),

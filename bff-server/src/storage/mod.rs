@@ -20,6 +20,7 @@ pub mod identity;
 pub mod jobs;
 mod migrations;
 pub mod objections;
+pub mod policies;
 mod postgres;
 pub mod secrets;
 mod sqlite;
@@ -40,6 +41,7 @@ pub use identity::{
 };
 pub use jobs::{JobStore, NewJob, StoredJob};
 pub use objections::{ObjectionStore, StoredObjection};
+pub use policies::{PolicyStore, StoredPolicy, StoredPolicyEvent, StoredProfile};
 pub use postgres::PostgresStore;
 pub use secrets::{SecretStore, SigningKey};
 pub use sqlite::SqliteStore;
@@ -95,6 +97,7 @@ pub trait Store:
     + CorrectionStore
     + JobStore
     + ObjectionStore
+    + PolicyStore
     + Send
     + Sync
     + 'static

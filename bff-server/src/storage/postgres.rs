@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{
     analytics::analytics_sql, audit::audit_sql, consents::consents_sql,
     corrections::corrections_sql, identity::identity_sql, jobs::jobs_sql, migrations,
-    objections::objections_sql, secrets::secrets_sql, store_sql,
+    objections::objections_sql, policies::policies_sql, secrets::secrets_sql, store_sql,
     upstream_calls::upstream_calls_sql, StoreError, StoreResult,
 };
 
@@ -57,6 +57,7 @@ consents_sql!(PostgresStore, Uuid);
 corrections_sql!(PostgresStore, Uuid);
 jobs_sql!(PostgresStore, "FOR UPDATE SKIP LOCKED");
 objections_sql!(PostgresStore, Uuid);
+policies_sql!(PostgresStore);
 secrets_sql!(PostgresStore);
 upstream_calls_sql!(
     PostgresStore,

@@ -4,13 +4,20 @@
 
 pub mod criteria;
 pub mod industry;
+pub mod lifecycle;
 pub mod profile;
 pub mod size;
 
 pub use criteria::{Criteria, DateRange, Eligibility, Exclusions, WanRange, WENZHOU_CITY};
 pub use industry::{Industry, IndustryError};
+pub use lifecycle::{
+    next_status, CountCell, EnterprisePolicies, EnterpriseProfileView, Grant, MatchExample,
+    MatchPreview, MatchedPolicy, Policy, PolicyDraft, PolicyEdit, PolicyEvent, PolicyStatus,
+    PolicyStep, ProfileSource, StepRefusal,
+};
 pub use profile::{
-    scope_keyword, scope_keywords, EnterpriseProfile, Qualification, TaxCredit, SCOPE_KEYWORDS,
+    build_profile, scope_keyword, scope_keywords, EnterpriseProfile, ProfileGap, ProfileRecords,
+    Qualification, TaxCredit, SCOPE_KEYWORDS,
 };
 pub use size::{classify, SizeClass, SizeFigures};
 

@@ -209,3 +209,232 @@ mod tests {
         assert_eq!(TaxCredit::parse("E"), None);
     }
 }
+
+/// What departments said of an enterprise, to build its profile from. `None` means the
+/// department has no record of it (no tax rating yet, no qualification, nobody insured), not
+/// that it could not be asked: an unreachable department leaves the last profile in place.
+#[derive(Debug, Clone, Copy)]
+pub struct ProfileRecords<'a> {
+    /// 市场监管: the registration (营业执照); without it there is no enterprise to profile.
+    pub registration: &'a crate::records::EnterpriseRegistration,
+    /// 市场监管: credit and the abnormal-operations directory.
+    pub credit: Option<&'a crate::records::EnterpriseCredit>,
+    /// 人社: employees insured.
+    pub social_security: Option<&'a crate::records::EnterpriseSocialSecurity>,
+    /// 税务: rating and last year's figures.
+    pub tax: Option<&'a crate::records::EnterpriseTax>,
+    /// 经信: qualifications.
+    pub qualifications: Option<&'a crate::records::EnterpriseQualifications>,
+    /// Today, `YYYY-MM-DD`: qualifications past their validity no longer count.
+    pub today: &'a str,
+}
+
+/// Why a profile could not be built from the records: a department's record the rules cannot
+/// read, named by its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileGap {
+    /// The record field, e.g. `enterprise_registration.industryCode`.
+    pub field: &'static str,
+    /// The value as the department sent it.
+    pub value: String,
+}
+
+impl std::fmt::Display for ProfileGap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} cannot be read: {:?}", self.field, self.value)
+    }
+}
+
+/// The profile the records make: the size class by the statistical rule, qualifications still
+/// valid today, and the scope keywords of the registered business scope. Pure.
+pub fn build_profile(r: ProfileRecords<'_>) -> Result<EnterpriseProfile, ProfileGap> {
+    let reg = r.registration;
+    let gap = |field: &'static str, value: &str| ProfileGap {
+        field,
+        value: value.to_string(),
+    };
+    let industry = Industry::parse(&reg.industry_code)
+        .ok()
+        .filter(|i| i.division().is_some())
+        .ok_or_else(|| gap("enterprise_registration.industryCode", &reg.industry_code))?;
+    if reg.region_code.len() != 6 || !reg.region_code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(gap("enterprise_registration.regionCode", &reg.region_code));
+    }
+    if super::parse_day(&reg.established_at).is_none() {
+        return Err(gap(
+            "enterprise_registration.establishedAt",
+            &reg.established_at,
+        ));
+    }
+    let tax_credit = match r.tax {
+        None => TaxCredit::M,
+        Some(t) => TaxCredit::parse(&t.credit_rating)
+            .ok_or_else(|| gap("enterprise_tax.creditRating", &t.credit_rating))?,
+    };
+    let employees = r.social_security.map_or(0, |s| s.insured_employees);
+    let size = super::size::classify(
+        industry,
+        super::size::SizeFigures {
+            employees,
+            revenue_wan: r.tax.map_or(0, |t| t.revenue_wan),
+            assets_wan: r.tax.map_or(0, |t| t.assets_wan),
+        },
+    );
+    let mut qualifications: Vec<Qualification> = r
+        .qualifications
+        .map(|q| q.qualifications.as_slice())
+        .unwrap_or_default()
+        .iter()
+        // Dates are YYYY-MM-DD, so text order is date order.
+        .filter(|q| q.valid_until.as_str() >= r.today)
+        .filter_map(|q| {
+            Qualification::ALL
+                .into_iter()
+                .find(|k| k.chinese_name() == q.name)
+        })
+        .collect();
+    qualifications.sort_unstable();
+    qualifications.dedup();
+    let keywords = scope_keywords(&reg.business_scope);
+    Ok(EnterpriseProfile {
+        uscc: reg.uscc.clone(),
+        name: reg.name.clone(),
+        region: reg.region_code.clone(),
+        industry,
+        size,
+        registered_capital_wan: reg.registered_capital_wan,
+        founded_on: reg.established_at.clone(),
+        employees,
+        tax_credit,
+        abnormal_operations: r.credit.is_some_and(|c| c.abnormal_operations),
+        qualifications,
+        keywords: SCOPE_KEYWORDS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keywords & (1 << i) != 0)
+            .map(|(_, k)| k.to_string())
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod building {
+    use super::*;
+    use crate::records::{
+        EnterpriseCredit, EnterpriseQualification, EnterpriseQualifications,
+        EnterpriseRegistration, EnterpriseSocialSecurity, EnterpriseTax,
+    };
+
+    fn registration() -> EnterpriseRegistration {
+        EnterpriseRegistration {
+            name: "温州瓯江电气有限公司".into(),
+            uscc: "91330302MA2XXXXXX1".into(),
+            legal_representative: "张三".into(),
+            registered_capital_wan: 500,
+            established_at: "2015-03-02".into(),
+            address: "温州市鹿城区".into(),
+            business_scope: "一般项目：低压电器、电气元件的研发、制造与销售；货物进出口".into(),
+            status: "存续".into(),
+            industry_code: "C3823".into(),
+            region_code: "330302".into(),
+        }
+    }
+
+    fn qualification(name: &str, valid_until: &str) -> EnterpriseQualification {
+        EnterpriseQualification {
+            name: name.into(),
+            number: "GR2024330001".into(),
+            granted_by: "浙江省科学技术厅".into(),
+            granted_on: "2024-01-01".into(),
+            valid_until: valid_until.into(),
+        }
+    }
+
+    #[test]
+    fn the_records_make_a_profile_with_the_size_class_by_the_rule() {
+        let reg = registration();
+        let social = EnterpriseSocialSecurity {
+            insured_employees: 120,
+            last_paid_month: "2026-11".into(),
+            arrears_fen: 0,
+        };
+        let tax = EnterpriseTax {
+            credit_rating: "A".into(),
+            year: 2025,
+            revenue_wan: 5_000,
+            assets_wan: 4_000,
+        };
+        let credit = EnterpriseCredit {
+            rating: "A".into(),
+            abnormal_operations: false,
+            penalties: 0,
+        };
+        let quals = EnterpriseQualifications {
+            qualifications: vec![
+                qualification("高新技术企业", "2027-01-01"),
+                qualification("科技型中小企业", "2026-06-30"),
+            ],
+        };
+        let p = build_profile(ProfileRecords {
+            registration: &reg,
+            credit: Some(&credit),
+            social_security: Some(&social),
+            tax: Some(&tax),
+            qualifications: Some(&quals),
+            today: "2026-12-03",
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        // A factory with 120 employees and 5,000 万元 revenue: medium needs 300 employees.
+        assert_eq!(p.size, SizeClass::Small);
+        assert_eq!(p.employees, 120);
+        assert_eq!(p.tax_credit, TaxCredit::A);
+        // The expired 科技型中小企业 listing no longer counts.
+        assert_eq!(p.qualifications, [Qualification::HighTech]);
+        assert_eq!(p.keywords, ["低压电器", "电气元件", "货物进出口"]);
+        assert_eq!(p.region, "330302");
+    }
+
+    #[test]
+    fn records_a_department_has_not_are_the_rules_defaults() {
+        let reg = registration();
+        let p = build_profile(ProfileRecords {
+            registration: &reg,
+            credit: None,
+            social_security: None,
+            tax: None,
+            qualifications: None,
+            today: "2026-12-03",
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        // No rating yet is M; nobody insured and no revenue is micro.
+        assert_eq!(p.tax_credit, TaxCredit::M);
+        assert_eq!(p.size, SizeClass::Micro);
+        assert!(p.qualifications.is_empty() && !p.abnormal_operations);
+    }
+
+    #[test]
+    fn an_unreadable_record_names_its_field() {
+        let mut reg = registration();
+        reg.industry_code = "C".into();
+        let records = |reg| ProfileRecords {
+            registration: reg,
+            credit: None,
+            social_security: None,
+            tax: None,
+            qualifications: None,
+            today: "2026-12-03",
+        };
+        let e = build_profile(records(&reg)).err();
+        assert_eq!(
+            e.map(|e| e.field),
+            Some("enterprise_registration.industryCode")
+        );
+        let mut reg = registration();
+        reg.region_code = "3303".into();
+        let e = build_profile(records(&reg)).err();
+        assert_eq!(
+            e.map(|e| e.field),
+            Some("enterprise_registration.regionCode")
+        );
+    }
+}

@@ -120,14 +120,20 @@ fn contributions(p: &Person<'_>) -> Option<Contributions> {
     })
 }
 
-fn enterprise_social_security(c: &Company<'_>) -> Option<EnterpriseSocialSecurity> {
-    let mut rng = c.rng();
+/// Employees insured: the company's own draw, so 税务's revenue agrees with it.
+pub(super) fn insured_employees(c: &Company<'_>) -> u32 {
+    let mut rng = c.rng_for("insured_employees");
     // Most Wenzhou firms are small; a few employ hundreds.
-    let insured_employees = if rng.gen_bool(0.8) {
+    if rng.gen_bool(0.8) {
         rng.gen_range(3..=50)
     } else {
         rng.gen_range(51..=800)
-    };
+    }
+}
+
+fn enterprise_social_security(c: &Company<'_>) -> Option<EnterpriseSocialSecurity> {
+    let mut rng = c.rng();
+    let insured_employees = insured_employees(c);
     let months_behind = if rng.gen_bool(0.85) {
         0
     } else {

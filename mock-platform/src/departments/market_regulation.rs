@@ -24,32 +24,45 @@ pub fn routes() -> Router<MockState> {
         )
 }
 
-/// Business scope by the industry word in the fixture's name.
-const SCOPES: &[(&str, &str)] = &[
-    ("电气", "低压电器、电气元件的研发、制造与销售"),
-    ("鞋业", "鞋、皮革制品的制造与销售"),
-    ("服饰", "服装服饰的设计、加工与销售"),
-    ("眼镜", "眼镜及配件的制造与销售"),
-    ("阀门", "阀门、管件的制造与销售"),
-    ("科技", "软件开发；信息技术咨询服务"),
-    ("机械", "通用机械设备的制造与销售"),
-    ("印刷", "包装装潢印刷品印刷"),
-    ("食品", "食品生产；食品销售"),
-    ("物流", "普通货物道路运输；仓储服务"),
-    ("贸易", "货物进出口；日用百货销售"),
-    ("建设", "房屋建筑工程施工；市政工程施工"),
-    ("汽配", "汽车零部件的制造与销售"),
-    ("包装", "包装材料及制品的制造与销售"),
-    ("光电", "光电子器件的研发、制造与销售"),
-    ("文具", "文具用品的制造与销售"),
+/// Business scope and 国民经济行业分类 class by the industry word in the fixture's name.
+const SCOPES: &[(&str, &str, &str)] = &[
+    ("电气", "低压电器、电气元件的研发、制造与销售", "C3823"),
+    ("鞋业", "鞋、皮革制品的制造与销售", "C1952"),
+    ("服饰", "服装服饰的设计、加工与销售", "C1810"),
+    ("眼镜", "眼镜及配件的制造与销售", "C3587"),
+    ("阀门", "阀门、管件的制造与销售", "C3443"),
+    ("科技", "软件开发；信息技术咨询服务", "I6513"),
+    ("机械", "通用机械设备的制造与销售", "C3499"),
+    ("印刷", "包装装潢印刷品印刷", "C2319"),
+    ("食品", "食品生产；食品销售", "C1419"),
+    ("物流", "普通货物道路运输；仓储服务", "G5430"),
+    ("贸易", "货物进出口；日用百货销售", "F5191"),
+    ("建设", "房屋建筑工程施工；市政工程施工", "E4710"),
+    ("汽配", "汽车零部件的制造与销售", "C3670"),
+    ("包装", "包装材料及制品的制造与销售", "C2231"),
+    ("光电", "光电子器件的研发、制造与销售", "C3976"),
+    ("文具", "文具用品的制造与销售", "C2411"),
 ];
+/// A firm whose name names no industry above sells general merchandise (百货零售).
+const GENERAL: (&str, &str, &str) = ("", "日用百货销售", "F5211");
+
+fn industry_of(name: &str) -> (&'static str, &'static str, &'static str) {
+    SCOPES
+        .iter()
+        .copied()
+        .find(|(word, _, _)| name.contains(word))
+        .unwrap_or(GENERAL)
+}
+
+/// True when the fixture's industry is one 科技 and 经信 grant qualifications in.
+pub(super) fn is_technical(name: &str) -> bool {
+    matches!(industry_of(name).2.as_bytes().first(), Some(b'C' | b'I'))
+}
+
 const CAPITALS_WAN: &[u64] = &[10, 50, 50, 100, 100, 200, 300, 500, 1_000, 2_000, 5_000];
 
 fn business_scope(name: &str) -> String {
-    let scope = SCOPES
-        .iter()
-        .find(|(industry, _)| name.contains(industry))
-        .map_or("日用百货销售", |(_, scope)| scope);
+    let scope = industry_of(name).1;
     format!("一般项目：{scope}。（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）")
 }
 
@@ -66,6 +79,8 @@ fn enterprise_registration(c: &Company<'_>) -> Option<EnterpriseRegistration> {
         business_scope: business_scope(&c.enterprise.name),
         // Every fixture enterprise has a live account, so it is still in business.
         status: "存续".to_string(),
+        industry_code: industry_of(&c.enterprise.name).2.to_string(),
+        region_code: c.division.code.to_string(),
     })
 }
 
@@ -96,5 +111,12 @@ mod tests {
     fn the_scope_follows_the_industry_in_the_name() {
         assert!(business_scope("温州瓯江眼镜有限公司").contains("眼镜及配件"));
         assert!(business_scope("温州某某有限公司").contains("日用百货"));
+        assert_eq!(industry_of("温州瓯江眼镜有限公司").2, "C3587");
+        for (_, _, code) in SCOPES.iter().chain([&GENERAL]) {
+            assert!(
+                zhelikit_domain::policy::Industry::parse(code).is_ok(),
+                "{code}"
+            );
+        }
     }
 }

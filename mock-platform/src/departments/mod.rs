@@ -14,6 +14,7 @@
 mod answer;
 pub mod certificates;
 pub mod corrections;
+mod economy;
 mod education;
 pub mod faults;
 mod health;
@@ -21,6 +22,7 @@ mod human_resources;
 mod market_regulation;
 mod public_security;
 mod record;
+mod taxation;
 mod transport;
 mod wenzhou;
 
@@ -99,6 +101,8 @@ fn department_routes(department: Department) -> Router<MockState> {
         Department::MarketRegulation => market_regulation::routes(),
         Department::Health => health::routes(),
         Department::Education => education::routes(),
+        Department::Taxation => taxation::routes(),
+        Department::Economy => economy::routes(),
         // 住建 answers the vault only.
         Department::Housing => Router::new(),
     };

@@ -6,8 +6,9 @@ use platform_api::departments::{
 };
 use platform_api::departments::{
     Contributions, DeptResponse, DrivingLicence, EducationRecord, EnterpriseCredit,
-    EnterpriseRegistration, EnterpriseSocialSecurity, HealthCard, HouseholdRegister, Operation,
-    ResidentIdCard, SocialSecurityCard, Vehicles, CODE_NOT_FOUND, CODE_OK,
+    EnterpriseQualifications, EnterpriseRegistration, EnterpriseSocialSecurity, EnterpriseTax,
+    HealthCard, HouseholdRegister, Operation, ResidentIdCard, SocialSecurityCard, Vehicles,
+    CODE_NOT_FOUND, CODE_OK,
 };
 use platform_api::irs::GatewayError;
 use reqwest::StatusCode;
@@ -48,6 +49,8 @@ fn has_the_shape_of_its_operation(operation: Operation, answer: &Value) {
         Operation::EnterpriseCredit => drop(typed::<EnterpriseCredit>(answer)),
         Operation::HealthCard => drop(typed::<HealthCard>(answer)),
         Operation::EducationRecord => drop(typed::<EducationRecord>(answer)),
+        Operation::EnterpriseTax => drop(typed::<EnterpriseTax>(answer)),
+        Operation::EnterpriseQualifications => drop(typed::<EnterpriseQualifications>(answer)),
         // Covered by the certificate tests below: their bodies and answers differ.
         Operation::Certificate(_)
         | Operation::IssuerKeys(_)

@@ -129,6 +129,7 @@ fn purpose(scope: Scope) -> &'static str {
         Scope::VaultShare => "在您授权后向第三方出示您的电子证照",
         Scope::VaultVerify => "核验他人向您出示的电子证照",
         Scope::PolicyRead => "读取与您的企业匹配的惠企政策",
+        Scope::PolicyManage => "起草、审核、发布和撤回惠企政策",
         Scope::FormsSubmit => "代您提交表单",
         Scope::OrgRead => "读取您所在的组织机构",
     }

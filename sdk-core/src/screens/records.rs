@@ -8,8 +8,9 @@
 
 pub use zhelikit_domain::records::{
     ContributionMonth, Contributions, DrivingLicence, EducationRecord, EnterpriseCredit,
-    EnterpriseRegistration, EnterpriseSocialSecurity, HealthCard, HouseholdMember,
-    HouseholdRegister, ResidentIdCard, SocialSecurityCard, Vaccination, Vehicle, Vehicles,
+    EnterpriseQualification, EnterpriseQualifications, EnterpriseRegistration,
+    EnterpriseSocialSecurity, EnterpriseTax, HealthCard, HouseholdMember, HouseholdRegister,
+    ResidentIdCard, SocialSecurityCard, Vaccination, Vehicle, Vehicles,
 };
 
 /// A section's record, typed by what it is.
@@ -70,6 +71,16 @@ pub enum SectionRecord {
         /// The record.
         record: EducationRecord,
     },
+    /// 纳税信用与年度数据 (`enterprise_tax`).
+    EnterpriseTax {
+        /// The record.
+        record: EnterpriseTax,
+    },
+    /// 企业资质 (`enterprise_qualifications`).
+    EnterpriseQualifications {
+        /// The record.
+        record: EnterpriseQualifications,
+    },
     /// A record this SDK version does not know (added by a newer ZheliKit server), as JSON:
     /// update the SDK to get it typed.
     Other {
@@ -93,6 +104,8 @@ impl From<zhelikit_domain::records::Record> for SectionRecord {
             R::EnterpriseCredit(record) => Self::EnterpriseCredit { record },
             R::HealthCard(record) => Self::HealthCard { record },
             R::EducationRecord(record) => Self::EducationRecord { record },
+            R::EnterpriseTax(record) => Self::EnterpriseTax { record },
+            R::EnterpriseQualifications(record) => Self::EnterpriseQualifications { record },
             R::Other(json) => Self::Other {
                 json: json.to_string(),
             },
@@ -253,6 +266,45 @@ pub struct EnterpriseRegistration {
     pub business_scope: String,
     /// 存续, 注销 …
     pub status: String,
+    /// 国民经济行业分类 (GB/T 4754-2017) class of the main business, e.g. `C3823`.
+    pub industry_code: String,
+    /// GB/T 2260 county of the registered address, e.g. `330302`.
+    pub region_code: String,
+}
+
+/// 税务: an enterprise's tax credit rating and last year's figures.
+#[uniffi::remote(Record)]
+pub struct EnterpriseTax {
+    /// 纳税信用等级 of the last rated year: A, B, M, C or D.
+    pub credit_rating: String,
+    /// The year the rating and figures are for.
+    pub year: u16,
+    /// 营业收入 of that year, in 万元.
+    pub revenue_wan: u64,
+    /// 资产总额 at that year's end, in 万元.
+    pub assets_wan: u64,
+}
+
+/// 经信: the qualifications an enterprise holds now.
+#[uniffi::remote(Record)]
+pub struct EnterpriseQualifications {
+    /// The qualifications, each with its certificate.
+    pub qualifications: Vec<EnterpriseQualification>,
+}
+
+/// One qualification an enterprise holds.
+#[uniffi::remote(Record)]
+pub struct EnterpriseQualification {
+    /// Its name as granted (高新技术企业, 专精特新中小企业 …).
+    pub name: String,
+    /// Certificate or list number.
+    pub number: String,
+    /// The granting authority.
+    pub granted_by: String,
+    /// YYYY-MM-DD.
+    pub granted_on: String,
+    /// YYYY-MM-DD.
+    pub valid_until: String,
 }
 
 /// Enterprise credit.

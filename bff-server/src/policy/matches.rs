@@ -1,0 +1,70 @@
+//! 惠企政策直通车's enterprise side: the published policies in effect that match the
+//! enterprise's profile, each with why, condition by condition.
+
+use axum::extract::State;
+use chrono::Utc;
+use zhelikit_domain::api::Problem;
+use zhelikit_domain::paths;
+use zhelikit_domain::policy::{
+    parse_day, EnterprisePolicies, MatchedPolicy, PolicyDraft, PolicyStatus,
+};
+use zhelikit_domain::scope::Scope;
+use zhelikit_push::matching::{Rule, Subject};
+
+use crate::app::AppState;
+use crate::http::problem::ApiError;
+use crate::identity::auth::Authenticated;
+use crate::policy::profiles::{enterprise_of, refreshed};
+
+/// The policies for this enterprise, newest first, each with the reasons it applies.
+#[utoipa::path(get, path = paths::ENTERPRISE_POLICIES, tag = "policies", security(("bearer" = [])),
+    responses((status = 200, body = EnterprisePolicies),
+        (status = 403, description = "missing_scope, user_kind_not_allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "enterprise_not_registered", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "department_unavailable (and no profile kept)", body = Problem, content_type = "application/problem+json")))]
+pub async fn matched(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<axum::Json<EnterprisePolicies>, ApiError> {
+    auth.require(Scope::PolicyRead)?;
+    let uscc = enterprise_of(&state, &auth).await?;
+    let built = refreshed(&state, &uscc).await?;
+    let subject = Subject::of(&built.profile)
+        .map_err(|e| ApiError::internal(format!("profile of {uscc} not matchable: {e:?}")))?;
+    let today = Utc::now().timestamp().div_euclid(86_400);
+    let mut policies = Vec::new();
+    for p in state
+        .store
+        .policies_with_status(PolicyStatus::Published.as_str())
+        .await?
+    {
+        let draft: PolicyDraft = match serde_json::from_str(&p.draft) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(policy = %p.id, error = %e, "published policy unreadable");
+                continue;
+            }
+        };
+        let in_effect = parse_day(&draft.valid_from).is_some_and(|d| d <= today)
+            && parse_day(&draft.valid_until).is_some_and(|d| today <= d);
+        let Ok(eligibility) = draft.criteria.check() else {
+            tracing::warn!(policy = %p.id, "published policy's criteria no longer check");
+            continue;
+        };
+        let rule = Rule::new(&eligibility);
+        if !in_effect || !rule.admits(&subject) {
+            continue;
+        }
+        policies.push(MatchedPolicy {
+            id: p.id.clone(),
+            title: draft.title,
+            summary: draft.summary,
+            benefit: draft.benefit,
+            grant: draft.grant,
+            department: p.department.clone(),
+            valid_until: draft.valid_until,
+            reasons: rule.reasons(&subject),
+        });
+    }
+    Ok(axum::Json(EnterprisePolicies { policies }))
+}

@@ -1,0 +1,27 @@
+//! 惠企政策直通车 (policies to enterprises), the BFF's part: enterprise profiles built from
+//! department records (`profiles`), the policy console's lifecycle and preview for officials
+//! (`policies`), and the matched policies an enterprise sees (`matches`). Matching itself is
+//! the `zhelikit-push` crate's pure code; `matcher` is this instance's index over it.
+
+pub mod matcher;
+pub mod matches;
+pub mod policies;
+pub mod profiles;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+
+pub use matcher::Matcher;
+
+/// The policy routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(profiles::profile))
+        .routes(routes!(matches::matched))
+        .routes(routes!(policies::create, policies::list))
+        .routes(routes!(policies::read, policies::edit))
+        .routes(routes!(policies::step))
+        .routes(routes!(policies::preview))
+}

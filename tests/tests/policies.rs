@@ -1,0 +1,457 @@
+//! 惠企政策直通车 end to end: an enterprise's profile from five departments, a policy drafted by
+//! one official and approved by another of the same organisation, its preview, and the
+//! enterprises it reaches — and the refusals on the way.
+
+use mock_platform::fixtures::{AuthLevel, Enterprise, Official};
+use serde_json::{json, Value};
+use zhelikit_domain::paths;
+use zhelikit_e2e::{assert_problem, both_backends, http, json_of, Stack};
+
+both_backends!(
+    an_enterprise_profile_is_built_from_five_departments,
+    a_policy_approved_by_a_second_official_reaches_the_enterprises_it_matches_and_no_others,
+    policy_input_and_steps_out_of_order_are_refused_with_what_was_wrong
+);
+
+const CONSOLE: &str = "zk-test-policy-console";
+
+fn access(session: &Value) -> String {
+    session["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
+
+/// The county of an enterprise's registration: characters 3–8 of its USCC.
+fn county(e: &Enterprise) -> &str {
+    &e.uscc[2..8]
+}
+
+fn verified_enterprises(stack: &Stack) -> impl Iterator<Item = &Enterprise> {
+    stack
+        .fixtures
+        .enterprises
+        .iter()
+        .filter(|e| AuthLevel::for_citizen_index(e.attn) != AuthLevel::Unverified)
+}
+
+async fn enterprise_session(stack: &Stack, e: &Enterprise) -> String {
+    let ticket = stack.legal_person_ticket(&e.userid).await;
+    let (status, session) = stack
+        .post(
+            paths::ZLB_LEGAL_TICKET,
+            json!({"mini_app_id": "zk-demo-policy", "ticket": ticket}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    access(&session)
+}
+
+async fn official_session(stack: &Stack, o: &Official) -> String {
+    let code = stack.auth_code_for(CONSOLE, o.account_id).await;
+    let (status, session) = stack
+        .post(
+            paths::ZZD_AUTH_CODE,
+            json!({"mini_app_id": CONSOLE, "auth_code": code}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    access(&session)
+}
+
+/// Two officials of one organisation and one of another.
+fn officials(stack: &Stack) -> (&Official, &Official, &Official) {
+    let all = &stack.fixtures.officials;
+    let first = &all[0];
+    let colleague = all[1..]
+        .iter()
+        .find(|o| o.organisation_code == first.organisation_code)
+        .expect("a colleague in the same organisation");
+    let outsider = all
+        .iter()
+        .find(|o| o.organisation_code != first.organisation_code)
+        .expect("an official elsewhere");
+    (first, colleague, outsider)
+}
+
+async fn put_authed(stack: &Stack, path: &str, token: &str, body: Value) -> (u16, Value) {
+    json_of(
+        http()
+            .put(format!("{}{path}", stack.bff))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("PUT"),
+    )
+    .await
+}
+
+fn policy_path(template: &str, id: &str) -> String {
+    template.replace("{id}", id)
+}
+
+fn draft(title: &str, criteria: Value) -> Value {
+    json!({
+        "title": title,
+        "summary": "符合条件的企业可获一次性补助。",
+        "text": "为支持本市企业发展，特制定本政策。",
+        "benefit": "一次性补助 10 万元",
+        "grant": {"mode": "claim", "link": "/policies/claim"},
+        "valid_from": "2020-01-01",
+        "valid_until": "2099-12-31",
+        "criteria": criteria,
+    })
+}
+
+async fn step(stack: &Stack, token: &str, id: &str, body: Value) -> (u16, Value) {
+    stack
+        .post_authed(&policy_path(paths::POLICY_STEPS, id), token, body)
+        .await
+}
+
+async fn an_enterprise_profile_is_built_from_five_departments(stack: &Stack) {
+    let e = verified_enterprises(stack).next().expect("an enterprise");
+    let token = enterprise_session(stack, e).await;
+    let (status, view) = stack.get_authed(paths::ENTERPRISE_PROFILE, &token).await;
+    assert_eq!(status, 200, "{view}");
+    let profile = &view["profile"];
+    assert_eq!(profile["uscc"], e.uscc.as_str());
+    assert_eq!(profile["name"], e.name.as_str());
+    assert_eq!(profile["region"], county(e));
+    // The industry class is the registration's; the size class follows the statistical rule.
+    let industry = profile["industry"].as_str().expect("industry");
+    assert!(
+        zhelikit_domain::policy::Industry::parse(industry).is_ok(),
+        "{industry}"
+    );
+    assert!(["large", "medium", "small", "micro"].contains(&profile["size"].as_str().unwrap_or("")));
+    let records: Vec<&str> = view["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| s["record"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        records,
+        [
+            "enterprise_registration",
+            "enterprise_credit",
+            "enterprise_social_security",
+            "enterprise_tax",
+            "enterprise_qualifications"
+        ]
+    );
+    assert!(
+        view["sources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|s| s["state"] == "fresh"),
+        "{view}"
+    );
+    // A second read is the same profile (from the adapter layer's cache).
+    let (_, again) = stack.get_authed(paths::ENTERPRISE_PROFILE, &token).await;
+    assert_eq!(again["profile"], view["profile"]);
+}
+
+async fn a_policy_approved_by_a_second_official_reaches_the_enterprises_it_matches_and_no_others(
+    stack: &Stack,
+) {
+    // One enterprise the policy is for, and one in another county it is not for.
+    let target = verified_enterprises(stack).nth(1).expect("an enterprise");
+    let elsewhere = verified_enterprises(stack)
+        .find(|e| county(e) != county(target))
+        .expect("an enterprise in another county");
+    let target_token = enterprise_session(stack, target).await;
+    let elsewhere_token = enterprise_session(stack, elsewhere).await;
+    let (_, profile) = stack
+        .get_authed(paths::ENTERPRISE_PROFILE, &target_token)
+        .await;
+    let (_, other_profile) = stack
+        .get_authed(paths::ENTERPRISE_PROFILE, &elsewhere_token)
+        .await;
+    assert_eq!(other_profile["profile"]["region"], county(elsewhere));
+    let division = &profile["profile"]["industry"].as_str().expect("industry")[..3];
+    let criteria = json!({"regions": [county(target)], "industries": [division]});
+
+    let (drafter, colleague, outsider) = officials(stack);
+    let drafter_token = official_session(stack, drafter).await;
+    let colleague_token = official_session(stack, colleague).await;
+    let (status, policy) = stack
+        .post_authed(
+            paths::POLICIES,
+            &drafter_token,
+            draft("企业技术改造补助", criteria.clone()),
+        )
+        .await;
+    assert_eq!(status, 201, "{policy}");
+    assert_eq!(policy["status"], "draft");
+    assert_eq!(policy["drafted_by"], drafter.name.as_str());
+    let id = policy["id"].as_str().expect("id").to_string();
+
+    // The preview counts the profiled enterprises it matches and shows why.
+    let (status, preview) = stack
+        .post_authed(paths::POLICY_PREVIEW, &drafter_token, criteria)
+        .await;
+    assert_eq!(status, 200, "{preview}");
+    assert!(preview["matched"].as_u64() >= Some(1), "{preview}");
+    assert!(preview["profiled"].as_u64() >= Some(2), "{preview}");
+    let in_county = preview["by_county"]
+        .as_array()
+        .expect("by_county")
+        .iter()
+        .find(|c| c["code"] == county(target))
+        .expect("the target's county");
+    assert_eq!(in_county["count"], preview["matched"]);
+    let example = preview["examples"]
+        .as_array()
+        .expect("examples")
+        .iter()
+        .find(|x| x["uscc"] == target.uscc.as_str())
+        .unwrap_or_else(|| panic!("the target among the examples: {preview}"));
+    assert!(example["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|r| r["met"] == true));
+
+    // Four eyes: the drafter submits but cannot approve; a colleague approves.
+    let (status, submitted) = step(stack, &drafter_token, &id, json!({"step": "submit"})).await;
+    assert_eq!(
+        (status, submitted["status"].as_str()),
+        (200, Some("submitted")),
+        "{submitted}"
+    );
+    let (status, refused) = step(stack, &drafter_token, &id, json!({"step": "approve"})).await;
+    assert_problem(status, &refused, 403, "policy_self_approval");
+    let (status, approved) = step(stack, &colleague_token, &id, json!({"step": "approve"})).await;
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["approved_by"], colleague.name.as_str());
+    // Not visible to enterprises before it is published.
+    let (_, before) = stack
+        .get_authed(paths::ENTERPRISE_POLICIES, &target_token)
+        .await;
+    assert!(!before["policies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|p| p["id"] == id.as_str()));
+    let (status, published) = step(stack, &drafter_token, &id, json!({"step": "publish"})).await;
+    assert_eq!(
+        (status, published["status"].as_str()),
+        (200, Some("published")),
+        "{published}"
+    );
+    let actions: Vec<&str> = published["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| h["action"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(actions, ["drafted", "submitted", "approved", "published"]);
+
+    // The matching enterprise sees it, with why; the one elsewhere does not.
+    let (status, mine) = stack
+        .get_authed(paths::ENTERPRISE_POLICIES, &target_token)
+        .await;
+    assert_eq!(status, 200, "{mine}");
+    let seen = mine["policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .find(|p| p["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("the policy among {mine}"));
+    let reasons = seen["reasons"].as_array().expect("reasons");
+    assert_eq!(reasons.len(), 2, "{seen}");
+    assert_eq!(reasons[0]["condition"], "region");
+    assert!(
+        reasons[0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("注册地在"),
+        "{seen}"
+    );
+    assert_eq!(reasons[1]["condition"], "industry");
+    let (_, theirs) = stack
+        .get_authed(paths::ENTERPRISE_POLICIES, &elsewhere_token)
+        .await;
+    assert!(
+        !theirs["policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["id"] == id.as_str()),
+        "{theirs}"
+    );
+
+    // An official of another organisation does not see it.
+    let outsider_token = official_session(stack, outsider).await;
+    let (status, hidden) = stack
+        .get_authed(&policy_path(paths::POLICY, &id), &outsider_token)
+        .await;
+    assert_problem(status, &hidden, 404, "policy_not_found");
+
+    // Withdrawing needs a reason; once withdrawn, enterprises no longer see it.
+    let (status, no_reason) = step(
+        stack,
+        &drafter_token,
+        &id,
+        json!({"step": "withdraw", "reason": ""}),
+    )
+    .await;
+    assert_problem(status, &no_reason, 400, "invalid_field");
+    assert_eq!(no_reason["field"], "reason");
+    let (status, withdrawn) = step(
+        stack,
+        &colleague_token,
+        &id,
+        json!({"step": "withdraw", "reason": "资金额度已用完"}),
+    )
+    .await;
+    assert_eq!(
+        (status, withdrawn["status"].as_str()),
+        (200, Some("withdrawn")),
+        "{withdrawn}"
+    );
+    let (_, after) = stack
+        .get_authed(paths::ENTERPRISE_POLICIES, &target_token)
+        .await;
+    assert!(!after["policies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|p| p["id"] == id.as_str()));
+}
+
+async fn policy_input_and_steps_out_of_order_are_refused_with_what_was_wrong(stack: &Stack) {
+    let (drafter, _, _) = officials(stack);
+    let token = official_session(stack, drafter).await;
+    for (criteria, field) in [
+        (json!({"regions": ["110101"]}), "criteria.regions"),
+        (json!({"industries": ["C65"]}), "criteria.industries"),
+        (
+            json!({"registered_capital_wan": {"min": 500, "max": 100}}),
+            "criteria.registered_capital_wan",
+        ),
+        (
+            json!({"founded": {"from": "2024-01-01", "to": "2020-01-01"}}),
+            "criteria.founded",
+        ),
+    ] {
+        let (status, problem) = stack
+            .post_authed(paths::POLICIES, &token, draft("无效条件", criteria.clone()))
+            .await;
+        assert_problem(status, &problem, 400, "invalid_field");
+        assert_eq!(problem["field"], field, "{criteria}: {problem}");
+        let (status, problem) = stack
+            .post_authed(paths::POLICY_PREVIEW, &token, criteria)
+            .await;
+        assert_problem(status, &problem, 400, "invalid_field");
+        assert_eq!(problem["field"], field);
+    }
+    // Nothing refused was kept.
+    let (_, listed) = stack.get_authed(paths::POLICIES, &token).await;
+    assert!(
+        !listed
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["title"] == "无效条件"),
+        "{listed}"
+    );
+
+    let (status, policy) = stack
+        .post_authed(paths::POLICIES, &token, draft("创新券", json!({})))
+        .await;
+    assert_eq!(status, 201, "{policy}");
+    let id = policy["id"].as_str().expect("id").to_string();
+    // A draft cannot be published; an edit on a stale version is a conflict.
+    let (status, problem) = step(stack, &token, &id, json!({"step": "publish"})).await;
+    assert_problem(status, &problem, 409, "policy_status_conflict");
+    let mut edit = draft("创新券（修订）", json!({}));
+    edit["version"] = json!(1);
+    let (status, edited) = put_authed(
+        stack,
+        &policy_path(paths::POLICY, &id),
+        &token,
+        edit.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, edited["version"].as_i64()),
+        (200, Some(2)),
+        "{edited}"
+    );
+    let (status, stale) = put_authed(stack, &policy_path(paths::POLICY, &id), &token, edit).await;
+    assert_problem(status, &stale, 409, "policy_status_conflict");
+    let (_, current) = stack
+        .get_authed(&policy_path(paths::POLICY, &id), &token)
+        .await;
+    assert_eq!(current["title"], "创新券（修订）");
+
+    // Enterprises do not manage policies, and officials have no enterprise profile.
+    let e = verified_enterprises(stack).next().expect("an enterprise");
+    let enterprise_token = enterprise_session(stack, e).await;
+    let (status, problem) = stack
+        .post_authed(paths::POLICIES, &enterprise_token, draft("x", json!({})))
+        .await;
+    assert_problem(status, &problem, 403, "missing_scope");
+    let (status, problem) = stack.get_authed(paths::ENTERPRISE_PROFILE, &token).await;
+    assert_problem(status, &problem, 403, "missing_scope");
+}
+
+/// 税务 down: an enterprise profiled before keeps its profile, saying which source could not
+/// be reached; one never profiled is told which department is down, never given a guess.
+#[tokio::test]
+async fn a_department_down_leaves_the_last_profile_standing_and_says_so() {
+    use mock_platform::departments::faults::{Fault, FaultMode};
+    use platform_api::departments::Department;
+    // No cache: the fault is met on the very next read.
+    let stack = zhelikit_e2e::private_stack(zhelikit_e2e::Backend::Sqlite, |c| {
+        c.adapters.cache_ttl = Some(std::time::Duration::ZERO);
+    })
+    .await;
+    let mut enterprises = verified_enterprises(&stack);
+    let (profiled, never) = (
+        enterprises.next().expect("one"),
+        enterprises.next().expect("two"),
+    );
+    let token = enterprise_session(&stack, profiled).await;
+    let (status, before) = stack.get_authed(paths::ENTERPRISE_PROFILE, &token).await;
+    assert_eq!(status, 200, "{before}");
+    let never_token = enterprise_session(&stack, never).await;
+
+    let down = Fault {
+        mode: FaultMode::Status(503),
+        ..Fault::HEALTHY
+    };
+    stack
+        .mock
+        .state
+        .set_fault(Department::Taxation, down)
+        .expect("fault");
+    let (status, after) = stack.get_authed(paths::ENTERPRISE_PROFILE, &token).await;
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after["profile"], before["profile"]);
+    assert_eq!(after["built_at"], before["built_at"]);
+    let tax = after["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["record"] == "enterprise_tax")
+        .expect("the tax source");
+    assert_eq!(
+        (tax["department"].as_str(), tax["state"].as_str()),
+        (Some("税务"), Some("unavailable"))
+    );
+
+    let (status, problem) = stack
+        .get_authed(paths::ENTERPRISE_PROFILE, &never_token)
+        .await;
+    assert_problem(status, &problem, 503, "department_unavailable");
+    assert!(
+        problem["detail"].as_str().unwrap_or("").contains("税务"),
+        "{problem}"
+    );
+}
