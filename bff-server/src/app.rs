@@ -112,6 +112,10 @@ impl AppState {
             notices::EXPIRY_QUEUE,
             Arc::new(notices::ConsentExpiries::new(Arc::downgrade(&self.0))),
         );
+        jobs.register(
+            crate::policy::inbox::CAMPAIGN_QUEUE,
+            crate::policy::inbox::campaigns(&self.0),
+        );
         jobs.start();
     }
 }

@@ -90,6 +90,14 @@ pub const POLICIES: &str = "/v1/policies";
 pub const POLICY: &str = "/v1/policies/{id}";
 /// `POST`: a lifecycle step (submit, approve, return, publish, withdraw).
 pub const POLICY_STEPS: &str = "/v1/policies/{id}/steps";
+/// `GET ?after={cursor}&limit={n}`: the enterprise's inbox after a cursor.
+pub const INBOX: &str = "/v1/inbox";
+/// `POST`: the enterprise read a message.
+pub const INBOX_READ: &str = "/v1/inbox/{id}/read";
+/// `POST`: the enterprise opened a message (from a notification or the list).
+pub const INBOX_OPENED: &str = "/v1/inbox/{id}/opened";
+/// `PUT`: register (or replace) the device's push token; `DELETE`: unregister it.
+pub const DEVICE: &str = "/v1/devices/{device_id}";
 /// `POST`: how many enterprises criteria match, by county and industry, with examples.
 pub const POLICY_PREVIEW: &str = "/v1/policies/preview";
 /// `GET`: readiness (storage reachable).

@@ -137,6 +137,8 @@ problem_codes! {
     PolicyStatusConflict = "policy_status_conflict", "政策状态不允许该操作", "Policy status conflict",
     /// The official who drafted a policy may not approve it: a second official must (四眼原则).
     PolicySelfApproval = "policy_self_approval", "起草人不能审核自己的政策", "A drafter cannot approve their own policy",
+    /// No such inbox message for this enterprise.
+    InboxMessageNotFound = "inbox_message_not_found", "消息不存在", "Inbox message not found",
     /// The enterprise is not in the market regulator's register.
     EnterpriseNotRegistered = "enterprise_not_registered", "未查询到企业登记信息", "Enterprise not registered",
     /// A department did not answer (down, slow, failing); try again later.

@@ -9,6 +9,7 @@ use zhelikit_e2e::{assert_problem, both_backends, http, json_of, Stack};
 
 both_backends!(
     an_enterprise_profile_is_built_from_five_departments,
+    the_inbox_syncs_by_cursor_and_devices_register_per_channel,
     a_policy_approved_by_a_second_official_reaches_the_enterprises_it_matches_and_no_others,
     policy_input_and_steps_out_of_order_are_refused_with_what_was_wrong
 );
@@ -85,6 +86,22 @@ async fn put_authed(stack: &Stack, path: &str, token: &str, body: Value) -> (u16
             .expect("PUT"),
     )
     .await
+}
+
+/// Polls `check` until it gives a value, for at most ten seconds.
+async fn poll<T, F, Fut>(mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "not within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 fn policy_path(template: &str, id: &str) -> String {
@@ -285,6 +302,81 @@ async fn a_policy_approved_by_a_second_official_reaches_the_enterprises_it_match
         "{theirs}"
     );
 
+    // The campaign (a durable job written with the publishing step) fills the inboxes of the
+    // enterprises it matches; the one elsewhere gets nothing.
+    let finished = poll(|| async {
+        let (_, p) = stack
+            .get_authed(&policy_path(paths::POLICY, &id), &drafter_token)
+            .await;
+        p["delivery"]["finished_at"].is_i64().then_some(p)
+    })
+    .await;
+    assert!(
+        finished["delivery"]["matched"].as_u64() >= Some(1),
+        "{finished}"
+    );
+    assert_eq!(
+        finished["delivery"]["inboxed"],
+        finished["delivery"]["matched"]
+    );
+    let (status, inbox) = stack.get_authed(paths::INBOX, &target_token).await;
+    assert_eq!(status, 200, "{inbox}");
+    let message = inbox["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|m| m["policy_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("the policy in the inbox: {inbox}"))
+        .clone();
+    assert_eq!(message["title"], "企业技术改造补助");
+    assert_eq!(message["read"], false);
+    assert_eq!(
+        message["reasons"], seen["reasons"],
+        "why am I seeing this: the same reasons"
+    );
+    assert_eq!(
+        message["deep_link"],
+        format!("zhelikit://mini-app/zk-demo-policy/home?policy={id}")
+    );
+    let (_, theirs) = stack.get_authed(paths::INBOX, &elsewhere_token).await;
+    assert!(
+        !theirs["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|m| m["policy_id"] == id.as_str()),
+        "{theirs}"
+    );
+    // Read and opened show on the next sync and in the official's figures.
+    let message_id = message["id"].as_str().expect("id");
+    let (status, _) = stack
+        .post_authed(
+            &paths::INBOX_OPENED.replace("{id}", message_id),
+            &target_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let since = message["cursor"].as_i64().expect("cursor") - 1;
+    let (_, again) = stack
+        .get_authed(
+            &format!("{}?after={since}&limit=1", paths::INBOX),
+            &target_token,
+        )
+        .await;
+    assert_eq!(again["messages"][0]["id"], message_id, "{again}");
+    assert_eq!(
+        (
+            again["messages"][0]["read"].as_bool(),
+            again["messages"][0]["opened"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    let (_, stats) = stack
+        .get_authed(&policy_path(paths::POLICY, &id), &drafter_token)
+        .await;
+    assert!(stats["delivery"]["opened"].as_u64() >= Some(1), "{stats}");
+
     // An official of another organisation does not see it.
     let outsider_token = official_session(stack, outsider).await;
     let (status, hidden) = stack
@@ -454,4 +546,80 @@ async fn a_department_down_leaves_the_last_profile_standing_and_says_so() {
         problem["detail"].as_str().unwrap_or("").contains("税务"),
         "{problem}"
     );
+}
+
+async fn the_inbox_syncs_by_cursor_and_devices_register_per_channel(stack: &Stack) {
+    let e = verified_enterprises(stack).nth(2).expect("an enterprise");
+    let token = enterprise_session(stack, e).await;
+    let (status, page) = stack
+        .get_authed(&format!("{}?after=0&limit=200", paths::INBOX), &token)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    // Syncing after the last cursor returns nothing new and keeps the cursor.
+    let cursor = page["next_cursor"].as_i64().expect("next_cursor");
+    let (_, empty) = stack
+        .get_authed(&format!("{}?after={cursor}", paths::INBOX), &token)
+        .await;
+    assert_eq!(empty["messages"], json!([]));
+    assert_eq!(
+        (empty["next_cursor"].as_i64(), empty["more"].as_bool()),
+        (Some(cursor), Some(false))
+    );
+    let (status, problem) = stack
+        .get_authed(&format!("{}?limit=0", paths::INBOX), &token)
+        .await;
+    assert_problem(status, &problem, 400, "invalid_field");
+    assert_eq!(problem["field"], "limit");
+    let (status, problem) = stack
+        .post_authed(
+            &paths::INBOX_READ.replace("{id}", "msg-nope"),
+            &token,
+            json!({}),
+        )
+        .await;
+    assert_problem(status, &problem, 404, "inbox_message_not_found");
+
+    let device = paths::DEVICE.replace("{device_id}", "install-0001");
+    let (status, _) = put_authed(
+        stack,
+        &device,
+        &token,
+        json!({"channel": "hms", "platform": "harmony", "token": "hms-token-1"}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = put_authed(
+        stack,
+        &device,
+        &token,
+        json!({"channel": "fcm", "platform": "android", "token": "fcm-token-2"}),
+    )
+    .await;
+    assert_eq!(status, 204, "a new token replaces the old one");
+    let (status, problem) = put_authed(
+        stack,
+        &device,
+        &token,
+        json!({"channel": "apns", "platform": "android", "token": "x"}),
+    )
+    .await;
+    assert_problem(status, &problem, 400, "invalid_field");
+    assert_eq!(problem["field"], "channel");
+    let (status, problem) = put_authed(
+        stack,
+        &paths::DEVICE.replace("{device_id}", "x"),
+        &token,
+        json!({"channel": "fcm", "platform": "android", "token": "x"}),
+    )
+    .await;
+    assert_problem(status, &problem, 400, "invalid_field");
+    assert_eq!(problem["field"], "device_id");
+    let status = http()
+        .delete(format!("{}{device}", stack.bff))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("DELETE")
+        .status();
+    assert_eq!(status, 204);
 }

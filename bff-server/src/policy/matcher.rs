@@ -107,6 +107,16 @@ impl Matcher {
         }
     }
 
+    /// Every profile `rule` admits, in slot order: a campaign's audience.
+    pub fn matched(&self, rule: &Rule) -> Vec<Arc<EnterpriseProfile>> {
+        let c = self.catalogue.read().unwrap_or_else(|p| p.into_inner());
+        c.index
+            .select(rule)
+            .iter()
+            .filter_map(|slot| c.profiles.get(slot as usize).cloned().flatten())
+            .collect()
+    }
+
     /// The enterprises `rule` admits: counts, and the first `examples` of them.
     pub fn select(&self, rule: &Rule, examples: usize) -> Selection {
         let c = self.catalogue.read().unwrap_or_else(|p| p.into_inner());

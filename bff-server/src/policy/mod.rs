@@ -1,8 +1,10 @@
 //! 惠企政策直通车 (policies to enterprises), the BFF's part: enterprise profiles built from
 //! department records (`profiles`), the policy console's lifecycle and preview for officials
-//! (`policies`), and the matched policies an enterprise sees (`matches`). Matching itself is
+//! (`policies`), the matched policies an enterprise sees (`matches`), and the inboxes a
+//! published policy's campaign fills, a durable job (`inbox`). Matching itself is
 //! the `zhelikit-push` crate's pure code; `matcher` is this instance's index over it.
 
+pub mod inbox;
 pub mod matcher;
 pub mod matches;
 pub mod policies;
@@ -24,4 +26,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(policies::read, policies::edit))
         .routes(routes!(policies::step))
         .routes(routes!(policies::preview))
+        .routes(routes!(inbox::sync))
+        .routes(routes!(inbox::read))
+        .routes(routes!(inbox::opened))
+        .routes(routes!(inbox::register_device, inbox::unregister_device))
 }

@@ -10,8 +10,8 @@ use zhelikit_domain::lang::Text;
 use zhelikit_domain::paths;
 use zhelikit_domain::policy::industry::DIVISIONS;
 use zhelikit_domain::policy::{
-    next_status, CountCell, Criteria, MatchExample, MatchPreview, Policy, PolicyDraft, PolicyEdit,
-    PolicyEvent, PolicyStatus, PolicyStep, StepRefusal,
+    next_status, CountCell, Criteria, DeliveryStats, MatchExample, MatchPreview, Policy,
+    PolicyDraft, PolicyEdit, PolicyEvent, PolicyStatus, PolicyStep, StepRefusal,
 };
 use zhelikit_domain::problem_code::ProblemCode;
 use zhelikit_domain::region::WENZHOU_DIVISIONS;
@@ -23,6 +23,7 @@ use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::identity::users::user_profile;
+use crate::policy::inbox::campaign_job;
 use crate::storage::{StoredPolicy, StoredPolicyEvent};
 
 /// Examples a preview shows.
@@ -121,6 +122,13 @@ async fn view(state: &AppState, p: &StoredPolicy) -> Result<Policy, ApiError> {
         approved_by: p.approved_by_name.clone(),
         version: p.version,
         history,
+        delivery: state.store.campaign(&p.id).await?.map(|c| DeliveryStats {
+            matched: c.matched.max(0) as u64,
+            inboxed: c.inboxed.max(0) as u64,
+            read: c.read.max(0) as u64,
+            opened: c.opened.max(0) as u64,
+            finished_at: c.finished_at.map(|t| t.timestamp()),
+        }),
     })
 }
 
@@ -305,15 +313,20 @@ pub async fn step(
         ..current.clone()
     };
     let recorded = event(&who, step.recorded_as(), step.reason().map(str::to_string));
+    // Publishing records its campaign with the step: the outbox is the jobs table.
+    let campaign = (next_status == PolicyStatus::Published).then(|| campaign_job(&id).row());
     if !state
         .store
-        .update_policy(&next, current.version, &recorded, &[])
+        .update_policy(&next, current.version, &recorded, campaign.as_slice())
         .await?
     {
         return Err(conflict(
             "政策刚被他人处理，请刷新后再试".to_string(),
             "the policy was changed meanwhile; reload and try again".to_string(),
         ));
+    }
+    if let Some(row) = &campaign {
+        state.jobs.published(row).await;
     }
     Ok(axum::Json(view(&state, &next).await?))
 }

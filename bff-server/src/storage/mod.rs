@@ -17,6 +17,7 @@ mod call_batch;
 pub mod consents;
 pub mod corrections;
 pub mod identity;
+pub mod inbox;
 pub mod jobs;
 mod migrations;
 pub mod objections;
@@ -38,6 +39,9 @@ pub use corrections::{CorrectionStore, StoredCorrection};
 pub use identity::{
     IdentityStore, MiniApp, NewUser, NextRefreshToken, RefreshRefusal, RefreshToken, Rotation,
     StoredPasskey, User,
+};
+pub use inbox::{
+    InboxMark, InboxStore, NewInboxMessage, PushDevice, StoredCampaign, StoredInboxMessage,
 };
 pub use jobs::{JobStore, NewJob, StoredJob};
 pub use objections::{ObjectionStore, StoredObjection};
@@ -98,6 +102,7 @@ pub trait Store:
     + JobStore
     + ObjectionStore
     + PolicyStore
+    + InboxStore
     + Send
     + Sync
     + 'static

@@ -293,6 +293,26 @@ pub struct Policy {
     pub version: i64,
     /// Every step, oldest first.
     pub history: Vec<PolicyEvent>,
+    /// What publishing it did, once its campaign has run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<DeliveryStats>,
+}
+
+/// A published policy's campaign so far (投放统计).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryStats {
+    /// Enterprises it matched when the campaign ran.
+    pub matched: u64,
+    /// Messages put in their inboxes.
+    pub inboxed: u64,
+    /// Of those, read.
+    pub read: u64,
+    /// Of those, opened.
+    pub opened: u64,
+    /// Unix seconds the campaign finished, if it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<i64>,
 }
 
 /// `PUT /v1/policies/{id}`: a new text of a draft, made on the version the official saw.

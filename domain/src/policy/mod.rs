@@ -3,17 +3,21 @@
 //! Matching them lives in the `zhelikit-push` crate; both the BFF and the SDK read these types.
 
 pub mod criteria;
+pub mod inbox;
 pub mod industry;
 pub mod lifecycle;
 pub mod profile;
 pub mod size;
 
 pub use criteria::{Criteria, DateRange, Eligibility, Exclusions, WanRange, WENZHOU_CITY};
+pub use inbox::{
+    policy_deep_link, DevicePlatform, DeviceRegistration, InboxMessage, InboxPage, PushChannel,
+};
 pub use industry::{Industry, IndustryError};
 pub use lifecycle::{
-    next_status, CountCell, EnterprisePolicies, EnterpriseProfileView, Grant, MatchExample,
-    MatchPreview, MatchedPolicy, Policy, PolicyDraft, PolicyEdit, PolicyEvent, PolicyStatus,
-    PolicyStep, ProfileSource, StepRefusal,
+    next_status, CountCell, DeliveryStats, EnterprisePolicies, EnterpriseProfileView, Grant,
+    MatchExample, MatchPreview, MatchedPolicy, Policy, PolicyDraft, PolicyEdit, PolicyEvent,
+    PolicyStatus, PolicyStep, ProfileSource, StepRefusal,
 };
 pub use profile::{
     build_profile, scope_keyword, scope_keywords, EnterpriseProfile, ProfileGap, ProfileRecords,
