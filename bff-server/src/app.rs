@@ -116,7 +116,23 @@ impl AppState {
             crate::policy::inbox::CAMPAIGN_QUEUE,
             crate::policy::inbox::campaigns(&self.0),
         );
+        {
+            use crate::policy::sync;
+            let app = Arc::downgrade(&self.0);
+            jobs.register(
+                sync::REGISTER_QUEUE,
+                Arc::new(sync::RegisterPages::new(app.clone())),
+            );
+            jobs.register(
+                sync::PROFILE_QUEUE,
+                Arc::new(sync::Profiles::new(app.clone())),
+            );
+            jobs.register(sync::REMATCH_QUEUE, Arc::new(sync::Rematches::new(app)));
+        }
         jobs.start();
+        if let Some(every) = self.config.register_sync_every {
+            crate::policy::sync::schedule(&self.0, every);
+        }
     }
 }
 
@@ -179,7 +195,7 @@ impl App {
             .map_err(|e| StartupError::Platform(e.to_string()))?;
         let signal: Arc<dyn crate::jobs::signal::Signal> = match &config.redis_url {
             Some(url) => Arc::new(crate::jobs::signal::RedisStreams::new(
-                // Blocking reads of a second: their own connection, waiting longer.
+                url,
                 crate::infra::redis_connection_waiting(url, Duration::from_secs(5)).await?,
                 &config.redis_prefix,
                 &format!("bff-{}", Uuid::new_v4().simple()),

@@ -275,7 +275,7 @@ async fn two_instances_sharing_postgres_and_redis_streams_run_each_job_once_betw
         let conn = bff_server::infra::redis_connection_waiting(&redis, Duration::from_secs(5))
             .await
             .unwrap();
-        let signal: Arc<dyn Signal> = Arc::new(RedisStreams::new(conn, &prefix, name));
+        let signal: Arc<dyn Signal> = Arc::new(RedisStreams::new(&redis, conn, &prefix, name));
         let jobs = Arc::new(Jobs::new(store.clone(), signal, settings()));
         jobs.register(
             QUEUE,

@@ -48,7 +48,9 @@ fn mask_record(record: &mut Record) {
         | Record::EnterpriseSocialSecurity(_)
         | Record::EnterpriseCredit(_)
         | Record::EnterpriseTax(_)
-        | Record::EnterpriseQualifications(_) => {}
+        | Record::EnterpriseQualifications(_)
+        // Public registration data: USCCs and registered names.
+        | Record::EnterpriseRegister(_) => {}
         // Never reaches a screen from the BFF (department answers are typed on arrival); if one
         // did, nothing of it could be known safe.
         Record::Other(value) => *value = serde_json::Value::Null,

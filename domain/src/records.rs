@@ -38,6 +38,8 @@ pub enum Record {
     EnterpriseTax(EnterpriseTax),
     /// `enterprise_qualifications`.
     EnterpriseQualifications(EnterpriseQualifications),
+    /// `enterprise_register`: a page of the register, never part of a screen.
+    EnterpriseRegister(EnterpriseRegister),
     /// What a department answers the vault: a certificate, its keys, its status list. Never
     /// part of a screen.
     Vault(crate::vault::VaultRecord),
@@ -106,6 +108,7 @@ impl Record {
             "education_record" => Self::EducationRecord(typed(id, data)?),
             "enterprise_tax" => Self::EnterpriseTax(typed(id, data)?),
             "enterprise_qualifications" => Self::EnterpriseQualifications(typed(id, data)?),
+            "enterprise_register" => Self::EnterpriseRegister(typed(id, data)?),
             other if other.starts_with("certificate_") => {
                 Self::Vault(crate::vault::VaultRecord::Certificate(typed(id, data)?))
             }
@@ -301,6 +304,29 @@ pub struct EnterpriseTax {
     pub revenue_wan: u64,
     /// 资产总额 at that year's end, in 万元.
     pub assets_wan: u64,
+}
+
+/// 市场监管: a page of the register of enterprises (登记名录).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnterpriseRegister {
+    /// The enterprises, in USCC order.
+    pub entries: Vec<RegisterEntry>,
+    /// The USCC to ask after for the next page; none on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<String>,
+}
+
+/// One enterprise in the register.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterEntry {
+    /// USCC.
+    pub uscc: String,
+    /// Registered name.
+    pub name: String,
+    /// YYYY-MM-DD its records (here or at the other departments) last changed.
+    pub updated_on: String,
 }
 
 /// 经信: the qualifications an enterprise holds now.

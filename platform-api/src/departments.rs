@@ -121,6 +121,9 @@ pub enum Operation {
     EnterpriseRegistration,
     /// 市场监管: enterprise credit (信用). [`EnterpriseQuery`] → [`EnterpriseCredit`].
     EnterpriseCredit,
+    /// 市场监管: the register of enterprises (登记名录), a page at a time in USCC order, each with
+    /// the day its records last changed. [`RegisterQuery`] → [`EnterpriseRegister`].
+    EnterpriseRegister,
     /// 卫健: health card (健康卡). [`PersonQuery`] → [`HealthCard`].
     HealthCard,
     /// 教育: education record (学历). [`PersonQuery`] → [`EducationRecord`].
@@ -147,7 +150,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 49] = [
+    pub const ALL: [Operation; 50] = [
         Self::HouseholdRegister,
         Self::ResidentIdCard,
         Self::SocialSecurityCard,
@@ -157,6 +160,7 @@ impl Operation {
         Self::Vehicles,
         Self::EnterpriseRegistration,
         Self::EnterpriseCredit,
+        Self::EnterpriseRegister,
         Self::HealthCard,
         Self::EducationRecord,
         Self::EnterpriseTax,
@@ -207,7 +211,9 @@ impl Operation {
                 Department::HumanResources
             }
             Self::DrivingLicence | Self::Vehicles => Department::Transport,
-            Self::EnterpriseRegistration | Self::EnterpriseCredit => Department::MarketRegulation,
+            Self::EnterpriseRegistration | Self::EnterpriseCredit | Self::EnterpriseRegister => {
+                Department::MarketRegulation
+            }
             Self::HealthCard => Department::Health,
             Self::EducationRecord => Department::Education,
             Self::EnterpriseTax => Department::Taxation,
@@ -231,6 +237,7 @@ impl Operation {
             Self::Vehicles => "vehicles",
             Self::EnterpriseRegistration => "enterprise_registration",
             Self::EnterpriseCredit => "enterprise_credit",
+            Self::EnterpriseRegister => "enterprise_register",
             Self::HealthCard => "health_card",
             Self::EducationRecord => "education_record",
             Self::EnterpriseTax => "enterprise_tax",
@@ -249,6 +256,13 @@ impl Operation {
             self,
             Self::Certificate(_) | Self::IssuerKeys(_) | Self::StatusList(_) | Self::Correction(_)
         )
+    }
+
+    /// True when the body names one person or enterprise ([`PersonQuery`], [`EnterpriseQuery`])
+    /// and the answer is one record of them; false for the vault's operations and the
+    /// register, which take bodies of their own.
+    pub fn asks_about_a_subject(self) -> bool {
+        !self.is_vault() && self != Self::EnterpriseRegister
     }
 
     /// True when the body is an [`EnterpriseQuery`] rather than a [`PersonQuery`].
@@ -291,6 +305,9 @@ impl Operation {
             }
             Self::EnterpriseCredit => {
                 "/restapi/prod/IC33000020220301000401/market_regulation/enterprise_credit"
+            }
+            Self::EnterpriseRegister => {
+                "/restapi/prod/IC33000020220301000401/market_regulation/enterprise_register"
             }
             Self::HealthCard => "/restapi/prod/IC33000020220301000501/health/health_card",
             Self::EducationRecord => {
@@ -376,6 +393,16 @@ pub struct EnterpriseQuery {
     pub uscc: String,
 }
 
+/// Body of [`Operation::EnterpriseRegister`]: the page after a USCC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterQuery {
+    /// The last USCC of the previous page; none for the first page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Entries per page (1–1000).
+    pub limit: u32,
+}
+
 /// The department envelope: `{code, msg, data}`; `code` `"00"` is success, `"04"` not found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeptResponse<T> {
@@ -400,9 +427,9 @@ pub const CODE_BAD_REQUEST: &str = "40";
 pub use zhelikit_domain::gm::Sm2Jwk;
 pub use zhelikit_domain::records::{
     ContributionMonth, Contributions, DrivingLicence, EducationRecord, EnterpriseCredit,
-    EnterpriseQualification, EnterpriseQualifications, EnterpriseRegistration,
+    EnterpriseQualification, EnterpriseQualifications, EnterpriseRegister, EnterpriseRegistration,
     EnterpriseSocialSecurity, EnterpriseTax, HealthCard, HouseholdMember, HouseholdRegister,
-    ResidentIdCard, SocialSecurityCard, Vaccination, Vehicle, Vehicles,
+    RegisterEntry, ResidentIdCard, SocialSecurityCard, Vaccination, Vehicle, Vehicles,
 };
 pub use zhelikit_domain::vault::correction::{CorrectionFiling, CorrectionReceipt};
 pub use zhelikit_domain::vault::{

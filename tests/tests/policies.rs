@@ -10,6 +10,7 @@ use zhelikit_e2e::{assert_problem, both_backends, http, json_of, Stack};
 both_backends!(
     an_enterprise_profile_is_built_from_five_departments,
     the_inbox_syncs_by_cursor_and_devices_register_per_channel,
+    an_enterprise_profiled_after_publishing_gets_the_policies_it_now_matches,
     a_policy_approved_by_a_second_official_reaches_the_enterprises_it_matches_and_no_others,
     policy_input_and_steps_out_of_order_are_refused_with_what_was_wrong
 );
@@ -622,4 +623,109 @@ async fn the_inbox_syncs_by_cursor_and_devices_register_per_channel(stack: &Stac
         .expect("DELETE")
         .status();
     assert_eq!(status, 204);
+}
+
+async fn an_enterprise_profiled_after_publishing_gets_the_policies_it_now_matches(stack: &Stack) {
+    // Never profiled in this stack before (the other scenarios use the first few).
+    let late = verified_enterprises(stack).nth(7).expect("an enterprise");
+    let (drafter, colleague, _) = officials(stack);
+    let drafter_token = official_session(stack, drafter).await;
+    let colleague_token = official_session(stack, colleague).await;
+    let criteria = json!({"regions": [county(late)]});
+    let (_, policy) = stack
+        .post_authed(
+            paths::POLICIES,
+            &drafter_token,
+            draft("新设企业开办补贴", criteria),
+        )
+        .await;
+    let id = policy["id"].as_str().expect("id").to_string();
+    for (token, body) in [
+        (&drafter_token, json!({"step": "submit"})),
+        (&colleague_token, json!({"step": "approve"})),
+        (&drafter_token, json!({"step": "publish"})),
+    ] {
+        let (status, answer) = step(stack, token, &id, body).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    poll(|| async {
+        let (_, p) = stack
+            .get_authed(&policy_path(paths::POLICY, &id), &drafter_token)
+            .await;
+        p["delivery"]["finished_at"].is_i64().then_some(())
+    })
+    .await;
+    // Its first profile is a change: the rematch job puts the policy in its inbox.
+    let token = enterprise_session(stack, late).await;
+    let (status, _) = stack.get_authed(paths::ENTERPRISE_PROFILE, &token).await;
+    assert_eq!(status, 200);
+    let message = poll(|| async {
+        let (_, inbox) = stack
+            .get_authed(&format!("{}?limit=200", paths::INBOX), &token)
+            .await;
+        inbox["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["policy_id"] == id.as_str())
+            .cloned()
+    })
+    .await;
+    assert_eq!(message["title"], "新设企业开办补贴");
+    assert_eq!(message["reasons"][0]["condition"], "region");
+    // Profiling it again (unchanged) adds nothing twice.
+    stack.get_authed(paths::ENTERPRISE_PROFILE, &token).await;
+    let (_, inbox) = stack
+        .get_authed(&format!("{}?limit=200", paths::INBOX), &token)
+        .await;
+    let copies = inbox["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["policy_id"] == id.as_str())
+        .count();
+    assert_eq!(copies, 1);
+}
+
+/// With the register sync on, every enterprise in 市场监管's register is profiled without
+/// logging in, a page and a profile at a time through the job mechanism.
+#[tokio::test]
+async fn the_register_sync_profiles_every_registered_enterprise() {
+    let stack = zhelikit_e2e::private_stack(zhelikit_e2e::Backend::Sqlite, |c| {
+        c.register_sync_every = Some(std::time::Duration::from_secs(3_600));
+    })
+    .await;
+    let (drafter, _, _) = officials(&stack);
+    let token = official_session(&stack, drafter).await;
+    let everyone = stack.fixtures.enterprises.len() as u64;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (status, preview) = stack
+            .post_authed(paths::POLICY_PREVIEW, &token, json!({}))
+            .await;
+        assert_eq!(status, 200, "{preview}");
+        if preview["profiled"].as_u64() == Some(everyone) {
+            assert_eq!(
+                preview["matched"].as_u64(),
+                Some(everyone),
+                "no criteria match everyone"
+            );
+            let counted: u64 = preview["by_county"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c["count"].as_u64())
+                .sum();
+            assert_eq!(
+                counted, everyone,
+                "every fixture enterprise is registered in a Wenzhou county"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not all profiled within 60 s: {preview}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }

@@ -78,6 +78,9 @@ pub struct Config {
     /// Whether this BFF runs the job workers itself (`ZK_RUN_JOBS`, default true); false when
     /// `zhelikit-worker` processes run them apart (PostgreSQL + Redis).
     pub run_jobs: bool,
+    /// How often 市场监管's register is walked to rebuild the profiles whose records changed
+    /// (`ZK_REGISTER_SYNC_SECS`; off when unset, so tests profile only whom they touch).
+    pub register_sync_every: Option<std::time::Duration>,
     /// Proxies whose `X-Forwarded-For` is believed (`ZK_TRUSTED_PROXIES`, comma-separated IPs).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long rows are kept before the background pruner deletes them.
@@ -162,6 +165,9 @@ impl Config {
                     })
                 }
             },
+            register_sync_every: source
+                .optional_secs("ZK_REGISTER_SYNC_SECS")?
+                .filter(|d| !d.is_zero()),
             trusted_proxies: trusted_proxies(&source)?,
             retention: retention(&source)?,
             vault_verifiers,

@@ -74,6 +74,11 @@ impl<'a> Source<'a> {
         ))
     }
 
+    /// Seconds, or `None` when unset.
+    pub fn optional_secs(&self, name: &'static str) -> Result<Option<Duration>, ConfigError> {
+        Ok(self.number(name, "seconds")?.map(Duration::from_secs))
+    }
+
     /// Milliseconds, or `None` when unset.
     pub fn optional_millis(&self, name: &'static str) -> Result<Option<Duration>, ConfigError> {
         Ok(self

@@ -95,6 +95,8 @@ pub fn policy(op: Operation) -> CachePolicy {
         | Operation::EnterpriseTax
         | Operation::EnterpriseQualifications => minutes(6 * 60),
         Operation::Contributions | Operation::EnterpriseSocialSecurity => minutes(30),
+        // A sync walks the register once; a page a minute old is as good as new.
+        Operation::EnterpriseRegister => minutes(1),
         Operation::DrivingLicence
         | Operation::Vehicles
         | Operation::EnterpriseCredit

@@ -48,18 +48,33 @@ pub trait Signal: Send + Sync + 'static {
 const GROUP: &str = "workers";
 
 /// Redis Streams: `{prefix}jobs:{queue}`, entries `{job: id}`, group [`GROUP`].
+///
+/// A blocking read holds its connection until it returns, and Redis answers one connection's
+/// commands in order: so each queue's worker reads on a connection of its own (opened on its
+/// first read), and publishing and acknowledging share another that never blocks. (With one
+/// shared connection, every signal waited behind the other queues' blocked reads.)
 pub struct RedisStreams {
+    url: String,
     conn: redis::aio::ConnectionManager,
+    readers: tokio::sync::Mutex<HashMap<String, redis::aio::ConnectionManager>>,
     prefix: String,
     consumer: String,
     groups: Mutex<std::collections::HashSet<String>>,
 }
 
 impl RedisStreams {
-    /// Signals over `conn` (a connection of its own: reads block), as consumer `consumer`.
-    pub fn new(conn: redis::aio::ConnectionManager, prefix: &str, consumer: &str) -> Self {
+    /// Signals through the Redis at `url` (`conn`, already open, publishes and acknowledges;
+    /// each queue's reads open their own), as consumer `consumer`.
+    pub fn new(
+        url: &str,
+        conn: redis::aio::ConnectionManager,
+        prefix: &str,
+        consumer: &str,
+    ) -> Self {
         Self {
+            url: url.to_string(),
             conn,
+            readers: tokio::sync::Mutex::default(),
             prefix: prefix.to_string(),
             consumer: consumer.to_string(),
             groups: Mutex::default(),
@@ -68,6 +83,23 @@ impl RedisStreams {
 
     fn key(&self, queue: &str) -> String {
         format!("{}jobs:{queue}", self.prefix)
+    }
+
+    /// The connection `queue`'s blocking reads use, opened on first use. Its response timeout
+    /// outlasts the longest block.
+    async fn reader(
+        &self,
+        queue: &str,
+        wait: Duration,
+    ) -> Result<redis::aio::ConnectionManager, CacheError> {
+        let mut readers = self.readers.lock().await;
+        if let Some(conn) = readers.get(queue) {
+            return Ok(conn.clone());
+        }
+        let conn = crate::infra::redis_connection_waiting(&self.url, wait + Duration::from_secs(4))
+            .await?;
+        readers.insert(queue.to_string(), conn.clone());
+        Ok(conn)
     }
 
     /// Creates the queue's stream and group once per process (`BUSYGROUP`: another did).
@@ -121,7 +153,7 @@ impl Signal for RedisStreams {
     ) -> Result<Vec<Delivery>, CacheError> {
         let key = self.key(queue);
         self.ensure_group(&key).await?;
-        let mut conn = self.conn.clone();
+        let mut conn = self.reader(queue, wait).await?;
         // First what a dead consumer left behind.
         let stale_ms = u64::try_from(stale.as_millis()).unwrap_or(u64::MAX);
         let claimed: StreamAutoClaimReply = conn

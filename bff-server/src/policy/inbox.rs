@@ -15,8 +15,8 @@ use zhelikit_domain::lang::Text;
 use zhelikit_domain::paths;
 use zhelikit_domain::policy::inbox::{device_id, MAX_PAGE};
 use zhelikit_domain::policy::{
-    policy_deep_link, DeviceRegistration, InboxMessage, InboxPage, PolicyDraft, PolicyStatus,
-    Reason,
+    policy_deep_link, DeviceRegistration, EnterpriseProfile, InboxMessage, InboxPage, PolicyDraft,
+    PolicyStatus, Reason,
 };
 use zhelikit_domain::problem_code::ProblemCode;
 use zhelikit_domain::scope::Scope;
@@ -28,7 +28,7 @@ use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::jobs::{Handler, Job, JobError};
 use crate::policy::profiles::enterprise_of;
-use crate::storage::{InboxMark, NewInboxMessage, PushDevice, StoredJob};
+use crate::storage::{InboxMark, NewInboxMessage, PushDevice, StoredJob, StoredPolicy};
 
 /// The campaigns' queue.
 pub const CAMPAIGN_QUEUE: &str = "policy_campaign";
@@ -114,24 +114,7 @@ impl Handler for Campaigns {
         for batch in audience.chunks(INBOX_BATCH) {
             let messages: Vec<NewInboxMessage> = batch
                 .iter()
-                .filter_map(|profile| {
-                    let subject = Subject::of(profile).ok()?;
-                    let body = MessageBody {
-                        title: draft.title.clone(),
-                        summary: draft.summary.clone(),
-                        benefit: draft.benefit.clone(),
-                        department: policy.department.clone(),
-                        reasons: rule.reasons(&subject),
-                        deep_link: policy_deep_link(&mini_app, &policy_id),
-                    };
-                    Some(NewInboxMessage {
-                        id: format!("msg-{}", uuid::Uuid::new_v4().simple()),
-                        uscc: profile.uscc.clone(),
-                        policy_id: policy_id.clone(),
-                        message: serde_json::to_string(&body).ok()?,
-                        created_at: Utc::now(),
-                    })
-                })
+                .filter_map(|profile| message(&policy, &draft, &rule, profile, &mini_app))
                 .collect();
             app.store
                 .insert_inbox_messages(&messages)
@@ -159,8 +142,34 @@ impl Handler for Campaigns {
     }
 }
 
+/// The inbox message of `policy` for the enterprise of `profile`, with why it matches.
+pub(crate) fn message(
+    policy: &StoredPolicy,
+    draft: &PolicyDraft,
+    rule: &Rule,
+    profile: &EnterpriseProfile,
+    mini_app: &str,
+) -> Option<NewInboxMessage> {
+    let subject = Subject::of(profile).ok()?;
+    let body = MessageBody {
+        title: draft.title.clone(),
+        summary: draft.summary.clone(),
+        benefit: draft.benefit.clone(),
+        department: policy.department.clone(),
+        reasons: rule.reasons(&subject),
+        deep_link: policy_deep_link(mini_app, &policy.id),
+    };
+    Some(NewInboxMessage {
+        id: format!("msg-{}", uuid::Uuid::new_v4().simple()),
+        uscc: profile.uscc.clone(),
+        policy_id: policy.id.clone(),
+        message: serde_json::to_string(&body).ok()?,
+        created_at: Utc::now(),
+    })
+}
+
 /// The registered mini-app enterprises read policies in (its deep links open there).
-fn enterprise_mini_app(app: &App) -> String {
+pub(crate) fn enterprise_mini_app(app: &App) -> String {
     app.config
         .mini_apps
         .iter()

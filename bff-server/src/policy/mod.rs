@@ -9,6 +9,7 @@ pub mod matcher;
 pub mod matches;
 pub mod policies;
 pub mod profiles;
+pub mod sync;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

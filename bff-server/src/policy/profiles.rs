@@ -164,10 +164,18 @@ pub async fn refreshed(state: &AppState, uscc: &str) -> Result<Built, ApiError> 
     let json = serde_json::to_string(&profile).map_err(|e| ApiError::internal(e.to_string()))?;
     let sources_json =
         serde_json::to_string(&sources).map_err(|e| ApiError::internal(e.to_string()))?;
+    // A new or changed profile is matched again against the published policies (a job in the
+    // same transaction): one that now qualifies is told, as if it had been there at publishing.
+    let before = state.store.profile(uscc).await?;
+    let changed = before.as_ref().is_none_or(|b| b.profile != json);
+    let rematch = changed.then(|| super::sync::rematch_job(uscc).row());
     let slot = state
         .store
-        .upsert_profile(uscc, &json, &sources_json, now)
+        .upsert_profile(uscc, &json, &sources_json, now, rematch.as_slice())
         .await?;
+    if let Some(row) = &rematch {
+        state.jobs.published(row).await;
+    }
     let profile = Arc::new(profile);
     state.matcher.note(slot, profile.clone());
     Ok(Built {

@@ -67,13 +67,15 @@ pub struct StoredPolicyEvent {
 /// What profiles and policies are kept in.
 #[async_trait]
 pub trait PolicyStore: Send + Sync {
-    /// Keeps an enterprise's profile (replacing the last); returns its slot.
+    /// Keeps an enterprise's profile (replacing the last) and writes `jobs` in the same
+    /// transaction; returns its slot.
     async fn upsert_profile(
         &self,
         uscc: &str,
         profile: &str,
         sources: &str,
         built_at: DateTime<Utc>,
+        jobs: &[NewJob],
     ) -> StoreResult<i64>;
     /// One enterprise's profile.
     async fn profile(&self, uscc: &str) -> StoreResult<Option<StoredProfile>>;
@@ -181,15 +183,21 @@ macro_rules! policies_sql {
                     profile: &str,
                     sources: &str,
                     built_at: chrono::DateTime<chrono::Utc>,
+                    jobs: &[$crate::storage::NewJob],
                 ) -> StoreResult<i64> {
                     let _gate = self.write_gate().await;
+                    let mut tx = self.pool.begin().await?;
                     let slot: i64 = sqlx::query_scalar("INSERT INTO enterprise_profiles (uscc, profile, sources, built_at) VALUES ($1, $2, $3, $4) ON CONFLICT (uscc) DO UPDATE SET profile = excluded.profile, sources = excluded.sources, built_at = excluded.built_at RETURNING slot")
                         .bind(uscc)
                         .bind(profile)
                         .bind(sources)
                         .bind(built_at)
-                        .fetch_one(&self.pool)
+                        .fetch_one(&mut *tx)
                         .await?;
+                    for job in jobs {
+                        $crate::storage::jobs::insert_job!(&mut *tx, job)?;
+                    }
+                    tx.commit().await?;
                     Ok(slot)
                 }
 

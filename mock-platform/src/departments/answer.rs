@@ -87,7 +87,7 @@ where
     )
 }
 
-fn envelope<T: Serialize>(data: Option<T>) -> Response {
+pub(super) fn envelope<T: Serialize>(data: Option<T>) -> Response {
     let (code, msg) = match data {
         Some(_) => (CODE_OK, "成功"),
         None => (CODE_NOT_FOUND, "查无记录"),
@@ -100,7 +100,7 @@ fn envelope<T: Serialize>(data: Option<T>) -> Response {
     .into_response()
 }
 
-fn bad_request(msg: String) -> Response {
+pub(super) fn bad_request(msg: String) -> Response {
     Json(DeptResponse::<()> {
         code: CODE_BAD_REQUEST.to_string(),
         msg,

@@ -1,8 +1,13 @@
 //! 市场监管 (market regulation): an enterprise's registration (营业执照) and credit.
 
+use axum::extract::State;
+use axum::routing::post;
 use axum::Router;
 use chrono::NaiveDate;
-use platform_api::departments::{EnterpriseCredit, EnterpriseRegistration, Operation};
+use platform_api::departments::{
+    EnterpriseCredit, EnterpriseRegister, EnterpriseRegistration, Operation, RegisterEntry,
+    RegisterQuery,
+};
 use rand::seq::SliceRandom;
 use rand::Rng;
 
@@ -22,6 +27,7 @@ pub fn routes() -> Router<MockState> {
             Operation::EnterpriseCredit.path(),
             about_a_company(Operation::EnterpriseCredit, enterprise_credit),
         )
+        .route(Operation::EnterpriseRegister.path(), post(register))
 }
 
 /// Business scope and 国民经济行业分类 class by the industry word in the fixture's name.
@@ -101,6 +107,50 @@ fn enterprise_credit(c: &Company<'_>) -> Option<EnterpriseCredit> {
         abnormal_operations,
         penalties,
     })
+}
+
+/// The register, in USCC order, a page after `after`. Every fixture's records are drawn for the
+/// month (see `record::as_of`), so each entry changed on the first of this month.
+async fn register(
+    State(state): State<MockState>,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let query = match serde_json::from_slice::<RegisterQuery>(&body) {
+        Ok(q) if (1..=1000).contains(&q.limit) => q,
+        _ => {
+            return super::answer::bad_request(
+                "the body must be JSON {\"after\": \"…\"?, \"limit\": 1–1000}".to_string(),
+            )
+        }
+    };
+    let today = state.clock.now().date_naive();
+    let updated_on = ymd(chrono::Datelike::with_day(&today, 1).unwrap_or(today));
+    let mut all: Vec<_> = state.fixtures.enterprises.iter().collect();
+    all.sort_by(|a, b| a.uscc.cmp(&b.uscc));
+    let page: Vec<RegisterEntry> = all
+        .iter()
+        .filter(|e| {
+            query
+                .after
+                .as_deref()
+                .is_none_or(|after| e.uscc.as_str() > after)
+        })
+        .take(query.limit as usize + 1)
+        .map(|e| RegisterEntry {
+            uscc: e.uscc.clone(),
+            name: e.name.clone(),
+            updated_on: updated_on.clone(),
+        })
+        .collect();
+    let more = page.len() > query.limit as usize;
+    let entries: Vec<RegisterEntry> = page.into_iter().take(query.limit as usize).collect();
+    let next_after = more
+        .then(|| entries.last().map(|e| e.uscc.clone()))
+        .flatten();
+    super::answer::envelope(Some(EnterpriseRegister {
+        entries,
+        next_after,
+    }))
 }
 
 #[cfg(test)]

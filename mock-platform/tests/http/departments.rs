@@ -6,9 +6,9 @@ use platform_api::departments::{
 };
 use platform_api::departments::{
     Contributions, DeptResponse, DrivingLicence, EducationRecord, EnterpriseCredit,
-    EnterpriseQualifications, EnterpriseRegistration, EnterpriseSocialSecurity, EnterpriseTax,
-    HealthCard, HouseholdRegister, Operation, ResidentIdCard, SocialSecurityCard, Vehicles,
-    CODE_NOT_FOUND, CODE_OK,
+    EnterpriseQualifications, EnterpriseRegister, EnterpriseRegistration, EnterpriseSocialSecurity,
+    EnterpriseTax, HealthCard, HouseholdRegister, Operation, ResidentIdCard, SocialSecurityCard,
+    Vehicles, CODE_NOT_FOUND, CODE_OK,
 };
 use platform_api::irs::GatewayError;
 use reqwest::StatusCode;
@@ -51,6 +51,8 @@ fn has_the_shape_of_its_operation(operation: Operation, answer: &Value) {
         Operation::EducationRecord => drop(typed::<EducationRecord>(answer)),
         Operation::EnterpriseTax => drop(typed::<EnterpriseTax>(answer)),
         Operation::EnterpriseQualifications => drop(typed::<EnterpriseQualifications>(answer)),
+        // Its own test below: its body is a page, not a subject.
+        Operation::EnterpriseRegister => {}
         // Covered by the certificate tests below: their bodies and answers differ.
         Operation::Certificate(_)
         | Operation::IssuerKeys(_)
@@ -74,7 +76,10 @@ async fn a_record_with(mock: &Mock, operation: Operation) -> (usize, Value) {
 #[tokio::test]
 async fn every_operation_answers_its_payload_for_a_fixture_record_and_the_same_one_twice() {
     let mock = start().await;
-    for operation in Operation::ALL.into_iter().filter(|op| !op.is_vault()) {
+    for operation in Operation::ALL
+        .into_iter()
+        .filter(|op| op.asks_about_a_subject())
+    {
         let (index, first) = a_record_with(&mock, operation).await;
         has_the_shape_of_its_operation(operation, &first);
         let again = mock.department_call(operation, index).await;
@@ -472,4 +477,36 @@ async fn an_issuance_with_a_bad_holder_key_or_id_number_is_refused_and_a_strange
         mock.department_raw(op, stranger.to_string()).await["code"],
         CODE_NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn the_register_lists_every_enterprise_once_a_page_at_a_time_in_uscc_order() {
+    let mock = start().await;
+    let mut seen: Vec<String> = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let body = serde_json::json!({"after": after, "limit": 70}).to_string();
+        let page = typed::<EnterpriseRegister>(
+            &mock
+                .department_raw(Operation::EnterpriseRegister, body)
+                .await,
+        )
+        .data
+        .expect("a page");
+        assert!(page.entries.len() <= 70);
+        seen.extend(page.entries.iter().map(|e| e.uscc.clone()));
+        match page.next_after {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(seen, sorted, "in order, each once");
+    assert_eq!(seen.len(), mock.running.fixtures.enterprises.len());
+    let refused = mock
+        .department_raw(Operation::EnterpriseRegister, r#"{"limit": 0}"#.to_string())
+        .await;
+    assert_eq!(refused["code"], "40", "{refused}");
 }
