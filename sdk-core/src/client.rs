@@ -12,6 +12,7 @@ use crate::context::Context;
 use crate::error::{Error, Result, SdkError};
 use crate::host::{KeySource, Log, Logger, NetworkMonitor};
 use crate::identity::{Identity, IdentityClient};
+use crate::inbox::{Inbox, InboxClient};
 use crate::runtime::Runtime;
 use crate::screens::{Screens, ScreensClient};
 use crate::session::SessionManager;
@@ -87,6 +88,11 @@ impl ZheliKitClient {
     /// 个人数据宝: the citizen's e-certificates on this device — list (offline), pull, present.
     pub fn vault(&self) -> Arc<VaultClient> {
         Arc::new(VaultClient::new(Vault::new(self.ctx.clone())))
+    }
+
+    /// 惠企政策直通车's inbox: the policies pushed to the enterprise — sync, read, open, why.
+    pub fn inbox(&self) -> Arc<InboxClient> {
+        Arc::new(InboxClient::new(Inbox::new(self.ctx.clone())))
     }
 
     /// Analytics: the `ZwLog` events the mini-app's pages reported, waiting on the device;

@@ -110,6 +110,24 @@ impl Context {
             .await
     }
 
+    /// The logged-in user's row `what`, as JSON; none when absent (or no longer readable: a
+    /// copy an older SDK kept in another form is as good as none).
+    pub(crate) fn kept_json<T: DeserializeOwned>(&self, what: &str) -> Result<Option<T>> {
+        let row = self.session.user_row(what).ok_or(Error::NotLoggedIn)?;
+        Ok(self
+            .store
+            .get(&row)?
+            .and_then(|b| serde_json::from_slice(&b).ok()))
+    }
+
+    /// Keeps `value` as the logged-in user's row `what`, sealed with the rest of the store;
+    /// it goes when their session ends.
+    pub(crate) fn keep_json<T: Serialize>(&self, what: &str, value: &T) -> Result<()> {
+        let row = self.session.user_row(what).ok_or(Error::NotLoggedIn)?;
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(self.store.put(&row, &bytes)?)
+    }
+
     /// Reads through `fetch` and keeps the answer sealed in the store under the user's row
     /// `what`; offline, answers with the kept copy. The row belongs to the logged-in user and
     /// goes when their session ends, so the next user of the device never sees it.

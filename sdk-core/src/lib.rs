@@ -29,6 +29,7 @@ mod context;
 mod error;
 mod host;
 mod identity;
+mod inbox;
 mod jwt;
 mod runtime;
 mod screens;
@@ -49,6 +50,9 @@ pub use host::{
 pub use identity::{
     ios_assertion_response, ios_registration_response, CurrentUser, Enterprise, IdentityClient,
     Official, PasskeyChallenge, PasskeyInfo, UserKind,
+};
+pub use inbox::{
+    DeepLink, DevicePlatform, InboxClient, InboxMessage, InboxSync, PolicyReason, PushChannel,
 };
 pub use screens::records::*;
 pub use screens::{HomeScreen, HomeSection, ScreensClient, SectionStatus};

@@ -11,6 +11,7 @@ both_backends!(
     an_enterprise_profile_is_built_from_five_departments,
     the_inbox_syncs_by_cursor_and_devices_register_per_channel,
     an_enterprise_profiled_after_publishing_gets_the_policies_it_now_matches,
+    the_sdk_inbox_syncs_lists_offline_and_sends_reads_made_offline_with_the_next_sync,
     a_policy_approved_by_a_second_official_reaches_the_enterprises_it_matches_and_no_others,
     policy_input_and_steps_out_of_order_are_refused_with_what_was_wrong
 );
@@ -728,4 +729,155 @@ async fn the_register_sync_profiles_every_registered_enterprise() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+}
+
+async fn the_sdk_inbox_syncs_lists_offline_and_sends_reads_made_offline_with_the_next_sync(
+    stack: &Stack,
+) {
+    use zhelikit_sdk::test_doubles::{SwitchableNetwork, WrappingKeySource};
+    use zhelikit_sdk::{ClientConfig, DevicePlatform, PushChannel, SdkError, ZheliKitClient};
+    let e = verified_enterprises(stack).nth(4).expect("an enterprise");
+    let network = SwitchableNetwork::new(true);
+    let monitor: std::sync::Arc<dyn zhelikit_sdk::NetworkMonitor> = network.clone();
+    let dir = std::env::temp_dir().join(format!("zk-sdk-inbox-{}", uuid::Uuid::new_v4().simple()));
+    let client = ZheliKitClient::open(
+        ClientConfig {
+            bff_url: stack.bff.clone(),
+            mini_app_id: "zk-demo-policy".into(),
+            storage_dir: dir.display().to_string(),
+            scopes: None,
+            refresh_margin_secs: 60,
+            request_timeout_ms: 5000,
+        },
+        std::sync::Arc::new(WrappingKeySource::new([9; 32])),
+        None,
+        Some(monitor),
+    )
+    .expect("client");
+    let ticket = stack.legal_person_ticket(&e.userid).await;
+    client
+        .identity()
+        .login_with_legal_person_ticket(ticket)
+        .await
+        .expect("login");
+    let inbox = client.inbox();
+    // Its first sync profiles nothing by itself; a push registration is checked first.
+    inbox
+        .register_push_token(
+            PushChannel::Hms,
+            DevicePlatform::Android,
+            "hms-token-e4".into(),
+        )
+        .await
+        .expect("register");
+    let refused = inbox
+        .register_push_token(PushChannel::Apns, DevicePlatform::Android, "x".into())
+        .await;
+    assert!(
+        matches!(refused, Err(SdkError::InvalidInput { ref field, .. }) if field == "channel"),
+        "{refused:?}"
+    );
+
+    // Profiled (through the BFF), then a policy for its county is published.
+    let token = enterprise_session(stack, e).await;
+    stack.get_authed(paths::ENTERPRISE_PROFILE, &token).await;
+    let (drafter, colleague, _) = officials(stack);
+    let drafter_token = official_session(stack, drafter).await;
+    let colleague_token = official_session(stack, colleague).await;
+    let (_, policy) = stack
+        .post_authed(
+            paths::POLICIES,
+            &drafter_token,
+            draft("数字化改造补助", json!({"regions": [county(e)]})),
+        )
+        .await;
+    let id = policy["id"].as_str().expect("id").to_string();
+    for (who, body) in [
+        (&drafter_token, json!({"step": "submit"})),
+        (&colleague_token, json!({"step": "approve"})),
+        (&drafter_token, json!({"step": "publish"})),
+    ] {
+        let (status, answer) = step(stack, who, &id, body).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    let synced = poll(|| async {
+        let s = inbox.sync().await.expect("sync");
+        s.messages.iter().any(|m| m.policy_id == id).then_some(s)
+    })
+    .await;
+    assert!(!synced.offline && synced.new_messages >= 1);
+    let message = synced
+        .messages
+        .iter()
+        .find(|m| m.policy_id == id)
+        .expect("the policy")
+        .clone();
+    assert_eq!(
+        (
+            message.deep_link.mini_app_id.as_str(),
+            message.deep_link.policy_id.as_str()
+        ),
+        ("zk-demo-policy", id.as_str())
+    );
+    assert_eq!(
+        inbox.why(message.id.clone()).expect("why")[0].condition,
+        "region"
+    );
+    // Syncing again brings nothing new.
+    assert_eq!(inbox.sync().await.expect("sync").new_messages, 0);
+
+    // Offline: the list is the device's; a read is kept and marked at once.
+    network.set_online(false);
+    assert!(inbox
+        .messages()
+        .expect("offline list")
+        .iter()
+        .any(|m| m.id == message.id));
+    let read = inbox
+        .mark_read(message.id.clone())
+        .await
+        .expect("read offline");
+    assert!(read.read);
+    let offline = inbox.sync().await.expect("offline sync");
+    assert!(offline.offline);
+    assert!(offline
+        .messages
+        .iter()
+        .find(|m| m.id == message.id)
+        .is_some_and(|m| m.read));
+    let (_, server) = stack
+        .get_authed(&format!("{}?limit=200", paths::INBOX), &token)
+        .await;
+    let on_server = |v: &Value| {
+        v["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["id"] == message.id.as_str())
+            .cloned()
+    };
+    assert_eq!(
+        on_server(&server).map(|m| m["read"].clone()),
+        Some(json!(false)),
+        "not told yet"
+    );
+
+    // Back online, the next sync tells ZheliKit.
+    network.set_online(true);
+    let back = inbox.sync().await.expect("sync");
+    assert!(!back.offline);
+    let (_, server) = stack
+        .get_authed(&format!("{}?limit=200", paths::INBOX), &token)
+        .await;
+    assert_eq!(
+        on_server(&server).map(|m| m["read"].clone()),
+        Some(json!(true))
+    );
+    let opened = inbox.open(message.id.clone()).await.expect("open");
+    assert!(opened.opened);
+    let missing = inbox.mark_read("msg-not-here".into()).await;
+    assert!(
+        matches!(missing, Err(SdkError::InvalidInput { ref field, .. }) if field == "message_id"),
+        "{missing:?}"
+    );
 }

@@ -72,18 +72,12 @@ impl Vault {
 
     /// The user's row `what`, as JSON; none when absent (or no longer readable).
     pub(crate) fn kept_json<T: for<'de> Deserialize<'de>>(&self, what: &str) -> Result<Option<T>> {
-        let row = self.user_row(what)?;
-        Ok(self
-            .ctx
-            .store
-            .get(&row)?
-            .and_then(|b| serde_json::from_slice(&b).ok()))
+        self.ctx.kept_json(what)
     }
 
     /// Keeps `value` as the user's row `what`, sealed with the rest of the store.
     pub(crate) fn keep_json<T: Serialize>(&self, what: &str, value: &T) -> Result<()> {
-        let bytes = serde_json::to_vec(value).map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(self.ctx.store.put(&self.user_row(what)?, &bytes)?)
+        self.ctx.keep_json(what, value)
     }
 
     fn held(&self, kind: CertificateKind) -> Result<Option<Held>> {
