@@ -239,6 +239,32 @@ pub const METHODS: &[MethodSpec] = &[
         Scope::VaultRead,
         "我的纠错申请及处理进度（部门通过后自动领取更正后的证照）",
     ),
+    // 惠企政策直通车 (the enterprise's inbox).
+    personal(
+        "zhelikit.inbox.sync",
+        Scope::PolicyRead,
+        "同步企业消息中心：新推送的惠企政策（事件 inboxMessage；离线时返回本机保存的消息）",
+    ),
+    personal(
+        "zhelikit.inbox.list",
+        Scope::PolicyRead,
+        "本机保存的企业消息（离线可用）",
+    ),
+    personal(
+        "zhelikit.inbox.markRead",
+        Scope::PolicyRead,
+        "将一条消息标为已读",
+    ),
+    personal(
+        "zhelikit.inbox.open",
+        Scope::PolicyRead,
+        "打开一条消息：标为已读并返回跳转的小程序页面",
+    ),
+    personal(
+        "zhelikit.inbox.why",
+        Scope::PolicyRead,
+        "为什么推送给我：政策的每项条件及本企业的符合情况",
+    ),
     MethodSpec {
         consent: false,
         ..personal(

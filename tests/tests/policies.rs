@@ -880,4 +880,65 @@ async fn the_sdk_inbox_syncs_lists_offline_and_sends_reads_made_offline_with_the
         matches!(missing, Err(SdkError::InvalidInput { ref field, .. }) if field == "message_id"),
         "{missing:?}"
     );
+    // A second phone's mini-app page, through the bridge: the sync tells the page of each
+    // message that arrived (`inboxMessage`), and the page opens and explains it.
+    let dir = std::env::temp_dir().join(format!("zk-sdk-inbox-{}", uuid::Uuid::new_v4().simple()));
+    let second = ZheliKitClient::open(
+        ClientConfig {
+            bff_url: stack.bff.clone(),
+            mini_app_id: "zk-demo-policy".into(),
+            storage_dir: dir.display().to_string(),
+            scopes: None,
+            refresh_margin_secs: 60,
+            request_timeout_ms: 5000,
+        },
+        std::sync::Arc::new(WrappingKeySource::new([8; 32])),
+        None,
+        None,
+    )
+    .expect("client");
+    let ticket = stack.legal_person_ticket(&e.userid).await;
+    second
+        .identity()
+        .login_with_legal_person_ticket(ticket)
+        .await
+        .expect("login");
+    let host = zhelikit_sdk::test_doubles::ScriptedHost::new();
+    let manifest = include_str!("../../miniapps/samples/enterprise/miniapp.json");
+    let bridge = second
+        .bridge(manifest.to_string(), host.clone())
+        .expect("bridge");
+    let call = |method: &'static str, params: Value| {
+        let bridge = bridge.clone();
+        async move {
+            let request = json!({"id": 1, "method": method, "params": params}).to_string();
+            let answer: Value = serde_json::from_str(&bridge.call(request).await).expect("JSON");
+            assert_eq!(answer["ok"], true, "{method}: {answer}");
+            answer["result"].clone()
+        }
+    };
+    let synced = call("zhelikit.inbox.sync", json!({})).await;
+    assert!(synced["newMessages"].as_u64() >= Some(1), "{synced}");
+    let events: Vec<Value> = host
+        .events()
+        .iter()
+        .filter_map(|e| serde_json::from_str(e).ok())
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "inboxMessage" && e["data"]["policyId"] == id.as_str()),
+        "{events:?}"
+    );
+    let why = call("zhelikit.inbox.why", json!({"messageId": message.id})).await;
+    assert_eq!(why["reasons"][0]["condition"], "region");
+    let opened = call("zhelikit.inbox.open", json!({"messageId": message.id})).await;
+    assert_eq!(opened["deepLink"]["miniAppId"], "zk-demo-policy");
+    assert_eq!(opened["opened"], true);
+    let listed = call("zhelikit.inbox.list", json!({})).await;
+    assert!(listed["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|m| m["id"] == message.id.as_str()));
 }

@@ -3,6 +3,7 @@
 //! manifest's scopes, the login, the user's consent — before anything runs, so a malformed or
 //! unpermitted call never reaches the network or the host.
 
+mod inbox;
 mod vault;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -72,6 +73,7 @@ pub(crate) struct Bridge {
     screens: Screens,
     analytics: Analytics,
     vault: Vault,
+    inbox: crate::inbox::Inbox,
     /// The 亮证 code being shown and refreshed, if any (stopped when replaced, hidden, or the
     /// bridge goes).
     shown_code: Mutex<Option<TaskHandle>>,
@@ -203,6 +205,7 @@ impl Bridge {
             screens: Screens::new(ctx.clone()),
             analytics: Analytics::new(ctx.clone()),
             vault: Vault::new(ctx.clone()),
+            inbox: crate::inbox::Inbox::new(ctx.clone()),
             shown_code: Mutex::new(None),
             ctx,
             manifest,
@@ -673,6 +676,7 @@ impl Bridge {
                 Ok(value)
             }
             vault if vault.starts_with("zhelikit.vault.") => self.vault_call(vault, params).await,
+            inbox if inbox.starts_with("zhelikit.inbox.") => self.inbox_call(inbox, params).await,
             other => Err(BridgeError::new(
                 F::UnknownMethod,
                 format!("方法 {other} 尚未实现"),
