@@ -560,4 +560,30 @@ impl Stack {
         assert_eq!(status, 200, "login of {userid} to {mini_app}: {body}");
         body
     }
+
+    /// Logs enterprise account `userid` in to `mini_app` with a legal-person ticket; the session.
+    pub async fn login_legal_person(&self, userid: &str, mini_app: &str) -> Value {
+        let ticket = self.legal_person_ticket_for(mini_app, userid).await;
+        let (status, body) = self
+            .post(
+                paths::ZLB_LEGAL_TICKET,
+                json!({"mini_app_id": mini_app, "ticket": ticket}),
+            )
+            .await;
+        assert_eq!(status, 200, "login of {userid} to {mini_app}: {body}");
+        body
+    }
+
+    /// Logs official `account_id` in to `mini_app` with a 浙政钉 auth code; the session.
+    pub async fn login_official(&self, account_id: i64, mini_app: &str) -> Value {
+        let code = self.auth_code_for(mini_app, account_id).await;
+        let (status, body) = self
+            .post(
+                paths::ZZD_AUTH_CODE,
+                json!({"mini_app_id": mini_app, "auth_code": code}),
+            )
+            .await;
+        assert_eq!(status, 200, "login of {account_id} to {mini_app}: {body}");
+        body
+    }
 }

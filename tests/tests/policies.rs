@@ -39,27 +39,36 @@ fn verified_enterprises(stack: &Stack) -> impl Iterator<Item = &Enterprise> {
 }
 
 async fn enterprise_session(stack: &Stack, e: &Enterprise) -> String {
-    let ticket = stack.legal_person_ticket(&e.userid).await;
-    let (status, session) = stack
-        .post(
-            paths::ZLB_LEGAL_TICKET,
-            json!({"mini_app_id": "zk-demo-policy", "ticket": ticket}),
-        )
-        .await;
-    assert_eq!(status, 200, "{session}");
-    access(&session)
+    access(&stack.login_legal_person(&e.userid, "zk-demo-policy").await)
 }
 
 async fn official_session(stack: &Stack, o: &Official) -> String {
-    let code = stack.auth_code_for(CONSOLE, o.account_id).await;
-    let (status, session) = stack
-        .post(
-            paths::ZZD_AUTH_CODE,
-            json!({"mini_app_id": CONSOLE, "auth_code": code}),
-        )
-        .await;
-    assert_eq!(status, 200, "{session}");
-    access(&session)
+    access(&stack.login_official(o.account_id, CONSOLE).await)
+}
+
+/// An enterprise app's SDK client of the policy mini-app, its store in a fresh folder.
+fn enterprise_client(
+    stack: &Stack,
+    key: u8,
+    network: Option<std::sync::Arc<dyn zhelikit_sdk::NetworkMonitor>>,
+) -> std::sync::Arc<zhelikit_sdk::ZheliKitClient> {
+    let dir = std::env::temp_dir().join(format!("zk-sdk-inbox-{}", uuid::Uuid::new_v4().simple()));
+    zhelikit_sdk::ZheliKitClient::open(
+        zhelikit_sdk::ClientConfig {
+            bff_url: stack.bff.clone(),
+            mini_app_id: "zk-demo-policy".into(),
+            storage_dir: dir.display().to_string(),
+            scopes: None,
+            refresh_margin_secs: 60,
+            request_timeout_ms: 5000,
+        },
+        std::sync::Arc::new(zhelikit_sdk::test_doubles::WrappingKeySource::new(
+            [key; 32],
+        )),
+        None,
+        network,
+    )
+    .expect("client")
 }
 
 /// Two officials of one organisation and one of another.
@@ -734,26 +743,12 @@ async fn the_register_sync_profiles_every_registered_enterprise() {
 async fn the_sdk_inbox_syncs_lists_offline_and_sends_reads_made_offline_with_the_next_sync(
     stack: &Stack,
 ) {
-    use zhelikit_sdk::test_doubles::{SwitchableNetwork, WrappingKeySource};
-    use zhelikit_sdk::{ClientConfig, DevicePlatform, PushChannel, SdkError, ZheliKitClient};
+    use zhelikit_sdk::test_doubles::SwitchableNetwork;
+    use zhelikit_sdk::{DevicePlatform, PushChannel, SdkError};
     let e = verified_enterprises(stack).nth(4).expect("an enterprise");
     let network = SwitchableNetwork::new(true);
     let monitor: std::sync::Arc<dyn zhelikit_sdk::NetworkMonitor> = network.clone();
-    let dir = std::env::temp_dir().join(format!("zk-sdk-inbox-{}", uuid::Uuid::new_v4().simple()));
-    let client = ZheliKitClient::open(
-        ClientConfig {
-            bff_url: stack.bff.clone(),
-            mini_app_id: "zk-demo-policy".into(),
-            storage_dir: dir.display().to_string(),
-            scopes: None,
-            refresh_margin_secs: 60,
-            request_timeout_ms: 5000,
-        },
-        std::sync::Arc::new(WrappingKeySource::new([9; 32])),
-        None,
-        Some(monitor),
-    )
-    .expect("client");
+    let client = enterprise_client(stack, 9, Some(monitor));
     let ticket = stack.legal_person_ticket(&e.userid).await;
     client
         .identity()
@@ -882,21 +877,7 @@ async fn the_sdk_inbox_syncs_lists_offline_and_sends_reads_made_offline_with_the
     );
     // A second phone's mini-app page, through the bridge: the sync tells the page of each
     // message that arrived (`inboxMessage`), and the page opens and explains it.
-    let dir = std::env::temp_dir().join(format!("zk-sdk-inbox-{}", uuid::Uuid::new_v4().simple()));
-    let second = ZheliKitClient::open(
-        ClientConfig {
-            bff_url: stack.bff.clone(),
-            mini_app_id: "zk-demo-policy".into(),
-            storage_dir: dir.display().to_string(),
-            scopes: None,
-            refresh_margin_secs: 60,
-            request_timeout_ms: 5000,
-        },
-        std::sync::Arc::new(WrappingKeySource::new([8; 32])),
-        None,
-        None,
-    )
-    .expect("client");
+    let second = enterprise_client(stack, 8, None);
     let ticket = stack.legal_person_ticket(&e.userid).await;
     second
         .identity()

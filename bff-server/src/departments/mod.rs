@@ -156,6 +156,22 @@ impl Departments {
         record_cache::fetch_through(self.clone(), UpstreamRequest::new(op, query, on_behalf)).await
     }
 
+    /// [`Self::fetch`], given up at `deadline` (a screen's, a profile's): what did not answer
+    /// by then is [`RecordLookup::Unavailable`] with the timeout's reason.
+    pub async fn fetch_by(
+        self: &Arc<Self>,
+        deadline: tokio::time::Instant,
+        op: Operation,
+        query: &SubjectQuery,
+        on_behalf: &Arc<str>,
+    ) -> RecordLookup {
+        tokio::time::timeout_at(deadline, self.fetch(op, query, on_behalf))
+            .await
+            .unwrap_or_else(|_| RecordLookup::Unavailable {
+                reason: UpstreamError::Timeout.reason(),
+            })
+    }
+
     /// Asks a vault operation (an issuance, a department's keys or status list) with its own
     /// `body`, through the same stack and cache. `key` identifies identical calls and the cache
     /// entry and must carry no personal data: an issuance's names the subject's pseudonym and

@@ -20,7 +20,7 @@ use zhelikit_domain::records::Record;
 use zhelikit_domain::scope::Scope;
 
 use crate::app::AppState;
-use crate::departments::{RecordLookup, Subject, UpstreamError};
+use crate::departments::{RecordLookup, Subject};
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::identity::users::user_profile;
@@ -83,13 +83,7 @@ pub async fn refreshed(state: &AppState, uscc: &str) -> Result<Built, ApiError> 
     let on_behalf: Arc<str> = Arc::from(format!("profile:{uscc}"));
     let lookups = join_all(SOURCES.iter().map(|op| {
         let (departments, query, on_behalf) = (state.departments.clone(), &query, &on_behalf);
-        async move {
-            tokio::time::timeout_at(deadline, departments.fetch(*op, query, on_behalf))
-                .await
-                .unwrap_or_else(|_| RecordLookup::Unavailable {
-                    reason: UpstreamError::Timeout.reason(),
-                })
-        }
+        async move { departments.fetch_by(deadline, *op, query, on_behalf).await }
     }))
     .await;
     let sources: Vec<ProfileSource> = SOURCES

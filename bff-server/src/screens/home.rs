@@ -14,7 +14,7 @@ use zhelikit_domain::api::{HomeScreen, HomeSection, Problem, SectionStatus, User
 use zhelikit_domain::scope::Scope;
 
 use crate::app::AppState;
-use crate::departments::{Freshness, RecordLookup, Subject, UpstreamError};
+use crate::departments::{Freshness, RecordLookup, Subject};
 use crate::http::language;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
@@ -80,13 +80,7 @@ pub async fn home(
     drop(subject); // The ID number now lives only in the request body.
     let fetches = sections.iter().map(|(op, _)| {
         let (departments, query, on_behalf) = (state.departments.clone(), &query, &on_behalf);
-        async move {
-            tokio::time::timeout_at(deadline, departments.fetch(*op, query, on_behalf))
-                .await
-                .unwrap_or_else(|_| RecordLookup::Unavailable {
-                    reason: UpstreamError::Timeout.reason(),
-                })
-        }
+        async move { departments.fetch_by(deadline, *op, query, on_behalf).await }
     });
     let results = join_all(fetches).await;
     let sections = sections
