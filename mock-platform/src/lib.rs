@@ -19,6 +19,7 @@ pub mod apps;
 pub mod bank;
 pub mod clock;
 pub mod departments;
+pub mod fcm;
 pub mod fixtures;
 pub mod gateway;
 pub mod grants;
@@ -73,6 +74,8 @@ pub struct PlatformState {
     pub corrections: departments::corrections::Corrections,
     /// Where ZheliKit's BFF is, for what calls it back (the bank, correction decisions).
     pub bff: BffLink,
+    /// Firebase Cloud Messaging and its token endpoint.
+    pub fcm: fcm::Fcm,
 }
 
 /// The address of ZheliKit's BFF. Tests start the BFF after the mock and set it then.
@@ -137,6 +140,7 @@ impl MockState {
             bank: bank::Bank::default(),
             corrections: departments::corrections::Corrections::default(),
             bff: BffLink::default(),
+            fcm: fcm::Fcm::default(),
         }))
     }
 
@@ -193,6 +197,7 @@ pub fn router(state: MockState) -> Router {
         .merge(admin::routes())
         .merge(bank::routes())
         .merge(admin::corrections::routes())
+        .merge(fcm::routes())
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
 }

@@ -14,6 +14,7 @@
 
 pub mod departments;
 pub mod dingtalk_sign;
+pub mod fcm;
 pub mod irs;
 pub mod registration;
 pub mod zlb;

@@ -2,10 +2,13 @@
 //!
 //! - [`matching`]: which enterprises a policy is for, which policies an enterprise is for, and
 //!   why — pure code over enterprise profiles, indexed for a whole city's enterprises.
+//! - [`channels`]: the push channels behind one trait (FCM HTTP v1), each failure classed by what
+//!   the delivery must do about it.
 //! - [`synthetic`]: a seeded population of enterprises and a mix of policies with Wenzhou's
 //!   proportions, for property tests and the benchmarks.
 
 #![warn(missing_docs)]
 
+pub mod channels;
 pub mod matching;
 pub mod synthetic;

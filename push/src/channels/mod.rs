@@ -1,0 +1,85 @@
+//! The push channels behind one trait: FCM HTTP v1 today; APNs and Huawei Push Kit follow.
+//! A channel sends one message to one device and says how a failure is to be treated —
+//! the token is gone for good, the message is wrong, slow down, try again, or re-authenticate —
+//! so the delivery job decides retries once, for every channel.
+
+pub mod fcm;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+/// One push to one device: a nudge that the inbox has something new.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Push {
+    /// The device's registration token on the channel.
+    pub token: String,
+    /// Notification title.
+    pub title: String,
+    /// Notification body.
+    pub body: String,
+    /// What the app reads (the message and policy ids, the deep link).
+    pub data: BTreeMap<String, String>,
+    /// One per campaign: a duplicate a crash makes possible replaces the first on the phone.
+    pub collapse_key: String,
+}
+
+/// How a send failed, by what the delivery must do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The token is no longer valid (app uninstalled, token rotated): delete it, never retry.
+    #[error("the token is no longer registered")]
+    Unregistered,
+    /// The message or token is malformed: report it, never retry.
+    #[error("the channel refused the message: {0}")]
+    InvalidArgument(String),
+    /// Over the project's quota: slow down, and retry after `retry_after` when given.
+    #[error("quota exceeded")]
+    QuotaExceeded {
+        /// The channel's `Retry-After`.
+        retry_after: Option<Duration>,
+    },
+    /// The channel is down or overloaded: retry with backoff (`retry_after` when given).
+    #[error("the channel is unavailable: {reason}")]
+    Unavailable {
+        /// What it said.
+        reason: String,
+        /// The channel's `Retry-After`.
+        retry_after: Option<Duration>,
+    },
+    /// The credential was refused (expired, revoked): it is refreshed; alert if it stays so.
+    #[error("the channel refused the credential: {0}")]
+    Unauthenticated(String),
+}
+
+impl SendError {
+    /// A stable reason, for delivery figures.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Unregistered => "unregistered",
+            Self::InvalidArgument(_) => "invalid_argument",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::Unavailable { .. } => "unavailable",
+            Self::Unauthenticated(_) => "unauthenticated",
+        }
+    }
+}
+
+/// A push channel.
+#[async_trait]
+pub trait Channel: Send + Sync {
+    /// `fcm`, `apns`, `hms`.
+    fn name(&self) -> &'static str;
+    /// Sends one push; the provider's id of it when accepted.
+    async fn send(&self, push: &Push) -> Result<String, SendError>;
+}
+
+/// `Retry-After` as seconds (the form push providers send).
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
