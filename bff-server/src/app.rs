@@ -82,6 +82,8 @@ pub struct App {
     pub jobs: Arc<crate::jobs::Jobs>,
     /// This instance's policy-matching index over every profiled enterprise.
     pub matcher: crate::policy::Matcher,
+    /// The push channels configured (FCM when its service account is).
+    pub channels: crate::policy::deliveries::Channels,
 }
 
 /// Cheap to clone; what axum hands each handler.
@@ -127,7 +129,14 @@ impl AppState {
                 sync::PROFILE_QUEUE,
                 Arc::new(sync::Profiles::new(app.clone())),
             );
-            jobs.register(sync::REMATCH_QUEUE, Arc::new(sync::Rematches::new(app)));
+            jobs.register(
+                sync::REMATCH_QUEUE,
+                Arc::new(sync::Rematches::new(app.clone())),
+            );
+            jobs.register(
+                crate::policy::deliveries::QUEUE,
+                Arc::new(crate::policy::deliveries::Deliveries::new(app)),
+            );
         }
         jobs.start();
         if let Some(every) = self.config.register_sync_every {
@@ -202,6 +211,8 @@ impl App {
             )),
             None => Arc::new(crate::jobs::signal::InProcess::default()),
         };
+        let channels = crate::policy::deliveries::Channels::new(&config.push)
+            .map_err(|e| StartupError::Platform(format!("push channels: {e}")))?;
         let jobs = Arc::new(crate::jobs::Jobs::new(
             store.clone(),
             signal,
@@ -228,6 +239,7 @@ impl App {
             consent_content_keys: LocalTtlMap::new(100_000),
             jobs,
             matcher: crate::policy::Matcher::default(),
+            channels,
         })
     }
 }

@@ -205,6 +205,9 @@ impl Stack {
             .await
             .expect("mock platform");
         let mut config = bff_config(backend, &mock.base_url, &app).await;
+        // Pushes go to the mock FCM, with its demo service account.
+        config.push.fcm_account = Some(mock.state.fcm.service_account(&mock.base_url));
+        config.push.fcm_url = format!("{}{}", mock.base_url, mock_platform::fcm::FCM_BASE);
         tweak(&mut config);
         let bff = bff_server::spawn(config.clone()).await.expect("BFF");
         // The mock bank calls the BFF, which started after it.

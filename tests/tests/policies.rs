@@ -265,6 +265,23 @@ async fn a_policy_approved_by_a_second_official_reaches_the_enterprises_it_match
         .into_iter()
         .flatten()
         .any(|p| p["id"] == id.as_str()));
+    // Devices to nudge: the target's phone on FCM and a dead token of it, one elsewhere.
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let (live, dead, other) = (
+        format!("fcm-target-{nonce}"),
+        format!("unregistered-{nonce}"),
+        format!("fcm-elsewhere-{nonce}"),
+    );
+    for (token, device, push_token) in [
+        (&target_token, "install-target-1", &live),
+        (&target_token, "install-target-2", &dead),
+        (&elsewhere_token, "install-elsewhere", &other),
+    ] {
+        let path = paths::DEVICE.replace("{device_id}", device);
+        let body = json!({"channel": "fcm", "platform": "android", "token": push_token});
+        let (status, answer) = put_authed(stack, &path, token, body).await;
+        assert_eq!(status, 204, "{answer}");
+    }
     let (status, published) = step(stack, &drafter_token, &id, json!({"step": "publish"})).await;
     assert_eq!(
         (status, published["status"].as_str()),
@@ -387,6 +404,49 @@ async fn a_policy_approved_by_a_second_official_reaches_the_enterprises_it_match
         .get_authed(&policy_path(paths::POLICY, &id), &drafter_token)
         .await;
     assert!(stats["delivery"]["opened"].as_u64() >= Some(1), "{stats}");
+
+    // The target's phone was nudged through FCM with the campaign's collapse key; the dead
+    // token was deleted and counted, never retried; the phone elsewhere got nothing.
+    let pushed = poll(|| async {
+        let (_, p) = stack
+            .get_authed(&policy_path(paths::POLICY, &id), &drafter_token)
+            .await;
+        let d = &p["delivery"];
+        (d["pushes_accepted"].as_u64() >= Some(1) && d["pushes_failed"]["unregistered"] == 1)
+            .then_some(p)
+    })
+    .await;
+    assert_eq!(pushed["delivery"]["pushes_retrying"], 0, "{pushed}");
+    let received = stack.mock.state.fcm.received();
+    let nudge = received
+        .iter()
+        .find(|r| r.token == live)
+        .expect("the target's push");
+    assert_eq!(nudge.message.data.get("policy_id"), Some(&id));
+    assert_eq!(
+        nudge
+            .message
+            .android
+            .as_ref()
+            .map(|a| a.collapse_key.clone()),
+        Some(format!("policy-{id}"))
+    );
+    // (The phone elsewhere may be nudged for other scenarios' policies, never for this one.)
+    assert!(received
+        .iter()
+        .all(|r| r.token != dead
+            && !(r.token == other && r.message.data.get("policy_id") == Some(&id))));
+    let (status, _) = put_authed(
+        stack,
+        &paths::DEVICE.replace("{device_id}", "install-target-2"),
+        &target_token,
+        json!({"channel": "fcm", "platform": "android", "token": format!("fcm-revived-{nonce}")}),
+    )
+    .await;
+    assert_eq!(
+        status, 204,
+        "a phone registers a new token after the dead one was deleted"
+    );
 
     // An official of another organisation does not see it.
     let outsider_token = official_session(stack, outsider).await;
@@ -922,4 +982,65 @@ async fn the_sdk_inbox_syncs_lists_offline_and_sends_reads_made_offline_with_the
         .into_iter()
         .flatten()
         .any(|m| m["id"] == message.id.as_str()));
+}
+
+/// FCM over quota (429 with `Retry-After`), then down (503): the push is retried after what FCM
+/// asked and delivered once it recovers — nothing lost, and counted once.
+#[tokio::test]
+async fn a_push_refused_for_quota_and_an_outage_is_retried_and_delivered_once() {
+    use mock_platform::fcm::Fault;
+    let stack = zhelikit_e2e::private_stack(zhelikit_e2e::Backend::Sqlite, |_| {}).await;
+    let e = verified_enterprises(&stack).next().expect("an enterprise");
+    let token = enterprise_session(&stack, e).await;
+    stack.get_authed(paths::ENTERPRISE_PROFILE, &token).await;
+    let push_token = format!("fcm-quota-{}", uuid::Uuid::new_v4().simple());
+    let (status, _) = put_authed(
+        &stack,
+        &paths::DEVICE.replace("{device_id}", "install-quota"),
+        &token,
+        json!({"channel": "fcm", "platform": "android", "token": push_token}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    stack.mock.state.fcm.set_fault(Fault {
+        status: 429,
+        retry_after_secs: Some(1),
+        count: 1,
+    });
+    let (drafter, colleague, _) = officials(&stack);
+    let (d, c) = (
+        official_session(&stack, drafter).await,
+        official_session(&stack, colleague).await,
+    );
+    let (_, policy) = stack
+        .post_authed(
+            paths::POLICIES,
+            &d,
+            draft("出口信用保险补贴", json!({"regions": [county(e)]})),
+        )
+        .await;
+    let id = policy["id"].as_str().expect("id").to_string();
+    for (who, body) in [
+        (&d, json!({"step": "submit"})),
+        (&c, json!({"step": "approve"})),
+        (&d, json!({"step": "publish"})),
+    ] {
+        let (status, answer) = step(&stack, who, &id, body).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    let delivered = poll(|| async {
+        let (_, p) = stack.get_authed(&policy_path(paths::POLICY, &id), &d).await;
+        (p["delivery"]["pushes_accepted"] == 1).then_some(p)
+    })
+    .await;
+    assert_eq!(delivered["delivery"]["pushes_retrying"], 0, "{delivered}");
+    let to_it = stack
+        .mock
+        .state
+        .fcm
+        .received()
+        .into_iter()
+        .filter(|r| r.token == push_token)
+        .count();
+    assert_eq!(to_it, 1, "delivered once, after the quota passed");
 }

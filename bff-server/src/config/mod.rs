@@ -92,6 +92,19 @@ pub struct Config {
     /// [`zhelikit_domain::vault::consent::demo_consumers`], the mock bank, its webhook on the
     /// mock platform).
     pub vault_consumers: Vec<zhelikit_domain::vault::consent::ConsumerRegistration>,
+    /// The push channels' credentials: FCM's service-account key file
+    /// (`ZK_FCM_SERVICE_ACCOUNT_FILE`) and base URL (`ZK_FCM_URL`). Without a key file, pushes
+    /// to FCM devices are recorded as `channel_not_configured`; the inbox still has them.
+    pub push: PushSettings,
+}
+
+/// The push channels' settings.
+#[derive(Debug, Clone)]
+pub struct PushSettings {
+    /// FCM's service account.
+    pub fcm_account: Option<platform_api::fcm::ServiceAccount>,
+    /// FCM's base URL.
+    pub fcm_url: String,
 }
 
 impl Config {
@@ -172,6 +185,7 @@ impl Config {
             retention: retention(&source)?,
             vault_verifiers,
             vault_consumers,
+            push: push_settings(&source)?,
         })
     }
 }
@@ -306,6 +320,28 @@ fn retention(source: &Source<'_>) -> Result<Retention, ConfigError> {
             defaults.analytics_visitors,
         )?,
         every: source.seconds("ZK_PRUNE_EVERY_SECS", defaults.every.as_secs())?,
+    })
+}
+
+fn push_settings(source: &Source<'_>) -> Result<PushSettings, ConfigError> {
+    let fcm_account = match source.var("ZK_FCM_SERVICE_ACCOUNT_FILE") {
+        None => None,
+        Some(path) => {
+            let json = std::fs::read_to_string(&path).map_err(|e| ConfigError::File {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            Some(serde_json::from_str(&json).map_err(|e| ConfigError::File {
+                path: path.clone(),
+                reason: format!("not a service-account key file: {e}"),
+            })?)
+        }
+    };
+    Ok(PushSettings {
+        fcm_account,
+        fcm_url: source
+            .var("ZK_FCM_URL")
+            .unwrap_or_else(|| "https://fcm.googleapis.com".to_string()),
     })
 }
 

@@ -120,6 +120,9 @@ impl Handler for Campaigns {
                 .insert_inbox_messages(&messages)
                 .await
                 .map_err(retry)?;
+            // And a push job for every device of these enterprises: the nudge to sync.
+            let usccs: Vec<String> = batch.iter().map(|p| p.uscc.clone()).collect();
+            super::deliveries::enqueue(&app, &policy_id, &usccs).await?;
         }
         // What is there, however many runs (a crash, a retry) it took.
         let inboxed = app

@@ -4,6 +4,7 @@
 //! published policy's campaign fills, a durable job (`inbox`). Matching itself is
 //! the `zhelikit-push` crate's pure code; `matcher` is this instance's index over it.
 
+pub mod deliveries;
 pub mod inbox;
 pub mod matcher;
 pub mod matches;

@@ -122,14 +122,39 @@ async fn view(state: &AppState, p: &StoredPolicy) -> Result<Policy, ApiError> {
         approved_by: p.approved_by_name.clone(),
         version: p.version,
         history,
-        delivery: state.store.campaign(&p.id).await?.map(|c| DeliveryStats {
-            matched: c.matched.max(0) as u64,
-            inboxed: c.inboxed.max(0) as u64,
-            read: c.read.max(0) as u64,
-            opened: c.opened.max(0) as u64,
-            finished_at: c.finished_at.map(|t| t.timestamp()),
-        }),
+        delivery: delivery(state, &p.id).await?,
     })
+}
+
+/// A policy's campaign figures, pushes included.
+async fn delivery(state: &AppState, id: &str) -> Result<Option<DeliveryStats>, ApiError> {
+    let Some(c) = state.store.campaign(id).await? else {
+        return Ok(None);
+    };
+    let mut stats = DeliveryStats {
+        matched: c.matched.max(0) as u64,
+        inboxed: c.inboxed.max(0) as u64,
+        read: c.read.max(0) as u64,
+        opened: c.opened.max(0) as u64,
+        pushes_accepted: 0,
+        pushes_retrying: 0,
+        pushes_failed: Default::default(),
+        finished_at: c.finished_at.map(|t| t.timestamp()),
+    };
+    for (status, reason, n) in state.store.delivery_counts(id).await? {
+        let n = n.max(0) as u64;
+        match status.as_str() {
+            "accepted" => stats.pushes_accepted += n,
+            "retrying" => stats.pushes_retrying += n,
+            _ => {
+                *stats
+                    .pushes_failed
+                    .entry(reason.unwrap_or_default())
+                    .or_default() += n
+            }
+        }
+    }
+    Ok(Some(stats))
 }
 
 fn event(who: &Official, action: &str, note: Option<String>) -> StoredPolicyEvent {

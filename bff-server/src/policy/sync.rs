@@ -239,6 +239,10 @@ impl Handler for Rematches {
             .insert_inbox_messages(&messages)
             .await
             .map_err(store_retry)?;
+        // Nudge its devices too (a push already made for a policy and device is not made again).
+        for m in &messages {
+            super::deliveries::enqueue(&app, &m.policy_id, std::slice::from_ref(&uscc)).await?;
+        }
         Ok(())
     }
 }

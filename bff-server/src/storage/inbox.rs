@@ -73,6 +73,27 @@ pub struct StoredCampaign {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// One push's outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryOutcome {
+    /// The policy.
+    pub policy_id: String,
+    /// The device's user.
+    pub user_id: String,
+    /// The device.
+    pub device_id: String,
+    /// `fcm`, `apns`, `hms`.
+    pub channel: String,
+    /// `accepted`, `retrying` or `failed`.
+    pub status: String,
+    /// Why not accepted (`unregistered`, `quota_exceeded` …).
+    pub reason: Option<String>,
+    /// The provider's id of an accepted push.
+    pub provider_id: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
 /// A read or an open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InboxMark {
@@ -120,6 +141,13 @@ pub trait InboxStore: Send + Sync {
         started_at: DateTime<Utc>,
         finished_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()>;
+    /// Records a push's outcome (the last attempt's).
+    async fn record_delivery(&self, outcome: &DeliveryOutcome) -> StoreResult<()>;
+    /// A policy's pushes counted by status and reason.
+    async fn delivery_counts(
+        &self,
+        policy_id: &str,
+    ) -> StoreResult<Vec<(String, Option<String>, i64)>>;
     /// A policy's campaign figures, with messages, reads and opens counted now.
     async fn campaign(&self, policy_id: &str) -> StoreResult<Option<StoredCampaign>>;
 }
@@ -129,8 +157,8 @@ macro_rules! inbox_sql {
     ($store:ty) => {
         const _: () = {
             use $crate::storage::inbox::{
-                InboxMark, InboxStore, NewInboxMessage, PushDevice, StoredCampaign,
-                StoredInboxMessage,
+                DeliveryOutcome, InboxMark, InboxStore, NewInboxMessage, PushDevice,
+                StoredCampaign, StoredInboxMessage,
             };
             use $crate::storage::StoreResult;
             use sqlx::Row;
@@ -252,6 +280,32 @@ macro_rules! inbox_sql {
                         .execute(&self.pool)
                         .await?;
                     Ok(())
+                }
+
+                async fn record_delivery(&self, o: &DeliveryOutcome) -> StoreResult<()> {
+                    let _gate = self.write_gate().await;
+                    sqlx::query("INSERT INTO push_deliveries (policy_id, user_id, device_id, channel, status, reason, provider_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (policy_id, user_id, device_id) DO UPDATE SET channel = excluded.channel, status = excluded.status, reason = excluded.reason, provider_id = excluded.provider_id, updated_at = excluded.updated_at")
+                        .bind(&o.policy_id)
+                        .bind(&o.user_id)
+                        .bind(&o.device_id)
+                        .bind(&o.channel)
+                        .bind(&o.status)
+                        .bind(&o.reason)
+                        .bind(&o.provider_id)
+                        .bind(o.at)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn delivery_counts(&self, policy_id: &str) -> StoreResult<Vec<(String, Option<String>, i64)>> {
+                    let rows = sqlx::query("SELECT status, reason, COUNT(*) AS n FROM push_deliveries WHERE policy_id = $1 GROUP BY status, reason ORDER BY status, reason")
+                        .bind(policy_id)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter()
+                        .map(|r| Ok((r.try_get("status")?, r.try_get("reason")?, r.try_get("n")?)))
+                        .collect()
                 }
 
                 async fn campaign(&self, policy_id: &str) -> StoreResult<Option<StoredCampaign>> {

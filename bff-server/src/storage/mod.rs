@@ -41,7 +41,8 @@ pub use identity::{
     StoredPasskey, User,
 };
 pub use inbox::{
-    InboxMark, InboxStore, NewInboxMessage, PushDevice, StoredCampaign, StoredInboxMessage,
+    DeliveryOutcome, InboxMark, InboxStore, NewInboxMessage, PushDevice, StoredCampaign,
+    StoredInboxMessage,
 };
 pub use jobs::{JobStore, NewJob, StoredJob};
 pub use objections::{ObjectionStore, StoredObjection};

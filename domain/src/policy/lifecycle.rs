@@ -310,6 +310,13 @@ pub struct DeliveryStats {
     pub read: u64,
     /// Of those, opened.
     pub opened: u64,
+    /// Pushes the provider accepted (one per device).
+    pub pushes_accepted: u64,
+    /// Pushes still being retried (a quota, an outage).
+    pub pushes_retrying: u64,
+    /// Pushes that failed for good, by reason (`unregistered`, `invalid_argument`,
+    /// `channel_not_configured` …).
+    pub pushes_failed: std::collections::BTreeMap<String, u64>,
     /// Unix seconds the campaign finished, if it has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<i64>,
