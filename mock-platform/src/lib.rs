@@ -23,6 +23,7 @@ pub mod fcm;
 pub mod fixtures;
 pub mod gateway;
 pub mod grants;
+pub mod hms;
 pub mod pages;
 pub mod params;
 pub mod sso;
@@ -76,6 +77,8 @@ pub struct PlatformState {
     pub bff: BffLink,
     /// Firebase Cloud Messaging and its token endpoint.
     pub fcm: fcm::Fcm,
+    /// Huawei Push Kit and its OAuth endpoint.
+    pub hms: hms::Hms,
 }
 
 /// The address of ZheliKit's BFF. Tests start the BFF after the mock and set it then.
@@ -141,6 +144,7 @@ impl MockState {
             corrections: departments::corrections::Corrections::default(),
             bff: BffLink::default(),
             fcm: fcm::Fcm::default(),
+            hms: hms::Hms::default(),
         }))
     }
 
@@ -198,6 +202,7 @@ pub fn router(state: MockState) -> Router {
         .merge(bank::routes())
         .merge(admin::corrections::routes())
         .merge(fcm::routes())
+        .merge(hms::routes())
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
 }

@@ -5,6 +5,7 @@
 //! - [`dingtalk_sign`]: 浙政钉's own gateway signing (`X-Hmac-Auth-*`);
 //! - [`zlb`]: 浙里办 SSO paths, result codes and payloads (personal, legal person, mini-program);
 //! - [`zzd`]: 浙政钉 免登, token and organisation paths and payloads;
+//! - [`fcm`], [`hms`]: the push providers' HTTP APIs (Firebase Cloud Messaging v1, Huawei Push Kit);
 //! - [`registration`]: what one application is registered as (each mini-app has its own).
 //!
 //! Where a detail of the real platform is not public, the choice made here is the most likely
@@ -15,6 +16,7 @@
 pub mod departments;
 pub mod dingtalk_sign;
 pub mod fcm;
+pub mod hms;
 pub mod irs;
 pub mod registration;
 pub mod zlb;

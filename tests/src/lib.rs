@@ -208,6 +208,13 @@ impl Stack {
         // Pushes go to the mock FCM, with its demo service account.
         config.push.fcm_account = Some(mock.state.fcm.service_account(&mock.base_url));
         config.push.fcm_url = format!("{}{}", mock.base_url, mock_platform::fcm::FCM_BASE);
+        let hms = mock.state.hms.credentials();
+        config.push.hms = Some(zhelikit_push::channels::hms::HmsAccount {
+            app_id: hms.client_id,
+            client_secret: hms.client_secret,
+            token_url: format!("{}{}", mock.base_url, mock_platform::hms::TOKEN_PATH),
+            push_url: format!("{}{}", mock.base_url, mock_platform::hms::PUSH_BASE),
+        });
         tweak(&mut config);
         let bff = bff_server::spawn(config.clone()).await.expect("BFF");
         // The mock bank calls the BFF, which started after it.

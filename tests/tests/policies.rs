@@ -272,13 +272,21 @@ async fn a_policy_approved_by_a_second_official_reaches_the_enterprises_it_match
         format!("unregistered-{nonce}"),
         format!("fcm-elsewhere-{nonce}"),
     );
-    for (token, device, push_token) in [
-        (&target_token, "install-target-1", &live),
-        (&target_token, "install-target-2", &dead),
-        (&elsewhere_token, "install-elsewhere", &other),
+    let huawei = format!("hms-target-{nonce}");
+    for (token, device, channel, platform, push_token) in [
+        (&target_token, "install-target-1", "fcm", "android", &live),
+        (&target_token, "install-target-2", "fcm", "android", &dead),
+        (&target_token, "install-target-3", "hms", "harmony", &huawei),
+        (
+            &elsewhere_token,
+            "install-elsewhere",
+            "fcm",
+            "android",
+            &other,
+        ),
     ] {
         let path = paths::DEVICE.replace("{device_id}", device);
-        let body = json!({"channel": "fcm", "platform": "android", "token": push_token});
+        let body = json!({"channel": channel, "platform": platform, "token": push_token});
         let (status, answer) = put_authed(stack, &path, token, body).await;
         assert_eq!(status, 204, "{answer}");
     }
@@ -412,11 +420,25 @@ async fn a_policy_approved_by_a_second_official_reaches_the_enterprises_it_match
             .get_authed(&policy_path(paths::POLICY, &id), &drafter_token)
             .await;
         let d = &p["delivery"];
-        (d["pushes_accepted"].as_u64() >= Some(1) && d["pushes_failed"]["unregistered"] == 1)
+        (d["pushes_accepted"].as_u64() >= Some(2) && d["pushes_failed"]["unregistered"] == 1)
             .then_some(p)
     })
     .await;
     assert_eq!(pushed["delivery"]["pushes_retrying"], 0, "{pushed}");
+    // The Huawei phone through Push Kit, a tap opening the policy.
+    let by_hms = stack.mock.state.hms.received();
+    let hms_nudge = by_hms
+        .iter()
+        .find(|r| r.token == huawei)
+        .expect("the Huawei phone's push");
+    assert!(hms_nudge
+        .message
+        .android
+        .notification
+        .click_action
+        .intent
+        .as_deref()
+        .is_some_and(|i| i.ends_with(&id)));
     let received = stack.mock.state.fcm.received();
     let nudge = received
         .iter()

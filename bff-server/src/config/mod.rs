@@ -105,6 +105,9 @@ pub struct PushSettings {
     pub fcm_account: Option<platform_api::fcm::ServiceAccount>,
     /// FCM's base URL.
     pub fcm_url: String,
+    /// Huawei Push Kit's app credentials (`ZK_HMS_APP_ID`, `ZK_HMS_CLIENT_SECRET`) and
+    /// endpoints (`ZK_HMS_TOKEN_URL`, `ZK_HMS_URL`).
+    pub hms: Option<zhelikit_push::channels::hms::HmsAccount>,
 }
 
 impl Config {
@@ -337,11 +340,34 @@ fn push_settings(source: &Source<'_>) -> Result<PushSettings, ConfigError> {
             })?)
         }
     };
+    let hms = match (
+        source.var("ZK_HMS_APP_ID"),
+        source.var("ZK_HMS_CLIENT_SECRET"),
+    ) {
+        (Some(app_id), Some(client_secret)) => Some(zhelikit_push::channels::hms::HmsAccount {
+            app_id,
+            client_secret,
+            token_url: source.var("ZK_HMS_TOKEN_URL").unwrap_or_else(|| {
+                "https://oauth-login.cloud.huawei.com/oauth2/v3/token".to_string()
+            }),
+            push_url: source
+                .var("ZK_HMS_URL")
+                .unwrap_or_else(|| "https://push-api.cloud.huawei.com".to_string()),
+        }),
+        (None, None) => None,
+        _ => {
+            return Err(ConfigError::Invalid {
+                name: "ZK_HMS_APP_ID",
+                reason: "ZK_HMS_APP_ID and ZK_HMS_CLIENT_SECRET come together".into(),
+            })
+        }
+    };
     Ok(PushSettings {
         fcm_account,
         fcm_url: source
             .var("ZK_FCM_URL")
             .unwrap_or_else(|| "https://fcm.googleapis.com".to_string()),
+        hms,
     })
 }
 

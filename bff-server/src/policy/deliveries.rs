@@ -17,6 +17,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use zhelikit_domain::policy::{policy_deep_link, PolicyDraft};
 use zhelikit_push::channels::fcm::{Fcm, FcmSetupError};
+use zhelikit_push::channels::hms::Hms;
 use zhelikit_push::channels::{Channel, Push, SendError};
 
 use crate::app::App;
@@ -31,32 +32,37 @@ pub const QUEUE: &str = "push_delivery";
 /// The channels configured.
 pub struct Channels {
     fcm: Option<Arc<dyn Channel>>,
+    hms: Option<Arc<dyn Channel>>,
 }
 
 impl Channels {
     /// The channels `settings` configure.
     pub fn new(settings: &PushSettings) -> Result<Self, FcmSetupError> {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .pool_max_idle_per_host(32)
+            .build()
+            .map_err(|e| FcmSetupError::Key(format!("HTTP client: {e}")))?;
         let fcm = match &settings.fcm_account {
             None => None,
-            Some(account) => {
-                let http = reqwest::Client::builder()
-                    .timeout(std::time::Duration::from_secs(10))
-                    .pool_max_idle_per_host(32)
-                    .build()
-                    .map_err(|e| FcmSetupError::Key(format!("HTTP client: {e}")))?;
-                Some(
-                    Arc::new(Fcm::new(account.clone(), &settings.fcm_url, http)?)
-                        as Arc<dyn Channel>,
-                )
-            }
+            Some(account) => Some(Arc::new(Fcm::new(
+                account.clone(),
+                &settings.fcm_url,
+                http.clone(),
+            )?) as Arc<dyn Channel>),
         };
-        Ok(Channels { fcm })
+        let hms = settings
+            .hms
+            .clone()
+            .map(|account| Arc::new(Hms::new(account, http)) as Arc<dyn Channel>);
+        Ok(Channels { fcm, hms })
     }
 
     fn of(&self, channel: &str) -> Option<&Arc<dyn Channel>> {
         match channel {
             "fcm" => self.fcm.as_ref(),
-            // APNs and HMS land next; their devices' pushes are recorded as not configured.
+            "hms" => self.hms.as_ref(),
+            // APNs lands next; its devices' pushes are recorded as not configured.
             _ => None,
         }
     }

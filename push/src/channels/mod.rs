@@ -1,9 +1,10 @@
-//! The push channels behind one trait: FCM HTTP v1 today; APNs and Huawei Push Kit follow.
+//! The push channels behind one trait: FCM HTTP v1 and Huawei Push Kit; APNs follows.
 //! A channel sends one message to one device and says how a failure is to be treated —
 //! the token is gone for good, the message is wrong, slow down, try again, or re-authenticate —
 //! so the delivery job decides retries once, for every channel.
 
 pub mod fcm;
+pub mod hms;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

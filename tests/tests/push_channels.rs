@@ -1,6 +1,6 @@
-//! The FCM channel against the mock FCM, over HTTP: the service account's assertion exchanged
-//! for an access token, messages accepted and recorded with the campaign's collapse key, and
-//! each failure classed by what the delivery must do about it.
+//! The push channels against their mocks, over HTTP: FCM's service-account assertion and Push
+//! Kit's client credentials exchanged for access tokens, messages accepted and recorded with
+//! the campaign's collapse key, and each failure classed by what the delivery must do about it.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -109,6 +109,71 @@ async fn the_fcm_channel_sends_through_the_token_endpoint_and_classes_every_fail
     .expect("channel");
     assert!(matches!(
         impostor.send(&push("device-token-5")).await,
+        Err(SendError::Unauthenticated(_))
+    ));
+}
+
+#[tokio::test]
+async fn the_push_kit_channel_sends_with_client_credentials_and_classes_every_failure() {
+    use mock_platform::hms::{Fault as HmsFault, PUSH_BASE, TOKEN_PATH};
+    use zhelikit_push::channels::hms::{collapse_key, Hms, HmsAccount};
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    let credentials = stack.mock.state.hms.credentials();
+    let account = |secret: &str| HmsAccount {
+        app_id: credentials.client_id.clone(),
+        client_secret: secret.to_string(),
+        token_url: format!("{}{TOKEN_PATH}", stack.platform),
+        push_url: format!("{}{PUSH_BASE}", stack.platform),
+    };
+    let hms = Hms::new(account(&credentials.client_secret), reqwest::Client::new());
+
+    let mut nudge = push("hms-device-1");
+    nudge.data.insert(
+        "deep_link".into(),
+        "zhelikit://mini-app/zk-demo-policy/home?policy=pol-1".into(),
+    );
+    hms.send(&nudge).await.expect("accepted");
+    let received = stack.mock.state.hms.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].token, "hms-device-1");
+    assert_eq!(
+        received[0].message.android.collapse_key,
+        collapse_key("policy-pol-1")
+    );
+    let tap = &received[0].message.android.notification.click_action;
+    assert_eq!(
+        tap.intent.as_deref(),
+        Some("zhelikit://mini-app/zk-demo-policy/home?policy=pol-1")
+    );
+
+    assert_eq!(
+        hms.send(&push("invalid-hms")).await,
+        Err(SendError::Unregistered)
+    );
+    let mut big = push("hms-device-2");
+    big.body = "政".repeat(2_000);
+    assert!(matches!(
+        hms.send(&big).await,
+        Err(SendError::InvalidArgument(_))
+    ));
+    stack.mock.state.hms.set_fault(HmsFault {
+        retry_after_secs: 3,
+        count: 1,
+    });
+    assert_eq!(
+        hms.send(&push("hms-device-2")).await,
+        Err(SendError::QuotaExceeded {
+            retry_after: Some(Duration::from_secs(3))
+        })
+    );
+    hms.send(&push("hms-device-2"))
+        .await
+        .expect("accepted after the flow control");
+    assert_eq!(stack.mock.state.hms.received().len(), 2);
+
+    let wrong = Hms::new(account("not-the-secret"), reqwest::Client::new());
+    assert!(matches!(
+        wrong.send(&push("hms-device-3")).await,
         Err(SendError::Unauthenticated(_))
     ));
 }
