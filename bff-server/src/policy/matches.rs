@@ -31,7 +31,7 @@ pub async fn matched(
     let built = refreshed(&state, &uscc).await?;
     let subject = Subject::of(&built.profile)
         .map_err(|e| ApiError::internal(format!("profile of {uscc} not matchable: {e:?}")))?;
-    let today = Utc::now().timestamp().div_euclid(86_400);
+    let today = zhelikit_domain::policy::china_day(Utc::now().timestamp());
     let mut policies = Vec::new();
     for p in state
         .store

@@ -85,7 +85,7 @@ fn stored_status(p: &StoredPolicy) -> Result<PolicyStatus, ApiError> {
 }
 
 fn today() -> i64 {
-    Utc::now().timestamp().div_euclid(86_400)
+    zhelikit_domain::policy::china_day(Utc::now().timestamp())
 }
 
 /// A policy of the official's organisation; others read as absent.

@@ -135,7 +135,8 @@ pub async fn refreshed(state: &AppState, uscc: &str) -> Result<Built, ApiError> 
         ));
     };
     let now = Utc::now();
-    let today = now.format("%Y-%m-%d").to_string();
+    let today =
+        zhelikit_domain::policy::format_day(zhelikit_domain::policy::china_day(now.timestamp()));
     let profile = build_profile(ProfileRecords {
         registration,
         credit: record!(1, EnterpriseCredit),

@@ -161,7 +161,11 @@ impl Handler for RegisterPages {
         };
         for entry in &page.entries {
             let stored = app.store.profile(&entry.uscc).await.map_err(store_retry)?;
-            let built_on = stored.map(|s| s.built_at.format("%Y-%m-%d").to_string());
+            let built_on = stored.map(|s| {
+                zhelikit_domain::policy::format_day(zhelikit_domain::policy::china_day(
+                    s.built_at.timestamp(),
+                ))
+            });
             // Dates are YYYY-MM-DD: text order is date order.
             if built_on.is_some_and(|b| b >= entry.updated_on) {
                 continue;
@@ -213,7 +217,7 @@ impl Handler for Rematches {
             .map_err(|e| JobError::Permanent(format!("stored profile unreadable: {e}")))?;
         let subject = Subject::of(&profile)
             .map_err(|e| JobError::Permanent(format!("profile not matchable: {e:?}")))?;
-        let today = Utc::now().timestamp().div_euclid(86_400);
+        let today = zhelikit_domain::policy::china_day(Utc::now().timestamp());
         let mini_app = enterprise_mini_app(&app);
         let mut messages = Vec::new();
         for policy in app

@@ -30,6 +30,12 @@ pub fn format_day(days: i64) -> String {
     crate::analytics::format_day(days)
 }
 
+/// The day in China (UTC+8; China keeps no daylight saving) at `unix_secs`, as days since
+/// 1970-01-01: the day a policy's validity and a qualification's are read in.
+pub fn china_day(unix_secs: i64) -> i64 {
+    (unix_secs + 8 * 3_600).div_euclid(86_400)
+}
+
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date, if it is a real date.
 pub fn parse_day(text: &str) -> Option<i64> {
     crate::analytics::parse_day(text)
@@ -77,4 +83,19 @@ pub struct Reason {
     pub met: bool,
     /// The reason, in zh-CN.
     pub text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_china_day_turns_at_midnight_in_beijing_not_in_greenwich() {
+        let day = |d| parse_day(d).unwrap_or_default();
+        // 2026-12-31T16:00:00Z is midnight of 2027-01-01 in Beijing.
+        let midnight = day("2027-01-01") * 86_400 - 8 * 3_600;
+        assert_eq!(china_day(midnight - 1), day("2026-12-31"));
+        assert_eq!(china_day(midnight), day("2027-01-01"));
+        assert_eq!(format_day(china_day(midnight)), "2027-01-01");
+    }
 }
