@@ -23,7 +23,6 @@ use zhelikit_push::channels::{Channel, Push, SendError};
 use crate::app::App;
 use crate::config::PushSettings;
 use crate::jobs::{Handler, Job, JobError};
-use crate::policy::inbox::enterprise_mini_app;
 use crate::storage::{DeliveryOutcome, PushDevice, StoredJob};
 
 /// The pushes' queue.
@@ -68,18 +67,42 @@ impl Channels {
     }
 }
 
+/// What a campaign's pushes say, made once per campaign and carried by each push job, so a
+/// push reads no policy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Nudge {
+    policy_id: String,
+    title: String,
+    body: String,
+    deep_link: String,
+}
+
+impl Nudge {
+    /// The nudge of `policy_id` with text `draft`, opening in `mini_app`.
+    pub fn new(policy_id: &str, draft: &PolicyDraft, mini_app: &str) -> Self {
+        Nudge {
+            policy_id: policy_id.to_string(),
+            title: draft.title.clone(),
+            body: body_of(&draft.summary),
+            deep_link: policy_deep_link(mini_app, policy_id),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct DeliveryJob {
-    policy_id: String,
+    #[serde(flatten)]
+    nudge: Nudge,
     uscc: String,
     user_id: String,
     device_id: String,
 }
 
-/// The job pushing `policy_id` to `device`; at most one per (campaign, device).
-pub fn delivery_job(policy_id: &str, device: &PushDevice) -> Job {
+/// The job pushing `nudge` to `device`; at most one per (campaign, device).
+fn delivery_job(nudge: &Nudge, device: &PushDevice) -> Job {
+    let policy_id = &nudge.policy_id;
     let payload = DeliveryJob {
-        policy_id: policy_id.to_string(),
+        nudge: nudge.clone(),
         uscc: device.uscc.clone().unwrap_or_default(),
         user_id: device.user_id.clone(),
         device_id: device.device_id.clone(),
@@ -131,14 +154,9 @@ impl Handler for Deliveries {
             // Unregistered since: nothing to nudge.
             return Ok(());
         };
-        let Some(policy) = app.store.policy(&d.policy_id).await.map_err(retry)? else {
-            return Err(JobError::Permanent(format!("no policy {}", d.policy_id)));
-        };
-        let draft: PolicyDraft = serde_json::from_str(&policy.draft)
-            .map_err(|e| JobError::Permanent(format!("policy {} unreadable: {e}", d.policy_id)))?;
         let record =
             |status: &str, reason: Option<&str>, provider_id: Option<String>| DeliveryOutcome {
-                policy_id: d.policy_id.clone(),
+                policy_id: d.nudge.policy_id.clone(),
                 user_id: d.user_id.clone(),
                 device_id: d.device_id.clone(),
                 channel: device.channel.clone(),
@@ -154,16 +172,13 @@ impl Handler for Deliveries {
         };
         let push = Push {
             token: device.token.clone(),
-            title: draft.title.clone(),
-            body: body_of(&draft.summary),
+            title: d.nudge.title.clone(),
+            body: d.nudge.body.clone(),
             data: BTreeMap::from([
-                ("policy_id".to_string(), d.policy_id.clone()),
-                (
-                    "deep_link".to_string(),
-                    policy_deep_link(&enterprise_mini_app(&app), &d.policy_id),
-                ),
+                ("policy_id".to_string(), d.nudge.policy_id.clone()),
+                ("deep_link".to_string(), d.nudge.deep_link.clone()),
             ]),
-            collapse_key: format!("policy-{}", d.policy_id),
+            collapse_key: format!("policy-{}", d.nudge.policy_id),
         };
         match channel.send(&push).await {
             Ok(provider_id) => {
@@ -187,7 +202,7 @@ impl Handler for Deliveries {
                         Ok(())
                     }
                     SendError::InvalidArgument(detail) => {
-                        tracing::warn!(policy = %d.policy_id, %detail, "push refused as malformed");
+                        tracing::warn!(policy = %d.nudge.policy_id, %detail, "push refused as malformed");
                         app.store
                             .record_delivery(&record("failed", Some(reason), None))
                             .await
@@ -219,8 +234,8 @@ impl Handler for Deliveries {
     }
 }
 
-/// Writes a push job for every device of each enterprise reached.
-pub async fn enqueue(app: &Arc<App>, policy_id: &str, usccs: &[String]) -> Result<(), JobError> {
+/// Writes a push job of `nudge` for every device of each enterprise reached.
+pub async fn enqueue(app: &Arc<App>, nudge: &Nudge, usccs: &[String]) -> Result<(), JobError> {
     for uscc in usccs {
         let devices = app
             .store
@@ -229,7 +244,7 @@ pub async fn enqueue(app: &Arc<App>, policy_id: &str, usccs: &[String]) -> Resul
             .map_err(|e| JobError::retry(e.to_string()))?;
         for device in &devices {
             app.jobs
-                .add(&delivery_job(policy_id, device))
+                .add(&delivery_job(nudge, device))
                 .await
                 .map_err(|e| JobError::retry(e.to_string()))?;
         }

@@ -111,6 +111,7 @@ impl Handler for Campaigns {
             .await
             .map_err(retry)?;
         let mini_app = enterprise_mini_app(&app);
+        let nudge = super::deliveries::Nudge::new(&policy_id, &draft, &mini_app);
         for batch in audience.chunks(INBOX_BATCH) {
             let messages: Vec<NewInboxMessage> = batch
                 .iter()
@@ -122,7 +123,7 @@ impl Handler for Campaigns {
                 .map_err(retry)?;
             // And a push job for every device of these enterprises: the nudge to sync.
             let usccs: Vec<String> = batch.iter().map(|p| p.uscc.clone()).collect();
-            super::deliveries::enqueue(&app, &policy_id, &usccs).await?;
+            super::deliveries::enqueue(&app, &nudge, &usccs).await?;
         }
         // What is there, however many runs (a crash, a retry) it took.
         let inboxed = app

@@ -5,11 +5,9 @@ use axum::extract::State;
 use chrono::Utc;
 use zhelikit_domain::api::Problem;
 use zhelikit_domain::paths;
-use zhelikit_domain::policy::{
-    parse_day, EnterprisePolicies, MatchedPolicy, PolicyDraft, PolicyStatus,
-};
+use zhelikit_domain::policy::{EnterprisePolicies, MatchedPolicy};
 use zhelikit_domain::scope::Scope;
-use zhelikit_push::matching::{Rule, Subject};
+use zhelikit_push::matching::Subject;
 
 use crate::app::AppState;
 use crate::http::problem::ApiError;
@@ -32,39 +30,26 @@ pub async fn matched(
     let subject = Subject::of(&built.profile)
         .map_err(|e| ApiError::internal(format!("profile of {uscc} not matchable: {e:?}")))?;
     let today = zhelikit_domain::policy::china_day(Utc::now().timestamp());
-    let mut policies = Vec::new();
-    for p in state
-        .store
-        .policies_with_status(PolicyStatus::Published.as_str())
+    let policies = super::in_effect(state.store.as_ref(), today)
         .await?
-    {
-        let draft: PolicyDraft = match serde_json::from_str(&p.draft) {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::warn!(policy = %p.id, error = %e, "published policy unreadable");
-                continue;
-            }
-        };
-        let in_effect = parse_day(&draft.valid_from).is_some_and(|d| d <= today)
-            && parse_day(&draft.valid_until).is_some_and(|d| today <= d);
-        let Ok(eligibility) = draft.criteria.check() else {
-            tracing::warn!(policy = %p.id, "published policy's criteria no longer check");
-            continue;
-        };
-        let rule = Rule::new(&eligibility);
-        if !in_effect || !rule.admits(&subject) {
-            continue;
-        }
-        policies.push(MatchedPolicy {
-            id: p.id.clone(),
-            title: draft.title,
-            summary: draft.summary,
-            benefit: draft.benefit,
-            grant: draft.grant,
-            department: p.department.clone(),
-            valid_until: draft.valid_until,
-            reasons: rule.reasons(&subject),
-        });
-    }
+        .into_iter()
+        .filter(|p| p.rule.admits(&subject))
+        .map(
+            |super::InEffect {
+                 policy,
+                 draft,
+                 rule,
+             }| MatchedPolicy {
+                id: policy.id,
+                title: draft.title,
+                summary: draft.summary,
+                benefit: draft.benefit,
+                grant: draft.grant,
+                department: policy.department,
+                valid_until: draft.valid_until,
+                reasons: rule.reasons(&subject),
+            },
+        )
+        .collect();
     Ok(axum::Json(EnterprisePolicies { policies }))
 }

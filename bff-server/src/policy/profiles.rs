@@ -60,14 +60,16 @@ pub async fn enterprise_of(state: &AppState, auth: &Authenticated) -> Result<Str
     }
 }
 
+/// A source's state as the profile view names it.
 fn state_of(lookup: &RecordLookup) -> &'static str {
     match lookup {
-        RecordLookup::Found { freshness, .. } | RecordLookup::NotFound { freshness } => {
-            match freshness {
-                crate::departments::Freshness::Fresh => "fresh",
-                crate::departments::Freshness::Stale { .. } => "stale",
-            }
-        }
+        RecordLookup::Found {
+            freshness: crate::departments::Freshness::Fresh,
+            ..
+        } => "fresh",
+        RecordLookup::Found { .. } => "stale",
+        // The department has no record: its default applies.
+        RecordLookup::NotFound { .. } => "none",
         RecordLookup::Unavailable { .. } => "unavailable",
     }
 }
@@ -89,16 +91,10 @@ pub async fn refreshed(state: &AppState, uscc: &str) -> Result<Built, ApiError> 
     let sources: Vec<ProfileSource> = SOURCES
         .iter()
         .zip(&lookups)
-        .map(|(op, lookup)| {
-            let state = match lookup {
-                RecordLookup::NotFound { .. } => "none",
-                other => state_of(other),
-            };
-            ProfileSource {
-                department: op.department().chinese_name().to_string(),
-                record: op.as_str().to_string(),
-                state: state.to_string(),
-            }
+        .map(|(op, lookup)| ProfileSource {
+            department: op.department().chinese_name().to_string(),
+            record: op.as_str().to_string(),
+            state: state_of(lookup).to_string(),
         })
         .collect();
     if matches!(lookups[0], RecordLookup::NotFound { .. }) {

@@ -16,9 +16,9 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use platform_api::departments::{Operation, RegisterQuery};
 use serde::{Deserialize, Serialize};
-use zhelikit_domain::policy::{parse_day, EnterpriseProfile, PolicyDraft, PolicyStatus};
+use zhelikit_domain::policy::EnterpriseProfile;
 use zhelikit_domain::records::Record;
-use zhelikit_push::matching::{Rule, Subject};
+use zhelikit_push::matching::Subject;
 
 use crate::app::{App, AppState};
 use crate::departments::RecordLookup;
@@ -219,33 +219,24 @@ impl Handler for Rematches {
             .map_err(|e| JobError::Permanent(format!("profile not matchable: {e:?}")))?;
         let today = zhelikit_domain::policy::china_day(Utc::now().timestamp());
         let mini_app = enterprise_mini_app(&app);
-        let mut messages = Vec::new();
-        for policy in app
-            .store
-            .policies_with_status(PolicyStatus::Published.as_str())
+        let matched: Vec<_> = super::in_effect(app.store.as_ref(), today)
             .await
             .map_err(store_retry)?
-        {
-            let Ok(draft) = serde_json::from_str::<PolicyDraft>(&policy.draft) else {
-                continue;
-            };
-            let in_effect = parse_day(&draft.valid_from).is_some_and(|d| d <= today)
-                && parse_day(&draft.valid_until).is_some_and(|d| today <= d);
-            let Ok(eligibility) = draft.criteria.check() else {
-                continue;
-            };
-            let rule = Rule::new(&eligibility);
-            if in_effect && rule.admits(&subject) {
-                messages.extend(message(&policy, &draft, &rule, &profile, &mini_app));
-            }
-        }
+            .into_iter()
+            .filter(|p| p.rule.admits(&subject))
+            .collect();
+        let messages: Vec<_> = matched
+            .iter()
+            .filter_map(|p| message(&p.policy, &p.draft, &p.rule, &profile, &mini_app))
+            .collect();
         app.store
             .insert_inbox_messages(&messages)
             .await
             .map_err(store_retry)?;
         // Nudge its devices too (a push already made for a policy and device is not made again).
-        for m in &messages {
-            super::deliveries::enqueue(&app, &m.policy_id, std::slice::from_ref(&uscc)).await?;
+        for p in &matched {
+            let nudge = super::deliveries::Nudge::new(&p.policy.id, &p.draft, &mini_app);
+            super::deliveries::enqueue(&app, &nudge, std::slice::from_ref(&uscc)).await?;
         }
         Ok(())
     }

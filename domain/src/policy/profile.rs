@@ -328,7 +328,7 @@ mod building {
     fn registration() -> EnterpriseRegistration {
         EnterpriseRegistration {
             name: "温州瓯江电气有限公司".into(),
-            uscc: "91330302MA2XXXXXX1".into(),
+            uscc: "91330302MA2B3C4D1H".into(),
             legal_representative: "张三".into(),
             registered_capital_wan: 500,
             established_at: "2015-03-02".into(),
@@ -384,6 +384,10 @@ mod building {
             today: "2026-12-03",
         })
         .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            crate::Uscc::parse(&p.uscc).is_ok(),
+            "the fixture's USCC passes GB 32100"
+        );
         // A factory with 120 employees and 5,000 万元 revenue: medium needs 300 employees.
         assert_eq!(p.size, SizeClass::Small);
         assert_eq!(p.employees, 120);

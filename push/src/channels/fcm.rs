@@ -4,19 +4,15 @@
 //! collapse key on Android and iOS.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use platform_api::fcm::{
     send_path, AndroidConfig, ApnsConfig, AssertionClaims, ErrorBody, Message, Notification,
-    SendRequest, SendResponse, ServiceAccount, TokenResponse, GRANT_TYPE, MAX_MESSAGE_BYTES, SCOPE,
+    SendRequest, SendResponse, ServiceAccount, GRANT_TYPE, MAX_MESSAGE_BYTES, SCOPE,
 };
 
-use super::{retry_after, Channel, Push, SendError};
-
-/// An access token is renewed this long before it expires.
-const REFRESH_EARLY: Duration = Duration::from_secs(300);
+use super::{retry_after, Channel, Push, SendError, TokenCache};
 
 /// Why the channel could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +29,7 @@ pub struct Fcm {
     /// `https://fcm.googleapis.com` (or the mock's `/fcm`).
     base_url: String,
     http: reqwest::Client,
-    token: tokio::sync::Mutex<Option<(String, Instant)>>,
+    token: TokenCache,
 }
 
 impl Fcm {
@@ -50,7 +46,7 @@ impl Fcm {
             key,
             base_url: base_url.trim_end_matches('/').to_string(),
             http,
-            token: tokio::sync::Mutex::new(None),
+            token: TokenCache::new(),
         })
     }
 
@@ -59,62 +55,29 @@ impl Fcm {
         &self.account.project_id
     }
 
-    /// A valid access token: the cached one, or a new one from the token endpoint.
+    /// A valid access token: the cached one, or one for a new signed assertion.
     async fn access_token(&self) -> Result<String, SendError> {
-        let mut cached = self.token.lock().await;
-        if let Some((token, expires)) = cached.as_ref() {
-            if Instant::now() + REFRESH_EARLY < *expires {
-                return Ok(token.clone());
-            }
-        }
-        let now = chrono::Utc::now().timestamp();
-        let claims = AssertionClaims {
-            iss: self.account.client_email.clone(),
-            scope: SCOPE.to_string(),
-            aud: self.account.token_uri.clone(),
-            iat: now,
-            exp: now + 3_600,
-        };
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.account.private_key_id.clone());
-        let assertion = jsonwebtoken::encode(&header, &claims, &self.key)
-            .map_err(|e| SendError::Unauthenticated(format!("signing the assertion: {e}")))?;
-        let answer = self
-            .http
-            .post(&self.account.token_uri)
-            .form(&[
-                ("grant_type", GRANT_TYPE),
-                ("assertion", assertion.as_str()),
+        let form = || {
+            let now = chrono::Utc::now().timestamp();
+            let claims = AssertionClaims {
+                iss: self.account.client_email.clone(),
+                scope: SCOPE.to_string(),
+                aud: self.account.token_uri.clone(),
+                iat: now,
+                exp: now + 3_600,
+            };
+            let mut header = Header::new(Algorithm::RS256);
+            header.kid = Some(self.account.private_key_id.clone());
+            let assertion = jsonwebtoken::encode(&header, &claims, &self.key)
+                .map_err(|e| SendError::Unauthenticated(format!("signing the assertion: {e}")))?;
+            Ok(vec![
+                ("grant_type", GRANT_TYPE.to_string()),
+                ("assertion", assertion),
             ])
-            .send()
+        };
+        self.token
+            .get(&self.http, &self.account.token_uri, form)
             .await
-            .map_err(|e| SendError::Unavailable {
-                reason: format!("token endpoint: {e}"),
-                retry_after: None,
-            })?;
-        let status = answer.status();
-        if !status.is_success() {
-            let body = answer.text().await.unwrap_or_default();
-            return Err(if status.is_server_error() {
-                SendError::Unavailable {
-                    reason: format!("token endpoint answered {status}"),
-                    retry_after: None,
-                }
-            } else {
-                SendError::Unauthenticated(format!("token endpoint answered {status}: {body}"))
-            });
-        }
-        let token: TokenResponse = answer.json().await.map_err(|e| SendError::Unavailable {
-            reason: format!("token endpoint: {e}"),
-            retry_after: None,
-        })?;
-        let expires = Instant::now() + Duration::from_secs(token.expires_in);
-        *cached = Some((token.access_token.clone(), expires));
-        Ok(token.access_token)
-    }
-
-    async fn forget_token(&self) {
-        *self.token.lock().await = None;
     }
 }
 
@@ -189,7 +152,7 @@ impl Channel for Fcm {
             let message = body.map(|b| b.error.message).unwrap_or_default();
             match (status.as_u16(), code.as_str()) {
                 (401, _) | (_, "THIRD_PARTY_AUTH_ERROR") if attempt == 0 => {
-                    self.forget_token().await;
+                    self.token.forget().await;
                     continue;
                 }
                 (401, _) | (403, _) | (_, "THIRD_PARTY_AUTH_ERROR") | (_, "SENDER_ID_MISMATCH") => {

@@ -3,19 +3,14 @@
 //! `messages:send` with one token per message, a tap opening the message's deep link, and the
 //! campaign's collapse key folded into the 0–100 Push Kit allows.
 
-use std::time::{Duration, Instant};
-
 use async_trait::async_trait;
 use platform_api::hms::{
     send_path, AndroidConfig, ClickAction, Message, Notification, SendRequest, SendResponse,
-    TokenResponse, ALL_TOKENS_INVALID, FLOW_CONTROL, INTERNAL_ERROR, MAX_MESSAGE_BYTES,
-    MESSAGE_STRUCTURE, MESSAGE_TOO_LARGE, OAUTH_EXPIRED, OAUTH_FAILED, PARAMETER_ERROR,
-    PARTIAL_FAILURE, SUCCESS,
+    ALL_TOKENS_INVALID, FLOW_CONTROL, INTERNAL_ERROR, MAX_MESSAGE_BYTES, MESSAGE_STRUCTURE,
+    MESSAGE_TOO_LARGE, OAUTH_EXPIRED, OAUTH_FAILED, PARAMETER_ERROR, PARTIAL_FAILURE, SUCCESS,
 };
 
-use super::{retry_after, Channel, Push, SendError};
-
-const REFRESH_EARLY: Duration = Duration::from_secs(300);
+use super::{retry_after, Channel, Push, SendError, TokenCache};
 
 /// An app's Push Kit credentials and where Push Kit is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +29,7 @@ pub struct HmsAccount {
 pub struct Hms {
     account: HmsAccount,
     http: reqwest::Client,
-    token: tokio::sync::Mutex<Option<(String, Instant)>>,
+    token: TokenCache,
 }
 
 /// The collapse key of a campaign key: Push Kit allows −1 (none) to 100.
@@ -52,52 +47,21 @@ impl Hms {
         Hms {
             account,
             http,
-            token: tokio::sync::Mutex::new(None),
+            token: TokenCache::new(),
         }
     }
 
     async fn access_token(&self) -> Result<String, SendError> {
-        let mut cached = self.token.lock().await;
-        if let Some((token, expires)) = cached.as_ref() {
-            if Instant::now() + REFRESH_EARLY < *expires {
-                return Ok(token.clone());
-            }
-        }
-        let answer = self
-            .http
-            .post(&self.account.token_url)
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", self.account.app_id.as_str()),
-                ("client_secret", self.account.client_secret.as_str()),
+        let form = || {
+            Ok(vec![
+                ("grant_type", "client_credentials".to_string()),
+                ("client_id", self.account.app_id.clone()),
+                ("client_secret", self.account.client_secret.clone()),
             ])
-            .send()
+        };
+        self.token
+            .get(&self.http, &self.account.token_url, form)
             .await
-            .map_err(|e| SendError::Unavailable {
-                reason: format!("token endpoint: {e}"),
-                retry_after: None,
-            })?;
-        let status = answer.status();
-        if !status.is_success() {
-            let body = answer.text().await.unwrap_or_default();
-            return Err(if status.is_server_error() {
-                SendError::Unavailable {
-                    reason: format!("token endpoint answered {status}"),
-                    retry_after: None,
-                }
-            } else {
-                SendError::Unauthenticated(format!("token endpoint answered {status}: {body}"))
-            });
-        }
-        let token: TokenResponse = answer.json().await.map_err(|e| SendError::Unavailable {
-            reason: format!("token endpoint: {e}"),
-            retry_after: None,
-        })?;
-        *cached = Some((
-            token.access_token.clone(),
-            Instant::now() + Duration::from_secs(token.expires_in),
-        ));
-        Ok(token.access_token)
     }
 }
 
@@ -163,7 +127,7 @@ impl Channel for Hms {
             match code.as_str() {
                 SUCCESS => return Ok(body.map(|b| b.request_id).unwrap_or_default()),
                 OAUTH_EXPIRED | OAUTH_FAILED if attempt == 0 => {
-                    *self.token.lock().await = None;
+                    self.token.forget().await;
                     continue;
                 }
                 OAUTH_EXPIRED | OAUTH_FAILED => return Err(SendError::Unauthenticated(msg)),
@@ -180,7 +144,7 @@ impl Channel for Hms {
                     })
                 }
                 _ if status.as_u16() == 401 && attempt == 0 => {
-                    *self.token.lock().await = None;
+                    self.token.forget().await;
                     continue;
                 }
                 _ if status.as_u16() == 429 => {

@@ -84,3 +84,76 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs)
 }
+
+/// An OAuth access token, kept until five minutes before it expires (or until the provider
+/// refuses it), and exchanged again at the provider's token endpoint when it is not valid:
+/// the part of FCM and Push Kit's authentication that is the same.
+pub(crate) struct TokenCache {
+    token: tokio::sync::Mutex<Option<(String, std::time::Instant)>>,
+}
+
+/// Renewed this long before it expires.
+const REFRESH_EARLY: Duration = Duration::from_secs(300);
+
+/// What a token endpoint answers (FCM's and Push Kit's alike).
+#[derive(serde::Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    expires_in: u64,
+}
+
+impl TokenCache {
+    pub(crate) fn new() -> Self {
+        TokenCache {
+            token: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The cached token, or a new one from posting the form `make_form` makes (only when one
+    /// is needed: FCM's is a freshly signed assertion) to `url` with `http`.
+    pub(crate) async fn get(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        make_form: impl FnOnce() -> Result<Vec<(&'static str, String)>, SendError>,
+    ) -> Result<String, SendError> {
+        let mut cached = self.token.lock().await;
+        if let Some((token, expires)) = cached.as_ref() {
+            if std::time::Instant::now() + REFRESH_EARLY < *expires {
+                return Ok(token.clone());
+            }
+        }
+        let form = make_form()?;
+        let unavailable = |reason: String| SendError::Unavailable {
+            reason,
+            retry_after: None,
+        };
+        let answer = http
+            .post(url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| unavailable(format!("token endpoint: {e}")))?;
+        let status = answer.status();
+        if !status.is_success() {
+            let body = answer.text().await.unwrap_or_default();
+            return Err(if status.is_server_error() {
+                unavailable(format!("token endpoint answered {status}"))
+            } else {
+                SendError::Unauthenticated(format!("token endpoint answered {status}: {body}"))
+            });
+        }
+        let token: TokenAnswer = answer
+            .json()
+            .await
+            .map_err(|e| unavailable(format!("token endpoint: {e}")))?;
+        let expires = std::time::Instant::now() + Duration::from_secs(token.expires_in);
+        *cached = Some((token.access_token.clone(), expires));
+        Ok(token.access_token)
+    }
+
+    /// Forgets the token (the provider refused it).
+    pub(crate) async fn forget(&self) {
+        *self.token.lock().await = None;
+    }
+}
