@@ -133,9 +133,10 @@ impl AppState {
                 sync::REMATCH_QUEUE,
                 Arc::new(sync::Rematches::new(app.clone())),
             );
-            jobs.register(
+            jobs.register_concurrent(
                 crate::policy::deliveries::QUEUE,
                 Arc::new(crate::policy::deliveries::Deliveries::new(app)),
+                crate::policy::deliveries::CONCURRENT_BATCHES,
             );
         }
         jobs.start();

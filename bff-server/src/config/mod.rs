@@ -108,6 +108,9 @@ pub struct PushSettings {
     /// Huawei Push Kit's app credentials (`ZK_HMS_APP_ID`, `ZK_HMS_CLIENT_SECRET`) and
     /// endpoints (`ZK_HMS_TOKEN_URL`, `ZK_HMS_URL`).
     pub hms: Option<zhelikit_push::channels::hms::HmsAccount>,
+    /// Each project's send quota a minute (`ZK_PUSH_QUOTA_PER_MINUTE`; FCM's default,
+    /// 600,000): the pace its sends start at and climb back to after a 429.
+    pub quota_per_minute: u32,
 }
 
 impl Config {
@@ -368,6 +371,7 @@ fn push_settings(source: &Source<'_>) -> Result<PushSettings, ConfigError> {
             .var("ZK_FCM_URL")
             .unwrap_or_else(|| "https://fcm.googleapis.com".to_string()),
         hms,
+        quota_per_minute: source.count("ZK_PUSH_QUOTA_PER_MINUTE", "sends a minute", 600_000)?,
     })
 }
 

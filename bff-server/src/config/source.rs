@@ -67,6 +67,18 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// A count of `what`, at least one (`default` when unset).
+    pub fn count(&self, name: &'static str, what: &str, default: u32) -> Result<u32, ConfigError> {
+        match self.number::<u32>(name, what)? {
+            None => Ok(default),
+            Some(0) => Err(ConfigError::Invalid {
+                name,
+                reason: format!("0 is not a positive number of {what}"),
+            }),
+            Some(n) => Ok(n),
+        }
+    }
+
     /// Milliseconds (`default` when unset).
     pub fn millis(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
         Ok(Duration::from_millis(

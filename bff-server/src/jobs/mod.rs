@@ -153,7 +153,7 @@ pub struct Jobs {
     store: Arc<dyn Store>,
     signal: Arc<dyn Signal>,
     settings: JobSettings,
-    handlers: RwLock<HashMap<&'static str, Arc<dyn Handler>>>,
+    handlers: RwLock<HashMap<&'static str, (Arc<dyn Handler>, usize)>>,
     stop: tokio::sync::watch::Sender<bool>,
     tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
 }
@@ -171,12 +171,23 @@ impl Jobs {
         }
     }
 
-    /// Registers the handler of `queue` (before [`Self::start`]).
+    /// Registers the handler of `queue` (before [`Self::start`]), one attempt at a time.
     pub fn register(&self, queue: &'static str, handler: Arc<dyn Handler>) {
+        self.register_concurrent(queue, handler, 1);
+    }
+
+    /// Registers the handler of `queue` with up to `concurrency` attempts running at once in
+    /// this process (a queue whose jobs mostly wait on the network, such as pushes).
+    pub fn register_concurrent(
+        &self,
+        queue: &'static str,
+        handler: Arc<dyn Handler>,
+        concurrency: usize,
+    ) {
         self.handlers
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(queue, handler);
+            .insert(queue, (handler, concurrency.max(1)));
     }
 
     /// Adds `job` on its own; false when its dedupe key was taken. A job caused by another
@@ -214,7 +225,7 @@ impl Jobs {
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
         for queue in queues {
             let me = self.clone();
-            tasks.push(tokio::spawn(async move { me.work(queue).await }));
+            tasks.push(tokio::spawn(me.work(queue)));
         }
         let me = self.clone();
         tasks.push(tokio::spawn(async move { me.sweep().await }));
@@ -259,8 +270,8 @@ impl Jobs {
         }
     }
 
-    async fn work(&self, queue: &'static str) {
-        let Some(handler) = self
+    async fn work(self: Arc<Self>, queue: &'static str) {
+        let Some((handler, concurrency)) = self
             .handlers
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -269,26 +280,56 @@ impl Jobs {
         else {
             return;
         };
+        // A permit per attempt running; signals are read only for the slots free, so a
+        // signal is never held by a worker that cannot start it.
+        let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
         loop {
+            let first = tokio::select! {
+                _ = self.stopped() => break,
+                p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            };
+            let free = (slots.available_permits() + 1).min(self.settings.batch);
             let received = tokio::select! {
-                _ = self.stopped() => return,
-                r = self.signal.receive(queue, self.settings.batch, Duration::from_secs(1), self.settings.lease) => r,
+                _ = self.stopped() => break,
+                r = self.signal.receive(queue, free, Duration::from_secs(1), self.settings.lease) => r,
             };
             match received {
                 Ok(deliveries) => {
+                    let mut first = Some(first);
                     for d in deliveries {
-                        self.attempt(queue, handler.as_ref(), &d).await;
+                        let permit = match first.take() {
+                            Some(p) => p,
+                            None => match slots.clone().acquire_owned().await {
+                                Ok(p) => p,
+                                Err(_) => break,
+                            },
+                        };
+                        if concurrency == 1 {
+                            self.attempt(queue, handler.as_ref(), &d).await;
+                            drop(permit);
+                        } else {
+                            let me = self.clone();
+                            let handler = handler.clone();
+                            tokio::spawn(async move {
+                                me.attempt(queue, handler.as_ref(), &d).await;
+                                drop(permit);
+                            });
+                        }
                     }
                 }
                 Err(e) => {
+                    drop(first);
                     tracing::warn!(queue, error = %e, "job signals unavailable; the sweeper and the table carry on");
                     tokio::select! {
-                        _ = self.stopped() => return,
+                        _ = self.stopped() => break,
                         _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                     }
                 }
             }
         }
+        // Stopping waits for the attempts still running.
+        let all = u32::try_from(concurrency).unwrap_or(u32::MAX);
+        let _ = slots.acquire_many(all).await;
     }
 
     /// One attempt at the job `d` names, if this worker wins its claim.

@@ -1,16 +1,22 @@
-//! Pushes: one durable job per (campaign, device), queue `push_delivery`, written by the
-//! campaign for every device of every enterprise it reached. The inbox already holds the
-//! message; a push only nudges the phone to sync, so a push that fails loses nothing.
+//! Pushes, sent in batches: a campaign page writes, in its own transaction, a pending
+//! delivery row per device of its enterprises and a job (queue `push_delivery`) per
+//! [`BATCH`] of them; a worker claims a batch's unfinished rows, sends them concurrently
+//! through the channel's [`Outlet`] (the project's pace and retry budget), and records every
+//! outcome in one transaction. The inbox already holds the message; a push only nudges the
+//! phone to sync, so a push that fails loses nothing.
 //!
 //! What a failure means is the channel's [`SendError`]: a token no longer registered is
-//! deleted and never retried, a malformed message is reported and not retried, a quota or an
-//! outage is retried after the channel's `Retry-After` or with backoff, a refused credential
-//! was refreshed once by the channel and is retried. Every outcome is recorded per device for
-//! the official's figures. The collapse key is the campaign's, so a push a crash doubled shows
-//! once on the phone.
+//! deleted (if the device still has it) and never retried, a malformed message is reported
+//! and not retried, a quota or an outage is retried after the channel's `Retry-After` or with
+//! backoff (the batch job's, for the rows still `retrying`), a refused credential was
+//! refreshed once by the channel and is retried later while the alert stays up. A row found
+//! `sending` when its batch is claimed belonged to an attempt that died: it is sent again and
+//! counted (`resent`), the only way a device gets a push twice — and the collapse key is the
+//! campaign's, so the phone shows it once.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
@@ -19,19 +25,33 @@ use zhelikit_domain::policy::{policy_deep_link, PolicyDraft};
 use zhelikit_push::channels::fcm::{Fcm, FcmSetupError};
 use zhelikit_push::channels::hms::Hms;
 use zhelikit_push::channels::{Channel, Push, SendError};
+use zhelikit_push::outlet::{Outlet, Sent};
+use zhelikit_push::pacing::{BudgetSettings, PaceSettings};
 
 use crate::app::App;
 use crate::config::PushSettings;
 use crate::jobs::{Handler, Job, JobError};
-use crate::storage::{DeliveryOutcome, PushDevice, StoredJob};
+use crate::storage::{
+    ClaimedPush, DeliveryOutcome, NewInboxMessage, NewPushBatch, PushDevice, StoredJob,
+};
 
 /// The pushes' queue.
 pub const QUEUE: &str = "push_delivery";
 
-/// The channels configured.
+/// Devices per batch job: small enough that a batch's last answer comes soon after its
+/// claim, large enough that the rows are claimed and recorded a hundred at a time.
+pub const BATCH: usize = 100;
+
+/// Batches one process sends at once.
+pub const CONCURRENT_BATCHES: usize = 8;
+
+/// Sends in flight per channel per process.
+const IN_FLIGHT: usize = 400;
+
+/// The channels configured, each behind its outlet.
 pub struct Channels {
-    fcm: Option<Arc<dyn Channel>>,
-    hms: Option<Arc<dyn Channel>>,
+    fcm: Option<Arc<Outlet>>,
+    hms: Option<Arc<Outlet>>,
 }
 
 impl Channels {
@@ -39,31 +59,45 @@ impl Channels {
     pub fn new(settings: &PushSettings) -> Result<Self, FcmSetupError> {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(10))
-            .pool_max_idle_per_host(32)
+            .pool_max_idle_per_host(64)
             .build()
             .map_err(|e| FcmSetupError::Key(format!("HTTP client: {e}")))?;
+        let pace = PaceSettings::per_minute(settings.quota_per_minute);
+        let outlet = |channel: Arc<dyn Channel>| {
+            Arc::new(Outlet::new(
+                channel,
+                pace,
+                BudgetSettings::default(),
+                IN_FLIGHT,
+            ))
+        };
         let fcm = match &settings.fcm_account {
             None => None,
-            Some(account) => Some(Arc::new(Fcm::new(
+            Some(account) => Some(outlet(Arc::new(Fcm::new(
                 account.clone(),
                 &settings.fcm_url,
                 http.clone(),
-            )?) as Arc<dyn Channel>),
+            )?))),
         };
         let hms = settings
             .hms
             .clone()
-            .map(|account| Arc::new(Hms::new(account, http)) as Arc<dyn Channel>);
+            .map(|account| outlet(Arc::new(Hms::new(account, http))));
         Ok(Channels { fcm, hms })
     }
 
-    fn of(&self, channel: &str) -> Option<&Arc<dyn Channel>> {
+    fn of(&self, channel: &str) -> Option<&Arc<Outlet>> {
         match channel {
             "fcm" => self.fcm.as_ref(),
             "hms" => self.hms.as_ref(),
             // APNs lands next; its devices' pushes are recorded as not configured.
             _ => None,
         }
+    }
+
+    /// Every outlet configured.
+    pub fn all(&self) -> impl Iterator<Item = &Arc<Outlet>> {
+        [&self.fcm, &self.hms].into_iter().flatten()
     }
 }
 
@@ -90,32 +124,59 @@ impl Nudge {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct DeliveryJob {
+struct BatchJob {
     #[serde(flatten)]
     nudge: Nudge,
-    uscc: String,
-    user_id: String,
-    device_id: String,
 }
 
-/// The job pushing `nudge` to `device`; at most one per (campaign, device).
-fn delivery_job(nudge: &Nudge, device: &PushDevice) -> Job {
-    let policy_id = &nudge.policy_id;
-    let payload = DeliveryJob {
-        nudge: nudge.clone(),
-        uscc: device.uscc.clone().unwrap_or_default(),
-        user_id: device.user_id.clone(),
-        device_id: device.device_id.clone(),
-    };
-    let mut job = Job::new(QUEUE, &payload);
-    job.dedupe_key = Some(format!(
-        "push:{policy_id}:{}:{}",
-        device.user_id, device.device_id
-    ));
-    job
+/// The batches pushing `nudge` to `devices`: a job each, and its devices.
+pub fn batches(nudge: &Nudge, devices: &[PushDevice]) -> Vec<NewPushBatch> {
+    devices
+        .chunks(BATCH)
+        .map(|chunk| {
+            let mut job = Job::new(
+                QUEUE,
+                &BatchJob {
+                    nudge: nudge.clone(),
+                },
+            );
+            job.max_attempts = 10;
+            NewPushBatch {
+                job: job.row(),
+                devices: chunk
+                    .iter()
+                    .map(|d| (d.user_id.clone(), d.device_id.clone(), d.channel.clone()))
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
-/// Sends pushes.
+/// Writes one page of a campaign — `messages`, and a push for every device of the
+/// enterprises in `usccs` — in one transaction, `through` the last enterprise of the page
+/// (none for one enterprise's rematch), and signals its batches. Returns the messages added.
+pub async fn write_page(
+    app: &App,
+    nudge: &Nudge,
+    through: Option<&str>,
+    messages: &[NewInboxMessage],
+    usccs: &[String],
+) -> Result<u64, JobError> {
+    let retry = |e: crate::storage::StoreError| JobError::retry(e.to_string());
+    let devices = app.store.devices_of(usccs).await.map_err(retry)?;
+    let pushes = batches(nudge, &devices);
+    let added = app
+        .store
+        .add_campaign_page(&nudge.policy_id, through, messages, &pushes)
+        .await
+        .map_err(retry)?;
+    for batch in &pushes {
+        app.jobs.published(&batch.job).await;
+    }
+    Ok(added)
+}
+
+/// Sends push batches.
 pub struct Deliveries {
     app: Weak<App>,
 }
@@ -136,118 +197,200 @@ fn body_of(summary: &str) -> String {
     body
 }
 
-#[async_trait]
-impl Handler for Deliveries {
-    async fn run(&self, job: &StoredJob) -> Result<(), JobError> {
-        let d: DeliveryJob = serde_json::from_str(&job.payload)
-            .map_err(|e| JobError::Permanent(format!("a malformed push job: {e}")))?;
-        let app = self
-            .app
-            .upgrade()
-            .ok_or_else(|| JobError::retry("the BFF is stopping"))?;
-        let retry = |e: crate::storage::StoreError| JobError::retry(e.to_string());
-        let devices = app.store.devices_of(&d.uscc).await.map_err(retry)?;
-        let Some(device) = devices
-            .into_iter()
-            .find(|x| x.user_id == d.user_id && x.device_id == d.device_id)
-        else {
-            // Unregistered since: nothing to nudge.
-            return Ok(());
-        };
-        let record =
-            |status: &str, reason: Option<&str>, provider_id: Option<String>| DeliveryOutcome {
-                policy_id: d.nudge.policy_id.clone(),
-                user_id: d.user_id.clone(),
-                device_id: d.device_id.clone(),
-                channel: device.channel.clone(),
-                status: status.to_string(),
-                reason: reason.map(str::to_string),
-                provider_id,
-                at: Utc::now(),
-            };
-        let Some(channel) = app.channels.of(&device.channel) else {
-            let outcome = record("failed", Some("channel_not_configured"), None);
-            app.store.record_delivery(&outcome).await.map_err(retry)?;
-            return Ok(());
-        };
-        let push = Push {
-            token: device.token.clone(),
-            title: d.nudge.title.clone(),
-            body: d.nudge.body.clone(),
-            data: BTreeMap::from([
-                ("policy_id".to_string(), d.nudge.policy_id.clone()),
-                ("deep_link".to_string(), d.nudge.deep_link.clone()),
-            ]),
-            collapse_key: format!("policy-{}", d.nudge.policy_id),
-        };
-        match channel.send(&push).await {
-            Ok(provider_id) => {
-                let outcome = record("accepted", None, Some(provider_id));
-                app.store.record_delivery(&outcome).await.map_err(retry)?;
-                Ok(())
-            }
-            Err(e) => {
-                let reason = e.reason();
-                match e {
-                    SendError::Unregistered => {
-                        // The token is dead: gone from the devices, never tried again.
-                        app.store
-                            .remove_device(&d.user_id, &d.device_id)
-                            .await
-                            .map_err(retry)?;
-                        app.store
-                            .record_delivery(&record("failed", Some(reason), None))
-                            .await
-                            .map_err(retry)?;
-                        Ok(())
-                    }
-                    SendError::InvalidArgument(detail) => {
-                        tracing::warn!(policy = %d.nudge.policy_id, %detail, "push refused as malformed");
-                        app.store
-                            .record_delivery(&record("failed", Some(reason), None))
-                            .await
-                            .map_err(retry)?;
-                        Ok(())
-                    }
-                    SendError::QuotaExceeded { retry_after }
-                    | SendError::Unavailable { retry_after, .. } => {
-                        app.store
-                            .record_delivery(&record("retrying", Some(reason), None))
-                            .await
-                            .map_err(retry)?;
-                        Err(JobError::Retry {
-                            reason: reason.to_string(),
-                            after: retry_after,
-                        })
-                    }
-                    SendError::Unauthenticated(detail) => {
-                        tracing::error!(channel = %device.channel, %detail, "push credential refused after a refresh");
-                        app.store
-                            .record_delivery(&record("retrying", Some(reason), None))
-                            .await
-                            .map_err(retry)?;
-                        Err(JobError::retry(detail))
-                    }
+/// What to retry a batch after: the longest `Retry-After` its pushes met.
+#[derive(Default)]
+struct Retries {
+    count: usize,
+    after: Option<Duration>,
+    reason: &'static str,
+}
+
+impl Retries {
+    fn add(&mut self, reason: &'static str, after: Option<Duration>) {
+        self.count += 1;
+        self.reason = reason;
+        self.after = self.after.max(after);
+    }
+}
+
+/// A refused credential is tried again after this, not at once: it was refreshed already.
+const CREDENTIAL_RETRY: Duration = Duration::from_secs(30);
+
+/// The outcome of one push, and what its batch must retry.
+async fn deliver(
+    app: &App,
+    nudge: &Nudge,
+    claimed: ClaimedPush,
+    last_attempt: bool,
+) -> (DeliveryOutcome, Option<(&'static str, Option<Duration>)>) {
+    let outcome = |status: &'static str, reason: Option<&str>, sent: bool| DeliveryOutcome {
+        user_id: claimed.user_id.clone(),
+        device_id: claimed.device_id.clone(),
+        status,
+        reason: reason.map(str::to_string),
+        provider_id: None,
+        sent,
+        remove_token: None,
+    };
+    let Some((channel, token)) = claimed.target.clone() else {
+        // Unregistered since its batch was made: nothing to nudge.
+        return (outcome("failed", Some("device_removed"), false), None);
+    };
+    let Some(outlet) = app.channels.of(&channel) else {
+        return (
+            outcome("failed", Some("channel_not_configured"), false),
+            None,
+        );
+    };
+    let push = Push {
+        token: token.clone(),
+        title: nudge.title.clone(),
+        body: nudge.body.clone(),
+        data: BTreeMap::from([
+            ("policy_id".to_string(), nudge.policy_id.clone()),
+            ("deep_link".to_string(), nudge.deep_link.clone()),
+        ]),
+        collapse_key: format!("policy-{}", nudge.policy_id),
+    };
+    // A push an earlier attempt could not send spends retry budget; one resent after a
+    // crash does not (it is not a retry of a refusal).
+    let retry = claimed.last_reason.is_some();
+    let retrying = |reason: &'static str, after: Option<Duration>, sent: bool| {
+        if last_attempt {
+            (outcome("failed", Some(reason), sent), None)
+        } else {
+            (
+                outcome("retrying", Some(reason), sent),
+                Some((reason, after)),
+            )
+        }
+    };
+    let sent = outlet.send(&push, retry).await;
+    metrics::counter!("push_sends_total", "channel" => channel.clone(), "outcome" => match &sent {
+        Sent::Accepted(_) => "accepted",
+        Sent::HeldBack => "held_back",
+        Sent::Failed(e) => e.reason(),
+    })
+    .increment(1);
+    match sent {
+        Sent::Accepted(id) => {
+            let mut o = outcome("accepted", None, true);
+            o.provider_id = Some(id);
+            (o, None)
+        }
+        Sent::HeldBack => retrying("retry_budget", None, false),
+        Sent::Failed(e) => {
+            let reason = e.reason();
+            match e {
+                SendError::Unregistered => {
+                    // The token is dead: gone from the devices, never tried again.
+                    let mut o = outcome("failed", Some(reason), true);
+                    o.remove_token = Some(token);
+                    (o, None)
+                }
+                SendError::InvalidArgument(detail) => {
+                    tracing::warn!(policy = %nudge.policy_id, %detail, "push refused as malformed");
+                    (outcome("failed", Some(reason), true), None)
+                }
+                SendError::QuotaExceeded { retry_after }
+                | SendError::Unavailable { retry_after, .. } => retrying(reason, retry_after, true),
+                SendError::Unauthenticated(detail) => {
+                    tracing::error!(%channel, %detail, "push credential refused after a refresh");
+                    retrying(reason, Some(CREDENTIAL_RETRY), true)
                 }
             }
         }
     }
 }
 
-/// Writes a push job of `nudge` for every device of each enterprise reached.
-pub async fn enqueue(app: &Arc<App>, nudge: &Nudge, usccs: &[String]) -> Result<(), JobError> {
-    for uscc in usccs {
-        let devices = app
+#[async_trait]
+impl Handler for Deliveries {
+    async fn run(&self, job: &StoredJob) -> Result<(), JobError> {
+        let BatchJob { nudge } = serde_json::from_str(&job.payload)
+            .map_err(|e| JobError::Permanent(format!("a malformed push job: {e}")))?;
+        let app = self
+            .app
+            .upgrade()
+            .ok_or_else(|| JobError::retry("the BFF is stopping"))?;
+        let retry = |e: crate::storage::StoreError| JobError::retry(e.to_string());
+        let claimed = app
             .store
-            .devices_of(uscc)
+            .claim_pushes(&job.id, Utc::now())
             .await
-            .map_err(|e| JobError::retry(e.to_string()))?;
-        for device in &devices {
-            app.jobs
-                .add(&delivery_job(nudge, device))
-                .await
-                .map_err(|e| JobError::retry(e.to_string()))?;
+            .map_err(retry)?;
+        if claimed.is_empty() {
+            return Ok(());
         }
+        let last_attempt = job.attempts >= job.max_attempts;
+        let answers = futures::future::join_all(
+            claimed
+                .into_iter()
+                .map(|c| deliver(&app, &nudge, c, last_attempt)),
+        )
+        .await;
+        let mut retries = Retries::default();
+        let mut outcomes = Vec::with_capacity(answers.len());
+        for (outcome, retry_of) in answers {
+            if let Some((reason, after)) = retry_of {
+                retries.add(reason, after);
+            }
+            outcomes.push(outcome);
+        }
+        app.store
+            .record_pushes(&nudge.policy_id, &outcomes, Utc::now())
+            .await
+            .map_err(retry)?;
+        if retries.count > 0 {
+            return Err(JobError::Retry {
+                reason: format!("{} pushes to retry ({})", retries.count, retries.reason),
+                after: retries.after,
+            });
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_job_per_hundred_devices_each_naming_its_devices() {
+        let draft: PolicyDraft = serde_json::from_value(serde_json::json!({
+            "title": "科技型中小企业研发补助",
+            "summary": "对研发投入给予补助",
+            "text": "全文",
+            "benefit": "最高 50 万元",
+            "valid_from": "2026-01-01",
+            "valid_until": "2026-12-31",
+            "grant": {"mode": "automatic"},
+            "criteria": {}
+        }))
+        .expect("draft");
+        let nudge = Nudge::new("p1", &draft, "zk-demo-policy");
+        let devices: Vec<PushDevice> = (0..250)
+            .map(|i| PushDevice {
+                user_id: format!("u{i:03}"),
+                device_id: "d".into(),
+                uscc: Some("91330300MA2C00001X".into()),
+                channel: "fcm".into(),
+                platform: "android".into(),
+                token: format!("t{i}"),
+                updated_at: Utc::now(),
+            })
+            .collect();
+        let made = batches(&nudge, &devices);
+        assert_eq!(
+            made.iter().map(|b| b.devices.len()).collect::<Vec<_>>(),
+            [100, 100, 50]
+        );
+        assert_eq!(made[2].devices[0].0, "u200");
+        assert!(made.iter().all(|b| b.job.queue == QUEUE));
+        let payload: serde_json::Value = serde_json::from_str(&made[0].job.payload).expect("json");
+        assert_eq!(payload["policy_id"], "p1");
+        assert_eq!(
+            payload["deep_link"],
+            "zhelikit://mini-app/zk-demo-policy/home?policy=p1"
+        );
+    }
 }

@@ -104,26 +104,30 @@ impl Handler for Campaigns {
             .catch_up(app.store.as_ref())
             .await
             .map_err(retry)?;
-        let audience = app.matcher.matched(&rule);
+        let mut audience = app.matcher.matched(&rule);
+        // In USCC order, so a run after a crash resumes after the last page written.
+        audience.sort_by(|a, b| a.uscc.cmp(&b.uscc));
+        let earlier = app.store.campaign(&policy_id).await.map_err(retry)?;
+        let through = earlier.as_ref().and_then(|c| c.expanded_through.clone());
         let started = Utc::now();
-        app.store
-            .record_campaign(&policy_id, audience.len() as i64, 0, started, None)
-            .await
-            .map_err(retry)?;
+        if earlier.is_none() {
+            app.store
+                .record_campaign(&policy_id, audience.len() as i64, 0, started, None)
+                .await
+                .map_err(retry)?;
+        }
         let mini_app = enterprise_mini_app(&app);
         let nudge = super::deliveries::Nudge::new(&policy_id, &draft, &mini_app);
-        for batch in audience.chunks(INBOX_BATCH) {
-            let messages: Vec<NewInboxMessage> = batch
+        let start = through.map_or(0, |t| audience.partition_point(|p| p.uscc <= t));
+        for page in audience[start..].chunks(INBOX_BATCH) {
+            let messages: Vec<NewInboxMessage> = page
                 .iter()
                 .filter_map(|profile| message(&policy, &draft, &rule, profile, &mini_app))
                 .collect();
-            app.store
-                .insert_inbox_messages(&messages)
-                .await
-                .map_err(retry)?;
-            // And a push job for every device of these enterprises: the nudge to sync.
-            let usccs: Vec<String> = batch.iter().map(|p| p.uscc.clone()).collect();
-            super::deliveries::enqueue(&app, &nudge, &usccs).await?;
+            // With a push for every device of these enterprises: the nudge to sync.
+            let usccs: Vec<String> = page.iter().map(|p| p.uscc.clone()).collect();
+            let last = usccs.last().map(String::as_str);
+            super::deliveries::write_page(&app, &nudge, last, &messages, &usccs).await?;
         }
         // What is there, however many runs (a crash, a retry) it took.
         let inboxed = app

@@ -136,14 +136,21 @@ async fn delivery(state: &AppState, id: &str) -> Result<Option<DeliveryStats>, A
         inboxed: c.inboxed.max(0) as u64,
         read: c.read.max(0) as u64,
         opened: c.opened.max(0) as u64,
+        targeted_devices: 0,
+        pushes_pending: 0,
         pushes_accepted: 0,
         pushes_retrying: 0,
+        pushes_possibly_doubled: 0,
         pushes_failed: Default::default(),
         finished_at: c.finished_at.map(|t| t.timestamp()),
     };
-    for (status, reason, n) in state.store.delivery_counts(id).await? {
+    let counts = state.store.delivery_counts(id).await?;
+    stats.pushes_possibly_doubled = counts.possibly_doubled.max(0) as u64;
+    for (status, reason, n) in counts.by_status {
         let n = n.max(0) as u64;
+        stats.targeted_devices += n;
         match status.as_str() {
+            "pending" | "sending" => stats.pushes_pending += n,
             "accepted" => stats.pushes_accepted += n,
             "retrying" => stats.pushes_retrying += n,
             _ => {

@@ -225,18 +225,21 @@ impl Handler for Rematches {
             .into_iter()
             .filter(|p| p.rule.admits(&subject))
             .collect();
-        let messages: Vec<_> = matched
-            .iter()
-            .filter_map(|p| message(&p.policy, &p.draft, &p.rule, &profile, &mini_app))
-            .collect();
-        app.store
-            .insert_inbox_messages(&messages)
-            .await
-            .map_err(store_retry)?;
-        // Nudge its devices too (a push already made for a policy and device is not made again).
+        // Each new match's message, and a nudge to its devices (a push already made for a
+        // policy and device is not made again).
         for p in &matched {
+            let messages: Vec<_> = message(&p.policy, &p.draft, &p.rule, &profile, &mini_app)
+                .into_iter()
+                .collect();
             let nudge = super::deliveries::Nudge::new(&p.policy.id, &p.draft, &mini_app);
-            super::deliveries::enqueue(&app, &nudge, std::slice::from_ref(&uscc)).await?;
+            super::deliveries::write_page(
+                &app,
+                &nudge,
+                None,
+                &messages,
+                std::slice::from_ref(&uscc),
+            )
+            .await?;
         }
         Ok(())
     }

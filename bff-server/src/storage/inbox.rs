@@ -71,28 +71,86 @@ pub struct StoredCampaign {
     pub opened: i64,
     /// When it finished.
     pub finished_at: Option<DateTime<Utc>>,
+    /// Every enterprise up to this USCC has its message and its pushes.
+    pub expanded_through: Option<String>,
+}
+
+/// The pushes one job sends, written with the campaign page that made them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPushBatch {
+    /// The job (its id names the batch).
+    pub job: super::NewJob,
+    /// `(user_id, device_id, channel)` of each device.
+    pub devices: Vec<(String, String, String)>,
+}
+
+/// A push of a batch, claimed for an attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedPush {
+    /// The device's user.
+    pub user_id: String,
+    /// The device.
+    pub device_id: String,
+    /// The device's channel and token now (none: unregistered since the batch was made).
+    pub target: Option<(String, String)>,
+    /// Why the previous attempt did not succeed (none: the first).
+    pub last_reason: Option<String>,
+    /// It was being sent when an attempt died: the provider may have it already.
+    pub resent: bool,
 }
 
 /// One push's outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryOutcome {
-    /// The policy.
-    pub policy_id: String,
     /// The device's user.
     pub user_id: String,
     /// The device.
     pub device_id: String,
-    /// `fcm`, `apns`, `hms`.
-    pub channel: String,
     /// `accepted`, `retrying` or `failed`.
-    pub status: String,
+    pub status: &'static str,
     /// Why not accepted (`unregistered`, `quota_exceeded` …).
     pub reason: Option<String>,
     /// The provider's id of an accepted push.
     pub provider_id: Option<String>,
-    /// When.
-    pub at: DateTime<Utc>,
+    /// Whether it was handed to the provider in this attempt (a retry the budget held back
+    /// was not).
+    pub sent: bool,
+    /// The token to delete with it (the provider said it is no longer registered); deleted
+    /// only if the device still has it.
+    pub remove_token: Option<String>,
 }
+
+/// A policy's pushes counted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeliveryCounts {
+    /// `(status, reason, count)`.
+    pub by_status: Vec<(String, Option<String>, i64)>,
+    /// Pushes handed to the provider again after an attempt died mid-send.
+    pub possibly_doubled: i64,
+}
+
+/// `($1, $2, …), (…)`: the placeholders of a multi-row `VALUES` of `rows` rows of `cols`.
+pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
+    let mut sql = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * cols + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Rows per multi-row statement: under SQLite's and PostgreSQL's bind limits at any width here.
+pub(crate) const ROWS_PER_STATEMENT: usize = 200;
 
 /// A read or an open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,8 +188,8 @@ pub trait InboxStore: Send + Sync {
     async fn upsert_device(&self, device: &PushDevice) -> StoreResult<()>;
     /// Unregisters a device; false when it was not registered.
     async fn remove_device(&self, user_id: &str, device_id: &str) -> StoreResult<bool>;
-    /// The devices of an enterprise's users.
-    async fn devices_of(&self, uscc: &str) -> StoreResult<Vec<PushDevice>>;
+    /// The devices of the users of these enterprises, by enterprise, user and device.
+    async fn devices_of(&self, usccs: &[String]) -> StoreResult<Vec<PushDevice>>;
     /// Records a campaign's figures (started, or finished when `finished_at` is set).
     async fn record_campaign(
         &self,
@@ -141,45 +199,71 @@ pub trait InboxStore: Send + Sync {
         started_at: DateTime<Utc>,
         finished_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()>;
-    /// Records a push's outcome (the last attempt's).
-    async fn record_delivery(&self, outcome: &DeliveryOutcome) -> StoreResult<()>;
-    /// A policy's pushes counted by status and reason.
-    async fn delivery_counts(
+    /// One page of a campaign, in one transaction: the messages (one already there is left),
+    /// the push batches (their jobs and a pending delivery per device; a device that already
+    /// has one for the policy is left), and the page's last enterprise as how far the campaign
+    /// got (none: one enterprise's rematch, not a campaign's page). Returns the messages added.
+    async fn add_campaign_page(
         &self,
         policy_id: &str,
-    ) -> StoreResult<Vec<(String, Option<String>, i64)>>;
+        through: Option<&str>,
+        messages: &[NewInboxMessage],
+        pushes: &[NewPushBatch],
+    ) -> StoreResult<u64>;
+    /// Claims the unfinished pushes of batch `job_id` for an attempt (status `sending`), each
+    /// with its device's token now; one found `sending` was in an attempt that died, and is
+    /// counted as resent.
+    async fn claim_pushes(&self, job_id: &str, now: DateTime<Utc>)
+        -> StoreResult<Vec<ClaimedPush>>;
+    /// Records an attempt's outcomes of policy `policy_id` in one transaction, deleting the
+    /// tokens the provider no longer knows.
+    async fn record_pushes(
+        &self,
+        policy_id: &str,
+        outcomes: &[DeliveryOutcome],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// A policy's pushes counted by status and reason.
+    async fn delivery_counts(&self, policy_id: &str) -> StoreResult<DeliveryCounts>;
     /// A policy's campaign figures, with messages, reads and opens counted now.
     async fn campaign(&self, policy_id: &str) -> StoreResult<Option<StoredCampaign>>;
 }
 
 /// Implements [`InboxStore`] for a backend; the SQL is the same on both.
 macro_rules! inbox_sql {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
         const _: () = {
             use $crate::storage::inbox::{
-                DeliveryOutcome, InboxMark, InboxStore, NewInboxMessage, PushDevice,
-                StoredCampaign, StoredInboxMessage,
+                values_placeholders, ClaimedPush, DeliveryCounts, DeliveryOutcome, InboxMark,
+                InboxStore, NewInboxMessage, NewPushBatch, PushDevice, StoredCampaign,
+                StoredInboxMessage, ROWS_PER_STATEMENT,
             };
             use $crate::storage::StoreResult;
             use sqlx::Row;
+
+            /// Messages put in inboxes within `tx`, several to a statement; how many were new.
+            async fn insert_messages(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                messages: &[NewInboxMessage],
+            ) -> StoreResult<u64> {
+                let mut added = 0;
+                for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+                    let sql = format!("INSERT INTO inbox_messages (id, uscc, policy_id, message, created_at) VALUES {} ON CONFLICT (uscc, policy_id) DO NOTHING", values_placeholders(chunk.len(), 5));
+                    let mut q = sqlx::query(&sql);
+                    for m in chunk {
+                        q = q.bind(&m.id).bind(&m.uscc).bind(&m.policy_id).bind(&m.message).bind(m.created_at);
+                    }
+                    added += q.execute(&mut **tx).await?.rows_affected();
+                }
+                Ok(added)
+            }
 
             #[async_trait::async_trait]
             impl InboxStore for $store {
                 async fn insert_inbox_messages(&self, messages: &[NewInboxMessage]) -> StoreResult<u64> {
                     let _gate = self.write_gate().await;
                     let mut tx = self.pool.begin().await?;
-                    let mut added = 0;
-                    for m in messages {
-                        added += sqlx::query("INSERT INTO inbox_messages (id, uscc, policy_id, message, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (uscc, policy_id) DO NOTHING")
-                            .bind(&m.id)
-                            .bind(&m.uscc)
-                            .bind(&m.policy_id)
-                            .bind(&m.message)
-                            .bind(m.created_at)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected();
-                    }
+                    let added = insert_messages(&mut tx, messages).await?;
                     tx.commit().await?;
                     Ok(added)
                 }
@@ -242,14 +326,17 @@ macro_rules! inbox_sql {
                     Ok(done.rows_affected() == 1)
                 }
 
-                async fn devices_of(&self, uscc: &str) -> StoreResult<Vec<PushDevice>> {
-                    let rows = sqlx::query("SELECT user_id, device_id, uscc, channel, platform, token, updated_at FROM push_devices WHERE uscc = $1 ORDER BY user_id, device_id")
-                        .bind(uscc)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(PushDevice {
+                async fn devices_of(&self, usccs: &[String]) -> StoreResult<Vec<PushDevice>> {
+                    let mut devices = Vec::new();
+                    for chunk in usccs.chunks(ROWS_PER_STATEMENT) {
+                        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                        let sql = format!("SELECT user_id, device_id, uscc, channel, platform, token, updated_at FROM push_devices WHERE uscc IN ({}) ORDER BY uscc, user_id, device_id", marks.join(", "));
+                        let mut q = sqlx::query(&sql);
+                        for u in chunk {
+                            q = q.bind(u);
+                        }
+                        for r in q.fetch_all(&self.pool).await? {
+                            devices.push(PushDevice {
                                 user_id: r.try_get("user_id")?,
                                 device_id: r.try_get("device_id")?,
                                 uscc: r.try_get("uscc")?,
@@ -257,9 +344,10 @@ macro_rules! inbox_sql {
                                 platform: r.try_get("platform")?,
                                 token: r.try_get("token")?,
                                 updated_at: r.try_get("updated_at")?,
-                            })
-                        })
-                        .collect()
+                            });
+                        }
+                    }
+                    Ok(devices)
                 }
 
                 async fn record_campaign(
@@ -282,34 +370,116 @@ macro_rules! inbox_sql {
                     Ok(())
                 }
 
-                async fn record_delivery(&self, o: &DeliveryOutcome) -> StoreResult<()> {
+                async fn add_campaign_page(
+                    &self,
+                    policy_id: &str,
+                    through: Option<&str>,
+                    messages: &[NewInboxMessage],
+                    pushes: &[NewPushBatch],
+                ) -> StoreResult<u64> {
                     let _gate = self.write_gate().await;
-                    sqlx::query("INSERT INTO push_deliveries (policy_id, user_id, device_id, channel, status, reason, provider_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (policy_id, user_id, device_id) DO UPDATE SET channel = excluded.channel, status = excluded.status, reason = excluded.reason, provider_id = excluded.provider_id, updated_at = excluded.updated_at")
-                        .bind(&o.policy_id)
-                        .bind(&o.user_id)
-                        .bind(&o.device_id)
-                        .bind(&o.channel)
-                        .bind(&o.status)
-                        .bind(&o.reason)
-                        .bind(&o.provider_id)
-                        .bind(o.at)
-                        .execute(&self.pool)
+                    let now = chrono::Utc::now();
+                    let mut tx = self.pool.begin().await?;
+                    let added = insert_messages(&mut tx, messages).await?;
+                    for batch in pushes {
+                        $crate::storage::jobs::insert_job!(&mut *tx, &batch.job)?;
+                        for chunk in batch.devices.chunks(ROWS_PER_STATEMENT) {
+                            let sql = format!("INSERT INTO push_deliveries (policy_id, user_id, device_id, channel, status, updated_at, job_id) VALUES {} ON CONFLICT (policy_id, user_id, device_id) DO NOTHING", values_placeholders(chunk.len(), 7));
+                            let mut q = sqlx::query(&sql);
+                            for (user, device, channel) in chunk {
+                                q = q.bind(policy_id).bind(user).bind(device).bind(channel).bind("pending").bind(now).bind(&batch.job.id);
+                            }
+                            q.execute(&mut *tx).await?;
+                        }
+                    }
+                    if let Some(through) = through {
+                        sqlx::query("UPDATE policy_campaigns SET expanded_through = $1 WHERE policy_id = $2")
+                            .bind(through)
+                            .bind(policy_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(added)
+                }
+
+                async fn claim_pushes(&self, job_id: &str, now: chrono::DateTime<chrono::Utc>) -> StoreResult<Vec<ClaimedPush>> {
+                    let _gate = self.write_gate().await;
+                    let mut tx = self.pool.begin().await?;
+                    // Found `sending`: the attempt that claimed it died before recording.
+                    sqlx::query("UPDATE push_deliveries SET resent = resent + (CASE WHEN status = 'sending' THEN 1 ELSE 0 END), status = 'sending', updated_at = $1 WHERE job_id = $2 AND status IN ('pending', 'retrying', 'sending')")
+                        .bind(now)
+                        .bind(job_id)
+                        .execute(&mut *tx)
                         .await?;
+                    let rows = sqlx::query("SELECT d.user_id, d.device_id, d.reason, d.resent, p.channel, p.token FROM push_deliveries d LEFT JOIN push_devices p ON p.user_id = d.user_id AND p.device_id = d.device_id WHERE d.job_id = $1 AND d.status = 'sending' ORDER BY d.user_id, d.device_id")
+                        .bind(job_id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    rows.iter()
+                        .map(|r| {
+                            let channel: Option<String> = r.try_get("channel")?;
+                            let token: Option<String> = r.try_get("token")?;
+                            let resent: i32 = r.try_get("resent")?;
+                            Ok(ClaimedPush {
+                                user_id: r.try_get("user_id")?,
+                                device_id: r.try_get("device_id")?,
+                                target: channel.zip(token),
+                                last_reason: r.try_get("reason")?,
+                                resent: resent > 0,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn record_pushes(&self, policy_id: &str, outcomes: &[DeliveryOutcome], now: chrono::DateTime<chrono::Utc>) -> StoreResult<()> {
+                    let _gate = self.write_gate().await;
+                    let mut tx = self.pool.begin().await?;
+                    for o in outcomes {
+                        sqlx::query("UPDATE push_deliveries SET status = $1, reason = $2, provider_id = $3, sends = sends + $4, updated_at = $5 WHERE policy_id = $6 AND user_id = $7 AND device_id = $8")
+                            .bind(o.status)
+                            .bind(&o.reason)
+                            .bind(&o.provider_id)
+                            .bind(i32::from(o.sent))
+                            .bind(now)
+                            .bind(policy_id)
+                            .bind(&o.user_id)
+                            .bind(&o.device_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        if let Some(token) = &o.remove_token {
+                            sqlx::query("DELETE FROM push_devices WHERE user_id = $1 AND device_id = $2 AND token = $3")
+                                .bind(&o.user_id)
+                                .bind(&o.device_id)
+                                .bind(token)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                    tx.commit().await?;
                     Ok(())
                 }
 
-                async fn delivery_counts(&self, policy_id: &str) -> StoreResult<Vec<(String, Option<String>, i64)>> {
+                async fn delivery_counts(&self, policy_id: &str) -> StoreResult<DeliveryCounts> {
                     let rows = sqlx::query("SELECT status, reason, COUNT(*) AS n FROM push_deliveries WHERE policy_id = $1 GROUP BY status, reason ORDER BY status, reason")
                         .bind(policy_id)
                         .fetch_all(&self.pool)
                         .await?;
-                    rows.iter()
+                    let by_status = rows
+                        .iter()
                         .map(|r| Ok((r.try_get("status")?, r.try_get("reason")?, r.try_get("n")?)))
-                        .collect()
+                        .collect::<StoreResult<Vec<_>>>()?;
+                    let possibly_doubled: i64 = sqlx::query("SELECT COUNT(*) AS n FROM push_deliveries WHERE policy_id = $1 AND resent > 0")
+                        .bind(policy_id)
+                        .fetch_one(&self.pool)
+                        .await?
+                        .try_get("n")?;
+                    Ok(DeliveryCounts { by_status, possibly_doubled })
                 }
 
                 async fn campaign(&self, policy_id: &str) -> StoreResult<Option<StoredCampaign>> {
-                    let row = sqlx::query("SELECT c.matched, c.finished_at, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id) AS inboxed_count, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id AND m.read_at IS NOT NULL) AS read_count, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id AND m.opened_at IS NOT NULL) AS opened_count FROM policy_campaigns c WHERE c.policy_id = $1")
+                    let row = sqlx::query("SELECT c.matched, c.finished_at, c.expanded_through, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id) AS inboxed_count, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id AND m.read_at IS NOT NULL) AS read_count, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id AND m.opened_at IS NOT NULL) AS opened_count FROM policy_campaigns c WHERE c.policy_id = $1")
                         .bind(policy_id)
                         .fetch_optional(&self.pool)
                         .await?;
@@ -320,6 +490,7 @@ macro_rules! inbox_sql {
                             read: r.try_get("read_count")?,
                             opened: r.try_get("opened_count")?,
                             finished_at: r.try_get("finished_at")?,
+                            expanded_through: r.try_get("expanded_through")?,
                         })
                     })
                     .transpose()

@@ -41,8 +41,8 @@ pub use identity::{
     StoredPasskey, User,
 };
 pub use inbox::{
-    DeliveryOutcome, InboxMark, InboxStore, NewInboxMessage, PushDevice, StoredCampaign,
-    StoredInboxMessage,
+    ClaimedPush, DeliveryCounts, DeliveryOutcome, InboxMark, InboxStore, NewInboxMessage,
+    NewPushBatch, PushDevice, StoredCampaign, StoredInboxMessage,
 };
 pub use jobs::{JobStore, NewJob, StoredJob};
 pub use objections::{ObjectionStore, StoredObjection};

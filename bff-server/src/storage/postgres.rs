@@ -58,7 +58,7 @@ corrections_sql!(PostgresStore, Uuid);
 jobs_sql!(PostgresStore, "FOR UPDATE SKIP LOCKED");
 objections_sql!(PostgresStore, Uuid);
 policies_sql!(PostgresStore);
-inbox_sql!(PostgresStore);
+inbox_sql!(PostgresStore, sqlx::Postgres);
 secrets_sql!(PostgresStore);
 upstream_calls_sql!(
     PostgresStore,

@@ -80,7 +80,7 @@ corrections_sql!(SqliteStore, Hyphenated);
 jobs_sql!(SqliteStore, "");
 objections_sql!(SqliteStore, Hyphenated);
 policies_sql!(SqliteStore);
-inbox_sql!(SqliteStore);
+inbox_sql!(SqliteStore, sqlx::Sqlite);
 secrets_sql!(SqliteStore);
 upstream_calls_sql!(
     SqliteStore,

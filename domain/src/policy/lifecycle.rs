@@ -310,10 +310,18 @@ pub struct DeliveryStats {
     pub read: u64,
     /// Of those, opened.
     pub opened: u64,
+    /// Devices the campaign pushes to (one push each).
+    pub targeted_devices: u64,
+    /// Pushes not sent yet (queued, or being sent).
+    pub pushes_pending: u64,
     /// Pushes the provider accepted (one per device).
     pub pushes_accepted: u64,
     /// Pushes still being retried (a quota, an outage).
     pub pushes_retrying: u64,
+    /// Pushes sent again because the attempt sending them died before recording the
+    /// provider's answer: the phone may have had two (the campaign's collapse key shows it
+    /// once).
+    pub pushes_possibly_doubled: u64,
     /// Pushes that failed for good, by reason (`unregistered`, `invalid_argument`,
     /// `channel_not_configured` …).
     pub pushes_failed: std::collections::BTreeMap<String, u64>,

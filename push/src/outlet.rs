@@ -1,0 +1,236 @@
+//! One project's way out: a [`Channel`] behind its [`Governor`] (the quota's pace, the retry
+//! budget) and a bound on sends in flight, which every delivery worker of a process shares. A
+//! 429 from any send slows every send of the project; a credential refused after its one
+//! refresh is remembered, so the operator's alert (`push_credential_refused`) stays up until a
+//! send succeeds again.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use crate::channels::{Channel, Push, SendError};
+use crate::pacing::{BudgetSettings, Governor, PaceSettings};
+
+/// What became of one push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    /// The provider took it; its id.
+    Accepted(String),
+    /// The provider refused it, or could not be reached.
+    Failed(SendError),
+    /// A retry the budget held back: not sent, to be tried later.
+    HeldBack,
+}
+
+/// A channel shared by a process's delivery workers.
+pub struct Outlet {
+    channel: Arc<dyn Channel>,
+    governor: Governor,
+    in_flight: tokio::sync::Semaphore,
+    refused_since: Mutex<Option<SystemTime>>,
+}
+
+impl Outlet {
+    /// `channel` at `pace`, with at most `in_flight` sends at once.
+    pub fn new(
+        channel: Arc<dyn Channel>,
+        pace: PaceSettings,
+        budget: BudgetSettings,
+        in_flight: usize,
+    ) -> Self {
+        Outlet {
+            channel,
+            governor: Governor::new(pace, budget),
+            in_flight: tokio::sync::Semaphore::new(in_flight.max(1)),
+            refused_since: Mutex::new(None),
+        }
+    }
+
+    /// `fcm`, `apns`, `hms`.
+    pub fn name(&self) -> &'static str {
+        self.channel.name()
+    }
+
+    /// The rate sends may go at now (a second).
+    pub fn rate(&self) -> f64 {
+        self.governor.rate()
+    }
+
+    /// Since when the provider refuses the credential (refreshed once, refused again); none
+    /// while it is taken.
+    pub fn credential_refused_since(&self) -> Option<SystemTime> {
+        *self.refused_since.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends `push` when the pace allows; `retry` when an earlier attempt failed in a way
+    /// worth retrying (it spends retry budget, and is held back when there is none).
+    pub async fn send(&self, push: &Push, retry: bool) -> Sent {
+        if retry {
+            if !self.governor.may_retry() {
+                return Sent::HeldBack;
+            }
+        } else {
+            self.governor.first_send();
+        }
+        let Ok(_slot) = self.in_flight.acquire().await else {
+            return Sent::HeldBack;
+        };
+        self.governor.ready().await;
+        let answer = self.channel.send(push).await;
+        let refused = matches!(answer, Err(SendError::Unauthenticated(_)));
+        {
+            let mut since = self.refused_since.lock().unwrap_or_else(|p| p.into_inner());
+            match (&answer, refused) {
+                (Ok(_), _) => *since = None,
+                (_, true) if since.is_none() => *since = Some(SystemTime::now()),
+                _ => {}
+            }
+        }
+        match answer {
+            Ok(id) => {
+                self.governor.succeeded();
+                Sent::Accepted(id)
+            }
+            Err(e) => {
+                if let SendError::QuotaExceeded { retry_after } = &e {
+                    self.governor.quota_exceeded(*retry_after);
+                }
+                Sent::Failed(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// A channel answering from a script: `quota` 429s first, then accepting; or refusing the
+    /// credential while `refuse` is set.
+    struct Scripted {
+        sends: AtomicUsize,
+        quota: usize,
+        refuse: std::sync::atomic::AtomicBool,
+    }
+
+    #[async_trait::async_trait]
+    impl Channel for Scripted {
+        fn name(&self) -> &'static str {
+            "fcm"
+        }
+        async fn send(&self, _push: &Push) -> Result<String, SendError> {
+            let n = self.sends.fetch_add(1, Ordering::SeqCst);
+            if self.refuse.load(Ordering::SeqCst) {
+                return Err(SendError::Unauthenticated("revoked".into()));
+            }
+            if n < self.quota {
+                return Err(SendError::QuotaExceeded {
+                    retry_after: Some(Duration::from_millis(300)),
+                });
+            }
+            Ok(format!("m{n}"))
+        }
+    }
+
+    fn push() -> Push {
+        Push {
+            token: "t".into(),
+            title: "标题".into(),
+            body: "正文".into(),
+            data: Default::default(),
+            collapse_key: "policy-1".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_429_slows_every_send_and_pauses_them_for_retry_after() {
+        let channel = Arc::new(Scripted {
+            sends: AtomicUsize::new(0),
+            quota: 1,
+            refuse: Default::default(),
+        });
+        let outlet = Outlet::new(
+            channel.clone(),
+            PaceSettings::default(),
+            BudgetSettings::default(),
+            64,
+        );
+        assert!(matches!(
+            outlet.send(&push(), false).await,
+            Sent::Failed(SendError::QuotaExceeded { .. })
+        ));
+        assert_eq!(outlet.rate(), 5_000.0);
+        // The next send, first or not, waits out the Retry-After.
+        let t = std::time::Instant::now();
+        assert_eq!(
+            outlet.send(&push(), true).await,
+            Sent::Accepted("m1".into())
+        );
+        assert!(
+            t.elapsed() >= Duration::from_millis(250),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn retries_beyond_the_budget_are_held_back_not_sent() {
+        let channel = Arc::new(Scripted {
+            sends: AtomicUsize::new(0),
+            quota: 0,
+            refuse: Default::default(),
+        });
+        let outlet = Outlet::new(
+            channel.clone(),
+            PaceSettings::default(),
+            BudgetSettings {
+                ratio: 0.5,
+                floor_per_sec: 0.0,
+                cap: 100.0,
+            },
+            64,
+        );
+        for _ in 0..10 {
+            outlet.send(&push(), false).await;
+        }
+        let mut held = 0;
+        for _ in 0..10 {
+            if outlet.send(&push(), true).await == Sent::HeldBack {
+                held += 1;
+            }
+        }
+        assert_eq!(held, 5, "ten first sends pay for five retries");
+        assert_eq!(channel.sends.load(Ordering::SeqCst), 15);
+    }
+
+    #[tokio::test]
+    async fn a_refused_credential_is_remembered_until_a_send_succeeds() {
+        let channel = Arc::new(Scripted {
+            sends: AtomicUsize::new(0),
+            quota: 0,
+            refuse: std::sync::atomic::AtomicBool::new(true),
+        });
+        let outlet = Outlet::new(
+            channel.clone(),
+            PaceSettings::default(),
+            BudgetSettings::default(),
+            8,
+        );
+        outlet.send(&push(), false).await;
+        let since = outlet.credential_refused_since().expect("refused");
+        outlet.send(&push(), false).await;
+        assert_eq!(
+            outlet.credential_refused_since(),
+            Some(since),
+            "since the first"
+        );
+        channel.refuse.store(false, Ordering::SeqCst);
+        assert!(matches!(
+            outlet.send(&push(), false).await,
+            Sent::Accepted(_)
+        ));
+        assert_eq!(outlet.credential_refused_since(), None);
+    }
+}
