@@ -3,8 +3,11 @@
 //! admin API as from the Firebase console), assertions verified against its public key,
 //! access tokens that expire, messages validated as FCM does (one target, at most 4096 bytes)
 //! and recorded, and errors on demand: a registration token beginning `unregistered-` is
-//! `UNREGISTERED` (404), one beginning `invalid-` is `INVALID_ARGUMENT` (400), and a fault set
-//! through `PUT /__admin/fcm/fault` answers the next sends with 429 or 5xx and `Retry-After`.
+//! `UNREGISTERED` (404), one beginning `invalid-` is `INVALID_ARGUMENT` (400), a fault set
+//! through `PUT /__admin/fcm/fault` answers the next sends (or every send for a while) with 429
+//! or 5xx and `Retry-After`, the key can be revoked (`PUT /__admin/fcm/credential`) and the
+//! access tokens expired early (`POST /__admin/fcm/expire-tokens`); `GET /__admin/fcm/stats`
+//! counts the answers by status.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, OnceLock};
@@ -36,6 +39,12 @@ pub const SERVICE_ACCOUNT_PATH: &str = "/__admin/fcm/service-account";
 pub const MESSAGES_PATH: &str = "/__admin/fcm/messages";
 /// The admin API: the fault the next sends meet.
 pub const FAULT_PATH: &str = "/__admin/fcm/fault";
+/// The admin API: revoke the service account's key (`{"revoked": true}`) or restore it.
+pub const CREDENTIAL_PATH: &str = "/__admin/fcm/credential";
+/// The admin API: every access token issued stops working.
+pub const EXPIRE_TOKENS_PATH: &str = "/__admin/fcm/expire-tokens";
+/// The admin API: the sends answered, by status.
+pub const STATS_PATH: &str = "/__admin/fcm/stats";
 
 /// How long an access token lasts.
 const TOKEN_SECS: u64 = 3_600;
@@ -60,7 +69,98 @@ pub struct Fault {
     #[serde(default)]
     pub retry_after_secs: Option<u64>,
     /// How many sends meet it.
+    #[serde(default)]
     pub count: u32,
+    /// Instead of a count: every send for this many milliseconds meets it (a storm).
+    #[serde(default)]
+    pub for_ms: Option<u64>,
+}
+
+/// The faults a mock provider is set to answer with, the answers it gave, and whether it
+/// records what it accepts (a benchmark's million pushes are counted, not kept).
+#[derive(Default)]
+pub struct Faults {
+    queue: Mutex<VecDeque<Fault>>,
+    storm: Mutex<Option<(Fault, std::time::Instant)>>,
+    answered: Mutex<std::collections::BTreeMap<u16, u64>>,
+    not_recording: std::sync::atomic::AtomicBool,
+}
+
+impl Faults {
+    /// Sets the fault the next sends meet (replacing any set before).
+    pub fn set(&self, fault: Fault) {
+        match fault.for_ms {
+            Some(ms) => {
+                let until = std::time::Instant::now() + std::time::Duration::from_millis(ms);
+                *self.storm.lock().unwrap_or_else(|p| p.into_inner()) = Some((fault, until));
+            }
+            None => {
+                let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                queue.clear();
+                queue.push_back(fault);
+            }
+        }
+    }
+
+    /// The fault this send meets, if any.
+    pub fn take(&self) -> Option<Fault> {
+        {
+            let mut storm = self.storm.lock().unwrap_or_else(|p| p.into_inner());
+            match *storm {
+                Some((fault, until)) if std::time::Instant::now() < until => return Some(fault),
+                Some(_) => *storm = None,
+                None => {}
+            }
+        }
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let front = queue.front_mut()?;
+        let fault = *front;
+        front.count = front.count.saturating_sub(1);
+        if front.count == 0 {
+            queue.pop_front();
+        }
+        (fault.count > 0).then_some(fault)
+    }
+
+    /// Counts an answer.
+    pub fn answered(&self, status: u16) {
+        *self
+            .answered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(status)
+            .or_default() += 1;
+    }
+
+    /// The answers given, by status.
+    pub fn answers(&self) -> std::collections::BTreeMap<u16, u64> {
+        self.answered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Whether what is accepted is kept.
+    pub fn recording(&self) -> bool {
+        !self
+            .not_recording
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Keep what is accepted, or only count it.
+    pub fn set_recording(&self, on: bool) {
+        self.not_recording
+            .store(!on, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Adds `Retry-After: secs` to `response`.
+pub(crate) fn retry_after(response: &mut Response, secs: Option<u64>) {
+    if let Some(v) = secs.and_then(|s| s.to_string().parse().ok()) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, v);
+    }
 }
 
 /// The mock FCM's state.
@@ -69,7 +169,9 @@ pub struct Fcm {
     key: OnceLock<(String, String)>,
     tokens: Mutex<HashMap<String, i64>>,
     received: Mutex<Vec<Received>>,
-    fault: Mutex<VecDeque<Fault>>,
+    revoked: std::sync::atomic::AtomicBool,
+    /// Faults, answers, recording.
+    pub faults: Faults,
 }
 
 impl std::fmt::Debug for Fcm {
@@ -122,22 +224,27 @@ impl Fcm {
             .clone()
     }
 
-    /// Sets the fault the next `fault.count` sends meet.
+    /// Sets the fault the next `fault.count` sends (or those of `fault.for_ms`) meet.
     pub fn set_fault(&self, fault: Fault) {
-        let mut queue = self.fault.lock().unwrap_or_else(|p| p.into_inner());
-        queue.clear();
-        queue.push_back(fault);
+        self.faults.set(fault);
     }
 
-    fn take_fault(&self) -> Option<Fault> {
-        let mut queue = self.fault.lock().unwrap_or_else(|p| p.into_inner());
-        let front = queue.front_mut()?;
-        let fault = *front;
-        front.count = front.count.saturating_sub(1);
-        if front.count == 0 {
-            queue.pop_front();
+    /// Revokes the key (the token endpoint refuses its assertions, the access tokens it got
+    /// stop working), or restores it.
+    pub fn set_revoked(&self, revoked: bool) {
+        self.revoked
+            .store(revoked, std::sync::atomic::Ordering::SeqCst);
+        if revoked {
+            self.expire_tokens();
         }
-        (fault.count > 0).then_some(fault)
+    }
+
+    /// Every access token issued stops working.
+    pub fn expire_tokens(&self) {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }
 
@@ -149,6 +256,9 @@ pub fn routes() -> Router<MockState> {
         .route(SERVICE_ACCOUNT_PATH, get(service_account))
         .route(MESSAGES_PATH, get(messages))
         .route(FAULT_PATH, put(fault))
+        .route(CREDENTIAL_PATH, put(credential))
+        .route(EXPIRE_TOKENS_PATH, post(expire_tokens))
+        .route(STATS_PATH, get(stats))
 }
 
 fn base_url(headers: &HeaderMap) -> String {
@@ -176,6 +286,10 @@ async fn token(
         return oauth_error("unsupported_grant_type", "expected the JWT-bearer grant");
     }
     let fcm = &state.fcm;
+    if fcm.revoked.load(std::sync::atomic::Ordering::SeqCst) {
+        // As Google answers for a deleted key.
+        return oauth_error("invalid_grant", "Invalid JWT Signature.");
+    }
     let Ok(key) = DecodingKey::from_rsa_pem(fcm.key().1.as_bytes()) else {
         return oauth_error("server_error", "the demo key is unreadable");
     };
@@ -226,6 +340,12 @@ async fn send(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    let response = answer(&state, &project, &headers, &body);
+    state.fcm.faults.answered(response.status().as_u16());
+    response
+}
+
+fn answer(state: &MockState, project: &str, headers: &HeaderMap, body: &[u8]) -> Response {
     let fcm = &state.fcm;
     let bearer = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -254,7 +374,7 @@ async fn send(
             "The project does not match the credentials.",
         );
     }
-    let Ok(request) = serde_json::from_slice::<SendRequest>(&body) else {
+    let Ok(request) = serde_json::from_slice::<SendRequest>(body) else {
         return error(
             400,
             "INVALID_ARGUMENT",
@@ -302,34 +422,30 @@ async fn send(
             "The registration token is not a valid FCM registration token.",
         );
     }
-    if let Some(fault) = fcm.take_fault() {
+    if let Some(fault) = fcm.faults.take() {
         let (status, code) = match fault.status {
             429 => ("RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED"),
             503 => ("UNAVAILABLE", "UNAVAILABLE"),
             _ => ("INTERNAL", "INTERNAL"),
         };
         let mut response = error(fault.status, status, code, "Injected by the mock.");
-        if let Some(secs) = fault.retry_after_secs {
-            if let Ok(v) = secs.to_string().parse() {
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, v);
-            }
-        }
+        retry_after(&mut response, fault.retry_after_secs);
         return response;
     }
     let name = format!(
         "projects/{PROJECT}/messages/{}",
         uuid::Uuid::new_v4().simple()
     );
-    fcm.received
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(Received {
-            name: name.clone(),
-            token,
-            message,
-        });
+    if fcm.faults.recording() {
+        fcm.received
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Received {
+                name: name.clone(),
+                token,
+                message,
+            });
+    }
     Json(SendResponse { name }).into_response()
 }
 
@@ -350,4 +466,30 @@ async fn fault(State(state): State<MockState>, Json(fault): Json<Fault>) -> Resp
     }
     state.fcm.set_fault(fault);
     StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct Revocation {
+    revoked: bool,
+}
+
+async fn credential(State(state): State<MockState>, Json(r): Json<Revocation>) -> StatusCode {
+    state.fcm.set_revoked(r.revoked);
+    StatusCode::NO_CONTENT
+}
+
+async fn expire_tokens(State(state): State<MockState>) -> StatusCode {
+    state.fcm.expire_tokens();
+    StatusCode::NO_CONTENT
+}
+
+async fn stats(State(state): State<MockState>) -> Json<serde_json::Value> {
+    let answered: serde_json::Map<String, serde_json::Value> = state
+        .fcm
+        .faults
+        .answers()
+        .into_iter()
+        .map(|(status, n)| (status.to_string(), n.into()))
+        .collect();
+    Json(serde_json::json!({ "answered": answered }))
 }

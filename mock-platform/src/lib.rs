@@ -15,6 +15,7 @@
 //! for local development.
 
 pub mod admin;
+pub mod apns;
 pub mod apps;
 pub mod bank;
 pub mod clock;
@@ -79,6 +80,8 @@ pub struct PlatformState {
     pub fcm: fcm::Fcm,
     /// Huawei Push Kit and its OAuth endpoint.
     pub hms: hms::Hms,
+    /// Apple's push service.
+    pub apns: apns::Apns,
 }
 
 /// The address of ZheliKit's BFF. Tests start the BFF after the mock and set it then.
@@ -145,6 +148,7 @@ impl MockState {
             bff: BffLink::default(),
             fcm: fcm::Fcm::default(),
             hms: hms::Hms::default(),
+            apns: apns::Apns::default(),
         }))
     }
 
@@ -203,6 +207,7 @@ pub fn router(state: MockState) -> Router {
         .merge(admin::corrections::routes())
         .merge(fcm::routes())
         .merge(hms::routes())
+        .merge(apns::routes())
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
 }

@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+pub mod apns;
 pub mod departments;
 pub mod dingtalk_sign;
 pub mod fcm;

@@ -145,7 +145,7 @@ impl Pace {
     /// The provider answered 429: the rate backs off (once per burst of them), and when it
     /// said `Retry-After`, nothing is sent until then.
     pub fn on_quota_exceeded(&mut self, retry_after: Option<Duration>, now: Instant) {
-        let fresh = self.last_decrease.map_or(true, |t| {
+        let fresh = self.last_decrease.is_none_or(|t| {
             now.saturating_duration_since(t) >= DECREASE_WINDOW
         });
         if fresh {
@@ -154,7 +154,7 @@ impl Pace {
         self.last_decrease = Some(now);
         if let Some(wait) = retry_after {
             let until = now + wait;
-            if self.paused_until.map_or(true, |p| p < until) {
+            if self.paused_until.is_none_or(|p| p < until) {
                 self.paused_until = Some(until);
             }
             // The slots promised before the pause are void: every send asks again after it.

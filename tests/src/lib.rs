@@ -215,6 +215,8 @@ impl Stack {
             token_url: format!("{}{}", mock.base_url, mock_platform::hms::TOKEN_PATH),
             push_url: format!("{}{}", mock.base_url, mock_platform::hms::PUSH_BASE),
         });
+        config.push.apns = Some(mock.state.apns.team_key());
+        config.push.apns_url = format!("{}{}", mock.base_url, mock_platform::apns::APNS_BASE);
         tweak(&mut config);
         let bff = bff_server::spawn(config.clone()).await.expect("BFF");
         // The mock bank calls the BFF, which started after it.

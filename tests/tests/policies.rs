@@ -273,10 +273,13 @@ async fn a_policy_approved_by_a_second_official_reaches_the_enterprises_it_match
         format!("fcm-elsewhere-{nonce}"),
     );
     let huawei = format!("hms-target-{nonce}");
+    // An iPhone's APNs device token is 32 bytes in hex.
+    let iphone = format!("{nonce}{nonce}");
     for (token, device, channel, platform, push_token) in [
         (&target_token, "install-target-1", "fcm", "android", &live),
         (&target_token, "install-target-2", "fcm", "android", &dead),
         (&target_token, "install-target-3", "hms", "harmony", &huawei),
+        (&target_token, "install-target-4", "apns", "ios", &iphone),
         (
             &elsewhere_token,
             "install-elsewhere",
@@ -420,11 +423,24 @@ async fn a_policy_approved_by_a_second_official_reaches_the_enterprises_it_match
             .get_authed(&policy_path(paths::POLICY, &id), &drafter_token)
             .await;
         let d = &p["delivery"];
-        (d["pushes_accepted"].as_u64() >= Some(2) && d["pushes_failed"]["unregistered"] == 1)
+        (d["pushes_accepted"].as_u64() >= Some(3) && d["pushes_failed"]["unregistered"] == 1)
             .then_some(p)
     })
     .await;
     assert_eq!(pushed["delivery"]["pushes_retrying"], 0, "{pushed}");
+    assert_eq!(pushed["delivery"]["pushes_pending"], 0, "{pushed}");
+    assert_eq!(pushed["delivery"]["pushes_possibly_doubled"], 0, "{pushed}");
+    // The iPhone through APNs, with the campaign's collapse id.
+    let by_apns = stack.mock.state.apns.received();
+    let apns_nudge = by_apns
+        .iter()
+        .find(|r| r.device_token == iphone)
+        .expect("the iPhone's push");
+    assert_eq!(
+        apns_nudge.headers.get("apns-collapse-id"),
+        Some(&format!("policy-{id}"))
+    );
+    assert_eq!(apns_nudge.payload.data.get("policy_id"), Some(&id));
     // The Huawei phone through Push Kit, a tap opening the policy.
     let by_hms = stack.mock.state.hms.received();
     let hms_nudge = by_hms
@@ -1028,6 +1044,7 @@ async fn a_push_refused_for_quota_and_an_outage_is_retried_and_delivered_once() 
         status: 429,
         retry_after_secs: Some(1),
         count: 1,
+        for_ms: None,
     });
     let (drafter, colleague, _) = officials(&stack);
     let (d, c) = (

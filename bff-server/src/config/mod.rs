@@ -108,6 +108,11 @@ pub struct PushSettings {
     /// Huawei Push Kit's app credentials (`ZK_HMS_APP_ID`, `ZK_HMS_CLIENT_SECRET`) and
     /// endpoints (`ZK_HMS_TOKEN_URL`, `ZK_HMS_URL`).
     pub hms: Option<zhelikit_push::channels::hms::HmsAccount>,
+    /// APNs' team key (`ZK_APNS_KEY_FILE`, the `.p8`; `ZK_APNS_KEY_ID`, `ZK_APNS_TEAM_ID`,
+    /// `ZK_APNS_TOPIC`), and its base URL (`ZK_APNS_URL`).
+    pub apns: Option<platform_api::apns::ApnsKey>,
+    /// APNs' base URL.
+    pub apns_url: String,
     /// Each project's send quota a minute (`ZK_PUSH_QUOTA_PER_MINUTE`; FCM's default,
     /// 600,000): the pace its sends start at and climb back to after a 429.
     pub quota_per_minute: u32,
@@ -365,7 +370,32 @@ fn push_settings(source: &Source<'_>) -> Result<PushSettings, ConfigError> {
             })
         }
     };
+    let apns = match source.var("ZK_APNS_KEY_FILE") {
+        None => None,
+        Some(path) => {
+            let private_key = std::fs::read_to_string(&path).map_err(|e| ConfigError::File {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            let needed = |name: &'static str| {
+                source.var(name).ok_or_else(|| ConfigError::Invalid {
+                    name,
+                    reason: "required with ZK_APNS_KEY_FILE".into(),
+                })
+            };
+            Some(platform_api::apns::ApnsKey {
+                team_id: needed("ZK_APNS_TEAM_ID")?,
+                key_id: needed("ZK_APNS_KEY_ID")?,
+                topic: needed("ZK_APNS_TOPIC")?,
+                private_key,
+            })
+        }
+    };
     Ok(PushSettings {
+        apns,
+        apns_url: source
+            .var("ZK_APNS_URL")
+            .unwrap_or_else(|| "https://api.push.apple.com".to_string()),
         fcm_account,
         fcm_url: source
             .var("ZK_FCM_URL")

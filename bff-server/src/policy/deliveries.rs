@@ -22,7 +22,9 @@ use async_trait::async_trait;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use zhelikit_domain::policy::{policy_deep_link, PolicyDraft};
-use zhelikit_push::channels::fcm::{Fcm, FcmSetupError};
+use zhelikit_push::channels::apns::Apns;
+use zhelikit_push::channels::fcm::Fcm;
+use zhelikit_push::channels::h2::{H2Pool, MAX_STREAMS};
 use zhelikit_push::channels::hms::Hms;
 use zhelikit_push::channels::{Channel, Push, SendError};
 use zhelikit_push::outlet::{Outlet, Sent};
@@ -45,23 +47,49 @@ pub const BATCH: usize = 100;
 /// Batches one process sends at once.
 pub const CONCURRENT_BATCHES: usize = 8;
 
-/// Sends in flight per channel per process.
-const IN_FLIGHT: usize = 400;
+/// HTTP/2 connections per provider per process, each of at most [`MAX_STREAMS`] streams.
+const CONNECTIONS: usize = 4;
+
+/// Sends in flight per channel per process: every stream of its connections.
+const IN_FLIGHT: usize = CONNECTIONS * MAX_STREAMS;
+
+/// How long a provider has to answer.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the push channels could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[error("push channel {channel}: {reason}")]
+pub struct ChannelSetupError {
+    channel: &'static str,
+    reason: String,
+}
 
 /// The channels configured, each behind its outlet.
 pub struct Channels {
     fcm: Option<Arc<Outlet>>,
+    apns: Option<Arc<Outlet>>,
     hms: Option<Arc<Outlet>>,
 }
 
 impl Channels {
     /// The channels `settings` configure.
-    pub fn new(settings: &PushSettings) -> Result<Self, FcmSetupError> {
+    pub fn new(settings: &PushSettings) -> Result<Self, ChannelSetupError> {
+        let failed = |channel: &'static str| {
+            move |e: &dyn std::fmt::Display| ChannelSetupError {
+                channel,
+                reason: e.to_string(),
+            }
+        };
         let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
+            .timeout(TIMEOUT)
             .pool_max_idle_per_host(64)
             .build()
-            .map_err(|e| FcmSetupError::Key(format!("HTTP client: {e}")))?;
+            .map_err(|e| failed("http")(&e))?;
+        let pool = |url: &str, channel: &'static str| {
+            H2Pool::new(url, CONNECTIONS, MAX_STREAMS, TIMEOUT)
+                .map(Arc::new)
+                .map_err(|e| failed(channel)(&e))
+        };
         let pace = PaceSettings::per_minute(settings.quota_per_minute);
         let outlet = |channel: Arc<dyn Channel>| {
             Arc::new(Outlet::new(
@@ -73,31 +101,48 @@ impl Channels {
         };
         let fcm = match &settings.fcm_account {
             None => None,
-            Some(account) => Some(outlet(Arc::new(Fcm::new(
-                account.clone(),
-                &settings.fcm_url,
-                http.clone(),
-            )?))),
+            Some(account) => {
+                let fcm = Fcm::new(
+                    account.clone(),
+                    &settings.fcm_url,
+                    pool(&settings.fcm_url, "fcm")?,
+                    http.clone(),
+                )
+                .map_err(|e| failed("fcm")(&e))?;
+                Some(outlet(Arc::new(fcm)))
+            }
+        };
+        let apns = match &settings.apns {
+            None => None,
+            Some(key) => {
+                let apns = Apns::new(
+                    key.clone(),
+                    &settings.apns_url,
+                    pool(&settings.apns_url, "apns")?,
+                )
+                .map_err(|e| failed("apns")(&e))?;
+                Some(outlet(Arc::new(apns)))
+            }
         };
         let hms = settings
             .hms
             .clone()
             .map(|account| outlet(Arc::new(Hms::new(account, http))));
-        Ok(Channels { fcm, hms })
+        Ok(Channels { fcm, apns, hms })
     }
 
     fn of(&self, channel: &str) -> Option<&Arc<Outlet>> {
         match channel {
             "fcm" => self.fcm.as_ref(),
+            "apns" => self.apns.as_ref(),
             "hms" => self.hms.as_ref(),
-            // APNs lands next; its devices' pushes are recorded as not configured.
             _ => None,
         }
     }
 
     /// Every outlet configured.
     pub fn all(&self) -> impl Iterator<Item = &Arc<Outlet>> {
-        [&self.fcm, &self.hms].into_iter().flatten()
+        [&self.fcm, &self.apns, &self.hms].into_iter().flatten()
     }
 }
 
@@ -340,6 +385,14 @@ impl Handler for Deliveries {
             .record_pushes(&nudge.policy_id, &outcomes, Utc::now())
             .await
             .map_err(retry)?;
+        for outlet in app.channels.all() {
+            let channel = outlet.name();
+            // The alert: a credential refused after its refresh stays 1 until a send succeeds.
+            let refused = outlet.credential_refused_since().is_some();
+            metrics::gauge!("push_credential_refused", "channel" => channel)
+                .set(f64::from(u8::from(refused)));
+            metrics::gauge!("push_send_rate", "channel" => channel).set(outlet.rate());
+        }
         if retries.count > 0 {
             return Err(JobError::Retry {
                 reason: format!("{} pushes to retry ({})", retries.count, retries.reason),

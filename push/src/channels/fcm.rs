@@ -1,7 +1,8 @@
 //! FCM HTTP v1: the service account's key signs an RS256 assertion, exchanged at the token
 //! endpoint for an access token that is cached and refreshed five minutes before it expires
 //! (or at once when FCM refuses it); `messages:send` with one token per message, the campaign's
-//! collapse key on Android and iOS.
+//! collapse key on Android and iOS, over HTTP/2 connections of at most 100 streams each
+//! ([`H2Pool`]).
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,9 @@ use platform_api::fcm::{
     SendRequest, SendResponse, ServiceAccount, GRANT_TYPE, MAX_MESSAGE_BYTES, SCOPE,
 };
 
+use std::sync::Arc;
+
+use super::h2::H2Pool;
 use super::{retry_after, Channel, Push, SendError, TokenCache};
 
 /// Why the channel could not be built.
@@ -28,15 +32,20 @@ pub struct Fcm {
     key: EncodingKey,
     /// `https://fcm.googleapis.com` (or the mock's `/fcm`).
     base_url: String,
+    /// For the token endpoint.
     http: reqwest::Client,
+    /// For `messages:send`.
+    pool: Arc<H2Pool>,
     token: TokenCache,
 }
 
 impl Fcm {
-    /// The channel of `account`, sending to `base_url` over `http`.
+    /// The channel of `account`, sending to `base_url` over `pool` (and asking the token
+    /// endpoint over `http`).
     pub fn new(
         account: ServiceAccount,
         base_url: &str,
+        pool: Arc<H2Pool>,
         http: reqwest::Client,
     ) -> Result<Self, FcmSetupError> {
         let key = EncodingKey::from_rsa_pem(account.private_key.as_bytes())
@@ -46,6 +55,7 @@ impl Fcm {
             key,
             base_url: base_url.trim_end_matches('/').to_string(),
             http,
+            pool,
             token: TokenCache::new(),
         })
     }
@@ -120,8 +130,9 @@ impl Channel for Fcm {
         // A refused credential is refreshed once and the send tried again.
         for attempt in 0..2 {
             let token = self.access_token().await?;
-            let answer = self
-                .http
+            let lent = self.pool.lend().await;
+            let answer = lent
+                .client
                 .post(&url)
                 .bearer_auth(&token)
                 .json(&SendRequest {
@@ -152,7 +163,7 @@ impl Channel for Fcm {
             let message = body.map(|b| b.error.message).unwrap_or_default();
             match (status.as_u16(), code.as_str()) {
                 (401, _) | (_, "THIRD_PARTY_AUTH_ERROR") if attempt == 0 => {
-                    self.token.forget().await;
+                    self.token.forget(&token).await;
                     continue;
                 }
                 (401, _) | (403, _) | (_, "THIRD_PARTY_AUTH_ERROR") | (_, "SENDER_ID_MISMATCH") => {

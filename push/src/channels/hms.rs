@@ -127,7 +127,7 @@ impl Channel for Hms {
             match code.as_str() {
                 SUCCESS => return Ok(body.map(|b| b.request_id).unwrap_or_default()),
                 OAUTH_EXPIRED | OAUTH_FAILED if attempt == 0 => {
-                    self.token.forget().await;
+                    self.token.forget(&token).await;
                     continue;
                 }
                 OAUTH_EXPIRED | OAUTH_FAILED => return Err(SendError::Unauthenticated(msg)),
@@ -144,7 +144,7 @@ impl Channel for Hms {
                     })
                 }
                 _ if status.as_u16() == 401 && attempt == 0 => {
-                    self.token.forget().await;
+                    self.token.forget(&token).await;
                     continue;
                 }
                 _ if status.as_u16() == 429 => {

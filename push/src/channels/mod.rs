@@ -1,9 +1,11 @@
-//! The push channels behind one trait: FCM HTTP v1 and Huawei Push Kit; APNs follows.
+//! The push channels behind one trait: FCM HTTP v1, APNs and Huawei Push Kit.
 //! A channel sends one message to one device and says how a failure is to be treated —
 //! the token is gone for good, the message is wrong, slow down, try again, or re-authenticate —
 //! so the delivery job decides retries once, for every channel.
 
+pub mod apns;
 pub mod fcm;
+pub mod h2;
 pub mod hms;
 
 use std::collections::BTreeMap;
@@ -152,8 +154,12 @@ impl TokenCache {
         Ok(token.access_token)
     }
 
-    /// Forgets the token (the provider refused it).
-    pub(crate) async fn forget(&self) {
-        *self.token.lock().await = None;
+    /// Forgets `refused` (the provider refused it), unless another send renewed it already:
+    /// the sends in flight with it are refused together, and one renewal serves them all.
+    pub(crate) async fn forget(&self, refused: &str) {
+        let mut cached = self.token.lock().await;
+        if cached.as_ref().is_some_and(|(t, _)| t == refused) {
+            *cached = None;
+        }
     }
 }
