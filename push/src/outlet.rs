@@ -20,6 +20,8 @@ pub enum Sent {
     Failed(SendError),
     /// A retry the budget held back: not sent, to be tried later.
     HeldBack,
+    /// Not sent: the pace gave it no slot before the caller's deadline.
+    Deferred,
 }
 
 /// A channel shared by a process's delivery workers.
@@ -65,6 +67,17 @@ impl Outlet {
     /// Sends `push` when the pace allows; `retry` when an earlier attempt failed in a way
     /// worth retrying (it spends retry budget, and is held back when there is none).
     pub async fn send(&self, push: &Push, retry: bool) -> Sent {
+        self.send_by(push, retry, None).await
+    }
+
+    /// [`Self::send`], unless no slot comes before `deadline`: then it is not sent at all
+    /// ([`Sent::Deferred`]), so a caller whose time is up knows what never left.
+    pub async fn send_by(
+        &self,
+        push: &Push,
+        retry: bool,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Sent {
         if retry {
             if !self.governor.may_retry() {
                 return Sent::HeldBack;
@@ -72,10 +85,19 @@ impl Outlet {
         } else {
             self.governor.first_send();
         }
-        let Ok(_slot) = self.in_flight.acquire().await else {
+        let slot = match deadline {
+            None => self.in_flight.acquire().await,
+            Some(at) => match tokio::time::timeout_at(at, self.in_flight.acquire()).await {
+                Ok(slot) => slot,
+                Err(_) => return Sent::Deferred,
+            },
+        };
+        let Ok(_slot) = slot else {
             return Sent::HeldBack;
         };
-        self.governor.ready().await;
+        if !self.governor.ready_by(deadline.map(|d| d.into_std())).await {
+            return Sent::Deferred;
+        }
         let answer = self.channel.send(push).await;
         let refused = matches!(answer, Err(SendError::Unauthenticated(_)));
         {

@@ -145,9 +145,9 @@ impl Pace {
     /// The provider answered 429: the rate backs off (once per burst of them), and when it
     /// said `Retry-After`, nothing is sent until then.
     pub fn on_quota_exceeded(&mut self, retry_after: Option<Duration>, now: Instant) {
-        let fresh = self.last_decrease.is_none_or(|t| {
-            now.saturating_duration_since(t) >= DECREASE_WINDOW
-        });
+        let fresh = self
+            .last_decrease
+            .is_none_or(|t| now.saturating_duration_since(t) >= DECREASE_WINDOW);
         if fresh {
             self.rate = (self.rate * self.settings.decrease).max(self.settings.min_per_sec);
         }
@@ -180,6 +180,21 @@ impl Default for BudgetSettings {
             ratio: 0.2,
             floor_per_sec: 10.0,
             cap: 1_000.0,
+        }
+    }
+}
+
+impl BudgetSettings {
+    /// The budget of a project sending at most `max_per_sec`: a fifth of first sends, and a
+    /// floor of a tenth of the quota — so in an outage retries add at most that to the load,
+    /// and after it the pushes left to retry drain in seconds, not hours — kept at most two
+    /// seconds' worth of the floor (an outage after a quiet hour meets no hoard of credit).
+    pub fn for_rate(max_per_sec: f64) -> Self {
+        let floor = (max_per_sec / 10.0).max(1.0);
+        BudgetSettings {
+            ratio: 0.2,
+            floor_per_sec: floor,
+            cap: 2.0 * floor,
         }
     }
 }
@@ -248,17 +263,41 @@ impl Governor {
 
     /// Waits for a slot to send in.
     pub async fn ready(&self) {
+        self.ready_by(None).await;
+    }
+
+    /// Waits for a slot to send in, unless it would come after `deadline`: then no slot is
+    /// taken (another send has it) and the answer is false.
+    pub async fn ready_by(&self, deadline: Option<Instant>) -> bool {
         loop {
-            let wait = self.pace().reserve(Instant::now());
-            if wait.is_zero() {
-                return;
+            let (wait, slot) = {
+                let mut pace = self.pace();
+                let now = Instant::now();
+                let (wait, slot) = match pace.paused_until() {
+                    // Paused: no slot is promised; ask again when the pause ends, in turn.
+                    Some(until) if now < until => (until - now, false),
+                    _ => (pace.reserve(now), true),
+                };
+                if deadline.is_some_and(|d| now + wait > d) {
+                    if slot {
+                        pace.release();
+                    }
+                    return false;
+                }
+                (wait, slot)
+            };
+            if slot && wait.is_zero() {
+                return true;
             }
             tokio::time::sleep(wait).await;
+            if !slot {
+                continue;
+            }
             // The slot was promised; a pause that began meanwhile voids it (see `reserve`).
             let mut pace = self.pace();
             match pace.paused_until() {
                 Some(until) if Instant::now() < until => pace.release(),
-                _ => return,
+                _ => return true,
             }
         }
     }
@@ -402,6 +441,12 @@ mod tests {
             .filter(|_| budget.withdraw(t0 + Duration::from_secs(1)))
             .count();
         assert_eq!(allowed, 10);
+    }
+
+    #[test]
+    fn the_budget_of_a_quota_floors_at_a_tenth_of_it() {
+        let b = BudgetSettings::for_rate(10_000.0);
+        assert_eq!((b.ratio, b.floor_per_sec, b.cap), (0.2, 1_000.0, 2_000.0));
     }
 
     #[test]

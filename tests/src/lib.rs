@@ -4,6 +4,8 @@
 //! Servers run on a background runtime that outlives every test, so each `#[tokio::test]` (with
 //! its own short-lived runtime) talks to them only over sockets, as a phone would.
 
+pub mod policy;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use zhelikit_domain::paths;
@@ -597,5 +599,70 @@ impl Stack {
             .await;
         assert_eq!(status, 200, "login of {account_id} to {mini_app}: {body}");
         body
+    }
+}
+
+/// What a job worker started as a process of its own (`e2e-worker`) is told of the stack it
+/// works for: passed as JSON in `ZK_E2E_WORKER_SPEC`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct WorkerSpec {
+    /// The mock platform.
+    pub platform: String,
+    /// The stack's database.
+    pub database_url: String,
+    /// The stack's Redis.
+    pub redis_url: Option<String>,
+    /// The stack's key prefix there.
+    pub redis_prefix: String,
+    /// The job lease, milliseconds.
+    pub lease_ms: u64,
+    /// The push channels' settings, as the stack has them.
+    pub fcm_account: Option<platform_api::fcm::ServiceAccount>,
+    /// FCM's base URL.
+    pub fcm_url: String,
+    /// Push Kit's app.
+    pub hms: Option<zhelikit_push::channels::hms::HmsAccount>,
+    /// APNs' key.
+    pub apns: Option<platform_api::apns::ApnsKey>,
+    /// APNs' base URL.
+    pub apns_url: String,
+    /// The push quota a minute.
+    pub quota_per_minute: u32,
+}
+
+impl WorkerSpec {
+    /// The spec of a worker for `stack`.
+    pub fn of(stack: &Stack) -> Self {
+        let c = &stack.config;
+        WorkerSpec {
+            platform: stack.platform.clone(),
+            database_url: c.database_url.clone(),
+            redis_url: c.redis_url.clone(),
+            redis_prefix: c.redis_prefix.clone(),
+            lease_ms: c.jobs.lease.as_millis() as u64,
+            fcm_account: c.push.fcm_account.clone(),
+            fcm_url: c.push.fcm_url.clone(),
+            hms: c.push.hms.clone(),
+            apns: c.push.apns.clone(),
+            apns_url: c.push.apns_url.clone(),
+            quota_per_minute: c.push.quota_per_minute,
+        }
+    }
+
+    /// The worker's configuration: the stack's, as the test harness makes it.
+    pub async fn config(&self) -> Config {
+        let mut config =
+            bff_config(Backend::Sqlite, &self.platform, &registered_app("zhelikit")).await;
+        config.database_url = self.database_url.clone();
+        config.redis_url = self.redis_url.clone();
+        config.redis_prefix = self.redis_prefix.clone();
+        config.jobs.lease = std::time::Duration::from_millis(self.lease_ms);
+        config.push.fcm_account = self.fcm_account.clone();
+        config.push.fcm_url = self.fcm_url.clone();
+        config.push.hms = self.hms.clone();
+        config.push.apns = self.apns.clone();
+        config.push.apns_url = self.apns_url.clone();
+        config.push.quota_per_minute = self.quota_per_minute;
+        config
     }
 }

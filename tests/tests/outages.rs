@@ -278,3 +278,39 @@ async fn futures_catch<F: std::future::Future<Output = ()>>(
             .unwrap_or_default()
     })
 }
+
+/// Redis (the job signals) is killed and restarted empty in the middle of a campaign: the
+/// signals in it are lost, the sweeper publishes the jobs again from the table, the workers
+/// make their consumer group anew — and every device gets its push once.
+#[tokio::test]
+async fn a_campaign_survives_redis_restarted_empty_in_its_middle() {
+    use zhelikit_e2e::policy::{answered, audience, campaign, received_by_token, settled};
+    let _one = SERIAL.lock().await;
+    let port = free_port();
+    let mut redis = PrivateRedis::start(port);
+    let stack = private_stack(Backend::Postgres, move |config| {
+        config.redis_url = Some(format!("redis://127.0.0.1:{port}"));
+        // 200 a second, so the restart falls in the campaign; lost signals republished soon.
+        config.push.quota_per_minute = 12_000;
+        config.jobs.republish_after = Duration::from_secs(2);
+    })
+    .await;
+    let audience = audience(&stack, 600, 0).await;
+    let (token, id) = campaign(&stack, &audience, "工业企业技术改造补助").await;
+    zhelikit_e2e::policy::poll_for(Duration::from_secs(30), || async {
+        (received_by_token(&stack, &id).len() >= 100).then_some(())
+    })
+    .await;
+    redis.stop();
+    let during = received_by_token(&stack, &id).len();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _redis = PrivateRedis::start(port);
+    let d = settled(&stack, &token, &id, Duration::from_secs(90)).await;
+    assert!(during < 600, "restarted mid-campaign: {during} sent before");
+    assert_eq!(d["pushes_accepted"], 600, "nothing lost: {d}");
+    assert_eq!(d["pushes_possibly_doubled"], 0, "no worker died: {d}");
+    let got = received_by_token(&stack, &id);
+    assert_eq!(got.len(), 600);
+    assert!(got.values().all(|n| *n == 1), "each device once");
+    assert_eq!(answered(&stack, 200), 600);
+}

@@ -2,10 +2,10 @@
 //! one official and approved by another of the same organisation, its preview, and the
 //! enterprises it reaches — and the refusals on the way.
 
-use mock_platform::fixtures::{AuthLevel, Enterprise, Official};
 use serde_json::{json, Value};
 use zhelikit_domain::paths;
-use zhelikit_e2e::{assert_problem, both_backends, http, json_of, Stack};
+use zhelikit_e2e::policy::*;
+use zhelikit_e2e::{assert_problem, both_backends, http, Stack};
 
 both_backends!(
     an_enterprise_profile_is_built_from_five_departments,
@@ -15,36 +15,6 @@ both_backends!(
     a_policy_approved_by_a_second_official_reaches_the_enterprises_it_matches_and_no_others,
     policy_input_and_steps_out_of_order_are_refused_with_what_was_wrong
 );
-
-const CONSOLE: &str = "zk-test-policy-console";
-
-fn access(session: &Value) -> String {
-    session["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_string()
-}
-
-/// The county of an enterprise's registration: characters 3–8 of its USCC.
-fn county(e: &Enterprise) -> &str {
-    &e.uscc[2..8]
-}
-
-fn verified_enterprises(stack: &Stack) -> impl Iterator<Item = &Enterprise> {
-    stack
-        .fixtures
-        .enterprises
-        .iter()
-        .filter(|e| AuthLevel::for_citizen_index(e.attn) != AuthLevel::Unverified)
-}
-
-async fn enterprise_session(stack: &Stack, e: &Enterprise) -> String {
-    access(&stack.login_legal_person(&e.userid, "zk-demo-policy").await)
-}
-
-async fn official_session(stack: &Stack, o: &Official) -> String {
-    access(&stack.login_official(o.account_id, CONSOLE).await)
-}
 
 /// An enterprise app's SDK client of the policy mini-app, its store in a fresh folder.
 fn enterprise_client(
@@ -69,73 +39,6 @@ fn enterprise_client(
         network,
     )
     .expect("client")
-}
-
-/// Two officials of one organisation and one of another.
-fn officials(stack: &Stack) -> (&Official, &Official, &Official) {
-    let all = &stack.fixtures.officials;
-    let first = &all[0];
-    let colleague = all[1..]
-        .iter()
-        .find(|o| o.organisation_code == first.organisation_code)
-        .expect("a colleague in the same organisation");
-    let outsider = all
-        .iter()
-        .find(|o| o.organisation_code != first.organisation_code)
-        .expect("an official elsewhere");
-    (first, colleague, outsider)
-}
-
-async fn put_authed(stack: &Stack, path: &str, token: &str, body: Value) -> (u16, Value) {
-    json_of(
-        http()
-            .put(format!("{}{path}", stack.bff))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("PUT"),
-    )
-    .await
-}
-
-/// Polls `check` until it gives a value, for at most ten seconds.
-async fn poll<T, F, Fut>(mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(std::time::Instant::now() < deadline, "not within 10 s");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
-fn policy_path(template: &str, id: &str) -> String {
-    template.replace("{id}", id)
-}
-
-fn draft(title: &str, criteria: Value) -> Value {
-    json!({
-        "title": title,
-        "summary": "符合条件的企业可获一次性补助。",
-        "text": "为支持本市企业发展，特制定本政策。",
-        "benefit": "一次性补助 10 万元",
-        "grant": {"mode": "claim", "link": "/policies/claim"},
-        "valid_from": "2020-01-01",
-        "valid_until": "2099-12-31",
-        "criteria": criteria,
-    })
-}
-
-async fn step(stack: &Stack, token: &str, id: &str, body: Value) -> (u16, Value) {
-    stack
-        .post_authed(&policy_path(paths::POLICY_STEPS, id), token, body)
-        .await
 }
 
 async fn an_enterprise_profile_is_built_from_five_departments(stack: &Stack) {

@@ -148,12 +148,15 @@ impl Job {
     }
 }
 
+/// A queue's handler, and how many of its attempts may run at once.
+type Registered = (Arc<dyn Handler>, usize);
+
 /// The mechanism of one process: its store, its signal, its handlers.
 pub struct Jobs {
     store: Arc<dyn Store>,
     signal: Arc<dyn Signal>,
     settings: JobSettings,
-    handlers: RwLock<HashMap<&'static str, (Arc<dyn Handler>, usize)>>,
+    handlers: RwLock<HashMap<&'static str, Registered>>,
     stop: tokio::sync::watch::Sender<bool>,
     tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
 }

@@ -102,6 +102,19 @@ impl RedisStreams {
         Ok(conn)
     }
 
+    /// `e`, and when it says the group is gone (`NOGROUP`: Redis restarted without its data,
+    /// or the stream was deleted), forgets that it was made, so the next read makes it again.
+    /// What was signalled before is lost with it; the sweeper publishes it again.
+    fn lost_group(&self, key: &str, e: redis::RedisError) -> CacheError {
+        if e.code() == Some("NOGROUP") {
+            self.groups
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(key);
+        }
+        e.into()
+    }
+
     /// Creates the queue's stream and group once per process (`BUSYGROUP`: another did).
     async fn ensure_group(&self, key: &str) -> Result<(), CacheError> {
         if self
@@ -165,7 +178,8 @@ impl Signal for RedisStreams {
                 "0-0",
                 StreamAutoClaimOptions::default().count(count),
             )
-            .await?;
+            .await
+            .map_err(|e| self.lost_group(&key, e))?;
         let mut out: Vec<Delivery> = claimed.claimed.iter().map(job_of).collect();
         if !out.is_empty() {
             return Ok(out);
@@ -174,7 +188,10 @@ impl Signal for RedisStreams {
             .group(GROUP, &self.consumer)
             .count(count)
             .block(usize::try_from(wait.as_millis()).unwrap_or(1000));
-        let read: Option<StreamReadReply> = conn.xread_options(&[&key], &[">"], &options).await?;
+        let read: Option<StreamReadReply> = conn
+            .xread_options(&[&key], &[">"], &options)
+            .await
+            .map_err(|e| self.lost_group(&key, e))?;
         for k in read.map(|r| r.keys).unwrap_or_default() {
             out.extend(k.ids.iter().map(job_of));
         }

@@ -44,6 +44,9 @@ pub const QUEUE: &str = "push_delivery";
 /// claim, large enough that the rows are claimed and recorded a hundred at a time.
 pub const BATCH: usize = 100;
 
+/// Outcomes recorded per transaction while a batch is being sent.
+const RECORD_EVERY: usize = 25;
+
 /// Batches one process sends at once.
 pub const CONCURRENT_BATCHES: usize = 8;
 
@@ -95,7 +98,7 @@ impl Channels {
             Arc::new(Outlet::new(
                 channel,
                 pace,
-                BudgetSettings::default(),
+                BudgetSettings::for_rate(pace.max_per_sec),
                 IN_FLIGHT,
             ))
         };
@@ -185,7 +188,8 @@ pub fn batches(nudge: &Nudge, devices: &[PushDevice]) -> Vec<NewPushBatch> {
                     nudge: nudge.clone(),
                 },
             );
-            job.max_attempts = 10;
+            // Retries held back by the budget spend attempts too: room for an outage's worth.
+            job.max_attempts = 16;
             NewPushBatch {
                 job: job.row(),
                 devices: chunk
@@ -261,12 +265,14 @@ impl Retries {
 /// A refused credential is tried again after this, not at once: it was refreshed already.
 const CREDENTIAL_RETRY: Duration = Duration::from_secs(30);
 
-/// The outcome of one push, and what its batch must retry.
+/// The outcome of one push, and what its batch must retry; a push not sent by `deadline` is
+/// left pending for the next attempt.
 async fn deliver(
     app: &App,
     nudge: &Nudge,
     claimed: ClaimedPush,
     last_attempt: bool,
+    deadline: tokio::time::Instant,
 ) -> (DeliveryOutcome, Option<(&'static str, Option<Duration>)>) {
     let outcome = |status: &'static str, reason: Option<&str>, sent: bool| DeliveryOutcome {
         user_id: claimed.user_id.clone(),
@@ -310,10 +316,11 @@ async fn deliver(
             )
         }
     };
-    let sent = outlet.send(&push, retry).await;
+    let sent = outlet.send_by(&push, retry, Some(deadline)).await;
     metrics::counter!("push_sends_total", "channel" => channel.clone(), "outcome" => match &sent {
         Sent::Accepted(_) => "accepted",
         Sent::HeldBack => "held_back",
+        Sent::Deferred => "deferred",
         Sent::Failed(e) => e.reason(),
     })
     .increment(1);
@@ -324,6 +331,13 @@ async fn deliver(
             (o, None)
         }
         Sent::HeldBack => retrying("retry_budget", None, false),
+        Sent::Deferred if last_attempt => (outcome("failed", Some("unsent"), false), None),
+        Sent::Deferred => {
+            // Never left: pending again, as it was (a retry stays one), tried at once.
+            let mut o = outcome("pending", None, false);
+            o.reason = claimed.last_reason.clone();
+            (o, Some(("deferred", Some(Duration::ZERO))))
+        }
         Sent::Failed(e) => {
             let reason = e.reason();
             match e {
@@ -367,24 +381,36 @@ impl Handler for Deliveries {
             return Ok(());
         }
         let last_attempt = job.attempts >= job.max_attempts;
-        let answers = futures::future::join_all(
-            claimed
-                .into_iter()
-                .map(|c| deliver(&app, &nudge, c, last_attempt)),
-        )
-        .await;
+        // Sending stops at half the lease: an attempt still sending when its lease ran out
+        // would be claimed again and its pushes sent twice.
+        let deadline = tokio::time::Instant::now() + app.config.jobs.lease / 2;
+        let mut sending: futures::stream::FuturesUnordered<_> = claimed
+            .into_iter()
+            .map(|c| deliver(&app, &nudge, c, last_attempt, deadline))
+            .collect();
         let mut retries = Retries::default();
-        let mut outcomes = Vec::with_capacity(answers.len());
-        for (outcome, retry_of) in answers {
+        let mut outcomes = Vec::with_capacity(RECORD_EVERY);
+        // Recorded as they come back, a few at a time: a crash then resends (and counts as
+        // possibly doubled) only the pushes of the last few, not the whole batch.
+        while let Some((outcome, retry_of)) = futures::StreamExt::next(&mut sending).await {
             if let Some((reason, after)) = retry_of {
                 retries.add(reason, after);
             }
             outcomes.push(outcome);
+            if outcomes.len() == RECORD_EVERY {
+                app.store
+                    .record_pushes(&nudge.policy_id, &outcomes, Utc::now())
+                    .await
+                    .map_err(retry)?;
+                outcomes.clear();
+            }
         }
-        app.store
-            .record_pushes(&nudge.policy_id, &outcomes, Utc::now())
-            .await
-            .map_err(retry)?;
+        if !outcomes.is_empty() {
+            app.store
+                .record_pushes(&nudge.policy_id, &outcomes, Utc::now())
+                .await
+                .map_err(retry)?;
+        }
         for outlet in app.channels.all() {
             let channel = outlet.name();
             // The alert: a credential refused after its refresh stays 1 until a send succeeds.

@@ -13,7 +13,7 @@ use platform_api::hms::{
 use super::{retry_after, Channel, Push, SendError, TokenCache};
 
 /// An app's Push Kit credentials and where Push Kit is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HmsAccount {
     /// The app id (the OAuth client id).
     pub app_id: String,
