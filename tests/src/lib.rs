@@ -273,6 +273,16 @@ impl Stack {
             .expect("task")
     }
 
+    /// Since when the BFF's push channel `channel` has had its credential refused (the alert
+    /// `push_credential_refused` shows), if it has.
+    pub fn push_credential_refused_since(&self, channel: &str) -> Option<std::time::SystemTime> {
+        self.state
+            .channels
+            .all()
+            .find(|o| o.name() == channel)
+            .and_then(|o| o.credential_refused_since())
+    }
+
     /// The newest audit events, newest first.
     pub async fn audit(&self, limit: i64) -> Vec<AuditEvent> {
         let store = self.state.store.clone();

@@ -136,10 +136,20 @@ async fn an_expired_access_token_is_renewed_once_and_a_revoked_key_is_refused() 
         fcm.send(&push("device-token-3")).await,
         Err(SendError::Unauthenticated(m)) if m.contains("invalid_grant")
     ));
+    // Sends meanwhile are refused without presenting the key again, for a few seconds.
+    assert!(matches!(
+        fcm.send(&push("device-token-3")).await,
+        Err(SendError::Unauthenticated(_))
+    ));
     stack.mock.state.fcm.set_revoked(false);
-    fcm.send(&push("device-token-3"))
-        .await
-        .expect("accepted once the key is restored");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while fcm.send(&push("device-token-3")).await.is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "accepted once the key is restored"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 #[tokio::test]

@@ -167,3 +167,39 @@ async fn a_worker_killed_mid_campaign_leaves_it_for_another_to_finish() {
     assert!(counted <= 8 * 100, "{counted}");
     eprintln!("kill -9 mid-campaign: {doubled} pushes doubled, {counted} counted as possible");
 }
+
+/// The service account's key is revoked: every push is refused after the channel's one
+/// renewal, kept to be retried (not failed), and the alert stays up; once the key is
+/// restored every push goes and the alert clears.
+#[tokio::test]
+async fn a_revoked_service_account_raises_the_alert_and_the_pushes_wait_for_its_return() {
+    let stack = private_stack(Backend::Sqlite, |c| {
+        c.jobs.backoff_base = Duration::from_millis(200);
+        c.jobs.backoff_cap = Duration::from_secs(1);
+    })
+    .await;
+    let audience = audience(&stack, 50, 0).await;
+    stack.mock.state.fcm.set_revoked(true);
+    let (token, id) = campaign(&stack, &audience, "企业上云补助").await;
+    let waiting = poll_for(Duration::from_secs(30), || async {
+        let (_, p) = stack
+            .get_authed(&policy_path(zhelikit_domain::paths::POLICY, &id), &token)
+            .await;
+        let d = p["delivery"].clone();
+        (d["pushes_retrying"] == 50).then_some(d)
+    })
+    .await;
+    assert_eq!(waiting["pushes_accepted"], 0, "{waiting}");
+    assert!(
+        stack.push_credential_refused_since("fcm").is_some(),
+        "the alert is up"
+    );
+    stack.mock.state.fcm.set_revoked(false);
+    let d = settled(&stack, &token, &id, Duration::from_secs(30)).await;
+    assert_eq!(d["pushes_accepted"], 50, "{d}");
+    assert_eq!(
+        stack.push_credential_refused_since("fcm"),
+        None,
+        "the alert cleared"
+    );
+}

@@ -262,7 +262,8 @@ impl Retries {
     }
 }
 
-/// A refused credential is tried again after this, not at once: it was refreshed already.
+/// A refused credential is tried again after at most this, not at once: it was refreshed
+/// already, and the alert is up.
 const CREDENTIAL_RETRY: Duration = Duration::from_secs(30);
 
 /// The outcome of one push, and what its batch must retry; a push not sent by `deadline` is
@@ -355,7 +356,8 @@ async fn deliver(
                 | SendError::Unavailable { retry_after, .. } => retrying(reason, retry_after, true),
                 SendError::Unauthenticated(detail) => {
                     tracing::error!(%channel, %detail, "push credential refused after a refresh");
-                    retrying(reason, Some(CREDENTIAL_RETRY), true)
+                    let wait = app.config.jobs.backoff_cap.min(CREDENTIAL_RETRY);
+                    retrying(reason, Some(wait), true)
                 }
             }
         }

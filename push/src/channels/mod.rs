@@ -92,7 +92,13 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
 /// the part of FCM and Push Kit's authentication that is the same.
 pub(crate) struct TokenCache {
     token: tokio::sync::Mutex<Option<(String, std::time::Instant)>>,
+    /// The endpoint's last refusal and until when it stands: a revoked key is not presented
+    /// again by every send in flight.
+    refused: std::sync::Mutex<Option<(String, std::time::Instant)>>,
 }
+
+/// How long a refusal of the credential stands before it is presented again.
+const REFUSAL_STANDS: Duration = Duration::from_secs(5);
 
 /// Renewed this long before it expires.
 const REFRESH_EARLY: Duration = Duration::from_secs(300);
@@ -108,6 +114,7 @@ impl TokenCache {
     pub(crate) fn new() -> Self {
         TokenCache {
             token: tokio::sync::Mutex::new(None),
+            refused: std::sync::Mutex::new(None),
         }
     }
 
@@ -125,6 +132,16 @@ impl TokenCache {
                 return Ok(token.clone());
             }
         }
+        if let Some((why, until)) = self
+            .refused
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            if std::time::Instant::now() < *until {
+                return Err(SendError::Unauthenticated(why.clone()));
+            }
+        }
         let form = make_form()?;
         let unavailable = |reason: String| SendError::Unavailable {
             reason,
@@ -139,12 +156,15 @@ impl TokenCache {
         let status = answer.status();
         if !status.is_success() {
             let body = answer.text().await.unwrap_or_default();
-            return Err(if status.is_server_error() {
-                unavailable(format!("token endpoint answered {status}"))
-            } else {
-                SendError::Unauthenticated(format!("token endpoint answered {status}: {body}"))
-            });
+            if status.is_server_error() {
+                return Err(unavailable(format!("token endpoint answered {status}")));
+            }
+            let why = format!("token endpoint answered {status}: {body}");
+            *self.refused.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some((why.clone(), std::time::Instant::now() + REFUSAL_STANDS));
+            return Err(SendError::Unauthenticated(why));
         }
+        *self.refused.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let token: TokenAnswer = answer
             .json()
             .await
