@@ -136,7 +136,7 @@ impl AppState {
             jobs.register_concurrent(
                 crate::policy::deliveries::QUEUE,
                 Arc::new(crate::policy::deliveries::Deliveries::new(app)),
-                crate::policy::deliveries::CONCURRENT_BATCHES,
+                self.config.push.concurrent_batches as usize,
             );
         }
         jobs.start();

@@ -87,7 +87,8 @@ fn registered_app(name: &str) -> RegisteredApp {
     }
 }
 
-async fn fresh_postgres_url() -> String {
+/// A new empty database on the test PostgreSQL (`ZK_TEST_POSTGRES_URL`).
+pub async fn fresh_postgres_url() -> String {
     use sqlx::Connection as _;
     let admin = std::env::var("ZK_TEST_POSTGRES_URL")
         .expect("ZK_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL and Redis");

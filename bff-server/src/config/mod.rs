@@ -116,6 +116,10 @@ pub struct PushSettings {
     /// Each project's send quota a minute (`ZK_PUSH_QUOTA_PER_MINUTE`; FCM's default,
     /// 600,000): the pace its sends start at and climb back to after a 429.
     pub quota_per_minute: u32,
+    /// Devices per push batch job (`ZK_PUSH_BATCH`, 100).
+    pub batch: u32,
+    /// Batches a worker process sends at once (`ZK_PUSH_CONCURRENT_BATCHES`, 8).
+    pub concurrent_batches: u32,
 }
 
 impl Config {
@@ -402,6 +406,8 @@ fn push_settings(source: &Source<'_>) -> Result<PushSettings, ConfigError> {
             .unwrap_or_else(|| "https://fcm.googleapis.com".to_string()),
         hms,
         quota_per_minute: source.count("ZK_PUSH_QUOTA_PER_MINUTE", "sends a minute", 600_000)?,
+        batch: source.count("ZK_PUSH_BATCH", "devices", 100)?,
+        concurrent_batches: source.count("ZK_PUSH_CONCURRENT_BATCHES", "batches", 8)?,
     })
 }
 

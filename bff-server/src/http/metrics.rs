@@ -31,7 +31,7 @@ pub fn handle() -> PrometheusHandle {
 
 /// Histogram buckets for latencies, in seconds.
 const LATENCY_BUCKETS: &[f64] = &[
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
 /// Starts the task that folds recorded samples into the histograms. Without it samples pile up

@@ -1,6 +1,7 @@
 //! Pushes, sent in batches: a campaign page writes, in its own transaction, a pending
-//! delivery row per device of its enterprises and a job (queue `push_delivery`) per
-//! [`BATCH`] of them; a worker claims a batch's unfinished rows, sends them concurrently
+//! delivery row per device of its enterprises and a job (queue `push_delivery`) per batch of
+//! them (`ZK_PUSH_BATCH`, 100: small enough that a batch's last answer comes soon after its
+//! claim, large enough that rows are claimed and recorded many at a time); a worker claims a batch's unfinished rows, sends them concurrently
 //! through the channel's [`Outlet`] (the project's pace and retry budget), and records every
 //! outcome in one transaction. The inbox already holds the message; a push only nudges the
 //! phone to sync, so a push that fails loses nothing.
@@ -40,15 +41,8 @@ use crate::storage::{
 /// The pushes' queue.
 pub const QUEUE: &str = "push_delivery";
 
-/// Devices per batch job: small enough that a batch's last answer comes soon after its
-/// claim, large enough that the rows are claimed and recorded a hundred at a time.
-pub const BATCH: usize = 100;
-
 /// Outcomes recorded per transaction while a batch is being sent.
 const RECORD_EVERY: usize = 25;
-
-/// Batches one process sends at once.
-pub const CONCURRENT_BATCHES: usize = 8;
 
 /// HTTP/2 connections per provider per process, each of at most [`MAX_STREAMS`] streams.
 const CONNECTIONS: usize = 4;
@@ -177,10 +171,10 @@ struct BatchJob {
     nudge: Nudge,
 }
 
-/// The batches pushing `nudge` to `devices`: a job each, and its devices.
-pub fn batches(nudge: &Nudge, devices: &[PushDevice]) -> Vec<NewPushBatch> {
+/// The batches of `size` pushing `nudge` to `devices`: a job each, and its devices.
+pub fn batches(nudge: &Nudge, devices: &[PushDevice], size: usize) -> Vec<NewPushBatch> {
     devices
-        .chunks(BATCH)
+        .chunks(size.max(1))
         .map(|chunk| {
             let mut job = Job::new(
                 QUEUE,
@@ -213,7 +207,7 @@ pub async fn write_page(
 ) -> Result<u64, JobError> {
     let retry = |e: crate::storage::StoreError| JobError::retry(e.to_string());
     let devices = app.store.devices_of(usccs).await.map_err(retry)?;
-    let pushes = batches(nudge, &devices);
+    let pushes = batches(nudge, &devices, app.config.push.batch as usize);
     let added = app
         .store
         .add_campaign_page(&nudge.policy_id, through, messages, &pushes)
@@ -274,6 +268,7 @@ async fn deliver(
     claimed: ClaimedPush,
     last_attempt: bool,
     deadline: tokio::time::Instant,
+    claimed_at: std::time::Instant,
 ) -> (DeliveryOutcome, Option<(&'static str, Option<Duration>)>) {
     let outcome = |status: &'static str, reason: Option<&str>, sent: bool| DeliveryOutcome {
         user_id: claimed.user_id.clone(),
@@ -317,8 +312,17 @@ async fn deliver(
             )
         }
     };
+    let name = outlet.name();
+    let started = std::time::Instant::now();
     let sent = outlet.send_by(&push, retry, Some(deadline)).await;
-    metrics::counter!("push_sends_total", "channel" => channel.clone(), "outcome" => match &sent {
+    if !matches!(sent, Sent::HeldBack | Sent::Deferred) {
+        // From the batch's claim to the provider's answer: what a queued push waits and takes.
+        metrics::histogram!("push_claim_to_answer_seconds", "channel" => name)
+            .record(claimed_at.elapsed().as_secs_f64());
+        metrics::histogram!("push_wait_and_send_seconds", "channel" => name)
+            .record(started.elapsed().as_secs_f64());
+    }
+    metrics::counter!("push_sends_total", "channel" => name, "outcome" => match &sent {
         Sent::Accepted(_) => "accepted",
         Sent::HeldBack => "held_back",
         Sent::Deferred => "deferred",
@@ -374,6 +378,7 @@ impl Handler for Deliveries {
             .upgrade()
             .ok_or_else(|| JobError::retry("the BFF is stopping"))?;
         let retry = |e: crate::storage::StoreError| JobError::retry(e.to_string());
+        let claimed_at = std::time::Instant::now();
         let claimed = app
             .store
             .claim_pushes(&job.id, Utc::now())
@@ -388,7 +393,7 @@ impl Handler for Deliveries {
         let deadline = tokio::time::Instant::now() + app.config.jobs.lease / 2;
         let mut sending: futures::stream::FuturesUnordered<_> = claimed
             .into_iter()
-            .map(|c| deliver(&app, &nudge, c, last_attempt, deadline))
+            .map(|c| deliver(&app, &nudge, c, last_attempt, deadline, claimed_at))
             .collect();
         let mut retries = Retries::default();
         let mut outcomes = Vec::with_capacity(RECORD_EVERY);
@@ -460,7 +465,7 @@ mod tests {
                 updated_at: Utc::now(),
             })
             .collect();
-        let made = batches(&nudge, &devices);
+        let made = batches(&nudge, &devices, 100);
         assert_eq!(
             made.iter().map(|b| b.devices.len()).collect::<Vec<_>>(),
             [100, 100, 50]

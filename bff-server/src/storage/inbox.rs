@@ -436,18 +436,28 @@ macro_rules! inbox_sql {
                 async fn record_pushes(&self, policy_id: &str, outcomes: &[DeliveryOutcome], now: chrono::DateTime<chrono::Utc>) -> StoreResult<()> {
                     let _gate = self.write_gate().await;
                     let mut tx = self.pool.begin().await?;
+                    // One statement per chunk: a row each in VALUES, matched on the device.
+                    for chunk in outcomes.chunks(ROWS_PER_STATEMENT) {
+                        let n = chunk.len() * 6;
+                        let sql = format!(
+                            "UPDATE push_deliveries AS d SET status = v.column3, reason = v.column4, provider_id = v.column5, sends = d.sends + CAST(v.column6 AS INTEGER), updated_at = ${} FROM (VALUES {}) AS v WHERE d.policy_id = ${} AND d.user_id = v.column1 AND d.device_id = v.column2",
+                            n + 1,
+                            values_placeholders(chunk.len(), 6),
+                            n + 2
+                        );
+                        let mut q = sqlx::query(&sql);
+                        for o in chunk {
+                            q = q
+                                .bind(&o.user_id)
+                                .bind(&o.device_id)
+                                .bind(o.status)
+                                .bind(&o.reason)
+                                .bind(&o.provider_id)
+                                .bind(i32::from(o.sent));
+                        }
+                        q.bind(now).bind(policy_id).execute(&mut *tx).await?;
+                    }
                     for o in outcomes {
-                        sqlx::query("UPDATE push_deliveries SET status = $1, reason = $2, provider_id = $3, sends = sends + $4, updated_at = $5 WHERE policy_id = $6 AND user_id = $7 AND device_id = $8")
-                            .bind(o.status)
-                            .bind(&o.reason)
-                            .bind(&o.provider_id)
-                            .bind(i32::from(o.sent))
-                            .bind(now)
-                            .bind(policy_id)
-                            .bind(&o.user_id)
-                            .bind(&o.device_id)
-                            .execute(&mut *tx)
-                            .await?;
                         if let Some(token) = &o.remove_token {
                             sqlx::query("DELETE FROM push_devices WHERE user_id = $1 AND device_id = $2 AND token = $3")
                                 .bind(&o.user_id)

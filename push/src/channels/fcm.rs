@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use platform_api::fcm::{
     send_path, AndroidConfig, ApnsConfig, AssertionClaims, ErrorBody, Message, Notification,
-    SendRequest, SendResponse, ServiceAccount, GRANT_TYPE, MAX_MESSAGE_BYTES, SCOPE,
+    SendResponse, ServiceAccount, GRANT_TYPE, MAX_MESSAGE_BYTES, SCOPE,
 };
 
 use std::sync::Arc;
@@ -119,7 +119,9 @@ impl Channel for Fcm {
 
     async fn send(&self, push: &Push) -> Result<String, SendError> {
         let message = message(push);
-        let size = serde_json::to_vec(&message).map_or(usize::MAX, |b| b.len());
+        let encoded =
+            serde_json::to_vec(&message).map_err(|e| SendError::InvalidArgument(e.to_string()))?;
+        let size = encoded.len();
         if size > MAX_MESSAGE_BYTES {
             // FCM would refuse it: never sent.
             return Err(SendError::InvalidArgument(format!(
@@ -127,6 +129,11 @@ impl Channel for Fcm {
             )));
         }
         let url = format!("{}{}", self.base_url, send_path(&self.account.project_id));
+        // `{"message": …}` around the message encoded once (its size was checked on it).
+        let mut body = Vec::with_capacity(size + 12);
+        body.extend_from_slice(b"{\"message\":");
+        body.extend_from_slice(&encoded);
+        body.push(b'}');
         // A refused credential is refreshed once and the send tried again.
         for attempt in 0..2 {
             let token = self.access_token().await?;
@@ -135,9 +142,8 @@ impl Channel for Fcm {
                 .client
                 .post(&url)
                 .bearer_auth(&token)
-                .json(&SendRequest {
-                    message: message.clone(),
-                })
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone())
                 .send()
                 .await
                 .map_err(|e| SendError::Unavailable {

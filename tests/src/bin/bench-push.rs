@@ -1,0 +1,539 @@
+//! The push delivery benchmark: a campaign to `devices` devices (two per enterprise, each
+//! enterprise an inbox message) written page by page as a campaign writes it and sent through
+//! the durable queue (the `push_delivery` jobs, the outlet, the HTTP/2 pool) to the mock FCM on
+//! loopback, beside a bare reqwest sender to the same mock in the same run; on SQLite and, when
+//! `ZK_TEST_POSTGRES_URL` and `ZK_TEST_REDIS_URL` are set, PostgreSQL + Redis.
+//!
+//! The mock runs in a process of its own (this binary with `--mock`), so the worker's figures
+//! (CPU aside: they share the machine's two cores) and its resident memory are the worker's.
+//!
+//! ```sh
+//! cargo run --profile bench-server -p zhelikit-e2e --bin bench-push -- 1000000 200000
+//! ```
+
+use std::io::BufRead as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bff_server::policy::deliveries::{write_page, Nudge};
+use bff_server::storage::NewInboxMessage;
+use futures::StreamExt as _;
+use platform_api::fcm::{AssertionClaims, ServiceAccount, GRANT_TYPE, SCOPE};
+use zhelikit_domain::policy::PolicyDraft;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Enterprises per campaign page, as the campaign writes them.
+const PAGE: usize = 500;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    match args.get(1).map(String::as_str) {
+        Some("--mock") => return runtime.block_on(serve_mock()),
+        Some("--seed") => {
+            let (url, devices) = (args.get(2).expect("url"), args.get(3).expect("devices"));
+            return runtime.block_on(seed_devices(url, devices.parse().expect("devices")));
+        }
+        _ => {}
+    }
+    let devices: usize = args
+        .get(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let baseline: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(200_000);
+    let quota: u32 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(600_000);
+    runtime.block_on(bench(devices, baseline, quota));
+}
+
+/// The mock platform, recording nothing (a million pushes are counted, not kept).
+async fn serve_mock() {
+    let mock = mock_platform::spawn(
+        mock_platform::MockConfig {
+            seed: 1,
+            apps: Vec::new(),
+        },
+        "127.0.0.1:0".parse().expect("address"),
+    )
+    .await
+    .expect("mock platform");
+    mock.state.fcm.faults.set_recording(false);
+    println!("{}", mock.base_url);
+    std::future::pending::<()>().await;
+}
+
+/// The mock's 200 answers so far.
+async fn accepted(http: &reqwest::Client, mock: &str) -> u64 {
+    let stats: serde_json::Value = match http
+        .get(format!("{mock}{}", mock_platform::fcm::STATS_PATH))
+        .send()
+        .await
+    {
+        Ok(r) => r.json().await.unwrap_or_default(),
+        Err(_) => serde_json::Value::Null,
+    };
+    stats["answered"]["200"].as_u64().unwrap_or(0)
+}
+
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn bench(devices: usize, baseline: usize, quota: u32) {
+    let exe = std::env::current_exe().expect("own path");
+    let mut child = std::process::Command::new(exe)
+        .arg("--mock")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the mock's process");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the mock's address");
+    let mock = line.trim().to_string();
+    let http = reqwest::Client::new();
+    let account: ServiceAccount = http
+        .get(format!(
+            "{mock}{}",
+            mock_platform::fcm::SERVICE_ACCOUNT_PATH
+        ))
+        .send()
+        .await
+        .expect("key file")
+        .json()
+        .await
+        .expect("a service account");
+
+    println!(
+        "# push delivery to the loopback mock FCM, {devices} devices, quota {quota} a minute\n"
+    );
+    let bare = bare_sender(&http, &mock, &account, baseline).await;
+    println!("bare reqwest sender (HTTP/2, 4 connections × 100 streams): {baseline} messages, {bare:.0} msg/s\n");
+
+    let mut rows = Vec::new();
+    rows.push(
+        campaign(
+            &http,
+            &mock,
+            &account,
+            devices,
+            quota,
+            zhelikit_e2e::Backend::Sqlite,
+        )
+        .await,
+    );
+    if std::env::var("ZK_TEST_POSTGRES_URL").is_ok() && std::env::var("ZK_TEST_REDIS_URL").is_ok() {
+        rows.push(
+            campaign(
+                &http,
+                &mock,
+                &account,
+                devices,
+                quota,
+                zhelikit_e2e::Backend::Postgres,
+            )
+            .await,
+        );
+    }
+    let again = bare_sender(&http, &mock, &account, baseline).await;
+    println!("| backend | campaign (expansion + sends) | written in | sustained msg/s | vs bare | claim→answer p99 | wait+send p99 | worker RSS peak |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let reference = (bare + again) / 2.0;
+    for r in &rows {
+        println!(
+            "| {} | {:.1} s | {:.1} s | {:.0} | {:.0}% | ≤ {} ms | ≤ {} ms | {:.0} MiB |",
+            r.backend,
+            r.total.as_secs_f64(),
+            r.written.as_secs_f64(),
+            r.sustained,
+            100.0 * r.sustained / reference,
+            r.claim_p99_ms,
+            r.send_p99_ms,
+            r.rss_peak_mib
+        );
+    }
+    println!("\nbare sender again: {again:.0} msg/s (first {bare:.0})");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// An access token for `account`, exchanged as the FCM channel does.
+async fn access_token(http: &reqwest::Client, account: &ServiceAccount) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims = AssertionClaims {
+        iss: account.client_email.clone(),
+        scope: SCOPE.into(),
+        aud: account.token_uri.clone(),
+        iat: now,
+        exp: now + 3_600,
+    };
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(account.private_key.as_bytes()).expect("key");
+    let assertion = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &key,
+    )
+    .expect("assertion");
+    let answer: serde_json::Value = http
+        .post(&account.token_uri)
+        .form(&[("grant_type", GRANT_TYPE), ("assertion", &assertion)])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token JSON");
+    answer["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
+
+/// `count` messages straight from reqwest, 400 in flight over four HTTP/2 connections: no
+/// queue, no pace, no bookkeeping. Messages a second.
+async fn bare_sender(
+    http: &reqwest::Client,
+    mock: &str,
+    account: &ServiceAccount,
+    count: usize,
+) -> f64 {
+    let token = access_token(http, account).await;
+    let url = format!(
+        "{mock}{}{}",
+        mock_platform::fcm::FCM_BASE,
+        platform_api::fcm::send_path(&account.project_id)
+    );
+    let clients: Vec<reqwest::Client> = (0..4)
+        .map(|_| {
+            reqwest::Client::builder()
+                .http2_prior_knowledge()
+                .build()
+                .expect("client")
+        })
+        .collect();
+    let started = Instant::now();
+    futures::stream::iter(0..count)
+        .map(|i| {
+            let (client, url, token) = (&clients[i % 4], &url, &token);
+            async move {
+                let body = serde_json::json!({"message": {
+                    "token": format!("bare-{i}"),
+                    "notification": {"title": "惠企政策", "body": "有一项政策与贵企业匹配"},
+                    "data": {"policy_id": "bench", "deep_link": "zhelikit://mini-app/zk-demo-policy/home?policy=bench"},
+                    "android": {"collapse_key": "policy-bench", "priority": "normal"}
+                }});
+                let ok = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                assert!(ok, "the bare sender's message was refused");
+            }
+        })
+        .buffer_unordered(400)
+        .collect::<Vec<()>>()
+        .await;
+    count as f64 / started.elapsed().as_secs_f64()
+}
+
+struct Row {
+    backend: &'static str,
+    total: Duration,
+    written: Duration,
+    sustained: f64,
+    claim_p99_ms: String,
+    send_p99_ms: String,
+    rss_peak_mib: f64,
+}
+
+/// A histogram's cumulative bucket counts from the Prometheus text.
+fn buckets(text: &str, name: &str) -> Vec<(f64, f64)> {
+    let prefix = format!("{name}_bucket{{");
+    text.lines()
+        .filter(|l| l.starts_with(&prefix))
+        .filter_map(|l| {
+            let le = l.split("le=\"").nth(1)?.split('"').next()?;
+            let le: f64 = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().ok()?
+            };
+            let count: f64 = l.rsplit(' ').next()?.parse().ok()?;
+            Some((le, count))
+        })
+        .collect()
+}
+
+/// The bucket bound under which 99% of what `after` added to `before` falls, in ms.
+fn p99(before: &[(f64, f64)], after: &[(f64, f64)]) -> String {
+    let delta: Vec<(f64, f64)> = after
+        .iter()
+        .map(|(le, n)| {
+            let was = before
+                .iter()
+                .find(|(b, _)| b == le)
+                .map_or(0.0, |(_, c)| *c);
+            (*le, n - was)
+        })
+        .collect();
+    let total = delta.last().map_or(0.0, |(_, n)| *n);
+    delta
+        .iter()
+        .find(|(_, n)| *n >= 0.99 * total)
+        .map_or("?".into(), |(le, _)| {
+            if le.is_infinite() {
+                "∞".into()
+            } else {
+                format!("{}", le * 1000.0)
+            }
+        })
+}
+
+async fn campaign(
+    http: &reqwest::Client,
+    mock: &str,
+    account: &ServiceAccount,
+    devices: usize,
+    quota: u32,
+    backend: zhelikit_e2e::Backend,
+) -> Row {
+    let (name, database_url, redis_url) = match backend {
+        zhelikit_e2e::Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!(
+                "zk-bench-push-{}.db",
+                uuid::Uuid::new_v4().simple()
+            ));
+            (
+                "SQLite + in-process",
+                format!("sqlite:{}", path.display()),
+                None,
+            )
+        }
+        zhelikit_e2e::Backend::Postgres => (
+            "PostgreSQL + Redis",
+            zhelikit_e2e::fresh_postgres_url().await,
+            std::env::var("ZK_TEST_REDIS_URL").ok(),
+        ),
+    };
+    let spec = zhelikit_e2e::WorkerSpec {
+        platform: mock.to_string(),
+        database_url: database_url.clone(),
+        redis_url,
+        redis_prefix: format!("zk-bench-{}:", uuid::Uuid::new_v4().simple()),
+        lease_ms: 60_000,
+        fcm_account: Some(account.clone()),
+        fcm_url: format!("{mock}{}", mock_platform::fcm::FCM_BASE),
+        hms: None,
+        apns: None,
+        apns_url: String::new(),
+        quota_per_minute: quota,
+    };
+    let config = spec.config().await;
+    let state = bff_server::server::spawn_worker(config)
+        .await
+        .expect("worker");
+    let app: Arc<bff_server::App> = state.0.clone();
+    let enterprises = devices.div_ceil(2);
+    // Seeded by a process of its own, so its memory is not the worker's.
+    let seeded = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .args(["--seed", &database_url, &devices.to_string()])
+        .status()
+        .expect("the seeding process");
+    assert!(seeded.success(), "devices not seeded");
+
+    let draft: PolicyDraft = serde_json::from_value(serde_json::json!({
+        "title": "科技型中小企业研发费用补助",
+        "summary": "对上年度研发投入达到规定比例的科技型中小企业给予补助。",
+        "text": "全文",
+        "benefit": "最高 50 万元",
+        "grant": {"mode": "automatic"},
+        "valid_from": "2026-01-01",
+        "valid_until": "2026-12-31",
+        "criteria": {}
+    }))
+    .expect("draft");
+    let policy_id = format!("pol-bench-{}", uuid::Uuid::new_v4().simple());
+    let nudge = Nudge::new(&policy_id, &draft, "zk-demo-policy");
+    let metrics = bff_server::http::metrics::handle();
+    metrics.run_upkeep();
+    let before = metrics.render();
+
+    let base = accepted(http, mock).await;
+    let started = Instant::now();
+    let writer = {
+        let (app, nudge, policy_id) = (app.clone(), nudge.clone(), policy_id.clone());
+        tokio::spawn(async move {
+            for first in (0..enterprises).step_by(PAGE) {
+                let page: Vec<String> = (first..(first + PAGE).min(enterprises))
+                    .map(uscc_of)
+                    .collect();
+                let page = &page[..];
+                let messages: Vec<NewInboxMessage> = page
+                    .iter()
+                    .map(|u| NewInboxMessage {
+                        id: format!("msg-{}", uuid::Uuid::new_v4().simple()),
+                        uscc: u.clone(),
+                        policy_id: policy_id.clone(),
+                        message: r#"{"title":"科技型中小企业研发费用补助"}"#.into(),
+                        created_at: chrono::Utc::now(),
+                    })
+                    .collect();
+                write_page(
+                    &app,
+                    &nudge,
+                    page.last().map(String::as_str),
+                    &messages,
+                    page,
+                )
+                .await
+                .expect("a campaign page");
+            }
+            started.elapsed()
+        })
+    };
+    let (mut at_10, mut at_90) = (None, None);
+    let mut rss_peak: f64 = 0.0;
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        rss_peak = rss_peak.max(rss_mib());
+        let done = accepted(http, mock).await.saturating_sub(base) as usize;
+        if at_10.is_none() && done >= devices / 10 {
+            at_10 = Some((Instant::now(), done));
+        }
+        if at_90.is_none() && done >= devices * 9 / 10 {
+            at_90 = Some((Instant::now(), done));
+        }
+        if done >= devices {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(900),
+            "{done} of {devices} after 15 minutes"
+        );
+    }
+    let total = started.elapsed();
+    let written = writer.await.expect("writer");
+    metrics.run_upkeep();
+    let after = metrics.render();
+    let sustained = match (at_10, at_90) {
+        (Some((t1, n1)), Some((t2, n2))) if t2 > t1 => (n2 - n1) as f64 / (t2 - t1).as_secs_f64(),
+        _ => devices as f64 / total.as_secs_f64(),
+    };
+    // The provider has answered every push; the last outcomes are being recorded.
+    let recorded = Instant::now();
+    loop {
+        let counts = app.store.delivery_counts(&policy_id).await.expect("counts");
+        let accepted_rows: i64 = counts
+            .by_status
+            .iter()
+            .filter(|(s, _, _)| s == "accepted")
+            .map(|(_, _, n)| n)
+            .sum();
+        if accepted_rows as usize == devices {
+            break;
+        }
+        assert!(
+            recorded.elapsed() < Duration::from_secs(60),
+            "{accepted_rows} of {devices} deliveries recorded as accepted"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    state.jobs.stop().await;
+    let name_of = "push_claim_to_answer_seconds";
+    let send_of = "push_wait_and_send_seconds";
+    Row {
+        backend: name,
+        total,
+        written,
+        sustained,
+        claim_p99_ms: p99(&buckets(&before, name_of), &buckets(&after, name_of)),
+        send_p99_ms: p99(&buckets(&before, send_of), &buckets(&after, send_of)),
+        rss_peak_mib: rss_peak,
+    }
+}
+
+/// The USCC of synthetic enterprise `i`.
+fn uscc_of(i: usize) -> String {
+    format!("91BENCH{i:011}")
+}
+
+/// `devices` FCM devices, two per enterprise, written straight into the table (the
+/// database's schema made by the worker first).
+async fn seed_devices(database_url: &str, devices: usize) {
+    let now = chrono::Utc::now();
+    let rows: Vec<(String, String, String, String)> = (0..devices)
+        .map(|i| {
+            (
+                format!("bench-user-{}", i / 2),
+                format!("install-{}", i % 2),
+                uscc_of(i / 2),
+                format!("fcm-bench-{i:08}"),
+            )
+        })
+        .collect();
+    const CHUNK: usize = 500;
+    let sql = |n: usize| {
+        let values: Vec<String> = (0..n)
+            .map(|r| {
+                let b = r * 4;
+                format!(
+                    "(${}, ${}, ${}, 'fcm', 'android', ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    n * 4 + 1
+                )
+            })
+            .collect();
+        format!(
+            "INSERT INTO push_devices (user_id, device_id, uscc, channel, platform, token, updated_at) VALUES {}",
+            values.join(", ")
+        )
+    };
+    if database_url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(database_url)
+            .await
+            .expect("SQLite");
+        for chunk in rows.chunks(CHUNK * 20) {
+            let mut tx = pool.begin().await.expect("tx");
+            for part in chunk.chunks(CHUNK) {
+                let text = sql(part.len());
+                let mut q = sqlx::query(&text);
+                for (u, d, e, t) in part {
+                    q = q.bind(u).bind(d).bind(e).bind(t);
+                }
+                q.bind(now).execute(&mut *tx).await.expect("devices");
+            }
+            tx.commit().await.expect("commit");
+        }
+    } else {
+        let pool = sqlx::PgPool::connect(database_url)
+            .await
+            .expect("PostgreSQL");
+        for chunk in rows.chunks(CHUNK * 20) {
+            let mut tx = pool.begin().await.expect("tx");
+            for part in chunk.chunks(CHUNK) {
+                let text = sql(part.len());
+                let mut q = sqlx::query(&text);
+                for (u, d, e, t) in part {
+                    q = q.bind(u).bind(d).bind(e).bind(t);
+                }
+                q.bind(now).execute(&mut *tx).await.expect("devices");
+            }
+            tx.commit().await.expect("commit");
+        }
+    }
+}
