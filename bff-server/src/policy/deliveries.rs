@@ -41,8 +41,10 @@ use crate::storage::{
 /// The pushes' queue.
 pub const QUEUE: &str = "push_delivery";
 
-/// Outcomes recorded per transaction while a batch is being sent.
-const RECORD_EVERY: usize = 25;
+/// While a batch is being sent, its outcomes so far are recorded this often: a crash then
+/// resends (and counts as possibly doubled) only what was sent since. A batch sent faster is
+/// recorded once, at its end.
+const RECORD_EVERY: Duration = Duration::from_millis(100);
 
 /// HTTP/2 connections per provider per process, each of at most [`MAX_STREAMS`] streams.
 const CONNECTIONS: usize = 4;
@@ -396,25 +398,27 @@ impl Handler for Deliveries {
             .map(|c| deliver(&app, &nudge, c, last_attempt, deadline, claimed_at))
             .collect();
         let mut retries = Retries::default();
-        let mut outcomes = Vec::with_capacity(RECORD_EVERY);
-        // Recorded as they come back, a few at a time: a crash then resends (and counts as
-        // possibly doubled) only the pushes of the last few, not the whole batch.
+        let mut outcomes = Vec::new();
+        let mut recorded = std::time::Instant::now();
+        // Recorded as they come back, every RECORD_EVERY: a crash then resends (and counts as
+        // possibly doubled) only the pushes sent since, not the whole batch.
         while let Some((outcome, retry_of)) = futures::StreamExt::next(&mut sending).await {
             if let Some((reason, after)) = retry_of {
                 retries.add(reason, after);
             }
             outcomes.push(outcome);
-            if outcomes.len() == RECORD_EVERY {
+            if recorded.elapsed() >= RECORD_EVERY {
                 app.store
-                    .record_pushes(&nudge.policy_id, &outcomes, Utc::now())
+                    .record_pushes(&nudge.policy_id, &job.id, &outcomes, Utc::now())
                     .await
                     .map_err(retry)?;
                 outcomes.clear();
+                recorded = std::time::Instant::now();
             }
         }
         if !outcomes.is_empty() {
             app.store
-                .record_pushes(&nudge.policy_id, &outcomes, Utc::now())
+                .record_pushes(&nudge.policy_id, &job.id, &outcomes, Utc::now())
                 .await
                 .map_err(retry)?;
         }

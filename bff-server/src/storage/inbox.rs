@@ -215,11 +215,12 @@ pub trait InboxStore: Send + Sync {
     /// counted as resent.
     async fn claim_pushes(&self, job_id: &str, now: DateTime<Utc>)
         -> StoreResult<Vec<ClaimedPush>>;
-    /// Records an attempt's outcomes of policy `policy_id` in one transaction, deleting the
-    /// tokens the provider no longer knows.
+    /// Records an attempt's outcomes of batch `job_id` of policy `policy_id` in one
+    /// transaction, deleting the tokens the provider no longer knows.
     async fn record_pushes(
         &self,
         policy_id: &str,
+        job_id: &str,
         outcomes: &[DeliveryOutcome],
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
@@ -433,17 +434,20 @@ macro_rules! inbox_sql {
                         .collect()
                 }
 
-                async fn record_pushes(&self, policy_id: &str, outcomes: &[DeliveryOutcome], now: chrono::DateTime<chrono::Utc>) -> StoreResult<()> {
+                async fn record_pushes(&self, policy_id: &str, job_id: &str, outcomes: &[DeliveryOutcome], now: chrono::DateTime<chrono::Utc>) -> StoreResult<()> {
                     let _gate = self.write_gate().await;
                     let mut tx = self.pool.begin().await?;
-                    // One statement per chunk: a row each in VALUES, matched on the device.
+                    // One statement per chunk: a row each in VALUES, matched on the device among
+                    // the batch's rows (the job's index finds them; a planner left to join the
+                    // VALUES with the whole table may scan it).
                     for chunk in outcomes.chunks(ROWS_PER_STATEMENT) {
                         let n = chunk.len() * 6;
                         let sql = format!(
-                            "UPDATE push_deliveries AS d SET status = v.column3, reason = v.column4, provider_id = v.column5, sends = d.sends + CAST(v.column6 AS INTEGER), updated_at = ${} FROM (VALUES {}) AS v WHERE d.policy_id = ${} AND d.user_id = v.column1 AND d.device_id = v.column2",
+                            "UPDATE push_deliveries AS d SET status = v.column3, reason = v.column4, provider_id = v.column5, sends = d.sends + CAST(v.column6 AS INTEGER), updated_at = ${} FROM (VALUES {}) AS v WHERE d.job_id = ${} AND d.policy_id = ${} AND d.user_id = v.column1 AND d.device_id = v.column2",
                             n + 1,
                             values_placeholders(chunk.len(), 6),
-                            n + 2
+                            n + 2,
+                            n + 3
                         );
                         let mut q = sqlx::query(&sql);
                         for o in chunk {
@@ -455,7 +459,7 @@ macro_rules! inbox_sql {
                                 .bind(&o.provider_id)
                                 .bind(i32::from(o.sent));
                         }
-                        q.bind(now).bind(policy_id).execute(&mut *tx).await?;
+                        q.bind(now).bind(job_id).bind(policy_id).execute(&mut *tx).await?;
                     }
                     for o in outcomes {
                         if let Some(token) = &o.remove_token {

@@ -10,6 +10,10 @@
 //! ```sh
 //! cargo run --profile bench-server -p zhelikit-e2e --bin bench-push -- 1000000 200000
 //! ```
+//!
+//! With `inbox` instead, the inbox sync through the BFF: `GET /v1/inbox?after=0&limit=100` for
+//! an enterprise with 100 new messages (each with its reasons, as a campaign writes them),
+//! beside `GET /healthz` on the same BFF in the same run (the embedded stack).
 
 use std::io::BufRead as _;
 use std::sync::Arc;
@@ -35,6 +39,7 @@ fn main() {
         .expect("runtime");
     match args.get(1).map(String::as_str) {
         Some("--mock") => return runtime.block_on(serve_mock()),
+        Some("inbox") => return runtime.block_on(inbox_sync()),
         Some("--seed") => {
             let (url, devices) = (args.get(2).expect("url"), args.get(3).expect("devices"));
             return runtime.block_on(seed_devices(url, devices.parse().expect("devices")));
@@ -96,8 +101,18 @@ async fn bench(devices: usize, baseline: usize, quota: u32) {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("the mock's process");
+    // The mock goes with this process, however it ends.
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
     let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+    let stdout = child.stdout.take().expect("stdout");
+    let _reap = Reap(child);
+    std::io::BufReader::new(stdout)
         .read_line(&mut line)
         .expect("the mock's address");
     let mock = line.trim().to_string();
@@ -120,19 +135,29 @@ async fn bench(devices: usize, baseline: usize, quota: u32) {
     let bare = bare_sender(&http, &mock, &account, baseline).await;
     println!("bare reqwest sender (HTTP/2, 4 connections × 100 streams): {baseline} messages, {bare:.0} msg/s\n");
 
+    let outlet = outlet_only(&mock, &account, baseline, quota).await;
+    println!("the FCM channel behind its outlet, no queue (800 at once): {baseline} messages, {outlet:.0} msg/s\n");
+
     let mut rows = Vec::new();
-    rows.push(
-        campaign(
-            &http,
-            &mock,
-            &account,
-            devices,
-            quota,
-            zhelikit_e2e::Backend::Sqlite,
-        )
-        .await,
-    );
-    if std::env::var("ZK_TEST_POSTGRES_URL").is_ok() && std::env::var("ZK_TEST_REDIS_URL").is_ok() {
+    // `ZK_BENCH_BACKENDS=postgres` (or `sqlite`) runs one.
+    let only = std::env::var("ZK_BENCH_BACKENDS").unwrap_or_default();
+    if only.is_empty() || only == "sqlite" {
+        rows.push(
+            campaign(
+                &http,
+                &mock,
+                &account,
+                devices,
+                quota,
+                zhelikit_e2e::Backend::Sqlite,
+            )
+            .await,
+        );
+    }
+    if std::env::var("ZK_TEST_POSTGRES_URL").is_ok()
+        && std::env::var("ZK_TEST_REDIS_URL").is_ok()
+        && (only.is_empty() || only == "postgres")
+    {
         rows.push(
             campaign(
                 &http,
@@ -163,8 +188,43 @@ async fn bench(devices: usize, baseline: usize, quota: u32) {
         );
     }
     println!("\nbare sender again: {again:.0} msg/s (first {bare:.0})");
-    let _ = child.kill();
-    let _ = child.wait();
+}
+
+/// `count` pushes through the FCM channel and its outlet (pace, budget, HTTP/2 pool), 800 at
+/// once as eight batches would, without the queue or the database. Messages a second.
+async fn outlet_only(mock: &str, account: &ServiceAccount, count: usize, quota: u32) -> f64 {
+    use zhelikit_push::channels::{fcm::Fcm, h2::H2Pool, Push};
+    use zhelikit_push::outlet::{Outlet, Sent};
+    use zhelikit_push::pacing::{BudgetSettings, PaceSettings};
+    let url = format!("{mock}{}", mock_platform::fcm::FCM_BASE);
+    let pool = Arc::new(H2Pool::new(&url, 4, 100, Duration::from_secs(10)).expect("pool"));
+    let fcm = Fcm::new(account.clone(), &url, pool, reqwest::Client::new()).expect("channel");
+    let pace = PaceSettings::per_minute(quota);
+    let outlet = Outlet::new(
+        Arc::new(fcm),
+        pace,
+        BudgetSettings::for_rate(pace.max_per_sec),
+        400,
+    );
+    let started = Instant::now();
+    futures::stream::iter(0..count)
+        .map(|i| {
+            let outlet = &outlet;
+            async move {
+                let push = Push {
+                    token: format!("outlet-{i}"),
+                    title: "惠企政策".into(),
+                    body: "有一项政策与贵企业匹配".into(),
+                    data: [("policy_id".to_string(), "bench".to_string())].into(),
+                    collapse_key: "policy-bench".into(),
+                };
+                assert!(matches!(outlet.send(&push, false).await, Sent::Accepted(_)));
+            }
+        })
+        .buffer_unordered(800)
+        .collect::<Vec<()>>()
+        .await;
+    count as f64 / started.elapsed().as_secs_f64()
 }
 
 /// An access token for `account`, exchanged as the FCM channel does.
@@ -340,7 +400,24 @@ async fn campaign(
         apns_url: String::new(),
         quota_per_minute: quota,
     };
-    let config = spec.config().await;
+    let mut config = spec.config().await;
+    // The batch shape, as the BFF reads it from its environment.
+    if let Some(n) = std::env::var("ZK_PUSH_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config.push.batch = n;
+    }
+    if let Some(n) = std::env::var("ZK_PUSH_CONCURRENT_BATCHES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config.push.concurrent_batches = n;
+    }
+    println!(
+        "{name}: batches of {} devices, {} at once",
+        config.push.batch, config.push.concurrent_batches
+    );
     let state = bff_server::server::spawn_worker(config)
         .await
         .expect("worker");
@@ -519,6 +596,11 @@ async fn seed_devices(database_url: &str, devices: usize) {
             }
             tx.commit().await.expect("commit");
         }
+        // Statistics, as a table in use has them.
+        sqlx::query("ANALYZE")
+            .execute(&pool)
+            .await
+            .expect("analyze");
     } else {
         let pool = sqlx::PgPool::connect(database_url)
             .await
@@ -535,5 +617,103 @@ async fn seed_devices(database_url: &str, devices: usize) {
             }
             tx.commit().await.expect("commit");
         }
+        // Statistics, as autovacuum keeps them for a table in use: without them the planner
+        // takes a million freshly loaded rows for a few and scans them all per page.
+        sqlx::query("ANALYZE push_devices")
+            .execute(&pool)
+            .await
+            .expect("analyze");
     }
+}
+
+/// Median and p99 of `n` timed runs of `f`, in ms.
+async fn timed<F, Fut>(n: usize, mut f: F) -> (f64, f64)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut ms = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        f().await;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    (ms[n / 2], ms[(n * 99 / 100).min(n - 1)])
+}
+
+async fn inbox_sync() {
+    use zhelikit_e2e::policy::{enterprise_session, store_of, verified_enterprises};
+    let stack = zhelikit_e2e::stack(zhelikit_e2e::Backend::Sqlite).await;
+    let e = verified_enterprises(stack)
+        .nth(5)
+        .expect("an enterprise")
+        .clone();
+    let token = enterprise_session(stack, &e).await;
+    let body = serde_json::json!({
+        "title": "科技型中小企业研发费用补助",
+        "summary": "对上年度研发投入达到规定比例的科技型中小企业，按研发投入的一定比例给予补助。",
+        "benefit": "按研发投入的 10% 给予补助，最高 50 万元",
+        "department": "温州市科学技术局",
+        "reasons": [
+            {"condition": "region", "met": true, "text": "注册地在鹿城区"},
+            {"condition": "industry", "met": true, "text": "所属行业为软件和信息技术服务业"},
+            {"condition": "size", "met": true, "text": "企业规模为小型"},
+            {"condition": "qualification", "met": true, "text": "持有科技型中小企业资格"}
+        ],
+        "deep_link": "zhelikit://mini-app/zk-demo-policy/home?policy=p"
+    })
+    .to_string();
+    let messages: Vec<NewInboxMessage> = (0..100)
+        .map(|i| NewInboxMessage {
+            id: format!("msg-bench-{}-{i}", uuid::Uuid::new_v4().simple()),
+            uscc: e.uscc.clone(),
+            policy_id: format!("pol-bench-{}-{i}", uuid::Uuid::new_v4().simple()),
+            message: body.clone(),
+            created_at: chrono::Utc::now(),
+        })
+        .collect();
+    store_of(stack)
+        .await
+        .insert_inbox_messages(&messages)
+        .await
+        .expect("messages");
+    let http = reqwest::Client::new();
+    let inbox = format!(
+        "{}{}?after=0&limit=100",
+        stack.bff,
+        zhelikit_domain::paths::INBOX
+    );
+    let health = format!("{}/healthz", stack.bff);
+    let page: serde_json::Value = http
+        .get(&inbox)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("inbox")
+        .json()
+        .await
+        .expect("JSON");
+    let got = page["messages"].as_array().map_or(0, Vec::len);
+    assert_eq!(got, 100, "the inbox holds the 100 messages");
+    let bytes = serde_json::to_vec(&page).map_or(0, |b| b.len());
+    let (h50, h99) = timed(500, || async {
+        let r = http.get(&health).send().await.expect("health");
+        r.bytes().await.expect("body");
+    })
+    .await;
+    let (i50, i99) = timed(500, || async {
+        let r = http
+            .get(&inbox)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("inbox");
+        r.bytes().await.expect("body");
+    })
+    .await;
+    println!("| request | median | p99 |");
+    println!("| --- | ---: | ---: |");
+    println!("| GET /healthz (baseline) | {h50:.2} ms | {h99:.2} ms |");
+    println!("| GET /v1/inbox, 100 new messages ({bytes} bytes) | {i50:.2} ms | {i99:.2} ms |");
 }
