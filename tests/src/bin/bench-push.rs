@@ -580,49 +580,38 @@ async fn seed_devices(database_url: &str, devices: usize) {
             values.join(", ")
         )
     };
+    // The same statements on either pool; then statistics, as autovacuum keeps them for a
+    // table in use (without them the planner takes a million freshly loaded rows for a few and
+    // scans them all per page).
+    macro_rules! load {
+        ($pool:expr) => {{
+            let pool = $pool;
+            for chunk in rows.chunks(CHUNK * 20) {
+                let mut tx = pool.begin().await.expect("tx");
+                for part in chunk.chunks(CHUNK) {
+                    let text = sql(part.len());
+                    let mut q = sqlx::query(&text);
+                    for (u, d, e, t) in part {
+                        q = q.bind(u).bind(d).bind(e).bind(t);
+                    }
+                    q.bind(now).execute(&mut *tx).await.expect("devices");
+                }
+                tx.commit().await.expect("commit");
+            }
+            sqlx::query("ANALYZE push_devices")
+                .execute(&pool)
+                .await
+                .expect("analyze");
+        }};
+    }
     if database_url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(database_url)
+        load!(sqlx::SqlitePool::connect(database_url)
             .await
-            .expect("SQLite");
-        for chunk in rows.chunks(CHUNK * 20) {
-            let mut tx = pool.begin().await.expect("tx");
-            for part in chunk.chunks(CHUNK) {
-                let text = sql(part.len());
-                let mut q = sqlx::query(&text);
-                for (u, d, e, t) in part {
-                    q = q.bind(u).bind(d).bind(e).bind(t);
-                }
-                q.bind(now).execute(&mut *tx).await.expect("devices");
-            }
-            tx.commit().await.expect("commit");
-        }
-        // Statistics, as a table in use has them.
-        sqlx::query("ANALYZE")
-            .execute(&pool)
-            .await
-            .expect("analyze");
+            .expect("SQLite"));
     } else {
-        let pool = sqlx::PgPool::connect(database_url)
+        load!(sqlx::PgPool::connect(database_url)
             .await
-            .expect("PostgreSQL");
-        for chunk in rows.chunks(CHUNK * 20) {
-            let mut tx = pool.begin().await.expect("tx");
-            for part in chunk.chunks(CHUNK) {
-                let text = sql(part.len());
-                let mut q = sqlx::query(&text);
-                for (u, d, e, t) in part {
-                    q = q.bind(u).bind(d).bind(e).bind(t);
-                }
-                q.bind(now).execute(&mut *tx).await.expect("devices");
-            }
-            tx.commit().await.expect("commit");
-        }
-        // Statistics, as autovacuum keeps them for a table in use: without them the planner
-        // takes a million freshly loaded rows for a few and scans them all per page.
-        sqlx::query("ANALYZE push_devices")
-            .execute(&pool)
-            .await
-            .expect("analyze");
+            .expect("PostgreSQL"));
     }
 }
 
