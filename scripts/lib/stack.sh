@@ -27,6 +27,8 @@ start_live_stack() {
   MOCK_PLATFORM_ADDR="$platform" ZK_BFF_URL="http://$bff" RUST_LOG=warn "$ROOT/target/debug/mock-platform" >"$LIVE_DIR/mock.log" 2>&1 &
   LIVE_PIDS+=($!)
   wait_for_http "http://$platform/__admin/health" 30 || { cat "$LIVE_DIR/mock.log" >&2; die "live mock platform did not start"; }
+  . "$ROOT/scripts/lib/push.sh"
+  use_mock_push "$platform" "$LIVE_DIR"
   # Access tokens of three seconds: the Kotlin tests let one expire.
   BFF_ADDR="$bff" ZK_PLATFORM_URL="http://$platform" DATABASE_URL="sqlite:$LIVE_DIR/bff.db" RUST_LOG="${ZK_LIVE_LOG:-warn}" ZK_ACCESS_TTL_SECS=3 \
     "$ROOT/target/debug/bff-server" >"$LIVE_DIR/bff.log" 2>&1 &
