@@ -10,10 +10,11 @@
 //! deleted (if the device still has it) and never retried, a malformed message is reported
 //! and not retried, a quota or an outage is retried after the channel's `Retry-After` or with
 //! backoff (the batch job's, for the rows still `retrying`), a refused credential was
-//! refreshed once by the channel and is retried later while the alert stays up. A row found
-//! `sending` when its batch is claimed belonged to an attempt that died: it is sent again and
-//! counted (`resent`), the only way a device gets a push twice — and the collapse key is the
-//! campaign's, so the phone shows it once.
+//! refreshed once by the channel and is retried later while the alert stays up. A batch is
+//! claimed as a whole (its job's claim): when the attempt before died, its unfinished rows may
+//! have reached the provider, so they are sent again and counted (`resent`), the only way a
+//! device gets a push twice — and the collapse key is the campaign's, so the phone shows it
+//! once.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
@@ -383,7 +384,7 @@ impl Handler for Deliveries {
         let claimed_at = std::time::Instant::now();
         let claimed = app
             .store
-            .claim_pushes(&job.id, Utc::now())
+            .claim_pushes(&job.id, job.previous_attempt_died, Utc::now())
             .await
             .map_err(retry)?;
         if claimed.is_empty() {

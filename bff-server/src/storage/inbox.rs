@@ -95,7 +95,7 @@ pub struct ClaimedPush {
     pub target: Option<(String, String)>,
     /// Why the previous attempt did not succeed (none: the first).
     pub last_reason: Option<String>,
-    /// It was being sent when an attempt died: the provider may have it already.
+    /// An attempt that died may have sent it: the provider may have it already.
     pub resent: bool,
 }
 
@@ -210,11 +210,15 @@ pub trait InboxStore: Send + Sync {
         messages: &[NewInboxMessage],
         pushes: &[NewPushBatch],
     ) -> StoreResult<u64>;
-    /// Claims the unfinished pushes of batch `job_id` for an attempt (status `sending`), each
-    /// with its device's token now; one found `sending` was in an attempt that died, and is
-    /// counted as resent.
-    async fn claim_pushes(&self, job_id: &str, now: DateTime<Utc>)
-        -> StoreResult<Vec<ClaimedPush>>;
+    /// The unfinished pushes of batch `job_id`, each with its device's token now. When the
+    /// previous attempt died (`previous_died`), they may have been sent already: each is
+    /// counted as resent (in one write; the usual claim writes nothing).
+    async fn claim_pushes(
+        &self,
+        job_id: &str,
+        previous_died: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ClaimedPush>>;
     /// Records an attempt's outcomes of batch `job_id` of policy `policy_id` in one
     /// transaction, deleting the tokens the provider no longer knows.
     async fn record_pushes(
@@ -404,20 +408,22 @@ macro_rules! inbox_sql {
                     Ok(added)
                 }
 
-                async fn claim_pushes(&self, job_id: &str, now: chrono::DateTime<chrono::Utc>) -> StoreResult<Vec<ClaimedPush>> {
-                    let _gate = self.write_gate().await;
-                    let mut tx = self.pool.begin().await?;
-                    // Found `sending`: the attempt that claimed it died before recording.
-                    sqlx::query("UPDATE push_deliveries SET resent = resent + (CASE WHEN status = 'sending' THEN 1 ELSE 0 END), status = 'sending', updated_at = $1 WHERE job_id = $2 AND status IN ('pending', 'retrying', 'sending')")
-                        .bind(now)
+                async fn claim_pushes(&self, job_id: &str, previous_died: bool, now: chrono::DateTime<chrono::Utc>) -> StoreResult<Vec<ClaimedPush>> {
+                    // A row is unfinished until its outcome is recorded; `sending` is what
+                    // batches claimed before a batch was claimed as a whole left behind.
+                    const UNFINISHED: &str = "d.status IN ('pending', 'retrying', 'sending')";
+                    if previous_died {
+                        let _gate = self.write_gate().await;
+                        sqlx::query("UPDATE push_deliveries SET resent = resent + 1, updated_at = $1 WHERE job_id = $2 AND status IN ('pending', 'retrying', 'sending')")
+                            .bind(now)
+                            .bind(job_id)
+                            .execute(&self.pool)
+                            .await?;
+                    }
+                    let rows = sqlx::query(&format!("SELECT d.user_id, d.device_id, d.reason, d.resent, p.channel, p.token FROM push_deliveries d LEFT JOIN push_devices p ON p.user_id = d.user_id AND p.device_id = d.device_id WHERE d.job_id = $1 AND {UNFINISHED} ORDER BY d.user_id, d.device_id"))
                         .bind(job_id)
-                        .execute(&mut *tx)
+                        .fetch_all(&self.pool)
                         .await?;
-                    let rows = sqlx::query("SELECT d.user_id, d.device_id, d.reason, d.resent, p.channel, p.token FROM push_deliveries d LEFT JOIN push_devices p ON p.user_id = d.user_id AND p.device_id = d.device_id WHERE d.job_id = $1 AND d.status = 'sending' ORDER BY d.user_id, d.device_id")
-                        .bind(job_id)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
                     rows.iter()
                         .map(|r| {
                             let channel: Option<String> = r.try_get("channel")?;

@@ -48,6 +48,9 @@ pub struct StoredJob {
     pub last_error: Option<String>,
     /// When it was done or buried.
     pub finished_at: Option<DateTime<Utc>>,
+    /// The attempt before this one died while running (its lease ran out): what it did may
+    /// be done but not recorded.
+    pub previous_attempt_died: bool,
 }
 
 /// What the jobs are kept in.
@@ -117,7 +120,7 @@ macro_rules! jobs_sql {
             use $crate::storage::StoreResult;
 
             const COLUMNS: &str =
-                "id, queue, payload, status, attempts, max_attempts, run_at, last_error, finished_at";
+                "id, queue, payload, status, attempts, max_attempts, run_at, last_error, finished_at, previous_died";
             /// Due: pending and its time come, or running past its lease (its worker died).
             const DUE: &str = "((status = 'pending' AND run_at <= $1) OR (status = 'running' AND lease_until < $1))";
 
@@ -139,6 +142,7 @@ macro_rules! jobs_sql {
                     run_at: r.try_get("run_at")?,
                     last_error: r.try_get("last_error")?,
                     finished_at: r.try_get("finished_at")?,
+                    previous_attempt_died: r.try_get::<i32, _>("previous_died")? != 0,
                 })
             }
 
@@ -154,7 +158,7 @@ macro_rules! jobs_sql {
                     now: chrono::DateTime<chrono::Utc>,
                     lease_until: chrono::DateTime<chrono::Utc>,
                 ) -> StoreResult<Option<StoredJob>> {
-                    let row = sqlx::query(&format!("UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2 WHERE id = $3 AND {DUE} RETURNING {COLUMNS}"))
+                    let row = sqlx::query(&format!("UPDATE jobs SET previous_died = (CASE WHEN status = 'running' THEN 1 ELSE 0 END), status = 'running', attempts = attempts + 1, lease_until = $2 WHERE id = $3 AND {DUE} RETURNING {COLUMNS}"))
                         .bind(now)
                         .bind(lease_until)
                         .bind(id)
