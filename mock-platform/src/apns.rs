@@ -23,7 +23,7 @@ use platform_api::apns::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::fcm::Fault;
+use crate::provider_faults::{retry_after, Fault, Faults};
 use crate::MockState;
 
 /// The demo team.
@@ -65,7 +65,7 @@ pub struct Apns {
     /// The provider token in use: it, and its `iat`.
     current: Mutex<Option<(String, i64)>>,
     received: Mutex<Vec<Received>>,
-    faults: crate::fcm::Faults,
+    faults: Faults,
 }
 
 impl std::fmt::Debug for Apns {
@@ -270,7 +270,7 @@ async fn push(
             _ => reason::INTERNAL_SERVER_ERROR,
         };
         let mut response = refuse(fault.status, why);
-        crate::fcm::retry_after(&mut response, fault.retry_after_secs);
+        retry_after(&mut response, fault.retry_after_secs);
         return response;
     }
     let apns_id = uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase();

@@ -27,6 +27,7 @@ pub mod grants;
 pub mod hms;
 pub mod pages;
 pub mod params;
+pub mod provider_faults;
 pub mod sso;
 pub mod zlb_legal;
 pub mod zlb_miniprogram;

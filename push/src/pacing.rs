@@ -261,11 +261,6 @@ impl Governor {
         self.pace.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Waits for a slot to send in.
-    pub async fn ready(&self) {
-        self.ready_by(None).await;
-    }
-
     /// Waits for a slot to send in, unless it would come after `deadline`: then no slot is
     /// taken (another send has it) and the answer is false.
     pub async fn ready_by(&self, deadline: Option<Instant>) -> bool {

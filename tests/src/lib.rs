@@ -628,17 +628,7 @@ pub struct WorkerSpec {
     /// The job lease, milliseconds.
     pub lease_ms: u64,
     /// The push channels' settings, as the stack has them.
-    pub fcm_account: Option<platform_api::fcm::ServiceAccount>,
-    /// FCM's base URL.
-    pub fcm_url: String,
-    /// Push Kit's app.
-    pub hms: Option<zhelikit_push::channels::hms::HmsAccount>,
-    /// APNs' key.
-    pub apns: Option<platform_api::apns::ApnsKey>,
-    /// APNs' base URL.
-    pub apns_url: String,
-    /// The push quota a minute.
-    pub quota_per_minute: u32,
+    pub push: bff_server::config::PushSettings,
 }
 
 impl WorkerSpec {
@@ -651,12 +641,7 @@ impl WorkerSpec {
             redis_url: c.redis_url.clone(),
             redis_prefix: c.redis_prefix.clone(),
             lease_ms: c.jobs.lease.as_millis() as u64,
-            fcm_account: c.push.fcm_account.clone(),
-            fcm_url: c.push.fcm_url.clone(),
-            hms: c.push.hms.clone(),
-            apns: c.push.apns.clone(),
-            apns_url: c.push.apns_url.clone(),
-            quota_per_minute: c.push.quota_per_minute,
+            push: c.push.clone(),
         }
     }
 
@@ -668,12 +653,7 @@ impl WorkerSpec {
         config.redis_url = self.redis_url.clone();
         config.redis_prefix = self.redis_prefix.clone();
         config.jobs.lease = std::time::Duration::from_millis(self.lease_ms);
-        config.push.fcm_account = self.fcm_account.clone();
-        config.push.fcm_url = self.fcm_url.clone();
-        config.push.hms = self.hms.clone();
-        config.push.apns = self.apns.clone();
-        config.push.apns_url = self.apns_url.clone();
-        config.push.quota_per_minute = self.quota_per_minute;
+        config.push = self.push.clone();
         config
     }
 }

@@ -98,8 +98,8 @@ pub struct Config {
     pub push: PushSettings,
 }
 
-/// The push channels' settings.
-#[derive(Debug, Clone)]
+/// The push channels' settings (serialisable, so a worker started apart can be handed them).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PushSettings {
     /// FCM's service account.
     pub fcm_account: Option<platform_api::fcm::ServiceAccount>,

@@ -74,21 +74,19 @@ pub struct Channels {
 impl Channels {
     /// The channels `settings` configure.
     pub fn new(settings: &PushSettings) -> Result<Self, ChannelSetupError> {
-        let failed = |channel: &'static str| {
-            move |e: &dyn std::fmt::Display| ChannelSetupError {
-                channel,
-                reason: e.to_string(),
-            }
+        let failed = |channel: &'static str, e: &dyn std::fmt::Display| ChannelSetupError {
+            channel,
+            reason: e.to_string(),
         };
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .pool_max_idle_per_host(64)
             .build()
-            .map_err(|e| failed("http")(&e))?;
+            .map_err(|e| failed("http", &e))?;
         let pool = |url: &str, channel: &'static str| {
             H2Pool::new(url, CONNECTIONS, MAX_STREAMS, TIMEOUT)
                 .map(Arc::new)
-                .map_err(|e| failed(channel)(&e))
+                .map_err(|e| failed(channel, &e))
         };
         let pace = PaceSettings::per_minute(settings.quota_per_minute);
         let outlet = |channel: Arc<dyn Channel>| {
@@ -108,7 +106,7 @@ impl Channels {
                     pool(&settings.fcm_url, "fcm")?,
                     http.clone(),
                 )
-                .map_err(|e| failed("fcm")(&e))?;
+                .map_err(|e| failed("fcm", &e))?;
                 Some(outlet(Arc::new(fcm)))
             }
         };
@@ -120,7 +118,7 @@ impl Channels {
                     &settings.apns_url,
                     pool(&settings.apns_url, "apns")?,
                 )
-                .map_err(|e| failed("apns")(&e))?;
+                .map_err(|e| failed("apns", &e))?;
                 Some(outlet(Arc::new(apns)))
             }
         };

@@ -95,8 +95,6 @@ pub struct ClaimedPush {
     pub target: Option<(String, String)>,
     /// Why the previous attempt did not succeed (none: the first).
     pub last_reason: Option<String>,
-    /// An attempt that died may have sent it: the provider may have it already.
-    pub resent: bool,
 }
 
 /// One push's outcome.
@@ -420,7 +418,7 @@ macro_rules! inbox_sql {
                             .execute(&self.pool)
                             .await?;
                     }
-                    let rows = sqlx::query(&format!("SELECT d.user_id, d.device_id, d.reason, d.resent, p.channel, p.token FROM push_deliveries d LEFT JOIN push_devices p ON p.user_id = d.user_id AND p.device_id = d.device_id WHERE d.job_id = $1 AND {UNFINISHED} ORDER BY d.user_id, d.device_id"))
+                    let rows = sqlx::query(&format!("SELECT d.user_id, d.device_id, d.reason, p.channel, p.token FROM push_deliveries d LEFT JOIN push_devices p ON p.user_id = d.user_id AND p.device_id = d.device_id WHERE d.job_id = $1 AND {UNFINISHED} ORDER BY d.user_id, d.device_id"))
                         .bind(job_id)
                         .fetch_all(&self.pool)
                         .await?;
@@ -428,13 +426,11 @@ macro_rules! inbox_sql {
                         .map(|r| {
                             let channel: Option<String> = r.try_get("channel")?;
                             let token: Option<String> = r.try_get("token")?;
-                            let resent: i32 = r.try_get("resent")?;
                             Ok(ClaimedPush {
                                 user_id: r.try_get("user_id")?,
                                 device_id: r.try_get("device_id")?,
                                 target: channel.zip(token),
                                 last_reason: r.try_get("reason")?,
-                                resent: resent > 0,
                             })
                         })
                         .collect()

@@ -16,6 +16,7 @@ pub const MAX_STREAMS: usize = 100;
 /// A pool of HTTP/2 connections.
 pub struct H2Pool {
     connections: Vec<(reqwest::Client, Semaphore)>,
+    streams: usize,
     next: AtomicUsize,
 }
 
@@ -51,6 +52,7 @@ impl H2Pool {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(H2Pool {
             connections,
+            streams,
             next: AtomicUsize::new(0),
         })
     }
@@ -82,10 +84,10 @@ impl H2Pool {
     }
 
     /// Requests in flight on each connection.
-    pub fn in_flight(&self, streams: usize) -> Vec<usize> {
+    pub fn in_flight(&self) -> Vec<usize> {
         self.connections
             .iter()
-            .map(|(_, s)| streams.clamp(1, MAX_STREAMS) - s.available_permits())
+            .map(|(_, s)| self.streams - s.available_permits())
             .collect()
     }
 }
@@ -101,7 +103,7 @@ mod tests {
         for _ in 0..6 {
             lent.push(pool.lend().await);
         }
-        assert_eq!(pool.in_flight(2), [2, 2, 2]);
+        assert_eq!(pool.in_flight(), [2, 2, 2]);
         // A seventh waits for a stream to come back.
         let waiting = tokio::time::timeout(Duration::from_millis(50), pool.lend()).await;
         assert!(waiting.is_err(), "every connection is full");

@@ -138,37 +138,18 @@ async fn bench(devices: usize, baseline: usize, quota: u32) {
     let outlet = outlet_only(&mock, &account, baseline, quota).await;
     println!("the FCM channel behind its outlet, no queue (800 at once): {baseline} messages, {outlet:.0} msg/s\n");
 
-    let mut rows = Vec::new();
-    // `ZK_BENCH_BACKENDS=postgres` (or `sqlite`) runs one.
+    // `ZK_BENCH_BACKENDS=postgres` (or `sqlite`) runs one; PostgreSQL needs its services.
     let only = std::env::var("ZK_BENCH_BACKENDS").unwrap_or_default();
-    if only.is_empty() || only == "sqlite" {
-        rows.push(
-            campaign(
-                &http,
-                &mock,
-                &account,
-                devices,
-                quota,
-                zhelikit_e2e::Backend::Sqlite,
-            )
-            .await,
-        );
-    }
-    if std::env::var("ZK_TEST_POSTGRES_URL").is_ok()
-        && std::env::var("ZK_TEST_REDIS_URL").is_ok()
-        && (only.is_empty() || only == "postgres")
-    {
-        rows.push(
-            campaign(
-                &http,
-                &mock,
-                &account,
-                devices,
-                quota,
-                zhelikit_e2e::Backend::Postgres,
-            )
-            .await,
-        );
+    let services =
+        std::env::var("ZK_TEST_POSTGRES_URL").is_ok() && std::env::var("ZK_TEST_REDIS_URL").is_ok();
+    let mut rows = Vec::new();
+    for (backend, name, available) in [
+        (zhelikit_e2e::Backend::Sqlite, "sqlite", true),
+        (zhelikit_e2e::Backend::Postgres, "postgres", services),
+    ] {
+        if available && (only.is_empty() || only == name) {
+            rows.push(campaign(&http, &mock, &account, devices, quota, backend).await);
+        }
     }
     let again = bare_sender(&http, &mock, &account, baseline).await;
     println!("| backend | campaign (expansion + sends) | written in | sustained msg/s | vs bare | claim→answer p99 | wait+send p99 | worker RSS peak |");
@@ -393,27 +374,19 @@ async fn campaign(
         redis_url,
         redis_prefix: format!("zk-bench-{}:", uuid::Uuid::new_v4().simple()),
         lease_ms: 60_000,
-        fcm_account: Some(account.clone()),
-        fcm_url: format!("{mock}{}", mock_platform::fcm::FCM_BASE),
-        hms: None,
-        apns: None,
-        apns_url: String::new(),
-        quota_per_minute: quota,
+        push: bff_server::config::PushSettings {
+            fcm_account: Some(account.clone()),
+            fcm_url: format!("{mock}{}", mock_platform::fcm::FCM_BASE),
+            hms: None,
+            apns: None,
+            apns_url: String::new(),
+            quota_per_minute: quota,
+            // The batch shape, from the environment the BFF reads it from.
+            batch: env_count("ZK_PUSH_BATCH", 100),
+            concurrent_batches: env_count("ZK_PUSH_CONCURRENT_BATCHES", 8),
+        },
     };
-    let mut config = spec.config().await;
-    // The batch shape, as the BFF reads it from its environment.
-    if let Some(n) = std::env::var("ZK_PUSH_BATCH")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        config.push.batch = n;
-    }
-    if let Some(n) = std::env::var("ZK_PUSH_CONCURRENT_BATCHES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        config.push.concurrent_batches = n;
-    }
+    let config = spec.config().await;
     println!(
         "{name}: batches of {} devices, {} at once",
         config.push.batch, config.push.concurrent_batches
@@ -539,6 +512,14 @@ async fn campaign(
         send_p99_ms: p99(&buckets(&before, send_of), &buckets(&after, send_of)),
         rss_peak_mib: rss_peak,
     }
+}
+
+/// `name` from the environment as a count, or `default`.
+fn env_count(name: &str, default: u32) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// The USCC of synthetic enterprise `i`.
