@@ -265,6 +265,51 @@ pub const METHODS: &[MethodSpec] = &[
         Scope::PolicyRead,
         "为什么推送给我：政策的每项条件及本企业的符合情况",
     ),
+    personal(
+        "zhelikit.policy.matched",
+        Scope::PolicyRead,
+        "与本企业匹配的惠企政策（全文、兑现方式及每项条件的符合情况；离线时返回本机保存的）",
+    ),
+    // The policy console (officials on 浙政钉).
+    MethodSpec {
+        consent: false,
+        login: false,
+        ..personal(
+            "zhelikit.policy.console.vocabulary",
+            Scope::PolicyManage,
+            "政策条件可选的地区、行业门类与大类、企业规模、资质、纳税信用等级、经营范围关键词",
+        )
+    },
+    personal(
+        "zhelikit.policy.console.list",
+        Scope::PolicyManage,
+        "本单位的政策，最近修改的在前",
+    ),
+    personal(
+        "zhelikit.policy.console.read",
+        Scope::PolicyManage,
+        "一项政策：内容、流程记录、投放统计",
+    ),
+    personal(
+        "zhelikit.policy.console.create",
+        Scope::PolicyManage,
+        "起草一项政策",
+    ),
+    personal(
+        "zhelikit.policy.console.edit",
+        Scope::PolicyManage,
+        "修改草稿（须带上所看到的版本号）",
+    ),
+    personal(
+        "zhelikit.policy.console.step",
+        Scope::PolicyManage,
+        "流程操作：提交审核、审核通过（须另一名工作人员）、退回、发布、撤回",
+    ),
+    personal(
+        "zhelikit.policy.console.preview",
+        Scope::PolicyManage,
+        "预览条件匹配的企业数：按县（市、区）、按行业，附示例及匹配理由",
+    ),
     MethodSpec {
         consent: false,
         ..personal(
@@ -357,6 +402,10 @@ pub enum BridgeFailure {
     Offline,
     /// The host could not do what was asked (no camera, no dialer).
     HostUnavailable,
+    /// The server refused the request by one of its rules (a step out of order, the
+    /// four-eyes rule, an edit of a stale version, something not found); the error's
+    /// `problemCode` names the rule, its message says it in words.
+    Refused,
     /// The server refused or failed (rate limited, unavailable).
     ServerError,
 }
@@ -379,6 +428,7 @@ impl BridgeFailure {
             Self::Cancelled => "cancelled",
             Self::Offline => "offline",
             Self::HostUnavailable => "host_unavailable",
+            Self::Refused => "refused",
             Self::ServerError => "server_error",
         }
     }
@@ -438,7 +488,7 @@ impl BridgeFailure {
                     1001
                 }
             }
-            Self::HostUnavailable | Self::ServerError => {
+            Self::HostUnavailable | Self::Refused | Self::ServerError => {
                 if gdt {
                     9
                 } else {
@@ -456,6 +506,9 @@ pub struct BridgeError {
     pub failure: BridgeFailure,
     /// What a developer reads (both languages).
     pub message: Text,
+    /// The ZheliKit BFF's problem code behind it, when the BFF answered with one
+    /// (`policy_self_approval`, `invalid_field` …).
+    pub problem: Option<String>,
 }
 
 impl BridgeError {
@@ -464,6 +517,15 @@ impl BridgeError {
         Self {
             failure,
             message: Text::new(zh, en),
+            problem: None,
+        }
+    }
+
+    /// The same, naming the BFF's problem code behind it.
+    pub fn with_problem(self, code: impl Into<String>) -> Self {
+        Self {
+            problem: Some(code.into()),
+            ..self
         }
     }
 }
@@ -478,6 +540,9 @@ pub struct WireError {
     pub zk_code: String,
     /// The message.
     pub message: String,
+    /// The ZheliKit BFF's problem code behind the failure, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem_code: Option<String>,
 }
 
 /// The answer to a call.
@@ -516,6 +581,7 @@ impl BridgeResponse {
                 code: error.failure.platform_code(family),
                 zk_code: error.failure.as_str().to_string(),
                 message: error.message.get(lang).to_string(),
+                problem_code: error.problem.clone(),
             }),
         }
     }

@@ -9,10 +9,11 @@ use crate::irs::Credentials;
 
 /// The ids of the demo mini-apps that `scripts/run` and the tests register (their rules live
 /// in the BFF's configuration).
-pub const DEMO_MINI_APPS: [&str; 5] = [
+pub const DEMO_MINI_APPS: [&str; 6] = [
     "zk-demo-services",
     "zk-demo-vault",
     "zk-demo-policy",
+    "zk-demo-policy-console",
     "zk-demo-supervision",
     "zk-demo-verifier",
 ];

@@ -68,8 +68,23 @@ impl Bff {
         body: &B,
         bearer: Option<&str>,
     ) -> Result<T> {
+        self.request(reqwest::Method::POST, path, body, bearer)
+            .await
+    }
+
+    /// `method path` with a JSON body; `T` from a 2xx JSON answer.
+    pub(crate) async fn request<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &B,
+        bearer: Option<&str>,
+    ) -> Result<T> {
         self.ensure_online()?;
-        let mut request = self.http.post(format!("{}{path}", self.base)).json(body);
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .json(body);
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
         }

@@ -13,6 +13,7 @@ use crate::error::{Error, Result, SdkError};
 use crate::host::{KeySource, Log, Logger, NetworkMonitor};
 use crate::identity::{Identity, IdentityClient};
 use crate::inbox::{Inbox, InboxClient};
+use crate::policies::{Policies, PoliciesClient};
 use crate::runtime::Runtime;
 use crate::screens::{Screens, ScreensClient};
 use crate::session::SessionManager;
@@ -93,6 +94,12 @@ impl ZheliKitClient {
     /// 惠企政策直通车's inbox: the policies pushed to the enterprise — sync, read, open, why.
     pub fn inbox(&self) -> Arc<InboxClient> {
         Arc::new(InboxClient::new(Inbox::new(self.ctx.clone())))
+    }
+
+    /// 惠企政策直通车's policies: the published policies the enterprise matches, with why
+    /// (offline from the device's copy).
+    pub fn policies(&self) -> Arc<PoliciesClient> {
+        Arc::new(PoliciesClient::new(Policies::new(self.ctx.clone())))
     }
 
     /// Analytics: the `ZwLog` events the mini-app's pages reported, waiting on the device;

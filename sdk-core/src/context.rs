@@ -94,6 +94,21 @@ impl Context {
             .await
     }
 
+    /// `PUT path` with a JSON body and the session's access token.
+    pub(crate) async fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        let bff = &self.bff;
+        self.session
+            .with_token(|token| async move {
+                bff.request(reqwest::Method::PUT, path, body, Some(&token))
+                    .await
+            })
+            .await
+    }
+
     /// `method path` with an optional JSON body and the access token; no content back.
     pub(crate) async fn send<B: Serialize>(
         &self,

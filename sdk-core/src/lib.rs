@@ -31,6 +31,7 @@ mod host;
 mod identity;
 mod inbox;
 mod jwt;
+mod policies;
 mod runtime;
 mod screens;
 mod session;
@@ -54,6 +55,7 @@ pub use identity::{
 pub use inbox::{
     DeepLink, DevicePlatform, InboxClient, InboxMessage, InboxSync, PolicyReason, PushChannel,
 };
+pub use policies::{MatchedPolicies, MatchedPolicy, PoliciesClient, PolicyGrant};
 pub use screens::records::*;
 pub use screens::{HomeScreen, HomeSection, ScreensClient, SectionStatus};
 pub use task::TaskHandle;

@@ -107,22 +107,6 @@ pub async fn fresh_postgres_url() -> String {
     format!("{base}/{name}")
 }
 
-/// Mini-apps the tests register beside the demo ones: the policy console for officials, until
-/// its sample mini-app (in `miniapps/samples/`) registers it for the demo stack too.
-pub const TEST_MANIFESTS: [&str; 1] = [r#"{
-  "id": "zk-test-policy-console",
-  "name": "政策管理",
-  "version": "1.0.0",
-  "platform": "zzd",
-  "entry": "index.html",
-  "pages": [{"id": "home", "name": "政策管理", "path": "index.html"}],
-  "scopes": ["profile", "policy.manage"],
-  "min_real_name_level": 1,
-  "user_kinds": ["official"],
-  "min_sdk_version": "0.1.0",
-  "elder_mode": false
-}"#];
-
 /// A BFF configuration pointing at `platform` for `app`, on `backend`.
 pub async fn bff_config(backend: Backend, platform: &str, app: &RegisteredApp) -> Config {
     let env = |name: &str| -> Option<String> {
@@ -164,18 +148,6 @@ pub async fn bff_config(backend: Backend, platform: &str, app: &RegisteredApp) -
     config.rate_limits.refresh_per_client = 10_000;
     config.rate_limits.login_per_user = 10_000;
     config.rate_limits.refresh_per_user = 10_000;
-    for manifest in TEST_MANIFESTS {
-        let manifest = zhelikit_domain::manifest::Manifest::parse(manifest).expect("test manifest");
-        let registration = config.platform.own.demo_for(&manifest.id);
-        config
-            .platform
-            .registrations
-            .insert(manifest.id.clone(), registration);
-        let callback = format!("https://{}.test/callback/", manifest.id);
-        config
-            .mini_apps
-            .push(bff_server::config::from_manifest(&manifest, vec![callback]));
-    }
     config
 }
 

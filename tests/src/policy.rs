@@ -14,7 +14,7 @@ use zhelikit_domain::paths;
 use crate::{http, json_of, Stack};
 
 /// The officials' console the tests log in to.
-pub const CONSOLE: &str = "zk-test-policy-console";
+pub const CONSOLE: &str = "zk-demo-policy-console";
 
 /// A session's access token.
 pub fn access(session: &Value) -> String {

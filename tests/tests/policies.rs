@@ -986,3 +986,254 @@ async fn a_push_refused_for_quota_and_an_outage_is_retried_and_delivered_once() 
         .count();
     assert_eq!(to_it, 1, "delivered once, after the quota passed");
 }
+
+/// A mini-app page on a phone: its bridge, called as the page calls it.
+struct Page(std::sync::Arc<zhelikit_sdk::MiniAppBridge>);
+
+impl Page {
+    /// The whole answer to one call.
+    async fn answer(&self, method: &str, params: Value) -> Value {
+        let request = json!({"id": 1, "method": method, "params": params}).to_string();
+        serde_json::from_str(&self.0.call(request).await).expect("JSON")
+    }
+
+    /// The result of a call that must succeed.
+    async fn ok(&self, method: &str, params: Value) -> Value {
+        let answer = self.answer(method, params).await;
+        assert_eq!(answer["ok"], true, "{method}: {answer}");
+        answer["result"].clone()
+    }
+
+    /// The error of a call that must fail.
+    async fn refused(&self, method: &str, params: Value) -> Value {
+        let answer = self.answer(method, params).await;
+        assert_eq!(answer["ok"], false, "{method}: {answer}");
+        answer["error"].clone()
+    }
+}
+
+/// The policy console (`miniapps/samples/policy-console`) on an official's phone, logged in
+/// through 浙政钉 免登.
+async fn console_page(stack: &Stack, official: &mock_platform::fixtures::Official) -> Page {
+    let dir = std::env::temp_dir().join(format!("zk-console-{}", uuid::Uuid::new_v4().simple()));
+    let client = zhelikit_sdk::ZheliKitClient::open(
+        zhelikit_sdk::ClientConfig {
+            bff_url: stack.bff.clone(),
+            mini_app_id: CONSOLE.into(),
+            storage_dir: dir.display().to_string(),
+            scopes: None,
+            refresh_margin_secs: 60,
+            request_timeout_ms: 5000,
+        },
+        std::sync::Arc::new(zhelikit_sdk::test_doubles::WrappingKeySource::new([31; 32])),
+        None,
+        None,
+    )
+    .expect("client");
+    let code = stack.auth_code_for(CONSOLE, official.account_id).await;
+    client
+        .identity()
+        .login_with_auth_code(code)
+        .await
+        .expect("official login");
+    let manifest = include_str!("../../miniapps/samples/policy-console/miniapp.json");
+    let host = zhelikit_sdk::test_doubles::ScriptedHost::new();
+    Page(client.bridge(manifest.to_string(), host).expect("bridge"))
+}
+
+/// The console as a page drives it — the vocabulary, a refused criterion, a preview, a draft,
+/// an edit and a stale one, the four-eyes steps (the drafter's own approval refused, with the
+/// rule named), the delivery statistics — and the enterprise's page then lists the policy with
+/// its full text and why, offline too.
+#[tokio::test]
+async fn the_policy_console_and_the_enterprise_page_work_through_the_bridge() {
+    use zhelikit_sdk::test_doubles::SwitchableNetwork;
+    let stack = zhelikit_e2e::stack(zhelikit_e2e::Backend::Sqlite).await;
+    let e = verified_enterprises(stack).nth(6).expect("an enterprise");
+    let token = enterprise_session(stack, e).await;
+    stack.get_authed(paths::ENTERPRISE_PROFILE, &token).await;
+    let (drafter, colleague, _) = officials(stack);
+    let drafting = console_page(stack, drafter).await;
+    let reviewing = console_page(stack, colleague).await;
+
+    let vocabulary = drafting
+        .ok("zhelikit.policy.console.vocabulary", json!({}))
+        .await;
+    assert!(
+        vocabulary["regions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|r| r["code"] == county(e)),
+        "{vocabulary}"
+    );
+    let refused = drafting
+        .refused(
+            "zhelikit.policy.console.preview",
+            json!({"criteria": {"regions": ["999999"]}}),
+        )
+        .await;
+    assert_eq!(refused["zkCode"], "invalid_params", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("criteria.regions")),
+        "{refused}"
+    );
+    let missing = drafting
+        .refused("zhelikit.policy.console.create", json!({}))
+        .await;
+    assert!(
+        missing["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("draft")),
+        "{missing}"
+    );
+
+    let criteria = json!({"regions": [county(e)]});
+    let preview = drafting
+        .ok(
+            "zhelikit.policy.console.preview",
+            json!({"criteria": criteria}),
+        )
+        .await;
+    assert!(preview["matched"].as_u64() >= Some(1), "{preview}");
+    assert!(
+        preview["by_county"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["code"] == county(e) && c["count"].as_u64() >= Some(1)),
+        "{preview}"
+    );
+
+    let created = drafting
+        .ok(
+            "zhelikit.policy.console.create",
+            json!({"draft": draft("小微企业上云补助", criteria.clone())}),
+        )
+        .await;
+    assert_eq!(created["status"], "draft");
+    let id = created["id"].as_str().expect("id").to_string();
+    let mut text = draft("小微企业上云补助", criteria.clone());
+    text["text"] = json!("企业上云的，按实际支出的 30% 给予补助。");
+    let edited = drafting
+        .ok(
+            "zhelikit.policy.console.edit",
+            json!({"policyId": id, "version": created["version"], "draft": text}),
+        )
+        .await;
+    assert_eq!(
+        edited["version"].as_i64(),
+        created["version"].as_i64().map(|v| v + 1)
+    );
+    let stale = drafting
+        .refused(
+            "zhelikit.policy.console.edit",
+            json!({"policyId": id, "version": created["version"], "draft": text}),
+        )
+        .await;
+    assert_eq!(stale["zkCode"], "refused", "{stale}");
+    assert_eq!(stale["problemCode"], "policy_status_conflict", "{stale}");
+
+    let step = |step: &'static str| json!({"policyId": id, "step": {"step": step}});
+    drafting
+        .ok("zhelikit.policy.console.step", step("submit"))
+        .await;
+    let own = drafting
+        .refused("zhelikit.policy.console.step", step("approve"))
+        .await;
+    assert_eq!(own["problemCode"], "policy_self_approval", "{own}");
+    assert!(
+        own["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("起草人不能审核")),
+        "{own}"
+    );
+    reviewing
+        .ok("zhelikit.policy.console.step", step("approve"))
+        .await;
+    let published = drafting
+        .ok("zhelikit.policy.console.step", step("publish"))
+        .await;
+    assert_eq!(published["status"], "published");
+    let listed = reviewing
+        .ok("zhelikit.policy.console.list", json!({}))
+        .await;
+    assert!(
+        listed["policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["id"] == id.as_str()),
+        "{listed}"
+    );
+    let delivered = poll(|| async {
+        let read = drafting
+            .ok("zhelikit.policy.console.read", json!({"policyId": id}))
+            .await;
+        (read["delivery"]["inboxed"].as_u64() >= Some(1)).then_some(read)
+    })
+    .await;
+    assert!(
+        delivered["history"]
+            .as_array()
+            .is_some_and(|h| h.len() == 5),
+        "drafted, edited, submitted, approved, published: {delivered}"
+    );
+    let bad_id = drafting
+        .refused("zhelikit.policy.console.read", json!({"policyId": "../me"}))
+        .await;
+    assert_eq!(bad_id["zkCode"], "invalid_params", "{bad_id}");
+
+    // The enterprise's page: the policy, its full text, and why; then the same offline.
+    let network = SwitchableNetwork::new(true);
+    let monitor: std::sync::Arc<dyn zhelikit_sdk::NetworkMonitor> = network.clone();
+    let client = enterprise_client(stack, 12, Some(monitor));
+    let ticket = stack.legal_person_ticket(&e.userid).await;
+    client
+        .identity()
+        .login_with_legal_person_ticket(ticket)
+        .await
+        .expect("login");
+    let manifest = include_str!("../../miniapps/samples/enterprise/miniapp.json");
+    let page = Page(
+        client
+            .bridge(
+                manifest.to_string(),
+                zhelikit_sdk::test_doubles::ScriptedHost::new(),
+            )
+            .expect("bridge"),
+    );
+    let ours = |list: &Value| {
+        list["policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["id"] == id.as_str())
+            .cloned()
+    };
+    let matched = page.ok("zhelikit.policy.matched", json!({})).await;
+    assert_eq!(matched["offline"], false);
+    let policy = ours(&matched).expect("the policy is listed");
+    assert_eq!(policy["text"], "企业上云的，按实际支出的 30% 给予补助。");
+    assert_eq!(policy["grant"]["mode"], "claim");
+    assert_eq!(policy["reasons"][0]["condition"], "region");
+    assert_eq!(policy["reasons"][0]["met"], true);
+    network.set_online(false);
+    let offline = page.ok("zhelikit.policy.matched", json!({})).await;
+    assert_eq!(offline["offline"], true);
+    assert_eq!(ours(&offline), Some(policy));
+    // And through the SDK's own export.
+    network.set_online(true);
+    let exported = client.policies().matched().await.expect("matched");
+    assert!(exported
+        .policies
+        .iter()
+        .any(|p| p.id == id && !p.reasons.is_empty()));
+    // The console's methods are not the enterprise app's: its manifest does not declare them.
+    let undeclared = page
+        .refused("zhelikit.policy.console.list", json!({}))
+        .await;
+    assert_eq!(undeclared["zkCode"], "scope_not_declared", "{undeclared}");
+}

@@ -392,12 +392,16 @@ pub struct MatchedPolicy {
     pub title: String,
     /// Summary.
     pub summary: String,
+    /// The full text (the policy's page shows it).
+    pub text: String,
     /// The benefit.
     pub benefit: String,
     /// Automatic or claimed.
     pub grant: Grant,
     /// The issuing department.
     pub department: String,
+    /// First day it applies.
+    pub valid_from: String,
     /// Last day it applies.
     pub valid_until: String,
     /// Why it is for this enterprise, condition by condition.

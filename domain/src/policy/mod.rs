@@ -8,6 +8,7 @@ pub mod industry;
 pub mod lifecycle;
 pub mod profile;
 pub mod size;
+pub mod vocabulary;
 
 pub use criteria::{Criteria, DateRange, Eligibility, Exclusions, WanRange, WENZHOU_CITY};
 pub use inbox::{
@@ -24,6 +25,7 @@ pub use profile::{
     Qualification, TaxCredit, SCOPE_KEYWORDS,
 };
 pub use size::{classify, SizeClass, SizeFigures};
+pub use vocabulary::{vocabulary, Choice, SectionChoices, Vocabulary};
 
 /// The `YYYY-MM-DD` date `days` after 1970-01-01.
 pub fn format_day(days: i64) -> String {

@@ -18,6 +18,8 @@ export interface WireError {
   code: number;
   zkCode: string;
   message: string;
+  /** The ZheliKit BFF's problem code behind the failure (`policy_self_approval` …), when there is one. */
+  problemCode?: string;
 }
 
 /** The core's answer. */
@@ -58,6 +60,8 @@ export const METHODS: readonly MethodSpec[] = table.methods as MethodSpec[];
 export class BridgeCallError extends Error {
   readonly code: number;
   readonly zkCode: string;
+  /** The BFF's problem code behind it (with `zkCode` `refused`: which rule). */
+  readonly problemCode?: string;
   readonly method: string;
 
   constructor(method: string, error: WireError) {
@@ -65,6 +69,7 @@ export class BridgeCallError extends Error {
     this.name = "BridgeCallError";
     this.code = error.code;
     this.zkCode = error.zkCode;
+    this.problemCode = error.problemCode;
     this.method = method;
   }
 }

@@ -4,6 +4,7 @@
 //! unpermitted call never reaches the network or the host.
 
 mod inbox;
+mod policy;
 mod vault;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -74,6 +75,7 @@ pub(crate) struct Bridge {
     analytics: Analytics,
     vault: Vault,
     inbox: crate::inbox::Inbox,
+    policies: crate::policies::Policies,
     /// The 亮证 code being shown and refreshed, if any (stopped when replaced, hidden, or the
     /// bridge goes).
     shown_code: Mutex<Option<TaskHandle>>,
@@ -156,16 +158,21 @@ fn from_sdk_error(e: Error) -> BridgeError {
             format!("parameter {field}: {reason}"),
         ),
         Error::Cancelled => BridgeError::new(F::Cancelled, "已取消", "cancelled"),
-        Error::Problem { problem, .. } => {
+        Error::Problem {
+            status, problem, ..
+        } => {
             let failure = match ProblemCode::parse(&problem.code) {
                 Some(ProblemCode::UserKindNotAllowed) => F::UserKindNotAllowed,
                 Some(ProblemCode::RealNameLevelTooLow) => F::RealNameLevelTooLow,
                 Some(code) if code.is_login_refusal() => F::LoginRejected,
                 Some(ProblemCode::MissingScope) => F::ScopeNotDeclared,
                 Some(ProblemCode::InvalidField | ProblemCode::MalformedBody) => F::InvalidParams,
+                // A rule of the BFF's (a conflict, the four-eyes rule, not found), not a failure.
+                _ if matches!(status, 403 | 404 | 409 | 422) => F::Refused,
                 _ => F::ServerError,
             };
-            BridgeError::new(failure, problem.detail.clone(), problem.detail)
+            BridgeError::new(failure, problem.detail.clone(), problem.detail.clone())
+                .with_problem(problem.code)
         }
         other => BridgeError::new(
             F::ServerError,
@@ -206,6 +213,7 @@ impl Bridge {
             analytics: Analytics::new(ctx.clone()),
             vault: Vault::new(ctx.clone()),
             inbox: crate::inbox::Inbox::new(ctx.clone()),
+            policies: crate::policies::Policies::new(ctx.clone()),
             shown_code: Mutex::new(None),
             ctx,
             manifest,
@@ -677,6 +685,9 @@ impl Bridge {
             }
             vault if vault.starts_with("zhelikit.vault.") => self.vault_call(vault, params).await,
             inbox if inbox.starts_with("zhelikit.inbox.") => self.inbox_call(inbox, params).await,
+            policy if policy.starts_with("zhelikit.policy.") => {
+                self.policy_call(policy, params).await
+            }
             other => Err(BridgeError::new(
                 F::UnknownMethod,
                 format!("方法 {other} 尚未实现"),

@@ -9,6 +9,7 @@ pub(crate) mod inner;
 mod types;
 
 pub(crate) use inner::Inbox;
+pub(crate) use types::reason;
 pub use types::{DeepLink, DevicePlatform, InboxMessage, InboxSync, PolicyReason, PushChannel};
 
 use crate::error::SdkError;
