@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -35,7 +35,8 @@ pub const TOKEN_PATH: &str = "/google/oauth2/token";
 pub const FCM_BASE: &str = "/fcm";
 /// The admin API: the demo service account's key file.
 pub const SERVICE_ACCOUNT_PATH: &str = "/__admin/fcm/service-account";
-/// The admin API: every message accepted, oldest first.
+/// The admin API: every message accepted, oldest first (`?token=` those to one device: a
+/// simulated phone's notifications).
 pub const MESSAGES_PATH: &str = "/__admin/fcm/messages";
 /// The admin API: the fault the next sends meet.
 pub const FAULT_PATH: &str = "/__admin/fcm/fault";
@@ -356,8 +357,20 @@ async fn service_account(
     Json(state.fcm.service_account(&base_url(&headers)))
 }
 
-async fn messages(State(state): State<MockState>) -> Json<Vec<Received>> {
-    Json(state.fcm.received())
+#[derive(Deserialize)]
+struct ToDevice {
+    token: Option<String>,
+}
+
+async fn messages(
+    State(state): State<MockState>,
+    Query(to): Query<ToDevice>,
+) -> Json<Vec<Received>> {
+    let mut received = state.fcm.received();
+    if let Some(token) = to.token {
+        received.retain(|r| r.token == token);
+    }
+    Json(received)
 }
 
 async fn fault(State(state): State<MockState>, Json(fault): Json<Fault>) -> Response {

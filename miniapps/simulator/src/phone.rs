@@ -55,8 +55,18 @@ pub struct Phone {
     /// The "access token expired" switch: the next authenticated request the core makes is
     /// answered 401, as the BFF answers an expired token.
     pub expire_access_token: std::sync::atomic::AtomicBool,
+    /// The FCM token this phone registered once its page logged in, for a mini-app with
+    /// scope `policy.read` (as a real container's shell registers its push token).
+    push_token: Mutex<Option<String>>,
+    /// Whether its mini-app receives policy pushes.
+    receives_pushes: bool,
+    /// The mock platform, whose FCM this phone's notifications are read from.
+    platform_url: String,
     storage_dir: std::path::PathBuf,
 }
+
+/// How often a phone looks for new notifications at the mock FCM.
+const NOTIFICATION_POLL: std::time::Duration = std::time::Duration::from_millis(500);
 
 impl Phone {
     /// Opens a phone for `manifest_json`'s mini-app against the BFF at `bff_url`.
@@ -68,6 +78,12 @@ impl Phone {
         login: PlatformLogin,
         runtime: tokio::runtime::Handle,
     ) -> anyhow::Result<Self> {
+        let receives_pushes =
+            zhelikit_domain::manifest::Manifest::parse(manifest_json).is_ok_and(|m| {
+                m.scopes
+                    .contains(&zhelikit_domain::scope::Scope::PolicyRead)
+            });
+        let platform_url = login.platform_url.clone();
         let storage_dir = std::env::temp_dir().join(format!("zk-simulator-{id}"));
         std::fs::create_dir_all(&storage_dir)?;
         let network = SwitchableNetwork::new(true);
@@ -115,12 +131,17 @@ impl Phone {
             calls: Mutex::new(Vec::new()),
             slow_ms: std::sync::atomic::AtomicU64::new(0),
             expire_access_token: std::sync::atomic::AtomicBool::new(false),
+            push_token: Mutex::new(None),
+            receives_pushes,
+            platform_url,
             storage_dir,
         })
     }
 
-    /// One bridge call, logged (masked) and shown in the inspector.
-    pub async fn call(&self, request: String) -> String {
+    /// One bridge call, logged (masked) and shown in the inspector. The first login of a
+    /// mini-app that receives policy pushes registers the phone's FCM token, as the
+    /// container's shell would.
+    pub async fn call(self: &Arc<Self>, request: String) -> String {
         let started = Instant::now();
         let parsed: Value = serde_json::from_str(&request).unwrap_or(Value::Null);
         let answer = self.bridge.call(request).await;
@@ -134,13 +155,85 @@ impl Phone {
             zk_code: reply["error"]["zkCode"].as_str().map(str::to_string),
             micros,
         };
+        let logged_in = record.ok && record.method.starts_with("zhelikit.loginWith");
+        self.log(record);
+        if logged_in && self.receives_pushes {
+            self.receive_pushes();
+        }
+        answer
+    }
+
+    fn log(&self, record: CallRecord) {
         self.host.tell(json!({"type": "call", "record": record}));
         let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
         if calls.len() == CALL_LOG_LIMIT {
             calls.remove(0);
         }
         calls.push(record);
-        answer
+    }
+
+    /// Registers the phone's FCM token (once) and, while the phone is open, shows each push
+    /// the mock FCM accepted for it as a notification and syncs the inbox on it: the push is
+    /// a nudge, the sync brings the message (and the page its `inboxMessage` event).
+    fn receive_pushes(self: &Arc<Self>) {
+        let token = {
+            let mut held = self.push_token.lock().unwrap_or_else(|e| e.into_inner());
+            if held.is_some() {
+                return;
+            }
+            let token = format!("sim-fcm-{}", self.id);
+            *held = Some(token.clone());
+            token
+        };
+        let phone = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let Some(p) = phone.upgrade() else { return };
+            let started = Instant::now();
+            let registered = p
+                .client
+                .inbox()
+                .register_push_token(
+                    zhelikit_sdk::PushChannel::Fcm,
+                    zhelikit_sdk::DevicePlatform::Android,
+                    token.clone(),
+                )
+                .await;
+            p.log(CallRecord {
+                method: "容器：注册推送（FCM）".into(),
+                params: json!({"token": mask::scrub(&token)}),
+                ok: registered.is_ok(),
+                code: None,
+                zk_code: registered.err().map(|e| e.to_string()),
+                micros: started.elapsed().as_micros(),
+            });
+            let url = format!("{}/__admin/fcm/messages", p.platform_url);
+            drop(p);
+            let http = reqwest::Client::new();
+            let mut seen = 0usize;
+            loop {
+                tokio::time::sleep(NOTIFICATION_POLL).await;
+                let Some(p) = phone.upgrade() else { return };
+                let received: Vec<Value> =
+                    match http.get(&url).query(&[("token", &token)]).send().await {
+                        Ok(r) => r.json().await.unwrap_or_default(),
+                        // The mock away for a moment: the next poll tries again.
+                        Err(_) => continue,
+                    };
+                for r in received.iter().skip(seen) {
+                    let n = &r["message"]["notification"];
+                    p.host.tell(json!({
+                        "type": "notification",
+                        "title": n["title"], "body": n["body"],
+                        "policyId": r["message"]["data"]["policy_id"],
+                    }));
+                }
+                if received.len() > seen {
+                    seen = received.len();
+                    let sync = json!({"id": "push", "method": "zhelikit.inbox.sync", "params": {}});
+                    p.call(sync.to_string()).await;
+                }
+            }
+        });
     }
 
     /// The call log.

@@ -91,8 +91,8 @@ test("企业服务 tells a personal user it is for enterprises and closes; an en
   await page.getByTestId("actions").getByText(/^close/).waitFor();
 
   await openMiniApp(page, "法人 · ", "zk-demo-policy");
-  await page.getByTestId("dialog").waitFor({ state: "visible" });
-  await page.getByTestId("dialog-ok").click(); // consent to share the profile
+  // Consent to share the profile, then to read the policies matched to the enterprise.
+  await consentTo(page, /申请读取您的姓名/, /读取与您的企业匹配的惠企政策/);
   const frame = page.frameLocator('[data-testid="frame"]');
   await frame.getByTestId("greeting").waitFor();
   assert.match(await frame.getByTestId("greeting").innerText(), /统一社会信用代码 [0-9A-Z]{18}/);
@@ -511,4 +511,140 @@ test("数据纠错: a citizen disputes an item, the department accepts it, the c
   await officer.close();
   await department.close();
   await citizen.close();
+});
+
+/** Agrees to each consent the container asks for, in order (one dialog per pattern). */
+async function consentTo(page, ...patterns) {
+  for (const pattern of patterns) {
+    await page.getByTestId("dialog").getByText(pattern).waitFor();
+    await page.getByTestId("dialog-ok").click();
+  }
+}
+
+/** Polls `read` until `check` holds, for at most `ms`; the last value read. */
+async function until(read, check, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  let value = await read();
+  while (!check(value)) {
+    assert.ok(Date.now() < deadline, `not within ${ms} ms: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    value = await read();
+  }
+  return value;
+}
+
+test("惠企政策直通车: an official drafts and a colleague approves a policy; the matching enterprise's phone is pushed it and reads why, another's is not, and the console's figures follow", async () => {
+  const PLATFORM = process.env.ZK_TEST_PLATFORM_URL;
+  assert.ok(PLATFORM, "ZK_TEST_PLATFORM_URL is not set: run the browser tests through scripts/test");
+  const accounts = await (await fetch(`${PLATFORM}/__admin/demo-accounts`)).json();
+  // Two verified enterprises in different counties (USCC characters 3–8), two officials of one
+  // department.
+  const verified = accounts.enterprises.filter((e) => e.authlevel >= 2);
+  const county = (e) => e.uscc.slice(2, 8);
+  const target = verified[0];
+  const elsewhere = verified.find((e) => county(e) !== county(target));
+  assert.ok(target && elsewhere, "two verified enterprises in different counties");
+  const drafter = accounts.officials[0];
+  const colleague = accounts.officials.find((o) => o !== drafter && o.organisation === drafter.organisation);
+  assert.ok(colleague, "a colleague of the drafter");
+
+  // Both enterprises' phones are open and logged in: each registered its FCM token.
+  const openEnterprise = async (e) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await openMiniApp(page, `法人 · ${e.name}`, "zk-demo-policy");
+    await consentTo(page, /申请读取您的姓名/, /读取与您的企业匹配的惠企政策/);
+    const app = page.frameLocator('[data-testid="frame"]');
+    await app.getByTestId("greeting").waitFor();
+    await page.getByTestId("calls").getByText("容器：注册推送（FCM）").waitFor();
+    const token = `sim-fcm-${await page.evaluate(() => document.body.dataset.phone)}`;
+    return { page, app, token };
+  };
+  const ours = await openEnterprise(target);
+  const theirs = await openEnterprise(elsewhere);
+
+  // The drafter writes the policy for the target's county and previews whom it reaches.
+  const title = `小微企业数字化改造补助（${Date.now() % 100000}）`;
+  const drafting = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await openMiniApp(drafting, `政务人员 · ${drafter.name}（`, "zk-demo-policy-console");
+  await consentTo(drafting, /申请读取您的姓名/, /起草、审核、发布和撤回惠企政策/);
+  const console1 = drafting.frameLocator('[data-testid="frame"]');
+  await console1.getByTestId("new-policy").click();
+  await console1.getByTestId("field-title").fill(title);
+  await console1.getByTestId("field-summary").fill("对开展数字化改造的企业给予一次性补助。");
+  await console1.getByTestId("field-text").fill("为加快企业数字化转型，对完成数字化改造的企业，按投入的 20% 给予补助。");
+  await console1.getByTestId("field-benefit").fill("最高补助 30 万元");
+  // An invalid window first: the BFF's words, naming the field.
+  await console1.getByTestId("field-until").fill("2020-01-01");
+  await console1.getByTestId(`region-${county(target)}`).check();
+  await console1.getByTestId("save-draft").click();
+  await console1.getByTestId("form-problem").getByText(/valid_until/).waitFor();
+  await console1.getByTestId("field-until").fill("2099-12-31");
+  await console1.getByTestId("preview").click();
+  await until(() => console1.getByTestId("preview-matched").innerText(), (t) => /[1-9]\d* \/ 已画像 \d+ 家/.test(t));
+  assert.match((await console1.getByTestId("preview-example").allInnerTexts()).join("\n"), /✓/);
+  await drafting.screenshot({ path: `${SCREENSHOTS}/policy-console-preview.png` });
+  await console1.getByTestId("save-draft").click();
+  await console1.getByTestId("policy-status").getByText("草稿").waitFor();
+  const id = await console1.getByTestId("policy-title").getAttribute("data-policy-id");
+  await console1.getByTestId("action-submit").click();
+  await console1.getByTestId("policy-status").getByText("待审核").waitFor();
+  // The drafter cannot approve their own policy: the BFF's rule, in its words.
+  await console1.getByTestId("action-approve").click();
+  await console1.getByTestId("notice").getByText(/起草人不能审核自己起草的政策/).waitFor();
+
+  // A colleague approves it.
+  const reviewing = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await openMiniApp(reviewing, `政务人员 · ${colleague.name}（`, "zk-demo-policy-console");
+  await consentTo(reviewing, /申请读取您的姓名/, /起草、审核、发布和撤回惠企政策/);
+  const console2 = reviewing.frameLocator('[data-testid="frame"]');
+  await console2.getByTestId(`policy-${id}`).click();
+  await console2.getByTestId("action-approve").click();
+  await console2.getByTestId("policy-status").getByText("已审核").waitFor();
+
+  // The drafter publishes it and watches the campaign.
+  await console1.getByText("返回").click();
+  await console1.getByTestId(`policy-${id}`).click();
+  await console1.getByTestId("action-publish").click();
+  await console1.getByTestId("policy-status").getByText("已发布").waitFor();
+
+  // The target's phone: a notification, then the message in its inbox, and why.
+  await ours.page.getByTestId("notification").getByText(title).waitFor({ timeout: 20_000 });
+  await ours.page.screenshot({ path: `${SCREENSHOTS}/enterprise-notification.png` });
+  await ours.app.getByRole("tab", { name: /消息/ }).click();
+  await ours.app.getByTestId(`message-${id}`).click();
+  await ours.app.getByTestId("policy-title").getByText(title).waitFor();
+  const why = (await ours.app.getByTestId("why-reason").allInnerTexts()).join("\n");
+  assert.match(why, /✓/, why);
+  assert.match(await ours.app.getByTestId("policy-text").innerText(), /按投入的 20% 给予补助/);
+  await ours.app.getByTestId("policy-claim").waitFor();
+  await ours.page.screenshot({ path: `${SCREENSHOTS}/enterprise-policy.png` });
+  // Back on the list, it is among the policies recommended, with why.
+  await ours.app.getByText("返回").click();
+  await ours.app.getByRole("tab", { name: /为我推荐/ }).click();
+  assert.match(await ours.app.getByTestId(`policy-${id}`).innerText(), /最高补助 30 万元[\s\S]*注册地在/);
+  // The mock FCM received it for that phone's token, with the policy and its deep link.
+  const pushed = await (await fetch(`${PLATFORM}/__admin/fcm/messages?token=${ours.token}`)).json();
+  const push = pushed.find((r) => r.message.data?.policy_id === id);
+  assert.ok(push, JSON.stringify(pushed));
+  assert.equal(push.message.data.deep_link, `zhelikit://mini-app/zk-demo-policy/home?policy=${id}`);
+
+  // The other enterprise: no push, and nothing in its list or its inbox after a refresh.
+  const refreshes = async () => Number(await theirs.app.getByTestId("refreshed").getAttribute("data-count"));
+  const before = await refreshes();
+  await theirs.app.getByTestId("refresh").click();
+  await until(refreshes, (n) => n > before);
+  assert.equal(await theirs.app.locator(`[data-testid="policy-${id}"]`).count(), 0);
+  await theirs.app.getByRole("tab", { name: /消息/ }).click();
+  assert.equal(await theirs.app.locator(`[data-testid="message-${id}"]`).count(), 0);
+  const notPushed = await (await fetch(`${PLATFORM}/__admin/fcm/messages?token=${theirs.token}`)).json();
+  assert.equal(notPushed.filter((r) => r.message.data?.policy_id === id).length, 0);
+
+  // The console's figures follow: delivered to inboxes, accepted by FCM, opened once.
+  const stat = async (name) => Number((await console1.getByTestId(name).innerText()).match(/(\d+)\s*$/)?.[1] ?? -1);
+  await until(() => stat("stat-inboxed"), (n) => n >= 1);
+  await until(() => stat("stat-accepted"), (n) => n >= 1);
+  await until(async () => console1.getByTestId("stat-read").innerText(), (t) => /\/\s*[1-9]\d*\s*$/.test(t));
+  await console1.getByTestId("delivery-pushes").locator("canvas").waitFor();
+  await drafting.screenshot({ path: `${SCREENSHOTS}/policy-console-delivery.png` });
+  for (const p of [ours.page, theirs.page, drafting, reviewing]) await p.close();
 });

@@ -202,6 +202,7 @@ async function open(): Promise<void> {
       if (message.type === "event") toFrame({ json: message.json });
       if (message.type === "call") showCall(message.record);
       if (message.type === "host") message.waits ? ask(message.id, message.action) : showAction(message.action);
+      if (message.type === "notification") notify(message);
     };
     const frame = $<HTMLIFrameElement>("frame");
     frame.onload = () => toFrame({ ready: true });
@@ -213,6 +214,19 @@ async function open(): Promise<void> {
     $("status").textContent = `打开失败：${(e as Error).message}`;
   }
 }
+
+let notificationTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** A push the phone received, shown as the system shows one; the core syncs the inbox on it. */
+function notify(message: { title?: string; body?: string }): void {
+  $("notification-title").textContent = message.title ?? "";
+  $("notification-body").textContent = message.body ?? "";
+  $("notification").classList.add("open");
+  clearTimeout(notificationTimer);
+  notificationTimer = setTimeout(() => $("notification").classList.remove("open"), 8000);
+}
+
+$("notification").onclick = () => $("notification").classList.remove("open");
 
 async function scenario(body: object): Promise<void> {
   if (!phoneId) return;
