@@ -46,6 +46,52 @@ object LiveStack {
         return Regex("ticket=([A-Za-z0-9-]+)").find(location)?.groupValues?.get(1) ?: error("no ticket in $location")
     }
 
+    /** A 浙里办 legal-person ticket for enterprise `userid` issued to `miniApp`. */
+    fun legalPersonTicket(userid: String, miniApp: String = "zk-demo-policy"): String {
+        val request = HttpRequest.newBuilder(URI.create("$platformUrl/sso/legal/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form("servicecode" to codeOf(serviceCode, miniApp), "goto" to callback, "userid" to userid)))
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        check(response.statusCode() == 302) { "legal login page answered ${response.statusCode()}: ${response.body()}" }
+        val location = response.headers().firstValue("location").orElseThrow()
+        return Regex("ticket=([A-Za-z0-9-]+)").find(location)?.groupValues?.get(1) ?: error("no ticket in $location")
+    }
+
+    /** A demo enterprise: its 浙里办 user id, USCC and the legal person's real-name level. */
+    data class DemoEnterprise(val userid: String, val uscc: String, val authLevel: Int) {
+        /** The county it is registered in (USCC characters 3–8, GB/T 2260). */
+        val county: String get() = uscc.substring(2, 8)
+    }
+
+    /** A demo official: account id and 浙政钉 organisation. */
+    data class DemoOfficial(val accountId: Long, val organisation: String)
+
+    private fun objects(body: String, marker: String): List<String> =
+        Regex("\\{[^{}]*$marker[^{}]*\\}").findAll(body).map { it.value }.toList()
+
+    private fun text(obj: String, name: String): String =
+        Regex("\"$name\":\"([^\"]*)\"").find(obj)?.groupValues?.get(1) ?: error("no $name in $obj")
+
+    private fun number(obj: String, name: String): Long =
+        Regex("\"$name\":(\\d+)").find(obj)?.groupValues?.get(1)?.toLong() ?: error("no $name in $obj")
+
+    /** The demo enterprises the mock lists. */
+    fun enterprises(): List<DemoEnterprise> =
+        objects(get("$platformUrl/__admin/demo-accounts"), "\"uscc\"").map {
+            DemoEnterprise(text(it, "userid"), text(it, "uscc"), number(it, "authlevel").toInt())
+        }
+
+    /** The demo officials the mock lists. */
+    fun officials(): List<DemoOfficial> =
+        objects(get("$platformUrl/__admin/demo-accounts"), "\"accountId\"").map {
+            DemoOfficial(number(it, "accountId"), text(it, "organisation"))
+        }
+
+    /** What the mock FCM accepted for registration token `token`, as its admin API lists it (JSON). */
+    fun fcmMessages(token: String): String =
+        get("$platformUrl/__admin/fcm/messages?token=${URLEncoder.encode(token, StandardCharsets.UTF_8)}")
+
     /** The account id of the `index`-th demo official. */
     fun officialAccountId(index: Int): Long {
         val body = get("$platformUrl/__admin/demo-accounts")
