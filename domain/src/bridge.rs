@@ -261,6 +261,11 @@ pub const METHODS: &[MethodSpec] = &[
         "打开一条消息：标为已读并返回跳转的小程序页面",
     ),
     personal(
+        "zhelikit.inbox.claim",
+        Scope::PolicyRead,
+        "从消息发起申报（打开申报入口前调用，计入部门的投放统计；已撤回的政策不能申报）",
+    ),
+    personal(
         "zhelikit.inbox.why",
         Scope::PolicyRead,
         "为什么推送给我：政策的每项条件及本企业的符合情况",

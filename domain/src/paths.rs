@@ -96,6 +96,8 @@ pub const INBOX: &str = "/v1/inbox";
 pub const INBOX_READ: &str = "/v1/inbox/{id}/read";
 /// `POST`: the enterprise opened a message (from a notification or the list).
 pub const INBOX_OPENED: &str = "/v1/inbox/{id}/opened";
+/// `POST`: the enterprise started a claim from a message (followed the claim link).
+pub const INBOX_CLAIMED: &str = "/v1/inbox/{id}/claimed";
 /// `PUT`: register (or replace) the device's push token; `DELETE`: unregister it.
 pub const DEVICE: &str = "/v1/devices/{device_id}";
 /// `POST`: how many enterprises criteria match, by county and industry, with examples.

@@ -1236,4 +1236,69 @@ async fn the_policy_console_and_the_enterprise_page_work_through_the_bridge() {
         .refused("zhelikit.policy.console.list", json!({}))
         .await;
     assert_eq!(undeclared["zkCode"], "scope_not_declared", "{undeclared}");
+
+    // A claim started from the message counts for the department; then the policy is
+    // withdrawn: the device marks its message, a claim is refused, the list drops it.
+    let message = poll(|| async {
+        let synced = page.ok("zhelikit.inbox.sync", json!({})).await;
+        synced["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["policyId"] == id.as_str())
+            .cloned()
+    })
+    .await;
+    let claimed = page
+        .ok("zhelikit.inbox.claim", json!({"messageId": message["id"]}))
+        .await;
+    assert_eq!(
+        (claimed["claimed"].clone(), claimed["opened"].clone()),
+        (json!(true), json!(true))
+    );
+    let counted = poll(|| async {
+        let read = drafting
+            .ok("zhelikit.policy.console.read", json!({"policyId": id}))
+            .await;
+        (read["delivery"]["claimed"].as_u64() >= Some(1)).then_some(read)
+    })
+    .await;
+    assert!(
+        counted["delivery"]["opened"].as_u64() >= Some(1),
+        "{counted}"
+    );
+    let no_reason = drafting
+        .refused(
+            "zhelikit.policy.console.step",
+            json!({"policyId": id, "step": {"step": "withdraw"}}),
+        )
+        .await;
+    assert_eq!(no_reason["zkCode"], "invalid_params", "{no_reason}");
+    let withdrawn = drafting
+        .ok(
+            "zhelikit.policy.console.step",
+            json!({"policyId": id, "step": {"step": "withdraw", "reason": "政策调整，另行发布"}}),
+        )
+        .await;
+    assert_eq!(withdrawn["status"], "withdrawn");
+    let synced = page.ok("zhelikit.inbox.sync", json!({})).await;
+    let mine = synced["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["id"] == message["id"])
+        .cloned()
+        .expect("still in the inbox");
+    assert_eq!(mine["withdrawn"], true, "{mine}");
+    let refused = page
+        .refused("zhelikit.inbox.claim", json!({"messageId": message["id"]}))
+        .await;
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("已撤回")),
+        "{refused}"
+    );
+    let after = page.ok("zhelikit.policy.matched", json!({})).await;
+    assert_eq!(ours(&after), None, "a withdrawn policy is no longer listed");
 }

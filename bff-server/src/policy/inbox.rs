@@ -254,14 +254,17 @@ pub async fn sync(
                 created_at: r.created_at.timestamp(),
                 read: r.read_at.is_some(),
                 opened: r.opened_at.is_some(),
+                claimed: r.claimed_at.is_some(),
             })
         })
         .collect();
     let next_cursor = messages.last().map_or(q.after, |m| m.cursor);
+    let withdrawn = state.store.withdrawn_messages(&uscc).await?;
     Ok(axum::Json(InboxPage {
         messages,
         next_cursor,
         more,
+        withdrawn,
     }))
 }
 
@@ -307,6 +310,33 @@ pub async fn opened(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     mark(&state, &auth, &id, InboxMark::Opened).await
+}
+
+/// The enterprise started a claim from a message (followed its claim link); claiming opens
+/// it too. A withdrawn policy cannot be claimed.
+#[utoipa::path(post, path = paths::INBOX_CLAIMED, tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The message")),
+    responses((status = 204, description = "marked (the first claim counts)"),
+        (status = 404, description = "inbox_message_not_found", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "policy_status_conflict: the policy was withdrawn", body = Problem, content_type = "application/problem+json")))]
+pub async fn claimed(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    auth.require(Scope::PolicyRead)?;
+    let uscc = enterprise_of(&state, &auth).await?;
+    if state.store.withdrawn_messages(&uscc).await?.contains(&id) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ProblemCode::PolicyStatusConflict,
+            Text::new(
+                "该政策已撤回，不能再申报",
+                "the policy was withdrawn; it can no longer be claimed",
+            ),
+        ));
+    }
+    mark(&state, &auth, &id, InboxMark::Claimed).await
 }
 
 /// Registers (or replaces) the device's push token, so new messages are nudged to it.

@@ -31,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(inbox::sync))
         .routes(routes!(inbox::read))
         .routes(routes!(inbox::opened))
+        .routes(routes!(inbox::claimed))
         .routes(routes!(inbox::register_device, inbox::unregister_device))
 }
 

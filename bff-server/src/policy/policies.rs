@@ -136,6 +136,7 @@ async fn delivery(state: &AppState, id: &str) -> Result<Option<DeliveryStats>, A
         inboxed: c.inboxed.max(0) as u64,
         read: c.read.max(0) as u64,
         opened: c.opened.max(0) as u64,
+        claimed: c.claimed.max(0) as u64,
         targeted_devices: 0,
         pushes_pending: 0,
         pushes_accepted: 0,

@@ -37,6 +37,8 @@ pub struct StoredInboxMessage {
     pub read_at: Option<DateTime<Utc>>,
     /// When it was first opened.
     pub opened_at: Option<DateTime<Utc>>,
+    /// When a claim was first started from it.
+    pub claimed_at: Option<DateTime<Utc>>,
 }
 
 /// A device's push registration.
@@ -69,6 +71,8 @@ pub struct StoredCampaign {
     pub read: i64,
     /// Of them opened.
     pub opened: i64,
+    /// Of them, a claim started from.
+    pub claimed: i64,
     /// When it finished.
     pub finished_at: Option<DateTime<Utc>>,
     /// Every enterprise up to this USCC has its message and its pushes.
@@ -157,6 +161,8 @@ pub enum InboxMark {
     Read,
     /// Opened.
     Opened,
+    /// A claim started from it.
+    Claimed,
 }
 
 /// What inboxes, devices and campaigns are kept in.
@@ -173,8 +179,10 @@ pub trait InboxStore: Send + Sync {
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<StoredInboxMessage>>;
-    /// Marks a message of the enterprise read or opened (the first time counts); false when
-    /// the enterprise has no such message.
+    /// The enterprise's messages whose policy is withdrawn.
+    async fn withdrawn_messages(&self, uscc: &str) -> StoreResult<Vec<String>>;
+    /// Marks a message of the enterprise read, opened or claimed from (the first time counts;
+    /// opening reads it, claiming opens it); false when the enterprise has no such message.
     async fn mark_inbox(
         &self,
         uscc: &str,
@@ -272,7 +280,7 @@ macro_rules! inbox_sql {
                 }
 
                 async fn inbox_of(&self, uscc: &str, after: i64, limit: i64) -> StoreResult<Vec<StoredInboxMessage>> {
-                    let rows = sqlx::query("SELECT cursor, id, policy_id, message, created_at, read_at, opened_at FROM inbox_messages WHERE uscc = $1 AND cursor > $2 ORDER BY cursor LIMIT $3")
+                    let rows = sqlx::query("SELECT cursor, id, policy_id, message, created_at, read_at, opened_at, claimed_at FROM inbox_messages WHERE uscc = $1 AND cursor > $2 ORDER BY cursor LIMIT $3")
                         .bind(uscc)
                         .bind(after)
                         .bind(limit)
@@ -288,9 +296,18 @@ macro_rules! inbox_sql {
                                 created_at: r.try_get("created_at")?,
                                 read_at: r.try_get("read_at")?,
                                 opened_at: r.try_get("opened_at")?,
+                                claimed_at: r.try_get("claimed_at")?,
                             })
                         })
                         .collect()
+                }
+
+                async fn withdrawn_messages(&self, uscc: &str) -> StoreResult<Vec<String>> {
+                    let rows = sqlx::query("SELECT m.id FROM inbox_messages m JOIN policies p ON p.id = m.policy_id WHERE m.uscc = $1 AND p.status = 'withdrawn' ORDER BY m.cursor")
+                        .bind(uscc)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
                 }
 
                 async fn mark_inbox(&self, uscc: &str, id: &str, mark: InboxMark, at: chrono::DateTime<chrono::Utc>) -> StoreResult<bool> {
@@ -299,6 +316,7 @@ macro_rules! inbox_sql {
                     let sql = match mark {
                         InboxMark::Read => "UPDATE inbox_messages SET read_at = COALESCE(read_at, $1) WHERE uscc = $2 AND id = $3",
                         InboxMark::Opened => "UPDATE inbox_messages SET opened_at = COALESCE(opened_at, $1), read_at = COALESCE(read_at, $1) WHERE uscc = $2 AND id = $3",
+                        InboxMark::Claimed => "UPDATE inbox_messages SET claimed_at = COALESCE(claimed_at, $1), opened_at = COALESCE(opened_at, $1), read_at = COALESCE(read_at, $1) WHERE uscc = $2 AND id = $3",
                     };
                     let done = sqlx::query(sql).bind(at).bind(uscc).bind(id).execute(&self.pool).await?;
                     Ok(done.rows_affected() == 1)
@@ -495,7 +513,7 @@ macro_rules! inbox_sql {
                 }
 
                 async fn campaign(&self, policy_id: &str) -> StoreResult<Option<StoredCampaign>> {
-                    let row = sqlx::query("SELECT c.matched, c.finished_at, c.expanded_through, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id) AS inboxed_count, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id AND m.read_at IS NOT NULL) AS read_count, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id AND m.opened_at IS NOT NULL) AS opened_count FROM policy_campaigns c WHERE c.policy_id = $1")
+                    let row = sqlx::query("SELECT c.matched, c.finished_at, c.expanded_through, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id) AS inboxed_count, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id AND m.read_at IS NOT NULL) AS read_count, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id AND m.opened_at IS NOT NULL) AS opened_count, (SELECT COUNT(*) FROM inbox_messages m WHERE m.policy_id = c.policy_id AND m.claimed_at IS NOT NULL) AS claimed_count FROM policy_campaigns c WHERE c.policy_id = $1")
                         .bind(policy_id)
                         .fetch_optional(&self.pool)
                         .await?;
@@ -505,6 +523,7 @@ macro_rules! inbox_sql {
                             inboxed: r.try_get("inboxed_count")?,
                             read: r.try_get("read_count")?,
                             opened: r.try_get("opened_count")?,
+                            claimed: r.try_get("claimed_count")?,
                             finished_at: r.try_get("finished_at")?,
                             expanded_through: r.try_get("expanded_through")?,
                         })

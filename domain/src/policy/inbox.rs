@@ -38,6 +38,9 @@ pub struct InboxMessage {
     pub read: bool,
     /// Opened from a notification or the list.
     pub opened: bool,
+    /// A claim was started from it (the claim link followed).
+    #[serde(default)]
+    pub claimed: bool,
 }
 
 /// `GET /v1/inbox?after={cursor}&limit={n}`: the messages after a cursor, oldest first.
@@ -50,6 +53,10 @@ pub struct InboxPage {
     pub next_cursor: i64,
     /// True when more messages follow: sync again at once.
     pub more: bool,
+    /// Every message of the enterprise whose policy was withdrawn since it arrived — not
+    /// only those after the cursor, so a device marks the ones it already has.
+    #[serde(default)]
+    pub withdrawn: Vec<String>,
 }
 
 /// The deep link of a policy in the enterprise mini-app.

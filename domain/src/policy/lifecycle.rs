@@ -310,6 +310,9 @@ pub struct DeliveryStats {
     pub read: u64,
     /// Of those, opened.
     pub opened: u64,
+    /// Of those, a claim started from (申报; a 免申即享 policy has none to start).
+    #[serde(default)]
+    pub claimed: u64,
     /// Devices the campaign pushes to (one push each).
     pub targeted_devices: u64,
     /// Pushes not sent yet (queued, or being sent).

@@ -616,8 +616,10 @@ test("惠企政策直通车: an official drafts and a colleague approves a polic
   const why = (await ours.app.getByTestId("why-reason").allInnerTexts()).join("\n");
   assert.match(why, /✓/, why);
   assert.match(await ours.app.getByTestId("policy-text").innerText(), /按投入的 20% 给予补助/);
-  await ours.app.getByTestId("policy-claim").waitFor();
   await ours.page.screenshot({ path: `${SCREENSHOTS}/enterprise-policy.png` });
+  // 立即申报: counted for the department, then the container opens the claim page.
+  await ours.app.getByTestId("policy-claim").click();
+  await ours.page.getByTestId("actions").getByText(/openLink.*\/policies\/claim/).waitFor();
   // Back on the list, it is among the policies recommended, with why.
   await ours.app.getByText("返回").click();
   await ours.app.getByRole("tab", { name: /为我推荐/ }).click();
@@ -644,6 +646,7 @@ test("惠企政策直通车: an official drafts and a colleague approves a polic
   await until(() => stat("stat-inboxed"), (n) => n >= 1);
   await until(() => stat("stat-accepted"), (n) => n >= 1);
   await until(async () => console1.getByTestId("stat-read").innerText(), (t) => /\/\s*[1-9]\d*\s*$/.test(t));
+  await until(() => stat("stat-claimed"), (n) => n >= 1);
   await console1.getByTestId("delivery-pushes").locator("canvas").waitFor();
   await drafting.screenshot({ path: `${SCREENSHOTS}/policy-console-delivery.png` });
   for (const p of [ours.page, theirs.page, drafting, reviewing]) await p.close();

@@ -18,11 +18,36 @@ const ROW: &str = "inbox";
 /// The device's install id, made once (not the user's: it outlives logins).
 const DEVICE_ROW: &str = "push.device_id";
 
-/// A read or open not yet told to ZheliKit.
+/// A mark made on the device: a read, an open (which reads), a claim (which opens).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Mark {
+    Read,
+    Opened,
+    Claimed,
+}
+
+/// A mark not yet told to ZheliKit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Pending {
     id: String,
     opened: bool,
+    /// A claim (kept beside `opened` so marks an older SDK kept still read).
+    #[serde(default)]
+    claimed: bool,
+}
+
+impl Pending {
+    fn path(&self) -> String {
+        let template = if self.claimed {
+            paths::INBOX_CLAIMED
+        } else if self.opened {
+            paths::INBOX_OPENED
+        } else {
+            paths::INBOX_READ
+        };
+        template.replace("{id}", &self.id)
+    }
 }
 
 /// What the device keeps of the inbox.
@@ -32,6 +57,9 @@ struct Kept {
     /// Oldest first, as synced.
     messages: Vec<policy::InboxMessage>,
     pending: Vec<Pending>,
+    /// The messages whose policy was withdrawn, as the last sync said.
+    #[serde(default)]
+    withdrawn: Vec<String>,
 }
 
 /// The inbox of one client.
@@ -125,6 +153,7 @@ impl Inbox {
                 }
             }
             kept.cursor = page.next_cursor;
+            kept.withdrawn = page.withdrawn;
             if !page.more {
                 break;
             }
@@ -136,18 +165,17 @@ impl Inbox {
     /// Sends the pending marks; those sent (or about messages gone) leave the list.
     async fn flush(&self, kept: &mut Kept) -> Result<()> {
         while let Some(p) = kept.pending.first().cloned() {
-            let template = if p.opened {
-                paths::INBOX_OPENED
-            } else {
-                paths::INBOX_READ
-            };
-            let path = template.replace("{id}", &p.id);
+            let path = p.path();
             match self
                 .ctx
                 .send(reqwest::Method::POST, &path, Some(&serde_json::json!({})))
                 .await
             {
-                Ok(()) | Err(Error::Problem { status: 404, .. }) => {
+                // Gone, or (a claim) its policy withdrawn meanwhile: nothing left to tell.
+                Ok(())
+                | Err(Error::Problem {
+                    status: 404 | 409, ..
+                }) => {
                     kept.pending.remove(0);
                     self.ctx.keep_json(ROW, kept)?;
                 }
@@ -168,7 +196,11 @@ impl Inbox {
     }
 
     fn listed(&self, kept: &Kept) -> Vec<InboxMessage> {
-        kept.messages.iter().rev().map(types::message).collect()
+        kept.messages
+            .iter()
+            .rev()
+            .map(|m| types::message(m, kept.withdrawn.contains(&m.id)))
+            .collect()
     }
 
     /// The messages kept on the device, newest first; no network.
@@ -176,22 +208,33 @@ impl Inbox {
         Ok(self.listed(&self.kept()?))
     }
 
-    /// Marks a message read (or opened, which reads it too) here at once, and tells ZheliKit
-    /// now or, offline, with the next sync.
-    pub(crate) async fn mark(&self, message_id: &str, opened: bool) -> Result<InboxMessage> {
+    /// Marks a message read (or opened, which reads it too, or claimed from, which opens it)
+    /// here at once, and tells ZheliKit now or, offline, with the next sync. A message of a
+    /// withdrawn policy cannot be claimed from.
+    pub(crate) async fn mark(&self, message_id: &str, mark: Mark) -> Result<InboxMessage> {
         let mut kept = self.kept()?;
+        let withdrawn = kept.withdrawn.iter().any(|w| w == message_id);
         let Some(m) = kept.messages.iter_mut().find(|m| m.id == message_id) else {
             return Err(Error::Input {
                 field: "message_id",
                 reason: format!("本机没有消息 {message_id}，请先同步"),
             });
         };
+        if mark == Mark::Claimed && withdrawn {
+            return Err(Error::Input {
+                field: "message_id",
+                reason: "该政策已撤回，不能再申报".into(),
+            });
+        }
+        let (opened, claimed) = (mark != Mark::Read, mark == Mark::Claimed);
         m.read = true;
         m.opened |= opened;
-        let shown = types::message(m);
+        m.claimed |= claimed;
+        let shown = types::message(m, withdrawn);
         kept.pending.push(Pending {
             id: message_id.to_string(),
             opened,
+            claimed,
         });
         self.ctx.keep_json(ROW, &kept)?;
         match self.flush(&mut kept).await {

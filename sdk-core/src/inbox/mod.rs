@@ -8,7 +8,7 @@
 pub(crate) mod inner;
 mod types;
 
-pub(crate) use inner::Inbox;
+pub(crate) use inner::{Inbox, Mark};
 pub(crate) use types::reason;
 pub use types::{DeepLink, DevicePlatform, InboxMessage, InboxSync, PolicyReason, PushChannel};
 
@@ -82,7 +82,7 @@ impl InboxClient {
         let inner = self.inner.clone();
         self.inner
             .context()
-            .run(async move { inner.mark(&message_id, false).await })
+            .run(async move { inner.mark(&message_id, Mark::Read).await })
             .await
     }
 
@@ -94,7 +94,20 @@ impl InboxClient {
         let inner = self.inner.clone();
         self.inner
             .context()
-            .run(async move { inner.mark(&message_id, true).await })
+            .run(async move { inner.mark(&message_id, Mark::Opened).await })
+            .await
+    }
+
+    /// Reports that the person started the policy's claim from this message (申报: before
+    /// opening the claim link) and returns it; claiming opens it too. Counted for the
+    /// department's statistics; offline, told with the next sync.
+    ///
+    /// Errors: `InvalidInput` (`message_id`: not on this device, or its policy was withdrawn).
+    pub async fn claim(&self, message_id: String) -> Result<InboxMessage, SdkError> {
+        let inner = self.inner.clone();
+        self.inner
+            .context()
+            .run(async move { inner.mark(&message_id, Mark::Claimed).await })
             .await
     }
 

@@ -95,6 +95,10 @@ pub struct InboxMessage {
     pub read: bool,
     /// Opened.
     pub opened: bool,
+    /// A claim was started from it ([`crate::InboxClient::claim`]).
+    pub claimed: bool,
+    /// Its policy was withdrawn since it arrived: show it as 已撤回, offer no claim.
+    pub withdrawn: bool,
 }
 
 /// What a sync did.
@@ -138,7 +142,7 @@ pub(crate) fn reason(r: &policy::Reason) -> PolicyReason {
     }
 }
 
-pub(crate) fn message(m: &policy::InboxMessage) -> InboxMessage {
+pub(crate) fn message(m: &policy::InboxMessage, withdrawn: bool) -> InboxMessage {
     InboxMessage {
         id: m.id.clone(),
         policy_id: m.policy_id.clone(),
@@ -151,6 +155,8 @@ pub(crate) fn message(m: &policy::InboxMessage) -> InboxMessage {
         received_at: m.created_at,
         read: m.read,
         opened: m.opened,
+        claimed: m.claimed,
+        withdrawn,
     }
 }
 

@@ -58,6 +58,7 @@ export interface Delivery {
   inboxed: number;
   read: number;
   opened: number;
+  claimed: number;
   targeted_devices: number;
   pushes_pending: number;
   pushes_accepted: number;

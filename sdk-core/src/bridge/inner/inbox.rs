@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::{from_sdk_error, text_param, Bridge, Outcome, Params};
-use crate::inbox::{InboxMessage, PolicyReason};
+use crate::inbox::{InboxMessage, Mark, PolicyReason};
 
 fn reason_json(r: &PolicyReason) -> Value {
     json!({"condition": r.condition, "met": r.met, "text": r.text})
@@ -21,6 +21,7 @@ fn message_json(m: &InboxMessage) -> Value {
             "page": m.deep_link.page, "policyId": m.deep_link.policy_id,
         },
         "receivedAt": m.received_at, "read": m.read, "opened": m.opened,
+        "claimed": m.claimed, "withdrawn": m.withdrawn,
     })
 }
 
@@ -58,12 +59,20 @@ impl Bridge {
             }
             "zhelikit.inbox.markRead" => {
                 let id = text_param(params, "messageId")?;
-                let m = inbox.mark(id, false).await.map_err(from_sdk_error)?;
+                let m = inbox.mark(id, Mark::Read).await.map_err(from_sdk_error)?;
                 Ok(message_json(&m))
             }
             "zhelikit.inbox.open" => {
                 let id = text_param(params, "messageId")?;
-                let m = inbox.mark(id, true).await.map_err(from_sdk_error)?;
+                let m = inbox.mark(id, Mark::Opened).await.map_err(from_sdk_error)?;
+                Ok(message_json(&m))
+            }
+            "zhelikit.inbox.claim" => {
+                let id = text_param(params, "messageId")?;
+                let m = inbox
+                    .mark(id, Mark::Claimed)
+                    .await
+                    .map_err(from_sdk_error)?;
                 Ok(message_json(&m))
             }
             "zhelikit.inbox.why" => {

@@ -152,6 +152,8 @@ class InboxTest {
                 assertTrue(there.read, "read on the other device: $there")
                 assertEquals(false, there.opened)
                 assertTrue(other.inbox().open(there.id).opened)
+                // 立即申报 from the message: counted, and the message says so.
+                assertTrue(other.inbox().claim(there.id).claimed)
             }
             inbox.unregisterPushToken()
             assertFailsWith<SdkException.InvalidInput> { inbox.markRead("msg-not-on-this-device") }
