@@ -4,9 +4,10 @@
 //! refresh is remembered, so the operator's alert (`push_credential_refused`) stays up until a
 //! send succeeds again.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::channels::{Channel, Push, SendError};
 use crate::pacing::{BudgetSettings, Governor, PaceSettings};
@@ -30,6 +31,21 @@ pub struct Outlet {
     governor: Governor,
     in_flight: tokio::sync::Semaphore,
     refused_since: Mutex<Option<SystemTime>>,
+    /// Pushes handed to the outlet and not yet gone to the provider (waiting for a slot or
+    /// for their turn in the pace).
+    waiting: AtomicUsize,
+    /// Told whenever one of them leaves.
+    left: tokio::sync::Notify,
+}
+
+/// Counts a push as waiting until it leaves (sent, or given up) by any path.
+struct Waiting<'a>(&'a Outlet);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::AcqRel);
+        self.0.left.notify_waiters();
+    }
 }
 
 impl Outlet {
@@ -45,6 +61,30 @@ impl Outlet {
             governor: Governor::new(pace, budget),
             in_flight: tokio::sync::Semaphore::new(in_flight.max(1)),
             refused_since: Mutex::new(None),
+            waiting: AtomicUsize::new(0),
+            left: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Pushes waiting for their turn now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Waits until `more` pushes handed over now would each leave within `window` at the
+    /// current rate, beside those already waiting — or nothing waits at all, so a slow pace
+    /// still moves. A sender that takes work only then keeps what it took from the queue
+    /// short: what it holds is sent soon after it was taken.
+    pub async fn room_for(&self, more: usize, window: Duration) {
+        loop {
+            let left = self.left.notified();
+            let waiting = self.waiting();
+            let fits = (waiting + more) as f64 <= self.rate() * window.as_secs_f64();
+            if waiting == 0 || fits {
+                return;
+            }
+            // Woken when one leaves; the timeout covers a rate that rose meanwhile.
+            let _ = tokio::time::timeout(window, left).await;
         }
     }
 
@@ -78,6 +118,8 @@ impl Outlet {
         retry: bool,
         deadline: Option<tokio::time::Instant>,
     ) -> Sent {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let waiting = Waiting(self);
         if retry {
             if !self.governor.may_retry() {
                 return Sent::HeldBack;
@@ -98,6 +140,7 @@ impl Outlet {
         if !self.governor.ready_by(deadline.map(|d| d.into_std())).await {
             return Sent::Deferred;
         }
+        drop(waiting);
         let answer = self.channel.send(push).await;
         let refused = matches!(answer, Err(SendError::Unauthenticated(_)));
         {
@@ -195,6 +238,51 @@ mod tests {
             "{:?}",
             t.elapsed()
         );
+    }
+
+    #[tokio::test]
+    async fn room_is_given_when_what_waits_would_leave_within_the_window() {
+        let channel = Arc::new(Scripted {
+            sends: AtomicUsize::new(0),
+            quota: 0,
+            refuse: Default::default(),
+        });
+        // 1,000 a second, a burst of 20: 200 pushes take about 180 ms to leave.
+        let outlet = Arc::new(Outlet::new(
+            channel.clone(),
+            PaceSettings::per_minute(60_000),
+            BudgetSettings::default(),
+            64,
+        ));
+        // Nothing waits: room at once, however little the window holds.
+        tokio::time::timeout(
+            Duration::from_millis(50),
+            outlet.room_for(500, Duration::from_millis(1)),
+        )
+        .await
+        .expect("room when nothing waits");
+        let sends: Vec<_> = (0..200)
+            .map(|_| {
+                let outlet = outlet.clone();
+                tokio::spawn(async move { outlet.send(&push(), false).await })
+            })
+            .collect();
+        // Until the sends have entered, spin; then 200 wait and 10 more do not fit 20 ms.
+        while outlet.waiting() < 150 {
+            tokio::task::yield_now().await;
+        }
+        let t = std::time::Instant::now();
+        outlet.room_for(10, Duration::from_millis(20)).await;
+        assert!(outlet.waiting() + 10 <= 20, "{} waiting", outlet.waiting());
+        assert!(
+            t.elapsed() >= Duration::from_millis(100),
+            "{:?}",
+            t.elapsed()
+        );
+        for s in sends {
+            assert!(matches!(s.await.expect("send"), Sent::Accepted(_)));
+        }
+        assert_eq!(outlet.waiting(), 0);
     }
 
     #[tokio::test]

@@ -120,6 +120,12 @@ pub struct PushSettings {
     pub batch: u32,
     /// Batches a worker process sends at once (`ZK_PUSH_CONCURRENT_BATCHES`, 8).
     pub concurrent_batches: u32,
+    /// When set, a batch is taken from the queue only once it would go out within this at
+    /// the pace (`ZK_PUSH_TAKE_WITHIN_MS`; unset: as slots free up). Bounds a push's time from
+    /// the queue to the provider's answer (about this plus a round trip) at the cost of the
+    /// slack that hides the database's pauses: measured in `docs/benchmarks.md`.
+    #[serde(default)]
+    pub take_within: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -408,6 +414,7 @@ fn push_settings(source: &Source<'_>) -> Result<PushSettings, ConfigError> {
         quota_per_minute: source.count("ZK_PUSH_QUOTA_PER_MINUTE", "sends a minute", 600_000)?,
         batch: source.count("ZK_PUSH_BATCH", "devices", 100)?,
         concurrent_batches: source.count("ZK_PUSH_CONCURRENT_BATCHES", "batches", 8)?,
+        take_within: source.optional_millis("ZK_PUSH_TAKE_WITHIN_MS")?,
     })
 }
 

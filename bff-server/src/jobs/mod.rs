@@ -61,6 +61,15 @@ impl JobError {
 pub trait Handler: Send + Sync + 'static {
     /// Runs `job` once. Called again for the same job after a crash or a retry: idempotent.
     async fn run(&self, job: &StoredJob) -> Result<(), JobError>;
+
+    /// Waits until this process should take another job of the queue, and says how many it
+    /// may take at once (at least one). By default at once, as many as slots are free; a
+    /// handler whose jobs wait their turn for something shared (the push quota's pace) waits
+    /// here instead, so a job taken is a job started — its time from the queue to its end is
+    /// not spent queuing again in the process.
+    async fn ready(&self) -> usize {
+        usize::MAX
+    }
 }
 
 /// How the mechanism behaves.
@@ -291,7 +300,13 @@ impl Jobs {
                 _ = self.stopped() => break,
                 p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
             };
-            let free = (slots.available_permits() + 1).min(self.settings.batch);
+            let allowed = tokio::select! {
+                _ = self.stopped() => break,
+                n = handler.ready() => n.max(1),
+            };
+            let free = (slots.available_permits() + 1)
+                .min(self.settings.batch)
+                .min(allowed);
             let received = tokio::select! {
                 _ = self.stopped() => break,
                 r = self.signal.receive(queue, free, Duration::from_secs(1), self.settings.lease) => r,

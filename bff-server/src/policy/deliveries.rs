@@ -223,14 +223,29 @@ pub async fn write_page(
 /// Sends push batches.
 pub struct Deliveries {
     app: Weak<App>,
+    /// When the last batch let through [`Handler::ready`] was, while its pushes have not
+    /// reached the outlets yet: until they do, the outlets' backlog does not show them.
+    taking: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Deliveries {
     /// Through `app` (weak: the app owns its workers).
     pub fn new(app: Weak<App>) -> Self {
-        Self { app }
+        Self {
+            app,
+            taking: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The batch let through has reached the outlets (or has nothing to send).
+    fn handed_over(&self) {
+        *self.taking.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }
+
+/// How long a batch let through may take to reach the outlets before the next is let
+/// through anyway (a job claimed by another worker meanwhile never reaches them).
+const HANDOVER_WITHIN: Duration = Duration::from_millis(20);
 
 fn body_of(summary: &str) -> String {
     // A notification shows a line or two; the inbox has the rest.
@@ -371,6 +386,36 @@ async fn deliver(
 
 #[async_trait]
 impl Handler for Deliveries {
+    async fn ready(&self) -> usize {
+        let Some(app) = self.app.upgrade() else {
+            return 1;
+        };
+        // Unset: batches are taken as slots free up, the outlets' queue their slack.
+        let Some(within) = app.config.push.take_within else {
+            return usize::MAX;
+        };
+        let batch = app.config.push.batch.max(1) as usize;
+        loop {
+            // A batch is taken only when it would go out within `within` at the outlets' pace
+            // beside what waits there already; the busiest channel decides (a batch may be
+            // all of its devices).
+            for outlet in app.channels.all() {
+                outlet.room_for(batch, within).await;
+            }
+            {
+                let mut taking = self.taking.lock().unwrap_or_else(|p| p.into_inner());
+                match *taking {
+                    Some(at) if at.elapsed() < HANDOVER_WITHIN => {}
+                    _ => {
+                        *taking = Some(std::time::Instant::now());
+                        return 1;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
     async fn run(&self, job: &StoredJob) -> Result<(), JobError> {
         let BatchJob { nudge } = serde_json::from_str(&job.payload)
             .map_err(|e| JobError::Permanent(format!("a malformed push job: {e}")))?;
@@ -383,9 +428,16 @@ impl Handler for Deliveries {
         let claimed = app
             .store
             .claim_pushes(&job.id, job.previous_attempt_died, Utc::now())
-            .await
-            .map_err(retry)?;
+            .await;
+        let claimed = match claimed {
+            Ok(c) => c,
+            Err(e) => {
+                self.handed_over();
+                return Err(retry(e));
+            }
+        };
         if claimed.is_empty() {
+            self.handed_over();
             return Ok(());
         }
         let last_attempt = job.attempts >= job.max_attempts;
@@ -396,30 +448,50 @@ impl Handler for Deliveries {
             .into_iter()
             .map(|c| deliver(&app, &nudge, c, last_attempt, deadline, claimed_at))
             .collect();
+        // Each push counts as waiting at its outlet from its first poll, just below.
+        self.handed_over();
         let mut retries = Retries::default();
         let mut outcomes = Vec::new();
         let mut recorded = std::time::Instant::now();
-        // Recorded as they come back, every RECORD_EVERY: a crash then resends (and counts as
-        // possibly doubled) only the pushes sent since, not the whole batch.
-        while let Some((outcome, retry_of)) = futures::StreamExt::next(&mut sending).await {
-            if let Some((reason, after)) = retry_of {
-                retries.add(reason, after);
-            }
-            outcomes.push(outcome);
-            if recorded.elapsed() >= RECORD_EVERY {
+        // One record in flight at a time, beside the sends: answers keep being taken (and
+        // sends keep starting) while the outcomes before them are written, so a write's wait
+        // for the database is not added to every push in flight.
+        let mut recording: Option<futures::future::BoxFuture<'static, Result<(), JobError>>> = None;
+        let record = |outcomes: Vec<DeliveryOutcome>| {
+            let (app, policy_id, job_id) = (app.clone(), nudge.policy_id.clone(), job.id.clone());
+            Box::pin(async move {
                 app.store
-                    .record_pushes(&nudge.policy_id, &job.id, &outcomes, Utc::now())
+                    .record_pushes(&policy_id, &job_id, &outcomes, Utc::now())
                     .await
-                    .map_err(retry)?;
-                outcomes.clear();
-                recorded = std::time::Instant::now();
+                    .map_err(|e| JobError::retry(e.to_string()))
+            }) as futures::future::BoxFuture<'static, Result<(), JobError>>
+        };
+        loop {
+            tokio::select! {
+                next = futures::StreamExt::next(&mut sending) => {
+                    let Some((outcome, retry_of)) = next else { break };
+                    if let Some((reason, after)) = retry_of {
+                        retries.add(reason, after);
+                    }
+                    outcomes.push(outcome);
+                    // Recorded every RECORD_EVERY: a crash then resends (and counts as
+                    // possibly doubled) only the pushes sent since, not the whole batch.
+                    if recording.is_none() && recorded.elapsed() >= RECORD_EVERY {
+                        recording = Some(record(std::mem::take(&mut outcomes)));
+                        recorded = std::time::Instant::now();
+                    }
+                }
+                done = async { recording.as_mut().expect("guarded").await }, if recording.is_some() => {
+                    recording = None;
+                    done?;
+                }
             }
         }
+        if let Some(last) = recording.take() {
+            last.await?;
+        }
         if !outcomes.is_empty() {
-            app.store
-                .record_pushes(&nudge.policy_id, &job.id, &outcomes, Utc::now())
-                .await
-                .map_err(retry)?;
+            record(outcomes).await?;
         }
         for outlet in app.channels.all() {
             let channel = outlet.name();

@@ -19,8 +19,7 @@ const ROW: &str = "inbox";
 const DEVICE_ROW: &str = "push.device_id";
 
 /// A mark made on the device: a read, an open (which reads), a claim (which opens).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mark {
     Read,
     Opened,

@@ -317,6 +317,27 @@ fn buckets(text: &str, name: &str) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// The share of what `after` added to `before` under each bucket bound, as `≤5 ms 61.2%, …`.
+fn shares(before: &[(f64, f64)], after: &[(f64, f64)]) -> String {
+    let delta: Vec<(f64, f64)> = after
+        .iter()
+        .map(|(le, n)| {
+            let was = before
+                .iter()
+                .find(|(b, _)| b == le)
+                .map_or(0.0, |(_, c)| *c);
+            (*le, n - was)
+        })
+        .collect();
+    let total = delta.last().map_or(0.0, |(_, n)| *n).max(1.0);
+    delta
+        .iter()
+        .filter(|(le, _)| le.is_finite() && *le <= 0.25)
+        .map(|(le, n)| format!("≤{} ms {:.1}%", le * 1000.0, 100.0 * n / total))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The bucket bound under which 99% of what `after` added to `before` falls, in ms.
 fn p99(before: &[(f64, f64)], after: &[(f64, f64)]) -> String {
     let delta: Vec<(f64, f64)> = after
@@ -384,12 +405,24 @@ async fn campaign(
             // The batch shape, from the environment the BFF reads it from.
             batch: env_count("ZK_PUSH_BATCH", 100),
             concurrent_batches: env_count("ZK_PUSH_CONCURRENT_BATCHES", 8),
+            take_within: std::env::var("ZK_PUSH_TAKE_WITHIN_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map(Duration::from_millis),
         },
     };
     let config = spec.config().await;
     println!(
-        "{name}: batches of {} devices, {} at once",
-        config.push.batch, config.push.concurrent_batches
+        "{name}: batches of {} devices, {} at once, taken {}",
+        config.push.batch,
+        config.push.concurrent_batches,
+        config
+            .push
+            .take_within
+            .map_or("as slots free up".to_string(), |w| format!(
+                "when they would go out within {} ms",
+                w.as_millis()
+            ))
     );
     let state = bff_server::server::spawn_worker(config)
         .await
@@ -503,6 +536,12 @@ async fn campaign(
     state.jobs.stop().await;
     let name_of = "push_claim_to_answer_seconds";
     let send_of = "push_wait_and_send_seconds";
+    for of in [name_of, send_of] {
+        println!(
+            "{of}: {}",
+            shares(&buckets(&before, of), &buckets(&after, of))
+        );
+    }
     Row {
         backend: name,
         total,
