@@ -77,7 +77,9 @@ impl Outlet {
     /// short: what it holds is sent soon after it was taken.
     pub async fn room_for(&self, more: usize, window: Duration) {
         loop {
-            let left = self.left.notified();
+            // Registered before the check, so a push leaving in between still wakes it.
+            let mut left = std::pin::pin!(self.left.notified());
+            left.as_mut().enable();
             let waiting = self.waiting();
             let fits = (waiting + more) as f64 <= self.rate() * window.as_secs_f64();
             if waiting == 0 || fits {

@@ -88,10 +88,7 @@ impl Context {
         path: &str,
         body: &B,
     ) -> Result<T> {
-        let bff = &self.bff;
-        self.session
-            .with_token(|token| async move { bff.post(path, body, Some(&token)).await })
-            .await
+        self.request(reqwest::Method::POST, path, body).await
     }
 
     /// `PUT path` with a JSON body and the session's access token.
@@ -100,11 +97,20 @@ impl Context {
         path: &str,
         body: &B,
     ) -> Result<T> {
+        self.request(reqwest::Method::PUT, path, body).await
+    }
+
+    async fn request<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
         let bff = &self.bff;
         self.session
-            .with_token(|token| async move {
-                bff.request(reqwest::Method::PUT, path, body, Some(&token))
-                    .await
+            .with_token(|token| {
+                let method = method.clone();
+                async move { bff.request(method, path, body, Some(&token)).await }
             })
             .await
     }

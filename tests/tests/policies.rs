@@ -41,6 +41,23 @@ fn enterprise_client(
     .expect("client")
 }
 
+/// [`enterprise_client`] logged in as enterprise `e`'s legal person.
+async fn enterprise_phone(
+    stack: &Stack,
+    key: u8,
+    e: &mock_platform::fixtures::Enterprise,
+    network: Option<std::sync::Arc<dyn zhelikit_sdk::NetworkMonitor>>,
+) -> std::sync::Arc<zhelikit_sdk::ZheliKitClient> {
+    let client = enterprise_client(stack, key, network);
+    let ticket = stack.legal_person_ticket(&e.userid).await;
+    client
+        .identity()
+        .login_with_legal_person_ticket(ticket)
+        .await
+        .expect("login");
+    client
+}
+
 async fn an_enterprise_profile_is_built_from_five_departments(stack: &Stack) {
     let e = verified_enterprises(stack).next().expect("an enterprise");
     let token = enterprise_session(stack, e).await;
@@ -749,13 +766,7 @@ async fn the_sdk_inbox_syncs_lists_offline_and_sends_reads_made_offline_with_the
     let e = verified_enterprises(stack).nth(4).expect("an enterprise");
     let network = SwitchableNetwork::new(true);
     let monitor: std::sync::Arc<dyn zhelikit_sdk::NetworkMonitor> = network.clone();
-    let client = enterprise_client(stack, 9, Some(monitor));
-    let ticket = stack.legal_person_ticket(&e.userid).await;
-    client
-        .identity()
-        .login_with_legal_person_ticket(ticket)
-        .await
-        .expect("login");
+    let client = enterprise_phone(stack, 9, e, Some(monitor)).await;
     let inbox = client.inbox();
     // Its first sync profiles nothing by itself; a push registration is checked first.
     inbox
@@ -878,13 +889,7 @@ async fn the_sdk_inbox_syncs_lists_offline_and_sends_reads_made_offline_with_the
     );
     // A second phone's mini-app page, through the bridge: the sync tells the page of each
     // message that arrived (`inboxMessage`), and the page opens and explains it.
-    let second = enterprise_client(stack, 8, None);
-    let ticket = stack.legal_person_ticket(&e.userid).await;
-    second
-        .identity()
-        .login_with_legal_person_ticket(ticket)
-        .await
-        .expect("login");
+    let second = enterprise_phone(stack, 8, e, None).await;
     let host = zhelikit_sdk::test_doubles::ScriptedHost::new();
     let manifest = include_str!("../../miniapps/samples/enterprise/miniapp.json");
     let bridge = second
@@ -1189,13 +1194,7 @@ async fn the_policy_console_and_the_enterprise_page_work_through_the_bridge() {
     // The enterprise's page: the policy, its full text, and why; then the same offline.
     let network = SwitchableNetwork::new(true);
     let monitor: std::sync::Arc<dyn zhelikit_sdk::NetworkMonitor> = network.clone();
-    let client = enterprise_client(stack, 12, Some(monitor));
-    let ticket = stack.legal_person_ticket(&e.userid).await;
-    client
-        .identity()
-        .login_with_legal_person_ticket(ticket)
-        .await
-        .expect("login");
+    let client = enterprise_phone(stack, 12, e, Some(monitor)).await;
     let manifest = include_str!("../../miniapps/samples/enterprise/miniapp.json");
     let page = Page(
         client

@@ -63,6 +63,13 @@ export async function followUiStyle(set: (elder: boolean) => void): Promise<void
   onEvent("uiStyleChanged", (d) => set(d.uiStyle === "elder"));
 }
 
+/** 浙政钉 免登: a one-time code from gdt-jsapi, redeemed for a ZheliKit session of this mini-app. */
+export async function loginWithGdtAuthCode(): Promise<void> {
+  await gdt.ready();
+  const { code } = await gdt.getAuthCode({ corpId: "zk-demo" });
+  await zk("zhelikit.loginWithAuthCode", { authCode: code });
+}
+
 /** The mini-program login: a ticketId from the container (a reload gives a fresh one when it
  * came empty), redeemed for a ZheliKit session of this mini-app. */
 export async function loginWithTicketId(): Promise<void> {

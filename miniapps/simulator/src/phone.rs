@@ -213,6 +213,10 @@ impl Phone {
             loop {
                 tokio::time::sleep(NOTIFICATION_POLL).await;
                 let Some(p) = phone.upgrade() else { return };
+                // An offline phone gets its notifications when it is back, as FCM holds them.
+                if !p.network.is_online() {
+                    continue;
+                }
                 let received: Vec<Value> =
                     match http.get(&url).query(&[("token", &token)]).send().await {
                         Ok(r) => r.json().await.unwrap_or_default(),

@@ -317,9 +317,9 @@ fn buckets(text: &str, name: &str) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// The share of what `after` added to `before` under each bucket bound, as `≤5 ms 61.2%, …`.
-fn shares(before: &[(f64, f64)], after: &[(f64, f64)]) -> String {
-    let delta: Vec<(f64, f64)> = after
+/// What `after` added to `before`, bucket by bucket (cumulative counts).
+fn added(before: &[(f64, f64)], after: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    after
         .iter()
         .map(|(le, n)| {
             let was = before
@@ -328,7 +328,12 @@ fn shares(before: &[(f64, f64)], after: &[(f64, f64)]) -> String {
                 .map_or(0.0, |(_, c)| *c);
             (*le, n - was)
         })
-        .collect();
+        .collect()
+}
+
+/// The share of what `after` added to `before` under each bucket bound, as `≤5 ms 61.2%, …`.
+fn shares(before: &[(f64, f64)], after: &[(f64, f64)]) -> String {
+    let delta = added(before, after);
     let total = delta.last().map_or(0.0, |(_, n)| *n).max(1.0);
     delta
         .iter()
@@ -340,16 +345,7 @@ fn shares(before: &[(f64, f64)], after: &[(f64, f64)]) -> String {
 
 /// The bucket bound under which 99% of what `after` added to `before` falls, in ms.
 fn p99(before: &[(f64, f64)], after: &[(f64, f64)]) -> String {
-    let delta: Vec<(f64, f64)> = after
-        .iter()
-        .map(|(le, n)| {
-            let was = before
-                .iter()
-                .find(|(b, _)| b == le)
-                .map_or(0.0, |(_, c)| *c);
-            (*le, n - was)
-        })
-        .collect();
+    let delta = added(before, after);
     let total = delta.last().map_or(0.0, |(_, n)| *n);
     delta
         .iter()

@@ -35,25 +35,19 @@ object LiveStack {
     private fun codeOf(base: String, miniApp: String) = "$base.$miniApp"
 
     /** A 浙里办 personal ticket for citizen `userid` issued to `miniApp`, as the login page's redirect carries it. */
-    fun citizenTicket(userid: String, miniApp: String = "zk-demo-services"): String {
-        val request = HttpRequest.newBuilder(URI.create("$platformUrl/sso/login"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .POST(HttpRequest.BodyPublishers.ofString(form("servicecode" to codeOf(serviceCode, miniApp), "goto" to callback, "userid" to userid)))
-            .build()
-        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
-        check(response.statusCode() == 302) { "login page answered ${response.statusCode()}: ${response.body()}" }
-        val location = response.headers().firstValue("location").orElseThrow()
-        return Regex("ticket=([A-Za-z0-9-]+)").find(location)?.groupValues?.get(1) ?: error("no ticket in $location")
-    }
+    fun citizenTicket(userid: String, miniApp: String = "zk-demo-services"): String = ticket("/sso/login", userid, miniApp)
 
     /** A 浙里办 legal-person ticket for enterprise `userid` issued to `miniApp`. */
-    fun legalPersonTicket(userid: String, miniApp: String = "zk-demo-policy"): String {
-        val request = HttpRequest.newBuilder(URI.create("$platformUrl/sso/legal/login"))
+    fun legalPersonTicket(userid: String, miniApp: String = "zk-demo-policy"): String = ticket("/sso/legal/login", userid, miniApp)
+
+    /** The ticket the login page at `page` redirects with once `userid` picked their account. */
+    private fun ticket(page: String, userid: String, miniApp: String): String {
+        val request = HttpRequest.newBuilder(URI.create("$platformUrl$page"))
             .header("content-type", "application/x-www-form-urlencoded")
             .POST(HttpRequest.BodyPublishers.ofString(form("servicecode" to codeOf(serviceCode, miniApp), "goto" to callback, "userid" to userid)))
             .build()
         val response = http.send(request, HttpResponse.BodyHandlers.ofString())
-        check(response.statusCode() == 302) { "legal login page answered ${response.statusCode()}: ${response.body()}" }
+        check(response.statusCode() == 302) { "login page $page answered ${response.statusCode()}: ${response.body()}" }
         val location = response.headers().firstValue("location").orElseThrow()
         return Regex("ticket=([A-Za-z0-9-]+)").find(location)?.groupValues?.get(1) ?: error("no ticket in $location")
     }
