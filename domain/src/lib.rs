@@ -27,6 +27,7 @@
 pub mod analytics;
 pub mod api;
 pub mod bridge;
+pub mod forms;
 pub mod gm;
 pub mod identity_code;
 pub mod input;
