@@ -6,7 +6,8 @@
 //!
 //! Values: an empty field is `Null`; arithmetic on `Null` is `Null`, a comparison with it is
 //! false, and `coalesce()` gives a fallback. Money is kept in fen (分) and added to money only;
-//! it is multiplied or divided by a number, and compared with money.
+//! it is multiplied or divided by a number, and compared with money (`yuan(3000)` is an
+//! amount).
 
 use crate::lang::Text;
 
@@ -173,6 +174,7 @@ enum Function {
     Selected,
     StringLength,
     Concat,
+    Yuan,
 }
 
 impl Function {
@@ -190,6 +192,7 @@ impl Function {
             "selected" => Self::Selected,
             "string-length" => Self::StringLength,
             "concat" => Self::Concat,
+            "yuan" => Self::Yuan,
             _ => return None,
         })
     }
@@ -766,6 +769,10 @@ impl Expr {
                 Some(Scalar::Text) => Ok(Type::One(Scalar::Int)),
                 _ => refuse("string-length 的参数须为文本", "string-length takes text"),
             },
+            Function::Yuan => match one(0) {
+                Some(s) if numeric(s) => Ok(Type::One(Scalar::Money)),
+                _ => refuse("yuan 的参数须为数字（元）", "yuan takes a number of yuan"),
+            },
         }
     }
 
@@ -940,6 +947,7 @@ fn call(f: Function, args: &[Expr], env: &dyn Env, itself: &Value) -> Value {
             V::Text(t) => V::Int(t.chars().count() as i64),
             _ => V::Int(0),
         },
+        Function::Yuan => as_f64(&arg(0)).map_or(V::Null, |y| V::Money((y * 100.0).round() as i64)),
     }
 }
 
@@ -1077,6 +1085,7 @@ mod tests {
             Value::Text("a".into())
         );
         assert_eq!(run("count-selected(${needs})").1, Value::Int(2));
+        assert_eq!(run("${income} > yuan(12500.49)").1, Value::Bool(true));
     }
 
     #[test]

@@ -1,0 +1,766 @@
+//! A form as its department writes it (versioned JSON) and the check of what a person
+//! answered: every error at once, each with the field's path and a message in zh-CN and
+//! English. The same code runs in the SDK, as the person types, and in the BFF, which has the
+//! final word. A form is loaded once ([`Form::load`]): names, choice lists and every
+//! expression are checked then, so a broken form never reaches a citizen.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use super::expr::{self, Env, Expr, Scalar, Schema, Type, Value};
+use crate::lang::Text;
+
+/// One choice of a choice list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceItem {
+    /// The code stored.
+    pub value: String,
+    /// What the person reads.
+    pub label: String,
+}
+
+/// What kind of answer a field takes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FieldKind {
+    /// Free text.
+    Text,
+    /// A whole number (JSON integer).
+    Integer,
+    /// A decimal number.
+    Decimal,
+    /// Money, in fen (JSON integer).
+    Money,
+    /// A day, `YYYY-MM-DD`.
+    Date,
+    /// Yes or no.
+    Boolean,
+    /// One code of choice list `choices`.
+    SelectOne {
+        /// The list's name.
+        choices: String,
+    },
+    /// Codes of choice list `choices`.
+    SelectMany {
+        /// The list's name.
+        choices: String,
+    },
+    /// A resident ID number (GB 11643).
+    ResidentId,
+    /// A unified social credit code (GB 32100).
+    Uscc,
+    /// A mainland mobile number.
+    Phone,
+    /// An e-mail address.
+    Email,
+    /// Fields shown together (their answers sit beside the others').
+    Group {
+        /// Its fields.
+        fields: Vec<Field>,
+    },
+    /// Fields answered once per instance (家庭成员 …): an array of objects.
+    Repeat {
+        /// Its fields.
+        fields: Vec<Field>,
+        /// Fewest instances.
+        #[serde(default)]
+        min: u32,
+        /// Most instances.
+        #[serde(default)]
+        max: Option<u32>,
+    },
+}
+
+impl FieldKind {
+    fn scalar(&self) -> Option<Scalar> {
+        Some(match self {
+            Self::Integer => Scalar::Int,
+            Self::Decimal => Scalar::Decimal,
+            Self::Money => Scalar::Money,
+            Self::Date => Scalar::Date,
+            Self::Boolean => Scalar::Bool,
+            Self::SelectMany { .. } => Scalar::Choices,
+            Self::Text
+            | Self::SelectOne { .. }
+            | Self::ResidentId
+            | Self::Uscc
+            | Self::Phone
+            | Self::Email => Scalar::Text,
+            Self::Group { .. } | Self::Repeat { .. } => return None,
+        })
+    }
+}
+
+/// One field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    /// Its name: letters, digits and `_`, unique in the form (`${name}` refers to it).
+    pub name: String,
+    /// What the person reads.
+    pub label: String,
+    /// Its kind.
+    #[serde(flatten)]
+    pub kind: FieldKind,
+    /// An answer is needed (when the field is relevant).
+    #[serde(default)]
+    pub required: bool,
+    /// Shown (and checked) only when this holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevant: Option<String>,
+    /// An answer must make this hold (`.` is the answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<String>,
+    /// What to say when the constraint does not hold, zh-CN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint_message: Option<String>,
+}
+
+/// A form's definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormDefinition {
+    /// Its id.
+    pub id: String,
+    /// Its version; a submission names the version it was filled on.
+    pub version: u32,
+    /// Its title, zh-CN.
+    pub title: String,
+    /// Its fields, in order.
+    pub fields: Vec<Field>,
+    /// Its choice lists, by name.
+    #[serde(default)]
+    pub choices: BTreeMap<String, Vec<ChoiceItem>>,
+}
+
+/// What is wrong, and where: a definition's field (`members.age`) or an answer's path
+/// (`members[1].age`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where.
+    pub path: String,
+    /// A stable code: `name`, `choices`, `expression` (a definition's); `required`, `type`,
+    /// `format`, `choice`, `constraint`, `count` (an answer's).
+    pub code: &'static str,
+    /// What, in words.
+    pub message: Text,
+}
+
+fn problem(
+    path: impl Into<String>,
+    code: &'static str,
+    zh: impl Into<String>,
+    en: impl Into<String>,
+) -> Problem {
+    Problem {
+        path: path.into(),
+        code,
+        message: Text::new(zh, en),
+    }
+}
+
+/// A field as loaded: where it sits and its expressions, parsed and checked.
+struct Loaded {
+    field: Field,
+    /// The repeat it is in, if any.
+    repeat: Option<String>,
+    relevant: Option<Expr>,
+    constraint: Option<Expr>,
+}
+
+/// A form loaded: every expression checked, ready to check answers.
+pub struct Form {
+    definition: FormDefinition,
+    /// Every field and repeat, in order (groups unfolded).
+    fields: Vec<Loaded>,
+}
+
+/// The form's fields as the expression of a field in `from` (a repeat, or none) sees them.
+struct View<'a> {
+    fields: &'a HashMap<String, (Option<Scalar>, Option<String>)>,
+    from: Option<&'a str>,
+}
+
+impl Schema for View<'_> {
+    fn type_of(&self, name: &str) -> Option<Type> {
+        let (scalar, repeat) = self.fields.get(name)?;
+        match (scalar, repeat.as_deref()) {
+            (None, _) => Some(Type::Repeat),
+            (Some(s), Some(r)) if Some(r) != self.from => Some(Type::Many(*s)),
+            (Some(s), _) => Some(Type::One(*s)),
+        }
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Every field and repeat of `fields`, groups unfolded, with the repeat each is in.
+fn unfold(fields: &[Field], repeat: Option<&str>, out: &mut Vec<(Field, Option<String>)>) {
+    for f in fields {
+        match &f.kind {
+            FieldKind::Group { fields } => unfold(fields, repeat, out),
+            FieldKind::Repeat { fields, .. } => {
+                out.push((f.clone(), repeat.map(str::to_string)));
+                unfold(fields, Some(&f.name), out);
+            }
+            _ => out.push((f.clone(), repeat.map(str::to_string))),
+        }
+    }
+}
+
+impl Form {
+    /// Loads `definition`, or says everything wrong with it.
+    pub fn load(definition: FormDefinition) -> Result<Form, Vec<Problem>> {
+        let mut all = Vec::new();
+        unfold(&definition.fields, None, &mut all);
+        let mut problems = Vec::new();
+        let mut types = HashMap::new();
+        for (f, repeat) in &all {
+            if !valid_name(&f.name) {
+                problems.push(problem(&f.name, "name", format!("字段名 {:?} 须以字母开头，只含字母、数字和 _", f.name), format!("field name {:?} must start with a letter and hold letters, digits and _ only", f.name)));
+            }
+            if types
+                .insert(f.name.clone(), (f.kind.scalar(), repeat.clone()))
+                .is_some()
+            {
+                problems.push(problem(
+                    &f.name,
+                    "name",
+                    format!("字段名 {} 重复", f.name),
+                    format!("field name {} is used twice", f.name),
+                ));
+            }
+            if let FieldKind::SelectOne { choices } | FieldKind::SelectMany { choices } = &f.kind {
+                if !definition.choices.contains_key(choices) {
+                    problems.push(problem(
+                        &f.name,
+                        "choices",
+                        format!("没有选项列表 {choices}"),
+                        format!("there is no choice list {choices}"),
+                    ));
+                }
+            }
+        }
+        let mut fields = Vec::new();
+        for (f, repeat) in all {
+            let view = View {
+                fields: &types,
+                from: repeat.as_deref(),
+            };
+            let itself = f.kind.scalar().map(Type::One);
+            let mut expression = |what: &str, src: &Option<String>| -> Option<Expr> {
+                let src = src.as_ref()?;
+                let at_fault = |e: expr::ExprError| {
+                    problem(
+                        format!("{}.{what}", f.name),
+                        "expression",
+                        format!("{what} 第 {} 个字符处：{}", e.at + 1, e.message.zh),
+                        format!("{what} at character {}: {}", e.at + 1, e.message.en),
+                    )
+                };
+                match expr::parse(src).and_then(|e| e.check(&view, itself).map(|t| (e, t))) {
+                    Ok((e, Type::One(Scalar::Bool))) => Some(e),
+                    Ok(_) => {
+                        problems.push(problem(
+                            format!("{}.{what}", f.name),
+                            "expression",
+                            format!("{what} 须为条件（结果为真或假）"),
+                            format!("{what} must be a condition (true or false)"),
+                        ));
+                        None
+                    }
+                    Err(e) => {
+                        problems.push(at_fault(e));
+                        None
+                    }
+                }
+            };
+            let relevant = expression("relevant", &f.relevant);
+            let constraint = expression("constraint", &f.constraint);
+            fields.push(Loaded {
+                field: f,
+                repeat,
+                relevant,
+                constraint,
+            });
+        }
+        if problems.is_empty() {
+            Ok(Form { definition, fields })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The definition.
+    pub fn definition(&self) -> &FormDefinition {
+        &self.definition
+    }
+
+    /// Every problem with `answers` (a JSON object: a field's answer under its name, a
+    /// repeat's as an array of such objects) on day `today`. Irrelevant fields are not
+    /// checked; empty means the answers may be submitted.
+    pub fn check(&self, answers: &Json, today: i64) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let empty = serde_json::Map::new();
+        let top = answers.as_object().unwrap_or(&empty);
+        for loaded in self.fields.iter().filter(|l| l.repeat.is_none()) {
+            let env = Answers {
+                form: self,
+                top,
+                instance: None,
+                today,
+            };
+            self.check_field(loaded, &env, &loaded.field.name, &mut problems);
+        }
+        problems
+    }
+
+    fn check_field(
+        &self,
+        loaded: &Loaded,
+        env: &Answers<'_>,
+        path: &str,
+        problems: &mut Vec<Problem>,
+    ) {
+        let f = &loaded.field;
+        if let Some(relevant) = &loaded.relevant {
+            if !relevant.eval(env, &Value::Null).truthy() {
+                return;
+            }
+        }
+        let raw = env.raw(&f.name);
+        if let FieldKind::Repeat { min, max, .. } = &f.kind {
+            let instances = raw.and_then(Json::as_array).map_or(&[][..], Vec::as_slice);
+            let n = instances.len() as u32;
+            if n < *min || max.is_some_and(|m| n > m) {
+                problems.push(problem(
+                    path,
+                    "count",
+                    format!(
+                        "{}须填写 {}–{} 项，现有 {n} 项",
+                        f.label,
+                        min,
+                        max.map_or("不限".to_string(), |m| m.to_string())
+                    ),
+                    format!(
+                        "{} takes {min}–{} entries, not {n}",
+                        f.label,
+                        max.map_or("any".to_string(), |m| m.to_string())
+                    ),
+                ));
+            }
+            let empty = serde_json::Map::new();
+            for (i, instance) in instances.iter().enumerate() {
+                let inner = Answers {
+                    form: self,
+                    top: env.top,
+                    instance: Some((&f.name, instance.as_object().unwrap_or(&empty))),
+                    today: env.today,
+                };
+                for child in self
+                    .fields
+                    .iter()
+                    .filter(|l| l.repeat.as_deref() == Some(&f.name))
+                {
+                    self.check_field(
+                        child,
+                        &inner,
+                        &format!("{path}[{i}].{}", child.field.name),
+                        problems,
+                    );
+                }
+            }
+            return;
+        }
+        let value = match raw {
+            None | Some(Json::Null) => Value::Null,
+            Some(Json::String(s)) if s.trim().is_empty() => Value::Null,
+            Some(json) => match self.typed(f, json) {
+                Ok(v) => v,
+                Err(p) => {
+                    problems.push(Problem {
+                        path: path.to_string(),
+                        ..p
+                    });
+                    return;
+                }
+            },
+        };
+        if value == Value::Null {
+            if f.required {
+                problems.push(problem(
+                    path,
+                    "required",
+                    format!("请填写{}", f.label),
+                    format!("{} is required", f.label),
+                ));
+            }
+            return;
+        }
+        if let Some(constraint) = &loaded.constraint {
+            if !constraint.eval(env, &value).truthy() {
+                let zh = f
+                    .constraint_message
+                    .clone()
+                    .unwrap_or_else(|| format!("{}不符合要求", f.label));
+                problems.push(problem(
+                    path,
+                    "constraint",
+                    zh,
+                    format!("{} does not meet its constraint", f.label),
+                ));
+            }
+        }
+    }
+
+    /// An answer of field `f` as a value, or why it is not one.
+    fn typed(&self, f: &Field, json: &Json) -> Result<Value, Problem> {
+        let wrong = |zh: String, en: String| problem("", "type", zh, en);
+        let text = || {
+            json.as_str().map(str::to_string).ok_or_else(|| {
+                wrong(
+                    format!("{}须为文本", f.label),
+                    format!("{} must be text", f.label),
+                )
+            })
+        };
+        let format_error = |zh: String, en: String| problem("", "format", zh, en);
+        Ok(match &f.kind {
+            FieldKind::Text => Value::Text(text()?),
+            FieldKind::Integer => Value::Int(json.as_i64().ok_or_else(|| {
+                wrong(
+                    format!("{}须为整数", f.label),
+                    format!("{} must be a whole number", f.label),
+                )
+            })?),
+            FieldKind::Decimal => Value::Decimal(json.as_f64().ok_or_else(|| {
+                wrong(
+                    format!("{}须为数字", f.label),
+                    format!("{} must be a number", f.label),
+                )
+            })?),
+            FieldKind::Money => Value::Money(json.as_i64().ok_or_else(|| {
+                wrong(
+                    format!("{}须为以分计的整数金额", f.label),
+                    format!("{} must be a whole number of fen", f.label),
+                )
+            })?),
+            FieldKind::Boolean => Value::Bool(json.as_bool().ok_or_else(|| {
+                wrong(
+                    format!("{}须为是或否", f.label),
+                    format!("{} must be true or false", f.label),
+                )
+            })?),
+            FieldKind::Date => {
+                let t = text()?;
+                Value::Date(crate::analytics::parse_day(&t).ok_or_else(|| {
+                    format_error(
+                        format!("{}须为日期（YYYY-MM-DD）", f.label),
+                        format!("{} must be a date (YYYY-MM-DD)", f.label),
+                    )
+                })?)
+            }
+            FieldKind::SelectOne { choices } => {
+                let t = text()?;
+                self.in_list(f, choices, &t)?;
+                Value::Text(t)
+            }
+            FieldKind::SelectMany { choices } => {
+                let codes: Vec<String> = json
+                    .as_array()
+                    .and_then(|a| a.iter().map(|c| c.as_str().map(str::to_string)).collect())
+                    .ok_or_else(|| {
+                        wrong(
+                            format!("{}须为选项代码的列表", f.label),
+                            format!("{} must be a list of choice codes", f.label),
+                        )
+                    })?;
+                for c in &codes {
+                    self.in_list(f, choices, c)?;
+                }
+                Value::Choices(codes)
+            }
+            FieldKind::ResidentId => {
+                let t = text()?;
+                crate::identity_code::ResidentId::parse(&t).map_err(|e| {
+                    format_error(
+                        format!("{}不是有效的公民身份号码（{e}）", f.label),
+                        format!("{} is not a valid resident ID number ({e})", f.label),
+                    )
+                })?;
+                Value::Text(t)
+            }
+            FieldKind::Uscc => {
+                let t = text()?;
+                crate::identity_code::Uscc::parse(&t).map_err(|e| {
+                    format_error(
+                        format!("{}不是有效的统一社会信用代码（{e}）", f.label),
+                        format!(
+                            "{} is not a valid unified social credit code ({e})",
+                            f.label
+                        ),
+                    )
+                })?;
+                Value::Text(t)
+            }
+            FieldKind::Phone => {
+                let t = text()?;
+                let ok = t.len() == 11
+                    && t.starts_with('1')
+                    && t.bytes().all(|b| b.is_ascii_digit())
+                    && matches!(t.as_bytes()[1], b'3'..=b'9');
+                if !ok {
+                    return Err(format_error(
+                        format!("{}须为 11 位手机号码", f.label),
+                        format!("{} must be an 11-digit mobile number", f.label),
+                    ));
+                }
+                Value::Text(t)
+            }
+            FieldKind::Email => {
+                let t = text()?;
+                let ok = t.split_once('@').is_some_and(|(user, host)| {
+                    !user.is_empty()
+                        && host.contains('.')
+                        && !host.starts_with('.')
+                        && !host.ends_with('.')
+                }) && !t.contains(char::is_whitespace);
+                if !ok {
+                    return Err(format_error(
+                        format!("{}不是有效的电子邮箱", f.label),
+                        format!("{} is not a valid e-mail address", f.label),
+                    ));
+                }
+                Value::Text(t)
+            }
+            FieldKind::Group { .. } | FieldKind::Repeat { .. } => Value::Null,
+        })
+    }
+
+    fn in_list(&self, f: &Field, list: &str, code: &str) -> Result<(), Problem> {
+        let known = self
+            .definition
+            .choices
+            .get(list)
+            .is_some_and(|l| l.iter().any(|c| c.value == code));
+        if known {
+            Ok(())
+        } else {
+            Err(problem(
+                "",
+                "choice",
+                format!("{}没有选项 {code}", f.label),
+                format!("{} has no choice {code}", f.label),
+            ))
+        }
+    }
+}
+
+/// Answers as an expression reads them: the form's top level, and the instance of a repeat
+/// the expression's field is in.
+struct Answers<'a> {
+    form: &'a Form,
+    top: &'a serde_json::Map<String, Json>,
+    instance: Option<(&'a str, &'a serde_json::Map<String, Json>)>,
+    today: i64,
+}
+
+impl Answers<'_> {
+    fn raw(&self, name: &str) -> Option<&Json> {
+        match self.instance {
+            Some((repeat, instance)) if self.repeat_of(name) == Some(repeat) => instance.get(name),
+            _ => self.top.get(name),
+        }
+    }
+
+    fn repeat_of(&self, name: &str) -> Option<&str> {
+        self.form
+            .fields
+            .iter()
+            .find(|l| l.field.name == name)?
+            .repeat
+            .as_deref()
+    }
+
+    fn value_of(&self, f: &Field, json: Option<&Json>) -> Value {
+        match json {
+            None | Some(Json::Null) => Value::Null,
+            Some(j) => self.form.typed(f, j).unwrap_or(Value::Null),
+        }
+    }
+}
+
+impl Env for Answers<'_> {
+    fn value(&self, name: &str) -> Value {
+        let Some(loaded) = self.form.fields.iter().find(|l| l.field.name == name) else {
+            return Value::Null;
+        };
+        if let FieldKind::Repeat { .. } = loaded.field.kind {
+            return Value::Repeat(
+                self.top
+                    .get(name)
+                    .and_then(Json::as_array)
+                    .map_or(0, Vec::len),
+            );
+        }
+        match (&loaded.repeat, self.instance) {
+            (Some(r), Some((here, instance))) if r == here => {
+                self.value_of(&loaded.field, instance.get(name))
+            }
+            (Some(r), _) => Value::Many(
+                self.top
+                    .get(r)
+                    .and_then(Json::as_array)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .map(|i| self.value_of(&loaded.field, i.get(name)))
+                    .collect(),
+            ),
+            (None, _) => self.value_of(&loaded.field, self.top.get(name)),
+        }
+    }
+
+    fn today(&self) -> i64 {
+        self.today
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// 困难家庭补助申请: an applicant, their household, and a reason that shows for some.
+    fn definition() -> FormDefinition {
+        serde_json::from_value(json!({
+            "id": "hardship-subsidy", "version": 2, "title": "困难家庭补助申请",
+            "choices": {"needs": [{"value": "housing", "label": "住房"}, {"value": "medical", "label": "医疗"}]},
+            "fields": [
+                {"name": "applicant", "label": "申请人", "type": "group", "fields": [
+                    {"name": "name", "label": "姓名", "type": "text", "required": true},
+                    {"name": "id_number", "label": "公民身份号码", "type": "resident_id", "required": true},
+                    {"name": "phone", "label": "手机号码", "type": "phone"},
+                    {"name": "birth", "label": "出生日期", "type": "date", "required": true,
+                     "constraint": "age(.) >= 18", "constraint_message": "申请人须年满 18 周岁"}
+                ]},
+                {"name": "needs", "label": "困难类型", "type": "select_many", "choices": "needs", "required": true},
+                {"name": "medical_detail", "label": "病情说明", "type": "text", "required": true,
+                 "relevant": "selected(${needs}, 'medical')"},
+                {"name": "members", "label": "家庭成员", "type": "repeat", "min": 1, "max": 6, "fields": [
+                    {"name": "member_name", "label": "成员姓名", "type": "text", "required": true},
+                    {"name": "member_income", "label": "月收入", "type": "money", "required": true,
+                     "constraint": ". >= 0 * ${member_income}"}
+                ]},
+                {"name": "total_ok", "label": "家庭月收入确认", "type": "boolean",
+                 "constraint": "sum(${member_income}) < yuan(3000)", "constraint_message": "家庭月收入须低于 3000 元"}
+            ]
+        }))
+        .expect("definition")
+    }
+
+    fn today() -> i64 {
+        crate::analytics::parse_day("2026-12-04").expect("day")
+    }
+
+    #[test]
+    fn good_answers_pass_and_every_problem_is_named_by_its_path() {
+        let form = Form::load(definition()).expect("loads");
+        let good = json!({
+            "name": "张三", "id_number": "11010519491231002X", "phone": "13812345678",
+            "birth": "1990-01-01", "needs": ["housing"],
+            "members": [{"member_name": "张三", "member_income": 150000}],
+            "total_ok": true
+        });
+        assert_eq!(form.check(&good, today()), vec![]);
+
+        let bad = json!({
+            "id_number": "110105194912310021", "phone": "12345", "birth": "2015-06-01",
+            "needs": ["medical", "travel"],
+            "members": [{"member_income": "很多"}, {"member_name": "李四", "member_income": 400000}],
+            "total_ok": true
+        });
+        let problems = form.check(&bad, today());
+        let found: Vec<(&str, &str)> = problems.iter().map(|p| (p.path.as_str(), p.code)).collect();
+        assert_eq!(
+            found,
+            vec![
+                ("name", "required"),
+                ("id_number", "format"),
+                ("phone", "format"),
+                ("birth", "constraint"),
+                ("needs", "choice"),
+                ("members[0].member_name", "required"),
+                ("members[0].member_income", "type"),
+                ("total_ok", "constraint"),
+            ],
+            "{problems:#?}"
+        );
+        assert_eq!(problems[3].message.zh, "申请人须年满 18 周岁");
+        assert!(problems[4].message.zh.contains("没有选项 travel"));
+        // The medical detail is asked only when medical is chosen; the total is checked
+        // over every member's income.
+        let medical = json!({
+            "name": "张三", "id_number": "11010519491231002X", "birth": "1990-01-01",
+            "needs": ["medical"], "members": [{"member_name": "张三", "member_income": 200000},
+                                              {"member_name": "李四", "member_income": 150000}],
+            "total_ok": true
+        });
+        let found: Vec<(String, &str)> = form
+            .check(&medical, today())
+            .into_iter()
+            .map(|p| (p.path, p.code))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("medical_detail".to_string(), "required"),
+                ("total_ok".to_string(), "constraint")
+            ]
+        );
+        let none = json!({"name": "张三", "id_number": "11010519491231002X", "birth": "1990-01-01", "needs": ["housing"], "members": []});
+        let found: Vec<(String, &str)> = form
+            .check(&none, today())
+            .into_iter()
+            .map(|p| (p.path, p.code))
+            .collect();
+        assert_eq!(found, vec![("members".to_string(), "count")]);
+    }
+
+    #[test]
+    fn a_broken_definition_is_refused_with_everything_wrong() {
+        let mut d = definition();
+        d.fields.push(
+            serde_json::from_value(json!({"name": "name", "label": "重名", "type": "text"}))
+                .expect("field"),
+        );
+        d.fields.push(serde_json::from_value(json!({"name": "9lives", "label": "坏名", "type": "select_one", "choices": "nowhere"})).expect("field"));
+        d.fields.push(serde_json::from_value(json!({"name": "late", "label": "迟到", "type": "integer", "relevant": "${birth} + 'x'"})).expect("field"));
+        d.fields.push(
+            serde_json::from_value(
+                json!({"name": "odd", "label": "奇怪", "type": "integer", "constraint": ". + 1"}),
+            )
+            .expect("field"),
+        );
+        let problems = Form::load(d).err().expect("refused");
+        let found: Vec<(&str, &str)> = problems.iter().map(|p| (p.path.as_str(), p.code)).collect();
+        assert_eq!(
+            found,
+            vec![
+                ("name", "name"),
+                ("9lives", "name"),
+                ("9lives", "choices"),
+                ("late.relevant", "expression"),
+                ("odd.constraint", "expression"),
+            ],
+            "{problems:#?}"
+        );
+        assert!(
+            problems[3].message.zh.contains("第 10 个字符处"),
+            "{:?}",
+            problems[3].message
+        );
+    }
+}
