@@ -115,10 +115,17 @@ pub struct Field {
     /// What to say when the constraint does not hold, zh-CN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub constraint_message: Option<String>,
+    /// Computed from other answers (the person does not type it): an expression of the
+    /// field's type; a calculation sees the answers and the calculations above it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calculate: Option<String>,
+    /// A new draft starts with this answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Json>,
 }
 
 /// A form's definition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FormDefinition {
     /// Its id.
     pub id: String,
@@ -166,6 +173,7 @@ struct Loaded {
     repeat: Option<String>,
     relevant: Option<Expr>,
     constraint: Option<Expr>,
+    calculate: Option<Expr>,
 }
 
 /// A form loaded: every expression checked, ready to check answers.
@@ -280,11 +288,62 @@ impl Form {
             };
             let relevant = expression("relevant", &f.relevant);
             let constraint = expression("constraint", &f.constraint);
+            let calculate = f.calculate.as_ref().and_then(|src| {
+                let at = format!("{}.calculate", f.name);
+                let checked = expr::parse(src).and_then(|e| e.check(&view, None).map(|t| (e, t)));
+                match (checked, f.kind.scalar()) {
+                    (Ok((e, Type::One(t))), Some(s))
+                        if t == s || (s == Scalar::Decimal && t == Scalar::Int) =>
+                    {
+                        Some(e)
+                    }
+                    (Ok((_, t)), s) => {
+                        problems.push(problem(
+                            at,
+                            "expression",
+                            format!(
+                                "calculate 的结果是{}，而字段是{}",
+                                t.zh(),
+                                s.map_or("分组", expr::scalar_zh)
+                            ),
+                            format!("calculate gives {t:?}, the field is {s:?}"),
+                        ));
+                        None
+                    }
+                    (Err(e), _) => {
+                        problems.push(problem(
+                            at,
+                            "expression",
+                            format!("calculate 第 {} 个字符处：{}", e.at + 1, e.message.zh),
+                            format!("calculate at character {}: {}", e.at + 1, e.message.en),
+                        ));
+                        None
+                    }
+                }
+            });
+            if let Some(default) = &f.default {
+                let probe = Form {
+                    definition: FormDefinition {
+                        choices: definition.choices.clone(),
+                        ..FormDefinition::default()
+                    },
+                    fields: Vec::new(),
+                };
+                if let Err(p) = probe.typed(&f, default) {
+                    problems.push(problem(
+                        format!("{}.default", f.name),
+                        "default",
+                        p.message.zh,
+                        p.message.en,
+                    ));
+                }
+            }
             fields.push(Loaded {
                 field: f,
                 repeat,
                 relevant,
                 constraint,
+                calculate,
             });
         }
         if problems.is_empty() {
@@ -297,6 +356,83 @@ impl Form {
     /// The definition.
     pub fn definition(&self) -> &FormDefinition {
         &self.definition
+    }
+
+    /// A new draft: every default, and the calculations they give.
+    pub fn blank(&self, today: i64) -> Json {
+        let mut answers = serde_json::Map::new();
+        for l in self.fields.iter().filter(|l| l.repeat.is_none()) {
+            if let Some(d) = &l.field.default {
+                answers.insert(l.field.name.clone(), d.clone());
+            }
+        }
+        self.submitted(&Json::Object(answers), today)
+    }
+
+    /// What is submitted of `answers`: irrelevant fields dropped (an answer given before the
+    /// person changed their mind does not travel), calculations made, in the order of the
+    /// form. Check it with [`Self::check`].
+    pub fn submitted(&self, answers: &Json, today: i64) -> Json {
+        let mut top = answers.as_object().cloned().unwrap_or_default();
+        for i in 0..self.fields.len() {
+            let loaded = &self.fields[i];
+            if loaded.repeat.is_some() {
+                continue;
+            }
+            let name = loaded.field.name.clone();
+            if let FieldKind::Repeat { .. } = loaded.field.kind {
+                let instances: Vec<Json> = top
+                    .get(&name)
+                    .and_then(Json::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                let mut done = Vec::new();
+                for mut instance in instances {
+                    for child in self
+                        .fields
+                        .iter()
+                        .filter(|l| l.repeat.as_deref() == Some(name.as_str()))
+                    {
+                        let inner = instance.as_object().cloned().unwrap_or_default();
+                        let env = Answers {
+                            form: self,
+                            top: &top,
+                            instance: Some((&name, &inner)),
+                            today,
+                        };
+                        let outcome = self.settle(child, &env);
+                        if let Some(object) = instance.as_object_mut() {
+                            apply(object, &child.field.name, outcome);
+                        }
+                    }
+                    done.push(instance);
+                }
+                top.insert(name, Json::Array(done));
+                continue;
+            }
+            let env = Answers {
+                form: self,
+                top: &top,
+                instance: None,
+                today,
+            };
+            let outcome = self.settle(loaded, &env);
+            apply(&mut top, &name, outcome);
+        }
+        Json::Object(top)
+    }
+
+    /// What becomes of a field's answer on submit: dropped, computed, or kept.
+    fn settle(&self, loaded: &Loaded, env: &Answers<'_>) -> Settled {
+        if let Some(relevant) = &loaded.relevant {
+            if !relevant.eval(env, &Value::Null).truthy() {
+                return Settled::Dropped;
+            }
+        }
+        match &loaded.calculate {
+            Some(c) => Settled::Computed(to_json(&c.eval(env, &Value::Null))),
+            None => Settled::Kept,
+        }
     }
 
     /// Every problem with `answers` (a JSON object: a field's answer under its name, a
@@ -559,6 +695,38 @@ impl Form {
     }
 }
 
+enum Settled {
+    Dropped,
+    Computed(Json),
+    Kept,
+}
+
+fn apply(object: &mut serde_json::Map<String, Json>, name: &str, outcome: Settled) {
+    match outcome {
+        Settled::Dropped => {
+            object.remove(name);
+        }
+        Settled::Computed(value) => {
+            object.insert(name.to_string(), value);
+        }
+        Settled::Kept => {}
+    }
+}
+
+/// A value as an answer is written.
+fn to_json(v: &Value) -> Json {
+    match v {
+        Value::Null | Value::Repeat(_) => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) | Value::Money(i) => Json::from(*i),
+        Value::Decimal(d) => serde_json::Number::from_f64(*d).map_or(Json::Null, Json::Number),
+        Value::Text(t) => Json::String(t.clone()),
+        Value::Date(d) => Json::String(crate::analytics::format_day(*d)),
+        Value::Choices(c) => Json::from(c.clone()),
+        Value::Many(values) => Json::Array(values.iter().map(to_json).collect()),
+    }
+}
+
 /// Answers as an expression reads them: the form's top level, and the instance of a repeat
 /// the expression's field is in.
 struct Answers<'a> {
@@ -730,6 +898,40 @@ mod tests {
     }
 
     #[test]
+    fn on_submit_irrelevant_answers_are_dropped_and_calculations_made() {
+        let mut d = definition();
+        d.fields.push(serde_json::from_value(json!({"name": "household", "label": "家庭人数", "type": "integer", "calculate": "count(${members})"})).expect("field"));
+        d.fields.push(serde_json::from_value(json!({"name": "per_head", "label": "人均月收入", "type": "money", "calculate": "sum(${member_income}) div count(${members})"})).expect("field"));
+        d.fields.push(serde_json::from_value(json!({"name": "applied_on", "label": "申请日期", "type": "date", "calculate": "today()"})).expect("field"));
+        d.fields.push(
+            serde_json::from_value(
+                json!({"name": "consent", "label": "承诺属实", "type": "boolean", "default": true}),
+            )
+            .expect("field"),
+        );
+        let form = Form::load(d).expect("loads");
+        assert_eq!(
+            form.blank(today()),
+            json!({"consent": true, "household": 0, "per_head": null, "applied_on": "2026-12-04", "members": []})
+        );
+        let answers = json!({
+            "name": "张三", "needs": ["housing"], "medical_detail": "（改选前填写）",
+            "members": [{"member_name": "张三", "member_income": 100000}, {"member_name": "李四", "member_income": 50001}],
+            "household": 99
+        });
+        let sent = form.submitted(&answers, today());
+        assert_eq!(
+            sent.get("medical_detail"),
+            None,
+            "dropped: medical was not chosen"
+        );
+        assert_eq!(sent["household"], 2, "computed, whatever was typed");
+        assert_eq!(sent["per_head"], 75001, "money divided, rounded to the fen");
+        assert_eq!(sent["applied_on"], "2026-12-04");
+        assert_eq!(sent["members"][1]["member_income"], 50001);
+    }
+
+    #[test]
     fn a_broken_definition_is_refused_with_everything_wrong() {
         let mut d = definition();
         d.fields.push(
@@ -744,6 +946,13 @@ mod tests {
             )
             .expect("field"),
         );
+        let more = [
+            json!({"name": "sum_text", "label": "合计", "type": "text", "calculate": "1 + 2"}),
+            json!({"name": "when", "label": "日期", "type": "date", "default": "明天"}),
+        ];
+        for f in more {
+            d.fields.push(serde_json::from_value(f).expect("field"));
+        }
         let problems = Form::load(d).err().expect("refused");
         let found: Vec<(&str, &str)> = problems.iter().map(|p| (p.path.as_str(), p.code)).collect();
         assert_eq!(
@@ -754,6 +963,8 @@ mod tests {
                 ("9lives", "choices"),
                 ("late.relevant", "expression"),
                 ("odd.constraint", "expression"),
+                ("sum_text.calculate", "expression"),
+                ("when.default", "default"),
             ],
             "{problems:#?}"
         );

@@ -42,7 +42,8 @@ pub enum Type {
 }
 
 impl Type {
-    fn zh(self) -> String {
+    /// Its name, zh-CN.
+    pub fn zh(self) -> String {
         match self {
             Type::One(s) => scalar_zh(s).to_string(),
             Type::Many(s) => format!("{}列表", scalar_zh(s)),
@@ -51,7 +52,8 @@ impl Type {
     }
 }
 
-fn scalar_zh(s: Scalar) -> &'static str {
+/// A scalar type's name, zh-CN.
+pub fn scalar_zh(s: Scalar) -> &'static str {
     match s {
         Scalar::Bool => "布尔值",
         Scalar::Int => "整数",
