@@ -134,3 +134,54 @@ fn the_sample_mini_apps_pass_validate() {
         samples.display()
     );
 }
+
+#[test]
+fn a_form_is_checked_as_the_sdk_and_the_bff_load_it() {
+    let dir = temp("form");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let good = dir.join("good.json");
+    std::fs::write(
+        &good,
+        r#"{"id": "newborn", "version": 1, "title": "新生儿出生一件事",
+            "choices": {"gender": [{"value": "m", "label": "男"}, {"value": "f", "label": "女"}]},
+            "fields": [
+              {"name": "baby_name", "label": "婴儿姓名", "type": "text", "required": true},
+              {"name": "gender", "label": "性别", "type": "select_one", "choices": "gender"},
+              {"name": "born", "label": "出生日期", "type": "date", "constraint": ". <= today()"}
+            ]}"#,
+    )
+    .expect("write");
+    let shown = cli().arg("form").arg(&good).output().expect("run");
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("新生儿出生一件事（newborn 第 1 版）"),
+        "{text}"
+    );
+    assert!(text.contains("gender 性别：单选 gender"), "{text}");
+    assert!(text.contains("校验 . <= today()"), "{text}");
+
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"id": "newborn", "version": 1, "title": "新生儿出生一件事", "fields": [
+              {"name": "gender", "label": "性别", "type": "select_one", "choices": "nowhere"},
+              {"name": "born", "label": "出生日期", "type": "date", "constraint": ". <= today() +"}
+            ]}"#,
+    )
+    .expect("write");
+    let refused = cli().arg("form").arg(&bad).output().expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&refused.stderr);
+    assert!(text.contains("gender：没有选项列表 nowhere"), "{text}");
+    assert!(
+        text.contains("born.constraint：constraint 第 15 个字符处：表达式不完整"),
+        "{text}"
+    );
+    assert!(text.contains("共 2 处问题"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -16,6 +16,11 @@
 //!   `ZK_MINIAPP_IRS_SECRET_KEY`; on the demo stack, derived from `.zhelikit/demo.env`), sent to
 //!   `ZHELIKIT_BFF_URL` (default http://127.0.0.1:8080).
 //!
+//! - `form <file.xlsx|file.json> [--json]` checks a form (an XLSForm spreadsheet, or a form
+//!   definition as JSON) the way the SDK and the BFF load it: every problem listed (a
+//!   spreadsheet's by sheet, row and column) and exit 1; else an outline of its fields, or with
+//!   `--json` the definition as JSON (an XLSForm converted).
+//!
 //! A package is the folder's `dist/` when it has one (a built app), else the folder; its
 //! `miniapp.json` is the folder's.
 
@@ -30,7 +35,8 @@ const USAGE: &str = "用法：zhelikit-miniapp new <目录> [--id <小程序编�
       zhelikit-miniapp validate <目录>
       zhelikit-miniapp pack <目录> [--out <文件.zip>]
       zhelikit-miniapp serve <目录>
-      zhelikit-miniapp stats <目录> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]";
+      zhelikit-miniapp stats <目录> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
+      zhelikit-miniapp form <表单.xlsx|表单.json> [--json]";
 
 fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter()
@@ -310,6 +316,108 @@ fn stats(dir: &Path, from: Option<String>, to: Option<String>, json: bool) -> Re
     }
 }
 
+/// `form`: loads the form at `path` and shows it, or every problem with it.
+fn form(path: &Path, as_json: bool) -> Result<(), ExitCode> {
+    use zhelikit_domain::forms::definition::{Form, FormDefinition};
+    let bytes = std::fs::read(path).map_err(|e| {
+        eprintln!("无法读取 {}：{e}", path.display());
+        ExitCode::from(2)
+    })?;
+    let xlsx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let definition = if xlsx {
+        zhelikit_domain::forms::xlsform::import(&bytes).map_err(|problems| {
+            for p in &problems {
+                eprintln!(
+                    "{} 第 {} 行 {} 列：{}",
+                    p.sheet, p.row, p.column, p.message.zh
+                );
+            }
+            eprintln!("共 {} 处问题", problems.len());
+            ExitCode::from(1)
+        })?
+    } else {
+        let definition: FormDefinition = serde_json::from_slice(&bytes).map_err(|e| {
+            eprintln!("表单定义不是有效的 JSON（{e}）");
+            ExitCode::from(1)
+        })?;
+        if let Err(problems) = Form::load(definition.clone()) {
+            for p in &problems {
+                eprintln!("{}：{}", p.path, p.message.zh);
+            }
+            eprintln!("共 {} 处问题", problems.len());
+            return Err(ExitCode::from(1));
+        }
+        definition
+    };
+    if as_json {
+        let text = serde_json::to_string_pretty(&definition).map_err(|_| ExitCode::from(1))?;
+        println!("{text}");
+    } else {
+        println!(
+            "{}（{} 第 {} 版）",
+            definition.title, definition.id, definition.version
+        );
+        outline(&definition.fields, 1);
+    }
+    Ok(())
+}
+
+/// The fields as a tree: name, label, kind, and what governs them.
+fn outline(fields: &[zhelikit_domain::forms::definition::Field], depth: usize) {
+    use zhelikit_domain::forms::definition::FieldKind as K;
+    for f in fields {
+        let kind = match &f.kind {
+            K::Text => "文本".to_string(),
+            K::Integer => "整数".into(),
+            K::Decimal => "小数".into(),
+            K::Money => "金额（分）".into(),
+            K::Date => "日期".into(),
+            K::Boolean => "是/否".into(),
+            K::SelectOne { choices } => format!("单选 {choices}"),
+            K::SelectMany { choices } => format!("多选 {choices}"),
+            K::ResidentId => "公民身份号码".into(),
+            K::Uscc => "统一社会信用代码".into(),
+            K::Phone => "手机号码".into(),
+            K::Email => "电子邮箱".into(),
+            K::Group { .. } => "分组".into(),
+            K::Repeat { min, max, .. } => format!(
+                "重复 {min}–{}",
+                max.map_or("不限".to_string(), |m| m.to_string())
+            ),
+        };
+        let mut notes = Vec::new();
+        if f.required {
+            notes.push("必填".to_string());
+        }
+        if let Some(r) = &f.relevant {
+            notes.push(format!("显示条件 {r}"));
+        }
+        if let Some(c) = &f.constraint {
+            notes.push(format!("校验 {c}"));
+        }
+        if let Some(c) = &f.calculate {
+            notes.push(format!("计算 {c}"));
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", notes.join("；"))
+        };
+        println!(
+            "{}{} {}：{}{notes}",
+            "  ".repeat(depth),
+            f.name,
+            f.label,
+            kind
+        );
+        if let K::Group { fields } | K::Repeat { fields, .. } = &f.kind {
+            outline(fields, depth + 1);
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(command), Some(dir)) = (args.first(), args.get(1)) else {
@@ -340,6 +448,7 @@ fn main() -> ExitCode {
             pack(&dir, out)
         }
         "serve" => serve(&dir),
+        "form" => form(&dir, args.iter().any(|a| a == "--json")),
         "stats" => stats(
             &dir,
             flag(&args, "--from"),
