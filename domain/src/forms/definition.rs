@@ -19,6 +19,9 @@ pub struct ChoiceItem {
     pub value: String,
     /// What the person reads.
     pub label: String,
+    /// Further columns a choice filter reads (`city` of a county …).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, String>,
 }
 
 /// What kind of answer a field takes.
@@ -122,6 +125,10 @@ pub struct Field {
     /// A new draft starts with this answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Json>,
+    /// Of a select's choices, only those for which this holds may be chosen; a choice's
+    /// columns are bare names (`city = ${city}`: the cascade province → city → county).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice_filter: Option<String>,
 }
 
 /// A form's definition.
@@ -174,6 +181,7 @@ struct Loaded {
     relevant: Option<Expr>,
     constraint: Option<Expr>,
     calculate: Option<Expr>,
+    choice_filter: Option<Expr>,
 }
 
 /// A form loaded: every expression checked, ready to check answers.
@@ -187,9 +195,18 @@ pub struct Form {
 struct View<'a> {
     fields: &'a HashMap<String, (Option<Scalar>, Option<String>)>,
     from: Option<&'a str>,
+    /// The columns of the choice list being filtered, in a choice filter.
+    columns: Option<&'a [ChoiceItem]>,
 }
 
 impl Schema for View<'_> {
+    fn is_column(&self, name: &str) -> bool {
+        self.columns.is_some_and(|list| {
+            list.iter()
+                .any(|c| name == "name" || c.extra.contains_key(name))
+        })
+    }
+
     fn type_of(&self, name: &str) -> Option<Type> {
         let (scalar, repeat) = self.fields.get(name)?;
         match (scalar, repeat.as_deref()) {
@@ -257,6 +274,7 @@ impl Form {
             let view = View {
                 fields: &types,
                 from: repeat.as_deref(),
+                columns: None,
             };
             let itself = f.kind.scalar().map(Type::One);
             let mut expression = |what: &str, src: &Option<String>| -> Option<Expr> {
@@ -321,6 +339,50 @@ impl Form {
                     }
                 }
             });
+            let choice_filter = f.choice_filter.as_ref().and_then(|src| {
+                let list = match &f.kind {
+                    FieldKind::SelectOne { choices } | FieldKind::SelectMany { choices } => {
+                        definition.choices.get(choices)
+                    }
+                    _ => None,
+                };
+                let at = format!("{}.choice_filter", f.name);
+                let Some(list) = list else {
+                    problems.push(problem(
+                        at,
+                        "expression",
+                        "只有选择题可以设置 choice_filter",
+                        "only a select field takes a choice_filter",
+                    ));
+                    return None;
+                };
+                let columns = View {
+                    fields: &types,
+                    from: repeat.as_deref(),
+                    columns: Some(list),
+                };
+                match expr::parse(src).and_then(|e| e.check(&columns, None).map(|t| (e, t))) {
+                    Ok((e, Type::One(Scalar::Bool))) => Some(e),
+                    Ok(_) => {
+                        problems.push(problem(
+                            at,
+                            "expression",
+                            "choice_filter 须为条件（结果为真或假）",
+                            "choice_filter must be a condition",
+                        ));
+                        None
+                    }
+                    Err(e) => {
+                        problems.push(problem(
+                            at,
+                            "expression",
+                            format!("choice_filter 第 {} 个字符处：{}", e.at + 1, e.message.zh),
+                            format!("choice_filter at character {}: {}", e.at + 1, e.message.en),
+                        ));
+                        None
+                    }
+                }
+            });
             if let Some(default) = &f.default {
                 let probe = Form {
                     definition: FormDefinition {
@@ -344,6 +406,7 @@ impl Form {
                 relevant,
                 constraint,
                 calculate,
+                choice_filter,
             });
         }
         if problems.is_empty() {
@@ -367,6 +430,40 @@ impl Form {
             }
         }
         self.submitted(&Json::Object(answers), today)
+    }
+
+    /// The choices of top-level select field `name` that may be chosen with `answers` (its
+    /// choice filter applied): what the page offers.
+    pub fn choices_for(&self, name: &str, answers: &Json, today: i64) -> Vec<&ChoiceItem> {
+        let Some(loaded) = self.fields.iter().find(|l| l.field.name == name) else {
+            return Vec::new();
+        };
+        let (FieldKind::SelectOne { choices } | FieldKind::SelectMany { choices }) =
+            &loaded.field.kind
+        else {
+            return Vec::new();
+        };
+        let empty = serde_json::Map::new();
+        let env = Answers {
+            form: self,
+            top: answers.as_object().unwrap_or(&empty),
+            instance: None,
+            today,
+        };
+        self.definition
+            .choices
+            .get(choices)
+            .map(|list| {
+                list.iter()
+                    .filter(|item| {
+                        loaded.choice_filter.as_ref().is_none_or(|f| {
+                            f.eval(&Filtering { inner: &env, item }, &Value::Null)
+                                .truthy()
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// What is submitted of `answers`: irrelevant fields dropped (an answer given before the
@@ -525,6 +622,37 @@ impl Form {
                 }
             },
         };
+        if let (
+            Some(filter),
+            FieldKind::SelectOne { choices } | FieldKind::SelectMany { choices },
+        ) = (&loaded.choice_filter, &f.kind)
+        {
+            let chosen: Vec<&String> = match &value {
+                Value::Text(code) => vec![code],
+                Value::Choices(codes) => codes.iter().collect(),
+                _ => Vec::new(),
+            };
+            for code in chosen {
+                let item = self
+                    .definition
+                    .choices
+                    .get(choices)
+                    .and_then(|l| l.iter().find(|c| &c.value == code));
+                let allowed = item.is_some_and(|item| {
+                    filter
+                        .eval(&Filtering { inner: env, item }, &Value::Null)
+                        .truthy()
+                });
+                if !allowed {
+                    problems.push(problem(
+                        path,
+                        "choice",
+                        format!("{}的选项 {code} 不在当前可选范围内", f.label),
+                        format!("{} cannot be {code} with the answers given", f.label),
+                    ));
+                }
+            }
+        }
         if value == Value::Null {
             if f.required {
                 problems.push(problem(
@@ -724,6 +852,32 @@ fn to_json(v: &Value) -> Json {
         Value::Date(d) => Json::String(crate::analytics::format_day(*d)),
         Value::Choices(c) => Json::from(c.clone()),
         Value::Many(values) => Json::Array(values.iter().map(to_json).collect()),
+    }
+}
+
+/// Answers, and the choice a choice filter is deciding on.
+struct Filtering<'a, 'b> {
+    inner: &'a Answers<'b>,
+    item: &'a ChoiceItem,
+}
+
+impl Env for Filtering<'_, '_> {
+    fn value(&self, name: &str) -> Value {
+        self.inner.value(name)
+    }
+
+    fn today(&self) -> i64 {
+        self.inner.today
+    }
+
+    fn column(&self, name: &str) -> Value {
+        if name == "name" {
+            return Value::Text(self.item.value.clone());
+        }
+        self.item
+            .extra
+            .get(name)
+            .map_or(Value::Null, |v| Value::Text(v.clone()))
     }
 }
 
@@ -929,6 +1083,64 @@ mod tests {
         assert_eq!(sent["per_head"], 75001, "money divided, rounded to the fen");
         assert_eq!(sent["applied_on"], "2026-12-04");
         assert_eq!(sent["members"][1]["member_income"], 50001);
+    }
+
+    #[test]
+    fn a_choice_filter_cascades_city_to_county() {
+        let form = Form::load(serde_json::from_value(json!({
+            "id": "address", "version": 1, "title": "住址",
+            "choices": {
+                "city": [{"value": "3301", "label": "杭州市"}, {"value": "3303", "label": "温州市"}],
+                "county": [{"value": "330302", "label": "鹿城区", "city": "3303"},
+                           {"value": "330106", "label": "西湖区", "city": "3301"},
+                           {"value": "330324", "label": "永嘉县", "city": "3303"}]
+            },
+            "fields": [
+                {"name": "city", "label": "市", "type": "select_one", "choices": "city", "required": true},
+                {"name": "county", "label": "县（市、区）", "type": "select_one", "choices": "county",
+                 "required": true, "choice_filter": "city = ${city}"}
+            ]
+        })).expect("definition"))
+        .expect("loads");
+        let offered: Vec<&str> = form
+            .choices_for("county", &json!({"city": "3303"}), today())
+            .iter()
+            .map(|c| c.label.as_str())
+            .collect();
+        assert_eq!(offered, vec!["鹿城区", "永嘉县"]);
+        assert_eq!(
+            form.check(&json!({"city": "3303", "county": "330324"}), today()),
+            vec![]
+        );
+        let wrong = form.check(&json!({"city": "3303", "county": "330106"}), today());
+        assert_eq!(
+            (wrong[0].path.as_str(), wrong[0].code),
+            ("county", "choice"),
+            "{wrong:?}"
+        );
+        assert!(wrong[0].message.zh.contains("不在当前可选范围内"));
+        // A filter reading a column the list does not have, or a bare name elsewhere.
+        let broken = Form::load(serde_json::from_value(json!({
+            "id": "address", "version": 1, "title": "住址",
+            "choices": {"city": [{"value": "3303", "label": "温州市"}]},
+            "fields": [
+                {"name": "city", "label": "市", "type": "select_one", "choices": "city", "choice_filter": "province = '33'"},
+                {"name": "note", "label": "备注", "type": "text", "relevant": "city = '3303'"}
+            ]
+        })).expect("definition"))
+        .err()
+        .expect("refused");
+        let found: Vec<&str> = broken.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            found,
+            vec!["city.choice_filter", "note.relevant"],
+            "{broken:#?}"
+        );
+        assert!(
+            broken[1].message.zh.contains("${city}"),
+            "{:?}",
+            broken[1].message
+        );
     }
 
     #[test]

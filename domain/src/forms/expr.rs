@@ -117,6 +117,12 @@ fn error(at: usize, zh: impl Into<String>, en: impl Into<String>) -> ExprError {
 pub trait Schema {
     /// The type of field `name` as seen from the expression's field, if there is one.
     fn type_of(&self, name: &str) -> Option<Type>;
+
+    /// Whether a bare `name` is a column of the choice being filtered (a choice filter's
+    /// `city = ${city}`); nowhere else is a bare name one.
+    fn is_column(&self, _name: &str) -> bool {
+        false
+    }
 }
 
 /// What a form's fields hold, for evaluation.
@@ -125,6 +131,11 @@ pub trait Env {
     fn value(&self, name: &str) -> Value;
     /// Today, in days since 1970-01-01 (in China).
     fn today(&self) -> i64;
+
+    /// Column `name` of the choice being filtered, as text.
+    fn column(&self, _name: &str) -> Value {
+        Value::Null
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +166,7 @@ pub struct Expr {
 enum Node {
     Literal(Value),
     Field(String),
+    Column(String),
     Itself,
     Neg(Box<Expr>),
     Binary(Op, Box<Expr>, Box<Expr>),
@@ -445,6 +457,8 @@ impl Parser {
                 }
                 Node::Literal(Value::Bool(n == "true"))
             }
+            // A bare name not called: a choice's column, in a choice filter.
+            Token::Name(name) if self.peek() != Some(&Token::LParen) => Node::Column(name),
             Token::Name(name) => {
                 let function = Function::named(&name);
                 if function.is_none() && name != "regex" {
@@ -589,6 +603,11 @@ impl Expr {
                     )
                 },
                 Ok,
+            ),
+            Node::Column(name) if schema.is_column(name) => Ok(Type::One(Scalar::Text)),
+            Node::Column(name) => wrong(
+                format!("{name} 不是字段引用（字段写作 ${{{name}}}），也不是选项的列"),
+                format!("{name} is neither a field (written ${{{name}}}) nor a choice's column"),
             ),
             Node::Itself => itself.map_or_else(
                 || {
@@ -784,6 +803,7 @@ impl Expr {
         match &self.node {
             Node::Literal(v) => v.clone(),
             Node::Field(name) => env.value(name),
+            Node::Column(name) => env.column(name),
             Node::Itself => itself.clone(),
             Node::Neg(inner) => match inner.eval(env, itself) {
                 Value::Int(i) => Value::Int(-i),

@@ -1,7 +1,8 @@
 //! Forms authored as XLSForm spreadsheets (ODK's format, which departments already write):
 //! a `survey` sheet, a row per field (`type`, `name`, `label`, `required`, `relevant`,
-//! `constraint`, `constraint_message`, `calculate`, `default`, and ours: `repeat_min`,
-//! `repeat_max`), a `choices` sheet (`list_name`, `name`, `label`) and a `settings` sheet
+//! `constraint`, `constraint_message`, `calculate`, `default`, `choice_filter`, and ours:
+//! `repeat_min`, `repeat_max`), a `choices` sheet (`list_name`, `name`, `label`, and any
+//! columns choice filters read) and a `settings` sheet
 //! (`form_id`, `version`, `form_title`), read into a [`FormDefinition`] and loaded; every
 //! problem names the sheet, the row and the column, as the author sees them in the
 //! spreadsheet.
@@ -307,6 +308,7 @@ pub fn import(bytes: &[u8]) -> Result<FormDefinition, Vec<SheetProblem>> {
             constraint_message: text("constraint_message"),
             calculate: text("calculate"),
             default,
+            choice_filter: text("choice_filter"),
         };
         match field.kind {
             FieldKind::Group { .. } | FieldKind::Repeat { .. } => stack.push(Open {
@@ -387,9 +389,16 @@ fn read_choices(
                 format!("{name} appears twice in list {list}"),
             ));
         }
+        // Columns beyond these are what choice filters read (a county's `city`).
+        let extra = cells
+            .iter()
+            .filter(|(k, v)| !matches!(k.as_str(), "list_name" | "name" | "label") && !v.is_empty())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         items.push(ChoiceItem {
             value: name.to_string(),
             label: get(&cells, "label").unwrap_or(name).to_string(),
+            extra,
         });
     }
     lists
