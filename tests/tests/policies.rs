@@ -892,19 +892,12 @@ async fn the_sdk_inbox_syncs_lists_offline_and_sends_reads_made_offline_with_the
     let second = enterprise_phone(stack, 8, e, None).await;
     let host = zhelikit_sdk::test_doubles::ScriptedHost::new();
     let manifest = include_str!("../../miniapps/samples/enterprise/miniapp.json");
-    let bridge = second
-        .bridge(manifest.to_string(), host.clone())
-        .expect("bridge");
-    let call = |method: &'static str, params: Value| {
-        let bridge = bridge.clone();
-        async move {
-            let request = json!({"id": 1, "method": method, "params": params}).to_string();
-            let answer: Value = serde_json::from_str(&bridge.call(request).await).expect("JSON");
-            assert_eq!(answer["ok"], true, "{method}: {answer}");
-            answer["result"].clone()
-        }
-    };
-    let synced = call("zhelikit.inbox.sync", json!({})).await;
+    let page = Page(
+        second
+            .bridge(manifest.to_string(), host.clone())
+            .expect("bridge"),
+    );
+    let synced = page.ok("zhelikit.inbox.sync", json!({})).await;
     assert!(synced["newMessages"].as_u64() >= Some(1), "{synced}");
     let events: Vec<Value> = host
         .events()
@@ -917,12 +910,16 @@ async fn the_sdk_inbox_syncs_lists_offline_and_sends_reads_made_offline_with_the
             .any(|e| e["event"] == "inboxMessage" && e["data"]["policyId"] == id.as_str()),
         "{events:?}"
     );
-    let why = call("zhelikit.inbox.why", json!({"messageId": message.id})).await;
+    let why = page
+        .ok("zhelikit.inbox.why", json!({"messageId": message.id}))
+        .await;
     assert_eq!(why["reasons"][0]["condition"], "region");
-    let opened = call("zhelikit.inbox.open", json!({"messageId": message.id})).await;
+    let opened = page
+        .ok("zhelikit.inbox.open", json!({"messageId": message.id}))
+        .await;
     assert_eq!(opened["deepLink"]["miniAppId"], "zk-demo-policy");
     assert_eq!(opened["opened"], true);
-    let listed = call("zhelikit.inbox.list", json!({})).await;
+    let listed = page.ok("zhelikit.inbox.list", json!({})).await;
     assert!(listed["messages"]
         .as_array()
         .into_iter()

@@ -268,15 +268,19 @@ pub async fn sync(
     }))
 }
 
+/// The enterprise whose inbox the session reads.
+async fn inbox_owner(state: &AppState, auth: &Authenticated) -> Result<String, ApiError> {
+    auth.require(Scope::PolicyRead)?;
+    enterprise_of(state, auth).await
+}
+
 async fn mark(
     state: &AppState,
-    auth: &Authenticated,
+    uscc: &str,
     id: &str,
     how: InboxMark,
 ) -> Result<StatusCode, ApiError> {
-    auth.require(Scope::PolicyRead)?;
-    let uscc = enterprise_of(state, auth).await?;
-    if !state.store.mark_inbox(&uscc, id, how, Utc::now()).await? {
+    if !state.store.mark_inbox(uscc, id, how, Utc::now()).await? {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             ProblemCode::InboxMessageNotFound,
@@ -296,7 +300,8 @@ pub async fn read(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    mark(&state, &auth, &id, InboxMark::Read).await
+    let uscc = inbox_owner(&state, &auth).await?;
+    mark(&state, &uscc, &id, InboxMark::Read).await
 }
 
 /// The enterprise opened a message (from a notification or the list); opening reads it too.
@@ -309,7 +314,8 @@ pub async fn opened(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    mark(&state, &auth, &id, InboxMark::Opened).await
+    let uscc = inbox_owner(&state, &auth).await?;
+    mark(&state, &uscc, &id, InboxMark::Opened).await
 }
 
 /// The enterprise started a claim from a message (followed its claim link); claiming opens
@@ -324,8 +330,7 @@ pub async fn claimed(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    auth.require(Scope::PolicyRead)?;
-    let uscc = enterprise_of(&state, &auth).await?;
+    let uscc = inbox_owner(&state, &auth).await?;
     if state.store.withdrawn_messages(&uscc).await?.contains(&id) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -336,7 +341,7 @@ pub async fn claimed(
             ),
         ));
     }
-    mark(&state, &auth, &id, InboxMark::Claimed).await
+    mark(&state, &uscc, &id, InboxMark::Claimed).await
 }
 
 /// Registers (or replaces) the device's push token, so new messages are nudged to it.

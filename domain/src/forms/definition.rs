@@ -189,9 +189,12 @@ pub struct Form {
     definition: FormDefinition,
     /// Every field and repeat, in order (groups unfolded).
     fields: Vec<Loaded>,
+    /// Where each is in `fields`, by name: expressions look fields up on every check.
+    index: HashMap<String, usize>,
 }
 
 /// The form's fields as the expression of a field in `from` (a repeat, or none) sees them.
+#[derive(Clone, Copy)]
 struct View<'a> {
     fields: &'a HashMap<String, (Option<Scalar>, Option<String>)>,
     from: Option<&'a str>,
@@ -232,6 +235,44 @@ fn unfold(fields: &[Field], repeat: Option<&str>, out: &mut Vec<(Field, Option<S
                 unfold(fields, Some(&f.name), out);
             }
             _ => out.push((f.clone(), repeat.map(str::to_string))),
+        }
+    }
+}
+
+/// Expression `what` of field `field` — `src`, parsed and checked in `view` with `.` of type
+/// `itself` — if its type `fits`; else none, and what is wrong (`unfit` says it for a type
+/// that does not fit) goes to `problems` as `{field}.{what}`.
+#[allow(clippy::too_many_arguments)]
+fn checked(
+    src: &str,
+    view: &View<'_>,
+    itself: Option<Type>,
+    field: &str,
+    what: &str,
+    fits: impl Fn(Type) -> bool,
+    unfit: impl Fn(Type) -> Text,
+    problems: &mut Vec<Problem>,
+) -> Option<Expr> {
+    let at = format!("{field}.{what}");
+    match expr::parse(src).and_then(|e| e.check(view, itself).map(|t| (e, t))) {
+        Ok((e, t)) if fits(t) => Some(e),
+        Ok((_, t)) => {
+            let message = unfit(t);
+            problems.push(Problem {
+                path: at,
+                code: "expression",
+                message,
+            });
+            None
+        }
+        Err(e) => {
+            problems.push(problem(
+                at,
+                "expression",
+                format!("{what} 第 {} 个字符处：{}", e.at + 1, e.message.zh),
+                format!("{what} at character {}: {}", e.at + 1, e.message.en),
+            ));
+            None
         }
     }
 }
@@ -277,79 +318,77 @@ impl Form {
                 columns: None,
             };
             let itself = f.kind.scalar().map(Type::One);
-            let mut expression = |what: &str, src: &Option<String>| -> Option<Expr> {
-                let src = src.as_ref()?;
-                let at_fault = |e: expr::ExprError| {
-                    problem(
-                        format!("{}.{what}", f.name),
-                        "expression",
-                        format!("{what} 第 {} 个字符处：{}", e.at + 1, e.message.zh),
-                        format!("{what} at character {}: {}", e.at + 1, e.message.en),
+            let condition = |t: Type| t == Type::One(Scalar::Bool);
+            let not_condition = |what: &'static str| {
+                move |_: Type| {
+                    Text::new(
+                        format!("{what} 须为条件（结果为真或假）"),
+                        format!("{what} must be a condition (true or false)"),
                     )
-                };
-                match expr::parse(src).and_then(|e| e.check(&view, itself).map(|t| (e, t))) {
-                    Ok((e, Type::One(Scalar::Bool))) => Some(e),
-                    Ok(_) => {
-                        problems.push(problem(
-                            format!("{}.{what}", f.name),
-                            "expression",
-                            format!("{what} 须为条件（结果为真或假）"),
-                            format!("{what} must be a condition (true or false)"),
-                        ));
-                        None
-                    }
-                    Err(e) => {
-                        problems.push(at_fault(e));
-                        None
-                    }
                 }
             };
-            let relevant = expression("relevant", &f.relevant);
-            let constraint = expression("constraint", &f.constraint);
-            let calculate = f.calculate.as_ref().and_then(|src| {
-                let at = format!("{}.calculate", f.name);
-                let checked = expr::parse(src).and_then(|e| e.check(&view, None).map(|t| (e, t)));
-                match (checked, f.kind.scalar()) {
-                    (Ok((e, Type::One(t))), Some(s))
-                        if t == s || (s == Scalar::Decimal && t == Scalar::Int) =>
-                    {
-                        Some(e)
-                    }
-                    (Ok((_, t)), s) => {
-                        problems.push(problem(
-                            at,
-                            "expression",
-                            format!(
-                                "calculate 的结果是{}，而字段是{}",
-                                t.zh(),
-                                s.map_or("分组", expr::scalar_zh)
-                            ),
-                            format!("calculate gives {t:?}, the field is {s:?}"),
-                        ));
-                        None
-                    }
-                    (Err(e), _) => {
-                        problems.push(problem(
-                            at,
-                            "expression",
-                            format!("calculate 第 {} 个字符处：{}", e.at + 1, e.message.zh),
-                            format!("calculate at character {}: {}", e.at + 1, e.message.en),
-                        ));
-                        None
-                    }
-                }
+            let relevant = f.relevant.as_deref().and_then(|src| {
+                checked(
+                    src,
+                    &view,
+                    itself,
+                    &f.name,
+                    "relevant",
+                    condition,
+                    not_condition("relevant"),
+                    &mut problems,
+                )
             });
-            let choice_filter = f.choice_filter.as_ref().and_then(|src| {
+            let constraint = f.constraint.as_deref().and_then(|src| {
+                checked(
+                    src,
+                    &view,
+                    itself,
+                    &f.name,
+                    "constraint",
+                    condition,
+                    not_condition("constraint"),
+                    &mut problems,
+                )
+            });
+            let scalar = f.kind.scalar();
+            let calculate = f.calculate.as_deref().and_then(|src| {
+                // A whole number fits a decimal field.
+                let fits = |t: Type| match (t, scalar) {
+                    (Type::One(t), Some(s)) => t == s || (s == Scalar::Decimal && t == Scalar::Int),
+                    _ => false,
+                };
+                let unfit = |t: Type| {
+                    Text::new(
+                        format!(
+                            "calculate 的结果是{}，而字段是{}",
+                            t.zh(),
+                            scalar.map_or("分组", expr::scalar_zh)
+                        ),
+                        format!("calculate gives {t:?}, the field is {scalar:?}"),
+                    )
+                };
+                checked(
+                    src,
+                    &view,
+                    None,
+                    &f.name,
+                    "calculate",
+                    fits,
+                    unfit,
+                    &mut problems,
+                )
+            });
+            let choice_filter = f.choice_filter.as_deref().and_then(|src| {
                 let list = match &f.kind {
                     FieldKind::SelectOne { choices } | FieldKind::SelectMany { choices } => {
                         definition.choices.get(choices)
                     }
                     _ => None,
                 };
-                let at = format!("{}.choice_filter", f.name);
                 let Some(list) = list else {
                     problems.push(problem(
-                        at,
+                        format!("{}.choice_filter", f.name),
                         "expression",
                         "只有选择题可以设置 choice_filter",
                         "only a select field takes a choice_filter",
@@ -357,41 +396,22 @@ impl Form {
                     return None;
                 };
                 let columns = View {
-                    fields: &types,
-                    from: repeat.as_deref(),
                     columns: Some(list),
+                    ..view
                 };
-                match expr::parse(src).and_then(|e| e.check(&columns, None).map(|t| (e, t))) {
-                    Ok((e, Type::One(Scalar::Bool))) => Some(e),
-                    Ok(_) => {
-                        problems.push(problem(
-                            at,
-                            "expression",
-                            "choice_filter 须为条件（结果为真或假）",
-                            "choice_filter must be a condition",
-                        ));
-                        None
-                    }
-                    Err(e) => {
-                        problems.push(problem(
-                            at,
-                            "expression",
-                            format!("choice_filter 第 {} 个字符处：{}", e.at + 1, e.message.zh),
-                            format!("choice_filter at character {}: {}", e.at + 1, e.message.en),
-                        ));
-                        None
-                    }
-                }
+                checked(
+                    src,
+                    &columns,
+                    None,
+                    &f.name,
+                    "choice_filter",
+                    condition,
+                    not_condition("choice_filter"),
+                    &mut problems,
+                )
             });
             if let Some(default) = &f.default {
-                let probe = Form {
-                    definition: FormDefinition {
-                        choices: definition.choices.clone(),
-                        ..FormDefinition::default()
-                    },
-                    fields: Vec::new(),
-                };
-                if let Err(p) = probe.typed(&f, default) {
+                if let Err(p) = typed(&definition.choices, &f, default) {
                     problems.push(problem(
                         format!("{}.default", f.name),
                         "default",
@@ -410,10 +430,23 @@ impl Form {
             });
         }
         if problems.is_empty() {
-            Ok(Form { definition, fields })
+            let index = fields
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.field.name.clone(), i))
+                .collect();
+            Ok(Form {
+                definition,
+                fields,
+                index,
+            })
         } else {
             Err(problems)
         }
+    }
+
+    fn field(&self, name: &str) -> Option<&Loaded> {
+        self.fields.get(*self.index.get(name)?)
     }
 
     /// The definition.
@@ -435,7 +468,7 @@ impl Form {
     /// The choices of top-level select field `name` that may be chosen with `answers` (its
     /// choice filter applied): what the page offers.
     pub fn choices_for(&self, name: &str, answers: &Json, today: i64) -> Vec<&ChoiceItem> {
-        let Some(loaded) = self.fields.iter().find(|l| l.field.name == name) else {
+        let Some(loaded) = self.field(name) else {
             return Vec::new();
         };
         let (FieldKind::SelectOne { choices } | FieldKind::SelectMany { choices }) =
@@ -611,7 +644,7 @@ impl Form {
         let value = match raw {
             None | Some(Json::Null) => Value::Null,
             Some(Json::String(s)) if s.trim().is_empty() => Value::Null,
-            Some(json) => match self.typed(f, json) {
+            Some(json) => match typed(&self.definition.choices, f, json) {
                 Ok(v) => v,
                 Err(p) => {
                     problems.push(Problem {
@@ -679,147 +712,148 @@ impl Form {
             }
         }
     }
+}
 
-    /// An answer of field `f` as a value, or why it is not one.
-    fn typed(&self, f: &Field, json: &Json) -> Result<Value, Problem> {
-        let wrong = |zh: String, en: String| problem("", "type", zh, en);
-        let text = || {
-            json.as_str().map(str::to_string).ok_or_else(|| {
-                wrong(
-                    format!("{}须为文本", f.label),
-                    format!("{} must be text", f.label),
-                )
-            })
-        };
-        let format_error = |zh: String, en: String| problem("", "format", zh, en);
-        Ok(match &f.kind {
-            FieldKind::Text => Value::Text(text()?),
-            FieldKind::Integer => Value::Int(json.as_i64().ok_or_else(|| {
-                wrong(
-                    format!("{}须为整数", f.label),
-                    format!("{} must be a whole number", f.label),
-                )
-            })?),
-            FieldKind::Decimal => Value::Decimal(json.as_f64().ok_or_else(|| {
-                wrong(
-                    format!("{}须为数字", f.label),
-                    format!("{} must be a number", f.label),
-                )
-            })?),
-            FieldKind::Money => Value::Money(json.as_i64().ok_or_else(|| {
-                wrong(
-                    format!("{}须为以分计的整数金额", f.label),
-                    format!("{} must be a whole number of fen", f.label),
-                )
-            })?),
-            FieldKind::Boolean => Value::Bool(json.as_bool().ok_or_else(|| {
-                wrong(
-                    format!("{}须为是或否", f.label),
-                    format!("{} must be true or false", f.label),
-                )
-            })?),
-            FieldKind::Date => {
-                let t = text()?;
-                Value::Date(crate::analytics::parse_day(&t).ok_or_else(|| {
-                    format_error(
-                        format!("{}须为日期（YYYY-MM-DD）", f.label),
-                        format!("{} must be a date (YYYY-MM-DD)", f.label),
-                    )
-                })?)
-            }
-            FieldKind::SelectOne { choices } => {
-                let t = text()?;
-                self.in_list(f, choices, &t)?;
-                Value::Text(t)
-            }
-            FieldKind::SelectMany { choices } => {
-                let codes: Vec<String> = json
-                    .as_array()
-                    .and_then(|a| a.iter().map(|c| c.as_str().map(str::to_string)).collect())
-                    .ok_or_else(|| {
-                        wrong(
-                            format!("{}须为选项代码的列表", f.label),
-                            format!("{} must be a list of choice codes", f.label),
-                        )
-                    })?;
-                for c in &codes {
-                    self.in_list(f, choices, c)?;
-                }
-                Value::Choices(codes)
-            }
-            FieldKind::ResidentId => {
-                let t = text()?;
-                crate::identity_code::ResidentId::parse(&t).map_err(|e| {
-                    format_error(
-                        format!("{}不是有效的公民身份号码（{e}）", f.label),
-                        format!("{} is not a valid resident ID number ({e})", f.label),
-                    )
-                })?;
-                Value::Text(t)
-            }
-            FieldKind::Uscc => {
-                let t = text()?;
-                crate::identity_code::Uscc::parse(&t).map_err(|e| {
-                    format_error(
-                        format!("{}不是有效的统一社会信用代码（{e}）", f.label),
-                        format!(
-                            "{} is not a valid unified social credit code ({e})",
-                            f.label
-                        ),
-                    )
-                })?;
-                Value::Text(t)
-            }
-            FieldKind::Phone => {
-                let t = text()?;
-                let ok = t.len() == 11
-                    && t.starts_with('1')
-                    && t.bytes().all(|b| b.is_ascii_digit())
-                    && matches!(t.as_bytes()[1], b'3'..=b'9');
-                if !ok {
-                    return Err(format_error(
-                        format!("{}须为 11 位手机号码", f.label),
-                        format!("{} must be an 11-digit mobile number", f.label),
-                    ));
-                }
-                Value::Text(t)
-            }
-            FieldKind::Email => {
-                let t = text()?;
-                let ok = t.split_once('@').is_some_and(|(user, host)| {
-                    !user.is_empty()
-                        && host.contains('.')
-                        && !host.starts_with('.')
-                        && !host.ends_with('.')
-                }) && !t.contains(char::is_whitespace);
-                if !ok {
-                    return Err(format_error(
-                        format!("{}不是有效的电子邮箱", f.label),
-                        format!("{} is not a valid e-mail address", f.label),
-                    ));
-                }
-                Value::Text(t)
-            }
-            FieldKind::Group { .. } | FieldKind::Repeat { .. } => Value::Null,
+/// The choice lists of a form, by name.
+type Choices = BTreeMap<String, Vec<ChoiceItem>>;
+
+/// An answer of field `f` as a value, or why it is not one.
+fn typed(lists: &Choices, f: &Field, json: &Json) -> Result<Value, Problem> {
+    let wrong = |zh: String, en: String| problem("", "type", zh, en);
+    let text = || {
+        json.as_str().map(str::to_string).ok_or_else(|| {
+            wrong(
+                format!("{}须为文本", f.label),
+                format!("{} must be text", f.label),
+            )
         })
-    }
-
-    fn in_list(&self, f: &Field, list: &str, code: &str) -> Result<(), Problem> {
-        let known = self
-            .definition
-            .choices
-            .get(list)
-            .is_some_and(|l| l.iter().any(|c| c.value == code));
-        if known {
-            Ok(())
-        } else {
-            Err(problem(
-                "",
-                "choice",
-                format!("{}没有选项 {code}", f.label),
-                format!("{} has no choice {code}", f.label),
-            ))
+    };
+    let format_error = |zh: String, en: String| problem("", "format", zh, en);
+    Ok(match &f.kind {
+        FieldKind::Text => Value::Text(text()?),
+        FieldKind::Integer => Value::Int(json.as_i64().ok_or_else(|| {
+            wrong(
+                format!("{}须为整数", f.label),
+                format!("{} must be a whole number", f.label),
+            )
+        })?),
+        FieldKind::Decimal => Value::Decimal(json.as_f64().ok_or_else(|| {
+            wrong(
+                format!("{}须为数字", f.label),
+                format!("{} must be a number", f.label),
+            )
+        })?),
+        FieldKind::Money => Value::Money(json.as_i64().ok_or_else(|| {
+            wrong(
+                format!("{}须为以分计的整数金额", f.label),
+                format!("{} must be a whole number of fen", f.label),
+            )
+        })?),
+        FieldKind::Boolean => Value::Bool(json.as_bool().ok_or_else(|| {
+            wrong(
+                format!("{}须为是或否", f.label),
+                format!("{} must be true or false", f.label),
+            )
+        })?),
+        FieldKind::Date => {
+            let t = text()?;
+            Value::Date(crate::analytics::parse_day(&t).ok_or_else(|| {
+                format_error(
+                    format!("{}须为日期（YYYY-MM-DD）", f.label),
+                    format!("{} must be a date (YYYY-MM-DD)", f.label),
+                )
+            })?)
         }
+        FieldKind::SelectOne { choices } => {
+            let t = text()?;
+            in_list(lists, f, choices, &t)?;
+            Value::Text(t)
+        }
+        FieldKind::SelectMany { choices } => {
+            let codes: Vec<String> = json
+                .as_array()
+                .and_then(|a| a.iter().map(|c| c.as_str().map(str::to_string)).collect())
+                .ok_or_else(|| {
+                    wrong(
+                        format!("{}须为选项代码的列表", f.label),
+                        format!("{} must be a list of choice codes", f.label),
+                    )
+                })?;
+            for c in &codes {
+                in_list(lists, f, choices, c)?;
+            }
+            Value::Choices(codes)
+        }
+        FieldKind::ResidentId => {
+            let t = text()?;
+            crate::identity_code::ResidentId::parse(&t).map_err(|e| {
+                format_error(
+                    format!("{}不是有效的公民身份号码（{e}）", f.label),
+                    format!("{} is not a valid resident ID number ({e})", f.label),
+                )
+            })?;
+            Value::Text(t)
+        }
+        FieldKind::Uscc => {
+            let t = text()?;
+            crate::identity_code::Uscc::parse(&t).map_err(|e| {
+                format_error(
+                    format!("{}不是有效的统一社会信用代码（{e}）", f.label),
+                    format!(
+                        "{} is not a valid unified social credit code ({e})",
+                        f.label
+                    ),
+                )
+            })?;
+            Value::Text(t)
+        }
+        FieldKind::Phone => {
+            let t = text()?;
+            let ok = t.len() == 11
+                && t.starts_with('1')
+                && t.bytes().all(|b| b.is_ascii_digit())
+                && matches!(t.as_bytes()[1], b'3'..=b'9');
+            if !ok {
+                return Err(format_error(
+                    format!("{}须为 11 位手机号码", f.label),
+                    format!("{} must be an 11-digit mobile number", f.label),
+                ));
+            }
+            Value::Text(t)
+        }
+        FieldKind::Email => {
+            let t = text()?;
+            let ok = t.split_once('@').is_some_and(|(user, host)| {
+                !user.is_empty()
+                    && host.contains('.')
+                    && !host.starts_with('.')
+                    && !host.ends_with('.')
+            }) && !t.contains(char::is_whitespace);
+            if !ok {
+                return Err(format_error(
+                    format!("{}不是有效的电子邮箱", f.label),
+                    format!("{} is not a valid e-mail address", f.label),
+                ));
+            }
+            Value::Text(t)
+        }
+        FieldKind::Group { .. } | FieldKind::Repeat { .. } => Value::Null,
+    })
+}
+
+fn in_list(lists: &Choices, f: &Field, list: &str, code: &str) -> Result<(), Problem> {
+    let known = lists
+        .get(list)
+        .is_some_and(|l| l.iter().any(|c| c.value == code));
+    if known {
+        Ok(())
+    } else {
+        Err(problem(
+            "",
+            "choice",
+            format!("{}没有选项 {code}", f.label),
+            format!("{} has no choice {code}", f.label),
+        ))
     }
 }
 
@@ -899,25 +933,20 @@ impl Answers<'_> {
     }
 
     fn repeat_of(&self, name: &str) -> Option<&str> {
-        self.form
-            .fields
-            .iter()
-            .find(|l| l.field.name == name)?
-            .repeat
-            .as_deref()
+        self.form.field(name)?.repeat.as_deref()
     }
 
     fn value_of(&self, f: &Field, json: Option<&Json>) -> Value {
         match json {
             None | Some(Json::Null) => Value::Null,
-            Some(j) => self.form.typed(f, j).unwrap_or(Value::Null),
+            Some(j) => typed(&self.form.definition.choices, f, j).unwrap_or(Value::Null),
         }
     }
 }
 
 impl Env for Answers<'_> {
     fn value(&self, name: &str) -> Value {
-        let Some(loaded) = self.form.fields.iter().find(|l| l.field.name == name) else {
+        let Some(loaded) = self.form.field(name) else {
             return Value::Null;
         };
         if let FieldKind::Repeat { .. } = loaded.field.kind {
