@@ -145,6 +145,9 @@ pub struct FormDefinition {
     /// Its choice lists, by name.
     #[serde(default)]
     pub choices: BTreeMap<String, Vec<ChoiceItem>>,
+    /// 一件事: the part each department handles (none: the form goes to one place whole).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routing: Vec<super::routing::Part>,
 }
 
 /// What is wrong, and where: a definition's field (`members.age`) or an answer's path
@@ -310,6 +313,7 @@ impl Form {
                 }
             }
         }
+        problems.extend(super::routing::check(&definition));
         let mut fields = Vec::new();
         for (f, repeat) in all {
             let view = View {
@@ -581,7 +585,33 @@ impl Form {
             };
             self.check_field(loaded, &env, &loaded.field.name, &mut problems);
         }
+        self.unknown(top, None, "", &mut problems);
         problems
+    }
+
+    /// An answer under a name the form (or repeat `repeat`'s instance) does not have: a
+    /// client of another version, or one trying to slip data in. Refused, not dropped, so
+    /// nothing a person typed vanishes without a word.
+    fn unknown(
+        &self,
+        answers: &serde_json::Map<String, Json>,
+        repeat: Option<&str>,
+        prefix: &str,
+        problems: &mut Vec<Problem>,
+    ) {
+        for key in answers.keys() {
+            let known = self
+                .field(key)
+                .is_some_and(|l| l.repeat.as_deref() == repeat);
+            if !known {
+                problems.push(problem(
+                    format!("{prefix}{key}"),
+                    "unknown",
+                    format!("表单中没有字段 {key}"),
+                    format!("the form has no field {key}"),
+                ));
+            }
+        }
     }
 
     fn check_field(
@@ -599,6 +629,15 @@ impl Form {
         }
         let raw = env.raw(&f.name);
         if let FieldKind::Repeat { min, max, .. } = &f.kind {
+            if raw.is_some_and(|r| !r.is_array() && !r.is_null()) {
+                problems.push(problem(
+                    path,
+                    "type",
+                    format!("{}须为若干项（JSON 数组）", f.label),
+                    format!("{} must be a list of entries (a JSON array)", f.label),
+                ));
+                return;
+            }
             let instances = raw.and_then(Json::as_array).map_or(&[][..], Vec::as_slice);
             let n = instances.len() as u32;
             if n < *min || max.is_some_and(|m| n > m) {
@@ -618,12 +657,21 @@ impl Form {
                     ),
                 ));
             }
-            let empty = serde_json::Map::new();
             for (i, instance) in instances.iter().enumerate() {
+                let Some(object) = instance.as_object() else {
+                    problems.push(problem(
+                        format!("{path}[{i}]"),
+                        "type",
+                        format!("{}的每一项须为一组回答（JSON 对象）", f.label),
+                        format!("each entry of {} must be a JSON object", f.label),
+                    ));
+                    continue;
+                };
+                self.unknown(object, Some(&f.name), &format!("{path}[{i}]."), problems);
                 let inner = Answers {
                     form: self,
                     top: env.top,
-                    instance: Some((&f.name, instance.as_object().unwrap_or(&empty))),
+                    instance: Some((&f.name, object)),
                     today: env.today,
                 };
                 for child in self
@@ -1078,6 +1126,31 @@ mod tests {
             .map(|p| (p.path, p.code))
             .collect();
         assert_eq!(found, vec![("members".to_string(), "count")]);
+        // A name the form does not have is refused where it was sent, as is a repeat that is
+        // not a list of entries.
+        let smuggled = json!({"name": "张三", "id_number": "11010519491231002X", "birth": "1990-01-01",
+            "needs": ["housing"], "salary": 1, "members": [{"member_name": "张三", "member_income": 1, "note": "x"}, 7]});
+        let found: Vec<(String, &str)> = form
+            .check(&smuggled, today())
+            .into_iter()
+            .map(|p| (p.path, p.code))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("members[0].note".to_string(), "unknown"),
+                ("members[1]".to_string(), "type"),
+                ("salary".to_string(), "unknown")
+            ]
+        );
+        let not_a_list = json!({"name": "张三", "id_number": "11010519491231002X", "birth": "1990-01-01",
+            "needs": ["housing"], "members": {"member_name": "张三"}});
+        let found: Vec<(String, &str)> = form
+            .check(&not_a_list, today())
+            .into_iter()
+            .map(|p| (p.path, p.code))
+            .collect();
+        assert_eq!(found, vec![("members".to_string(), "type")]);
     }
 
     #[test]

@@ -6,5 +6,6 @@
 
 pub mod definition;
 pub mod expr;
+pub mod routing;
 #[cfg(feature = "xlsform")]
 pub mod xlsform;

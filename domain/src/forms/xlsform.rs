@@ -1,7 +1,8 @@
 //! Forms authored as XLSForm spreadsheets (ODK's format, which departments already write):
 //! a `survey` sheet, a row per field (`type`, `name`, `label`, `required`, `relevant`,
 //! `constraint`, `constraint_message`, `calculate`, `default`, `choice_filter`, and ours:
-//! `repeat_min`, `repeat_max`), a `choices` sheet (`list_name`, `name`, `label`, and any
+//! `repeat_min`, `repeat_max`, `department`: the departments of an 一件事 that need the
+//! field, with an optional `departments` sheet titling each part), a `choices` sheet (`list_name`, `name`, `label`, and any
 //! columns choice filters read) and a `settings` sheet
 //! (`form_id`, `version`, `form_title`), read into a [`FormDefinition`] and loaded; every
 //! problem names the sheet, the row and the column, as the author sees them in the
@@ -19,6 +20,7 @@ use calamine::{Data, Reader, Xlsx};
 use serde_json::Value as Json;
 
 use super::definition::{ChoiceItem, Field, FieldKind, Form, FormDefinition};
+use super::routing::Part;
 use crate::lang::Text;
 
 /// A problem in the spreadsheet: where, and what.
@@ -166,6 +168,8 @@ pub fn import(bytes: &[u8]) -> Result<FormDefinition, Vec<SheetProblem>> {
     let mut stack: Vec<Open> = Vec::new();
     let mut root: Vec<Field> = Vec::new();
     let mut rows_of: HashMap<String, u32> = HashMap::new();
+    // 一件事: each department and the fields it is named on, in order of appearance.
+    let mut routed: Vec<(String, Vec<String>)> = Vec::new();
     for (row, cells) in &survey.0 {
         let Some(kind) = get(cells, "type") else {
             continue;
@@ -297,6 +301,30 @@ pub fn import(bytes: &[u8]) -> Result<FormDefinition, Vec<SheetProblem>> {
             }
         });
         rows_of.insert(name.clone(), *row);
+        if let Some(departments) = get(cells, "department") {
+            if stack
+                .iter()
+                .any(|o| matches!(o.field.kind, FieldKind::Repeat { .. }))
+            {
+                problems.push(at(
+                    "survey",
+                    *row,
+                    "department",
+                    "重复组内的字段随重复组整体流转：请在 begin repeat 一行填写部门",
+                    "a field inside a repeat is routed with its repeat: name the department on the begin repeat row",
+                ));
+            } else {
+                for d in departments
+                    .split([',', '，', ' '])
+                    .filter(|d| !d.is_empty())
+                {
+                    match routed.iter_mut().find(|(code, _)| code == d) {
+                        Some((_, names)) => names.push(name.clone()),
+                        None => routed.push((d.to_string(), vec![name.clone()])),
+                    }
+                }
+            }
+        }
         let text = |column: &str| get(cells, column).map(str::to_string);
         let field = Field {
             name,
@@ -331,6 +359,7 @@ pub fn import(bytes: &[u8]) -> Result<FormDefinition, Vec<SheetProblem>> {
             format!("{} is never ended", open.field.name),
         ));
     }
+    let routing = read_routing(sheet(&mut workbook, "departments"), routed, &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -340,9 +369,28 @@ pub fn import(bytes: &[u8]) -> Result<FormDefinition, Vec<SheetProblem>> {
         title,
         fields: root,
         choices,
+        routing,
+    };
+    // A part's problem is placed on the first row that names its department.
+    let routing_row = |path: &str| {
+        let i: usize = path
+            .strip_prefix("routing[")
+            .and_then(|r| r.split(']').next())
+            .and_then(|i| i.parse().ok())?;
+        let first = definition.routing.get(i)?.fields.first()?;
+        rows_of.get(first).copied()
     };
     match Form::load(definition.clone()) {
         Ok(_) => Ok(definition),
+        Err(found) if found.iter().all(|p| p.code == "routing") => Err(found
+            .into_iter()
+            .map(|p| SheetProblem {
+                sheet: "survey".into(),
+                row: routing_row(&p.path).unwrap_or(0),
+                column: "department".into(),
+                message: p.message,
+            })
+            .collect()),
         // The form's own check, placed where the author wrote the field: `name.relevant` is
         // the `relevant` cell of `name`'s row.
         Err(found) => Err(found
@@ -359,6 +407,44 @@ pub fn import(bytes: &[u8]) -> Result<FormDefinition, Vec<SheetProblem>> {
             })
             .collect()),
     }
+}
+
+/// The parts of an 一件事 form: the departments the survey's `department` column names, each
+/// titled (and ordered) by the optional `departments` sheet (`department`, `title`); a
+/// department that sheet lists but no field names is a mistake.
+fn read_routing(
+    rows: Option<Rows>,
+    mut routed: Vec<(String, Vec<String>)>,
+    problems: &mut Vec<SheetProblem>,
+) -> Vec<Part> {
+    let mut parts = Vec::new();
+    for (row, cells) in rows.map(|r| r.0).unwrap_or_default() {
+        let Some(department) = get(&cells, "department") else {
+            continue;
+        };
+        let Some(i) = routed.iter().position(|(d, _)| d == department) else {
+            problems.push(at(
+                "departments",
+                row,
+                "department",
+                format!("survey 中没有字段交给部门 {department}"),
+                format!("no survey row names department {department}"),
+            ));
+            continue;
+        };
+        let (department, fields) = routed.remove(i);
+        parts.push(Part {
+            title: get(&cells, "title").unwrap_or(&department).to_string(),
+            department,
+            fields,
+        });
+    }
+    parts.extend(routed.into_iter().map(|(department, fields)| Part {
+        title: department.clone(),
+        department,
+        fields,
+    }));
+    parts
 }
 
 fn read_choices(
@@ -634,6 +720,106 @@ mod tests {
                 ("birth".to_string(), "constraint"),
                 ("medical_detail".to_string(), "required")
             ]
+        );
+    }
+
+    #[test]
+    fn the_department_column_splits_an_application_into_parts() {
+        let survey: &[&[&str]] = &[
+            &["type", "name", "label", "department"],
+            &[
+                "text",
+                "enterprise_name",
+                "企业名称",
+                "market_regulation, taxation",
+            ],
+            &["begin group", "legal", "法定代表人", "market_regulation"],
+            &["text", "legal_name", "姓名", ""],
+            &["end group", "", "", ""],
+            &["begin repeat", "staff", "参保人员", "human_resources"],
+            &["text", "staff_name", "姓名", ""],
+            &["end repeat", "", "", ""],
+            &["integer", "seal_count", "印章数量", "public_security"],
+        ];
+        let departments: &[&[&str]] = &[
+            &["department", "title"],
+            &["market_regulation", "设立登记"],
+            &["public_security", "印章刻制"],
+        ];
+        let settings: &[&[&str]] = &[
+            &["form_id", "version", "form_title"],
+            &["kaiban", "1", "企业开办"],
+        ];
+        let bytes = workbook(&[
+            ("survey", survey),
+            ("departments", departments),
+            ("settings", settings),
+        ]);
+        let definition = import(&bytes).expect("imports");
+        let parts: Vec<(&str, &str, Vec<&str>)> = definition
+            .routing
+            .iter()
+            .map(|p| {
+                (
+                    p.department.as_str(),
+                    p.title.as_str(),
+                    p.fields.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            parts,
+            vec![
+                (
+                    "market_regulation",
+                    "设立登记",
+                    vec!["enterprise_name", "legal"]
+                ),
+                ("public_security", "印章刻制", vec!["seal_count"]),
+                ("taxation", "taxation", vec!["enterprise_name"]),
+                ("human_resources", "human_resources", vec!["staff"]),
+            ]
+        );
+
+        // Inside a repeat, a bad code, a titled department no row names: each placed.
+        let survey: &[&[&str]] = &[
+            &["type", "name", "label", "department"],
+            &["text", "enterprise_name", "企业名称", "Market"],
+            &["begin repeat", "staff", "参保人员", ""],
+            &["text", "staff_name", "姓名", "human_resources"],
+            &["end repeat", "", "", ""],
+        ];
+        let bytes = workbook(&[
+            ("survey", survey),
+            ("departments", departments),
+            ("settings", settings),
+        ]);
+        let found: Vec<(String, u32, String)> = import(&bytes)
+            .expect_err("refused")
+            .into_iter()
+            .map(|p| (p.sheet, p.row, p.column))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("survey".to_string(), 4, "department".to_string()),
+                ("departments".to_string(), 2, "department".to_string()),
+                ("departments".to_string(), 3, "department".to_string()),
+            ]
+        );
+        let survey: &[&[&str]] = &[
+            &["type", "name", "label", "department"],
+            &["text", "enterprise_name", "企业名称", "Market"],
+        ];
+        let bytes = workbook(&[("survey", survey), ("settings", settings)]);
+        let found: Vec<(String, u32, String)> = import(&bytes)
+            .expect_err("refused")
+            .into_iter()
+            .map(|p| (p.sheet, p.row, p.column))
+            .collect();
+        assert_eq!(
+            found,
+            vec![("survey".to_string(), 2, "department".to_string())]
         );
     }
 
