@@ -189,6 +189,28 @@ pub struct Problem {
     /// The user's real-name level, for `real_name_level_too_low`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub real_name_level: Option<u8>,
+    /// Every error of the input, for `form_answers_invalid`: a form's answers are checked
+    /// whole, so the person sees all that is wrong at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    /// The resource as it stands now, for a conflict (`form_instance_conflict`,
+    /// `form_submission_stale`): what the client must reconcile with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub current: Option<serde_json::Value>,
+}
+
+/// One error of an input checked whole (a form's answers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FieldError {
+    /// Where: the field's path (`members[1].member_income`).
+    pub path: String,
+    /// What kind of error, stable: `required`, `type`, `format`, `choice`, `constraint`,
+    /// `count`, `unknown`.
+    pub code: String,
+    /// What is wrong, in words for the person.
+    pub message: String,
 }
 
 /// The media type of [`Problem`] responses.

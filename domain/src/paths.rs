@@ -78,6 +78,20 @@ pub const VAULT_CORRECTION_DECISIONS: &str = "/v1/vault/corrections/decisions";
 pub const VAULT_OBJECTIONS: &str = "/v1/vault/objections";
 /// `GET`: what happened at the platform about the citizen with no device involved.
 pub const VAULT_ACTIVITY: &str = "/v1/vault/activity";
+/// `GET`: the forms the person may fill (一表通).
+pub const FORMS: &str = "/v1/forms";
+/// `GET`: a form's open version.
+pub const FORM: &str = "/v1/forms/{form_id}";
+/// `GET`: one version of a form (a draft begun on it opens on it).
+pub const FORM_VERSION: &str = "/v1/forms/{form_id}/versions/{version}";
+/// `POST`: a finalized submission of the form, from the device's outbox.
+pub const FORM_SUBMISSIONS: &str = "/v1/forms/{form_id}/submissions";
+/// `GET`: the person's submissions, newest first.
+pub const SUBMISSIONS: &str = "/v1/submissions";
+/// `GET`: one submission and where each department's part stands.
+pub const SUBMISSION: &str = "/v1/submissions/{instance_id}";
+/// `POST`: a department's signed status of a part of a submission (一件事).
+pub const INTAKE_STATUS: &str = "/v1/intake/status";
 /// `GET`: liveness.
 pub const HEALTHZ: &str = "/healthz";
 /// `GET`: the enterprise's profile (企业画像) and where each part came from.

@@ -131,6 +131,24 @@ problem_codes! {
     CorrectionDecisionInvalid = "correction_decision_invalid", "部门处理结果验证失败", "Correction decision invalid",
     /// The correction was decided otherwise already.
     CorrectionStatusConflict = "correction_status_conflict", "纠错申请状态不允许该操作", "Correction status conflict",
+    /// No such form (or no such version of it).
+    FormNotFound = "form_not_found", "表单不存在", "Form not found",
+    /// The form version takes no more submissions.
+    FormClosed = "form_closed", "表单已停止受理", "Form closed",
+    /// The answers break the form's rules; `errors` lists each, by path.
+    FormAnswersInvalid = "form_answers_invalid", "表单填写有误", "Form answers invalid",
+    /// A different submission was sent before under this instance id; `current` is it.
+    FormInstanceConflict = "form_instance_conflict", "提交编号已用于另一份提交", "Instance id used for another submission",
+    /// The outbox sent a new submission with a sequence number at or below one applied already.
+    FormSequenceStale = "form_sequence_stale", "提交序号已过时", "Outbox sequence number stale",
+    /// The submission corrected is not the latest of its line any more; `current` is the latest.
+    FormSubmissionStale = "form_submission_stale", "所更正的提交已不是最新版本", "Corrected submission is stale",
+    /// No such submission of the caller's.
+    FormSubmissionNotFound = "form_submission_not_found", "提交记录不存在", "Submission not found",
+    /// A department's status of a part does not verify under its issuer key, or is malformed.
+    IntakeStatusInvalid = "intake_status_invalid", "部门办理状态验证失败", "Intake status invalid",
+    /// A department's status contradicts what it said of the part before.
+    IntakeStatusConflict = "intake_status_conflict", "部门办理状态与此前矛盾", "Intake status conflict",
     /// No such policy (or not one the caller may see).
     PolicyNotFound = "policy_not_found", "政策不存在", "Policy not found",
     /// The policy's status does not allow the step (e.g. publishing a draft).

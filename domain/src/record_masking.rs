@@ -56,7 +56,9 @@ fn mask_record(record: &mut Record) {
         Record::Other(value) => *value = serde_json::Value::Null,
         // The vault's answers never reach a screen; a credential is protected by its own
         // selective disclosure, not by masking. Emptied, like an unknown record.
-        Record::Vault(_) => *record = Record::Other(serde_json::Value::Null),
+        Record::Vault(_) | Record::IntakeReceipt(_) => {
+            *record = Record::Other(serde_json::Value::Null)
+        }
     }
 }
 

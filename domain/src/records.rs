@@ -43,6 +43,8 @@ pub enum Record {
     /// What a department answers the vault: a certificate, its keys, its status list. Never
     /// part of a screen.
     Vault(crate::vault::VaultRecord),
+    /// A department's receipt of its part of an application (一件事). Never part of a screen.
+    IntakeReceipt(crate::forms::submission::IntakeReceipt),
     /// A record this version cannot type — a kind added by a newer server, or one whose shape
     /// changed — kept as the JSON it came as, so the rest of the screen still shows.
     Other(serde_json::Value),
@@ -121,6 +123,7 @@ impl Record {
             other if other.starts_with("correction_") => Self::Vault(
                 crate::vault::VaultRecord::CorrectionReceipt(typed(id, data)?),
             ),
+            other if other.starts_with("intake_") => Self::IntakeReceipt(typed(id, data)?),
             other => return Err(RecordError::UnknownKind(other.to_string())),
         })
     }

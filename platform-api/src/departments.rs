@@ -146,11 +146,15 @@ pub enum Operation {
     /// it is sent, so the adapter layer may retry it. The decision comes later, signed, to
     /// ZheliKit's callback.
     Correction(Department),
+    /// The department's intake (收件) of its part of an application (一件事).
+    /// [`IntakeFiling`] → [`IntakeReceipt`]; filed once per reference however often it is
+    /// sent. Where the part stands comes later, signed, to ZheliKit's callback.
+    Intake(Department),
 }
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 50] = [
+    pub const ALL: [Operation; 59] = [
         Self::HouseholdRegister,
         Self::ResidentIdCard,
         Self::SocialSecurityCard,
@@ -201,6 +205,15 @@ impl Operation {
         Self::Correction(Department::Housing),
         Self::Correction(Department::Taxation),
         Self::Correction(Department::Economy),
+        Self::Intake(Department::PublicSecurity),
+        Self::Intake(Department::HumanResources),
+        Self::Intake(Department::Transport),
+        Self::Intake(Department::MarketRegulation),
+        Self::Intake(Department::Health),
+        Self::Intake(Department::Education),
+        Self::Intake(Department::Housing),
+        Self::Intake(Department::Taxation),
+        Self::Intake(Department::Economy),
     ];
 
     /// The department that answers it.
@@ -221,7 +234,8 @@ impl Operation {
             Self::Certificate(kind) => issuer_of(kind),
             Self::IssuerKeys(department)
             | Self::StatusList(department)
-            | Self::Correction(department) => department,
+            | Self::Correction(department)
+            | Self::Intake(department) => department,
         }
     }
 
@@ -245,16 +259,22 @@ impl Operation {
             Self::Certificate(_)
             | Self::IssuerKeys(_)
             | Self::StatusList(_)
-            | Self::Correction(_) => vault_names(self).0,
+            | Self::Correction(_)
+            | Self::Intake(_) => own_body_names(self).0,
         }
     }
 
-    /// True for the vault's operations (certificates, issuer keys, status lists, corrections),
-    /// whose bodies and answers are not a screen's records.
-    pub fn is_vault(self) -> bool {
+    /// True for the operations that take bodies of their own and whose answers are not a
+    /// screen's records: the vault's (certificates, issuer keys, status lists, corrections) and
+    /// the intake of forms.
+    pub fn has_own_body(self) -> bool {
         matches!(
             self,
-            Self::Certificate(_) | Self::IssuerKeys(_) | Self::StatusList(_) | Self::Correction(_)
+            Self::Certificate(_)
+                | Self::IssuerKeys(_)
+                | Self::StatusList(_)
+                | Self::Correction(_)
+                | Self::Intake(_)
         )
     }
 
@@ -262,7 +282,7 @@ impl Operation {
     /// and the answer is one record of them; false for the vault's operations and the
     /// register, which take bodies of their own.
     pub fn asks_about_a_subject(self) -> bool {
-        !self.is_vault() && self != Self::EnterpriseRegister
+        !self.has_own_body() && self != Self::EnterpriseRegister
     }
 
     /// True when the body is an [`EnterpriseQuery`] rather than a [`PersonQuery`].
@@ -320,7 +340,8 @@ impl Operation {
             Self::Certificate(_)
             | Self::IssuerKeys(_)
             | Self::StatusList(_)
-            | Self::Correction(_) => vault_names(self).1,
+            | Self::Correction(_)
+            | Self::Intake(_) => own_body_names(self).1,
         }
     }
 }
@@ -332,7 +353,7 @@ fn issuer_of(kind: CertificateKind) -> Department {
 
 /// Name and IRS path of the vault's operations (`certificate_driving_licence`,
 /// `/restapi/prod/…/transport/certificate_driving_licence`), made once.
-fn vault_names(op: Operation) -> (&'static str, &'static str) {
+fn own_body_names(op: Operation) -> (&'static str, &'static str) {
     static NAMES: std::sync::OnceLock<
         std::collections::HashMap<Operation, (&'static str, &'static str)>,
     > = std::sync::OnceLock::new();
@@ -345,6 +366,7 @@ fn vault_names(op: Operation) -> (&'static str, &'static str) {
                     Operation::IssuerKeys(d) => format!("issuer_keys_{}", d.as_str()),
                     Operation::StatusList(d) => format!("status_list_{}", d.as_str()),
                     Operation::Correction(d) => format!("correction_{}", d.as_str()),
+                    Operation::Intake(d) => format!("intake_{}", d.as_str()),
                     _ => return None,
                 };
                 let department = op.department();
@@ -424,6 +446,7 @@ pub const CODE_BAD_REQUEST: &str = "40";
 
 // The records themselves are domain types (the SDK shows them, the vault will keep them): one
 // definition, in `zhelikit_domain::records`, which this contract re-exports.
+pub use zhelikit_domain::forms::submission::{IntakeFiling, IntakeReceipt};
 pub use zhelikit_domain::gm::Sm2Jwk;
 pub use zhelikit_domain::records::{
     ContributionMonth, Contributions, DrivingLicence, EducationRecord, EnterpriseCredit,

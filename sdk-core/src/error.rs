@@ -277,6 +277,8 @@ mod tests {
             scope: Some("passkey".into()),
             required_real_name_level: Some(3),
             real_name_level: Some(2),
+            errors: None,
+            current: None,
         }
     }
 

@@ -70,7 +70,7 @@ pub fn policy(op: Operation) -> CachePolicy {
         // Each issuance binds a new holder key: never one person's credential for another call.
         Operation::Certificate(_) => return NO_CACHE,
         // A filing is an act, not a record.
-        Operation::Correction(_) => return NO_CACHE,
+        Operation::Correction(_) | Operation::Intake(_) => return NO_CACHE,
         // Revocation must be seen soon: a minute fresh, never served stale without saying so,
         // and the last list kept a day for when the department is down (reported as stale).
         Operation::StatusList(_) => {
@@ -84,7 +84,10 @@ pub fn policy(op: Operation) -> CachePolicy {
     }
     let ttl = match op {
         Operation::IssuerKeys(_) => minutes(6 * 60),
-        Operation::Certificate(_) | Operation::StatusList(_) | Operation::Correction(_) => {
+        Operation::Certificate(_)
+        | Operation::StatusList(_)
+        | Operation::Correction(_)
+        | Operation::Intake(_) => {
             Duration::ZERO
         }
         Operation::ResidentIdCard | Operation::EducationRecord => minutes(24 * 60),

@@ -13,7 +13,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use zhelikit_domain::api::{Problem, PROBLEM_CONTENT_TYPE};
+use zhelikit_domain::api::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
 use zhelikit_domain::lang::Text;
 use zhelikit_domain::problem_code::ProblemCode;
 use zhelikit_domain::scope::Scope;
@@ -30,6 +30,8 @@ pub struct ApiError {
     scope: Option<Scope>,
     real_name_levels: Option<RealNameLevels>,
     retry_after_secs: Option<u64>,
+    errors: Option<Vec<(String, String, Text)>>,
+    current: Option<serde_json::Value>,
     /// For server errors only: what actually went wrong. Logged, never answered.
     cause: Option<String>,
 }
@@ -54,6 +56,8 @@ impl ApiError {
             scope: None,
             real_name_levels: None,
             retry_after_secs: None,
+            errors: None,
+            current: None,
             cause: None,
         }
     }
@@ -88,6 +92,18 @@ impl ApiError {
     /// Says when to try again (`Retry-After`).
     pub fn with_retry_after(mut self, secs: u64) -> Self {
         self.retry_after_secs = Some(secs);
+        self
+    }
+
+    /// Lists every error of an input checked whole: (path, code, message).
+    pub fn with_errors(mut self, errors: Vec<(String, String, Text)>) -> Self {
+        self.errors = Some(errors);
+        self
+    }
+
+    /// Gives the resource as it stands now (a conflict's).
+    pub fn with_current(mut self, current: serde_json::Value) -> Self {
+        self.current = Some(current);
         self
     }
 
@@ -264,6 +280,17 @@ impl IntoResponse for ApiError {
             scope: self.scope.map(|s| s.as_str().to_string()),
             required_real_name_level: self.real_name_levels.map(|l| l.required),
             real_name_level: self.real_name_levels.map(|l| l.actual),
+            errors: self.errors.map(|errors| {
+                errors
+                    .into_iter()
+                    .map(|(path, code, message)| FieldError {
+                        path,
+                        code,
+                        message: message.get(lang).to_string(),
+                    })
+                    .collect()
+            }),
+            current: self.current,
         };
         let mut response = (self.status, axum::Json(problem)).into_response();
         let headers = response.headers_mut();

@@ -7,5 +7,6 @@
 pub mod definition;
 pub mod expr;
 pub mod routing;
+pub mod submission;
 #[cfg(feature = "xlsform")]
 pub mod xlsform;

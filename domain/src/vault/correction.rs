@@ -449,7 +449,7 @@ pub fn verify_decision(token: &str, issuers: &[IssuerKeySet]) -> Result<Decision
     }
     let decision: Decision =
         serde_json::from_slice(&jws.payload).map_err(|e| format!("the decision's body: {e}"))?;
-    verify_as(&jws, &decision.iss, issuers)?;
+    super::verify_issued_by(&jws, &decision.iss, issuers)?;
     if decision.outcome == Outcome::Rejected
         && decision
             .reason
@@ -459,19 +459,6 @@ pub fn verify_decision(token: &str, issuers: &[IssuerKeySet]) -> Result<Decision
         return Err("a rejection must give its reason".into());
     }
     Ok(decision)
-}
-
-/// `jws` verifies under the key of issuer `iss` that its `kid` names.
-fn verify_as(jws: &gm::Jws, iss: &str, issuers: &[IssuerKeySet]) -> Result<(), String> {
-    let kid = jws.header.get("kid").and_then(|k| k.as_str());
-    let jwk = issuers
-        .iter()
-        .filter(|i| i.issuer == iss)
-        .flat_map(|i| i.keys.iter())
-        .find(|k| k.kid.as_deref() == kid)
-        .ok_or_else(|| format!("no key {kid:?} of issuer {iss}"))?;
-    let key = gm::Sm2PublicKey::from_jwk(jwk).map_err(|e| e.to_string())?;
-    jws.verify(&key).map_err(|e| e.to_string())
 }
 
 /// The disputed credential (as in [`DisputeRequest::credential`], already checked) carries its
@@ -486,7 +473,7 @@ pub fn verify_credential_signature(
     let iss = claims["iss"]
         .as_str()
         .ok_or("the credential names no issuer")?;
-    verify_as(&jws, iss, issuers)
+    super::verify_issued_by(&jws, iss, issuers)
 }
 
 #[cfg(test)]

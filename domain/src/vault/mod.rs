@@ -56,6 +56,25 @@ pub struct IssuerKeySet {
     pub spki_pem: std::collections::BTreeMap<String, String>,
 }
 
+/// `jws` verifies under the key of issuer `iss` that its `kid` names: how everything a
+/// department signs with its issuer key (a credential, a correction's decision, an 一件事 part's
+/// status) is checked.
+pub fn verify_issued_by(
+    jws: &crate::gm::Jws,
+    iss: &str,
+    issuers: &[IssuerKeySet],
+) -> Result<(), String> {
+    let kid = jws.header.get("kid").and_then(|k| k.as_str());
+    let jwk = issuers
+        .iter()
+        .filter(|i| i.issuer == iss)
+        .flat_map(|i| i.keys.iter())
+        .find(|k| k.kid.as_deref() == kid)
+        .ok_or_else(|| format!("no key {kid:?} of issuer {iss}"))?;
+    let key = crate::gm::Sm2PublicKey::from_jwk(jwk).map_err(|e| e.to_string())?;
+    jws.verify(&key).map_err(|e| e.to_string())
+}
+
 /// A department's signed status list (`statuslist+jwt`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
