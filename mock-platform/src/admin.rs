@@ -5,6 +5,7 @@
 
 pub mod corrections;
 pub mod department_faults;
+pub mod intake;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -180,4 +181,35 @@ async fn echo(
          <p>A mini-app now hands it to the BFF (it is single use and expires in 5 minutes):</p>\
          <pre>curl -s http://127.0.0.1:8080{path} -H 'content-type: application/json' \\\n  -d '{{\"mini_app_id\":\"{mini_app}\",\"{field}\":\"{value}\"}}'</pre>"
     ))
+}
+
+/// Posts `body` to ZheliKit's callback at `path`, as a department does with what it decided
+/// (a correction's decision, a part's status): three tries, 100 ms then 300 ms apart; a 4xx
+/// other than 429 is final.
+pub(crate) async fn call_back(
+    state: &MockState,
+    path: &str,
+    body: &impl Serialize,
+) -> Result<(), String> {
+    let bff = state
+        .bff
+        .get()
+        .ok_or("ZheliKit's address is not known yet")?;
+    let url = format!("{bff}{path}");
+    let mut last = String::new();
+    for (attempt, wait) in [0u64, 100, 300].into_iter().enumerate() {
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        match crate::bank::client().post(&url).json(body).send().await {
+            Ok(r) if r.status().is_success() => return Ok(()),
+            Ok(r) => {
+                let status = r.status();
+                last = format!("{status}: {}", r.text().await.unwrap_or_default());
+                if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
+                    return Err(last);
+                }
+            }
+            Err(e) => last = format!("attempt {}: {e}", attempt + 1),
+        }
+    }
+    Err(last)
 }

@@ -75,6 +75,8 @@ pub struct PlatformState {
     pub bank: bank::Bank,
     /// The departments' correction requests (数据纠错).
     pub corrections: departments::corrections::Corrections,
+    /// The departments' parts of applications (一件事).
+    pub intakes: departments::intake::Intakes,
     /// Where ZheliKit's BFF is, for what calls it back (the bank, correction decisions).
     pub bff: BffLink,
     /// Firebase Cloud Messaging and its token endpoint.
@@ -146,6 +148,7 @@ impl MockState {
             nonces: gateway::NonceBook::default(),
             bank: bank::Bank::default(),
             corrections: departments::corrections::Corrections::default(),
+            intakes: departments::intake::Intakes::default(),
             bff: BffLink::default(),
             fcm: fcm::Fcm::default(),
             hms: hms::Hms::default(),
@@ -206,6 +209,7 @@ pub fn router(state: MockState) -> Router {
         .merge(admin::routes())
         .merge(bank::routes())
         .merge(admin::corrections::routes())
+        .merge(admin::intake::routes())
         .merge(fcm::routes())
         .merge(hms::routes())
         .merge(apns::routes())

@@ -185,3 +185,54 @@ fn a_form_is_checked_as_the_sdk_and_the_bff_load_it() {
     assert!(text.contains("共 2 处问题"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_sample_forms_import_from_their_spreadsheets_with_every_department_part() {
+    let forms = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bff-server/forms");
+    for (file, title, parts) in [
+        (
+            "enterprise-setup.xlsx",
+            "企业开办一件事（enterprise-setup 第 1 版）",
+            &[
+                "market_regulation 设立登记",
+                "taxation 涉税事项",
+                "public_security 印章刻制备案",
+                "human_resources 社保登记",
+            ][..],
+        ),
+        (
+            "newborn.xlsx",
+            "新生儿出生一件事（newborn 第 1 版）",
+            &[
+                "health 出生医学证明",
+                "public_security 出生户口登记",
+                "human_resources 社会保障卡申领",
+            ][..],
+        ),
+        (
+            "policy-claim.xlsx",
+            "惠企政策兑现申报（policy-claim 第 1 版）",
+            &["economy 惠企政策兑现"][..],
+        ),
+    ] {
+        let shown = cli()
+            .arg("form")
+            .arg(forms.join(file))
+            .output()
+            .expect("run");
+        let text = String::from_utf8_lossy(&shown.stdout);
+        assert!(
+            shown.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&shown.stderr)
+        );
+        assert!(text.starts_with(title), "{text}");
+        assert!(
+            text.contains(&format!("一件事联办（{} 个部门）", parts.len())),
+            "{text}"
+        );
+        for part in parts {
+            assert!(text.contains(part), "{file} lacks {part}: {text}");
+        }
+    }
+}

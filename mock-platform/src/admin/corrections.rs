@@ -2,8 +2,6 @@
 //! `/departments/corrections`, accepts or rejects one; the department then revokes the old
 //! credentials (on acceptance) and sends its signed decision to ZheliKit, trying three times.
 
-use std::time::Duration;
-
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -118,7 +116,9 @@ async fn decide(
     let callback = DecisionCallback {
         decision: issuer.sign_decision(&decision),
     };
-    let delivery_error = deliver(&state, &callback).await.err();
+    let delivery_error = super::call_back(&state, paths::VAULT_CORRECTION_DECISIONS, &callback)
+        .await
+        .err();
     if delivery_error.is_none() {
         state.corrections.delivered(&reference);
     }
@@ -131,32 +131,6 @@ async fn decide(
         delivery_error,
     })
     .into_response()
-}
-
-/// Posts the decision to ZheliKit's callback: three tries, 100 ms then 300 ms apart; a 4xx
-/// other than 429 is final.
-async fn deliver(state: &MockState, callback: &DecisionCallback) -> Result<(), String> {
-    let bff = state
-        .bff
-        .get()
-        .ok_or("ZheliKit's address is not known yet")?;
-    let url = format!("{bff}{}", paths::VAULT_CORRECTION_DECISIONS);
-    let mut last = String::new();
-    for (attempt, wait) in [0u64, 100, 300].into_iter().enumerate() {
-        tokio::time::sleep(Duration::from_millis(wait)).await;
-        match crate::bank::client().post(&url).json(callback).send().await {
-            Ok(r) if r.status().is_success() => return Ok(()),
-            Ok(r) => {
-                let status = r.status();
-                last = format!("{status}: {}", r.text().await.unwrap_or_default());
-                if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
-                    return Err(last);
-                }
-            }
-            Err(e) => last = format!("attempt {}: {e}", attempt + 1),
-        }
-    }
-    Err(last)
 }
 
 async fn page() -> Html<&'static str> {

@@ -150,6 +150,14 @@ impl Issuer {
         sign_decision(decision, &self.key, &self.kid)
     }
 
+    /// A part's `status` (一件事), signed with this issuer's key.
+    pub fn sign_intake_status(
+        &self,
+        status: &zhelikit_domain::forms::submission::IntakeStatus,
+    ) -> String {
+        zhelikit_domain::forms::submission::sign_intake_status(status, &self.key, &self.kid)
+    }
+
     /// Sets the status of entry `idx`; false outside the list.
     pub fn set_status(&self, idx: u32, status: TokenStatus) -> bool {
         let mut guard = self.list.lock().unwrap_or_else(|p| p.into_inner());
@@ -204,6 +212,7 @@ impl Issuers {
 /// The routes of `department`'s issuer: a certificate per kind it owns, its keys, its list.
 pub fn routes(department: Department) -> Router<MockState> {
     let mut router = super::corrections::routes(department)
+        .merge(super::intake::routes(department))
         .route(
             Operation::IssuerKeys(department).path(),
             post(move |State(state): State<MockState>| async move { keys(&state, department) }),

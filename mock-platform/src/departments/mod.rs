@@ -19,6 +19,7 @@ mod education;
 pub mod faults;
 mod health;
 mod human_resources;
+pub mod intake;
 mod market_regulation;
 mod public_security;
 mod record;

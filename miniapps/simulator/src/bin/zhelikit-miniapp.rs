@@ -360,6 +360,17 @@ fn form(path: &Path, as_json: bool) -> Result<(), ExitCode> {
             definition.title, definition.id, definition.version
         );
         outline(&definition.fields, 1);
+        if !definition.routing.is_empty() {
+            println!("一件事联办（{} 个部门）：", definition.routing.len());
+            for part in &definition.routing {
+                println!(
+                    "  {} {}：{}",
+                    part.department,
+                    part.title,
+                    part.fields.join("、")
+                );
+            }
+        }
     }
     Ok(())
 }
