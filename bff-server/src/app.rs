@@ -84,6 +84,8 @@ pub struct App {
     pub matcher: crate::policy::Matcher,
     /// The push channels configured (FCM when its service account is).
     pub channels: crate::policy::deliveries::Channels,
+    /// The forms published, loaded into the engine.
+    pub forms: crate::forms::Registry,
 }
 
 /// Cheap to clone; what axum hands each handler.
@@ -134,6 +136,11 @@ impl AppState {
                 Arc::new(sync::Rematches::new(app.clone())),
             );
             jobs.register_concurrent(
+                crate::forms::routing::QUEUE,
+                Arc::new(crate::forms::routing::Deliveries::new(app.clone())),
+                4,
+            );
+            jobs.register_concurrent(
                 crate::policy::deliveries::QUEUE,
                 Arc::new(crate::policy::deliveries::Deliveries::new(app)),
                 self.config.push.concurrent_batches as usize,
@@ -172,6 +179,7 @@ impl App {
             ),
         };
         let revocations = Revocations::start(store.clone(), revocation_ttl).await?;
+        crate::forms::registry::publish_all(store.as_ref(), config.forms_dir.as_deref()).await?;
         for app in &config.mini_apps {
             store.upsert_mini_app(app).await?;
         }
@@ -241,6 +249,7 @@ impl App {
             jobs,
             matcher: crate::policy::Matcher::default(),
             channels,
+            forms: crate::forms::Registry::default(),
         })
     }
 }

@@ -42,6 +42,13 @@ pub enum Event {
     CorrectionDecided,
     /// The corrected certificate was pulled (id).
     CorrectionReissued,
+    /// A form submission was taken (instance, form, version, how many parts).
+    FormSubmitted,
+    /// A submission's answers were opened to deliver a part to its department (reference,
+    /// department): the only reading of sealed answers.
+    FormPartDelivered,
+    /// A department said where its part stands (reference, status).
+    FormPartStatus,
 }
 
 impl Event {
@@ -64,6 +71,9 @@ impl Event {
             Self::CorrectionFiled => "correction_filed",
             Self::CorrectionDecided => "correction_decided",
             Self::CorrectionReissued => "correction_reissued",
+            Self::FormSubmitted => "form_submitted",
+            Self::FormPartDelivered => "form_part_delivered",
+            Self::FormPartStatus => "form_part_status",
         }
     }
 }

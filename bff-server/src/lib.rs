@@ -10,6 +10,7 @@ pub mod app;
 pub mod audit;
 pub mod config;
 pub mod departments;
+pub mod forms;
 pub mod http;
 pub mod identity;
 pub mod infra;

@@ -22,6 +22,7 @@ pub struct PersonalDataKeys {
     id_numbers: SealingKey,
     cache_records: SealingKey,
     refresh_successors: SealingKey,
+    form_answers: SealingKey,
 }
 
 /// Prefix of the associated data ID numbers are sealed under; the owner follows it.
@@ -50,6 +51,7 @@ impl PersonalDataKeys {
             id_numbers: SealingKey::new(sealing)?,
             cache_records: derived("zhelikit/department-cache-records")?,
             refresh_successors: derived("zhelikit/refresh-successors")?,
+            form_answers: derived("zhelikit/form-answers")?,
         })
     }
 
@@ -120,6 +122,16 @@ impl PersonalDataKeys {
     pub fn seal_successor(&self, spent_hash: &str, successor: &str) -> Vec<u8> {
         self.refresh_successors
             .seal(spent_hash, successor.as_bytes())
+    }
+
+    /// Seals a submission's answers, bound to its instance id.
+    pub fn seal_answers(&self, instance_id: &str, answers: &[u8]) -> Vec<u8> {
+        self.form_answers.seal(instance_id, answers)
+    }
+
+    /// Opens what [`Self::seal_answers`] sealed for `instance_id`.
+    pub fn open_answers(&self, instance_id: &str, sealed: &[u8]) -> Option<Vec<u8>> {
+        self.form_answers.open(instance_id, sealed).ok()
     }
 
     /// Opens what [`Self::seal_successor`] sealed for `spent_hash`.

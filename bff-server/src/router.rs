@@ -13,6 +13,7 @@ use zhelikit_domain::paths;
 
 use crate::analytics;
 use crate::app::AppState;
+use crate::forms;
 use crate::http::problem::ApiError;
 use crate::http::{self, BODY_LIMIT_BYTES};
 use crate::identity;
@@ -25,7 +26,7 @@ use crate::vault;
 #[openapi(
     info(title = "ZheliKit BFF", description = "Sessions for 浙里办 / 浙政钉 mini-apps. Every error is RFC 9457 problem JSON with a stable `code`."),
     modifiers(&BearerAuth),
-    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "screens", description = "Mobile screens aggregated from the departments"), (name = "vault", description = "个人数据宝: e-certificates pulled to the device, issuer keys and status lists for verifiers, online sharing, consents for data consumers"), (name = "analytics", description = "ZwLog page views and events (埋点), and each mini-app's report for its owner"), (name = "operations"))
+    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "screens", description = "Mobile screens aggregated from the departments"), (name = "vault", description = "个人数据宝: e-certificates pulled to the device, issuer keys and status lists for verifiers, online sharing, consents for data consumers"), (name = "forms", description = "一表通 · 一件事: forms to fill, finalized submissions from the outbox applied exactly once, each department's part and the joint status"), (name = "analytics", description = "ZwLog page views and events (埋点), and each mini-app's report for its owner"), (name = "operations"))
 )]
 struct ApiDoc;
 
@@ -59,6 +60,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(analytics::routes())
         .merge(vault::routes())
         .merge(policy::routes())
+        .merge(forms::routes())
         .merge(ops::routes())
 }
 

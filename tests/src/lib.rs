@@ -211,6 +211,12 @@ impl Stack {
         }
     }
 
+    /// The BFF's state (its store, its jobs), for what a test sets up behind the API (closing
+    /// a form version, as an operator would).
+    pub fn app(&self) -> &AppState {
+        &self.state
+    }
+
     /// How many rows `table` of the BFF's database holds (PostgreSQL or SQLite).
     pub async fn count_rows(&self, table: &str) -> i64 {
         use sqlx::Connection as _;

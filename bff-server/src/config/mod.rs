@@ -81,6 +81,9 @@ pub struct Config {
     /// How often 市场监管's register is walked to rebuild the profiles whose records changed
     /// (`ZK_REGISTER_SYNC_SECS`; off when unset, so tests profile only whom they touch).
     pub register_sync_every: Option<std::time::Duration>,
+    /// Where a deployment's own forms are (`ZK_FORMS_DIR`: `.xlsx` spreadsheets or `.json`
+    /// definitions), published at start beside the samples.
+    pub forms_dir: Option<std::path::PathBuf>,
     /// Proxies whose `X-Forwarded-For` is believed (`ZK_TRUSTED_PROXIES`, comma-separated IPs).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long rows are kept before the background pruner deletes them.
@@ -202,6 +205,7 @@ impl Config {
             register_sync_every: source
                 .optional_secs("ZK_REGISTER_SYNC_SECS")?
                 .filter(|d| !d.is_zero()),
+            forms_dir: source.var("ZK_FORMS_DIR").map(std::path::PathBuf::from),
             trusted_proxies: trusted_proxies(&source)?,
             retention: retention(&source)?,
             vault_verifiers,

@@ -29,9 +29,10 @@ fn in_version_order(parts: &[Migrator]) -> Vec<Migration> {
     all
 }
 
-fn postgres_parts() -> [Migrator; 7] {
+fn postgres_parts() -> [Migrator; 8] {
     [
         sqlx::migrate!("migrations/postgres/analytics"),
+        sqlx::migrate!("migrations/postgres/forms"),
         sqlx::migrate!("migrations/postgres/identity"),
         sqlx::migrate!("migrations/postgres/jobs"),
         sqlx::migrate!("migrations/postgres/policy"),
@@ -41,9 +42,10 @@ fn postgres_parts() -> [Migrator; 7] {
     ]
 }
 
-fn sqlite_parts() -> [Migrator; 7] {
+fn sqlite_parts() -> [Migrator; 8] {
     [
         sqlx::migrate!("migrations/sqlite/analytics"),
+        sqlx::migrate!("migrations/sqlite/forms"),
         sqlx::migrate!("migrations/sqlite/identity"),
         sqlx::migrate!("migrations/sqlite/jobs"),
         sqlx::migrate!("migrations/sqlite/policy"),

@@ -16,6 +16,7 @@ pub mod audit;
 mod call_batch;
 pub mod consents;
 pub mod corrections;
+pub mod forms;
 pub mod identity;
 pub mod inbox;
 pub mod jobs;
@@ -36,6 +37,7 @@ pub use analytics::{AnalyticsStore, Tally, Visit, VisitorCount};
 pub use audit::{AuditEvent, AuditStore};
 pub use consents::{ConsentStore, StoredConsent};
 pub use corrections::{CorrectionStore, StoredCorrection};
+pub use forms::{FormStore, Published, StoredFormVersion, StoredPart, StoredSubmission, Taken};
 pub use identity::{
     IdentityStore, MiniApp, NewUser, NextRefreshToken, RefreshRefusal, RefreshToken, Rotation,
     StoredPasskey, User,
@@ -104,6 +106,7 @@ pub trait Store:
     + ObjectionStore
     + PolicyStore
     + InboxStore
+    + FormStore
     + Send
     + Sync
     + 'static

@@ -6,9 +6,9 @@ use uuid::Uuid;
 
 use super::{
     analytics::analytics_sql, audit::audit_sql, consents::consents_sql,
-    corrections::corrections_sql, identity::identity_sql, inbox::inbox_sql, jobs::jobs_sql,
-    migrations, objections::objections_sql, policies::policies_sql, secrets::secrets_sql,
-    store_sql, upstream_calls::upstream_calls_sql, StoreError, StoreResult,
+    corrections::corrections_sql, forms::forms_sql, identity::identity_sql, inbox::inbox_sql,
+    jobs::jobs_sql, migrations, objections::objections_sql, policies::policies_sql,
+    secrets::secrets_sql, store_sql, upstream_calls::upstream_calls_sql, StoreError, StoreResult,
 };
 
 /// [`super::Store`] on PostgreSQL.
@@ -55,6 +55,7 @@ identity_sql!(
 audit_sql!(PostgresStore, Uuid);
 consents_sql!(PostgresStore, Uuid);
 corrections_sql!(PostgresStore, Uuid);
+forms_sql!(PostgresStore, Uuid);
 jobs_sql!(PostgresStore, "FOR UPDATE SKIP LOCKED");
 objections_sql!(PostgresStore, Uuid);
 policies_sql!(PostgresStore);

@@ -401,6 +401,9 @@ pub struct IntakeStatus {
     /// Why (a rejection must say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The department's case number (受理编号).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_number: Option<String>,
     /// When the department said it (seconds since the epoch).
     pub iat: i64,
 }
@@ -528,6 +531,7 @@ mod tests {
             reference: "uuid:1.taxation".into(),
             status: Accepted,
             reason: None,
+            case_number: Some("SW20261206000001".into()),
             iat: 1,
         };
         let token = sign_intake_status(&status, &key, "k1");

@@ -67,12 +67,14 @@ async fn set_status(
 ) -> Response {
     let set: SetStatus = match serde_json::from_slice(&body) {
         Ok(s) => s,
-        Err(e) => return refused(
-            StatusCode::BAD_REQUEST,
-            format!(
+        Err(e) => {
+            return refused(
+                StatusCode::BAD_REQUEST,
+                format!(
                 "expected {{\"status\": \"accepted\"|\"rejected\"|\"completed\", \"reason\"}}: {e}"
             ),
-        ),
+            )
+        }
     };
     let reason = set
         .reason
@@ -120,6 +122,7 @@ pub(crate) async fn send_status(state: &MockState, reference: &str) -> Option<St
         reference: reference.to_string(),
         status: part.status,
         reason: part.reason.clone(),
+        case_number: Some(part.case_number.clone()),
         iat: state.clock.now().timestamp(),
     };
     let callback = IntakeCallback {

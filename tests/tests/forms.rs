@@ -1,0 +1,576 @@
+//! 一表通 · 一件事 end to end: a finalized submission from a device's outbox taken exactly once,
+//! split into each department's part and delivered to the mock departments through the job
+//! mechanism, the departments' signed statuses making one joint status; a department sending
+//! its part back and the applicant's correction; every refusal on the way; a department down
+//! and back.
+
+use std::time::Duration;
+
+use mock_platform::fixtures::Citizen;
+use platform_api::departments::Department;
+use serde_json::{json, Value};
+use zhelikit_domain::paths;
+use zhelikit_e2e::policy::{poll, poll_for};
+use zhelikit_e2e::{assert_problem, both_backends, http, private_stack, Backend, Stack};
+
+both_backends!(
+    an_enterprise_setup_is_taken_once_and_reaches_every_department_with_its_part,
+    a_part_sent_back_is_corrected_and_only_it_goes_again,
+    bad_submissions_are_refused_with_what_was_wrong
+);
+
+const SETUP: &str = "enterprise-setup";
+
+fn submissions_path(form: &str) -> String {
+    paths::FORM_SUBMISSIONS.replace("{form_id}", form)
+}
+
+fn submission_path(instance: &str) -> String {
+    paths::SUBMISSION.replace("{instance_id}", instance)
+}
+
+fn uuid() -> String {
+    format!("uuid:{}", uuid::Uuid::new_v4())
+}
+
+/// Answers to 企业开办一件事 for `who` as legal representative and sole shareholder.
+fn setup_answers(who: &Citizen) -> Value {
+    json!({
+        "enterprise_name": "温州云帆信息科技有限公司",
+        "enterprise_type": "limited",
+        "registered_capital": 100_000_000,
+        "business_scope": "软件开发；信息技术咨询服务",
+        "province": "330000", "city": "330300", "county": "330302",
+        "address": "温州市鹿城区车站大道 1 号",
+        "legal_name": who.name, "legal_id": who.id_number, "legal_phone": "13812345678",
+        "shareholders": [{"shareholder_name": who.name, "shareholder_id": who.id_number, "contribution": 100_000_000}],
+        "taxpayer_type": "small", "invoice_needed": true, "invoice_kinds": ["vat_normal"],
+        "seal_kinds": ["official", "finance"],
+        "employee_count": 3, "social_start": "2026-12-01",
+        "contact_phone": "13812345678"
+    })
+}
+
+fn request(client: &str, seq: u64, instance: &str, answers: &Value) -> Value {
+    json!({"client_id": client, "seq": seq, "instance_id": instance, "version": 1, "answers": answers})
+}
+
+async fn citizen_session(stack: &Stack, index: usize) -> (String, &Citizen) {
+    let who = &stack.fixtures.citizens[index];
+    let session = stack.login_citizen(&who.userid, "zk-demo-services").await;
+    (
+        session["access_token"].as_str().expect("token").to_string(),
+        who,
+    )
+}
+
+/// The submission once every part has left `pending` (each department has it).
+async fn delivered(stack: &Stack, token: &str, instance: &str) -> Value {
+    poll(|| async {
+        let (status, s) = stack.get_authed(&submission_path(instance), token).await;
+        assert_eq!(status, 200, "{s}");
+        s["parts"]
+            .as_array()?
+            .iter()
+            .all(|p| p["status"] != "pending")
+            .then_some(s)
+    })
+    .await
+}
+
+/// The department's status of part `reference`, as a clerk would give it.
+async fn department_says(
+    stack: &Stack,
+    reference: &str,
+    status: &str,
+    reason: Option<&str>,
+) -> Value {
+    let url = format!(
+        "{}{}",
+        stack.platform,
+        mock_platform::admin::intake::INTAKE_STATUS_PATH.replace("{reference}", reference)
+    );
+    let answer = http()
+        .post(url)
+        .json(&json!({"status": status, "reason": reason}))
+        .send()
+        .await
+        .expect("mock");
+    assert!(answer.status().is_success(), "{:?}", answer.text().await);
+    let sent: Value = answer.json().await.expect("json");
+    assert_eq!(sent["deliveryError"], Value::Null, "{sent}");
+    sent
+}
+
+fn part<'a>(submission: &'a Value, department: &str) -> &'a Value {
+    submission["parts"]
+        .as_array()
+        .and_then(|parts| parts.iter().find(|p| p["department"] == department))
+        .unwrap_or(&Value::Null)
+}
+
+async fn an_enterprise_setup_is_taken_once_and_reaches_every_department_with_its_part(
+    stack: &Stack,
+) {
+    let (token, who) = citizen_session(stack, 0).await;
+    let (status, catalogue) = stack.get_authed(paths::FORMS, &token).await;
+    assert_eq!(status, 200, "{catalogue}");
+    let setup = catalogue["forms"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["id"] == SETUP))
+        .expect("企业开办 is offered");
+    assert_eq!(setup["title"], "企业开办一件事");
+    assert_eq!(
+        setup["departments"],
+        json!([
+            "market_regulation",
+            "taxation",
+            "public_security",
+            "human_resources"
+        ])
+    );
+    let (status, form) = stack
+        .get_authed(&paths::FORM.replace("{form_id}", SETUP), &token)
+        .await;
+    assert_eq!(status, 200, "{form}");
+    assert_eq!(form["status"], "open");
+    assert_eq!(form["definition"]["version"], 1);
+
+    let client = uuid();
+    let instance = uuid();
+    let body = request(&client, 1, &instance, &setup_answers(who));
+    let (status, taken) = stack
+        .post_authed(&submissions_path(SETUP), &token, body.clone())
+        .await;
+    assert_eq!(status, 201, "{taken}");
+    assert_eq!(taken["instance_id"], instance.as_str());
+    assert_eq!(taken["title"], "企业开办一件事");
+    assert_eq!(taken["parts"].as_array().map(Vec::len), Some(4));
+    // Sent again (the answer was lost): the same submission, taken once.
+    let (status, again) = stack
+        .post_authed(&submissions_path(SETUP), &token, body)
+        .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["digest"], taken["digest"]);
+    assert_eq!(again["received_at"], taken["received_at"]);
+
+    let now = delivered(stack, &token, &instance).await;
+    assert_eq!(now["status"], "in_progress", "{now}");
+    let names: Vec<&str> = now["parts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| p["department_name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(names, ["市场监管", "税务", "公安", "人社"]);
+    for p in now["parts"].as_array().into_iter().flatten() {
+        assert_eq!(p["status"], "received", "{p}");
+        assert!(
+            p["case_number"].as_str().is_some_and(|c| c.len() > 8),
+            "{p}"
+        );
+    }
+    // Each department got its part and nothing else of the application.
+    let parts = stack.mock.state.intakes.all();
+    let mine: Vec<_> = parts
+        .iter()
+        .filter(|p| p.reference.starts_with(&instance))
+        .collect();
+    assert_eq!(
+        mine.len(),
+        4,
+        "one filing per department, whatever the retries"
+    );
+    let of = |d: Department| {
+        mine.iter()
+            .find(|p| p.department == d)
+            .map(|p| p.answers.clone())
+            .unwrap_or_default()
+    };
+    let market = of(Department::MarketRegulation);
+    assert_eq!(market["shareholders"][0]["contribution"], 100_000_000);
+    assert_eq!(
+        market["total_contribution"], 100_000_000,
+        "calculated on intake"
+    );
+    assert_eq!(market["capital_matches"], true);
+    assert!(market.get("seal_kinds").is_none(), "{market}");
+    let police = of(Department::PublicSecurity);
+    assert_eq!(police["seal_kinds"], json!(["official", "finance"]));
+    assert_eq!(police["legal_id"], who.id_number.as_str());
+    assert!(police.get("registered_capital").is_none(), "{police}");
+    let social = of(Department::HumanResources);
+    assert_eq!(social["employee_count"], 3);
+    assert!(social.get("legal_id").is_none(), "{social}");
+    assert!(mine.iter().all(|p| p.applicant_name == who.name));
+
+    // Each department finishes; the application is done when all have.
+    for p in &mine {
+        department_says(stack, &p.reference, "accepted", None).await;
+        department_says(stack, &p.reference, "completed", None).await;
+    }
+    let (_, done) = stack.get_authed(&submission_path(&instance), &token).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let (_, list) = stack.get_authed(paths::SUBMISSIONS, &token).await;
+    assert!(
+        list["submissions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|s| s["instance_id"] == instance.as_str() && s["status"] == "completed"),
+        "{list}"
+    );
+    // Nothing of what was said is kept in the clear, and each opening of it was audited.
+    let audit = stack.audit(200).await;
+    let opened = audit
+        .iter()
+        .filter(|e| e.event == "form_part_delivered" && e.detail.starts_with(&instance))
+        .count();
+    assert_eq!(opened, 4);
+}
+
+async fn a_part_sent_back_is_corrected_and_only_it_goes_again(stack: &Stack) {
+    let (token, who) = citizen_session(stack, 1).await;
+    let client = uuid();
+    let first = uuid();
+    let mut answers = setup_answers(who);
+    let (status, _) = stack
+        .post_authed(
+            &submissions_path(SETUP),
+            &token,
+            request(&client, 1, &first, &answers),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let before = delivered(stack, &token, &first).await;
+    let reference = |instance: &str, d: &str| format!("{instance}.{d}");
+    department_says(
+        stack,
+        &reference(&first, "market_regulation"),
+        "accepted",
+        None,
+    )
+    .await;
+    department_says(
+        stack,
+        &reference(&first, "taxation"),
+        "rejected",
+        Some("一般纳税人须提供会计人员信息，请改选或补充"),
+    )
+    .await;
+    let (_, sent_back) = stack.get_authed(&submission_path(&first), &token).await;
+    assert_eq!(sent_back["status"], "action_needed", "{sent_back}");
+    assert_eq!(
+        part(&sent_back, "taxation")["reason"],
+        "一般纳税人须提供会计人员信息，请改选或补充"
+    );
+    // A clerk cannot accept what was sent back.
+    let url = format!(
+        "{}{}",
+        stack.platform,
+        mock_platform::admin::intake::INTAKE_STATUS_PATH
+            .replace("{reference}", &reference(&first, "taxation"))
+    );
+    let refused = http()
+        .post(url)
+        .json(&json!({"status": "accepted"}))
+        .send()
+        .await
+        .expect("mock");
+    assert_eq!(refused.status(), 409);
+
+    // The applicant corrects the tax part only.
+    answers["invoice_kinds"] = json!(["vat_normal", "vat_special"]);
+    let second = uuid();
+    let mut correction = request(&client, 2, &second, &answers);
+    correction["supersedes"] = json!(first);
+    let (status, corrected) = stack
+        .post_authed(&submissions_path(SETUP), &token, correction)
+        .await;
+    assert_eq!(status, 201, "{corrected}");
+    assert_eq!(corrected["supersedes"], first.as_str());
+    // Accepted and unchanged: carried over with its case number, not filed again.
+    let market = part(&corrected, "market_regulation");
+    assert_eq!(market["status"], "accepted");
+    assert_eq!(
+        market["case_number"],
+        part(&before, "market_regulation")["case_number"]
+    );
+    let after = delivered(stack, &token, &second).await;
+    assert_eq!(part(&after, "taxation")["status"], "received");
+    assert_ne!(
+        part(&after, "taxation")["case_number"],
+        part(&before, "taxation")["case_number"],
+        "the corrected part is a new filing"
+    );
+    let filed: Vec<_> = stack
+        .mock
+        .state
+        .intakes
+        .all()
+        .into_iter()
+        .filter(|p| p.reference.starts_with(&second))
+        .collect();
+    assert_eq!(
+        filed.iter().map(|p| p.department).collect::<Vec<_>>(),
+        [Department::Taxation],
+        "only the part that was sent back goes again"
+    );
+    assert_eq!(
+        filed[0].corrects.as_deref(),
+        Some(reference(&first, "taxation").as_str())
+    );
+    let (_, old) = stack.get_authed(&submission_path(&first), &token).await;
+    assert_eq!(old["status"], "superseded");
+    assert_eq!(old["superseded_by"], second.as_str());
+
+    // Correcting the first again is a stale edit: the latest comes back with the refusal.
+    let mut stale = request(&client, 3, &uuid(), &answers);
+    stale["supersedes"] = json!(first);
+    let (status, problem) = stack
+        .post_authed(&submissions_path(SETUP), &token, stale)
+        .await;
+    assert_problem(status, &problem, 409, "form_submission_stale");
+    assert_eq!(problem["current"]["instance_id"], second.as_str());
+    // …and another person cannot correct it at all.
+    let (other, other_who) = citizen_session(stack, 2).await;
+    let mut foreign = request(&uuid(), 1, &uuid(), &setup_answers(other_who));
+    foreign["supersedes"] = json!(second);
+    let (status, problem) = stack
+        .post_authed(&submissions_path(SETUP), &other, foreign)
+        .await;
+    assert_problem(status, &problem, 409, "form_submission_stale");
+    assert!(problem.get("current").is_none(), "{problem}");
+    let (status, problem) = stack.get_authed(&submission_path(&second), &other).await;
+    assert_problem(status, &problem, 404, "form_submission_not_found");
+}
+
+async fn bad_submissions_are_refused_with_what_was_wrong(stack: &Stack) {
+    let (token, who) = citizen_session(stack, 3).await;
+    let client = uuid();
+    let path = submissions_path(SETUP);
+    let mut wrong = setup_answers(who);
+    wrong["legal_id"] = json!("110105194912310021");
+    wrong["registered_capital"] = json!(50_000_000);
+    wrong["seal_kinds"] = json!(["finance"]);
+    wrong["shareholders"][0]["note"] = json!("x");
+    let (status, problem) = stack
+        .post_authed(&path, &token, request(&client, 1, &uuid(), &wrong))
+        .await;
+    assert_problem(status, &problem, 422, "form_answers_invalid");
+    let found: Vec<(&str, &str)> = problem["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap_or(""),
+                e["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("legal_id", "format"),
+            ("shareholders[0].note", "unknown"),
+            ("capital_matches", "constraint"),
+            ("seal_kinds", "constraint"),
+        ],
+        "{problem}"
+    );
+    let messages: Vec<&str> = problem["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert!(
+        messages.contains(&"股东认缴出资合计须等于注册资本"),
+        "{messages:?}"
+    );
+    assert!(messages.contains(&"公章为必刻印章"), "{messages:?}");
+    assert_eq!(
+        stack
+            .count_rows(&format!("form_submissions WHERE client_id = '{client}'"))
+            .await,
+        0,
+        "nothing of a refused submission is kept"
+    );
+
+    // The same instance id with something else: the first stands, and comes back.
+    let instance = uuid();
+    let good = setup_answers(who);
+    let (status, _) = stack
+        .post_authed(&path, &token, request(&client, 5, &instance, &good))
+        .await;
+    assert_eq!(status, 201);
+    let mut changed = good.clone();
+    changed["employee_count"] = json!(4);
+    let (status, problem) = stack
+        .post_authed(&path, &token, request(&client, 6, &instance, &changed))
+        .await;
+    assert_problem(status, &problem, 409, "form_instance_conflict");
+    assert_eq!(problem["current"]["instance_id"], instance.as_str());
+    // A new submission from an outbox place already passed.
+    let (status, problem) = stack
+        .post_authed(&path, &token, request(&client, 5, &uuid(), &good))
+        .await;
+    assert_problem(status, &problem, 409, "form_sequence_stale");
+    assert_eq!(problem["field"], "seq");
+    // Unknown form and version; malformed ids.
+    let (status, problem) = stack
+        .post_authed(
+            &submissions_path("no-such-form"),
+            &token,
+            request(&client, 7, &uuid(), &good),
+        )
+        .await;
+    assert_problem(status, &problem, 404, "form_not_found");
+    let mut v9 = request(&client, 7, &uuid(), &good);
+    v9["version"] = json!(9);
+    let (status, problem) = stack.post_authed(&path, &token, v9).await;
+    assert_problem(status, &problem, 404, "form_not_found");
+    let (status, problem) = stack
+        .post_authed(&path, &token, request("bad client!", 7, &uuid(), &good))
+        .await;
+    assert_problem(status, &problem, 400, "invalid_field");
+    assert_eq!(problem["field"], "client_id");
+    let (status, problem) = stack
+        .post_authed(&path, &token, request(&client, 0, &uuid(), &good))
+        .await;
+    assert_problem(status, &problem, 400, "invalid_field");
+    assert_eq!(problem["field"], "seq");
+    let (status, problem) = stack
+        .get_authed(
+            &paths::FORM_VERSION
+                .replace("{form_id}", SETUP)
+                .replace("{version}", "one"),
+            &token,
+        )
+        .await;
+    assert_problem(status, &problem, 400, "invalid_field");
+
+    // A closed version takes nothing new, and says so; what it took before still replays.
+    let claim = "policy-claim";
+    assert!(stack
+        .app()
+        .store
+        .set_form_status(claim, 1, "closed")
+        .await
+        .expect("close"));
+    let (status, problem) = stack
+        .post_authed(
+            &submissions_path(claim),
+            &token,
+            request(&client, 8, &uuid(), &json!({})),
+        )
+        .await;
+    assert_problem(status, &problem, 409, "form_closed");
+    let (status, _) = stack
+        .post_authed(&path, &token, request(&client, 5, &instance, &good))
+        .await;
+    assert_eq!(status, 200, "a replay is answered whatever came after");
+    let (_, catalogue) = stack.get_authed(paths::FORMS, &token).await;
+    assert!(
+        catalogue["forms"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|f| f["id"] != claim),
+        "{catalogue}"
+    );
+    stack
+        .app()
+        .store
+        .set_form_status(claim, 1, "open")
+        .await
+        .expect("reopen");
+
+    // A status not signed by the department that has the part, and a malformed one.
+    let reference = format!("{instance}.taxation");
+    let forged = zhelikit_domain::forms::submission::sign_intake_status(
+        &zhelikit_domain::forms::submission::IntakeStatus {
+            iss: zhelikit_domain::vault::catalogue::issuer_id("taxation"),
+            reference: reference.clone(),
+            status: zhelikit_domain::forms::submission::PartStatus::Completed,
+            reason: None,
+            case_number: None,
+            iat: 0,
+        },
+        &zhelikit_domain::gm::Sm2PrivateKey::generate(),
+        "taxation-1",
+    );
+    let (status, problem) = stack
+        .post(paths::INTAKE_STATUS, json!({"status": forged}))
+        .await;
+    assert_problem(status, &problem, 401, "intake_status_invalid");
+    let (status, problem) = stack
+        .post(paths::INTAKE_STATUS, json!({"status": "not.a.jws"}))
+        .await;
+    assert_problem(status, &problem, 401, "intake_status_invalid");
+    let (_, now) = stack.get_authed(&submission_path(&instance), &token).await;
+    assert_ne!(part(&now, "taxation")["status"], "completed", "{now}");
+}
+
+/// A department down: its part waits in the job mechanism, retried with backoff, and arrives
+/// once the department is back; the other departments get theirs meanwhile.
+#[tokio::test]
+async fn a_department_down_gets_its_part_when_it_is_back() {
+    let stack = private_stack(Backend::Sqlite, |c| {
+        c.jobs.backoff_base = Duration::from_millis(100);
+        c.jobs.backoff_cap = Duration::from_millis(500);
+    })
+    .await;
+    stack
+        .mock
+        .state
+        .set_fault(
+            Department::Taxation,
+            mock_platform::departments::faults::Fault {
+                mode: mock_platform::departments::faults::FaultMode::Status(503),
+                ..Default::default()
+            },
+        )
+        .expect("fault");
+    let (token, who) = citizen_session(&stack, 0).await;
+    let instance = uuid();
+    let (status, _) = stack
+        .post_authed(
+            &submissions_path(SETUP),
+            &token,
+            request(&uuid(), 1, &instance, &setup_answers(who)),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let waiting = poll(|| async {
+        let (_, s) = stack.get_authed(&submission_path(&instance), &token).await;
+        let others_in = ["market_regulation", "public_security", "human_resources"]
+            .iter()
+            .all(|d| part(&s, d)["status"] == "received");
+        others_in.then_some(s)
+    })
+    .await;
+    assert_eq!(part(&waiting, "taxation")["status"], "pending");
+    // Tried more than once while down.
+    poll(|| async {
+        (stack.mock.state.department_requests(Department::Taxation) >= 2).then_some(())
+    })
+    .await;
+    stack.mock.state.clear_faults();
+    let done = poll_for(Duration::from_secs(60), || async {
+        let (_, s) = stack.get_authed(&submission_path(&instance), &token).await;
+        (part(&s, "taxation")["status"] == "received").then_some(s)
+    })
+    .await;
+    assert_eq!(done["status"], "in_progress");
+    let filed = stack
+        .mock
+        .state
+        .intakes
+        .all()
+        .into_iter()
+        .filter(|p| p.reference.starts_with(&instance))
+        .count();
+    assert_eq!(filed, 4, "nothing lost, nothing twice");
+}
