@@ -10,6 +10,7 @@ use crate::bff::Bff;
 use crate::bridge::{Bridge, BridgeHost, MiniAppBridge};
 use crate::context::Context;
 use crate::error::{Error, Result, SdkError};
+use crate::forms::{Forms, FormsClient};
 use crate::host::{KeySource, Log, Logger, NetworkMonitor};
 use crate::identity::{Identity, IdentityClient};
 use crate::inbox::{Inbox, InboxClient};
@@ -100,6 +101,11 @@ impl ZheliKitClient {
     /// (offline from the device's copy).
     pub fn policies(&self) -> Arc<PoliciesClient> {
         Arc::new(PoliciesClient::new(Policies::new(self.ctx.clone())))
+    }
+
+    /// 一表通 · 一件事: forms to fill offline, drafts, and the outbox that submits each once.
+    pub fn forms(&self) -> Arc<FormsClient> {
+        Arc::new(FormsClient::new(Forms::new(self.ctx.clone())))
     }
 
     /// Analytics: the `ZwLog` events the mini-app's pages reported, waiting on the device;
@@ -229,6 +235,8 @@ impl ZheliKitClient {
                 analytics: Default::default(),
                 vault_replays: Default::default(),
                 vault_history: Default::default(),
+                forms: Default::default(),
+                forms_sync: Default::default(),
             }),
         })
     }

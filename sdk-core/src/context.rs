@@ -36,6 +36,10 @@ pub(crate) struct Context {
     pub(crate) vault_replays: crate::vault::Replays,
     /// Held while the vault's history is appended to: one entry at a time gets each place.
     pub(crate) vault_history: std::sync::Mutex<()>,
+    /// Held while the forms' drafts or outbox rows are read and written back.
+    pub(crate) forms: std::sync::Mutex<()>,
+    /// Held while the outbox is sent: one sync at a time per client.
+    pub(crate) forms_sync: tokio::sync::Mutex<()>,
 }
 
 /// A value read through [`Context::cached`]: fresh from the BFF, or the copy kept on the device

@@ -27,6 +27,7 @@ mod bridge;
 mod client;
 mod context;
 mod error;
+mod forms;
 mod host;
 mod identity;
 mod inbox;
@@ -44,6 +45,10 @@ pub use analytics::{AnalyticsClient, FlushReport};
 pub use bridge::{BridgeHost, HostAction, HostError, HostReply, MiniAppBridge};
 pub use client::{reset_storage, ClientConfig, ZheliKitClient};
 pub use error::{SdkError, StorageFailure};
+pub use forms::{
+    Draft, FieldProblem, FormInfo, FormView, FormsClient, OutboxState, OutboxSync, Outgoing,
+    PartInfo, SubmissionInfo,
+};
 pub use host::{
     CodeListener, KeySource, KeySourceError, LogLevel, LogRecord, Logger, NetworkMonitor,
     Reauthenticator, SessionListener, SessionState,

@@ -16,7 +16,8 @@ use zhelikit_e2e::{assert_problem, both_backends, http, private_stack, Backend, 
 both_backends!(
     an_enterprise_setup_is_taken_once_and_reaches_every_department_with_its_part,
     a_part_sent_back_is_corrected_and_only_it_goes_again,
-    bad_submissions_are_refused_with_what_was_wrong
+    bad_submissions_are_refused_with_what_was_wrong,
+    the_sdk_drafts_and_finalizes_offline_and_submits_once_when_back_online
 );
 
 const SETUP: &str = "enterprise-setup";
@@ -573,4 +574,166 @@ async fn a_department_down_gets_its_part_when_it_is_back() {
         .filter(|p| p.reference.starts_with(&instance))
         .count();
     assert_eq!(filed, 4, "nothing lost, nothing twice");
+}
+
+/// A phone with the services mini-app, its store in a fresh folder, behind `network`.
+fn phone(
+    stack: &Stack,
+    dir: &std::path::Path,
+    network: std::sync::Arc<dyn zhelikit_sdk::NetworkMonitor>,
+) -> std::sync::Arc<zhelikit_sdk::ZheliKitClient> {
+    zhelikit_sdk::ZheliKitClient::open(
+        zhelikit_sdk::ClientConfig {
+            bff_url: stack.bff.clone(),
+            mini_app_id: "zk-demo-services".into(),
+            storage_dir: dir.display().to_string(),
+            scopes: None,
+            refresh_margin_secs: 60,
+            request_timeout_ms: 5000,
+        },
+        std::sync::Arc::new(zhelikit_sdk::test_doubles::WrappingKeySource::new([7; 32])),
+        None,
+        Some(network),
+    )
+    .expect("client")
+}
+
+async fn the_sdk_drafts_and_finalizes_offline_and_submits_once_when_back_online(stack: &Stack) {
+    use zhelikit_sdk::{OutboxState, SdkError};
+    let network = zhelikit_sdk::test_doubles::SwitchableNetwork::new(true);
+    let dir = std::env::temp_dir().join(format!("zk-sdk-forms-{}", uuid::Uuid::new_v4().simple()));
+    let client = phone(stack, &dir, network.clone());
+    let who = &stack.fixtures.citizens[4];
+    let ticket = stack
+        .citizen_ticket_for("zk-demo-services", &who.userid)
+        .await;
+    client
+        .identity()
+        .login_with_ticket(ticket)
+        .await
+        .expect("login");
+    let forms = client.forms();
+    let catalogue = forms.catalogue().await.expect("catalogue");
+    assert!(catalogue
+        .iter()
+        .any(|f| f.id == SETUP && f.departments.len() == 4));
+    let view = forms.open(SETUP.into()).await.expect("open");
+    assert!(!view.offline);
+
+    // Offline from here: the form opens from the device, a draft fills and checks itself.
+    network.set_online(false);
+    let again = forms.open(SETUP.into()).await.expect("open offline");
+    assert!(again.offline);
+    assert_eq!(again.definition_json, view.definition_json);
+    let draft = forms.new_draft(SETUP.into()).expect("draft");
+    let blank: Value = serde_json::from_str(&draft.answers_json).expect("json");
+    assert_eq!(blank["enterprise_type"], "limited", "defaults filled in");
+    assert!(draft
+        .problems
+        .iter()
+        .any(|p| p.path == "enterprise_name" && p.code == "required"));
+    let mut answers = setup_answers(who);
+    answers["seal_kinds"] = json!(["finance"]);
+    let saved = forms
+        .save_draft(draft.draft_id.clone(), answers.to_string())
+        .await
+        .expect("save");
+    let found: Vec<(&str, &str)> = saved
+        .problems
+        .iter()
+        .map(|p| (p.path.as_str(), p.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [("seal_kinds", "公章为必刻印章")],
+        "the BFF's rule, checked on the phone"
+    );
+    match forms.finalize(draft.draft_id.clone()).await {
+        Err(SdkError::InvalidInput { field, .. }) => assert_eq!(field, "answers"),
+        other => panic!("finalized with a problem: {other:?}"),
+    }
+    answers["seal_kinds"] = json!(["official", "finance"]);
+    let saved = forms
+        .save_draft(draft.draft_id.clone(), answers.to_string())
+        .await
+        .expect("save");
+    assert_eq!(saved.problems, vec![]);
+    let queued = forms
+        .finalize(draft.draft_id.clone())
+        .await
+        .expect("finalize offline");
+    assert_eq!(queued.state, OutboxState::Queued);
+    assert!(queued.instance_id.starts_with("uuid:"));
+    // Finalizing again is the same submission; the draft is no longer a draft.
+    let twice = forms.finalize(draft.draft_id.clone()).await.expect("again");
+    assert_eq!(twice.instance_id, queued.instance_id);
+    assert!(forms.drafts().await.expect("drafts").is_empty());
+    let offline = forms.sync().await.expect("sync offline");
+    assert!(offline.offline);
+    assert_eq!(offline.waiting, 1);
+
+    // Back online: sent once.
+    network.set_online(true);
+    let synced = forms.sync().await.expect("sync");
+    assert_eq!((synced.sent, synced.waiting, synced.offline), (1, 0, false));
+    let outbox = forms.outbox().expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].state, OutboxState::Sent);
+    let sent = outbox[0].submission.clone().expect("submission");
+    assert_eq!(sent.title, "企业开办一件事");
+    assert_eq!(sent.parts.len(), 4);
+    assert_eq!(
+        stack
+            .count_rows(&format!(
+                "form_submissions WHERE instance_id = '{}'",
+                queued.instance_id
+            ))
+            .await,
+        1
+    );
+    // The app restarted on the same store: nothing to send, nothing sent twice.
+    drop(forms);
+    drop(client);
+    let client = phone(stack, &dir, network.clone());
+    let forms = client.forms();
+    let idle = forms.sync().await.expect("sync after restart");
+    assert_eq!((idle.sent, idle.waiting), (0, 0));
+    let list = forms.submissions().await.expect("submissions");
+    assert!(list.iter().any(|s| s.instance_id == queued.instance_id));
+
+    // A department sends its part back; the correction goes from a draft made of it.
+    delivered(stack, &client_token(stack, who).await, &queued.instance_id).await;
+    department_says(
+        stack,
+        &format!("{}.human_resources", queued.instance_id),
+        "rejected",
+        Some("参保起始日期须为本月 1 日之后"),
+    )
+    .await;
+    let fix = forms.correct(queued.instance_id.clone()).expect("correct");
+    assert_eq!(fix.supersedes.as_deref(), Some(queued.instance_id.as_str()));
+    let mut fixed: Value = serde_json::from_str(&fix.answers_json).expect("json");
+    fixed["social_start"] = json!("2026-12-02");
+    forms
+        .save_draft(fix.draft_id.clone(), fixed.to_string())
+        .await
+        .expect("save");
+    let resent = forms
+        .finalize(fix.draft_id.clone())
+        .await
+        .expect("finalize");
+    assert_eq!(resent.state, OutboxState::Sent, "{resent:?}");
+    let parts = resent.submission.expect("taken").parts;
+    let market = parts
+        .iter()
+        .find(|p| p.department == "market_regulation")
+        .expect("part");
+    assert_eq!(market.status, "received", "carried over, not filed again");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A token of `who`'s own, beside the phone's session (to read a submission from the test).
+async fn client_token(stack: &Stack, who: &Citizen) -> String {
+    let session = stack.login_citizen(&who.userid, "zk-demo-services").await;
+    session["access_token"].as_str().expect("token").to_string()
 }

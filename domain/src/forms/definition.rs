@@ -458,6 +458,45 @@ impl Form {
         &self.definition
     }
 
+    /// `answers` given on another version of this form, carried over to this one: every
+    /// answer kept by its field's name, and the names this version no longer has (in the
+    /// order met, `members[0].note` for one inside a repeat) reported rather than kept.
+    pub fn carry_over(&self, answers: &Json) -> (Json, Vec<String>) {
+        let mut dropped = Vec::new();
+        let mut kept = serde_json::Map::new();
+        for (key, value) in answers.as_object().into_iter().flatten() {
+            let Some(loaded) = self.field(key).filter(|l| l.repeat.is_none()) else {
+                dropped.push(key.clone());
+                continue;
+            };
+            let value = match (&loaded.field.kind, value) {
+                (FieldKind::Repeat { .. }, Json::Array(instances)) => Json::Array(
+                    instances
+                        .iter()
+                        .enumerate()
+                        .map(|(i, instance)| {
+                            let mut inner = serde_json::Map::new();
+                            for (k, v) in instance.as_object().into_iter().flatten() {
+                                if self
+                                    .field(k)
+                                    .is_some_and(|l| l.repeat.as_deref() == Some(key.as_str()))
+                                {
+                                    inner.insert(k.clone(), v.clone());
+                                } else {
+                                    dropped.push(format!("{key}[{i}].{k}"));
+                                }
+                            }
+                            Json::Object(inner)
+                        })
+                        .collect(),
+                ),
+                _ => value.clone(),
+            };
+            kept.insert(key.clone(), value);
+        }
+        (Json::Object(kept), dropped)
+    }
+
     /// A new draft: every default, and the calculations they give.
     pub fn blank(&self, today: i64) -> Json {
         let mut answers = serde_json::Map::new();
@@ -1151,6 +1190,24 @@ mod tests {
             .map(|p| (p.path, p.code))
             .collect();
         assert_eq!(found, vec![("members".to_string(), "type")]);
+    }
+
+    #[test]
+    fn a_draft_of_another_version_keeps_what_this_one_still_asks() {
+        let form = Form::load(definition()).expect("loads");
+        let older = json!({
+            "name": "张三", "fax": "0577-1234567",
+            "members": [{"member_name": "张三", "member_income": 1, "member_job": "教师"}]
+        });
+        let (kept, dropped) = form.carry_over(&older);
+        assert_eq!(
+            kept,
+            json!({"name": "张三", "members": [{"member_name": "张三", "member_income": 1}]})
+        );
+        assert_eq!(
+            dropped,
+            vec!["fax".to_string(), "members[0].member_job".to_string()]
+        );
     }
 
     #[test]
