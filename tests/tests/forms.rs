@@ -737,3 +737,125 @@ async fn client_token(stack: &Stack, who: &Citizen) -> String {
     let session = stack.login_citizen(&who.userid, "zk-demo-services").await;
     session["access_token"].as_str().expect("token").to_string()
 }
+
+/// The outbox under `kill -9`: a phone's app process is killed at random moments 100 times
+/// while it finalizes and sends submissions, and started again each time on the same store.
+/// Every finalized submission reaches ZheliKit exactly once: 0 lost, 0 duplicated.
+#[tokio::test]
+async fn the_outbox_survives_kill_9_a_hundred_times_losing_and_duplicating_nothing() {
+    use rand::{Rng, SeedableRng};
+    const SUBMISSIONS: usize = 150;
+    const KILLS: usize = 100;
+    let stack = zhelikit_e2e::stack(Backend::Sqlite).await;
+    let who = &stack.fixtures.citizens[5];
+    let dir = std::env::temp_dir().join(format!("zk-sdk-kill-{}", uuid::Uuid::new_v4().simple()));
+    {
+        let client = phone(
+            stack,
+            &dir,
+            zhelikit_sdk::test_doubles::SwitchableNetwork::new(true),
+        );
+        let ticket = stack
+            .citizen_ticket_for("zk-demo-services", &who.userid)
+            .await;
+        client
+            .identity()
+            .login_with_ticket(ticket)
+            .await
+            .expect("login");
+        client.forms().open(SETUP.into()).await.expect("open");
+    }
+    let answers = dir.join("answers.json");
+    std::fs::write(&answers, setup_answers(who).to_string()).expect("answers");
+    let child = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_forms-outbox-child"))
+            .args([
+                stack.bff.as_str(),
+                &dir.display().to_string(),
+                SETUP,
+                &answers.display().to_string(),
+                &SUBMISSIONS.to_string(),
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("child")
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20_261_206);
+    let mut finished_early = 0;
+    for _ in 0..KILLS {
+        let mut running = child();
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(20..250))).await;
+        if running.try_wait().expect("wait").is_some() {
+            finished_early += 1;
+        }
+        running.kill().ok(); // SIGKILL: no destructor, no flush, nothing runs.
+        running.wait().expect("reaped");
+    }
+    let last = child().wait_with_output().expect("last run");
+    assert!(
+        last.status.success(),
+        "{}",
+        String::from_utf8_lossy(&last.stderr)
+    );
+    assert!(
+        finished_early < KILLS / 2,
+        "most runs were killed mid-work ({finished_early} finished)"
+    );
+
+    let client = phone(
+        stack,
+        &dir,
+        zhelikit_sdk::test_doubles::SwitchableNetwork::new(true),
+    );
+    let outbox = client.forms().outbox().expect("outbox");
+    assert_eq!(outbox.len(), SUBMISSIONS, "0 lost on the phone");
+    assert!(
+        outbox
+            .iter()
+            .all(|o| o.state == zhelikit_sdk::OutboxState::Sent),
+        "all sent"
+    );
+    let seqs: Vec<u64> = outbox.iter().map(|o| o.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=SUBMISSIONS as u64).collect::<Vec<_>>(),
+        "one place each, in order"
+    );
+    let user = outbox[0]
+        .submission
+        .as_ref()
+        .map(|s| s.instance_id.clone())
+        .expect("one");
+    let (_, first) = stack
+        .get_authed(&submission_path(&user), &client_token(stack, who).await)
+        .await;
+    assert_eq!(first["instance_id"], user.as_str());
+    let mut ids: Vec<String> = outbox.iter().map(|o| o.instance_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), SUBMISSIONS);
+    let on_server = stack
+        .count_rows(&format!(
+            "form_submissions WHERE instance_id IN ({})",
+            ids.iter()
+                .map(|i| format!("'{i}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .await;
+    assert_eq!(
+        on_server, SUBMISSIONS as i64,
+        "0 lost, 0 duplicated at ZheliKit"
+    );
+    let of_this_phone = stack
+        .count_rows(&format!(
+            "form_submissions WHERE client_id = (SELECT client_id FROM form_submissions WHERE instance_id = '{}')",
+            ids[0]
+        ))
+        .await;
+    assert_eq!(
+        of_this_phone, SUBMISSIONS as i64,
+        "nothing else came from this outbox"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
