@@ -1,0 +1,96 @@
+package dev.zhelikit
+
+import java.io.File
+import kotlin.test.Test
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertTrue
+import kotlinx.coroutines.runBlocking
+import uniffi.zhelikit_sdk.ClientConfig
+import uniffi.zhelikit_sdk.OutboxState
+import uniffi.zhelikit_sdk.SdkException
+import uniffi.zhelikit_sdk.ZheliKitClient
+
+/**
+ * 一表通 from Kotlin, as a citizen's app uses it: 新生儿出生一件事 opened once online, then a
+ * draft filled and checked offline, finalized offline, and sent when the network is back —
+ * once: a copy of the phone's store made while the submission waited (a backup restored, an
+ * answer lost) sends it again and gets the same submission back, not a second one.
+ * (The live stack's access tokens last 3 s, so every call here also refreshes the session.)
+ */
+class FormsTest {
+    private val key = ByteArray(32) { 52 }
+
+    private fun phone(dir: String, network: SwitchableNetwork): ZheliKitClient = ZheliKitClient.open(
+        ClientConfig(LiveStack.bffUrl, "zk-demo-services", dir, null, 60u, 5000u),
+        AesKeySource(key),
+        null,
+        network,
+    )
+
+    private val answers = """{"baby_name": "陈小雨", "baby_sex": "female", "birth_date": "2026-11-28",
+        "birth_weight": 3200, "hospital": "温州医科大学附属第二医院",
+        "birth_province": "330000", "birth_city": "330300", "birth_county": "330302",
+        "mother_name": "林晓", "mother_id": "11010519491231002X", "father_known": false,
+        "household_parent": "mother", "household_address": "温州市鹿城区五马街 8 号",
+        "card_wanted": true, "card_bank": "wzbank", "guardian_phone": "13812345678"}"""
+
+    @Test
+    fun aDraftMadeOfflineIsFinalizedOfflineAndSubmittedOnceWhenBackOnline(): Unit = runBlocking {
+        val dir = LiveStack.storageDir()
+        val network = SwitchableNetwork(true)
+        val instance = phone(dir, network).use { client ->
+            client.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000041"))
+            val forms = client.forms()
+            val newborn = forms.catalogue().first { it.id == "newborn" }
+            assertEquals(listOf("health", "public_security", "human_resources"), newborn.departments)
+            forms.open("newborn")
+
+            network.online = false
+            assertTrue(forms.open("newborn").offline)
+            val draft = forms.newDraft("newborn")
+            assertTrue(draft.problems.any { it.path == "baby_name" && it.code == "required" }, "${draft.problems}")
+            val late = forms.saveDraft(draft.draftId, answers.replace("2026-11-28", "2099-01-01"))
+            assertEquals(listOf("birth_date" to "出生日期不能晚于今天"), late.problems.map { it.path to it.message })
+            assertFailsWith<SdkException.InvalidInput> { forms.finalize(draft.draftId) }
+            assertEquals(emptyList(), forms.saveDraft(draft.draftId, answers).problems)
+            val queued = forms.finalize(draft.draftId)
+            assertEquals(OutboxState.QUEUED, queued.state)
+            assertEquals(queued.instanceId, forms.finalize(draft.draftId).instanceId, "finalized once")
+            val offline = forms.sync()
+            assertTrue(offline.offline)
+            assertEquals(1u, offline.waiting)
+            queued.instanceId
+        }
+        // The store as it is now, with the submission waiting: a second copy of the phone.
+        val copy = LiveStack.storageDir()
+        File(dir).copyRecursively(File(copy), overwrite = true)
+
+        network.online = true
+        val taken = phone(dir, network).use { client ->
+            val forms = client.forms()
+            val sent = forms.sync()
+            assertEquals(1u, sent.sent)
+            assertEquals(0u, sent.waiting)
+            val outgoing = forms.outbox().single()
+            assertEquals(OutboxState.SENT, outgoing.state)
+            val submission = outgoing.submission ?: error("no submission")
+            assertEquals("新生儿出生一件事", submission.title)
+            assertEquals(listOf("卫健", "公安", "人社"), submission.parts.map { it.departmentName })
+            assertEquals(1, forms.submissions().count { it.instanceId == instance })
+            submission
+        }
+        // The copy sends it again: ZheliKit answers with the submission it took, once. (Its
+        // refresh token was spent by the original, so it logs in afresh: a spent token coming
+        // back is taken for a stolen one.)
+        phone(copy, network).use { client ->
+            client.identity().loginWithTicket(LiveStack.citizenTicket("zlb-u-000041"))
+            val forms = client.forms()
+            assertEquals(1u, forms.sync().sent)
+            val replayed = forms.outbox().single().submission ?: error("no submission")
+            assertEquals(taken.instanceId, replayed.instanceId)
+            assertEquals(taken.receivedAt, replayed.receivedAt)
+            assertEquals(1, forms.submissions().count { it.instanceId == instance }, "one submission, not two")
+        }
+    }
+}
