@@ -275,6 +275,67 @@ pub const METHODS: &[MethodSpec] = &[
         Scope::PolicyRead,
         "与本企业匹配的惠企政策（全文、兑现方式及每项条件的符合情况；离线时返回本机保存的）",
     ),
+    // 一表通 · 一件事 (forms for citizens and enterprises).
+    personal(
+        "zhelikit.forms.catalogue",
+        Scope::FormsSubmit,
+        "可办理的表单（含一件事联办的部门；离线时返回本机保存的）",
+    ),
+    personal(
+        "zhelikit.forms.open",
+        Scope::FormsSubmit,
+        "打开表单当前版本并保存在本机，此后离线也能填写",
+    ),
+    personal(
+        "zhelikit.forms.newDraft",
+        Scope::FormsSubmit,
+        "新建草稿（带默认值；离线可用）",
+    ),
+    personal(
+        "zhelikit.forms.saveDraft",
+        Scope::FormsSubmit,
+        "保存草稿（每次修改都调用）并返回与服务端相同规则的逐项校验结果",
+    ),
+    personal(
+        "zhelikit.forms.draft",
+        Scope::FormsSubmit,
+        "读取一份草稿（表单有新版本时按字段名迁移，并列出不再需要的项）",
+    ),
+    personal(
+        "zhelikit.forms.drafts",
+        Scope::FormsSubmit,
+        "本机的全部草稿，最近修改的在前",
+    ),
+    personal(
+        "zhelikit.forms.discardDraft",
+        Scope::FormsSubmit,
+        "删除一份草稿",
+    ),
+    personal(
+        "zhelikit.forms.finalize",
+        Scope::FormsSubmit,
+        "定稿并提交：生成提交编号放入待发送队列，有网络即发送（同一份只受理一次）",
+    ),
+    personal(
+        "zhelikit.forms.sync",
+        Scope::FormsSubmit,
+        "发送待发送队列中的提交（网络恢复时调用）",
+    ),
+    personal(
+        "zhelikit.forms.outbox",
+        Scope::FormsSubmit,
+        "本机定稿的提交及发送状态",
+    ),
+    personal(
+        "zhelikit.forms.submissions",
+        Scope::FormsSubmit,
+        "我的办件及各部门办理进度（离线时返回本机保存的）",
+    ),
+    personal(
+        "zhelikit.forms.correct",
+        Scope::FormsSubmit,
+        "部门退回补正后，以原提交的内容新建更正草稿（只有改动的部分重新送部门）",
+    ),
     // The policy console (officials on 浙政钉).
     MethodSpec {
         consent: false,

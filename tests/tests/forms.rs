@@ -17,7 +17,8 @@ both_backends!(
     an_enterprise_setup_is_taken_once_and_reaches_every_department_with_its_part,
     a_part_sent_back_is_corrected_and_only_it_goes_again,
     bad_submissions_are_refused_with_what_was_wrong,
-    the_sdk_drafts_and_finalizes_offline_and_submits_once_when_back_online
+    the_sdk_drafts_and_finalizes_offline_and_submits_once_when_back_online,
+    a_page_fills_and_submits_a_form_through_the_bridge
 );
 
 const SETUP: &str = "enterprise-setup";
@@ -859,3 +860,121 @@ async fn the_outbox_survives_kill_9_a_hundred_times_losing_and_duplicating_nothi
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A mini-app page filling 新生儿出生一件事 through the bridge, as the 一表通 page does.
+async fn a_page_fills_and_submits_a_form_through_the_bridge(stack: &Stack) {
+    let network = zhelikit_sdk::test_doubles::SwitchableNetwork::new(true);
+    let dir = std::env::temp_dir().join(format!("zk-forms-page-{}", uuid::Uuid::new_v4().simple()));
+    let client = phone(stack, &dir, network.clone());
+    let who = &stack.fixtures.citizens[6];
+    let ticket = stack
+        .citizen_ticket_for("zk-demo-services", &who.userid)
+        .await;
+    client
+        .identity()
+        .login_with_ticket(ticket)
+        .await
+        .expect("login");
+    let manifest = include_str!("../../miniapps/samples/services/miniapp.json");
+    let page = Page(
+        client
+            .bridge(
+                manifest.to_string(),
+                zhelikit_sdk::test_doubles::ScriptedHost::new(),
+            )
+            .expect("bridge"),
+    );
+    let call = |method: &'static str, params: Value| {
+        let page = &page;
+        async move {
+            let answer: Value = serde_json::from_str(
+                &page
+                    .0
+                    .call(json!({"id": 1, "method": method, "params": params}).to_string())
+                    .await,
+            )
+            .expect("JSON");
+            answer
+        }
+    };
+    let catalogue = call("zhelikit.forms.catalogue", json!({})).await;
+    assert_eq!(catalogue["ok"], true, "{catalogue}");
+    let opened = call("zhelikit.forms.open", json!({"formId": "newborn"})).await;
+    assert_eq!(
+        opened["result"]["definition"]["title"], "新生儿出生一件事",
+        "{opened}"
+    );
+    let draft = call("zhelikit.forms.newDraft", json!({"formId": "newborn"})).await;
+    let draft_id = draft["result"]["draftId"]
+        .as_str()
+        .expect("draft")
+        .to_string();
+    assert_eq!(
+        draft["result"]["answers"]["household_parent"], "mother",
+        "defaults"
+    );
+    let answers = json!({"baby_name": "陈小雨", "baby_sex": "female", "birth_date": "2026-11-28",
+        "birth_weight": 320, "hospital": "温州医科大学附属第二医院",
+        "birth_province": "330000", "birth_city": "330300", "birth_county": "330302",
+        "mother_name": "林晓", "mother_id": who.id_number, "father_known": false,
+        "household_parent": "mother", "household_address": "温州市鹿城区五马街 8 号",
+        "card_wanted": true, "card_bank": "wzbank", "guardian_phone": "13812345678"});
+    let saved = call(
+        "zhelikit.forms.saveDraft",
+        json!({"draftId": draft_id, "answers": answers}),
+    )
+    .await;
+    assert_eq!(
+        saved["result"]["problems"],
+        json!([{"path": "birth_weight", "code": "constraint", "message": "出生体重须在 500–6000 克之间"}]),
+        "{saved}"
+    );
+    let early = call("zhelikit.forms.finalize", json!({"draftId": draft_id})).await;
+    assert_eq!(early["ok"], false, "{early}");
+    let not_an_object = call(
+        "zhelikit.forms.saveDraft",
+        json!({"draftId": draft_id, "answers": "x"}),
+    )
+    .await;
+    assert_eq!(not_an_object["ok"], false, "{not_an_object}");
+    let mut fixed = answers.clone();
+    fixed["birth_weight"] = json!(3200);
+    let saved = call(
+        "zhelikit.forms.saveDraft",
+        json!({"draftId": draft_id, "answers": fixed}),
+    )
+    .await;
+    assert_eq!(saved["result"]["problems"], json!([]), "{saved}");
+    let sent = call("zhelikit.forms.finalize", json!({"draftId": draft_id})).await;
+    assert_eq!(sent["result"]["state"], "sent", "{sent}");
+    let instance = sent["result"]["instanceId"]
+        .as_str()
+        .expect("instance")
+        .to_string();
+    let parts: Vec<&str> = sent["result"]["submission"]["parts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["departmentName"].as_str())
+        .collect();
+    assert_eq!(parts, ["卫健", "公安", "人社"]);
+    let outbox = call("zhelikit.forms.outbox", json!({})).await;
+    assert_eq!(
+        outbox["result"]["items"][0]["instanceId"],
+        instance.as_str()
+    );
+    let mine = poll(|| async {
+        let list = call("zhelikit.forms.submissions", json!({})).await;
+        list["result"]["submissions"]
+            .as_array()?
+            .iter()
+            .find(|s| s["instanceId"] == instance.as_str() && s["status"] == "in_progress")
+            .cloned()
+    })
+    .await;
+    assert_eq!(mine["statusText"], "办理中");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A mini-app page on a phone: its bridge.
+struct Page(std::sync::Arc<zhelikit_sdk::MiniAppBridge>);

@@ -3,6 +3,7 @@
 //! manifest's scopes, the login, the user's consent — before anything runs, so a malformed or
 //! unpermitted call never reaches the network or the host.
 
+mod forms;
 mod inbox;
 mod policy;
 mod vault;
@@ -75,6 +76,7 @@ pub(crate) struct Bridge {
     analytics: Analytics,
     vault: Vault,
     inbox: crate::inbox::Inbox,
+    forms: crate::forms::Forms,
     policies: crate::policies::Policies,
     /// The 亮证 code being shown and refreshed, if any (stopped when replaced, hidden, or the
     /// bridge goes).
@@ -213,6 +215,7 @@ impl Bridge {
             analytics: Analytics::new(ctx.clone()),
             vault: Vault::new(ctx.clone()),
             inbox: crate::inbox::Inbox::new(ctx.clone()),
+            forms: crate::forms::Forms::new(ctx.clone()),
             policies: crate::policies::Policies::new(ctx.clone()),
             shown_code: Mutex::new(None),
             ctx,
@@ -685,6 +688,7 @@ impl Bridge {
             }
             vault if vault.starts_with("zhelikit.vault.") => self.vault_call(vault, params).await,
             inbox if inbox.starts_with("zhelikit.inbox.") => self.inbox_call(inbox, params).await,
+            forms if forms.starts_with("zhelikit.forms.") => self.forms_call(forms, params).await,
             policy if policy.starts_with("zhelikit.policy.") => {
                 self.policy_call(policy, params).await
             }

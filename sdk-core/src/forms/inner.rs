@@ -463,6 +463,21 @@ impl Forms {
         Ok(item.view())
     }
 
+    /// [`Self::finalize`], then a try at sending it now (offline it waits, queued: not an
+    /// error); the item as it stands after.
+    pub(crate) async fn finalize_and_send(&self, draft_id: &str) -> Result<Outgoing> {
+        let item = self.finalize(draft_id).await?;
+        match self.sync().await {
+            Ok(_) | Err(Error::Offline(_)) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(self
+            .items()?
+            .into_iter()
+            .find(|i| i.instance_id == item.instance_id)
+            .unwrap_or(item))
+    }
+
     /// The outbox, in order.
     pub(crate) fn items(&self) -> Result<Vec<Outgoing>> {
         Ok(self.outbox()?.items.iter().map(Item::view).collect())

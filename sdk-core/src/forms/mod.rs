@@ -122,19 +122,7 @@ impl FormsClient {
         let inner = self.inner.clone();
         self.inner
             .context()
-            .run(async move {
-                let item = inner.finalize(&draft_id).await?;
-                // Sent now if it can be; otherwise it waits, queued (not an error).
-                match inner.sync().await {
-                    Ok(_) | Err(crate::error::Error::Offline(_)) => {}
-                    Err(e) => return Err(e),
-                }
-                Ok(inner
-                    .items()?
-                    .into_iter()
-                    .find(|i| i.instance_id == item.instance_id)
-                    .unwrap_or(item))
-            })
+            .run(async move { inner.finalize_and_send(&draft_id).await })
             .await
     }
 
