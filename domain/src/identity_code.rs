@@ -56,35 +56,65 @@ impl ResidentId {
     /// Parses and checks a resident ID number. A lower-case `x` check character is accepted
     /// and normalised to `X`, as people type both.
     pub fn parse(input: &str) -> Result<Self, IdentityCodeError> {
-        let chars: Vec<char> = input.trim().chars().collect();
-        if chars.len() != 18 {
-            return Err(IdentityCodeError::WrongLength { len: chars.len() });
-        }
-        for (position, &c) in chars[..17].iter().enumerate() {
-            if !c.is_ascii_digit() {
-                return Err(IdentityCodeError::InvalidCharacter { position, found: c });
+        let (text, last) = Self::checked(input)?;
+        let mut number = String::with_capacity(18);
+        number.push_str(&text[..17]);
+        number.push(last as char);
+        Ok(Self(number))
+    }
+
+    /// Whether `input` is a valid resident ID number (what [`Self::parse`] checks), without
+    /// making one: a form's check needs the answer, not a copy of it.
+    pub fn validate(input: &str) -> Result<(), IdentityCodeError> {
+        Self::checked(input).map(|_| ())
+    }
+
+    /// The trimmed input and its check character, upper-case, once every rule holds. On the
+    /// bytes and without allocating: the BFF checks millions in a bulk intake, the SDK one per
+    /// keystroke.
+    fn checked(input: &str) -> Result<(&str, u8), IdentityCodeError> {
+        let text = input.trim();
+        let b = text.as_bytes();
+        if b.len() != 18 || !text.is_ascii() {
+            let chars: Vec<char> = text.chars().collect();
+            if chars.len() != 18 {
+                return Err(IdentityCodeError::WrongLength { len: chars.len() });
             }
+            let (position, &found) = chars
+                .iter()
+                .enumerate()
+                .find(|(_, c)| !c.is_ascii())
+                .unwrap_or((17, &chars[17]));
+            return Err(IdentityCodeError::InvalidCharacter { position, found });
         }
-        let last = chars[17].to_ascii_uppercase();
-        if !(last.is_ascii_digit() || last == 'X') {
+        let mut sum = 0;
+        for (position, (&c, w)) in b[..17].iter().zip(RESIDENT_WEIGHTS).enumerate() {
+            if !c.is_ascii_digit() {
+                return Err(IdentityCodeError::InvalidCharacter {
+                    position,
+                    found: c as char,
+                });
+            }
+            sum += u32::from(c - b'0') * w;
+        }
+        let last = b[17].to_ascii_uppercase();
+        if !(last.is_ascii_digit() || last == b'X') {
             return Err(IdentityCodeError::InvalidCharacter {
                 position: 17,
-                found: chars[17],
+                found: b[17] as char,
             });
         }
-        let birth: String = chars[6..14].iter().collect();
-        if !is_valid_yyyymmdd(&birth) {
-            return Err(IdentityCodeError::InvalidBirthDate(birth));
+        if !is_valid_yyyymmdd(&text[6..14]) {
+            return Err(IdentityCodeError::InvalidBirthDate(text[6..14].to_string()));
         }
-        let first17: String = chars[..17].iter().collect();
-        let expected = Self::check_character(&first17)?;
-        if expected != last {
+        let expected = RESIDENT_CHECK[(sum % 11) as usize];
+        if expected as u8 != last {
             return Err(IdentityCodeError::ChecksumMismatch {
                 expected,
-                found: chars[17],
+                found: b[17] as char,
             });
         }
-        Ok(Self(format!("{first17}{last}")))
+        Ok((text, last))
     }
 
     /// The ISO 7064 MOD 11-2 check character for the first seventeen digits.
@@ -178,6 +208,25 @@ fn uscc_value(c: char) -> Option<u32> {
     USCC_CHARSET.find(c).map(|i| i as u32)
 }
 
+/// [`uscc_value`] of an ASCII byte, by table: `0`–`9` then the letters GB 32100 uses (no I,
+/// O, S, V, Z).
+fn uscc_byte_value(c: u8) -> Option<u32> {
+    const TABLE: [u8; 128] = {
+        let mut table = [u8::MAX; 128];
+        let set = USCC_CHARSET.as_bytes();
+        let mut i = 0;
+        while i < set.len() {
+            table[set[i] as usize] = i as u8;
+            i += 1;
+        }
+        table
+    };
+    TABLE
+        .get(c as usize)
+        .filter(|v| **v != u8::MAX)
+        .map(|v| u32::from(*v))
+}
+
 /// Value of a character in a GB 11714 organisation code: digits as themselves, letters A=10 … Z=35.
 fn org_code_value(c: char) -> Option<u32> {
     c.to_digit(36)
@@ -186,38 +235,77 @@ fn org_code_value(c: char) -> Option<u32> {
 impl Uscc {
     /// Parses and checks a USCC. Lower-case letters are accepted and normalised to upper case.
     pub fn parse(input: &str) -> Result<Self, IdentityCodeError> {
-        let code = input.trim().to_ascii_uppercase();
-        let chars: Vec<char> = code.chars().collect();
-        if chars.len() != 18 {
-            return Err(IdentityCodeError::WrongLength { len: chars.len() });
+        Ok(Self(Self::checked(input)?.to_ascii_uppercase()))
+    }
+
+    /// Whether `input` is a valid USCC (what [`Self::parse`] checks), without making one.
+    pub fn validate(input: &str) -> Result<(), IdentityCodeError> {
+        Self::checked(input).map(|_| ())
+    }
+
+    /// The trimmed input once every rule holds (letters in either case), on the bytes and
+    /// without allocating (see [`ResidentId::validate`]): each character's value once, both
+    /// checks summed in the same pass.
+    fn checked(input: &str) -> Result<&str, IdentityCodeError> {
+        let code = input.trim();
+        let b = code.as_bytes();
+        if b.len() != 18 || !code.is_ascii() {
+            let chars: Vec<char> = code.to_uppercase().chars().collect();
+            if chars.len() != 18 {
+                return Err(IdentityCodeError::WrongLength { len: chars.len() });
+            }
+            let (position, &found) = chars
+                .iter()
+                .enumerate()
+                .find(|(_, c)| !c.is_ascii())
+                .unwrap_or((0, &chars[0]));
+            return Err(IdentityCodeError::InvalidCharacter { position, found });
         }
-        for (position, &c) in chars.iter().enumerate() {
+        let upper = |i: usize| b[i].to_ascii_uppercase();
+        let mut sum = 0;
+        let mut org_sum = 0;
+        for position in 0..18 {
+            let c = upper(position);
+            let value = uscc_byte_value(c);
             let allowed = match position {
                 // The division code is always six digits.
                 2..=7 => c.is_ascii_digit(),
-                _ => uscc_value(c).is_some(),
+                _ => value.is_some(),
             };
-            if !allowed {
-                return Err(IdentityCodeError::InvalidCharacter { position, found: c });
+            let Some(value) = value.filter(|_| allowed) else {
+                return Err(IdentityCodeError::InvalidCharacter {
+                    position,
+                    found: c as char,
+                });
+            };
+            if position < 17 {
+                sum += value * USCC_WEIGHTS[position];
+            }
+            if (8..16).contains(&position) {
+                // GB 11714 values: digits as themselves, letters A=10 … Z=35.
+                let org = (c as char).to_digit(36).unwrap_or(0);
+                org_sum += org * ORG_CODE_WEIGHTS[position - 8];
             }
         }
-        let org: String = chars[8..16].iter().collect();
-        let org_expected = Self::organisation_check_character(&org)?;
-        if org_expected != chars[16] {
+        let org_expected = match 11 - org_sum % 11 {
+            10 => 'X',
+            11 => '0',
+            n => char::from_digit(n, 10).unwrap_or('0'),
+        };
+        if org_expected as u8 != upper(16) {
             return Err(IdentityCodeError::OrganisationCodeChecksum {
                 expected: org_expected,
-                found: chars[16],
+                found: upper(16) as char,
             });
         }
-        let first17: String = chars[..17].iter().collect();
-        let expected = Self::check_character(&first17)?;
-        if expected != chars[17] {
+        let expected = USCC_CHARSET.as_bytes()[((31 - sum % 31) % 31) as usize] as char;
+        if expected as u8 != upper(17) {
             return Err(IdentityCodeError::ChecksumMismatch {
                 expected,
-                found: chars[17],
+                found: upper(17) as char,
             });
         }
-        Ok(Self(code))
+        Ok(code)
     }
 
     /// The MOD 31 check character of GB 32100-2015 for the first seventeen characters.

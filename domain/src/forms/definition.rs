@@ -873,7 +873,7 @@ fn typed(lists: &Choices, f: &Field, json: &Json) -> Result<Value, Problem> {
         }
         FieldKind::ResidentId => {
             let t = text()?;
-            crate::identity_code::ResidentId::parse(&t).map_err(|e| {
+            crate::identity_code::ResidentId::validate(&t).map_err(|e| {
                 format_error(
                     format!("{}不是有效的公民身份号码（{e}）", f.label),
                     format!("{} is not a valid resident ID number ({e})", f.label),
@@ -883,7 +883,7 @@ fn typed(lists: &Choices, f: &Field, json: &Json) -> Result<Value, Problem> {
         }
         FieldKind::Uscc => {
             let t = text()?;
-            crate::identity_code::Uscc::parse(&t).map_err(|e| {
+            crate::identity_code::Uscc::validate(&t).map_err(|e| {
                 format_error(
                     format!("{}不是有效的统一社会信用代码（{e}）", f.label),
                     format!(
