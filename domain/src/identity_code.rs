@@ -76,16 +76,7 @@ impl ResidentId {
         let text = input.trim();
         let b = text.as_bytes();
         if b.len() != 18 || !text.is_ascii() {
-            let chars: Vec<char> = text.chars().collect();
-            if chars.len() != 18 {
-                return Err(IdentityCodeError::WrongLength { len: chars.len() });
-            }
-            let (position, &found) = chars
-                .iter()
-                .enumerate()
-                .find(|(_, c)| !c.is_ascii())
-                .unwrap_or((17, &chars[17]));
-            return Err(IdentityCodeError::InvalidCharacter { position, found });
+            return Err(not_eighteen_ascii(text));
         }
         let mut sum = 0;
         for (position, (&c, w)) in b[..17].iter().zip(RESIDENT_WEIGHTS).enumerate() {
@@ -170,6 +161,18 @@ impl fmt::Debug for ResidentId {
     }
 }
 
+/// What is wrong with a code that is not 18 ASCII characters: its length in characters, or
+/// the first character no code holds.
+fn not_eighteen_ascii(text: &str) -> IdentityCodeError {
+    let len = text.chars().count();
+    match text.chars().enumerate().find(|(_, c)| !c.is_ascii()) {
+        Some((position, found)) if len == 18 => {
+            IdentityCodeError::InvalidCharacter { position, found }
+        }
+        _ => IdentityCodeError::WrongLength { len },
+    }
+}
+
 fn is_valid_yyyymmdd(s: &str) -> bool {
     let (Ok(y), Ok(m), Ok(d)) = (
         s[..4].parse::<u32>(),
@@ -250,16 +253,7 @@ impl Uscc {
         let code = input.trim();
         let b = code.as_bytes();
         if b.len() != 18 || !code.is_ascii() {
-            let chars: Vec<char> = code.to_uppercase().chars().collect();
-            if chars.len() != 18 {
-                return Err(IdentityCodeError::WrongLength { len: chars.len() });
-            }
-            let (position, &found) = chars
-                .iter()
-                .enumerate()
-                .find(|(_, c)| !c.is_ascii())
-                .unwrap_or((0, &chars[0]));
-            return Err(IdentityCodeError::InvalidCharacter { position, found });
+            return Err(not_eighteen_ascii(code));
         }
         let upper = |i: usize| b[i].to_ascii_uppercase();
         let mut sum = 0;

@@ -599,12 +599,18 @@ fn phone(
     .expect("client")
 }
 
-async fn the_sdk_drafts_and_finalizes_offline_and_submits_once_when_back_online(stack: &Stack) {
-    use zhelikit_sdk::{OutboxState, SdkError};
+/// [`phone`] in a fresh folder, online, logged in as `who`.
+async fn logged_in_phone(
+    stack: &Stack,
+    who: &Citizen,
+) -> (
+    std::sync::Arc<zhelikit_sdk::ZheliKitClient>,
+    std::path::PathBuf,
+    std::sync::Arc<zhelikit_sdk::test_doubles::SwitchableNetwork>,
+) {
     let network = zhelikit_sdk::test_doubles::SwitchableNetwork::new(true);
     let dir = std::env::temp_dir().join(format!("zk-sdk-forms-{}", uuid::Uuid::new_v4().simple()));
     let client = phone(stack, &dir, network.clone());
-    let who = &stack.fixtures.citizens[4];
     let ticket = stack
         .citizen_ticket_for("zk-demo-services", &who.userid)
         .await;
@@ -613,6 +619,13 @@ async fn the_sdk_drafts_and_finalizes_offline_and_submits_once_when_back_online(
         .login_with_ticket(ticket)
         .await
         .expect("login");
+    (client, dir, network)
+}
+
+async fn the_sdk_drafts_and_finalizes_offline_and_submits_once_when_back_online(stack: &Stack) {
+    use zhelikit_sdk::{OutboxState, SdkError};
+    let who = &stack.fixtures.citizens[4];
+    let (client, dir, network) = logged_in_phone(stack, who).await;
     let forms = client.forms();
     let catalogue = forms.catalogue().await.expect("catalogue");
     assert!(catalogue
@@ -863,18 +876,8 @@ async fn the_outbox_survives_kill_9_a_hundred_times_losing_and_duplicating_nothi
 
 /// A mini-app page filling 新生儿出生一件事 through the bridge, as the 一表通 page does.
 async fn a_page_fills_and_submits_a_form_through_the_bridge(stack: &Stack) {
-    let network = zhelikit_sdk::test_doubles::SwitchableNetwork::new(true);
-    let dir = std::env::temp_dir().join(format!("zk-forms-page-{}", uuid::Uuid::new_v4().simple()));
-    let client = phone(stack, &dir, network.clone());
     let who = &stack.fixtures.citizens[6];
-    let ticket = stack
-        .citizen_ticket_for("zk-demo-services", &who.userid)
-        .await;
-    client
-        .identity()
-        .login_with_ticket(ticket)
-        .await
-        .expect("login");
+    let (client, dir, _network) = logged_in_phone(stack, who).await;
     let manifest = include_str!("../../miniapps/samples/services/miniapp.json");
     let page = Page(
         client

@@ -29,11 +29,19 @@ pub struct ApiError {
     field: Option<String>,
     scope: Option<Scope>,
     real_name_levels: Option<RealNameLevels>,
+    /// `Retry-After`, a form's every error, a conflict's current state: rare, so boxed (every handler
+    /// returns this type; it stays small).
+    extras: Option<Box<Extras>>,
+    /// For server errors only: what actually went wrong. Logged, never answered.
+    cause: Option<String>,
+}
+
+/// What a few problems carry beyond the rest.
+#[derive(Debug, Default)]
+struct Extras {
     retry_after_secs: Option<u64>,
     errors: Option<Vec<(String, String, Text)>>,
     current: Option<serde_json::Value>,
-    /// For server errors only: what actually went wrong. Logged, never answered.
-    cause: Option<String>,
 }
 
 /// The two levels a `real_name_level_too_low` problem names.
@@ -55,9 +63,7 @@ impl ApiError {
             field: None,
             scope: None,
             real_name_levels: None,
-            retry_after_secs: None,
-            errors: None,
-            current: None,
+            extras: None,
             cause: None,
         }
     }
@@ -91,19 +97,21 @@ impl ApiError {
 
     /// Says when to try again (`Retry-After`).
     pub fn with_retry_after(mut self, secs: u64) -> Self {
-        self.retry_after_secs = Some(secs);
+        self.extras
+            .get_or_insert_with(Box::default)
+            .retry_after_secs = Some(secs);
         self
     }
 
     /// Lists every error of an input checked whole: (path, code, message).
     pub fn with_errors(mut self, errors: Vec<(String, String, Text)>) -> Self {
-        self.errors = Some(errors);
+        self.extras.get_or_insert_with(Box::default).errors = Some(errors);
         self
     }
 
     /// Gives the resource as it stands now (a conflict's).
     pub fn with_current(mut self, current: serde_json::Value) -> Self {
-        self.current = Some(current);
+        self.extras.get_or_insert_with(Box::default).current = Some(current);
         self
     }
 
@@ -269,6 +277,8 @@ impl IntoResponse for ApiError {
             tracing::info!(code, "request refused");
         }
         let lang = language::current();
+        let extras = self.extras.map(|e| *e).unwrap_or_default();
+        let retry_after_secs = extras.retry_after_secs;
         let problem = Problem {
             type_uri: format!("https://zhelikit.dev/problems/{code}"),
             title: self.code.title(lang).to_string(),
@@ -280,7 +290,7 @@ impl IntoResponse for ApiError {
             scope: self.scope.map(|s| s.as_str().to_string()),
             required_real_name_level: self.real_name_levels.map(|l| l.required),
             real_name_level: self.real_name_levels.map(|l| l.actual),
-            errors: self.errors.map(|errors| {
+            errors: extras.errors.map(|errors| {
                 errors
                     .into_iter()
                     .map(|(path, code, message)| FieldError {
@@ -290,7 +300,7 @@ impl IntoResponse for ApiError {
                     })
                     .collect()
             }),
-            current: self.current,
+            current: extras.current,
         };
         let mut response = (self.status, axum::Json(problem)).into_response();
         let headers = response.headers_mut();
@@ -302,7 +312,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_LANGUAGE,
             HeaderValue::from_static(lang.tag()),
         );
-        if let Some(secs) = self.retry_after_secs {
+        if let Some(secs) = retry_after_secs {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
         response

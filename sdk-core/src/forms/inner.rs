@@ -393,7 +393,7 @@ impl Forms {
                 Err(e) => return Err(e),
             }
         }
-        all.sort_by(|a, b| b.updated_at_ms.cmp(&a.updated_at_ms));
+        all.sort_by_key(|d| std::cmp::Reverse(d.updated_at_ms));
         Ok(all)
     }
 
@@ -507,15 +507,12 @@ impl Forms {
             waiting: 0,
             offline: false,
         };
-        loop {
-            let Some(item) = self
-                .outbox()?
-                .items
-                .into_iter()
-                .find(|i| i.state() == OutboxState::Queued)
-            else {
-                break;
-            };
+        while let Some(item) = self
+            .outbox()?
+            .items
+            .into_iter()
+            .find(|i| i.state() == OutboxState::Queued)
+        {
             let body = SubmissionRequest {
                 client_id: client_id.clone(),
                 seq: item.seq,
