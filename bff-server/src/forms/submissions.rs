@@ -83,10 +83,23 @@ pub async fn mine(
         .store
         .submissions_of(auth.user_id()?, LIST_LIMIT)
         .await?;
-    let mut submissions = Vec::with_capacity(rows.len());
-    for s in &rows {
-        submissions.push(view_of(&state, s).await?);
-    }
+    // Every version's title in one read, not one read per submission.
+    let titles: std::collections::HashMap<(String, i32), String> = state
+        .store
+        .form_versions()
+        .await?
+        .into_iter()
+        .map(|v| ((v.form_id, v.version), v.title))
+        .collect();
+    let submissions = rows
+        .iter()
+        .map(|s| {
+            let title = titles
+                .get(&(s.form_id.clone(), s.version))
+                .map_or(s.form_id.as_str(), String::as_str);
+            view(s, title)
+        })
+        .collect::<Result<_, _>>()?;
     Ok(axum::Json(SubmissionList { submissions }))
 }
 
