@@ -49,6 +49,9 @@ pub enum Event {
     FormPartDelivered,
     /// A department said where its part stands (reference, status).
     FormPartStatus,
+    /// A draft was filled for the person (form, version, sources; the last submission whose
+    /// answers were opened to fill it, if any).
+    FormPrefilled,
 }
 
 impl Event {
@@ -74,6 +77,7 @@ impl Event {
             Self::FormSubmitted => "form_submitted",
             Self::FormPartDelivered => "form_part_delivered",
             Self::FormPartStatus => "form_part_status",
+            Self::FormPrefilled => "form_prefilled",
         }
     }
 }

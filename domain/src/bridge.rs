@@ -287,14 +287,24 @@ pub const METHODS: &[MethodSpec] = &[
         "打开表单当前版本并保存在本机，此后离线也能填写",
     ),
     personal(
+        "zhelikit.forms.prefill",
+        Scope::FormsSubmit,
+        "一表通自动填写：从部门记录（政府核验，只读）和上次提交中带出的内容及来源，未能带出的说明原因；保存在本机供离线新建草稿",
+    ),
+    personal(
         "zhelikit.forms.newDraft",
         Scope::FormsSubmit,
-        "新建草稿（带默认值；离线可用）",
+        "新建草稿（带默认值和本机保存的自动填写内容及来源；离线可用）",
     ),
     personal(
         "zhelikit.forms.saveDraft",
         Scope::FormsSubmit,
         "保存草稿（每次修改都调用）并返回与服务端相同规则的逐项校验结果",
+    ),
+    personal(
+        "zhelikit.forms.updateDraft",
+        Scope::FormsSubmit,
+        "只保存改动的字段（null 表示清空），返回整份草稿及逐项校验结果",
     ),
     personal(
         "zhelikit.forms.draft",

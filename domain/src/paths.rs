@@ -84,6 +84,9 @@ pub const FORMS: &str = "/v1/forms";
 pub const FORM: &str = "/v1/forms/{form_id}";
 /// `GET`: one version of a form (a draft begun on it opens on it).
 pub const FORM_VERSION: &str = "/v1/forms/{form_id}/versions/{version}";
+/// `GET`: a new draft of the form's open version, filled from the government's records and
+/// the person's last submission (一表通), with where each answer came from.
+pub const FORM_PREFILL: &str = "/v1/forms/{form_id}/prefill";
 /// `POST`: a finalized submission of the form, from the device's outbox.
 pub const FORM_SUBMISSIONS: &str = "/v1/forms/{form_id}/submissions";
 /// `GET`: the person's submissions, newest first.

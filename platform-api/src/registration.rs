@@ -9,8 +9,9 @@ use crate::irs::Credentials;
 
 /// The ids of the demo mini-apps that `scripts/run` and the tests register (their rules live
 /// in the BFF's configuration).
-pub const DEMO_MINI_APPS: [&str; 6] = [
+pub const DEMO_MINI_APPS: [&str; 7] = [
     "zk-demo-services",
+    "zk-demo-forms",
     "zk-demo-vault",
     "zk-demo-policy",
     "zk-demo-policy-console",

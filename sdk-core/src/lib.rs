@@ -46,8 +46,8 @@ pub use bridge::{BridgeHost, HostAction, HostError, HostReply, MiniAppBridge};
 pub use client::{reset_storage, ClientConfig, ZheliKitClient};
 pub use error::{SdkError, StorageFailure};
 pub use forms::{
-    Draft, FieldProblem, FormInfo, FormView, FormsClient, OutboxState, OutboxSync, Outgoing,
-    PartInfo, SubmissionInfo,
+    Draft, FieldProblem, FilledField, FormInfo, FormPrefill, FormView, FormsClient, OutboxState,
+    OutboxSync, Outgoing, PartInfo, SubmissionInfo, UnfilledSource,
 };
 pub use host::{
     CodeListener, KeySource, KeySourceError, LogLevel, LogRecord, Logger, NetworkMonitor,

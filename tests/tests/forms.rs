@@ -18,10 +18,13 @@ both_backends!(
     a_part_sent_back_is_corrected_and_only_it_goes_again,
     bad_submissions_are_refused_with_what_was_wrong,
     the_sdk_drafts_and_finalizes_offline_and_submits_once_when_back_online,
-    a_page_fills_and_submits_a_form_through_the_bridge
+    a_page_fills_and_submits_a_form_through_the_bridge,
+    a_form_fills_itself_from_the_records_and_the_last_submission
 );
 
 const SETUP: &str = "enterprise-setup";
+/// The sample forms' current version.
+const VERSION: u32 = 2;
 
 fn submissions_path(form: &str) -> String {
     paths::FORM_SUBMISSIONS.replace("{form_id}", form)
@@ -54,7 +57,7 @@ fn setup_answers(who: &Citizen) -> Value {
 }
 
 fn request(client: &str, seq: u64, instance: &str, answers: &Value) -> Value {
-    json!({"client_id": client, "seq": seq, "instance_id": instance, "version": 1, "answers": answers})
+    json!({"client_id": client, "seq": seq, "instance_id": instance, "version": VERSION, "answers": answers})
 }
 
 async fn citizen_session(stack: &Stack, index: usize) -> (String, &Citizen) {
@@ -136,7 +139,7 @@ async fn an_enterprise_setup_is_taken_once_and_reaches_every_department_with_its
         .await;
     assert_eq!(status, 200, "{form}");
     assert_eq!(form["status"], "open");
-    assert_eq!(form["definition"]["version"], 1);
+    assert_eq!(form["definition"]["version"], VERSION);
 
     let client = uuid();
     let instance = uuid();
@@ -458,7 +461,7 @@ async fn bad_submissions_are_refused_with_what_was_wrong(stack: &Stack) {
     assert!(stack
         .app()
         .store
-        .set_form_status(claim, 1, "closed")
+        .set_form_status(claim, VERSION as i32, "closed")
         .await
         .expect("close"));
     let (status, problem) = stack
@@ -575,6 +578,198 @@ async fn a_department_down_gets_its_part_when_it_is_back() {
         .filter(|p| p.reference.starts_with(&instance))
         .count();
     assert_eq!(filed, 4, "nothing lost, nothing twice");
+}
+
+fn prefill_path(form: &str) -> String {
+    paths::FORM_PREFILL.replace("{form_id}", form)
+}
+
+/// 新生儿出生一件事 as a parent types it over what was filled.
+fn newborn_answers(filled: &Value) -> Value {
+    let mut answers = filled.clone();
+    for (k, v) in json!({"baby_name": "陈小雨", "baby_sex": "female", "birth_date": "2026-11-28",
+        "birth_time": "08:30", "birth_weight": 3200, "hospital": "温州医科大学附属第二医院",
+        "birth_city": "330300", "birth_county": "330302", "father_known": false,
+        "card_bank": "wzbank", "guardian_phone": "13812345678"})
+    .as_object()
+    .into_iter()
+    .flatten()
+    {
+        answers[k] = v.clone();
+    }
+    answers
+}
+
+async fn a_form_fills_itself_from_the_records_and_the_last_submission(stack: &Stack) {
+    let (token, who) = citizen_session(stack, 7).await;
+    let (status, first) = stack.get_authed(&prefill_path("newborn"), &token).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["version"], VERSION);
+    // From the platform's real-name check and 公安's household register: verified.
+    assert_eq!(first["answers"]["mother_name"], who.name.as_str());
+    assert_eq!(first["answers"]["mother_id"], who.id_number.as_str());
+    for (field, source) in [
+        ("mother_name", "profile"),
+        ("mother_id", "profile"),
+        ("household_address", "household"),
+    ] {
+        assert_eq!(
+            first["filled"][field]["kind"], "verified",
+            "{field}: {first}"
+        );
+        assert_eq!(first["filled"][field]["source"], source, "{field}");
+    }
+    assert_eq!(
+        first["filled"]["household_address"]["provider"],
+        "公安厅·户籍信息"
+    );
+    assert!(first["answers"]["household_address"]
+        .as_str()
+        .is_some_and(|a| !a.is_empty()));
+    assert_eq!(
+        first["answers"]["household_parent"], "mother",
+        "defaults stay"
+    );
+    // Nothing from last time yet, and the page is told so.
+    let last = first["unfilled"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["source"] == "last"))
+        .expect("last is unfilled");
+    assert_eq!(last["fields"], json!(["card_bank", "guardian_phone"]));
+    assert_eq!(last["reason"], "这是您第一次填写此表");
+    assert_eq!(first["typable"], 19, "{first}");
+
+    // Submitted with what was filled; a verified answer changed is refused, naming it.
+    let client = uuid();
+    let answers = newborn_answers(&first["answers"]);
+    let mut forged = answers.clone();
+    forged["mother_id"] = json!(stack.fixtures.citizens[8].id_number);
+    let (status, problem) = stack
+        .post_authed(
+            &submissions_path("newborn"),
+            &token,
+            request(&client, 1, &uuid(), &forged),
+        )
+        .await;
+    assert_problem(status, &problem, 422, "form_answers_invalid");
+    assert_eq!(problem["errors"][0]["path"], "mother_id", "{problem}");
+    assert_eq!(problem["errors"][0]["code"], "verified", "{problem}");
+    assert!(problem["errors"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("浙里办实名认证")));
+    let instance = uuid();
+    let (status, taken) = stack
+        .post_authed(
+            &submissions_path("newborn"),
+            &token,
+            request(&client, 2, &instance, &answers),
+        )
+        .await;
+    assert_eq!(status, 201, "{taken}");
+
+    // The next time, what was typed comes back from the last submission, the person's to edit.
+    let (_, second) = stack.get_authed(&prefill_path("newborn"), &token).await;
+    assert_eq!(second["answers"]["guardian_phone"], "13812345678");
+    assert_eq!(second["answers"]["card_bank"], "wzbank");
+    assert_eq!(second["filled"]["guardian_phone"]["kind"], "previous");
+    assert_eq!(
+        second["filled"]["guardian_phone"]["instance_id"],
+        instance.as_str()
+    );
+    assert!(
+        second["unfilled"].as_array().is_some_and(|u| u.is_empty()),
+        "{second}"
+    );
+    let filled = second["filled"].as_object().map_or(0, |f| f.len());
+    assert_eq!(filled, 5);
+    // Both fills audited; the second names the submission whose answers it opened.
+    let audit = stack.audit(200).await;
+    let fills: Vec<&str> = audit
+        .iter()
+        .filter(|e| e.event == "form_prefilled")
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert!(
+        fills.contains(&"newborn v2 from profile,household"),
+        "{fills:?}"
+    );
+    assert!(
+        fills.contains(&format!("newborn v2 from profile,household; last {instance}").as_str()),
+        "{fills:?}"
+    );
+}
+
+/// An enterprise's claim fills from its registration; 税务 down leaves its figure to type,
+/// says why, and blocks nothing.
+#[tokio::test]
+async fn a_department_down_costs_its_fields_never_the_form() {
+    let stack = private_stack(Backend::Sqlite, |_| {}).await;
+    let enterprise = &stack.fixtures.enterprises[3];
+    let session = stack
+        .login_legal_person(&enterprise.userid, "zk-demo-services")
+        .await;
+    let token = session["access_token"].as_str().expect("token").to_string();
+    stack
+        .mock
+        .state
+        .set_fault(
+            Department::Taxation,
+            mock_platform::departments::faults::Fault {
+                mode: mock_platform::departments::faults::FaultMode::Status(503),
+                ..Default::default()
+            },
+        )
+        .expect("fault");
+    let (status, p) = stack
+        .get_authed(&prefill_path("policy-claim"), &token)
+        .await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["answers"]["enterprise_name"], enterprise.name.as_str());
+    assert_eq!(p["answers"]["uscc"], enterprise.uscc.as_str());
+    for field in ["enterprise_name", "uscc", "legal_name", "county"] {
+        assert_eq!(p["filled"][field]["source"], "registration", "{field}: {p}");
+    }
+    assert_eq!(p["filled"]["employees"]["source"], "social_security", "{p}");
+    assert!(p["answers"].get("revenue_last_year").is_none(), "{p}");
+    let tax = p["unfilled"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["source"] == "tax"))
+        .expect("tax unfilled");
+    assert_eq!(tax["provider"], "税务局·纳税信息");
+    assert_eq!(tax["reason"], "部门服务暂时不可用");
+    assert_eq!(tax["fields"], json!(["revenue_last_year"]));
+    // Typed instead, and taken: a department down blocks nothing.
+    let mut answers = p["answers"].clone();
+    for (k, v) in json!({"policy_id": "P-2026-001", "revenue_last_year": 123_456_700,
+        "claim_amount": 5_000_000, "bank_name": "温州银行", "bank_account": "6222020200112233445",
+        "contact_phone": "13812345678", "commitment": true})
+    .as_object()
+    .into_iter()
+    .flatten()
+    {
+        answers[k] = v.clone();
+    }
+    let (status, taken) = stack
+        .post_authed(
+            &submissions_path("policy-claim"),
+            &token,
+            request(&uuid(), 1, &uuid(), &answers),
+        )
+        .await;
+    assert_eq!(status, 201, "{taken}");
+    // A changed registration answer is still refused: 市场监管 is up.
+    let mut forged = answers.clone();
+    forged["enterprise_name"] = json!("别的公司有限公司");
+    let (status, problem) = stack
+        .post_authed(
+            &submissions_path("policy-claim"),
+            &token,
+            request(&uuid(), 2, &uuid(), &forged),
+        )
+        .await;
+    assert_problem(status, &problem, 422, "form_answers_invalid");
+    assert_eq!(problem["errors"][0]["path"], "enterprise_name");
+    stack.mock.state.clear_faults();
 }
 
 /// A phone with the services mini-app, its store in a fresh folder, behind `network`.
@@ -907,6 +1102,16 @@ async fn a_page_fills_and_submits_a_form_through_the_bridge(stack: &Stack) {
         opened["result"]["definition"]["title"], "新生儿出生一件事",
         "{opened}"
     );
+    let prefill = call("zhelikit.forms.prefill", json!({"formId": "newborn"})).await;
+    assert_eq!(prefill["result"]["offline"], false, "{prefill}");
+    let verified: Vec<&str> = prefill["result"]["filled"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["verified"] == true)
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    assert_eq!(verified, ["household_address", "mother_id", "mother_name"]);
     let draft = call("zhelikit.forms.newDraft", json!({"formId": "newborn"})).await;
     let draft_id = draft["result"]["draftId"]
         .as_str()
@@ -916,12 +1121,44 @@ async fn a_page_fills_and_submits_a_form_through_the_bridge(stack: &Stack) {
         draft["result"]["answers"]["household_parent"], "mother",
         "defaults"
     );
-    let answers = json!({"baby_name": "陈小雨", "baby_sex": "female", "birth_date": "2026-11-28",
-        "birth_weight": 320, "hospital": "温州医科大学附属第二医院",
-        "birth_province": "330000", "birth_city": "330300", "birth_county": "330302",
-        "mother_name": "林晓", "mother_id": who.id_number, "father_known": false,
-        "household_parent": "mother", "household_address": "温州市鹿城区五马街 8 号",
-        "card_wanted": true, "card_bank": "wzbank", "guardian_phone": "13812345678"});
+    assert_eq!(
+        draft["result"]["answers"]["mother_id"],
+        who.id_number.as_str(),
+        "filled: {draft}"
+    );
+    assert_eq!(draft["result"]["filled"], prefill["result"]["filled"]);
+    // A verified answer changed is a problem at once, as the BFF would say; put back, none.
+    let address = draft["result"]["answers"]["household_address"].clone();
+    let changed = call(
+        "zhelikit.forms.updateDraft",
+        json!({"draftId": draft_id, "answers": {"household_address": "温州市鹿城区五马街 8 号"}}),
+    )
+    .await;
+    assert!(
+        changed["result"]["problems"].as_array().is_some_and(|p| p
+            .iter()
+            .any(|p| p["path"] == "household_address" && p["code"] == "verified")),
+        "{changed}"
+    );
+    assert!(
+        changed["result"]["filled"]
+            .as_array()
+            .is_some_and(|f| f.iter().all(|f| f["field"] != "household_address")),
+        "a changed answer is not shown as filled: {changed}"
+    );
+    let back = call(
+        "zhelikit.forms.updateDraft",
+        json!({"draftId": draft_id, "answers": {"household_address": address}}),
+    )
+    .await;
+    assert!(
+        back["result"]["problems"]
+            .as_array()
+            .is_some_and(|p| p.iter().all(|p| p["code"] != "verified")),
+        "{back}"
+    );
+    let mut answers = newborn_answers(&back["result"]["answers"]);
+    answers["birth_weight"] = json!(320);
     let saved = call(
         "zhelikit.forms.saveDraft",
         json!({"draftId": draft_id, "answers": answers}),

@@ -113,8 +113,9 @@ impl FileMiniApp {
 /// The manifests of the sample mini-apps (`miniapps/samples/*/miniapp.json`), built in: the
 /// demo mini-apps of the embedded run are registered from them, so the registry and the
 /// samples cannot disagree.
-pub const DEMO_MANIFESTS: [&str; 6] = [
+pub const DEMO_MANIFESTS: [&str; 7] = [
     include_str!("../../../miniapps/samples/services/miniapp.json"),
+    include_str!("../../../miniapps/samples/forms/miniapp.json"),
     include_str!("../../../miniapps/samples/vault/miniapp.json"),
     include_str!("../../../miniapps/samples/enterprise/miniapp.json"),
     include_str!("../../../miniapps/samples/policy-console/miniapp.json"),

@@ -72,15 +72,23 @@ pub async fn open_version(
     Path(form_id): Path<String>,
 ) -> Result<axum::Json<FormDocument>, ApiError> {
     auth.require(Scope::FormsSubmit)?;
-    let open = state
+    let open = open_of(&state, &form_id).await?;
+    Ok(axum::Json(document(&state, &open)?))
+}
+
+/// The newest open version of form `form_id`.
+pub(crate) async fn open_of(
+    state: &AppState,
+    form_id: &str,
+) -> Result<StoredFormVersion, ApiError> {
+    state
         .store
         .form_versions()
         .await?
         .into_iter()
         .filter(|v| v.form_id == form_id && v.status == FormStatus::Open.as_str())
         .max_by_key(|v| v.version)
-        .ok_or_else(|| form_not_found(&form_id, None))?;
-    Ok(axum::Json(document(&state, &open)?))
+        .ok_or_else(|| form_not_found(form_id, None))
 }
 
 /// One version of the form, whatever its status (a draft begun on it opens on it; a closed

@@ -16,6 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use zhelikit_domain::api::Problem;
+use zhelikit_domain::forms::prefill::Sources;
 use zhelikit_domain::forms::routing;
 use zhelikit_domain::forms::submission::{
     json_digest, part_reference, PartStatus, Submission, SubmissionRequest,
@@ -34,7 +35,7 @@ use crate::identity::auth::Authenticated;
 use crate::storage::{StoredPart, StoredSubmission, Taken};
 
 use super::submissions::view_of;
-use super::{form_not_found, routing as delivery, today};
+use super::{form_not_found, prefill, routing as delivery, today};
 
 /// Longest client or instance id.
 const MAX_ID: usize = 100;
@@ -72,6 +73,26 @@ fn instance_conflict(current: Option<&Submission>) -> ApiError {
         Some(c) => e.with_current(c),
         None => e,
     }
+}
+
+/// The 422 of answers with `problems`, every one in `errors`.
+fn answers_invalid(problems: Vec<zhelikit_domain::forms::definition::Problem>) -> ApiError {
+    let n = problems.len();
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ProblemCode::FormAnswersInvalid,
+        Text::new(
+            format!("表单有 {n} 处需要修改"),
+            format!("{n} answers need fixing"),
+        ),
+    )
+    .with_field("answers")
+    .with_errors(
+        problems
+            .into_iter()
+            .map(|p| (p.path, p.code.to_string(), p.message))
+            .collect(),
+    )
 }
 
 /// What a submission taken before answers a send of `digest` by `user_id`: itself again, or
@@ -160,22 +181,24 @@ pub async fn submit(
     let submitted = form.submitted(&body.answers, today);
     let problems = form.check(&submitted, today);
     if !problems.is_empty() {
-        let n = problems.len();
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ProblemCode::FormAnswersInvalid,
-            Text::new(
-                format!("表单有 {n} 处需要修改"),
-                format!("{n} answers need fixing"),
-            ),
-        )
-        .with_field("answers")
-        .with_errors(
-            problems
-                .into_iter()
-                .map(|p| (p.path, p.code.to_string(), p.message))
-                .collect(),
-        ));
+        return Err(answers_invalid(problems));
+    }
+    // A government-verified answer is the department's, not the client's: asked again (the
+    // adapter layer's cache answers a draft filled minutes ago) and compared. A department
+    // down now takes nothing away: what it does not say, the person's answer stands for.
+    if !form.sources().is_empty() {
+        let government = prefill::government(&state, &form, user_id).await?;
+        let verified = form.prefill(
+            &Sources {
+                government,
+                previous: None,
+            },
+            today,
+        );
+        let problems = form.check_verified(&submitted, &verified);
+        if !problems.is_empty() {
+            return Err(answers_invalid(problems));
+        }
     }
     let corrected = match &body.supersedes {
         Some(id) => state

@@ -1,5 +1,6 @@
 //! 一表通 · 一件事, the BFF's part: the registry of forms and their versions (`registry`,
-//! `catalogue`), the intake of finalized submissions from the devices' outboxes, checked by the
+//! `catalogue`), 一表通's auto-fill from the departments' records and the person's last
+//! submission (`prefill`), the intake of finalized submissions from the devices' outboxes, checked by the
 //! same engine the SDK runs and applied exactly once (`intake`), the applicant's view of where
 //! each submission stands (`submissions`), and 一件事 routing — each department's part
 //! delivered to its intake through the durable job mechanism, and the departments' signed
@@ -11,6 +12,7 @@
 
 pub mod catalogue;
 pub mod intake;
+pub mod prefill;
 pub mod registry;
 pub mod routing;
 pub mod submissions;
@@ -33,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::list))
         .routes(routes!(catalogue::open_version))
         .routes(routes!(catalogue::version))
+        .routes(routes!(prefill::prefill))
         .routes(routes!(intake::submit))
         .routes(routes!(submissions::mine))
         .routes(routes!(submissions::one))

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::expr::{self, Env, Expr, Scalar, Schema, Type, Value};
+use super::prefill::{Origin, Prefill, SourceState, Sources, Spec, Unfilled};
 use crate::lang::Text;
 
 /// One choice of a choice list.
@@ -38,6 +39,8 @@ pub enum FieldKind {
     Money,
     /// A day, `YYYY-MM-DD`.
     Date,
+    /// A time of day, `HH:MM` (24-hour, zero-padded, so text comparison orders it).
+    Time,
     /// Yes or no.
     Boolean,
     /// One code of choice list `choices`.
@@ -58,6 +61,16 @@ pub enum FieldKind {
     Phone,
     /// An e-mail address.
     Email,
+    /// A file the person attaches (a photo, a scan): the answer is an [`AttachmentRef`] to
+    /// content uploaded apart, named by its SM3 digest.
+    Attachment {
+        /// Largest file taken, in bytes ([`DEFAULT_MAX_ATTACHMENT`] when not said).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_bytes: Option<u64>,
+        /// Media types taken (`image/*`, `application/pdf`); any when empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        accept: Vec<String>,
+    },
     /// Fields shown together (their answers sit beside the others').
     Group {
         /// Its fields.
@@ -85,7 +98,10 @@ impl FieldKind {
             Self::Date => Scalar::Date,
             Self::Boolean => Scalar::Bool,
             Self::SelectMany { .. } => Scalar::Choices,
+            // A time as zero-padded text; an attachment as its digest.
             Self::Text
+            | Self::Time
+            | Self::Attachment { .. }
             | Self::SelectOne { .. }
             | Self::ResidentId
             | Self::Uscc
@@ -125,6 +141,14 @@ pub struct Field {
     /// A new draft starts with this answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Json>,
+    /// The person cannot change it: it keeps its default (or its calculation).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+    /// Where a new draft's answer comes from (一表通): `source.key` of a government source
+    /// (`registration.name`: see [`super::prefill::Source`]), read-only while the source
+    /// gives it; or `last`, the person's last submission of this form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<String>,
     /// Of a select's choices, only those for which this holds may be chosen; a choice's
     /// columns are bare names (`city = ${city}`: the cascade province → city → county).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,6 +209,8 @@ struct Loaded {
     constraint: Option<Expr>,
     calculate: Option<Expr>,
     choice_filter: Option<Expr>,
+    /// Where a new draft's answer comes from.
+    prefill: Option<Spec>,
 }
 
 /// A form loaded: every expression checked, ready to check answers.
@@ -276,6 +302,82 @@ fn checked(
                 format!("{what} at character {}: {}", e.at + 1, e.message.en),
             ));
             None
+        }
+    }
+}
+
+/// The `prefill` `src` of field `f` (in repeat `repeat`, if any), or none and what is wrong.
+fn prefill_of(
+    f: &Field,
+    repeat: Option<&str>,
+    src: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<Spec> {
+    let at = format!("{}.prefill", f.name);
+    let mut wrong = |zh: String, en: String| {
+        problems.push(problem(&at, "prefill", zh, en));
+        None
+    };
+    let spec = match Spec::parse(src) {
+        Ok(s) => s,
+        Err(e) => return wrong(e.zh, e.en),
+    };
+    if repeat.is_some() {
+        return wrong(
+            "重复组内的字段随重复组整体预填：请在重复组上填写 prefill = last".into(),
+            "a field inside a repeat is filled with its repeat: put prefill = last on the repeat"
+                .into(),
+        );
+    }
+    if f.calculate.is_some() {
+        return wrong(
+            "计算字段由公式得出，不能预填".into(),
+            "a calculated field is computed, never filled".into(),
+        );
+    }
+    if let Some(given) = spec.scalar() {
+        if f.kind.scalar() != Some(given) {
+            return wrong(
+                format!(
+                    "{src} 是{}，而字段是{}",
+                    expr::scalar_zh(given),
+                    f.kind.scalar().map_or("重复组", expr::scalar_zh)
+                ),
+                format!("{src} gives {given:?}, the field is {:?}", f.kind.scalar()),
+            );
+        }
+    }
+    Some(spec)
+}
+
+/// A group is shown, never answered: a `prefill` or a `relevant` on one is a mistake to say,
+/// not to ignore.
+fn plain_groups(fields: &[Field], problems: &mut Vec<Problem>) {
+    for f in fields {
+        match &f.kind {
+            FieldKind::Group { fields } => {
+                if f.prefill.is_some() {
+                    problems.push(problem(
+                        format!("{}.prefill", f.name),
+                        "prefill",
+                        "分组没有回答，不能预填：请在其中的字段上填写 prefill",
+                        "a group takes no answer: put prefill on its fields",
+                    ));
+                }
+                // Unfolded for the check, a group's own relevance would go unheard: refused
+                // rather than ignored.
+                if f.relevant.is_some() {
+                    problems.push(problem(
+                        format!("{}.relevant", f.name),
+                        "expression",
+                        "分组不能设置显示条件：请写在其中的字段上",
+                        "a group takes no relevant: put it on its fields",
+                    ));
+                }
+                plain_groups(fields, problems);
+            }
+            FieldKind::Repeat { fields, .. } => plain_groups(fields, problems),
+            _ => {}
         }
     }
 }
@@ -414,6 +516,10 @@ impl Form {
                     &mut problems,
                 )
             });
+            let prefill = f
+                .prefill
+                .as_deref()
+                .and_then(|src| prefill_of(&f, repeat.as_deref(), src, &mut problems));
             if let Some(default) = &f.default {
                 if let Err(p) = typed(&definition.choices, &f, default) {
                     problems.push(problem(
@@ -431,8 +537,10 @@ impl Form {
                 constraint,
                 calculate,
                 choice_filter,
+                prefill,
             });
         }
+        plain_groups(&definition.fields, &mut problems);
         if problems.is_empty() {
             let index = fields
                 .iter()
@@ -506,6 +614,250 @@ impl Form {
             }
         }
         self.submitted(&Json::Object(answers), today)
+    }
+
+    /// A new draft filled from `sources` (一表通): defaults first, then each field's
+    /// `prefill` where its source gave a value that fits the field, and the calculations
+    /// that makes. Says where every filled answer came from and, per source that gave
+    /// nothing, why and which fields are left to type. A source that is down costs its
+    /// fields, never the draft.
+    pub fn prefill(&self, sources: &Sources, today: i64) -> Prefill {
+        let mut answers = serde_json::Map::new();
+        let mut filled = BTreeMap::new();
+        let mut unfilled: Vec<Unfilled> = Vec::new();
+        let mut typable = 0;
+        // The last submission as this version has it (fields since removed dropped).
+        let previous = sources
+            .previous
+            .as_ref()
+            .map(|p| (p, self.carry_over(&p.answers).0));
+        let mut leave = |source: String, provider: &str, reason: Text, field: &str| match unfilled
+            .iter_mut()
+            .find(|u| u.source == source && u.reason == reason.zh)
+        {
+            Some(u) => u.fields.push(field.to_string()),
+            None => unfilled.push(Unfilled {
+                source,
+                provider: provider.to_string(),
+                reason: reason.zh,
+                reason_en: reason.en,
+                fields: vec![field.to_string()],
+            }),
+        };
+        for l in self.fields.iter().filter(|l| l.repeat.is_none()) {
+            let name = &l.field.name;
+            if let Some(d) = &l.field.default {
+                answers.insert(name.clone(), d.clone());
+            }
+            if l.calculate.is_none() && !l.field.read_only {
+                typable += 1;
+            }
+            let fits = |v: &Json| match l.field.kind {
+                FieldKind::Repeat { .. } => v.is_array(),
+                _ => typed(&self.definition.choices, &l.field, v).is_ok(),
+            };
+            match l.prefill {
+                None => {}
+                Some(Spec::Verified(source, key)) => {
+                    let provider = source.provider_zh();
+                    let source_name = source.as_str().to_string();
+                    match sources.government.get(&source) {
+                        Some(SourceState::Found { values, age_secs }) => {
+                            match values.get(key).filter(|v| !v.is_null()) {
+                                Some(v) if fits(v) => {
+                                    answers.insert(name.clone(), v.clone());
+                                    filled.insert(
+                                        name.clone(),
+                                        Origin::Verified {
+                                            source,
+                                            provider: provider.to_string(),
+                                            age_secs: *age_secs,
+                                        },
+                                    );
+                                }
+                                Some(_) => leave(
+                                    source_name,
+                                    provider,
+                                    Text::new(
+                                        "部门记录中的值不适用于此项，请自行填写",
+                                        "the department's value does not fit this field: type it",
+                                    ),
+                                    name,
+                                ),
+                                None => leave(
+                                    source_name,
+                                    provider,
+                                    Text::new(
+                                        "部门记录中没有此项",
+                                        "the department's record does not have it",
+                                    ),
+                                    name,
+                                ),
+                            }
+                        }
+                        Some(SourceState::NotFound) => leave(
+                            source_name,
+                            provider,
+                            Text::new("部门没有您的记录", "the department has no record of you"),
+                            name,
+                        ),
+                        Some(SourceState::Unavailable { reason }) => {
+                            leave(source_name, provider, reason.clone(), name)
+                        }
+                        None => leave(
+                            source_name,
+                            provider,
+                            Text::new(
+                                if source.of_enterprise() {
+                                    "仅以企业身份登录时可自动填写"
+                                } else {
+                                    "仅以个人身份登录时可自动填写"
+                                },
+                                if source.of_enterprise() {
+                                    "filled only for an enterprise's login"
+                                } else {
+                                    "filled only for a person's login"
+                                },
+                            ),
+                            name,
+                        ),
+                    }
+                }
+                Some(Spec::Last) => match &previous {
+                    Some((p, carried)) => match carried.get(name).filter(|v| !v.is_null()) {
+                        Some(v) if fits(v) => {
+                            answers.insert(name.clone(), v.clone());
+                            filled.insert(
+                                name.clone(),
+                                Origin::Previous {
+                                    instance_id: p.instance_id.clone(),
+                                    submitted_at_ms: p.submitted_at_ms,
+                                },
+                            );
+                        }
+                        _ => leave(
+                            "last".into(),
+                            "上次提交",
+                            Text::new("上次提交中没有此项", "your last submission did not have it"),
+                            name,
+                        ),
+                    },
+                    None => leave(
+                        "last".into(),
+                        "上次提交",
+                        Text::new(
+                            "这是您第一次填写此表",
+                            "this is the first time you fill this form",
+                        ),
+                        name,
+                    ),
+                },
+            }
+        }
+        // Calculations made; an answer filled for a field not shown yet is kept for when it is.
+        let mut made = self.submitted(&Json::Object(answers.clone()), today);
+        if let Some(object) = made.as_object_mut() {
+            for (name, value) in answers {
+                object.entry(name).or_insert(value);
+            }
+        }
+        Prefill {
+            form_id: self.definition.id.clone(),
+            version: self.definition.version,
+            answers: made,
+            filled,
+            unfilled,
+            typable,
+        }
+    }
+
+    /// The government sources the form fills from.
+    pub fn sources(&self) -> std::collections::BTreeSet<super::prefill::Source> {
+        self.fields
+            .iter()
+            .filter_map(|l| match l.prefill {
+                Some(Spec::Verified(s, _)) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether the form fills anything from the person's last submission.
+    pub fn fills_from_last(&self) -> bool {
+        self.fields.iter().any(|l| l.prefill == Some(Spec::Last))
+    }
+
+    /// Problems of `submitted` answers with the government-verified values of `prefill`: a
+    /// verified answer changed (the page shows it read-only; only a client that skips the
+    /// page can change it). An answer left out is not one changed.
+    pub fn check_verified(&self, submitted: &Json, prefill: &Prefill) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for name in prefill.verified() {
+            let given = submitted.get(name);
+            if given.is_some_and(|g| Some(g) != prefill.answers.get(name)) {
+                let label = self.field(name).map_or(name, |l| l.field.label.as_str());
+                let provider = match prefill.filled.get(name) {
+                    Some(Origin::Verified { provider, .. }) => provider.as_str(),
+                    _ => "政府部门",
+                };
+                problems.push(problem(
+                    name,
+                    "verified",
+                    format!("{label}与{provider}的记录不一致：此项由部门核验，不能修改"),
+                    format!("{label} differs from the record of {provider}: it is verified and cannot be changed"),
+                ));
+            }
+        }
+        problems
+    }
+
+    /// How the page lays `answers` out now: the fields outside repeats that are not shown
+    /// (their relevance does not hold), the choices each select
+    /// with a choice filter offers, and the calculations' values — so a page shows what the
+    /// engine decides without evaluating an expression itself.
+    pub fn layout(&self, answers: &Json, today: i64) -> Layout {
+        let empty = serde_json::Map::new();
+        let top = answers.as_object().unwrap_or(&empty);
+        let env = Answers {
+            form: self,
+            top,
+            instance: None,
+            today,
+        };
+        let mut hidden = Vec::new();
+        let mut options = BTreeMap::new();
+        for l in self.fields.iter().filter(|l| l.repeat.is_none()) {
+            if l.relevant
+                .as_ref()
+                .is_some_and(|r| !r.eval(&env, &Value::Null).truthy())
+            {
+                hidden.push(l.field.name.clone());
+            }
+            if l.choice_filter.is_some() {
+                options.insert(
+                    l.field.name.clone(),
+                    self.choices_for(&l.field.name, answers, today)
+                        .into_iter()
+                        .map(|c| c.value.clone())
+                        .collect(),
+                );
+            }
+        }
+        let made = self.submitted(answers, today);
+        let computed = self
+            .fields
+            .iter()
+            .filter(|l| l.repeat.is_none() && l.calculate.is_some())
+            .filter_map(|l| {
+                made.get(&l.field.name)
+                    .map(|v| (l.field.name.clone(), v.clone()))
+            })
+            .collect();
+        Layout {
+            hidden,
+            options,
+            computed: Json::Object(computed),
+        }
     }
 
     /// The choices of top-level select field `name` that may be chosen with `answers` (its
@@ -773,6 +1125,20 @@ impl Form {
                 }
             }
         }
+        if f.read_only
+            && loaded.calculate.is_none()
+            && !matches!(loaded.prefill, Some(Spec::Verified(..)))
+            && value != Value::Null
+            && raw != f.default.as_ref()
+        {
+            problems.push(problem(
+                path,
+                "read_only",
+                format!("{}不可修改", f.label),
+                format!("{} cannot be changed", f.label),
+            ));
+            return;
+        }
         if value == Value::Null {
             if f.required {
                 problems.push(problem(
@@ -799,6 +1165,58 @@ impl Form {
             }
         }
     }
+}
+
+/// Largest attachment a field takes when it does not say: 20 MiB.
+pub const DEFAULT_MAX_ATTACHMENT: u64 = 20 * 1024 * 1024;
+
+/// An attachment's answer: a reference to content uploaded apart (the answers stay small and
+/// the upload can resume), which the content's SM3 digest names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentRef {
+    /// SM3 of the content, 64 lowercase hex digits.
+    pub sm3: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The file's name as the person chose it.
+    pub name: String,
+    /// Its media type (`image/jpeg` …).
+    pub media_type: String,
+}
+
+/// A size as a person reads it: `25.0 MB`, `300 KB`, `12 字节`.
+fn human_size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB {
+        format!("{:.1} MB", bytes as f64 / MIB as f64)
+    } else if bytes >= 1024 {
+        format!("{} KB", bytes / 1024)
+    } else {
+        format!("{bytes} 字节")
+    }
+}
+
+/// Whether media type `media_type` is one of `accept` (`image/*` takes any image).
+fn accepted(accept: &[String], media_type: &str) -> bool {
+    accept.is_empty()
+        || accept.iter().any(|a| match a.strip_suffix("/*") {
+            Some(family) => media_type
+                .split_once('/')
+                .is_some_and(|(f, _)| f.eq_ignore_ascii_case(family)),
+            None => a.eq_ignore_ascii_case(media_type),
+        })
+}
+
+/// How a page lays a draft out now ([`Form::layout`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Layout {
+    /// Fields (and groups) not shown, by name.
+    pub hidden: Vec<String>,
+    /// The codes each select with a choice filter offers now, by field name.
+    pub options: BTreeMap<String, Vec<String>>,
+    /// The calculations' values now, by field name.
+    pub computed: Json,
 }
 
 /// The choice lists of a form, by name.
@@ -850,6 +1268,77 @@ fn typed(lists: &Choices, f: &Field, json: &Json) -> Result<Value, Problem> {
                     format!("{} must be a date (YYYY-MM-DD)", f.label),
                 )
             })?)
+        }
+        FieldKind::Time => {
+            let t = text()?;
+            let b = t.as_bytes();
+            let ok = b.len() == 5
+                && b[2] == b':'
+                && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit())
+                && (b[0] - b'0') * 10 + (b[1] - b'0') < 24
+                && b[3] < b'6';
+            if !ok {
+                return Err(format_error(
+                    format!("{}须为时间（HH:MM，24 小时制）", f.label),
+                    format!("{} must be a time of day (HH:MM, 24-hour)", f.label),
+                ));
+            }
+            Value::Text(t)
+        }
+        FieldKind::Attachment { max_bytes, accept } => {
+            let a: AttachmentRef = serde_json::from_value(json.clone()).map_err(|_| {
+                wrong(
+                    format!("{}须为已上传的附件（sm3、size、name、media_type）", f.label),
+                    format!(
+                        "{} must be an uploaded attachment (sm3, size, name, media_type)",
+                        f.label
+                    ),
+                )
+            })?;
+            let digest_ok = a.sm3.len() == 64
+                && a.sm3
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+            if !digest_ok {
+                return Err(format_error(
+                    format!("{}的 sm3 须为 64 位小写十六进制摘要", f.label),
+                    format!("{}'s sm3 must be 64 lowercase hex digits", f.label),
+                ));
+            }
+            let limit = max_bytes.unwrap_or(DEFAULT_MAX_ATTACHMENT);
+            if a.size > limit {
+                return Err(problem(
+                    "",
+                    "too_large",
+                    format!(
+                        "{}过大：{}，上限 {}",
+                        f.label,
+                        human_size(a.size),
+                        human_size(limit)
+                    ),
+                    format!(
+                        "{} is too large: {} bytes, at most {limit}",
+                        f.label, a.size
+                    ),
+                ));
+            }
+            if !accepted(accept, &a.media_type) {
+                return Err(format_error(
+                    format!(
+                        "{}不接受 {} 类型的文件（可用：{}）",
+                        f.label,
+                        a.media_type,
+                        accept.join("、")
+                    ),
+                    format!(
+                        "{} takes no {} (it takes {})",
+                        f.label,
+                        a.media_type,
+                        accept.join(", ")
+                    ),
+                ));
+            }
+            Value::Text(a.sm3)
         }
         FieldKind::SelectOne { choices } => {
             let t = text()?;
@@ -1267,6 +1756,10 @@ mod tests {
             .map(|c| c.label.as_str())
             .collect();
         assert_eq!(offered, vec!["鹿城区", "永嘉县"]);
+        // What a page is told to offer: the engine's filter, not the page's.
+        let layout = form.layout(&json!({"city": "3301"}), today());
+        assert_eq!(layout.options["county"], ["330106"]);
+        assert!(!layout.options.contains_key("city"), "no filter, no list");
         assert_eq!(
             form.check(&json!({"city": "3303", "county": "330324"}), today()),
             vec![]
@@ -1343,6 +1836,310 @@ mod tests {
             problems[3].message.zh.contains("第 10 个字符处"),
             "{:?}",
             problems[3].message
+        );
+    }
+
+    /// 惠企政策兑现 in small: the enterprise's fields from its records, the payee from last time.
+    fn claim() -> Form {
+        Form::load(
+            serde_json::from_value(json!({
+                "id": "claim", "version": 1, "title": "兑现申报",
+                "fields": [
+                    {"name": "enterprise_name", "label": "企业名称", "type": "text", "required": true,
+                     "prefill": "registration.name"},
+                    {"name": "uscc", "label": "统一社会信用代码", "type": "uscc", "required": true,
+                     "prefill": "registration.uscc"},
+                    {"name": "revenue", "label": "上年度营业收入", "type": "money", "prefill": "tax.revenue"},
+                    {"name": "employees", "label": "参保人数", "type": "integer",
+                     "prefill": "social_security.insured_employees"},
+                    {"name": "bank_account", "label": "银行账号", "type": "text", "prefill": "last"},
+                    {"name": "claim_amount", "label": "申请金额", "type": "money", "required": true},
+                    {"name": "channel", "label": "申报渠道", "type": "text", "read_only": true, "default": "浙里办"},
+                    {"name": "twice", "label": "两倍", "type": "money", "calculate": "${claim_amount} * 2"}
+                ]
+            }))
+            .expect("definition"),
+        )
+        .expect("loads")
+    }
+
+    /// A valid USCC of a Wenzhou enterprise.
+    fn good_uscc() -> String {
+        use crate::identity_code::Uscc;
+        let body = "MA2AYCMQ";
+        let org = format!(
+            "{body}{}",
+            Uscc::organisation_check_character(body).expect("body")
+        );
+        let first17 = format!("91330302{org}");
+        format!(
+            "{first17}{}",
+            Uscc::check_character(&first17).expect("first17")
+        )
+    }
+
+    fn registration() -> serde_json::Map<String, Json> {
+        json!({"name": "温州瓯江智造有限公司", "uscc": "91330300MA2CXXXX0T"})
+            .as_object()
+            .cloned()
+            .expect("object")
+    }
+
+    #[test]
+    fn a_prefill_says_where_each_answer_came_from_and_why_a_source_gave_nothing() {
+        let form = claim();
+        let uscc = good_uscc();
+        let mut reg = registration();
+        reg.insert("uscc".into(), uscc.clone().into());
+        let sources = Sources {
+            government: BTreeMap::from([
+                (
+                    super::super::prefill::Source::Registration,
+                    SourceState::Found {
+                        values: reg,
+                        age_secs: 30,
+                    },
+                ),
+                (
+                    super::super::prefill::Source::Tax,
+                    SourceState::Unavailable {
+                        reason: Text::new("税务局暂时无法访问", "the tax bureau is unreachable"),
+                    },
+                ),
+                (
+                    super::super::prefill::Source::SocialSecurity,
+                    SourceState::NotFound,
+                ),
+            ]),
+            previous: Some(super::super::prefill::Previous {
+                instance_id: "i-1".into(),
+                submitted_at_ms: 1_700_000_000_000,
+                answers: json!({"bank_account": "6222020200112233445", "gone_field": "x"}),
+            }),
+        };
+        let p = form.prefill(&sources, today());
+        assert_eq!(p.answers["enterprise_name"], "温州瓯江智造有限公司");
+        assert_eq!(p.answers["uscc"], uscc);
+        assert_eq!(p.answers["bank_account"], "6222020200112233445");
+        assert_eq!(p.answers["channel"], "浙里办", "defaults stay");
+        assert!(
+            p.answers.get("revenue").is_none(),
+            "a source down leaves it empty"
+        );
+        assert!(matches!(
+            p.filled["uscc"],
+            Origin::Verified { age_secs: 30, ref provider, .. } if provider == "市场监管局·营业执照"
+        ));
+        assert!(
+            matches!(p.filled["bank_account"], Origin::Previous { ref instance_id, .. } if instance_id == "i-1")
+        );
+        let reasons: Vec<(&str, &str, &[String])> = p
+            .unfilled
+            .iter()
+            .map(|u| (u.source.as_str(), u.reason.as_str(), u.fields.as_slice()))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![
+                ("tax", "税务局暂时无法访问", &["revenue".to_string()][..]),
+                (
+                    "social_security",
+                    "部门没有您的记录",
+                    &["employees".to_string()][..]
+                ),
+            ]
+        );
+        let verified: Vec<&str> = p.verified().collect();
+        assert_eq!(verified, ["enterprise_name", "uscc"]);
+        // 7 typable (the read-only channel and the calculation are not); 3 filled.
+        assert_eq!(p.typable, 6);
+        assert!((p.coverage() - 0.5).abs() < 1e-9, "{}", p.coverage());
+
+        // A verified answer changed is refused; others are the person's to change.
+        let mut submitted = p.answers.clone();
+        submitted["uscc"] = json!("91330300MA2CXXXX0T");
+        submitted["bank_account"] = json!("6222000000000000000");
+        let problems = form.check_verified(&submitted, &p);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            (problems[0].path.as_str(), problems[0].code),
+            ("uscc", "verified")
+        );
+        assert!(
+            problems[0].message.zh.contains("市场监管局"),
+            "{}",
+            problems[0].message.zh
+        );
+        // A value from the department that does not fit the field (a bad USCC) is not filled.
+        let bad = Sources {
+            government: BTreeMap::from([(
+                super::super::prefill::Source::Registration,
+                SourceState::Found {
+                    values: registration(),
+                    age_secs: 0,
+                },
+            )]),
+            previous: None,
+        };
+        let p = form.prefill(&bad, today());
+        assert!(p.answers.get("uscc").is_none());
+        assert!(p
+            .unfilled
+            .iter()
+            .any(|u| u.fields == ["uscc"] && u.reason.contains("不适用")));
+        assert!(p
+            .unfilled
+            .iter()
+            .any(|u| u.source == "last" && u.reason.contains("第一次")));
+        assert!(p
+            .unfilled
+            .iter()
+            .any(|u| u.source == "tax" && u.reason.contains("企业身份")));
+    }
+
+    #[test]
+    fn a_layout_says_what_is_hidden_and_what_is_calculated() {
+        let form = Form::load(definition()).expect("loads");
+        let layout = form.layout(&json!({"needs": ["housing"]}), today());
+        assert_eq!(layout.hidden, ["medical_detail"]);
+        let layout = form.layout(&json!({"needs": ["medical"]}), today());
+        assert!(layout.hidden.is_empty());
+        let claim = claim();
+        let layout = claim.layout(&json!({"claim_amount": 150}), today());
+        assert_eq!(layout.computed, json!({"twice": 300}));
+        // A group's own relevance would be ignored by the check: refused at load instead.
+        let grouped: FormDefinition = serde_json::from_value(json!({
+            "id": "x", "version": 1, "title": "x",
+            "fields": [{"name": "g", "label": "G", "type": "group", "relevant": "true()", "fields": []}]
+        }))
+        .expect("definition");
+        let problems = Form::load(grouped).err().expect("refused");
+        assert_eq!(
+            (problems[0].path.as_str(), problems[0].code),
+            ("g.relevant", "expression")
+        );
+    }
+
+    #[test]
+    fn a_read_only_field_keeps_its_default() {
+        let form = claim();
+        let mut answers = json!({"enterprise_name": "温州瓯江智造有限公司", "uscc": good_uscc(),
+            "claim_amount": 100, "channel": "浙里办"});
+        assert!(form
+            .check(&form.submitted(&answers, today()), today())
+            .is_empty());
+        answers["channel"] = json!("别处");
+        let problems = form.check(&answers, today());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            (problems[0].path.as_str(), problems[0].code),
+            ("channel", "read_only")
+        );
+    }
+
+    #[test]
+    fn a_prefill_that_cannot_work_is_refused_at_load() {
+        let broken: FormDefinition = serde_json::from_value(json!({
+            "id": "x", "version": 1, "title": "x",
+            "fields": [
+                {"name": "a", "label": "A", "type": "integer", "prefill": "registration.name"},
+                {"name": "b", "label": "B", "type": "text", "prefill": "bank.account"},
+                {"name": "g", "label": "G", "type": "group", "prefill": "last", "fields": [
+                    {"name": "c", "label": "C", "type": "money", "calculate": "yuan(1)", "prefill": "tax.revenue"}
+                ]},
+                {"name": "r", "label": "R", "type": "repeat", "prefill": "last", "fields": [
+                    {"name": "d", "label": "D", "type": "text", "prefill": "profile.name"}
+                ]}
+            ]
+        }))
+        .expect("definition");
+        let problems = Form::load(broken).err().expect("refused");
+        let at: Vec<(&str, &str)> = problems.iter().map(|p| (p.path.as_str(), p.code)).collect();
+        assert_eq!(
+            at,
+            vec![
+                ("a.prefill", "prefill"),
+                ("b.prefill", "prefill"),
+                ("c.prefill", "prefill"),
+                ("d.prefill", "prefill"),
+                ("g.prefill", "prefill"),
+            ],
+            "{problems:?}"
+        );
+        assert!(
+            problems[0].message.zh.contains("文本"),
+            "{}",
+            problems[0].message.zh
+        );
+    }
+
+    #[test]
+    fn times_and_attachments_are_checked_for_what_they_are() {
+        let form = Form::load(
+            serde_json::from_value(json!({
+                "id": "x", "version": 1, "title": "x",
+                "fields": [
+                    {"name": "at", "label": "预约时间", "type": "time", "constraint": ". >= '08:30'"},
+                    {"name": "photo", "label": "现场照片", "type": "attachment",
+                     "max_bytes": 1048576, "accept": ["image/*"]},
+                    {"name": "scan", "label": "扫描件", "type": "attachment"}
+                ]
+            }))
+            .expect("definition"),
+        )
+        .expect("loads");
+        let sm3 = "a".repeat(64);
+        let photo = |size: u64, media: &str, digest: &str| json!({"sm3": digest, "size": size, "name": "a.jpg", "media_type": media});
+        let codes = |answers: Json| -> Vec<(String, &'static str)> {
+            form.check(&answers, today())
+                .into_iter()
+                .map(|p| (p.path, p.code))
+                .collect()
+        };
+        assert!(codes(
+            json!({"at": "09:15", "photo": photo(1000, "image/jpeg", &sm3),
+            "scan": photo(20 * 1024 * 1024, "application/pdf", &sm3)})
+        )
+        .is_empty());
+        assert_eq!(codes(json!({"at": "08:00"})), [("at".into(), "constraint")]);
+        for bad in ["24:00", "9:15", "09:60", "0915", "09:15:00"] {
+            assert_eq!(
+                codes(json!({"at": bad})),
+                [("at".into(), "format")],
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            codes(json!({"photo": photo(1048577, "image/png", &sm3)})),
+            [("photo".into(), "too_large")]
+        );
+        assert_eq!(
+            codes(json!({"scan": photo(20 * 1024 * 1024 + 1, "application/pdf", &sm3)})),
+            [("scan".into(), "too_large")]
+        );
+        assert_eq!(
+            codes(json!({"photo": photo(10, "application/pdf", &sm3)})),
+            [("photo".into(), "format")]
+        );
+        assert_eq!(
+            codes(json!({"photo": photo(10, "image/png", "ABC")})),
+            [("photo".into(), "format")]
+        );
+        assert_eq!(codes(json!({"photo": "a.jpg"})), [("photo".into(), "type")]);
+        assert_eq!(
+            codes(
+                json!({"photo": {"sm3": sm3, "size": 1, "name": "a", "media_type": "image/png", "url": "x"}})
+            ),
+            [("photo".into(), "type")]
+        );
+        let message = form.check(
+            &json!({"photo": photo(5 * 1024 * 1024, "image/png", &sm3)}),
+            today(),
+        );
+        assert!(
+            message[0].message.zh.contains("5.0 MB") && message[0].message.zh.contains("1.0 MB"),
+            "{}",
+            message[0].message.zh
         );
     }
 }

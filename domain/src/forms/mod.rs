@@ -6,6 +6,7 @@
 
 pub mod definition;
 pub mod expr;
+pub mod prefill;
 pub mod routing;
 pub mod submission;
 #[cfg(feature = "xlsform")]

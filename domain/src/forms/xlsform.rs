@@ -1,17 +1,18 @@
 //! Forms authored as XLSForm spreadsheets (ODK's format, which departments already write):
 //! a `survey` sheet, a row per field (`type`, `name`, `label`, `required`, `relevant`,
-//! `constraint`, `constraint_message`, `calculate`, `default`, `choice_filter`, and ours:
-//! `repeat_min`, `repeat_max`, `department`: the departments of an 一件事 that need the
-//! field, with an optional `departments` sheet titling each part), a `choices` sheet (`list_name`, `name`, `label`, and any
-//! columns choice filters read) and a `settings` sheet
-//! (`form_id`, `version`, `form_title`), read into a [`FormDefinition`] and loaded; every
-//! problem names the sheet, the row and the column, as the author sees them in the
-//! spreadsheet.
+//! `constraint`, `constraint_message`, `calculate`, `default`, `choice_filter`,
+//! `read_only`, and ours: `repeat_min`, `repeat_max`; `prefill`, where 一表通 fills the
+//! answer from (`registration.name`, `last`); `max_size` and `accept` of an attachment;
+//! `department`, the departments of an 一件事 that need the field, with an optional
+//! `departments` sheet titling each part), a `choices` sheet (`list_name`, `name`, `label`,
+//! and any columns choice filters read) and a `settings` sheet (`form_id`, `version`,
+//! `form_title`), read into a [`FormDefinition`] and loaded; every problem names the sheet,
+//! the row and the column, as the author sees them in the spreadsheet.
 //!
-//! Types: XLSForm's `text`, `integer`, `decimal`, `date`, `select_one <list>`,
-//! `select_multiple <list>`, `begin group` / `end group`, `begin repeat` / `end repeat`,
-//! `acknowledge` (a yes/no), and ours: `money` (fen), `boolean`, `resident_id`, `uscc`,
-//! `phone`, `email`.
+//! Types: XLSForm's `text`, `integer`, `decimal`, `date`, `time`, `image`, `file`,
+//! `select_one <list>`, `select_multiple <list>`, `begin group` / `end group`,
+//! `begin repeat` / `end repeat`, `acknowledge` (a yes/no), and ours: `money` (fen),
+//! `boolean`, `resident_id`, `uscc`, `phone`, `email`, `attachment` (a file of any type).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
@@ -251,6 +252,33 @@ pub fn import(bytes: &[u8]) -> Result<FormDefinition, Vec<SheetProblem>> {
             ("decimal", _) => FieldKind::Decimal,
             ("money", _) => FieldKind::Money,
             ("date", _) => FieldKind::Date,
+            ("time", _) => FieldKind::Time,
+            ("image" | "file" | "attachment", _) => {
+                let max_bytes = get(cells, "max_size").and_then(|v| {
+                    size_of(v).or_else(|| {
+                        problems.push(at(
+                            "survey",
+                            *row,
+                            "max_size",
+                            format!("max_size 须为字节数或带 KB/MB 的大小（如 5MB），而不是 {v}"),
+                            format!("max_size must be bytes or a size in KB/MB (5MB), not {v}"),
+                        ));
+                        None
+                    })
+                });
+                let mut accept: Vec<String> = get(cells, "accept")
+                    .map(|a| {
+                        a.split([',', '，', ' '])
+                            .filter(|t| !t.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if kind == "image" && accept.is_empty() {
+                    accept.push("image/*".into());
+                }
+                FieldKind::Attachment { max_bytes, accept }
+            }
             ("boolean" | "acknowledge", _) => FieldKind::Boolean,
             ("resident_id", _) => FieldKind::ResidentId,
             ("uscc", _) => FieldKind::Uscc,
@@ -273,20 +301,22 @@ pub fn import(bytes: &[u8]) -> Result<FormDefinition, Vec<SheetProblem>> {
                 continue;
             }
         };
-        let required = match get(cells, "required").map(str::to_lowercase).as_deref() {
+        let mut yes_no = |column: &str| match get(cells, column).map(str::to_lowercase).as_deref() {
             None | Some("no" | "false" | "0") => false,
             Some("yes" | "true" | "1") => true,
             Some(other) => {
                 problems.push(at(
                     "survey",
                     *row,
-                    "required",
-                    format!("required 须为 yes 或 no，而不是 {other}"),
-                    format!("required must be yes or no, not {other}"),
+                    column,
+                    format!("{column} 须为 yes 或 no，而不是 {other}"),
+                    format!("{column} must be yes or no, not {other}"),
                 ));
                 false
             }
         };
+        let required = yes_no("required");
+        let read_only = yes_no("read_only");
         let default = get(cells, "default").and_then(|d| match default_of(&kind, d) {
             Some(v) => Some(v),
             None => {
@@ -337,6 +367,8 @@ pub fn import(bytes: &[u8]) -> Result<FormDefinition, Vec<SheetProblem>> {
             calculate: text("calculate"),
             default,
             choice_filter: text("choice_filter"),
+            read_only,
+            prefill: text("prefill"),
         };
         match field.kind {
             FieldKind::Group { .. } | FieldKind::Repeat { .. } => stack.push(Open {
@@ -488,6 +520,19 @@ fn read_choices(
         });
     }
     lists
+}
+
+/// A size as an author writes it: bytes, or with `KB` / `MB` (1024-based).
+fn size_of(text: &str) -> Option<u64> {
+    let t = text.trim().to_ascii_uppercase();
+    let (digits, unit) = match t.strip_suffix("MB") {
+        Some(d) => (d, 1024 * 1024),
+        None => match t.strip_suffix("KB") {
+            Some(d) => (d, 1024),
+            None => (t.strip_suffix('B').unwrap_or(&t), 1),
+        },
+    };
+    digits.trim().parse::<u64>().ok()?.checked_mul(unit)
 }
 
 /// A default as the field's answer would be written.

@@ -651,3 +651,98 @@ test("惠企政策直通车: an official drafts and a colleague approves a polic
   await drafting.screenshot({ path: `${SCREENSHOTS}/policy-console-delivery.png` });
   for (const p of [ours.page, theirs.page, drafting, reviewing]) await p.close();
 });
+
+/** Types `value` into the 一表通 field `name` and leaves it (its change is saved then). */
+async function answer(frame, name, value) {
+  const input = frame.getByTestId(`field-${name}`);
+  await input.fill(value);
+  await input.dispatchEvent("change");
+}
+
+test("一表通: 新生儿出生一件事 fills itself, is filled in offline and submitted once when back online; 公安 sends its part back and the applicant fixes just that", async () => {
+  const PLATFORM = process.env.ZK_TEST_PLATFORM_URL;
+  assert.ok(PLATFORM, "ZK_TEST_PLATFORM_URL is not set: run the browser tests through scripts/test");
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await openMiniApp(page, "高级实名", "zk-demo-forms");
+  await consentTo(page, /自动填写表单/);
+  const app = page.frameLocator('[data-testid="frame"]');
+  await app.getByTestId("form-newborn").click();
+
+  // Filled from the real-name check and 公安's household register: shown with their source, read-only.
+  await app.getByTestId("prefill-summary").waitFor();
+  assert.match(await app.getByTestId("prefill-summary").innerText(), /已为您自动填写 3 项，其中 3 项来自政府部门核验/);
+  assert.match(await app.getByTestId("source-mother_id").innerText(), /浙里办实名认证 · 已核验/);
+  assert.match(await app.getByTestId("source-household_address").innerText(), /公安厅·户籍信息/);
+  assert.equal(await app.getByTestId("field-mother_id").getAttribute("readonly"), "");
+  await page.screenshot({ path: `${SCREENSHOTS}/forms-prefilled.png` });
+
+  // The rest typed with the network gone: every change is saved and checked on the phone.
+  await page.getByTestId("offline").check();
+  await app.getByTestId("offline-banner").waitFor();
+  await answer(app, "baby_name", "陈小雨");
+  await app.getByTestId("choice-baby_sex-female").click();
+  await answer(app, "birth_date", "2026-11-28");
+  await answer(app, "birth_time", "08:30");
+  await answer(app, "birth_weight", "320");
+  await app.getByTestId("problem-birth_weight").getByText("出生体重须在 500–6000 克之间").waitFor();
+  await answer(app, "birth_weight", "3200");
+  await app.getByTestId("problem-birth_weight").waitFor({ state: "detached" });
+  await answer(app, "hospital", "温州医科大学附属第二医院");
+  await app.getByTestId("choice-birth_city-330300").click();
+  // The engine's cascade: the counties of 温州市 only.
+  await until(async () => app.getByTestId("field-birth_county").locator("option").allInnerTexts(), (t) => t.includes("鹿城区") && !t.includes("西湖区"));
+  await app.getByTestId("field-birth_county").selectOption("330302");
+  await app.getByTestId("field-father_known").click();
+  await app.getByTestId("row-father_name").waitFor({ state: "detached" });
+  await app.getByTestId("choice-card_bank-wzbank").click();
+  await answer(app, "guardian_phone", "13812345678");
+  await app.getByTestId("submit").click();
+  await app.getByTestId("notice").getByText("已定稿保存在本机，网络恢复后自动提交").waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}/forms-offline-queued.png` });
+
+  // Back online: the outbox sends it, and it is taken once.
+  await page.getByTestId("offline").uncheck();
+  await app.getByTestId("notice").getByText("网络已恢复，已提交 1 份").waitFor();
+  const submission = app.getByTestId("submission").first();
+  await submission.waitFor();
+  const instance = await submission.getAttribute("data-instance");
+  const filed = async () => (await (await fetch(`${PLATFORM}/__admin/intake`)).json()).filter((p) => p.reference.startsWith(`${instance}.`));
+  const first = await until(filed, (parts) => parts.length === 3);
+  assert.deepEqual(first.map((p) => p.department).sort(), ["health", "human_resources", "public_security"]);
+  await until(async () => {
+    await app.getByTestId("refresh").click();
+    return submission.getByTestId("joint-status").innerText();
+  }, (t) => /办理中/.test(t));
+  await page.screenshot({ path: `${SCREENSHOTS}/forms-submitted.png` });
+
+  // 公安 sends its part back; the applicant sees why, fixes it, and only that part goes again.
+  const rejected = await fetch(`${PLATFORM}/__admin/intake/${instance}.public_security/status`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ status: "rejected", reason: "随父落户须选择随父，请更正" }),
+  });
+  assert.equal(rejected.status, 200, await rejected.text());
+  await until(async () => {
+    await app.getByTestId("refresh").click();
+    return submission.getByTestId("part-public_security").innerText();
+  }, (t) => /随父落户须选择随父/.test(t));
+  assert.match(await submission.getByTestId("joint-status").innerText(), /需补正/);
+  await page.screenshot({ path: `${SCREENSHOTS}/forms-sent-back.png` });
+  await submission.getByTestId("correct").click();
+  await app.getByTestId("choice-household_parent-father").click();
+  await app.getByTestId("submit").click();
+  await app.getByTestId("notice").getByText("已提交，各部门将分别办理").waitFor();
+  // The correction supersedes the original, which leaves the list.
+  const second = await until(() => app.getByTestId("submission").first().getAttribute("data-instance"), (id) => id !== instance);
+  const corrected = app.locator(`[data-instance="${second}"]`);
+  const again = await until(async () => (await (await fetch(`${PLATFORM}/__admin/intake`)).json()).filter((p) => p.reference.startsWith(`${second}.`)), (parts) => parts.length >= 1);
+  assert.deepEqual(again.map((p) => p.department), ["public_security"], "only the part sent back is filed again");
+  assert.equal(again[0].answers.household_parent, "father");
+  assert.equal(again[0].corrects, `${instance}.public_security`);
+  await until(async () => {
+    await app.getByTestId("refresh").click();
+    return corrected.getByTestId("joint-status").innerText();
+  }, (t) => /办理中/.test(t));
+  await page.screenshot({ path: `${SCREENSHOTS}/forms-corrected.png` });
+  await page.close();
+});

@@ -189,10 +189,11 @@ fn a_form_is_checked_as_the_sdk_and_the_bff_load_it() {
 #[test]
 fn the_sample_forms_import_from_their_spreadsheets_with_every_department_part() {
     let forms = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bff-server/forms");
-    for (file, title, parts) in [
+    for (file, title, prefilled, parts) in [
         (
             "enterprise-setup.xlsx",
-            "企业开办一件事（enterprise-setup 第 1 版）",
+            "企业开办一件事（enterprise-setup 第 2 版）",
+            "legal_id 公民身份号码：公民身份号码  [必填；预填 profile.id_number]",
             &[
                 "market_regulation 设立登记",
                 "taxation 涉税事项",
@@ -202,7 +203,8 @@ fn the_sample_forms_import_from_their_spreadsheets_with_every_department_part() 
         ),
         (
             "newborn.xlsx",
-            "新生儿出生一件事（newborn 第 1 版）",
+            "新生儿出生一件事（newborn 第 2 版）",
+            "household_address 落户地址：文本  [必填；预填 household.address]",
             &[
                 "health 出生医学证明",
                 "public_security 出生户口登记",
@@ -211,7 +213,8 @@ fn the_sample_forms_import_from_their_spreadsheets_with_every_department_part() 
         ),
         (
             "policy-claim.xlsx",
-            "惠企政策兑现申报（policy-claim 第 1 版）",
+            "惠企政策兑现申报（policy-claim 第 2 版）",
+            "uscc 统一社会信用代码：统一社会信用代码  [必填；预填 registration.uscc]",
             &["economy 惠企政策兑现"][..],
         ),
     ] {
@@ -231,6 +234,7 @@ fn the_sample_forms_import_from_their_spreadsheets_with_every_department_part() 
             text.contains(&format!("一件事联办（{} 个部门）", parts.len())),
             "{text}"
         );
+        assert!(text.contains(prefilled), "{file} lacks {prefilled}: {text}");
         for part in parts {
             assert!(text.contains(part), "{file} lacks {part}: {text}");
         }

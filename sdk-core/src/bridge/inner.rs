@@ -136,7 +136,7 @@ fn purpose(scope: Scope) -> &'static str {
         Scope::VaultVerify => "核验他人向您出示的电子证照",
         Scope::PolicyRead => "读取与您的企业匹配的惠企政策",
         Scope::PolicyManage => "起草、审核、发布和撤回惠企政策",
-        Scope::FormsSubmit => "代您提交表单",
+        Scope::FormsSubmit => "用各部门为您核验的信息自动填写表单，保存草稿，并代您提交",
         Scope::OrgRead => "读取您所在的组织机构",
     }
 }

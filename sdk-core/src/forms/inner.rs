@@ -15,6 +15,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use zhelikit_domain::forms::definition::Form;
+use zhelikit_domain::forms::prefill::{Origin, Prefill};
 use zhelikit_domain::forms::submission::{
     FormCatalogue, FormDocument, Submission, SubmissionList, SubmissionRequest,
 };
@@ -23,7 +24,8 @@ use zhelikit_domain::paths;
 use crate::context::{now_ms, Cached, Context};
 use crate::error::{Error, Result};
 use crate::forms::types::{
-    Draft, FieldProblem, FormInfo, FormView, OutboxState, OutboxSync, Outgoing, SubmissionInfo,
+    Draft, FieldProblem, FilledField, FormInfo, FormPrefill, FormView, OutboxState, OutboxSync,
+    Outgoing, SubmissionInfo, UnfilledSource,
 };
 
 /// The device's outbox id, made once (the device's, not the user's: ZheliKit keys an outbox
@@ -46,6 +48,71 @@ fn open_row(form_id: &str) -> String {
     format!("forms.open.{form_id}")
 }
 
+fn prefill_row(form_id: &str) -> String {
+    format!("forms.prefill.{form_id}")
+}
+
+/// Where each of `prefill`'s answers came from, for those `answers` still hold: one the
+/// person changed is theirs now.
+fn filled(prefill: &Prefill, answers: &Json) -> Vec<FilledField> {
+    let now_s = now_ms() / 1000;
+    prefill
+        .filled
+        .iter()
+        .filter(|(name, _)| answers.get(name.as_str()) == prefill.answers.get(name.as_str()))
+        .map(|(name, origin)| match origin {
+            Origin::Verified {
+                source,
+                provider,
+                age_secs,
+            } => FilledField {
+                field: name.clone(),
+                verified: true,
+                source: source.as_str().into(),
+                provider: provider.clone(),
+                age_secs: *age_secs,
+                from_instance: None,
+            },
+            Origin::Previous {
+                instance_id,
+                submitted_at_ms,
+            } => FilledField {
+                field: name.clone(),
+                verified: false,
+                source: "last".into(),
+                provider: "上次提交".into(),
+                age_secs: u64::try_from(now_s - submitted_at_ms / 1000).unwrap_or(0),
+                from_instance: Some(instance_id.clone()),
+            },
+        })
+        .collect()
+}
+
+fn unfilled(prefill: &Prefill) -> Vec<UnfilledSource> {
+    prefill
+        .unfilled
+        .iter()
+        .map(|u| UnfilledSource {
+            source: u.source.clone(),
+            provider: u.provider.clone(),
+            reason: u.reason.clone(),
+            fields: u.fields.clone(),
+        })
+        .collect()
+}
+
+fn prefill_view(p: &Prefill, offline: bool) -> FormPrefill {
+    FormPrefill {
+        form_id: p.form_id.clone(),
+        version: p.version,
+        answers_json: p.answers.to_string(),
+        filled: filled(p, &p.answers),
+        unfilled: unfilled(p),
+        coverage: p.coverage(),
+        offline,
+    }
+}
+
 /// A draft as kept.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct KeptDraft {
@@ -58,6 +125,9 @@ struct KeptDraft {
     #[serde(default)]
     dropped: Vec<String>,
     updated_at_ms: i64,
+    /// What 一表通 filled it with (none for a correction or a form that fills nothing).
+    #[serde(default)]
+    prefill: Option<Prefill>,
 }
 
 /// A refusal as kept.
@@ -145,13 +215,16 @@ fn load(definition: &zhelikit_domain::forms::definition::FormDefinition) -> Resu
     })
 }
 
-/// The problems of `answers` as the BFF will check them: calculated, irrelevant dropped.
-fn problems(form: &Form, answers: &Json) -> Vec<FieldProblem> {
+/// The problems of `answers` as the BFF will check them: calculated, irrelevant dropped, and
+/// a government-verified answer changed.
+fn problems(form: &Form, answers: &Json, prefill: Option<&Prefill>) -> Vec<FieldProblem> {
     let today = today();
-    form.check(&form.submitted(answers, today), today)
-        .into_iter()
-        .map(FieldProblem::from)
-        .collect()
+    let submitted = form.submitted(answers, today);
+    let mut all = form.check(&submitted, today);
+    if let Some(p) = prefill {
+        all.extend(form.check_verified(&submitted, p));
+    }
+    all.into_iter().map(FieldProblem::from).collect()
 }
 
 fn answers_of(json: &str) -> Result<Json> {
@@ -261,15 +334,25 @@ impl Forms {
     }
 
     fn draft_view(&self, kept: &KeptDraft, form: &Form) -> Draft {
+        let layout = form.layout(&kept.answers, today());
         Draft {
+            hidden: layout.hidden,
+            options: layout.options.into_iter().collect(),
+            computed_json: layout.computed.to_string(),
             draft_id: kept.draft_id.clone(),
             form_id: kept.form_id.clone(),
             version: kept.version,
             answers_json: kept.answers.to_string(),
-            problems: problems(form, &kept.answers),
+            problems: problems(form, &kept.answers, kept.prefill.as_ref()),
             dropped_fields: kept.dropped.clone(),
             supersedes: kept.supersedes.clone(),
             updated_at_ms: kept.updated_at_ms,
+            filled: kept
+                .prefill
+                .as_ref()
+                .map(|p| filled(p, &kept.answers))
+                .unwrap_or_default(),
+            unfilled: kept.prefill.as_ref().map(unfilled).unwrap_or_default(),
         }
     }
 
@@ -296,8 +379,28 @@ impl Forms {
         Ok(())
     }
 
+    /// What 一表通 fills of the form for the person, kept for drafts begun offline; offline,
+    /// the one kept.
+    pub(crate) async fn prefill(&self, form_id: &str) -> Result<FormPrefill> {
+        let path = paths::FORM_PREFILL.replace("{form_id}", form_id);
+        match self.ctx.get::<Prefill>(&path).await {
+            Ok(p) => {
+                self.ctx.keep_json(&prefill_row(form_id), &p)?;
+                Ok(prefill_view(&p, false))
+            }
+            Err(Error::Offline(detail)) => {
+                let kept: Prefill = self
+                    .ctx
+                    .kept_json(&prefill_row(form_id))?
+                    .ok_or(Error::Offline(detail))?;
+                Ok(prefill_view(&kept, true))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// A new draft of the form's open version (opened before: kept for offline use), with
-    /// its defaults.
+    /// its defaults, and filled by 一表通 when a fill of that version is kept.
     pub(crate) fn new_draft(
         &self,
         form_id: &str,
@@ -309,9 +412,21 @@ impl Forms {
             reason: format!("表单 {form_id} 尚未打开过：先在有网络时 open 一次"),
         })?;
         let form = load(&doc.definition)?;
+        let mut prefill = None;
         let (answers, dropped) = match answers {
             Some(a) => form.carry_over(&a),
-            None => (form.blank(today()), Vec::new()),
+            None => match self
+                .ctx
+                .kept_json::<Prefill>(&prefill_row(form_id))?
+                .filter(|p| p.version == doc.definition.version)
+            {
+                Some(p) => {
+                    let answers = p.answers.clone();
+                    prefill = Some(p);
+                    (answers, Vec::new())
+                }
+                None => (form.blank(today()), Vec::new()),
+            },
         };
         let kept = KeptDraft {
             draft_id: format!("draft-{}", uuid::Uuid::new_v4().simple()),
@@ -321,6 +436,7 @@ impl Forms {
             supersedes,
             dropped,
             updated_at_ms: now_ms(),
+            prefill,
         };
         self.keep_draft(&kept)?;
         Ok(self.draft_view(&kept, &form))
@@ -344,6 +460,28 @@ impl Forms {
         let doc = self.document(&kept.form_id, kept.version).await?;
         let form = load(&doc.definition)?;
         kept.answers = answers;
+        kept.updated_at_ms = now_ms();
+        self.keep_draft(&kept)?;
+        Ok(self.draft_view(&kept, &form))
+    }
+
+    /// Saves the answers `changes_json` names over the draft's (`null` clears one): what a
+    /// page sends as the person changes one field.
+    pub(crate) async fn update(&self, draft_id: &str, changes_json: &str) -> Result<Draft> {
+        let changes = answers_of(changes_json)?;
+        let mut kept = self.kept_draft(draft_id)?;
+        let doc = self.document(&kept.form_id, kept.version).await?;
+        let form = load(&doc.definition)?;
+        if let (Some(answers), Some(changes)) = (kept.answers.as_object_mut(), changes.as_object())
+        {
+            for (name, value) in changes {
+                if value.is_null() {
+                    answers.remove(name);
+                } else {
+                    answers.insert(name.clone(), value.clone());
+                }
+            }
+        }
         kept.updated_at_ms = now_ms();
         self.keep_draft(&kept)?;
         Ok(self.draft_view(&kept, &form))
@@ -423,7 +561,7 @@ impl Forms {
         let kept = self.kept_draft(draft_id)?;
         let doc = self.document(&kept.form_id, kept.version).await?;
         let form = load(&doc.definition)?;
-        let found = problems(&form, &kept.answers);
+        let found = problems(&form, &kept.answers, kept.prefill.as_ref());
         if let Some(first) = found.first() {
             return Err(Error::Input {
                 field: "answers",

@@ -11,8 +11,8 @@ mod types;
 
 pub(crate) use inner::Forms;
 pub use types::{
-    Draft, FieldProblem, FormInfo, FormView, OutboxState, OutboxSync, Outgoing, PartInfo,
-    SubmissionInfo,
+    Draft, FieldProblem, FilledField, FormInfo, FormPrefill, FormView, OutboxState, OutboxSync,
+    Outgoing, PartInfo, SubmissionInfo, UnfilledSource,
 };
 
 use crate::error::SdkError;
@@ -20,8 +20,10 @@ use crate::error::SdkError;
 /// Forms to fill and submit. Obtain it with `client.forms()`; the session must be a citizen's
 /// or a legal person's in a mini-app with scope `forms.submit`.
 ///
-/// A page's life: [`Self::open`] the form (online once; then it works offline),
-/// [`Self::new_draft`], [`Self::save_draft`] on every change (show each draft's `problems`
+/// A page's life: [`Self::open`] the form (online once; then it works offline) and
+/// [`Self::prefill`] it (一表通: what the government's records and the person's last
+/// submission fill), [`Self::new_draft`] (filled from that), [`Self::save_draft`] or
+/// [`Self::update_draft`] on every change (show each draft's `problems`
 /// by its field), [`Self::finalize`] when there are none, and [`Self::sync`] whenever the
 /// network comes back (the host's network monitor says so) — finalize tries at once.
 #[derive(uniffi::Object)]
@@ -61,8 +63,24 @@ impl FormsClient {
             .await
     }
 
-    /// A new draft of the form (opened before on this device), with its defaults. Works
-    /// offline.
+    /// What 一表通 fills of the form's open version for the person: government-verified
+    /// answers from the departments' records (read-only while a department gives them), the
+    /// person's last submission of the form, and for each source that gave nothing (a
+    /// department down, no record) why. Kept on the device: [`Self::new_draft`] starts from
+    /// it, offline too. Offline, the one kept (`offline = true`).
+    ///
+    /// Errors: `Server` `form_not_found`, `Offline` (and never filled on this device).
+    pub async fn prefill(&self, form_id: String) -> Result<FormPrefill, SdkError> {
+        let inner = self.inner.clone();
+        self.inner
+            .context()
+            .run(async move { inner.prefill(&form_id).await })
+            .await
+    }
+
+    /// A new draft of the form (opened before on this device), with its defaults, filled from
+    /// the kept [`Self::prefill`] of that version if there is one (`filled` says from where).
+    /// Works offline.
     ///
     /// Errors: `InvalidInput` (`form_id`: never opened here).
     pub fn new_draft(&self, form_id: String) -> Result<Draft, SdkError> {
@@ -82,6 +100,22 @@ impl FormsClient {
         self.inner
             .context()
             .run(async move { inner.save(&draft_id, &answers_json).await })
+            .await
+    }
+
+    /// Saves the answers `changes_json` names over the draft's (`null` clears one) and gives
+    /// every problem the draft has now: what a page calls as the person changes one field.
+    ///
+    /// Errors: `InvalidInput` (`draft_id`, or `changes_json` not a JSON object).
+    pub async fn update_draft(
+        &self,
+        draft_id: String,
+        changes_json: String,
+    ) -> Result<Draft, SdkError> {
+        let inner = self.inner.clone();
+        self.inner
+            .context()
+            .run(async move { inner.update(&draft_id, &changes_json).await })
             .await
     }
 

@@ -87,6 +87,72 @@ pub struct Draft {
     pub supersedes: Option<String>,
     /// When last saved, milliseconds since the epoch.
     pub updated_at_ms: i64,
+    /// The answers filled for the person that still stand (one the person changed is theirs
+    /// now and drops out): show each with its source; a `verified` one read-only.
+    pub filled: Vec<FilledField>,
+    /// The sources that filled nothing and why (a department down, no record): show the
+    /// reason beside the fields left to type.
+    pub unfilled: Vec<UnfilledSource>,
+    /// Fields not to show now (their relevance does not hold), by name; what they hold is
+    /// not submitted.
+    pub hidden: Vec<String>,
+    /// The choice codes each select with a choice filter offers now (the county of the city
+    /// chosen …), by field name; a select not here offers its whole list.
+    pub options: std::collections::HashMap<String, Vec<String>>,
+    /// The calculations' values now, JSON by field name (shown read-only).
+    pub computed_json: String,
+}
+
+/// An answer filled for the person (一表通), and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FilledField {
+    /// The field's name.
+    pub field: String,
+    /// True for a government-verified answer: show it read-only (ZheliKit refuses another
+    /// answer while the department gives this one).
+    pub verified: bool,
+    /// The source: `profile`, `resident_id`, `household`, `registration`, `tax`,
+    /// `social_security`, or `last` (the person's last submission of the form).
+    pub source: String,
+    /// Who vouches for it, zh-CN (市场监管局·营业执照, 上次提交 …).
+    pub provider: String,
+    /// How old it is, in seconds: the department's record's age, or the last submission's.
+    pub age_secs: u64,
+    /// For `last`: the submission it came from.
+    pub from_instance: Option<String>,
+}
+
+/// A source that filled nothing, and why.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UnfilledSource {
+    /// The source (as in [`FilledField::source`]).
+    pub source: String,
+    /// Who it is, zh-CN.
+    pub provider: String,
+    /// Why nothing came, zh-CN (部门没有您的记录, 税务局暂时无法访问 …).
+    pub reason: String,
+    /// The fields left for the person to type.
+    pub fields: Vec<String>,
+}
+
+/// What 一表通 filled of a form for the person, kept on the device so a draft begun
+/// offline starts filled too.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct FormPrefill {
+    /// The form.
+    pub form_id: String,
+    /// The version it was filled for.
+    pub version: u32,
+    /// The filled answers, JSON (with the form's defaults and calculations).
+    pub answers_json: String,
+    /// Every answer filled and its source.
+    pub filled: Vec<FilledField>,
+    /// The sources that filled nothing and why.
+    pub unfilled: Vec<UnfilledSource>,
+    /// The share of the answers a person would type that were filled, 0–1.
+    pub coverage: f64,
+    /// True when this is the copy kept on the device (ZheliKit could not be reached).
+    pub offline: bool,
 }
 
 /// Where a finalized submission is on its way.

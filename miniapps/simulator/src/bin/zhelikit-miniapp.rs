@@ -385,6 +385,17 @@ fn outline(fields: &[zhelikit_domain::forms::definition::Field], depth: usize) {
             K::Decimal => "小数".into(),
             K::Money => "金额（分）".into(),
             K::Date => "日期".into(),
+            K::Time => "时间".into(),
+            K::Attachment { max_bytes, accept } => format!(
+                "附件（≤ {} MB{}）",
+                max_bytes.unwrap_or(zhelikit_domain::forms::definition::DEFAULT_MAX_ATTACHMENT)
+                    / (1024 * 1024),
+                if accept.is_empty() {
+                    String::new()
+                } else {
+                    format!("，{}", accept.join("、"))
+                }
+            ),
             K::Boolean => "是/否".into(),
             K::SelectOne { choices } => format!("单选 {choices}"),
             K::SelectMany { choices } => format!("多选 {choices}"),
@@ -410,6 +421,12 @@ fn outline(fields: &[zhelikit_domain::forms::definition::Field], depth: usize) {
         }
         if let Some(c) = &f.calculate {
             notes.push(format!("计算 {c}"));
+        }
+        if f.read_only {
+            notes.push("只读".to_string());
+        }
+        if let Some(p) = &f.prefill {
+            notes.push(format!("预填 {p}"));
         }
         let notes = if notes.is_empty() {
             String::new()

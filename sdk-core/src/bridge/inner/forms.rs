@@ -6,10 +6,30 @@
 use serde_json::{json, Value};
 
 use super::{from_sdk_error, invalid, text_param, Bridge, Outcome, Params};
-use crate::forms::{Draft, FieldProblem, FormView, OutboxState, Outgoing, SubmissionInfo};
+use crate::forms::{
+    Draft, FieldProblem, FilledField, FormView, OutboxState, Outgoing, SubmissionInfo,
+    UnfilledSource,
+};
 
 fn problem_json(p: &FieldProblem) -> Value {
     json!({"path": p.path, "code": p.code, "message": p.message})
+}
+
+fn filled_json(f: &[FilledField]) -> Value {
+    f.iter()
+        .map(|f| {
+            json!({
+                "field": f.field, "verified": f.verified, "source": f.source,
+                "provider": f.provider, "ageSecs": f.age_secs, "fromInstance": f.from_instance,
+            })
+        })
+        .collect()
+}
+
+fn unfilled_json(u: &[UnfilledSource]) -> Value {
+    u.iter()
+        .map(|u| json!({"source": u.source, "provider": u.provider, "reason": u.reason, "fields": u.fields}))
+        .collect()
 }
 
 fn draft_json(d: &Draft) -> Value {
@@ -19,7 +39,23 @@ fn draft_json(d: &Draft) -> Value {
         "problems": d.problems.iter().map(problem_json).collect::<Vec<_>>(),
         "droppedFields": d.dropped_fields, "supersedes": d.supersedes,
         "updatedAt": d.updated_at_ms,
+        "filled": filled_json(&d.filled), "unfilled": unfilled_json(&d.unfilled),
+        "hidden": d.hidden, "options": d.options,
+        "computed": serde_json::from_str::<Value>(&d.computed_json).unwrap_or(Value::Null),
     })
+}
+
+/// The `answers` parameter: an object of field name → answer.
+fn answers_param(params: &Params) -> Result<&Value, zhelikit_domain::bridge::BridgeError> {
+    params
+        .get("answers")
+        .filter(|a| a.is_object())
+        .ok_or_else(|| {
+            invalid(
+                "参数 answers 须为对象（字段名 → 回答）",
+                "parameter answers must be an object (field name → answer)",
+            )
+        })
 }
 
 fn form_json(f: &FormView) -> Value {
@@ -79,17 +115,28 @@ impl Bridge {
                     &forms.new_draft(id, None, None).map_err(from_sdk_error)?,
                 ))
             }
+            "zhelikit.forms.prefill" => {
+                let id = text_param(params, "formId")?;
+                let p = forms.prefill(id).await.map_err(from_sdk_error)?;
+                Ok(json!({
+                    "formId": p.form_id, "version": p.version,
+                    "answers": serde_json::from_str::<Value>(&p.answers_json).unwrap_or(Value::Null),
+                    "filled": filled_json(&p.filled), "unfilled": unfilled_json(&p.unfilled),
+                    "coverage": p.coverage, "offline": p.offline,
+                }))
+            }
+            "zhelikit.forms.updateDraft" => {
+                let id = text_param(params, "draftId")?;
+                let changes = answers_param(params)?;
+                let saved = forms
+                    .update(id, &changes.to_string())
+                    .await
+                    .map_err(from_sdk_error)?;
+                Ok(draft_json(&saved))
+            }
             "zhelikit.forms.saveDraft" => {
                 let id = text_param(params, "draftId")?;
-                let answers = params
-                    .get("answers")
-                    .filter(|a| a.is_object())
-                    .ok_or_else(|| {
-                        invalid(
-                            "参数 answers 须为对象（字段名 → 回答）",
-                            "parameter answers must be an object (field name → answer)",
-                        )
-                    })?;
+                let answers = answers_param(params)?;
                 let saved = forms
                     .save(id, &answers.to_string())
                     .await

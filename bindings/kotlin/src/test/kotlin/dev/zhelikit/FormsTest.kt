@@ -28,11 +28,11 @@ class FormsTest {
         network,
     )
 
-    private val answers = """{"baby_name": "陈小雨", "baby_sex": "female", "birth_date": "2026-11-28",
-        "birth_weight": 3200, "hospital": "温州医科大学附属第二医院",
+    /** What the parent types; the mother's name, ID and household address 一表通 fills. */
+    private val typed = """{"baby_name": "陈小雨", "baby_sex": "female", "birth_date": "2026-11-28",
+        "birth_time": "08:30", "birth_weight": 3200, "hospital": "温州医科大学附属第二医院",
         "birth_province": "330000", "birth_city": "330300", "birth_county": "330302",
-        "mother_name": "林晓", "mother_id": "11010519491231002X", "father_known": false,
-        "household_parent": "mother", "household_address": "温州市鹿城区五马街 8 号",
+        "father_known": false, "household_parent": "mother",
         "card_wanted": true, "card_bank": "wzbank", "guardian_phone": "13812345678"}"""
 
     @Test
@@ -45,15 +45,23 @@ class FormsTest {
             val newborn = forms.catalogue().first { it.id == "newborn" }
             assertEquals(listOf("health", "public_security", "human_resources"), newborn.departments)
             forms.open("newborn")
+            val filled = forms.prefill("newborn")
+            assertEquals(
+                listOf("household_address", "mother_id", "mother_name"),
+                filled.filled.filter { it.verified }.map { it.field },
+            )
 
             network.online = false
             assertTrue(forms.open("newborn").offline)
+            assertTrue(forms.prefill("newborn").offline, "the fill kept on the phone")
             val draft = forms.newDraft("newborn")
+            assertEquals(filled.filled, draft.filled, "a draft begun offline starts filled")
             assertTrue(draft.problems.any { it.path == "baby_name" && it.code == "required" }, "${draft.problems}")
-            val late = forms.saveDraft(draft.draftId, answers.replace("2026-11-28", "2099-01-01"))
+            assertTrue(draft.problems.none { it.path == "mother_id" }, "${draft.problems}")
+            val late = forms.updateDraft(draft.draftId, typed.replace("2026-11-28", "2099-01-01"))
             assertEquals(listOf("birth_date" to "出生日期不能晚于今天"), late.problems.map { it.path to it.message })
             assertFailsWith<SdkException.InvalidInput> { forms.finalize(draft.draftId) }
-            assertEquals(emptyList(), forms.saveDraft(draft.draftId, answers).problems)
+            assertEquals(emptyList(), forms.updateDraft(draft.draftId, typed).problems)
             val queued = forms.finalize(draft.draftId)
             assertEquals(OutboxState.QUEUED, queued.state)
             assertEquals(queued.instanceId, forms.finalize(draft.draftId).instanceId, "finalized once")
