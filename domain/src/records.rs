@@ -307,6 +307,12 @@ pub struct EnterpriseTax {
     pub revenue_wan: u64,
     /// 资产总额 at that year's end, in 万元.
     pub assets_wan: u64,
+    /// The bank of the enterprise's settlement account registered for tax (三方协议账户).
+    #[serde(default)]
+    pub settlement_bank: String,
+    /// That account's number.
+    #[serde(default)]
+    pub settlement_account: String,
 }
 
 /// 市场监管: a page of the register of enterprises (登记名录).

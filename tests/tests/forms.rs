@@ -19,7 +19,8 @@ both_backends!(
     bad_submissions_are_refused_with_what_was_wrong,
     the_sdk_drafts_and_finalizes_offline_and_submits_once_when_back_online,
     a_page_fills_and_submits_a_form_through_the_bridge,
-    a_form_fills_itself_from_the_records_and_the_last_submission
+    a_form_fills_itself_from_the_records_and_the_last_submission,
+    how_much_of_each_sample_form_fills_itself
 );
 
 const SETUP: &str = "enterprise-setup";
@@ -699,6 +700,84 @@ async fn a_form_fills_itself_from_the_records_and_the_last_submission(stack: &St
     );
 }
 
+/// A policy claim as the enterprise types it over what was filled.
+fn claim_answers(filled: &Value) -> Value {
+    let mut answers = filled.clone();
+    for (k, v) in json!({"policy_id": "P-2026-001", "revenue_last_year": 123_456_700,
+        "claim_amount": 5_000_000, "bank_name": "温州银行", "bank_account": "6222020200112233445",
+        "contact_phone": "13812345678", "commitment": true})
+    .as_object()
+    .into_iter()
+    .flatten()
+    {
+        if answers.get(k).is_none() {
+            answers[k] = v.clone();
+        }
+    }
+    answers
+}
+
+/// 一表通's measure: of the answers a person would type, how many each sample form gives them
+/// — filled from a source, or the form's default — the first time, and once they have
+/// submitted it before. Printed (`-- --nocapture`) for docs/benchmarks.md.
+async fn how_much_of_each_sample_form_fills_itself(stack: &Stack) {
+    let (citizen, who) = citizen_session(stack, 10).await;
+    let enterprise = &stack.fixtures.enterprises[6];
+    let session = stack
+        .login_legal_person(&enterprise.userid, "zk-demo-services")
+        .await;
+    let legal = session["access_token"].as_str().expect("token").to_string();
+    let mut rows = Vec::new();
+    for (form, token, answers) in [
+        (
+            SETUP,
+            &citizen,
+            Box::new(|_: &Value| setup_answers(who)) as Box<dyn Fn(&Value) -> Value>,
+        ),
+        ("newborn", &citizen, Box::new(newborn_answers)),
+        ("policy-claim", &legal, Box::new(claim_answers)),
+    ] {
+        let client = uuid();
+        let mut measured = Vec::new();
+        for seq in 1..=2 {
+            let (status, p) = stack.get_authed(&prefill_path(form), token).await;
+            assert_eq!(status, 200, "{p}");
+            let count = |k: &str| p[k].as_u64().expect("count");
+            let filled = p["filled"].as_object().map_or(0, |f| f.len()) as u64;
+            measured.push((filled, count("defaulted"), count("typable")));
+            let (status, taken) = stack
+                .post_authed(
+                    &submissions_path(form),
+                    token,
+                    request(&client, seq, &uuid(), &answers(&p["answers"])),
+                )
+                .await;
+            assert_eq!(status, 201, "{form}: {taken}");
+        }
+        rows.push((form, measured));
+    }
+    println!("form | first time: filled + defaults / typable | again: filled + defaults / typable");
+    for (form, m) in &rows {
+        let share = |(f, d, t): (u64, u64, u64)| {
+            format!(
+                "{f} + {d} / {t} ({:.0}%)",
+                100.0 * (f + d) as f64 / t as f64
+            )
+        };
+        println!("{form} | {} | {}", share(m[0]), share(m[1]));
+    }
+    // The fixtures are seeded: these are the figures in docs/benchmarks.md.
+    let get = |form: &str| {
+        rows.iter()
+            .find(|(f, _)| *f == form)
+            .map(|(_, m)| m.clone())
+            .expect("row")
+    };
+    assert_eq!(get(SETUP), [(2, 6, 19), (4, 6, 19)]);
+    assert_eq!(get("newborn"), [(3, 4, 19), (5, 4, 19)]);
+    assert_eq!(get("policy-claim"), [(8, 0, 12), (9, 0, 12)]);
+}
+
 /// An enterprise's claim fills from its registration; 税务 down leaves its figure to type,
 /// says why, and blocks nothing.
 #[tokio::test]
@@ -737,7 +816,10 @@ async fn a_department_down_costs_its_fields_never_the_form() {
         .expect("tax unfilled");
     assert_eq!(tax["provider"], "税务局·纳税信息");
     assert_eq!(tax["reason"], "部门服务暂时不可用");
-    assert_eq!(tax["fields"], json!(["revenue_last_year"]));
+    assert_eq!(
+        tax["fields"],
+        json!(["revenue_last_year", "bank_name", "bank_account"])
+    );
     // Typed instead, and taken: a department down blocks nothing.
     let mut answers = p["answers"].clone();
     for (k, v) in json!({"policy_id": "P-2026-001", "revenue_last_year": 123_456_700,

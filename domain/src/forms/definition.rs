@@ -626,6 +626,7 @@ impl Form {
         let mut filled = BTreeMap::new();
         let mut unfilled: Vec<Unfilled> = Vec::new();
         let mut typable = 0;
+        let mut defaulted = Vec::new();
         // The last submission as this version has it (fields since removed dropped).
         let previous = sources
             .previous
@@ -651,6 +652,9 @@ impl Form {
             }
             if l.calculate.is_none() && !l.field.read_only {
                 typable += 1;
+                if l.field.default.is_some() {
+                    defaulted.push(name.clone());
+                }
             }
             let fits = |v: &Json| match l.field.kind {
                 FieldKind::Repeat { .. } => v.is_array(),
@@ -761,6 +765,10 @@ impl Form {
                 object.entry(name).or_insert(value);
             }
         }
+        let defaulted = defaulted
+            .iter()
+            .filter(|n| !filled.contains_key(*n))
+            .count() as u32;
         Prefill {
             form_id: self.definition.id.clone(),
             version: self.definition.version,
@@ -768,6 +776,7 @@ impl Form {
             filled,
             unfilled,
             typable,
+            defaulted,
         }
     }
 
@@ -1953,6 +1962,10 @@ mod tests {
         assert_eq!(verified, ["enterprise_name", "uscc"]);
         // 7 typable (the read-only channel and the calculation are not); 3 filled.
         assert_eq!(p.typable, 6);
+        assert_eq!(
+            p.defaulted, 0,
+            "the read-only channel's default is not typable"
+        );
         assert!((p.coverage() - 0.5).abs() < 1e-9, "{}", p.coverage());
 
         // A verified answer changed is refused; others are the person's to change.

@@ -120,6 +120,8 @@ impl Source {
                 ("year", Int),
                 ("revenue", Money),
                 ("assets", Money),
+                ("settlement_bank", Text),
+                ("settlement_account", Text),
             ],
             Self::SocialSecurity => &[("insured_employees", Int), ("arrears", Money)],
         }
@@ -174,6 +176,10 @@ impl Source {
                 put("year", Json::from(r.year));
                 put("revenue", wan(r.revenue_wan));
                 put("assets", wan(r.assets_wan));
+                if !r.settlement_account.is_empty() {
+                    put("settlement_bank", r.settlement_bank.clone().into());
+                    put("settlement_account", r.settlement_account.clone().into());
+                }
             }
             (Self::SocialSecurity, Record::EnterpriseSocialSecurity(r)) => {
                 put("insured_employees", Json::from(r.insured_employees));
@@ -345,6 +351,9 @@ pub struct Prefill {
     /// Answers a person would otherwise type (top-level fields and repeats, calculations
     /// excluded).
     pub typable: u32,
+    /// Of those, the ones the form's defaults answer (and no source filled).
+    #[serde(default)]
+    pub defaulted: u32,
 }
 
 impl Prefill {
@@ -355,6 +364,16 @@ impl Prefill {
             .iter()
             .filter(|(_, o)| matches!(o, Origin::Verified { .. }))
             .map(|(k, _)| k.as_str())
+    }
+
+    /// The share of typable answers given without typing — filled, or the form's default —
+    /// 0–1.
+    pub fn untyped(&self) -> f64 {
+        if self.typable == 0 {
+            0.0
+        } else {
+            f64::from(self.filled.len() as u32 + self.defaulted) / f64::from(self.typable)
+        }
     }
 
     /// The share of typable answers filled for the person, 0–1.

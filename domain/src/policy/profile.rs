@@ -363,6 +363,8 @@ mod building {
             year: 2025,
             revenue_wan: 5_000,
             assets_wan: 4_000,
+            settlement_bank: "温州银行".into(),
+            settlement_account: "6200000000000000000".into(),
         };
         let credit = EnterpriseCredit {
             rating: "A".into(),

@@ -31,11 +31,26 @@ fn enterprise_tax(c: &Company<'_>) -> Option<EnterpriseTax> {
     let employees = u64::from(insured_employees(c));
     let revenue_wan = employees * rng.gen_range(20..=80) + rng.gen_range(0..50);
     let assets_wan = revenue_wan * rng.gen_range(5..=20) / 10;
+    // The account taxes are paid from (三方协议): a Wenzhou branch of one of the banks here,
+    // drawn after the figures so they stay what they were.
+    const BANKS: [&str; 5] = [
+        "温州银行",
+        "中国工商银行温州分行",
+        "中国建设银行温州分行",
+        "浙江稠州商业银行温州分行",
+        "温州鹿城农村商业银行",
+    ];
+    let settlement_bank = BANKS[rng.gen_range(0..BANKS.len())].to_string();
+    let settlement_account = (0..19)
+        .map(|i| char::from(b'0' + if i == 0 { 6 } else { rng.gen_range(0..10) }))
+        .collect();
     Some(EnterpriseTax {
         credit_rating: credit_rating.to_string(),
         // Ratings are published each spring for the year before.
         year: u16::try_from(c.as_of.year() - 1).unwrap_or(2025),
         revenue_wan,
         assets_wan,
+        settlement_bank,
+        settlement_account,
     })
 }

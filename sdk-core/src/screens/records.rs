@@ -283,6 +283,10 @@ pub struct EnterpriseTax {
     pub revenue_wan: u64,
     /// 资产总额 at that year's end, in 万元.
     pub assets_wan: u64,
+    /// The bank of the enterprise's settlement account registered for tax (三方协议账户).
+    pub settlement_bank: String,
+    /// That account's number.
+    pub settlement_account: String,
 }
 
 /// 经信: the qualifications an enterprise holds now.
