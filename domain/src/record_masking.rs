@@ -42,6 +42,13 @@ fn mask_record(record: &mut Record) {
         }
         Record::EnterpriseRegistration(r) => apply(&mut r.legal_representative, mask::name),
         Record::HealthCard(r) => apply(&mut r.card_number, mask::card_number),
+        Record::BirthRecord(r) => {
+            for birth in &mut r.births {
+                if let Some(n) = birth.certificate_number.as_mut() {
+                    *n = mask::card_number(n);
+                }
+            }
+        }
         Record::EducationRecord(r) => apply(&mut r.certificate_number, mask::card_number),
         // Nothing personal: amounts, months, ratings.
         Record::Contributions(_)

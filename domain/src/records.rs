@@ -32,6 +32,8 @@ pub enum Record {
     EnterpriseCredit(EnterpriseCredit),
     /// `health_card`.
     HealthCard(HealthCard),
+    /// `birth_record`.
+    BirthRecord(BirthRecord),
     /// `education_record`.
     EducationRecord(EducationRecord),
     /// `enterprise_tax`.
@@ -107,6 +109,7 @@ impl Record {
             "enterprise_registration" => Self::EnterpriseRegistration(typed(id, data)?),
             "enterprise_credit" => Self::EnterpriseCredit(typed(id, data)?),
             "health_card" => Self::HealthCard(typed(id, data)?),
+            "birth_record" => Self::BirthRecord(typed(id, data)?),
             "education_record" => Self::EducationRecord(typed(id, data)?),
             "enterprise_tax" => Self::EnterpriseTax(typed(id, data)?),
             "enterprise_qualifications" => Self::EnterpriseQualifications(typed(id, data)?),
@@ -385,6 +388,36 @@ pub struct HealthCard {
     pub status: String,
     /// Vaccinations: name and date.
     pub vaccinations: Vec<Vaccination>,
+}
+
+/// 卫健: the births registered by the hospitals for a parent (what the 出生医学证明 is made
+/// from), newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BirthRecord {
+    /// The births.
+    pub births: Vec<Birth>,
+}
+
+/// One birth as the hospital registered it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Birth {
+    /// The child's sex, GB/T 2261.1: `1` male, `2` female.
+    pub sex: String,
+    /// YYYY-MM-DD.
+    pub birth_date: String,
+    /// HH:MM.
+    pub birth_time: String,
+    /// Weight at birth, grams.
+    pub weight_grams: u32,
+    /// The hospital (接生机构).
+    pub hospital: String,
+    /// GB/T 2260 county of the hospital.
+    pub county_code: String,
+    /// The 出生医学证明's number, once issued.
+    #[serde(default)]
+    pub certificate_number: Option<String>,
 }
 
 /// One vaccination.

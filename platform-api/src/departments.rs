@@ -126,6 +126,9 @@ pub enum Operation {
     EnterpriseRegister,
     /// 卫健: health card (健康卡). [`PersonQuery`] → [`HealthCard`].
     HealthCard,
+    /// 卫健: the births a parent's hospital has registered (the data of the 出生医学证明), newest
+    /// first. [`PersonQuery`] (either parent) → [`BirthRecord`]; "no record" when none.
+    BirthRecord,
     /// 教育: education record (学历). [`PersonQuery`] → [`EducationRecord`].
     EducationRecord,
     /// 税务: an enterprise's tax credit rating and last year's figures (纳税信用等级, 营业收入,
@@ -154,7 +157,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 59] = [
+    pub const ALL: [Operation; 60] = [
         Self::HouseholdRegister,
         Self::ResidentIdCard,
         Self::SocialSecurityCard,
@@ -166,6 +169,7 @@ impl Operation {
         Self::EnterpriseCredit,
         Self::EnterpriseRegister,
         Self::HealthCard,
+        Self::BirthRecord,
         Self::EducationRecord,
         Self::EnterpriseTax,
         Self::EnterpriseQualifications,
@@ -227,7 +231,7 @@ impl Operation {
             Self::EnterpriseRegistration | Self::EnterpriseCredit | Self::EnterpriseRegister => {
                 Department::MarketRegulation
             }
-            Self::HealthCard => Department::Health,
+            Self::HealthCard | Self::BirthRecord => Department::Health,
             Self::EducationRecord => Department::Education,
             Self::EnterpriseTax => Department::Taxation,
             Self::EnterpriseQualifications => Department::Economy,
@@ -253,6 +257,7 @@ impl Operation {
             Self::EnterpriseCredit => "enterprise_credit",
             Self::EnterpriseRegister => "enterprise_register",
             Self::HealthCard => "health_card",
+            Self::BirthRecord => "birth_record",
             Self::EducationRecord => "education_record",
             Self::EnterpriseTax => "enterprise_tax",
             Self::EnterpriseQualifications => "enterprise_qualifications",
@@ -330,6 +335,7 @@ impl Operation {
                 "/restapi/prod/IC33000020220301000401/market_regulation/enterprise_register"
             }
             Self::HealthCard => "/restapi/prod/IC33000020220301000501/health/health_card",
+            Self::BirthRecord => "/restapi/prod/IC33000020220301000502/health/birth_record",
             Self::EducationRecord => {
                 "/restapi/prod/IC33000020220301000601/education/education_record"
             }
@@ -449,10 +455,11 @@ pub const CODE_BAD_REQUEST: &str = "40";
 pub use zhelikit_domain::forms::submission::{IntakeFiling, IntakeReceipt};
 pub use zhelikit_domain::gm::Sm2Jwk;
 pub use zhelikit_domain::records::{
-    ContributionMonth, Contributions, DrivingLicence, EducationRecord, EnterpriseCredit,
-    EnterpriseQualification, EnterpriseQualifications, EnterpriseRegister, EnterpriseRegistration,
-    EnterpriseSocialSecurity, EnterpriseTax, HealthCard, HouseholdMember, HouseholdRegister,
-    RegisterEntry, ResidentIdCard, SocialSecurityCard, Vaccination, Vehicle, Vehicles,
+    Birth, BirthRecord, ContributionMonth, Contributions, DrivingLicence, EducationRecord,
+    EnterpriseCredit, EnterpriseQualification, EnterpriseQualifications, EnterpriseRegister,
+    EnterpriseRegistration, EnterpriseSocialSecurity, EnterpriseTax, HealthCard, HouseholdMember,
+    HouseholdRegister, RegisterEntry, ResidentIdCard, SocialSecurityCard, Vaccination, Vehicle,
+    Vehicles,
 };
 pub use zhelikit_domain::vault::correction::{CorrectionFiling, CorrectionReceipt};
 pub use zhelikit_domain::vault::{

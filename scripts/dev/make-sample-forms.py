@@ -31,11 +31,12 @@ REGION = [
  ("330302","鹿城区","330300"),("330303","龙湾区","330300"),("330304","瓯海区","330300"),("330305","洞头区","330300"),
  ("330324","永嘉县","330300"),("330326","平阳县","330300"),("330327","苍南县","330300"),("330328","文成县","330300"),("330329","泰顺县","330300"),("330381","瑞安市","330300"),("330382","乐清市","330300"),("330383","龙港市","330300")]]
 
-def region(prefix, label, dept):
+def region(prefix, label, dept, source=None):
+    fill = (lambda key: dict(prefill=f"{source}.{key}")) if source else (lambda key: {})
     return [
-     dict(type="select_one provinces", name=prefix+"province", label=label+"（省）", required="yes", default="330000", department=dept),
-     dict(type="select_one cities", name=prefix+"city", label=label+"（市）", required="yes", choice_filter="province = ${%sprovince}" % prefix, department=dept),
-     dict(type="select_one counties", name=prefix+"county", label=label+"（区县）", required="yes", choice_filter="city = ${%scity}" % prefix, department=dept),
+     dict(type="select_one provinces", name=prefix+"province", label=label+"（省）", required="yes", default="330000", department=dept, **fill("province_code")),
+     dict(type="select_one cities", name=prefix+"city", label=label+"（市）", required="yes", choice_filter="province = ${%sprovince}" % prefix, department=dept, **fill("city_code")),
+     dict(type="select_one counties", name=prefix+"county", label=label+"（区县）", required="yes", choice_filter="city = ${%scity}" % prefix, department=dept, **fill("county_code")),
     ]
 
 out = sys.argv[1]
@@ -93,12 +94,12 @@ book(out+"/enterprise-setup.xlsx", ("enterprise-setup", 2, "企业开办一件�
 S = [
  dict(type="begin group", name="baby", label="新生儿信息"),
  dict(type="text", name="baby_name", label="新生儿姓名", required="yes", constraint="string-length(.) >= 2", constraint_message="姓名至少 2 个字", department="health,public_security,human_resources"),
- dict(type="select_one sexes", name="baby_sex", label="性别", required="yes", department="health,public_security,human_resources"),
- dict(type="date", name="birth_date", label="出生日期", required="yes", constraint=". <= today()", constraint_message="出生日期不能晚于今天", department="health,public_security,human_resources"),
- dict(type="time", name="birth_time", label="出生时间", required="yes", department="health"),
- dict(type="integer", name="birth_weight", label="出生体重（克）", required="yes", constraint=". >= 500 and . <= 6000", constraint_message="出生体重须在 500–6000 克之间", department="health"),
- dict(type="text", name="hospital", label="接生机构", required="yes", department="health"),
-] + region("birth_", "出生地", "health,public_security") + [
+ dict(type="select_one sexes", name="baby_sex", label="性别", required="yes", prefill="birth.sex", department="health,public_security,human_resources"),
+ dict(type="date", name="birth_date", label="出生日期", required="yes", prefill="birth.birth_date", constraint=". <= today()", constraint_message="出生日期不能晚于今天", department="health,public_security,human_resources"),
+ dict(type="time", name="birth_time", label="出生时间", required="yes", prefill="birth.birth_time", department="health"),
+ dict(type="integer", name="birth_weight", label="出生体重（克）", required="yes", prefill="birth.weight_grams", constraint=". >= 500 and . <= 6000", constraint_message="出生体重须在 500–6000 克之间", department="health"),
+ dict(type="text", name="hospital", label="接生机构", required="yes", prefill="birth.hospital", department="health"),
+] + region("birth_", "出生地", "health,public_security", "birth") + [
  dict(type="end group"),
  dict(type="begin group", name="mother", label="母亲", department="health,public_security"),
  dict(type="text", name="mother_name", label="母亲姓名", required="yes", prefill="profile.name"),
@@ -120,7 +121,7 @@ S = [
  dict(type="phone", name="guardian_phone", label="监护人手机号码", required="yes", prefill="last", department="health,public_security,human_resources"),
 ]
 C = REGION + [
- dict(list_name="sexes", name="male", label="男"), dict(list_name="sexes", name="female", label="女"),
+ dict(list_name="sexes", name="1", label="男"), dict(list_name="sexes", name="2", label="女"),
  dict(list_name="parents", name="mother", label="随母落户"), dict(list_name="parents", name="father", label="随父落户"),
  dict(list_name="banks", name="wzbank", label="温州银行"), dict(list_name="banks", name="icbc", label="工商银行"), dict(list_name="banks", name="ccb", label="建设银行"),
 ]

@@ -103,7 +103,8 @@ pub fn policy(op: Operation) -> CachePolicy {
         Operation::DrivingLicence
         | Operation::Vehicles
         | Operation::EnterpriseCredit
-        | Operation::HealthCard => minutes(60),
+        | Operation::HealthCard
+        | Operation::BirthRecord => minutes(60),
     };
     CachePolicy {
         ttl,

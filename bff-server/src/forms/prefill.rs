@@ -37,6 +37,7 @@ fn operation(source: Source) -> Option<Operation> {
         Source::Profile => None,
         Source::ResidentId => Some(Operation::ResidentIdCard),
         Source::Household => Some(Operation::HouseholdRegister),
+        Source::Birth => Some(Operation::BirthRecord),
         Source::Registration => Some(Operation::EnterpriseRegistration),
         Source::Tax => Some(Operation::EnterpriseTax),
         Source::SocialSecurity => Some(Operation::EnterpriseSocialSecurity),

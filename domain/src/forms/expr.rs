@@ -346,10 +346,20 @@ fn lex(src: &str) -> Result<Vec<(usize, Token)>, ExprError> {
     Ok(out)
 }
 
+/// Most tokens in one expression: a form's rule is a line, not a program. It bounds the
+/// tree's depth too (a left-leaning `1 + 1 + …` is as deep as it is long), so checking and
+/// evaluating, which recurse, cannot exhaust a thread's stack.
+pub const MAX_TOKENS: usize = 500;
+
+/// Deepest nesting of parentheses, calls and signs.
+pub const MAX_NESTING: u32 = 48;
+
 struct Parser {
     tokens: Vec<(usize, Token)>,
     pos: usize,
     end: usize,
+    /// How deep in parentheses, calls and signs the parser is.
+    nesting: u32,
 }
 
 impl Parser {
@@ -400,6 +410,20 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Expr, ExprError> {
+        if self.nesting >= MAX_NESTING {
+            return Err(error(
+                self.at(),
+                format!("表达式嵌套过深（最多 {MAX_NESTING} 层）"),
+                format!("the expression nests too deep (at most {MAX_NESTING} levels)"),
+            ));
+        }
+        self.nesting += 1;
+        let found = self.signed();
+        self.nesting -= 1;
+        found
+    }
+
+    fn signed(&mut self) -> Result<Expr, ExprError> {
         if self.peek() == Some(&Token::Op("-")) {
             let at = self.at();
             self.pos += 1;
@@ -544,10 +568,18 @@ fn regex_call(at: usize, mut args: Vec<Expr>) -> Result<Expr, ExprError> {
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
     let tokens = lex(src)?;
     let end = src.chars().count();
+    if tokens.len() > MAX_TOKENS {
+        return Err(error(
+            tokens[MAX_TOKENS].0,
+            format!("表达式过长（最多 {MAX_TOKENS} 个记号）"),
+            format!("the expression is too long (at most {MAX_TOKENS} tokens)"),
+        ));
+    }
     let mut parser = Parser {
         tokens,
         pos: 0,
         end,
+        nesting: 0,
     };
     let expr = parser.expression(1)?;
     if parser.pos < parser.tokens.len() {
@@ -1160,6 +1192,26 @@ mod tests {
             .zh
             .contains("日期与文本"));
         assert!(refused("1 < 2 < 3").message.zh.contains("布尔值与整数"));
+    }
+
+    #[test]
+    fn an_expression_too_deep_or_too_long_is_refused_not_overflowed() {
+        let deep = format!("{}1{}", "(".repeat(100), ")".repeat(100));
+        assert!(refused(&deep).message.zh.contains("嵌套过深"));
+        assert!(refused(&format!("{}1", "-".repeat(100)))
+            .message
+            .zh
+            .contains("嵌套过深"));
+        // Far deeper is refused as too long before it is parsed at all.
+        let deeper = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(refused(&deeper).message.zh.contains("过长"));
+        let long = vec!["1"; 5_000].join(" + ");
+        let e = refused(&long);
+        assert!(e.message.zh.contains("过长"), "{:?}", e.message);
+        // What a form needs fits well inside.
+        let fine = format!("{}1{}", "(".repeat(40), ")".repeat(40));
+        assert!(parse(&fine).is_ok());
+        assert!(parse(&vec!["1"; 200].join(" + ")).is_ok());
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub enum Source {
     ResidentId,
     /// 公安: the household register (户籍).
     Household,
+    /// 卫健: the newest birth a hospital registered for the person as a parent.
+    Birth,
     /// 市场监管: the enterprise's registration (营业执照).
     Registration,
     /// 税务: the enterprise's tax figures.
@@ -40,10 +42,11 @@ pub enum Source {
 
 impl Source {
     /// Every source.
-    pub const ALL: [Source; 6] = [
+    pub const ALL: [Source; 7] = [
         Self::Profile,
         Self::ResidentId,
         Self::Household,
+        Self::Birth,
         Self::Registration,
         Self::Tax,
         Self::SocialSecurity,
@@ -55,6 +58,7 @@ impl Source {
             Self::Profile => "profile",
             Self::ResidentId => "resident_id",
             Self::Household => "household",
+            Self::Birth => "birth",
             Self::Registration => "registration",
             Self::Tax => "tax",
             Self::SocialSecurity => "social_security",
@@ -72,6 +76,7 @@ impl Source {
             Self::Profile => "浙里办实名认证",
             Self::ResidentId => "公安厅·居民身份证",
             Self::Household => "公安厅·户籍信息",
+            Self::Birth => "卫健委·出生医学信息",
             Self::Registration => "市场监管局·营业执照",
             Self::Tax => "税务局·纳税信息",
             Self::SocialSecurity => "人力社保局·参保信息",
@@ -101,6 +106,16 @@ impl Source {
                 ("relation_to_head", Text),
                 ("address", Text),
                 ("police_station", Text),
+            ],
+            Self::Birth => &[
+                ("sex", Text),
+                ("birth_date", Date),
+                ("birth_time", Text),
+                ("weight_grams", Int),
+                ("hospital", Text),
+                ("province_code", Text),
+                ("city_code", Text),
+                ("county_code", Text),
             ],
             Self::Registration => &[
                 ("name", Text),
@@ -137,7 +152,27 @@ impl Source {
         // 万元 → fen, saturating rather than wrapping on absurd figures.
         let wan =
             |w: u64| Json::from(i64::try_from(w.saturating_mul(1_000_000)).unwrap_or(i64::MAX));
+        // The region cascade of a county: province and city codes from its first digits.
+        let region = |out: &mut Map<String, Json>, county: &str| {
+            if county.len() == 6 && county.bytes().all(|b| b.is_ascii_digit()) {
+                out.insert(
+                    "province_code".into(),
+                    format!("{}0000", &county[..2]).into(),
+                );
+                out.insert("city_code".into(), format!("{}00", &county[..4]).into());
+                out.insert("county_code".into(), county.into());
+            }
+        };
         match (self, record) {
+            (Self::Birth, Record::BirthRecord(r)) => {
+                let b = r.births.first()?;
+                put("sex", b.sex.clone().into());
+                put("birth_date", b.birth_date.clone().into());
+                put("birth_time", b.birth_time.clone().into());
+                put("weight_grams", Json::from(b.weight_grams));
+                put("hospital", b.hospital.clone().into());
+                region(&mut out, &b.county_code);
+            }
             (Self::ResidentId, Record::ResidentIdCard(r)) => {
                 put("name", r.name.clone().into());
                 put("sex", r.sex.clone().into());
@@ -164,12 +199,7 @@ impl Source {
                 put("address", r.address.clone().into());
                 put("business_scope", r.business_scope.clone().into());
                 put("industry_code", r.industry_code.clone().into());
-                let county = &r.region_code;
-                if county.len() == 6 && county.bytes().all(|b| b.is_ascii_digit()) {
-                    put("province_code", format!("{}0000", &county[..2]).into());
-                    put("city_code", format!("{}00", &county[..4]).into());
-                    put("county_code", county.clone().into());
-                }
+                region(&mut out, &r.region_code);
             }
             (Self::Tax, Record::EnterpriseTax(r)) => {
                 put("credit_rating", r.credit_rating.clone().into());

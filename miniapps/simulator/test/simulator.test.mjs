@@ -680,7 +680,7 @@ test("一表通: 新生儿出生一件事 fills itself, is filled in offline and
   await page.getByTestId("offline").check();
   await app.getByTestId("offline-banner").waitFor();
   await answer(app, "baby_name", "陈小雨");
-  await app.getByTestId("choice-baby_sex-female").click();
+  await app.getByTestId("choice-baby_sex-2").click();
   await answer(app, "birth_date", "2026-11-28");
   await answer(app, "birth_time", "08:30");
   await answer(app, "birth_weight", "320");

@@ -1,8 +1,9 @@
-//! 卫健 (health): the health card (健康卡) and the vaccinations on it.
+//! 卫健 (health): the health card (健康卡) and the vaccinations on it; the births the
+//! hospitals registered (出生医学证明's data), found by either parent.
 
 use axum::Router;
 use chrono::NaiveDate;
-use platform_api::departments::{HealthCard, Operation, Vaccination};
+use platform_api::departments::{Birth, BirthRecord, HealthCard, Operation, Vaccination};
 use rand::Rng;
 
 use super::answer::about_a_person;
@@ -11,10 +12,48 @@ use crate::MockState;
 
 /// The department's routes.
 pub fn routes() -> Router<MockState> {
-    Router::new().route(
-        Operation::HealthCard.path(),
-        about_a_person(Operation::HealthCard, health_card),
-    )
+    Router::new()
+        .route(
+            Operation::HealthCard.path(),
+            about_a_person(Operation::HealthCard, health_card),
+        )
+        .route(
+            Operation::BirthRecord.path(),
+            about_a_person(Operation::BirthRecord, birth_record),
+        )
+}
+
+/// Wenzhou's hospitals with maternity wards, and the county each is in.
+const MATERNITY: [(&str, &str); 5] = [
+    ("温州医科大学附属第二医院", "330302"),
+    ("温州市人民医院", "330302"),
+    ("温州市中心医院", "330302"),
+    ("瑞安市人民医院", "330381"),
+    ("乐清市人民医院", "330382"),
+];
+
+/// A birth in the last six weeks for about half of those of an age to have one (22–45): the
+/// hospital registered it with both parents' ID numbers, so either parent finds it.
+fn birth_record(p: &Person<'_>) -> Option<BirthRecord> {
+    let mut rng = p.rng();
+    if !(22..=45).contains(&p.age()) || !rng.gen_bool(0.5) {
+        return None;
+    }
+    let (hospital, county) = MATERNITY[rng.gen_range(0..MATERNITY.len())];
+    let born = p.as_of - chrono::Duration::days(rng.gen_range(3..=42));
+    let certified = rng.gen_bool(0.6);
+    Some(BirthRecord {
+        births: vec![Birth {
+            sex: if rng.gen_bool(0.5) { "1" } else { "2" }.to_string(),
+            birth_date: ymd(born),
+            birth_time: format!("{:02}:{:02}", rng.gen_range(0..24), rng.gen_range(0..60)),
+            weight_grams: rng.gen_range(2500..=4200),
+            hospital: hospital.to_string(),
+            county_code: county.to_string(),
+            certificate_number: certified
+                .then(|| format!("Q33{:09}", rng.gen_range(0..1_000_000_000u32))),
+        }],
+    })
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {

@@ -48,6 +48,7 @@ fn has_the_shape_of_its_operation(operation: Operation, answer: &Value) {
         Operation::EnterpriseRegistration => drop(typed::<EnterpriseRegistration>(answer)),
         Operation::EnterpriseCredit => drop(typed::<EnterpriseCredit>(answer)),
         Operation::HealthCard => drop(typed::<HealthCard>(answer)),
+        Operation::BirthRecord => drop(typed::<platform_api::departments::BirthRecord>(answer)),
         Operation::EducationRecord => drop(typed::<EducationRecord>(answer)),
         Operation::EnterpriseTax => drop(typed::<EnterpriseTax>(answer)),
         Operation::EnterpriseQualifications => drop(typed::<EnterpriseQualifications>(answer)),

@@ -110,9 +110,11 @@ impl From<zhelikit_domain::records::Record> for SectionRecord {
                 json: json.to_string(),
             },
             // Never on a screen; shown, like an unknown record, as nothing personal.
-            R::Vault(_) | R::EnterpriseRegister(_) | R::IntakeReceipt(_) => Self::Other {
-                json: "null".into(),
-            },
+            R::Vault(_) | R::EnterpriseRegister(_) | R::IntakeReceipt(_) | R::BirthRecord(_) => {
+                Self::Other {
+                    json: "null".into(),
+                }
+            }
         }
     }
 }
