@@ -228,6 +228,25 @@ fn exercise(form: &Form, answers: &Value, today: i64) {
     for field in &form.definition().fields {
         let _ = form.choices_for(&field.name, answers, today);
     }
+    // Revalidating one change must say what validating everything says.
+    let mut state = form.validate(answers, today);
+    let mut changed = answers.clone();
+    if let (Some(first), Some(object)) = (form.definition().fields.first(), changed.as_object_mut())
+    {
+        let name = first.name.clone();
+        match object.remove(&name) {
+            Some(_) => {}
+            None => {
+                object.insert(name.clone(), json!("1"));
+            }
+        }
+        form.revalidate(&changed, &name, &mut state, today);
+        assert_eq!(
+            state,
+            form.validate(&changed, today),
+            "revalidate differs from validate"
+        );
+    }
 }
 
 /// Answers a sample form takes, to mutate around.

@@ -89,6 +89,37 @@ fn check(c: &mut Criterion) {
             black_box(form.check(&submitted, today))
         })
     });
+    // As the person types: one answer changes and only what reads it is settled and checked
+    // again. f1 is read by f4's relevance, so each change reaches two fields; the repeat's
+    // change reaches the repeat (five instances).
+    for (field, values) in [
+        ("f1", [json!(12), json!(0)]),
+        (
+            "members",
+            [answers["members"].clone(), json!([answers["members"][0]])],
+        ),
+    ] {
+        let mut answers = answers.clone();
+        let mut state = form.validate(&answers, today);
+        for v in &values {
+            answers[field] = v.clone();
+            form.revalidate(&answers, field, &mut state, today);
+            assert_eq!(
+                state,
+                form.validate(&answers, today),
+                "revalidate = validate"
+            );
+        }
+        let mut turn = 0;
+        group.bench_function(format!("revalidate_one_change_{field}"), |b| {
+            b.iter(|| {
+                turn ^= 1;
+                answers[field] = values[turn].clone();
+                form.revalidate(&answers, field, &mut state, today);
+                black_box(state.problems.len())
+            })
+        });
+    }
     group.finish();
 }
 

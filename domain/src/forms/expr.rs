@@ -564,6 +564,31 @@ fn regex_call(at: usize, mut args: Vec<Expr>) -> Result<Expr, ExprError> {
     })
 }
 
+impl Expr {
+    /// The fields the expression reads (`${name}`), each once, in the order met.
+    pub fn fields(&self) -> Vec<&str> {
+        fn walk<'a>(e: &'a Expr, out: &mut Vec<&'a str>) {
+            match &e.node {
+                Node::Field(name) => {
+                    if !out.contains(&name.as_str()) {
+                        out.push(name);
+                    }
+                }
+                Node::Neg(inner) | Node::Regex(inner, _) => walk(inner, out),
+                Node::Binary(_, a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+                Node::Call(_, args) => args.iter().for_each(|a| walk(a, out)),
+                Node::Literal(_) | Node::Column(_) | Node::Itself => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+}
+
 /// Parses `src`.
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
     let tokens = lex(src)?;
