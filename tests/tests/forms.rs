@@ -527,17 +527,7 @@ async fn a_department_down_gets_its_part_when_it_is_back() {
         c.jobs.backoff_cap = Duration::from_millis(500);
     })
     .await;
-    stack
-        .mock
-        .state
-        .set_fault(
-            Department::Taxation,
-            mock_platform::departments::faults::Fault {
-                mode: mock_platform::departments::faults::FaultMode::Status(503),
-                ..Default::default()
-            },
-        )
-        .expect("fault");
+    taxation_down(&stack);
     let (token, who) = citizen_session(&stack, 0).await;
     let instance = uuid();
     let (status, _) = stack
@@ -836,17 +826,7 @@ async fn a_department_down_costs_its_fields_never_the_form() {
         .login_legal_person(&enterprise.userid, "zk-demo-services")
         .await;
     let token = session["access_token"].as_str().expect("token").to_string();
-    stack
-        .mock
-        .state
-        .set_fault(
-            Department::Taxation,
-            mock_platform::departments::faults::Fault {
-                mode: mock_platform::departments::faults::FaultMode::Status(503),
-                ..Default::default()
-            },
-        )
-        .expect("fault");
+    taxation_down(&stack);
     let (status, p) = stack
         .get_authed(&prefill_path("policy-claim"), &token)
         .await;
@@ -900,6 +880,21 @@ async fn a_department_down_costs_its_fields_never_the_form() {
     assert_problem(status, &problem, 422, "form_answers_invalid");
     assert_eq!(problem["errors"][0]["path"], "enterprise_name");
     stack.mock.state.clear_faults();
+}
+
+/// 税务 answers every call with a 503 until the faults are cleared.
+fn taxation_down(stack: &Stack) {
+    stack
+        .mock
+        .state
+        .set_fault(
+            Department::Taxation,
+            mock_platform::departments::faults::Fault {
+                mode: mock_platform::departments::faults::FaultMode::Status(503),
+                ..Default::default()
+            },
+        )
+        .expect("fault");
 }
 
 /// A phone with the services mini-app, its store in a fresh folder, behind `network`.
