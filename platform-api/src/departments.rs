@@ -335,7 +335,7 @@ impl Operation {
                 "/restapi/prod/IC33000020220301000401/market_regulation/enterprise_register"
             }
             Self::HealthCard => "/restapi/prod/IC33000020220301000501/health/health_card",
-            Self::BirthRecord => "/restapi/prod/IC33000020220301000502/health/birth_record",
+            Self::BirthRecord => "/restapi/prod/IC33000020220301000501/health/birth_record",
             Self::EducationRecord => {
                 "/restapi/prod/IC33000020220301000601/education/education_record"
             }
