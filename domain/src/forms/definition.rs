@@ -562,37 +562,38 @@ impl Form {
                 .enumerate()
                 .map(|(i, l)| (l.field.name.clone(), i))
                 .collect();
-            let owner = |i: usize| -> usize {
-                fields[i]
-                    .repeat
-                    .as_ref()
-                    .and_then(|r| index.get(r).copied())
-                    .unwrap_or(i)
-            };
-            let mut readers = vec![Vec::new(); fields.len()];
-            let mut reads_forward = false;
-            for (i, l) in fields.iter().enumerate() {
-                let exprs = [&l.relevant, &l.constraint, &l.calculate, &l.choice_filter];
-                for e in exprs.into_iter().flatten() {
-                    for name in e.fields() {
-                        if let Some(&j) = index.get(name) {
-                            if !readers[j].contains(&i) {
-                                readers[j].push(i);
-                            }
-                            reads_forward |= owner(j) > owner(i);
-                        }
-                    }
-                }
-            }
-            Ok(Form {
+            let mut form = Form {
+                readers: vec![Vec::new(); fields.len()],
+                reads_forward: false,
                 definition,
                 fields,
                 index,
-                readers,
-                reads_forward,
-            })
+            };
+            form.link_readers();
+            Ok(form)
         } else {
             Err(problems)
+        }
+    }
+
+    /// Records, for every field, the fields whose expressions read it, and whether any reads
+    /// one laid out after its own: what [`Self::revalidate`] follows.
+    fn link_readers(&mut self) {
+        for i in 0..self.fields.len() {
+            let l = &self.fields[i];
+            let exprs = [&l.relevant, &l.constraint, &l.calculate, &l.choice_filter];
+            let read: Vec<usize> = exprs
+                .into_iter()
+                .flatten()
+                .flat_map(|e| e.fields())
+                .filter_map(|name| self.index.get(name).copied())
+                .collect();
+            for j in read {
+                if !self.readers[j].contains(&i) {
+                    self.readers[j].push(i);
+                }
+                self.reads_forward |= self.owner(j) > self.owner(i);
+            }
         }
     }
 
@@ -864,6 +865,12 @@ impl Form {
     /// with a choice filter offers, and the calculations' values — so a page shows what the
     /// engine decides without evaluating an expression itself.
     pub fn layout(&self, answers: &Json, today: i64) -> Layout {
+        self.layout_with(answers, &self.submitted(answers, today), today)
+    }
+
+    /// [`Self::layout`] of `answers`, whose [`Self::submitted`] form the caller has already
+    /// made (as a check of them does): the calculations are read from it, not made again.
+    pub fn layout_with(&self, answers: &Json, submitted: &Json, today: i64) -> Layout {
         let empty = serde_json::Map::new();
         let top = answers.as_object().unwrap_or(&empty);
         let env = Answers {
@@ -891,13 +898,13 @@ impl Form {
                 );
             }
         }
-        let made = self.submitted(answers, today);
         let computed = self
             .fields
             .iter()
             .filter(|l| l.repeat.is_none() && l.calculate.is_some())
             .filter_map(|l| {
-                made.get(&l.field.name)
+                submitted
+                    .get(&l.field.name)
                     .map(|v| (l.field.name.clone(), v.clone()))
             })
             .collect();
@@ -2043,6 +2050,8 @@ mod tests {
         )
     }
 
+    /// A registration whose USCC is deliberately not a valid one (its check characters are
+    /// placeholders): a department value that does not fit its field is not filled.
     fn registration() -> serde_json::Map<String, Json> {
         json!({"name": "温州瓯江智造有限公司", "uscc": "91330300MA2CXXXX0T"})
             .as_object()
@@ -2126,6 +2135,7 @@ mod tests {
 
         // A verified answer changed is refused; others are the person's to change.
         let mut submitted = p.answers.clone();
+        // Another enterprise's code, changed on a page that shows it read-only.
         submitted["uscc"] = json!("91330300MA2CXXXX0T");
         submitted["bank_account"] = json!("6222000000000000000");
         let problems = form.check_verified(&submitted, &p);

@@ -396,16 +396,6 @@ impl Prefill {
             .map(|(k, _)| k.as_str())
     }
 
-    /// The share of typable answers given without typing — filled, or the form's default —
-    /// 0–1.
-    pub fn untyped(&self) -> f64 {
-        if self.typable == 0 {
-            0.0
-        } else {
-            f64::from(self.filled.len() as u32 + self.defaulted) / f64::from(self.typable)
-        }
-    }
-
     /// The share of typable answers filled for the person, 0–1.
     pub fn coverage(&self) -> f64 {
         if self.typable == 0 {
@@ -443,6 +433,7 @@ mod tests {
     fn a_registration_gives_money_in_fen_and_the_region_cascade() {
         let record = Record::EnterpriseRegistration(crate::records::EnterpriseRegistration {
             name: "温州瓯江智造有限公司".into(),
+            // Only the mapping is tested here: the code is a placeholder, not a valid USCC.
             uscc: "91330300MA2XXXXX0X".into(),
             legal_representative: "陈立".into(),
             registered_capital_wan: 500,

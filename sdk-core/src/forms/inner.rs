@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use zhelikit_domain::forms::definition::Form;
+use zhelikit_domain::forms::definition::{Form, Validation};
 use zhelikit_domain::forms::prefill::{Origin, Prefill};
 use zhelikit_domain::forms::submission::{
     FormCatalogue, FormDocument, Submission, SubmissionList, SubmissionRequest,
@@ -215,16 +215,20 @@ fn load(definition: &zhelikit_domain::forms::definition::FormDefinition) -> Resu
     })
 }
 
-/// The problems of `answers` as the BFF will check them: calculated, irrelevant dropped, and
-/// a government-verified answer changed.
-fn problems(form: &Form, answers: &Json, prefill: Option<&Prefill>) -> Vec<FieldProblem> {
-    let today = today();
-    let submitted = form.submitted(answers, today);
-    let mut all = form.check(&submitted, today);
+/// The problems of `answers` as the BFF will check them (calculated, irrelevant dropped, and
+/// a government-verified answer changed), with the answers as they would be submitted.
+fn problems(form: &Form, answers: &Json, prefill: Option<&Prefill>) -> (Vec<FieldProblem>, Json) {
+    let Validation {
+        submitted,
+        mut problems,
+    } = form.validate(answers, today());
     if let Some(p) = prefill {
-        all.extend(form.check_verified(&submitted, p));
+        problems.extend(form.check_verified(&submitted, p));
     }
-    all.into_iter().map(FieldProblem::from).collect()
+    (
+        problems.into_iter().map(FieldProblem::from).collect(),
+        submitted,
+    )
 }
 
 fn answers_of(json: &str) -> Result<Json> {
@@ -334,7 +338,8 @@ impl Forms {
     }
 
     fn draft_view(&self, kept: &KeptDraft, form: &Form) -> Draft {
-        let layout = form.layout(&kept.answers, today());
+        let (problems, submitted) = problems(form, &kept.answers, kept.prefill.as_ref());
+        let layout = form.layout_with(&kept.answers, &submitted, today());
         Draft {
             hidden: layout.hidden,
             options: layout.options.into_iter().collect(),
@@ -343,7 +348,7 @@ impl Forms {
             form_id: kept.form_id.clone(),
             version: kept.version,
             answers_json: kept.answers.to_string(),
-            problems: problems(form, &kept.answers, kept.prefill.as_ref()),
+            problems,
             dropped_fields: kept.dropped.clone(),
             supersedes: kept.supersedes.clone(),
             updated_at_ms: kept.updated_at_ms,
@@ -561,7 +566,7 @@ impl Forms {
         let kept = self.kept_draft(draft_id)?;
         let doc = self.document(&kept.form_id, kept.version).await?;
         let form = load(&doc.definition)?;
-        let found = problems(&form, &kept.answers, kept.prefill.as_ref());
+        let (found, _) = problems(&form, &kept.answers, kept.prefill.as_ref());
         if let Some(first) = found.first() {
             return Err(Error::Input {
                 field: "answers",
