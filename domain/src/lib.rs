@@ -19,6 +19,7 @@
 //! - [`gm`]: 国密 — SM3, SM2 signatures and keys (PKCS#8, SPKI, JWK), interoperable with OpenSSL.
 //! - [`vault`]: 个人数据宝's e-certificates (SD-JWT VC with SM2/SM3), status lists, the verifier.
 //! - [`policy`]: 惠企政策's enterprise profiles, industry codes, size classes and policy criteria.
+//! - [`supervision`]: 政务督查's items, task trees, reports, reminders and figures.
 //! - [`api`]: the wire types of the ZheliKit HTTP API (`/v1/...`), shared by server and client so
 //!   the two can never disagree on a field name.
 
@@ -42,6 +43,7 @@ pub mod records;
 pub mod region;
 pub mod scope;
 pub mod sealing;
+pub mod supervision;
 pub mod vault;
 
 pub use identity_code::{IdentityCodeError, ResidentId, Uscc};

@@ -1345,6 +1345,7 @@ pub const DEFAULT_MAX_ATTACHMENT: u64 = 20 * 1024 * 1024;
 /// An attachment's answer: a reference to content uploaded apart (the answers stay small and
 /// the upload can resume), which the content's SM3 digest names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AttachmentRef {
     /// SM3 of the content, 64 lowercase hex digits.
