@@ -143,8 +143,41 @@ async fn demo_accounts(State(state): State<MockState>) -> Json<serde_json::Value
         "citizens": citizens,
         "enterprises": enterprises,
         "officials": officials,
+        "supervision": supervision_accounts(f),
         "counts": {"citizens": f.citizens.len(), "enterprises": f.enterprises.len(), "officials": f.officials.len()},
     }))
+}
+
+/// The people of a 政务督查 day: the city's leaders, the supervision office, and the leader and
+/// contact of each unit tasks go to (departments and county governments).
+fn supervision_accounts(f: &crate::fixtures::Fixtures) -> serde_json::Value {
+    use crate::fixtures::{Official, CONTACT_TITLE, SUPERVISION_OFFICE_NAME};
+    let person = |o: &Official| serde_json::json!({"accountId": o.account_id, "name": o.name, "jobTitle": o.job_title});
+    let root = f
+        .root_organisation()
+        .map(|o| o.code.clone())
+        .unwrap_or_default();
+    let office = f
+        .organisations
+        .iter()
+        .find(|o| o.name == SUPERVISION_OFFICE_NAME)
+        .map(|o| o.code.clone())
+        .unwrap_or_default();
+    let units: Vec<_> = f
+        .organisations
+        .iter()
+        .filter(|o| o.parent_code.as_deref() == Some(root.as_str()))
+        .filter_map(|o| {
+            let leader = f.officials_in(&o.code).find(|p| p.leader)?;
+            let contact = f.officials_in(&o.code).find(|p| p.job_title == CONTACT_TITLE)?;
+            Some(serde_json::json!({"code": o.code, "name": o.name, "leader": person(leader), "contact": person(contact)}))
+        })
+        .collect();
+    serde_json::json!({
+        "leaders": f.officials_in(&root).filter(|o| o.leader).map(person).collect::<Vec<_>>(),
+        "office": f.officials_in(&office).map(person).collect::<Vec<_>>(),
+        "units": units,
+    })
 }
 
 #[derive(Deserialize)]

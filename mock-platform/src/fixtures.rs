@@ -152,6 +152,8 @@ pub struct Official {
     pub organisation_code: String,
     /// Job title there.
     pub job_title: String,
+    /// Whether the position is one of the unit's leaders (主要或分管负责人).
+    pub leader: bool,
     /// Tenant id.
     pub tenant_id: i64,
 }
@@ -172,7 +174,9 @@ pub struct Fixtures {
     pub enterprises: Vec<Enterprise>,
     /// 浙政钉 users.
     pub officials: Vec<Official>,
-    /// The root organisation first, then the municipal departments.
+    /// The root organisation first, then the municipal departments, then (see
+    /// [`SUPERVISION_OFFICE_NAME`]) the general office and its supervision office, the
+    /// departments' divisions and the county governments.
     pub organisations: Vec<Organisation>,
 }
 
@@ -206,6 +210,45 @@ const DEPARTMENTS: &[&str] = &[
     "温州市民政局",
 ];
 const JOB_TITLES: &[&str] = &["局长", "副局长", "处长", "副处长", "科长", "科员"];
+/// How many of [`JOB_TITLES`], from the first, are leader positions.
+const LEADER_TITLES: usize = 2;
+/// The general office of the municipal government, under the root.
+pub const GENERAL_OFFICE_NAME: &str = "温州市人民政府办公室";
+/// The supervision office (督查室), under the general office: the unit whose members run
+/// 政务督查.
+pub const SUPERVISION_OFFICE_NAME: &str = "温州市人民政府督查室";
+/// The title of a unit's supervision contact, as `zhelikit_domain::supervision::CONTACT_TITLE`
+/// reads it.
+pub const CONTACT_TITLE: &str = "督查联络员";
+/// The city's leaders, members of the root organisation.
+const CITY_LEADER_TITLES: &[&str] = &["市长", "常务副市长", "副市长"];
+/// Two divisions (处室) of each department, in the order of [`DEPARTMENTS`].
+const DIVISIONS: &[[&str; 2]] = &[
+    ["办公室", "治安管理支队"],
+    ["办公室", "就业促进处"],
+    ["办公室", "建设管理处"],
+    ["办公室", "登记注册处"],
+    ["办公室", "医政医管处"],
+    ["办公室", "基础教育处"],
+    ["办公室", "数据资源处"],
+    ["办公室", "预算处"],
+    ["办公室", "社会救助处"],
+];
+/// The county-level governments of Wenzhou, and what their head is called.
+const COUNTIES: &[(&str, &str)] = &[
+    ("鹿城区人民政府", "区长"),
+    ("龙湾区人民政府", "区长"),
+    ("瓯海区人民政府", "区长"),
+    ("洞头区人民政府", "区长"),
+    ("瑞安市人民政府", "市长"),
+    ("乐清市人民政府", "市长"),
+    ("龙港市人民政府", "市长"),
+    ("永嘉县人民政府", "县长"),
+    ("平阳县人民政府", "县长"),
+    ("苍南县人民政府", "县长"),
+    ("文成县人民政府", "县长"),
+    ("泰顺县人民政府", "县长"),
+];
 const MOBILE_PREFIXES: &[&str] = &["13", "15", "18", "19"];
 /// Characters allowed in a USCC (GB 32100: no I, O, S, V, Z).
 const USCC_CHARSET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -216,8 +259,10 @@ impl Fixtures {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let citizens = generate_citizens(&mut rng);
         let enterprises = generate_enterprises(&mut rng, citizens.len());
-        let organisations = generate_organisations(&mut rng);
-        let officials = generate_officials(&mut rng, &organisations);
+        let mut organisations = generate_organisations(&mut rng);
+        let mut officials = generate_officials(&mut rng, &organisations);
+        // After everything else, so the data generated before it stays what it was.
+        add_supervision_units(&mut rng, &mut organisations, &mut officials);
         Self {
             citizens,
             enterprises,
@@ -249,6 +294,13 @@ impl Fixtures {
     /// The official with this employee code.
     pub fn official_by_employee_code(&self, code: &str) -> Option<&Official> {
         self.officials.iter().find(|o| o.employee_code == code)
+    }
+
+    /// The officials whose main position is in the organisation `code`.
+    pub fn officials_in<'f>(&'f self, code: &'f str) -> impl Iterator<Item = &'f Official> + 'f {
+        self.officials
+            .iter()
+            .filter(move |o| o.organisation_code == code)
     }
 
     /// The root organisation (`温州市人民政府`).
@@ -452,11 +504,93 @@ fn generate_officials(rng: &mut ChaCha8Rng, organisations: &[Organisation]) -> V
                 organisation_code: department.code.clone(),
                 // One head, one deputy, then the ranks below, so each department has a head.
                 job_title: JOB_TITLES.get(slot).copied().unwrap_or("科员").to_string(),
+                leader: slot < LEADER_TITLES,
                 tenant_id: TENANT_ID,
             });
         }
     }
     officials
+}
+
+/// The tree 政务督查 works on: the city's leaders in the root; the general office and its
+/// supervision office; a contact in every department and two divisions under each (a head, a
+/// contact, a clerk); the county governments (a head, a deputy, a contact, a clerk).
+fn add_supervision_units(
+    rng: &mut ChaCha8Rng,
+    organisations: &mut Vec<Organisation>,
+    officials: &mut Vec<Official>,
+) {
+    let Some(root) = organisations.first().cloned() else {
+        return;
+    };
+    let departments: Vec<Organisation> = organisations[1..].to_vec();
+    let add_official =
+        |rng: &mut ChaCha8Rng, officials: &mut Vec<Official>, unit: &str, title: &str, leader| {
+            let number = officials.len() + 1;
+            officials.push(Official {
+                account_id: 80_000_000 + number as i64,
+                account: format!("wz-gov-{number:04}"),
+                employee_code: go_code(rng, "GE_"),
+                name: person_name(rng),
+                organisation_code: unit.to_string(),
+                job_title: title.to_string(),
+                leader,
+                tenant_id: TENANT_ID,
+            });
+        };
+    let mut unit = |rng: &mut ChaCha8Rng, name: String, parent: &str, organ: bool| {
+        let o = Organisation {
+            code: go_code(rng, "GO_"),
+            name,
+            parent_code: Some(parent.to_string()),
+            // A division (处室) is part of its organ and has no credit code of its own.
+            credit_code: if organ {
+                uscc(rng, "11", "330300")
+            } else {
+                String::new()
+            },
+        };
+        organisations.push(o.clone());
+        o
+    };
+    for title in CITY_LEADER_TITLES {
+        add_official(rng, officials, &root.code, title, true);
+    }
+    let general = unit(rng, GENERAL_OFFICE_NAME.to_string(), &root.code, true);
+    add_official(rng, officials, &general.code, "主任", true);
+    add_official(rng, officials, &general.code, "副主任", true);
+    add_official(rng, officials, &general.code, "科员", false);
+    let office = unit(
+        rng,
+        SUPERVISION_OFFICE_NAME.to_string(),
+        &general.code,
+        false,
+    );
+    add_official(rng, officials, &office.code, "主任", true);
+    add_official(rng, officials, &office.code, "副主任", false);
+    add_official(rng, officials, &office.code, "科员", false);
+    add_official(rng, officials, &office.code, "科员", false);
+    for (department, divisions) in departments.iter().zip(DIVISIONS) {
+        add_official(rng, officials, &department.code, CONTACT_TITLE, false);
+        for division in divisions {
+            let d = unit(
+                rng,
+                format!("{}{division}", department.name),
+                &department.code,
+                false,
+            );
+            add_official(rng, officials, &d.code, "处长", true);
+            add_official(rng, officials, &d.code, CONTACT_TITLE, false);
+            add_official(rng, officials, &d.code, "科员", false);
+        }
+    }
+    for (county, head) in COUNTIES {
+        let c = unit(rng, (*county).to_string(), &root.code, true);
+        add_official(rng, officials, &c.code, head, true);
+        add_official(rng, officials, &c.code, &format!("副{head}"), true);
+        add_official(rng, officials, &c.code, CONTACT_TITLE, false);
+        add_official(rng, officials, &c.code, "科员", false);
+    }
 }
 
 #[cfg(test)]
@@ -505,7 +639,7 @@ mod tests {
             assert!(e.name.starts_with("温州") && e.name.ends_with("有限公司"));
         }
         assert_eq!(f.enterprises[0].userid, "zlb-e-000001");
-        for o in &f.organisations {
+        for o in f.organisations.iter().filter(|o| !o.credit_code.is_empty()) {
             Uscc::parse(&o.credit_code).expect("organ credit code must be valid");
         }
     }
@@ -520,7 +654,7 @@ mod tests {
             .iter()
             .filter(|o| o.parent_code.as_deref() == Some(root.code.as_str()))
             .collect();
-        assert!(departments.len() >= 8);
+        assert!(departments.len() >= 8 + COUNTIES.len());
         for name in [
             "公安局",
             "人力资源和社会保障局",
@@ -536,10 +670,58 @@ mod tests {
                 .iter()
                 .filter(|o| o.organisation_code == d.code)
                 .count();
-            assert!(staff >= 5, "{}", d.name);
+            assert!(staff >= 3, "{}", d.name);
         }
         let accounts: HashSet<_> = f.officials.iter().map(|o| o.account_id).collect();
         assert_eq!(accounts.len(), f.officials.len());
+    }
+
+    #[test]
+    fn every_unit_below_the_root_has_a_leader_and_all_but_the_offices_a_contact() {
+        let f = Fixtures::generate(7);
+        let root = f.root_organisation().expect("a root");
+        assert!(
+            f.officials_in(&root.code).filter(|o| o.leader).count() >= 2,
+            "city leaders"
+        );
+        let office = f
+            .organisations
+            .iter()
+            .find(|o| o.name == SUPERVISION_OFFICE_NAME)
+            .expect("the supervision office");
+        assert!(f.officials_in(&office.code).count() >= 3);
+        for o in f.organisations.iter().filter(|o| o.parent_code.is_some()) {
+            assert!(
+                f.officials_in(&o.code).any(|p| p.leader),
+                "{} has a leader",
+                o.name
+            );
+            if o.name != SUPERVISION_OFFICE_NAME && o.name != GENERAL_OFFICE_NAME {
+                let contacts = f
+                    .officials_in(&o.code)
+                    .filter(|p| p.job_title == CONTACT_TITLE);
+                assert_eq!(contacts.count(), 1, "{} has one contact", o.name);
+            }
+        }
+        let divisions = f
+            .organisations
+            .iter()
+            .filter(|o| o.credit_code.is_empty())
+            .count();
+        assert_eq!(divisions, 1 + 2 * DEPARTMENTS.len());
+    }
+
+    #[test]
+    fn the_people_generated_before_the_supervision_units_are_unchanged() {
+        // Tests name officials by index; the units added for supervision come after them.
+        let f = Fixtures::generate(7);
+        assert_eq!(f.officials[0].account_id, 80_000_001);
+        assert_eq!(f.officials[0].job_title, "局长");
+        assert!(f.officials[0].leader && !f.officials[2].leader);
+        assert_eq!(
+            f.officials[OFFICIALS_PER_DEPARTMENT * DEPARTMENTS.len()].organisation_code,
+            f.organisations[0].code
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! - 浙里办 personal SSO ([`zlb_personal`]) and legal-person SSO ([`zlb_legal`]): a login page
 //!   that sends the browser back with a `ticket`, and the servlet that validates it;
 //! - the 浙里办 unified mini-program login ([`zlb_miniprogram`]): `ticketId` → access token → user;
-//! - 浙政钉 ([`zzd`]): app token, 免登 auth code → user, organisation queries;
+//! - 浙政钉 ([`zzd`]): app token, 免登 auth code → user, organisation queries; work
+//!   notifications and to-dos, kept for tests to read ([`zzd_work`]);
 //! - the IRS gateway and 浙政钉's signing gateway ([`gateway`]) in front of those server APIs;
 //! - the department APIs behind the IRS gateway ([`departments`]), with fault injection per
 //!   department ([`departments::faults`]);
@@ -33,6 +34,7 @@ pub mod zlb_legal;
 pub mod zlb_miniprogram;
 pub mod zlb_personal;
 pub mod zzd;
+pub mod zzd_work;
 
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -85,6 +87,8 @@ pub struct PlatformState {
     pub hms: hms::Hms,
     /// Apple's push service.
     pub apns: apns::Apns,
+    /// 浙政钉's work notifications and to-dos as sent.
+    pub work: zzd_work::Work,
 }
 
 /// The address of ZheliKit's BFF. Tests start the BFF after the mock and set it then.
@@ -153,6 +157,7 @@ impl MockState {
             fcm: fcm::Fcm::default(),
             hms: hms::Hms::default(),
             apns: apns::Apns::default(),
+            work: zzd_work::Work::default(),
         }))
     }
 
@@ -196,8 +201,9 @@ pub fn router(state: MockState) -> Router {
         .merge(departments::routes(&state))
         .route_layer(from_fn_with_state(state.clone(), gateway::irs));
     // 浙政钉's server APIs, behind its own signing gateway.
-    let zzd_apis =
-        zzd::server_routes().route_layer(from_fn_with_state(state.clone(), gateway::zzd));
+    let zzd_apis = zzd::server_routes()
+        .merge(zzd_work::server_routes())
+        .route_layer(from_fn_with_state(state.clone(), gateway::zzd));
     Router::new()
         .merge(irs_apis)
         .merge(zzd_apis)
@@ -210,6 +216,7 @@ pub fn router(state: MockState) -> Router {
         .merge(bank::routes())
         .merge(admin::corrections::routes())
         .merge(admin::intake::routes())
+        .merge(zzd_work::admin_routes())
         .merge(fcm::routes())
         .merge(hms::routes())
         .merge(apns::routes())

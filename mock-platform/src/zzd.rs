@@ -15,8 +15,8 @@ use axum::{Extension, Json, Router};
 use platform_api::zzd;
 use platform_api::zzd::{
     codes, AppToken, AppUser, Employee, EmployeeAccount, Page, Position, Response,
-    APP_TOKEN_TTL_SECS, AUTH_CODE_PAGE_PATH, AUTH_CODE_TTL_SECS, EMPLOYEE_ACCOUNT_IDS_PATH,
-    EMPLOYEE_BY_CODE_PATH, GET_TOKEN_PATH, ORGANIZATION_BY_CODE_PATH,
+    APP_TOKEN_TTL_SECS, AUTH_CODE_PAGE_PATH, AUTH_CODE_TTL_SECS, EMPLOYEES_BY_CODES_PATH,
+    EMPLOYEE_ACCOUNT_IDS_PATH, EMPLOYEE_BY_CODE_PATH, GET_TOKEN_PATH, ORGANIZATION_BY_CODE_PATH,
     ORGANIZATION_EMPLOYEE_CODES_PATH, ROOT_ORGANIZATION_PATH, SUB_ORGANIZATION_CODES_PATH,
     USER_BY_CODE_PATH,
 };
@@ -93,6 +93,7 @@ pub fn server_routes() -> Router<MockState> {
         )
         .route(EMPLOYEE_BY_CODE_PATH, post(employee_by_code))
         .route(EMPLOYEE_ACCOUNT_IDS_PATH, post(employee_account_ids))
+        .route(EMPLOYEES_BY_CODES_PATH, post(employees_by_codes))
 }
 
 type Answer<T> = Json<Response<T>>;
@@ -361,8 +362,9 @@ async fn auth_page_submit(State(state): State<MockState>, body: Bytes) -> HttpRe
 
 // ---- organisation ----
 
-/// Checks the token and `tenantId` shared by every organisation query.
-fn check_org_call<T>(
+/// Checks the token and `tenantId` shared by every organisation query (and the messaging
+/// APIs).
+pub(crate) fn check_org_call<T>(
     state: &MockState,
     caller: &ZzdCaller,
     params: &Params,
@@ -518,15 +520,47 @@ async fn employee_by_code(
             .fixtures
             .official_by_employee_code(code)
             .ok_or_else(|| error(codes::NOT_FOUND, "no such employee"))?;
-        Ok(Employee {
-            employee_code: o.employee_code.clone(),
-            employee_name: o.name.clone(),
-            positions: vec![Position {
-                organization_code: o.organisation_code.clone(),
-                job_title: o.job_title.clone(),
-                main_job: true,
-            }],
-        })
+        Ok(employee(o))
+    })
+}
+
+/// The platform's answer for an official.
+fn employee(o: &Official) -> Employee {
+    Employee {
+        employee_code: o.employee_code.clone(),
+        employee_name: o.name.clone(),
+        positions: vec![Position {
+            organization_code: o.organisation_code.clone(),
+            job_title: o.job_title.clone(),
+            main_job: true,
+            leader: o.leader,
+        }],
+    }
+}
+
+/// At most [`MAX_PAGE_SIZE`] codes a call; unknown codes are left out, as in
+/// [`employee_account_ids`].
+async fn employees_by_codes(
+    State(state): State<MockState>,
+    Extension(caller): Extension<ZzdCaller>,
+    body: Bytes,
+) -> Answer<Vec<Employee>> {
+    org_call(&state, &caller, &body, |params| {
+        let list = params
+            .get("employeeCodes")
+            .ok_or_else(|| error(codes::PARAM_INVALID, "employeeCodes is required"))?;
+        let codes_asked: Vec<&str> = list.split(',').map(str::trim).collect();
+        if codes_asked.len() as u64 > MAX_PAGE_SIZE {
+            return Err(error(
+                codes::PARAM_INVALID,
+                &format!("at most {MAX_PAGE_SIZE} employeeCodes a call"),
+            ));
+        }
+        Ok(codes_asked
+            .into_iter()
+            .filter_map(|code| state.fixtures.official_by_employee_code(code))
+            .map(employee)
+            .collect())
     })
 }
 

@@ -1,5 +1,6 @@
-//! 浙政钉 (government DingTalk) server APIs: app token, 免登 user-by-code, organisation.
-//! Every call is signed with [`crate::dingtalk_sign`] and answers in [`Response`].
+//! 浙政钉 (government DingTalk) server APIs: app token, 免登 user-by-code, organisation, work
+//! notifications (工作通知) and to-dos (待办). Every call is signed with
+//! [`crate::dingtalk_sign`] and answers in [`Response`].
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,24 @@ pub const ORGANIZATION_EMPLOYEE_CODES_PATH: &str =
 pub const EMPLOYEE_BY_CODE_PATH: &str = "/mozi/employee/getEmployeeByCode";
 /// `POST tenantId=&employeeCodes=a,b` → list of [`EmployeeAccount`].
 pub const EMPLOYEE_ACCOUNT_IDS_PATH: &str = "/mozi/employee/listEmployeeAccountIds";
+/// `POST tenantId=&employeeCodes=a,b` → list of [`Employee`] (unknown codes left out).
+pub const EMPLOYEES_BY_CODES_PATH: &str = "/mozi/employee/listEmployeesByCodes";
+/// `POST tenantId=&receiverIds=1,2&bizMsgId=&msg=` ([`WorkMessage`] as JSON) → [`MessageSent`].
+/// `bizMsgId` is the caller's id of the message: sent again, the message is not delivered
+/// twice (the answer is the first sending's).
+pub const WORK_NOTIFICATION_PATH: &str = "/message/workNotification";
+/// `POST tenantId=&bizMsgId=` → `true`: the message disappears from its receivers.
+pub const REVOKE_MESSAGE_PATH: &str = "/message/revoke";
+/// `POST tenantId=&subject=&creatorId=&assigneeId=&bizTaskId=&url=&mobileUrl=&dueDate=` →
+/// [`TodoCreated`]. `bizTaskId` is the caller's id of the to-do: created again, the first one
+/// is answered.
+pub const TODO_CREATE_PATH: &str = "/tc/v2/openapi/task/create.json";
+/// `POST tenantId=&taskUuid=&userId=` → `true`: the assignee did it.
+pub const TODO_FINISH_PATH: &str = "/tc/v2/openapi/task/finish.json";
+/// `POST tenantId=&taskUuid=` → `true`: no longer asked of anyone.
+pub const TODO_CANCEL_PATH: &str = "/tc/v2/openapi/task/cancel.json";
+/// Most receivers of one work notification.
+pub const MAX_RECEIVERS: usize = 100;
 /// Browser-facing page standing in for `getAuthCode` in the container: `?appkey=&redirect=`.
 pub const AUTH_CODE_PAGE_PATH: &str = "/zzd/auth";
 /// An app access token's lifetime, in seconds.
@@ -95,6 +114,8 @@ pub mod codes {
     pub const PARAM_INVALID: &str = "PARAM_INVALID";
     /// The organisation or employee does not exist.
     pub const NOT_FOUND: &str = "NOT_FOUND";
+    /// The to-do is finished or cancelled already.
+    pub const TODO_CLOSED: &str = "TODO_CLOSED";
 }
 
 /// `data` of [`GET_TOKEN_PATH`].
@@ -182,6 +203,9 @@ pub struct Position {
     pub job_title: String,
     /// True for the main position.
     pub main_job: bool,
+    /// True when the position is one of the unit's leaders (主要或分管负责人).
+    #[serde(default)]
+    pub leader: bool,
 }
 
 /// An employee's account id.
@@ -192,4 +216,73 @@ pub struct EmployeeAccount {
     pub employee_code: String,
     /// Account id.
     pub account_id: i64,
+}
+
+/// The `msg` of a work notification: an OA card (title, text, and the page it opens).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkMessage {
+    /// Always `"oa"`.
+    pub msgtype: String,
+    /// The card.
+    pub oa: OaCard,
+}
+
+/// An OA card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OaCard {
+    /// The page opened on a tap (a mini-app page).
+    pub message_url: String,
+    /// The card's head.
+    pub head: OaHead,
+    /// Its body.
+    pub body: OaBody,
+}
+
+/// The head of an OA card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OaHead {
+    /// The head's text (the app's name).
+    pub text: String,
+}
+
+/// The body of an OA card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OaBody {
+    /// The title.
+    pub title: String,
+    /// The text.
+    pub content: String,
+}
+
+impl WorkMessage {
+    /// An OA card from `app` titled `title` saying `content`, opening `url`.
+    pub fn oa(app: &str, title: &str, content: &str, url: &str) -> Self {
+        Self {
+            msgtype: "oa".into(),
+            oa: OaCard {
+                message_url: url.into(),
+                head: OaHead { text: app.into() },
+                body: OaBody {
+                    title: title.into(),
+                    content: content.into(),
+                },
+            },
+        }
+    }
+}
+
+/// `data` of [`WORK_NOTIFICATION_PATH`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageSent {
+    /// The platform's id of the message.
+    pub msg_id: String,
+}
+
+/// `data` of [`TODO_CREATE_PATH`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TodoCreated {
+    /// The platform's id of the to-do, for finish and cancel.
+    pub task_uuid: String,
 }

@@ -11,3 +11,4 @@ mod zlb_legal;
 mod zlb_miniprogram;
 mod zlb_personal;
 mod zzd;
+mod zzd_work;
