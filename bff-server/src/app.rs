@@ -80,12 +80,16 @@ pub struct App {
     pub consent_content_keys: LocalTtlMap<String, Arc<zhelikit_domain::gm::envelope::ContentKey>>,
     /// The durable job mechanism: background work (webhook notices, …) and its workers.
     pub jobs: Arc<crate::jobs::Jobs>,
+    /// The calendar clock: supervision's days and the jobs' due times.
+    pub clock: Arc<crate::clock::Clock>,
     /// This instance's policy-matching index over every profiled enterprise.
     pub matcher: crate::policy::Matcher,
     /// The push channels configured (FCM when its service account is).
     pub channels: crate::policy::deliveries::Channels,
     /// The forms published, loaded into the engine.
     pub forms: crate::forms::Registry,
+    /// 政务督查's reading of 浙政钉 (the organisation tree, messaging).
+    pub supervision: crate::supervision::Directory,
 }
 
 /// Cheap to clone; what axum hands each handler.
@@ -141,6 +145,16 @@ impl AppState {
                 4,
             );
             jobs.register_concurrent(
+                crate::supervision::nudges::NUDGE_QUEUE,
+                Arc::new(crate::supervision::nudges::Nudges::new(app.clone())),
+                8,
+            );
+            jobs.register_concurrent(
+                crate::supervision::nudges::TODO_QUEUE,
+                Arc::new(crate::supervision::nudges::Todos::new(app.clone())),
+                2,
+            );
+            jobs.register_concurrent(
                 crate::policy::deliveries::QUEUE,
                 Arc::new(crate::policy::deliveries::Deliveries::new(app)),
                 self.config.push.concurrent_batches as usize,
@@ -190,6 +204,7 @@ impl App {
             HttpPlatformClient::new(config.platform.clone())
                 .map_err(|e| StartupError::Platform(e.to_string()))?,
         );
+        let supervision = crate::supervision::Directory::new(platform.clone());
         let recorder = Recorder::start(store.clone());
         let departments = Arc::new(
             Departments::new(
@@ -222,10 +237,16 @@ impl App {
         };
         let channels = crate::policy::deliveries::Channels::new(&config.push)
             .map_err(|e| StartupError::Platform(format!("push channels: {e}")))?;
+        let clock = Arc::new(if config.dev_clock {
+            crate::clock::Clock::movable()
+        } else {
+            crate::clock::Clock::system()
+        });
         let jobs = Arc::new(crate::jobs::Jobs::new(
             store.clone(),
             signal,
             config.jobs.clone(),
+            clock.clone(),
         ));
 
         Ok(Self {
@@ -247,9 +268,11 @@ impl App {
             webhooks,
             consent_content_keys: LocalTtlMap::new(100_000),
             jobs,
+            clock,
             matcher: crate::policy::Matcher::default(),
             channels,
             forms: crate::forms::Registry::default(),
+            supervision,
         })
     }
 }

@@ -8,6 +8,7 @@
 pub mod analytics;
 pub mod app;
 pub mod audit;
+pub mod clock;
 pub mod config;
 pub mod departments;
 pub mod forms;
@@ -23,6 +24,7 @@ pub mod router;
 pub mod screens;
 pub mod server;
 pub mod storage;
+pub mod supervision;
 pub mod vault;
 
 pub use app::{App, AppState};

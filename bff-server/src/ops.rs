@@ -47,6 +47,63 @@ pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
+/// Where the calendar clock stands.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ClockState {
+    /// Now, RFC 3339.
+    pub now: String,
+    /// Today in China, `YYYY-MM-DD`.
+    pub today: String,
+    /// Seconds ahead of the wall clock.
+    pub offset_secs: i64,
+}
+
+/// `POST` [`paths::DEV_CLOCK`].
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct Advance {
+    /// Seconds to move forward.
+    pub seconds: u32,
+}
+
+fn clock_state(state: &AppState) -> ClockState {
+    ClockState {
+        now: state.clock.now().to_rfc3339(),
+        today: zhelikit_domain::policy::format_day(state.clock.today()),
+        offset_secs: state.clock.offset_secs(),
+    }
+}
+
+/// The calendar clock (what supervision's days and the jobs' due times follow).
+#[utoipa::path(get, path = paths::DEV_CLOCK, tag = "operations", responses((status = 200, body = ClockState)))]
+pub async fn clock(State(state): State<AppState>) -> axum::Json<ClockState> {
+    axum::Json(clock_state(&state))
+}
+
+/// Moves the calendar clock forward, in a development deployment (`ZK_DEV_CLOCK=1`) only:
+/// a demo lets a task go overdue and its reminders fall due.
+#[utoipa::path(post, path = paths::DEV_CLOCK, tag = "operations", request_body = Advance,
+    responses((status = 200, body = ClockState),
+        (status = 404, description = "dev_clock_off", body = zhelikit_domain::api::Problem, content_type = "application/problem+json")))]
+pub async fn advance_clock(
+    State(state): State<AppState>,
+    crate::http::json::ApiJson(body): crate::http::json::ApiJson<Advance>,
+) -> Result<axum::Json<ClockState>, ApiError> {
+    match state.clock.advance(body.seconds) {
+        Some(offset) => {
+            tracing::info!(seconds = body.seconds, offset, "calendar clock advanced");
+            Ok(axum::Json(clock_state(&state)))
+        }
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            zhelikit_domain::problem_code::ProblemCode::DevClockOff,
+            zhelikit_domain::lang::Text::new(
+                "当前部署不支持调整时钟（仅开发部署 ZK_DEV_CLOCK=1）",
+                "the clock moves only in a development deployment (ZK_DEV_CLOCK=1)",
+            ),
+        )),
+    }
+}
+
 /// The operational routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -54,4 +111,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(readyz))
         .routes(routes!(metrics))
         .routes(routes!(jwks))
+        .routes(routes!(clock, advance_clock))
 }

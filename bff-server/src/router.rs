@@ -20,13 +20,14 @@ use crate::identity;
 use crate::ops;
 use crate::policy;
 use crate::screens;
+use crate::supervision;
 use crate::vault;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ZheliKit BFF", description = "Sessions for 浙里办 / 浙政钉 mini-apps. Every error is RFC 9457 problem JSON with a stable `code`."),
     modifiers(&BearerAuth),
-    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "screens", description = "Mobile screens aggregated from the departments"), (name = "vault", description = "个人数据宝: e-certificates pulled to the device, issuer keys and status lists for verifiers, online sharing, consents for data consumers"), (name = "forms", description = "一表通 · 一件事: forms to fill, finalized submissions from the outbox applied exactly once, each department's part and the joint status"), (name = "analytics", description = "ZwLog page views and events (埋点), and each mini-app's report for its owner"), (name = "operations"))
+    tags((name = "identity", description = "Platform logins, sessions, the current user"), (name = "passkeys"), (name = "screens", description = "Mobile screens aggregated from the departments"), (name = "vault", description = "个人数据宝: e-certificates pulled to the device, issuer keys and status lists for verifiers, online sharing, consents for data consumers"), (name = "forms", description = "一表通 · 一件事: forms to fill, finalized submissions from the outbox applied exactly once, each department's part and the joint status"), (name = "supervision", description = "政务督查 on 浙政钉: items, task trees dispatched to units, progress reports, reminders, urging and escalation, the leaders' figures and their report"), (name = "analytics", description = "ZwLog page views and events (埋点), and each mini-app's report for its owner"), (name = "operations"))
 )]
 struct ApiDoc;
 
@@ -61,6 +62,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(vault::routes())
         .merge(policy::routes())
         .merge(forms::routes())
+        .merge(supervision::routes())
         .merge(ops::routes())
 }
 

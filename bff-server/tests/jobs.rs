@@ -249,6 +249,7 @@ async fn the_embedded_default_runs_each_job_once_in_process() {
         store.clone(),
         Arc::new(InProcess::default()),
         settings(),
+        Arc::new(bff_server::clock::Clock::system()),
     ));
     jobs.register(
         QUEUE,
@@ -276,7 +277,12 @@ async fn two_instances_sharing_postgres_and_redis_streams_run_each_job_once_betw
             .await
             .unwrap();
         let signal: Arc<dyn Signal> = Arc::new(RedisStreams::new(&redis, conn, &prefix, name));
-        let jobs = Arc::new(Jobs::new(store.clone(), signal, settings()));
+        let jobs = Arc::new(Jobs::new(
+            store.clone(),
+            signal,
+            settings(),
+            Arc::new(bff_server::clock::Clock::system()),
+        ));
         jobs.register(
             QUEUE,
             Arc::new(Worker {

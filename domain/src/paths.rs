@@ -78,6 +78,34 @@ pub const VAULT_CORRECTION_DECISIONS: &str = "/v1/vault/corrections/decisions";
 pub const VAULT_OBJECTIONS: &str = "/v1/vault/objections";
 /// `GET`: what happened at the platform about the citizen with no device involved.
 pub const VAULT_ACTIVITY: &str = "/v1/vault/activity";
+/// `GET`: who the official is in 政务督查 (role, unit) and what they may do.
+pub const SUPERVISION_ME: &str = "/v1/supervision/me";
+/// `GET`: the units tasks may go to and the leaders who may own an item.
+pub const SUPERVISION_ORG: &str = "/v1/supervision/org";
+/// `POST`: open a supervision item (立项); `GET`: the items the official sees.
+pub const SUPERVISION_ITEMS: &str = "/v1/supervision/items";
+/// `GET`: an item with its task tree, reports and history.
+pub const SUPERVISION_ITEM: &str = "/v1/supervision/items/{item_id}";
+/// `POST`: dispatch an item's tasks (交办) or decompose a task (分解).
+pub const SUPERVISION_ITEM_TASKS: &str = "/v1/supervision/items/{item_id}/tasks";
+/// `GET`: the official's open tasks, due soonest first.
+pub const SUPERVISION_TASKS: &str = "/v1/supervision/tasks";
+/// `POST`: move a task under another (调整).
+pub const SUPERVISION_TASK_MOVE: &str = "/v1/supervision/tasks/{task_id}/move";
+/// `POST`: cancel a task (撤销).
+pub const SUPERVISION_TASK_CANCEL: &str = "/v1/supervision/tasks/{task_id}/cancel";
+/// `POST`: report a task's progress (反馈).
+pub const SUPERVISION_TASK_REPORTS: &str = "/v1/supervision/tasks/{task_id}/reports";
+/// `POST`: urge a task's unit (催办).
+pub const SUPERVISION_TASK_URGE: &str = "/v1/supervision/tasks/{task_id}/urge";
+/// `POST`: approve or send back a report (审核).
+pub const SUPERVISION_REPORT_DECISION: &str = "/v1/supervision/reports/{report_id}/decision";
+/// `GET`: the city-wide figures.
+pub const SUPERVISION_DASHBOARD: &str = "/v1/supervision/dashboard";
+/// `GET`: the same figures as an `.xlsx` report.
+pub const SUPERVISION_EXPORT: &str = "/v1/supervision/dashboard/export";
+/// `GET`: the calendar clock; `POST {"seconds": N}`: move it forward (development only).
+pub const DEV_CLOCK: &str = "/v1/dev/clock";
 /// `GET`: the forms the person may fill (一表通).
 pub const FORMS: &str = "/v1/forms";
 /// `GET`: a form's open version.
@@ -131,15 +159,21 @@ pub const OPENAPI: &str = "/openapi.json";
 /// [`PASSKEY`] for one credential id. The id is base64url (what WebAuthn produces), which needs
 /// no escaping in a path; anything else is percent-encoded so it cannot reach another route.
 pub fn passkey(credential_id: &str) -> String {
-    let mut escaped = String::with_capacity(credential_id.len());
-    for b in credential_id.bytes() {
+    PASSKEY.replace("{credential_id}", &segment(credential_id))
+}
+
+/// `value` as one path segment: letters, digits, `-` and `_` as they are, every other byte
+/// percent-encoded, so an id cannot climb out of its template.
+fn segment(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for b in value.bytes() {
         if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
             escaped.push(char::from(b));
         } else {
             escaped.push_str(&format!("%{b:02X}"));
         }
     }
-    PASSKEY.replace("{credential_id}", &escaped)
+    escaped
 }
 
 /// [`VAULT_CERTIFICATE`] for one kind (`driving_licence` …).
@@ -195,6 +229,41 @@ pub fn vault_status(department: &str) -> String {
 /// [`ANALYTICS_REPORT`] for one mini-app (ids are checked `[a-z0-9-]`, which needs no escaping).
 pub fn analytics_report(mini_app_id: &str) -> String {
     ANALYTICS_REPORT.replace("{mini_app_id}", mini_app_id)
+}
+
+/// [`SUPERVISION_ITEM`] for item `id`.
+pub fn supervision_item(id: &str) -> String {
+    SUPERVISION_ITEM.replace("{item_id}", &segment(id))
+}
+
+/// [`SUPERVISION_ITEM_TASKS`] for item `id`.
+pub fn supervision_item_tasks(id: &str) -> String {
+    SUPERVISION_ITEM_TASKS.replace("{item_id}", &segment(id))
+}
+
+/// [`SUPERVISION_TASK_MOVE`] for task `id`.
+pub fn supervision_task_move(id: &str) -> String {
+    SUPERVISION_TASK_MOVE.replace("{task_id}", &segment(id))
+}
+
+/// [`SUPERVISION_TASK_CANCEL`] for task `id`.
+pub fn supervision_task_cancel(id: &str) -> String {
+    SUPERVISION_TASK_CANCEL.replace("{task_id}", &segment(id))
+}
+
+/// [`SUPERVISION_TASK_REPORTS`] for task `id`.
+pub fn supervision_task_reports(id: &str) -> String {
+    SUPERVISION_TASK_REPORTS.replace("{task_id}", &segment(id))
+}
+
+/// [`SUPERVISION_TASK_URGE`] for task `id`.
+pub fn supervision_task_urge(id: &str) -> String {
+    SUPERVISION_TASK_URGE.replace("{task_id}", &segment(id))
+}
+
+/// [`SUPERVISION_REPORT_DECISION`] for report `id`.
+pub fn supervision_report_decision(id: &str) -> String {
+    SUPERVISION_REPORT_DECISION.replace("{report_id}", &segment(id))
 }
 
 #[cfg(test)]

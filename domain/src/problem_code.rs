@@ -159,6 +159,24 @@ problem_codes! {
     InboxMessageNotFound = "inbox_message_not_found", "消息不存在", "Inbox message not found",
     /// The enterprise is not in the market regulator's register.
     EnterpriseNotRegistered = "enterprise_not_registered", "未查询到企业登记信息", "Enterprise not registered",
+    /// The official's role does not allow the action (on this unit's task).
+    SupervisionForbidden = "supervision_forbidden", "无权进行该督查操作", "Not allowed in supervision",
+    /// The official holds no position in the organisation tree 政务督查 reads.
+    SupervisionNotInOrg = "supervision_not_in_org", "组织架构中没有您的任职信息", "Not in the organisation tree",
+    /// No such supervision item (or not one the official may see).
+    SupervisionItemNotFound = "supervision_item_not_found", "督查事项不存在", "Supervision item not found",
+    /// No such task (or not one the official may see).
+    SupervisionTaskNotFound = "supervision_task_not_found", "督查任务不存在", "Supervision task not found",
+    /// No such report (or not one the official may see).
+    SupervisionReportNotFound = "supervision_report_not_found", "进展报告不存在", "Progress report not found",
+    /// The task is done or cancelled, or its item closed: it takes no report or change.
+    SupervisionTaskClosed = "supervision_task_closed", "任务已办结或已撤销", "Task closed",
+    /// An earlier report of the task waits for the unit's leader.
+    SupervisionReportPending = "supervision_report_pending", "上一份进展报告尚待审核", "A report is pending",
+    /// The report was decided already.
+    SupervisionReportDecided = "supervision_report_decided", "该报告已审核", "Report decided",
+    /// The calendar clock of this deployment cannot be moved (not a development deployment).
+    DevClockOff = "dev_clock_off", "当前部署不支持调整时钟", "The clock cannot be moved",
     /// A department did not answer (down, slow, failing); try again later.
     DepartmentUnavailable = "department_unavailable", "部门系统暂不可用", "Department unavailable",
     /// Too many requests; `Retry-After` says when to try again.

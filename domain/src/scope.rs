@@ -23,11 +23,13 @@ pub enum Scope {
     FormsSubmit,
     /// Read the official's organisation.
     OrgRead,
+    /// Take part in 政务督查 (officials): items, tasks, reports, the dashboard.
+    Supervision,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 10] = [
         Scope::Profile,
         Scope::Passkey,
         Scope::VaultRead,
@@ -37,6 +39,7 @@ impl Scope {
         Scope::PolicyManage,
         Scope::FormsSubmit,
         Scope::OrgRead,
+        Scope::Supervision,
     ];
 
     /// The scope as it travels and is stored.
@@ -51,6 +54,7 @@ impl Scope {
             Scope::PolicyManage => "policy.manage",
             Scope::FormsSubmit => "forms.submit",
             Scope::OrgRead => "org.read",
+            Scope::Supervision => "supervision",
         }
     }
 

@@ -16,9 +16,9 @@ use platform_api::zzd;
 use platform_api::zzd::{
     codes, AppToken, AppUser, Employee, EmployeeAccount, Page, Position, Response,
     APP_TOKEN_TTL_SECS, AUTH_CODE_PAGE_PATH, AUTH_CODE_TTL_SECS, EMPLOYEES_BY_CODES_PATH,
-    EMPLOYEE_ACCOUNT_IDS_PATH, EMPLOYEE_BY_CODE_PATH, GET_TOKEN_PATH, ORGANIZATION_BY_CODE_PATH,
-    ORGANIZATION_EMPLOYEE_CODES_PATH, ROOT_ORGANIZATION_PATH, SUB_ORGANIZATION_CODES_PATH,
-    USER_BY_CODE_PATH,
+    EMPLOYEE_ACCOUNT_IDS_PATH, EMPLOYEE_BY_CODE_PATH, GET_TOKEN_PATH, ORGANIZATIONS_BY_CODES_PATH,
+    ORGANIZATION_BY_CODE_PATH, ORGANIZATION_EMPLOYEE_CODES_PATH, ROOT_ORGANIZATION_PATH,
+    SUB_ORGANIZATION_CODES_PATH, USER_BY_CODE_PATH,
 };
 use serde::{Deserialize, Serialize};
 use zhelikit_domain::mask;
@@ -94,6 +94,7 @@ pub fn server_routes() -> Router<MockState> {
         .route(EMPLOYEE_BY_CODE_PATH, post(employee_by_code))
         .route(EMPLOYEE_ACCOUNT_IDS_PATH, post(employee_account_ids))
         .route(EMPLOYEES_BY_CODES_PATH, post(employees_by_codes))
+        .route(ORGANIZATIONS_BY_CODES_PATH, post(organisations_by_codes))
 }
 
 type Answer<T> = Json<Response<T>>;
@@ -538,6 +539,36 @@ fn employee(o: &Official) -> Employee {
     }
 }
 
+/// The codes of the batch parameter `name`, at most [`MAX_PAGE_SIZE`].
+fn batch<'p, T>(params: &'p Params, name: &str) -> Result<Vec<&'p str>, Answer<T>> {
+    let list = params
+        .get(name)
+        .ok_or_else(|| error(codes::PARAM_INVALID, &format!("{name} is required")))?;
+    let asked: Vec<&str> = list.split(',').map(str::trim).collect();
+    if asked.len() as u64 > MAX_PAGE_SIZE {
+        return Err(error(
+            codes::PARAM_INVALID,
+            &format!("at most {MAX_PAGE_SIZE} {name} a call"),
+        ));
+    }
+    Ok(asked)
+}
+
+/// At most [`MAX_PAGE_SIZE`] codes a call; unknown codes are left out.
+async fn organisations_by_codes(
+    State(state): State<MockState>,
+    Extension(caller): Extension<ZzdCaller>,
+    body: Bytes,
+) -> Answer<Vec<zzd::Organisation>> {
+    org_call(&state, &caller, &body, |params| {
+        Ok(batch(params, "organizationCodes")?
+            .into_iter()
+            .filter_map(|code| state.fixtures.organisation(code))
+            .map(organization)
+            .collect())
+    })
+}
+
 /// At most [`MAX_PAGE_SIZE`] codes a call; unknown codes are left out, as in
 /// [`employee_account_ids`].
 async fn employees_by_codes(
@@ -546,17 +577,7 @@ async fn employees_by_codes(
     body: Bytes,
 ) -> Answer<Vec<Employee>> {
     org_call(&state, &caller, &body, |params| {
-        let list = params
-            .get("employeeCodes")
-            .ok_or_else(|| error(codes::PARAM_INVALID, "employeeCodes is required"))?;
-        let codes_asked: Vec<&str> = list.split(',').map(str::trim).collect();
-        if codes_asked.len() as u64 > MAX_PAGE_SIZE {
-            return Err(error(
-                codes::PARAM_INVALID,
-                &format!("at most {MAX_PAGE_SIZE} employeeCodes a call"),
-            ));
-        }
-        Ok(codes_asked
+        Ok(batch(params, "employeeCodes")?
             .into_iter()
             .filter_map(|code| state.fixtures.official_by_employee_code(code))
             .map(employee)

@@ -61,6 +61,8 @@ pub struct SentMessage {
     pub sent_at: DateTime<Utc>,
     /// Whether revoked since.
     pub revoked: bool,
+    /// How many calls sent it (a retry with the same `bizMsgId` is answered, not delivered).
+    pub asked: u32,
 }
 
 /// Where a to-do is.
@@ -249,9 +251,10 @@ async fn work_notification(
         }
         let mut messages = state.work.messages();
         if let Some(first) = messages
-            .iter()
+            .iter_mut()
             .find(|m| m.app_key == caller.app_key && m.biz_msg_id == biz_msg_id)
         {
+            first.asked += 1;
             let same = first.receivers == receivers
                 && first.title == msg.oa.body.title
                 && first.content == msg.oa.body.content;
@@ -282,6 +285,7 @@ async fn work_notification(
             url: msg.oa.message_url,
             sent_at: state.clock.now(),
             revoked: false,
+            asked: 1,
         });
         Ok(MessageSent { msg_id })
     })

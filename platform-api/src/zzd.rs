@@ -21,6 +21,8 @@ pub const ORGANIZATION_EMPLOYEE_CODES_PATH: &str =
 pub const EMPLOYEE_BY_CODE_PATH: &str = "/mozi/employee/getEmployeeByCode";
 /// `POST tenantId=&employeeCodes=a,b` → list of [`EmployeeAccount`].
 pub const EMPLOYEE_ACCOUNT_IDS_PATH: &str = "/mozi/employee/listEmployeeAccountIds";
+/// `POST tenantId=&organizationCodes=a,b` → list of [`Organisation`] (unknown codes left out).
+pub const ORGANIZATIONS_BY_CODES_PATH: &str = "/mozi/organization/listOrganizationsByCodes";
 /// `POST tenantId=&employeeCodes=a,b` → list of [`Employee`] (unknown codes left out).
 pub const EMPLOYEES_BY_CODES_PATH: &str = "/mozi/employee/listEmployeesByCodes";
 /// `POST tenantId=&receiverIds=1,2&bizMsgId=&msg=` ([`WorkMessage`] as JSON) → [`MessageSent`].

@@ -143,6 +143,8 @@ pub async fn bff_config(backend: Backend, platform: &str, app: &RegisteredApp) -
             config.redis_prefix = format!("zk-e2e-{}:", uuid::Uuid::new_v4().simple());
         }
     }
+    // A development deployment: supervision's tests move the calendar clock of their own stacks.
+    config.dev_clock = true;
     // Many tests log in from 127.0.0.1 at once; the limits themselves are tested separately.
     config.rate_limits.login_per_client = 10_000;
     config.rate_limits.refresh_per_client = 10_000;

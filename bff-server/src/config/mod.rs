@@ -84,6 +84,11 @@ pub struct Config {
     /// Where a deployment's own forms are (`ZK_FORMS_DIR`: `.xlsx` spreadsheets or `.json`
     /// definitions), published at start beside the samples.
     pub forms_dir: Option<std::path::PathBuf>,
+    /// 政务督查's reading of 浙政钉.
+    pub supervision: SupervisionSettings,
+    /// Whether the calendar clock may be moved forward (`ZK_DEV_CLOCK`, default false): a
+    /// development deployment's time travel ([`crate::clock`]). Never in production.
+    pub dev_clock: bool,
     /// Proxies whose `X-Forwarded-For` is believed (`ZK_TRUSTED_PROXIES`, comma-separated IPs).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long rows are kept before the background pruner deletes them.
@@ -99,6 +104,24 @@ pub struct Config {
     /// (`ZK_FCM_SERVICE_ACCOUNT_FILE`) and base URL (`ZK_FCM_URL`). Without a key file, pushes
     /// to FCM devices are recorded as `channel_not_configured`; the inbox still has them.
     pub push: PushSettings,
+}
+
+/// How 政务督查 reads the organisation tree.
+#[derive(Debug, Clone)]
+pub struct SupervisionSettings {
+    /// The 浙政钉 tenant (`ZK_ZZD_TENANT_ID`; default [`Self::DEMO_TENANT`]).
+    pub tenant_id: i64,
+    /// The supervision office's organisation code (`ZK_SUPERVISION_OFFICE`); when unset, the
+    /// unit of the tree whose name ends in 督查室.
+    pub office: Option<String>,
+    /// How long a reading of the tree is used before it is read again
+    /// (`ZK_SUPERVISION_ORG_TTL_SECS`, default 300); a failed reading keeps the last one.
+    pub org_ttl: Duration,
+}
+
+impl SupervisionSettings {
+    /// The mock platform's Wenzhou tenant.
+    pub const DEMO_TENANT: i64 = 196_729;
 }
 
 /// The push channels' settings (serialisable, so a worker started apart can be handed them).
@@ -192,20 +215,23 @@ impl Config {
             screen_deadline: source.millis("ZK_SCREEN_DEADLINE_MS", 800)?,
             adapters: adapters(&source)?,
             jobs: crate::jobs::JobSettings::default(),
-            run_jobs: match source.var("ZK_RUN_JOBS").as_deref() {
-                None | Some("1" | "true" | "yes") => true,
-                Some("0" | "false" | "no") => false,
-                Some(other) => {
-                    return Err(ConfigError::Invalid {
-                        name: "ZK_RUN_JOBS",
-                        reason: format!("{other:?} is not true or false"),
-                    })
-                }
-            },
+            run_jobs: source.flag("ZK_RUN_JOBS", true)?,
             register_sync_every: source
                 .optional_secs("ZK_REGISTER_SYNC_SECS")?
                 .filter(|d| !d.is_zero()),
             forms_dir: source.var("ZK_FORMS_DIR").map(std::path::PathBuf::from),
+            dev_clock: source.flag("ZK_DEV_CLOCK", false)?,
+            supervision: SupervisionSettings {
+                tenant_id: match source.var("ZK_ZZD_TENANT_ID") {
+                    None => SupervisionSettings::DEMO_TENANT,
+                    Some(t) => t.parse().map_err(|_| ConfigError::Invalid {
+                        name: "ZK_ZZD_TENANT_ID",
+                        reason: format!("{t:?} is not a tenant id"),
+                    })?,
+                },
+                office: source.var("ZK_SUPERVISION_OFFICE"),
+                org_ttl: source.seconds("ZK_SUPERVISION_ORG_TTL_SECS", 300)?,
+            },
             trusted_proxies: trusted_proxies(&source)?,
             retention: retention(&source)?,
             vault_verifiers,

@@ -98,6 +98,19 @@ impl<'a> Source<'a> {
             .map(Duration::from_millis))
     }
 
+    /// A switch: `1`/`true`/`yes` or `0`/`false`/`no` (`default` when unset).
+    pub fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.var(name).as_deref() {
+            None => Ok(default),
+            Some("1" | "true" | "yes") => Ok(true),
+            Some("0" | "false" | "no") => Ok(false),
+            Some(other) => Err(ConfigError::Invalid {
+                name,
+                reason: format!("{other:?} is not true or false"),
+            }),
+        }
+    }
+
     /// Seconds (`default` when unset).
     pub fn seconds(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
         Ok(Duration::from_secs(

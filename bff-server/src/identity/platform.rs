@@ -175,7 +175,9 @@ impl HttpPlatformClient {
         read_json(request.send().await).await
     }
 
-    async fn zzd_call<T: DeserializeOwned>(
+    /// One signed 浙政钉 call; an API-level refusal is [`PlatformError::AuthCodeRejected`]
+    /// with the platform's code.
+    pub(crate) async fn zzd_call<T: DeserializeOwned>(
         &self,
         app: &AppRegistration,
         method: &str,
@@ -211,7 +213,8 @@ impl HttpPlatformClient {
         }
     }
 
-    async fn zzd_token(&self, app: &AppRegistration) -> Result<String, PlatformError> {
+    /// `app`'s 浙政钉 app token, cached until a minute before it expires.
+    pub(crate) async fn zzd_token(&self, app: &AppRegistration) -> Result<String, PlatformError> {
         let mut cached = self.zzd_tokens.lock().await;
         if let Some((token, until)) = cached.get(&app.zzd.app_key) {
             if Instant::now() < *until {
@@ -237,7 +240,7 @@ impl HttpPlatformClient {
     }
 
     /// Forgets `app`'s cached 浙政钉 token (the platform ended it early).
-    async fn forget_zzd_token(&self, app: &AppRegistration) {
+    pub(crate) async fn forget_zzd_token(&self, app: &AppRegistration) {
         self.zzd_tokens.lock().await.remove(&app.zzd.app_key);
     }
 }

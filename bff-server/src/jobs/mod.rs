@@ -143,7 +143,12 @@ impl Job {
 
     /// The row to write (its id made here), published now when it is due now.
     pub fn row(&self) -> NewJob {
-        let now = Utc::now();
+        self.row_at(Utc::now())
+    }
+
+    /// The row to write when it is `now` by the calendar clock ([`crate::clock::Clock`]):
+    /// a job due by that clock is published at once.
+    pub fn row_at(&self, now: DateTime<Utc>) -> NewJob {
         let run_at = self.run_at.unwrap_or(now);
         NewJob {
             id: uuid::Uuid::new_v4().simple().to_string(),
@@ -163,6 +168,8 @@ type Registered = (Arc<dyn Handler>, usize);
 /// The mechanism of one process: its store, its signal, its handlers.
 pub struct Jobs {
     store: Arc<dyn Store>,
+    /// What "due" is measured by: the wall clock, or a development deployment's moved one.
+    clock: Arc<crate::clock::Clock>,
     signal: Arc<dyn Signal>,
     settings: JobSettings,
     handlers: RwLock<HashMap<&'static str, Registered>>,
@@ -171,10 +178,17 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    /// The mechanism over `store` and `signal`; nothing runs until [`Self::start`].
-    pub fn new(store: Arc<dyn Store>, signal: Arc<dyn Signal>, settings: JobSettings) -> Self {
+    /// The mechanism over `store` and `signal`, due times read on `clock`; nothing runs until
+    /// [`Self::start`].
+    pub fn new(
+        store: Arc<dyn Store>,
+        signal: Arc<dyn Signal>,
+        settings: JobSettings,
+        clock: Arc<crate::clock::Clock>,
+    ) -> Self {
         Self {
             store,
+            clock,
             signal,
             settings,
             handlers: RwLock::default(),
@@ -206,7 +220,7 @@ impl Jobs {
     /// write goes in that write's transaction instead (the store takes its [`Job::row`]), and
     /// then [`Self::published`] signals it.
     pub async fn add(&self, job: &Job) -> Result<bool, crate::storage::StoreError> {
-        let row = job.row();
+        let row = job.row_at(self.clock.now());
         let added = self.store.enqueue_job(&row).await?;
         if added {
             self.published(&row).await;
@@ -266,7 +280,7 @@ impl Jobs {
                 _ = self.stopped() => return,
                 _ = tokio::time::sleep(self.settings.sweep_every) => {}
             }
-            let now = Utc::now();
+            let now = self.clock.now();
             let republish_before =
                 now - chrono::Duration::from_std(self.settings.republish_after).unwrap_or_default();
             match self.store.take_due_jobs(now, republish_before, 500).await {
@@ -352,7 +366,7 @@ impl Jobs {
 
     /// One attempt at the job `d` names, if this worker wins its claim.
     async fn attempt(&self, queue: &str, handler: &dyn Handler, d: &Delivery) {
-        let now = Utc::now();
+        let now = self.clock.now();
         let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
         let claimed = match self.store.claim_job(&d.job_id, now, now + lease).await {
             Ok(c) => c,
@@ -366,7 +380,7 @@ impl Jobs {
             let outcome = tokio::time::timeout(self.settings.lease, handler.run(&job))
                 .await
                 .unwrap_or_else(|_| Err(JobError::retry("the attempt outlived its lease")));
-            let done = Utc::now();
+            let done = self.clock.now();
             let recorded = match outcome {
                 Ok(()) => self.store.finish_job(&job.id, done).await,
                 Err(JobError::Retry { reason, after }) if job.attempts < job.max_attempts => {

@@ -29,7 +29,7 @@ fn in_version_order(parts: &[Migrator]) -> Vec<Migration> {
     all
 }
 
-fn postgres_parts() -> [Migrator; 8] {
+fn postgres_parts() -> [Migrator; 9] {
     [
         sqlx::migrate!("migrations/postgres/analytics"),
         sqlx::migrate!("migrations/postgres/forms"),
@@ -37,12 +37,13 @@ fn postgres_parts() -> [Migrator; 8] {
         sqlx::migrate!("migrations/postgres/jobs"),
         sqlx::migrate!("migrations/postgres/policy"),
         sqlx::migrate!("migrations/postgres/secrets"),
+        sqlx::migrate!("migrations/postgres/supervision"),
         sqlx::migrate!("migrations/postgres/upstream_calls"),
         sqlx::migrate!("migrations/postgres/vault"),
     ]
 }
 
-fn sqlite_parts() -> [Migrator; 8] {
+fn sqlite_parts() -> [Migrator; 9] {
     [
         sqlx::migrate!("migrations/sqlite/analytics"),
         sqlx::migrate!("migrations/sqlite/forms"),
@@ -50,6 +51,7 @@ fn sqlite_parts() -> [Migrator; 8] {
         sqlx::migrate!("migrations/sqlite/jobs"),
         sqlx::migrate!("migrations/sqlite/policy"),
         sqlx::migrate!("migrations/sqlite/secrets"),
+        sqlx::migrate!("migrations/sqlite/supervision"),
         sqlx::migrate!("migrations/sqlite/upstream_calls"),
         sqlx::migrate!("migrations/sqlite/vault"),
     ]

@@ -26,6 +26,7 @@ pub mod policies;
 mod postgres;
 pub mod secrets;
 mod sqlite;
+pub mod supervision;
 pub mod upstream_calls;
 
 use std::sync::Arc;
@@ -52,6 +53,10 @@ pub use policies::{PolicyStore, StoredPolicy, StoredPolicyEvent, StoredProfile};
 pub use postgres::PostgresStore;
 pub use secrets::{SecretStore, SigningKey};
 pub use sqlite::SqliteStore;
+pub use supervision::{
+    Decided, ReportTaken, StoredEvent, StoredItem, StoredNotice, StoredReport, StoredTask,
+    StoredTodo, SupervisionStore,
+};
 pub use upstream_calls::{UpstreamCall, UpstreamCallStore};
 
 /// Why a storage call failed.
@@ -107,6 +112,7 @@ pub trait Store:
     + PolicyStore
     + InboxStore
     + FormStore
+    + SupervisionStore
     + Send
     + Sync
     + 'static

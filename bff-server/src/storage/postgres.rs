@@ -8,7 +8,8 @@ use super::{
     analytics::analytics_sql, audit::audit_sql, consents::consents_sql,
     corrections::corrections_sql, forms::forms_sql, identity::identity_sql, inbox::inbox_sql,
     jobs::jobs_sql, migrations, objections::objections_sql, policies::policies_sql,
-    secrets::secrets_sql, store_sql, upstream_calls::upstream_calls_sql, StoreError, StoreResult,
+    secrets::secrets_sql, store_sql, supervision::supervision_sql,
+    upstream_calls::upstream_calls_sql, StoreError, StoreResult,
 };
 
 /// [`super::Store`] on PostgreSQL.
@@ -57,6 +58,7 @@ consents_sql!(PostgresStore, Uuid);
 corrections_sql!(PostgresStore, Uuid);
 forms_sql!(PostgresStore, Uuid);
 jobs_sql!(PostgresStore, "FOR UPDATE SKIP LOCKED");
+supervision_sql!(PostgresStore);
 objections_sql!(PostgresStore, Uuid);
 policies_sql!(PostgresStore);
 inbox_sql!(PostgresStore, sqlx::Postgres);

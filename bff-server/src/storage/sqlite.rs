@@ -12,7 +12,8 @@ use super::{
     analytics::analytics_sql, audit::audit_sql, consents::consents_sql,
     corrections::corrections_sql, forms::forms_sql, identity::identity_sql, inbox::inbox_sql,
     jobs::jobs_sql, migrations, objections::objections_sql, policies::policies_sql,
-    secrets::secrets_sql, store_sql, upstream_calls::upstream_calls_sql, StoreError, StoreResult,
+    secrets::secrets_sql, store_sql, supervision::supervision_sql,
+    upstream_calls::upstream_calls_sql, StoreError, StoreResult,
 };
 
 /// [`super::Store`] on SQLite.
@@ -79,6 +80,7 @@ consents_sql!(SqliteStore, Hyphenated);
 corrections_sql!(SqliteStore, Hyphenated);
 forms_sql!(SqliteStore, Hyphenated);
 jobs_sql!(SqliteStore, "");
+supervision_sql!(SqliteStore);
 objections_sql!(SqliteStore, Hyphenated);
 policies_sql!(SqliteStore);
 inbox_sql!(SqliteStore, sqlx::Sqlite);

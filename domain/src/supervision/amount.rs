@@ -128,9 +128,13 @@ impl std::fmt::Display for Amount {
     }
 }
 
-/// On the wire an amount is a JSON number (`3.2`), which every client reads as it is.
+/// On the wire an amount is a JSON number (`3.2`, and `12` when whole), which every client
+/// reads as it is.
 impl Serialize for Amount {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.is_whole() {
+            return serializer.serialize_i64(self.0 / SCALE);
+        }
         // Exact: at most 15 significant digits below MAX_UNITS with four places.
         let n: f64 = self.to_string().parse().unwrap_or(0.0);
         serializer.serialize_f64(n)
@@ -186,6 +190,10 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&Amount::parse("3.2").expect("3.2")).expect("json"),
             "3.2"
+        );
+        assert_eq!(
+            serde_json::to_string(&Amount::from_units(12)).expect("json"),
+            "12"
         );
     }
 

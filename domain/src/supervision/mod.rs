@@ -12,7 +12,8 @@
 //! - [`report`]: progress reports and the leader's decision;
 //! - [`nudge`]: reminders, urging and escalation — when, to whom, in what words;
 //! - [`dashboard`]: the figures the charts and the exported report share;
-//! - [`amount`]: exact indicator quantities.
+//! - [`amount`]: exact indicator quantities;
+//! - [`wire`]: the HTTP API's types.
 
 pub mod access;
 pub mod amount;
@@ -22,6 +23,7 @@ pub mod nudge;
 pub mod org;
 pub mod report;
 pub mod tree;
+pub mod wire;
 
 pub use access::{allows, refusal, Action};
 pub use amount::Amount;

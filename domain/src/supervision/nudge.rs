@@ -83,6 +83,19 @@ impl Nudge {
         .find(|n| n.as_str() == text)
     }
 
+    /// As shown in the item's list of notices.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::DueSoon => "到期提醒（三天前）",
+            Self::DueTomorrow => "到期提醒（一天前）",
+            Self::Overdue => "逾期督办（单位负责人）",
+            Self::LongOverdue => "逾期督办（责任领导）",
+            Self::Urge => "催办",
+            Self::Review => "待审核提醒",
+            Self::Returned => "退回通知",
+        }
+    }
+
     /// When a scheduled nudge of a task due on `due` (a China day) falls, in Unix seconds;
     /// none for those sent when something happens.
     pub fn at(self, due: i64) -> Option<i64> {
@@ -159,6 +172,11 @@ impl Nudge {
             todo,
         }
     }
+}
+
+/// The page a notification or to-do about task `task_id` opens in the supervision mini-app.
+pub fn task_deep_link(mini_app_id: &str, task_id: &str) -> String {
+    format!("zhelikit://mini-app/{mini_app_id}/home?task={task_id}")
 }
 
 /// What a nudge says.

@@ -87,6 +87,7 @@ async fn a_work_notification_reaches_its_receivers_once_per_biz_msg_id() {
     assert_eq!(list.len(), 1, "{got}");
     assert_eq!(list[0]["title"], "督查到期提醒");
     assert_eq!(list[0]["bizMsgId"], "remind-1");
+    assert_eq!(list[0]["asked"], 3, "asked thrice, delivered once");
 
     let tenant = TENANT_ID.to_string();
     let revoked: Response<bool> = mock

@@ -138,6 +138,7 @@ fn purpose(scope: Scope) -> &'static str {
         Scope::PolicyManage => "起草、审核、发布和撤回惠企政策",
         Scope::FormsSubmit => "用各部门为您核验的信息自动填写表单，保存草稿，并代您提交",
         Scope::OrgRead => "读取您所在的组织机构",
+        Scope::Supervision => "参与政务督查：查看和办理督查任务",
     }
 }
 
