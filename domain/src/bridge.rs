@@ -75,6 +75,15 @@ const fn personal(name: &'static str, scope: Scope, summary: &'static str) -> Me
     }
 }
 
+/// A method of an official's own work (scope `supervision`, login, no consent: it hands the
+/// page nothing personal of the official's).
+const fn official(name: &'static str, summary: &'static str) -> MethodSpec {
+    MethodSpec {
+        consent: false,
+        ..personal(name, Scope::Supervision, summary)
+    }
+}
+
 /// Every method the bridge serves.
 pub const METHODS: &[MethodSpec] = &[
     // ZWJSBridge: what an SDK can honestly serve.
@@ -385,6 +394,63 @@ pub const METHODS: &[MethodSpec] = &[
         "zhelikit.policy.console.preview",
         Scope::PolicyManage,
         "预览条件匹配的企业数：按县（市、区）、按行业，附示例及匹配理由",
+    ),
+    // 政务督查 (officials on 浙政钉): their own work, no personal data of theirs to agree to.
+    official(
+        "zhelikit.supervision.me",
+        "我在督查中的身份（市领导、督查室、单位负责人、督查联络员）及可做的操作",
+    ),
+    official(
+        "zhelikit.supervision.org",
+        "可交办的单位（组织架构）和可任责任领导的市领导",
+    ),
+    official(
+        "zhelikit.supervision.items",
+        "我能看到的督查事项，截止日期近的在前",
+    ),
+    official(
+        "zhelikit.supervision.item",
+        "一项督查事项：指标、任务分解树、进展报告、全过程记录、提醒催办记录",
+    ),
+    official(
+        "zhelikit.supervision.createItem",
+        "立项（市领导、督查室）",
+    ),
+    official(
+        "zhelikit.supervision.dispatch",
+        "交办任务给单位（督查室），或把本单位任务分解给下级单位（单位负责人）",
+    ),
+    official(
+        "zhelikit.supervision.tasks",
+        "我的待办任务，截止日期近的在前",
+    ),
+    official(
+        "zhelikit.supervision.report",
+        "报送进展：情况、指标数值（按指标单位）、是否申请办结（督查联络员）",
+    ),
+    official(
+        "zhelikit.supervision.decide",
+        "审核进展报告：通过，或写明原因退回（单位负责人）",
+    ),
+    official(
+        "zhelikit.supervision.urge",
+        "催办：以浙政钉工作通知和待办提醒任务单位（督查室、市领导）",
+    ),
+    official(
+        "zhelikit.supervision.moveTask",
+        "调整任务所属的上级任务（督查室；不能形成循环）",
+    ),
+    official(
+        "zhelikit.supervision.cancelTask",
+        "撤销任务及其下级任务（督查室）",
+    ),
+    official(
+        "zhelikit.supervision.dashboard",
+        "统计：各单位进度、按期办结率、指标完成、逾期任务（市领导、督查室）",
+    ),
+    official(
+        "zhelikit.supervision.export",
+        "导出统计报表（.xlsx，与统计页同一组数字）",
     ),
     MethodSpec {
         consent: false,

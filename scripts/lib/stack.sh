@@ -30,7 +30,7 @@ start_live_stack() {
   . "$ROOT/scripts/lib/push.sh"
   use_mock_push "$platform" "$LIVE_DIR"
   # Access tokens of three seconds: the Kotlin tests let one expire.
-  BFF_ADDR="$bff" ZK_PLATFORM_URL="http://$platform" DATABASE_URL="sqlite:$LIVE_DIR/bff.db" RUST_LOG="${ZK_LIVE_LOG:-warn}" ZK_ACCESS_TTL_SECS=3 \
+  BFF_ADDR="$bff" ZK_PLATFORM_URL="http://$platform" DATABASE_URL="sqlite:$LIVE_DIR/bff.db" RUST_LOG="${ZK_LIVE_LOG:-warn}" ZK_ACCESS_TTL_SECS=3 ZK_DEV_CLOCK=1 \
     "$ROOT/target/debug/bff-server" >"$LIVE_DIR/bff.log" 2>&1 &
   LIVE_PIDS+=($!)
   wait_for_http "http://$bff/readyz" 60 || { cat "$LIVE_DIR/bff.log" >&2; die "live BFF did not start"; }

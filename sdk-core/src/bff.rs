@@ -110,6 +110,24 @@ impl Bff {
         read_status(request.send().await).await.map(|_| ())
     }
 
+    /// `GET path`; the body of a 2xx answer, as it came (a workbook, a file).
+    pub(crate) async fn get_bytes(&self, path: &str, bearer: &str) -> Result<Vec<u8>> {
+        self.ensure_online()?;
+        let response = read_status(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(bearer)
+                .send()
+                .await,
+        )
+        .await?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Error::Offline(without_url(&e)))?;
+        Ok(body.to_vec())
+    }
+
     /// `GET path`; `T` from a 2xx JSON answer.
     pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str, bearer: &str) -> Result<T> {
         self.ensure_online()?;

@@ -19,6 +19,7 @@ use crate::runtime::Runtime;
 use crate::screens::{Screens, ScreensClient};
 use crate::session::SessionManager;
 use crate::store::{self, LocalStore};
+use crate::supervision::{Supervision, SupervisionClient};
 use crate::vault::{Vault, VaultClient};
 
 /// How a [`ZheliKitClient`] is set up.
@@ -101,6 +102,12 @@ impl ZheliKitClient {
     /// (offline from the device's copy).
     pub fn policies(&self) -> Arc<PoliciesClient> {
         Arc::new(PoliciesClient::new(Policies::new(self.ctx.clone())))
+    }
+
+    /// 政务督查 for officials on 浙政钉: their role and tasks, items and their task trees,
+    /// reports and decisions, urging, the figures and their report.
+    pub fn supervision(&self) -> Arc<SupervisionClient> {
+        Arc::new(SupervisionClient::new(Supervision::new(self.ctx.clone())))
     }
 
     /// 一表通 · 一件事: forms to fill offline, drafts, and the outbox that submits each once.

@@ -86,6 +86,14 @@ impl Context {
             .await
     }
 
+    /// `GET path` with the session's access token; the body as it came.
+    pub(crate) async fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
+        let bff = &self.bff;
+        self.session
+            .with_token(|token| async move { bff.get_bytes(path, &token).await })
+            .await
+    }
+
     /// `POST path` with a JSON body and the session's access token.
     pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
         &self,

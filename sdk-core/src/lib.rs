@@ -37,6 +37,7 @@ mod runtime;
 mod screens;
 mod session;
 mod store;
+mod supervision;
 mod task;
 pub mod test_doubles;
 mod vault;
@@ -63,6 +64,11 @@ pub use inbox::{
 pub use policies::{MatchedPolicies, MatchedPolicy, PoliciesClient, PolicyGrant};
 pub use screens::records::*;
 pub use screens::{HomeScreen, HomeSection, ScreensClient, SectionStatus};
+pub use supervision::{
+    IndicatorInput, IndicatorProgress, ItemInput, ReportInput, ReportedValue, SupervisionClient,
+    SupervisionEvent, SupervisionFigures, SupervisionItem, SupervisionNotice, SupervisionProfile,
+    SupervisionReport, SupervisionTask, TargetInput, TaskInput, UnitFigures,
+};
 pub use task::TaskHandle;
 pub use vault::{
     ActivityItem, Certificate, CertificateClaim, CertificateState, CheckedClaim, ClaimKind,

@@ -464,6 +464,122 @@ async fn an_official_logs_in_with_get_auth_code_and_gdt_codes_are_used() {
 }
 
 #[tokio::test]
+async fn an_officials_page_works_supervision_through_the_bridge_and_a_citizens_is_refused() {
+    let stack = stack(Backend::Sqlite).await;
+    let f = &stack.fixtures;
+    let office = f
+        .organisations
+        .iter()
+        .find(|o| o.name == mock_platform::fixtures::SUPERVISION_OFFICE_NAME)
+        .expect("the office");
+    let clerk = f.officials_in(&office.code).last().expect("office staff");
+    let page = phone_on(
+        stack,
+        &temp_dir(),
+        "zk-demo-supervision",
+        manifest(
+            "zk-demo-supervision",
+            "zzd",
+            &["profile", "supervision"],
+            &["official"],
+        ),
+    );
+    page.host.give_ticket(
+        &stack
+            .auth_code_for("zk-demo-supervision", clerk.account_id)
+            .await,
+    );
+    let code = call(&page.bridge, "getAuthCode", json!({"corpId": "zk"})).await;
+    let code = result(&code)["code"].as_str().unwrap().to_string();
+    result(
+        &call(
+            &page.bridge,
+            "zhelikit.loginWithAuthCode",
+            json!({"authCode": code}),
+        )
+        .await,
+    );
+
+    let me = call(&page.bridge, "zhelikit.supervision.me", json!({})).await;
+    assert_eq!(result(&me)["role"]["role"], "office");
+    let org = call(&page.bridge, "zhelikit.supervision.org", json!({})).await;
+    let leader = result(&org)["leaders"][0]["employee_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let unit = f
+        .organisations
+        .iter()
+        .find(|o| o.name.ends_with("县人民政府"))
+        .expect("a county");
+    let today = zhelikit_domain::policy::china_day(chrono::Utc::now().timestamp());
+    let due = zhelikit_domain::policy::format_day(today + 20);
+    let item = call(
+        &page.bridge,
+        "zhelikit.supervision.createItem",
+        json!({"item": {"title": "桥接立项", "source_kind": "document", "source": "温政办〔2026〕1号",
+                        "owner": leader, "due": due, "priority": "normal"}}),
+    )
+    .await;
+    let item_id = result(&item)["summary"]["id"].as_str().unwrap().to_string();
+    let made = call(
+        &page.bridge,
+        "zhelikit.supervision.dispatch",
+        json!({"itemId": item_id, "tasks": [{"unit": unit.code, "content": "落实", "due": due}]}),
+    )
+    .await;
+    assert_eq!(result(&made)["tasks"][0]["unit_name"], unit.name.as_str());
+    // No consent prompt: an official's own work hands the page nothing personal of theirs.
+    assert_eq!(consent_prompts(&page.host), 0);
+    // Bad parameters are the platform's "invalid parameters".
+    assert_eq!(
+        error_of(
+            &call(
+                &page.bridge,
+                "zhelikit.supervision.decide",
+                json!({"reportId": "r1"})
+            )
+            .await
+        ),
+        (2, "invalid_params")
+    );
+    // A rule of the BFF's (a contact's action, not the office's) is refused with its code.
+    let task_id = result(&made)["tasks"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refused = call(
+        &page.bridge,
+        "zhelikit.supervision.report",
+        json!({"taskId": task_id, "report": {"text": "进展"}}),
+    )
+    .await;
+    assert_eq!(error_of(&refused), (9, "refused"));
+    assert_eq!(
+        refused["error"]["problemCode"], "supervision_forbidden",
+        "{refused}"
+    );
+    let export = call(&page.bridge, "zhelikit.supervision.export", json!({})).await;
+    assert!(
+        result(&export)["base64"]
+            .as_str()
+            .unwrap()
+            .starts_with("UEsD"),
+        "a zip (xlsx)"
+    );
+
+    // A citizen's page that declares the scope anyway: the session has no supervision scope.
+    let citizen = phone(stack, &["supervision"]);
+    logged_in(stack, &citizen, 7).await;
+    let answer = call(&citizen.bridge, "zhelikit.supervision.tasks", json!({})).await;
+    assert_eq!(
+        error_of(&answer).0,
+        1002,
+        "ZWJSBridge's 'not permitted': {answer}"
+    );
+}
+
+#[tokio::test]
 async fn a_bridge_only_opens_for_its_own_mini_app_and_a_valid_manifest() {
     let stack = stack(Backend::Sqlite).await;
     let client = phone(stack, &[]).client;

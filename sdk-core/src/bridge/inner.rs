@@ -6,6 +6,7 @@
 mod forms;
 mod inbox;
 mod policy;
+mod supervision;
 mod vault;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -78,6 +79,7 @@ pub(crate) struct Bridge {
     inbox: crate::inbox::Inbox,
     forms: crate::forms::Forms,
     policies: crate::policies::Policies,
+    supervision: crate::supervision::Supervision,
     /// The 亮证 code being shown and refreshed, if any (stopped when replaced, hidden, or the
     /// bridge goes).
     shown_code: Mutex<Option<TaskHandle>>,
@@ -93,6 +95,25 @@ pub(crate) struct Bridge {
 
 fn invalid(zh: impl Into<String>, en: impl Into<String>) -> BridgeError {
     BridgeError::new(F::InvalidParams, zh, en)
+}
+
+/// Parameter `name`, read as `T`; the error names the parameter and what in it is wrong.
+fn typed_param<T: serde::de::DeserializeOwned>(
+    params: &Params,
+    name: &str,
+) -> Result<T, BridgeError> {
+    let value = params.get(name).ok_or_else(|| {
+        invalid(
+            format!("缺少参数 {name}"),
+            format!("parameter {name} is missing"),
+        )
+    })?;
+    T::deserialize(value).map_err(|e| {
+        invalid(
+            format!("参数 {name} 格式不正确：{e}"),
+            format!("parameter {name}: {e}"),
+        )
+    })
 }
 
 fn text_param<'a>(params: &'a Params, name: &str) -> Result<&'a str, BridgeError> {
@@ -218,6 +239,7 @@ impl Bridge {
             inbox: crate::inbox::Inbox::new(ctx.clone()),
             forms: crate::forms::Forms::new(ctx.clone()),
             policies: crate::policies::Policies::new(ctx.clone()),
+            supervision: crate::supervision::Supervision::new(ctx.clone()),
             shown_code: Mutex::new(None),
             ctx,
             manifest,
@@ -690,6 +712,9 @@ impl Bridge {
             vault if vault.starts_with("zhelikit.vault.") => self.vault_call(vault, params).await,
             inbox if inbox.starts_with("zhelikit.inbox.") => self.inbox_call(inbox, params).await,
             forms if forms.starts_with("zhelikit.forms.") => self.forms_call(forms, params).await,
+            supervision if supervision.starts_with("zhelikit.supervision.") => {
+                self.supervision_call(supervision, params).await
+            }
             policy if policy.starts_with("zhelikit.policy.") => {
                 self.policy_call(policy, params).await
             }

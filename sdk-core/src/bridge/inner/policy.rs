@@ -8,28 +8,11 @@
 //! `Policy`, `PolicyDraft`, `Criteria`, `MatchPreview`, snake_case like `getCurrentUser`'s),
 //! so a console reads one description of them.
 
-use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use zhelikit_domain::bridge::{BridgeError, BridgeFailure as F};
 use zhelikit_domain::policy::{vocabulary, PolicyEdit, PolicyStep};
 
-use super::{from_sdk_error, invalid, text_param, to_json, Bridge, Outcome, Params};
-
-/// Parameter `name`, read as `T`; the error names the parameter and what in it is wrong.
-fn typed_param<T: DeserializeOwned>(params: &Params, name: &str) -> Result<T, BridgeError> {
-    let value = params.get(name).ok_or_else(|| {
-        invalid(
-            format!("缺少参数 {name}"),
-            format!("parameter {name} is missing"),
-        )
-    })?;
-    T::deserialize(value).map_err(|e| {
-        invalid(
-            format!("参数 {name} 格式不正确：{e}"),
-            format!("parameter {name}: {e}"),
-        )
-    })
-}
+use super::{from_sdk_error, invalid, text_param, to_json, typed_param, Bridge, Outcome, Params};
 
 impl Bridge {
     /// One `zhelikit.policy.*` call.

@@ -78,9 +78,34 @@ object LiveStack {
 
     /** The demo officials the mock lists. */
     fun officials(): List<DemoOfficial> =
-        objects(get("$platformUrl/__admin/demo-accounts"), "\"accountId\"").map {
+        objects(section(get("$platformUrl/__admin/demo-accounts"), "officials"), "\"accountId\"").map {
             DemoOfficial(number(it, "accountId"), text(it, "organisation"))
         }
+
+    /** The array `name` of a JSON object's text (no nesting of arrays within it). */
+    private fun section(body: String, name: String): String =
+        body.substringAfter("\"$name\":[").substringBefore("]")
+
+    /** A unit 政务督查 dispatches to: its code and name, its leader's and its contact's account ids. */
+    data class SupervisedUnit(val code: String, val name: String, val leader: Long, val contact: Long)
+
+    /** The people of a 政务督查 day, as the mock lists them. */
+    data class SupervisionPeople(val mayor: Long, val office: Long, val units: List<SupervisedUnit>)
+
+    /** The mock's city leaders, supervision office and the units tasks go to. */
+    fun supervisionPeople(): SupervisionPeople {
+        val body = get("$platformUrl/__admin/demo-accounts").substringAfter("\"supervision\":")
+        val first = { name: String -> Regex("\"accountId\":(\\d+)").find(section(body, name))?.groupValues?.get(1)?.toLong() ?: error("no $name in $body") }
+        val unit = Regex("\\{\"code\":\"([^\"]+)\",\"contact\":\\{\"accountId\":(\\d+)[^}]*\\},\"leader\":\\{\"accountId\":(\\d+)[^}]*\\},\"name\":\"([^\"]+)\"\\}")
+        val units = unit.findAll(body.substringAfter("\"units\":")).map {
+            SupervisedUnit(it.groupValues[1], it.groupValues[4], it.groupValues[3].toLong(), it.groupValues[2].toLong())
+        }.toList()
+        check(units.isNotEmpty()) { "no units in $body" }
+        return SupervisionPeople(first("leaders"), first("office"), units)
+    }
+
+    /** What official `accountId` received on the mock 浙政钉 (work notifications and to-dos, JSON). */
+    fun zzdReceived(accountId: Long): String = get("$platformUrl/__admin/zzd/received/$accountId")
 
     /** What the mock FCM accepted for registration token `token`, as its admin API lists it (JSON). */
     fun fcmMessages(token: String): String =
