@@ -191,8 +191,9 @@ impl ZzdWork for HttpPlatformClient {
                 .await?,
             );
         }
-        employee_codes.sort();
-        employee_codes.dedup();
+        // Once each, in the order the platform lists them (a unit's head first).
+        let mut seen = std::collections::HashSet::new();
+        employee_codes.retain(|c| seen.insert(c.clone()));
         let mut people = Vec::with_capacity(employee_codes.len());
         for chunk in employee_codes.chunks(BATCH) {
             let list = chunk.join(",");

@@ -142,6 +142,8 @@ pub enum OrgError {
 pub struct Org {
     units: BTreeMap<String, Unit>,
     people: BTreeMap<String, Person>,
+    /// Employee codes in the order the tree lists them (the head of a unit first).
+    listed: Vec<String>,
     by_account: HashMap<i64, String>,
     /// Each unit's depth (the root is 0), which also proves the tree has no cycle.
     depth: HashMap<String, usize>,
@@ -181,6 +183,7 @@ impl Org {
         }
         let mut by_account = HashMap::with_capacity(people.len());
         let mut kept = BTreeMap::new();
+        let mut listed = Vec::with_capacity(people.len());
         for person in people {
             if !units.contains_key(&person.unit) {
                 return Err(OrgError::Homeless {
@@ -189,11 +192,15 @@ impl Org {
                 });
             }
             by_account.insert(person.account_id, person.employee_code.clone());
+            if !kept.contains_key(&person.employee_code) {
+                listed.push(person.employee_code.clone());
+            }
             kept.insert(person.employee_code.clone(), person);
         }
         Ok(Org {
             units,
             people: kept,
+            listed,
             by_account,
             depth,
             root,
@@ -255,18 +262,21 @@ impl Org {
         self.depth.get(unit).copied()
     }
 
-    /// The leaders of `unit`, most senior first (the tree's order).
+    /// Everyone, in the tree's order.
+    fn in_order(&self) -> impl Iterator<Item = &Person> {
+        self.listed.iter().filter_map(|code| self.people.get(code))
+    }
+
+    /// The leaders of `unit`, in the tree's order (its head first).
     pub fn leaders_of(&self, unit: &str) -> Vec<&Person> {
-        self.people
-            .values()
+        self.in_order()
             .filter(|p| p.unit == unit && p.leader)
             .collect()
     }
 
     /// The contacts of `unit`.
     pub fn contacts_of(&self, unit: &str) -> Vec<&Person> {
-        self.people
-            .values()
+        self.in_order()
             .filter(|p| p.unit == unit && p.is_contact())
             .collect()
     }
@@ -374,6 +384,22 @@ pub(crate) mod tests {
         );
         assert_eq!(org.contacts_of("a").len(), 1);
         assert_eq!(org.city_leaders().len(), 1);
+    }
+
+    #[test]
+    fn leaders_keep_the_trees_order_not_their_codes() {
+        let units = vec![unit("city", None), unit("office", Some("city"))];
+        let people = vec![
+            person("z-mayor", 1, "city", "市长", true),
+            person("a-deputy", 2, "city", "副市长", true),
+        ];
+        let org = Org::new(units, people, "office").expect("a tree");
+        let names: Vec<&str> = org
+            .city_leaders()
+            .iter()
+            .map(|p| p.employee_code.as_str())
+            .collect();
+        assert_eq!(names, ["z-mayor", "a-deputy"]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 // sdk-core on the simulator server to the live BFF and mock platform (scripts/test starts them).
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
+import { inflateRawSync } from "node:zlib";
 import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
@@ -745,4 +746,147 @@ test("一表通: 新生儿出生一件事 fills itself, is filled in offline and
   }, (t) => /办理中/.test(t));
   await page.screenshot({ path: `${SCREENSHOTS}/forms-corrected.png` });
   await page.close();
+});
+
+/** The files of a zip archive (an .xlsx), by name: read from its central directory. */
+function unzip(buf) {
+  let end = buf.length - 22;
+  while (end >= 0 && buf.readUInt32LE(end) !== 0x06054b50) end--;
+  assert.ok(end >= 0, "a zip archive");
+  const files = {};
+  let p = buf.readUInt32LE(end + 16);
+  for (let i = buf.readUInt16LE(end + 10); i > 0; i--) {
+    const method = buf.readUInt16LE(p + 10);
+    const size = buf.readUInt32LE(p + 20);
+    const [nameLen, extraLen, commentLen] = [buf.readUInt16LE(p + 28), buf.readUInt16LE(p + 30), buf.readUInt16LE(p + 32)];
+    const local = buf.readUInt32LE(p + 42);
+    const name = buf.toString("utf8", p + 46, p + 46 + nameLen);
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const data = buf.subarray(start, start + size);
+    files[name] = method === 8 ? inflateRawSync(data) : data;
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return files;
+}
+
+/** The number in cell `ref` (`A6`) of a worksheet's XML. */
+function cellNumber(xml, ref) {
+  const m = xml.match(new RegExp(`<c r="${ref}"[^>]*><v>([^<]*)</v>`));
+  assert.ok(m, `cell ${ref}`);
+  return Number(m[1]);
+}
+
+test("政务督查: the mayor opens an item, the office dispatches it to three units, one reports and its leader approves, another goes overdue and is reminded, urged and escalated, and the dashboard and its report agree", async () => {
+  const PLATFORM = process.env.ZK_TEST_PLATFORM_URL;
+  const BFF = process.env.ZK_TEST_BFF_URL;
+  assert.ok(PLATFORM && BFF, "run the browser tests through scripts/test");
+  const { supervision: sv } = await (await fetch(`${PLATFORM}/__admin/demo-accounts`)).json();
+  const mayor = sv.leaders[0];
+  const clerk = sv.office[sv.office.length - 1];
+  // Units the other tests leave alone: two departments and a county.
+  const departments = sv.units.filter((u) => u.name.endsWith("局"));
+  const [a, b] = [departments[2], departments[3]];
+  const c = sv.units.find((u) => u.name.endsWith("县人民政府"));
+  const clock = await (await fetch(`${BFF}/v1/dev/clock`)).json();
+  const day = (n) => new Date(Date.parse(`${clock.today}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+  const received = async (who) => (await fetch(`${PLATFORM}/__admin/zzd/received/${who.accountId}`)).json();
+  const official = async (label, who) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await openMiniApp(page, `政务督查 · ${label} ${who.name}（`, "zk-demo-supervision");
+    await consentTo(page, /申请读取您的姓名/);
+    const app = page.frameLocator('[data-testid="frame"]');
+    await app.getByTestId("role").waitFor();
+    return { page, app };
+  };
+
+  // The mayor opens the item.
+  const m = await official("市领导", mayor);
+  assert.equal(await m.app.getByTestId("role").innerText(), "市领导");
+  const title = `推进重大项目建设（${Date.now() % 100000}）`;
+  await m.app.getByRole("tab", { name: "立项" }).click();
+  await m.app.getByTestId("item-title").fill(title);
+  await m.app.getByTestId("item-source").fill("市政府第 12 次常务会议");
+  await m.app.getByTestId("item-due").fill(day(30));
+  await m.app.getByTestId("indicator-target-0").fill("5");
+  await m.app.getByTestId("create-item").click();
+  const itemId = await m.app.getByTestId("item").getAttribute("data-item-id");
+  await m.page.screenshot({ path: `${SCREENSHOTS}/supervision-item.png` });
+
+  // The office dispatches it to three units, with the first two's shares of the investment.
+  const o = await official("督查室", clerk);
+  await o.app.getByRole("tab", { name: "督查事项" }).click();
+  await o.app.getByTestId(`item-${itemId}`).click();
+  await o.app.getByTestId("dispatch-content").fill("按期完成年度投资任务");
+  await o.app.getByTestId("dispatch-due").fill(day(10));
+  for (const [u, target] of [[a, "3"], [b, "2"], [c, ""]]) {
+    await o.app.getByTestId(`dispatch-${u.code}`).check();
+    if (target) await o.app.getByTestId(`dispatch-target-${u.code}`).fill(target);
+  }
+  await o.app.getByTestId("dispatch").click();
+  await o.app.getByTestId("notice").getByText("已交办 3 个单位").waitFor();
+  const taskOf = async (u) => o.app.getByTestId(`tree-${u.code}`).getAttribute("data-task-id");
+  const [taskA, taskB] = [await taskOf(a), await taskOf(b)];
+
+  // A's contact reports it done with 3 亿元; A's leader approves: the task is closed.
+  const ac = await official(a.name, a.contact);
+  await ac.app.locator(`[data-task-id="${taskA}"]`).first().click();
+  await ac.app.getByTestId("report-text").fill("项目全部开工，投资完成");
+  await ac.app.getByTestId("report-value-investment").fill("3");
+  await ac.app.getByTestId("report-completes").check();
+  await ac.app.getByTestId("send-report").click();
+  await ac.app.getByTestId("notice").getByText("进展已报送").waitFor();
+  const al = await official(a.name, a.leader);
+  await al.app.locator(`[data-task-id="${taskA}"]`).first().click();
+  await al.app.getByTestId("approve").click();
+  await al.app.getByTestId("task-status").getByText("已办结").waitFor();
+  await al.page.screenshot({ path: `${SCREENSHOTS}/supervision-approved.png` });
+
+  // Fourteen days on (the BFF's calendar; a development deployment's): B is four days overdue.
+  const now = Date.parse(clock.now);
+  const target = Date.parse(`${day(14)}T01:30:00Z`);
+  const moved = await fetch(`${BFF}/v1/dev/clock`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ seconds: Math.round((target - now) / 1000) }),
+  });
+  assert.equal(moved.status, 200);
+  // The office urges B from its task page.
+  await o.app.getByText("返回").click();
+  await o.app.getByTestId(`item-${itemId}`).click();
+  await o.app.getByTestId(`tree-${b.code}`).click();
+  await o.app.getByTestId("urge-message").fill("请本周内报送进展");
+  await o.app.getByTestId("urge").click();
+  await o.app.getByTestId("notice").getByText(/已催办/).waitFor();
+
+  // The reminder and the urge reach B's contact, the escalation B's leader and then the mayor —
+  // each a work notification and a to-do on 浙政钉.
+  const titles = (r) => r.notifications.filter((n) => n.content.includes(title)).map((n) => n.title);
+  const todos = (r) => r.todos.filter((t) => t.subject.includes(title)).map((t) => t.subject);
+  const contact = await until(() => received(b.contact), (r) => ["督查到期提醒", "督查催办"].every((t) => titles(r).includes(t)) && todos(r).length >= 1);
+  assert.ok(todos(contact).some((s) => s.startsWith("催办") || s.startsWith("报送进展")), JSON.stringify(todos(contact)));
+  const leader = await until(() => received(b.leader), (r) => titles(r).includes("督查逾期督办") && todos(r).some((s) => s.startsWith("督办")));
+  assert.ok(leader);
+  await until(() => received(mayor), (r) => titles(r).includes("督查逾期督办"));
+  // Each once.
+  assert.equal(titles(await received(b.contact)).filter((t) => t === "督查催办").length, 1);
+
+  // The mayor's dashboard: B overdue, A done; the exported report has the same numbers.
+  await m.app.getByText("返回").click();
+  await m.app.getByRole("tab", { name: "统计" }).click();
+  await m.app.getByTestId("chart-units").locator("canvas").waitFor();
+  await m.app.getByTestId(`overdue-${taskB}`).waitFor();
+  const stat = async (name) => Number((await m.app.getByTestId(name).innerText()).match(/(\d+)\s*$/)?.[1] ?? -1);
+  const shown = { tasks: await stat("stat-tasks"), open: await stat("stat-open"), done: await stat("stat-done"), overdue: await stat("stat-overdue") };
+  assert.ok(shown.done >= 1 && shown.overdue >= 2, JSON.stringify(shown));
+  await m.page.screenshot({ path: `${SCREENSHOTS}/supervision-dashboard.png` });
+  await m.app.getByTestId("export").click();
+  await m.app.getByTestId("export-link").waitFor();
+  const base64 = await m.page.frames().find((f) => f.url().includes("supervision"))?.evaluate(() => document.body.dataset.export);
+  assert.ok(base64, "the report reached the page");
+  const sheet = unzip(Buffer.from(base64, "base64"))["xl/worksheets/sheet1.xml"].toString("utf8");
+  assert.deepEqual(
+    { tasks: cellNumber(sheet, "A6"), open: cellNumber(sheet, "B6"), done: cellNumber(sheet, "C6"), overdue: cellNumber(sheet, "E6") },
+    shown,
+  );
+  for (const p of [m.page, o.page, ac.page, al.page]) await p.close();
 });

@@ -31,6 +31,20 @@ async function loadPickers(): Promise<void> {
   }
   for (const e of accounts.enterprises) account.add(new Option(`法人 · ${e.name}`, e.userid));
   for (const o of accounts.officials) account.add(new Option(`政务人员 · ${o.name}（${o.jobTitle}）`, String(o.accountId)));
+  // 政务督查's people: the city's leaders, the supervision office, each unit's leader and contact.
+  const listed = new Set(accounts.officials.map((o: any) => String(o.accountId)));
+  const official = (label: string, o: any) => {
+    if (listed.has(String(o.accountId))) return;
+    listed.add(String(o.accountId));
+    account.add(new Option(`政务督查 · ${label} ${o.name}（${o.jobTitle}）`, String(o.accountId)));
+  };
+  const sv = accounts.supervision ?? { leaders: [], office: [], units: [] };
+  for (const o of sv.leaders) official("市领导", o);
+  for (const o of sv.office) official("督查室", o);
+  for (const u of sv.units) {
+    official(u.name, u.leader);
+    official(u.name, u.contact);
+  }
   const miniapp = $<HTMLSelectElement>("miniapp");
   for (const a of apps.miniApps) miniapp.add(new Option(`${a.name}（${a.platform === "zzd" ? "浙政钉" : "浙里办"}）`, a.id));
   // `?miniApp=<id>` (what `zhelikit-miniapp serve` prints) preselects a mini-app.

@@ -1,5 +1,6 @@
-// ECharts with only the charts the console draws (bars and a ring), loaded the first time a
-// chart is drawn: the console's first paint does not wait for the chart library.
+// ECharts with only the charts the officials' mini-apps draw (bars and rings), loaded the first
+// time a chart is drawn: a page's first paint does not wait for the chart library. Shared by the
+// policy console and 政务督查, whose packages depend on echarts.
 import * as echarts from "echarts/core";
 import { BarChart, PieChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
