@@ -33,6 +33,8 @@ use crate::app::AppState;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
 use crate::identity::users::user_profile;
+use crate::storage::StoredTask;
+use view::Model;
 
 pub use org::Directory;
 
@@ -129,6 +131,27 @@ pub(crate) async fn actor(state: &AppState, auth: &Authenticated) -> Result<Acto
         org,
         mini_app: claims.aud.clone(),
     })
+}
+
+/// The task `id` and its item, if `a` may see the task (a task of another unit reads as
+/// absent).
+pub(crate) async fn visible_task(
+    state: &AppState,
+    a: &Actor,
+    id: &str,
+) -> Result<(StoredTask, Model), ApiError> {
+    let t = state
+        .store
+        .supervision_task(id)
+        .await?
+        .ok_or_else(|| task_not_found(id))?;
+    if a.may(Action::View, Some(&t.unit_code)).is_err() {
+        return Err(task_not_found(id));
+    }
+    let model = Model::load(state, &t.item_id)
+        .await?
+        .ok_or_else(|| item_not_found(&t.item_id))?;
+    Ok((t, model))
 }
 
 /// A new id: `prefix` and 16 hex digits.

@@ -16,13 +16,13 @@ use zhelikit_domain::supervision::wire::{NewReport, ReportView};
 use zhelikit_domain::supervision::{Action, Decision, Nudge, ReportStatus};
 
 use super::nudges;
-use super::view::{report_view, reported_of, status_of, Model};
-use super::{actor, item_not_found, new_id, report_not_found, task_closed, task_not_found, Actor};
+use super::view::{report_view, reported_of, status_of};
+use super::{actor, new_id, report_not_found, task_closed, visible_task};
 use crate::app::AppState;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::identity::auth::Authenticated;
-use crate::storage::{Decided, ReportTaken, StoredEvent, StoredReport, StoredTask};
+use crate::storage::{Decided, ReportTaken, StoredEvent, StoredReport};
 
 fn pending_conflict() -> ApiError {
     ApiError::new(
@@ -33,27 +33,6 @@ fn pending_conflict() -> ApiError {
             "an earlier report waits for the unit's leader",
         ),
     )
-}
-
-/// The task `id` and its item, if `a` may see the task (a task of another unit reads as
-/// absent).
-async fn visible_task(
-    state: &AppState,
-    a: &Actor,
-    id: &str,
-) -> Result<(StoredTask, Model), ApiError> {
-    let t = state
-        .store
-        .supervision_task(id)
-        .await?
-        .ok_or_else(|| task_not_found(id))?;
-    if a.may(Action::View, Some(&t.unit_code)).is_err() {
-        return Err(task_not_found(id));
-    }
-    let model = Model::load(state, &t.item_id)
-        .await?
-        .ok_or_else(|| item_not_found(&t.item_id))?;
-    Ok((t, model))
 }
 
 /// A unit's contact reports the task's progress: text, the values reached (in each

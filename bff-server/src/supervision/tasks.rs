@@ -19,7 +19,7 @@ use zhelikit_domain::supervision::{Action, Parent, Role};
 
 use super::nudges;
 use super::view::{pending_by_task, status_of, Model};
-use super::{actor, item_not_found, new_id, task_closed, task_not_found, Actor};
+use super::{actor, item_not_found, new_id, task_closed, task_not_found, visible_task, Actor};
 use crate::app::AppState;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
@@ -237,14 +237,7 @@ pub async fn move_task(
 ) -> Result<StatusCode, ApiError> {
     let a = actor(&state, &auth).await?;
     a.may(Action::Manage, None)?;
-    let t = state
-        .store
-        .supervision_task(&task_id)
-        .await?
-        .ok_or_else(|| task_not_found(&task_id))?;
-    let model = Model::load(&state, &t.item_id)
-        .await?
-        .ok_or_else(|| item_not_found(&t.item_id))?;
+    let (t, model) = visible_task(&state, &a, &task_id).await?;
     if t.status != "open" {
         return Err(task_closed(&t.status));
     }
@@ -339,17 +332,10 @@ pub async fn cancel(
         )
         .into());
     }
-    let t = state
-        .store
-        .supervision_task(&task_id)
-        .await?
-        .ok_or_else(|| task_not_found(&task_id))?;
+    let (t, model) = visible_task(&state, &a, &task_id).await?;
     if status_of(&t)? != zhelikit_domain::supervision::TaskStatus::Open {
         return Err(task_closed(&t.status));
     }
-    let model = Model::load(&state, &t.item_id)
-        .await?
-        .ok_or_else(|| item_not_found(&t.item_id))?;
     let mut ids = vec![t.id.clone()];
     ids.extend(
         model
