@@ -873,7 +873,9 @@ async fn supervision() {
         .next()
         .expect("the mayor")
         .clone();
-    let session = stack.login_official(clerk.account_id, "zk-demo-supervision").await;
+    let session = stack
+        .login_official(clerk.account_id, "zk-demo-supervision")
+        .await;
     let token = session["access_token"].as_str().expect("token").to_string();
     let now = stack.app().clock.now();
     let today = stack.app().clock.today();
@@ -904,22 +906,27 @@ async fn supervision() {
         detail: "基准".into(),
         at: now,
     };
-    let task = |item: &str, n: usize, unit: &str, unit_name: &str, due: i64, done: bool| StoredTask {
-        id: format!("tbench{n:010}"),
-        item_id: item.into(),
-        parent_id: None,
-        unit_code: unit.into(),
-        unit_name: unit_name.into(),
-        content: "基准任务".into(),
-        due_day: due,
-        targets: r#"[{"key":"investment","target":0.2}]"#.into(),
-        reported: if n % 3 == 0 { r#"{"investment":0.1}"#.into() } else { "{}".into() },
-        status: if done { "done".into() } else { "open".into() },
-        done_day: done.then_some(due - 1),
-        reports: 0,
-        created_at: now,
-        updated_at: now,
-    };
+    let task =
+        |item: &str, n: usize, unit: &str, unit_name: &str, due: i64, done: bool| StoredTask {
+            id: format!("tbench{n:010}"),
+            item_id: item.into(),
+            parent_id: None,
+            unit_code: unit.into(),
+            unit_name: unit_name.into(),
+            content: "基准任务".into(),
+            due_day: due,
+            targets: r#"[{"key":"investment","target":0.2}]"#.into(),
+            reported: if n % 3 == 0 {
+                r#"{"investment":0.1}"#.into()
+            } else {
+                "{}".into()
+            },
+            status: if done { "done".into() } else { "open".into() },
+            done_day: done.then_some(due - 1),
+            reports: 0,
+            created_at: now,
+            updated_at: now,
+        };
 
     // 1. 10,000 open tasks (and 2,000 done) in 500 units, over 1,000 items; some overdue.
     let seeded = Instant::now();
@@ -931,37 +938,86 @@ async fn supervision() {
                 let n = i * 12 + j;
                 let unit = n % 500;
                 let due = today - 10 + (n % 40) as i64;
-                task(&it.id, n, &format!("bench-unit-{unit:03}"), &format!("基准单位{unit:03}"), due, j >= 10)
+                task(
+                    &it.id,
+                    n,
+                    &format!("bench-unit-{unit:03}"),
+                    &format!("基准单位{unit:03}"),
+                    due,
+                    j >= 10,
+                )
             })
             .collect();
-        store.insert_tasks(None, &tasks, &[], &[], &[]).await.expect("tasks");
+        store
+            .insert_tasks(None, &tasks, &[], &[], &[])
+            .await
+            .expect("tasks");
     }
-    println!("seeded 12,000 tasks in {:.1} s", seeded.elapsed().as_secs_f64());
+    println!(
+        "seeded 12,000 tasks in {:.1} s",
+        seeded.elapsed().as_secs_f64()
+    );
     let http = reqwest::Client::new();
-    let dashboard = format!("{}{}", stack.bff, zhelikit_domain::paths::SUPERVISION_DASHBOARD);
+    let dashboard = format!(
+        "{}{}",
+        stack.bff,
+        zhelikit_domain::paths::SUPERVISION_DASHBOARD
+    );
     let me = format!("{}{}", stack.bff, zhelikit_domain::paths::ME);
-    let figures: serde_json::Value = http.get(&dashboard).bearer_auth(&token).send().await.expect("dashboard").json().await.expect("JSON");
-    assert!(figures["totals"]["open"].as_u64().unwrap_or(0) >= 10_000, "{}", figures["totals"]);
+    let figures: serde_json::Value = http
+        .get(&dashboard)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("dashboard")
+        .json()
+        .await
+        .expect("JSON");
+    assert!(
+        figures["totals"]["open"].as_u64().unwrap_or(0) >= 10_000,
+        "{}",
+        figures["totals"]
+    );
     assert!(figures["units"].as_array().map_or(0, Vec::len) >= 500);
     let (b50, b99) = timed(200, || async {
-        http.get(&me).bearer_auth(&token).send().await.expect("me").bytes().await.expect("body");
+        http.get(&me)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("me")
+            .bytes()
+            .await
+            .expect("body");
     })
     .await;
     let (d50, d99) = timed(50, || async {
-        http.get(&dashboard).bearer_auth(&token).send().await.expect("dashboard").bytes().await.expect("body");
+        http.get(&dashboard)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("dashboard")
+            .bytes()
+            .await
+            .expect("body");
     })
     .await;
     println!("| request | median | p99 |");
     println!("| --- | ---: | ---: |");
     println!("| GET /v1/me (baseline) | {b50:.2} ms | {b99:.2} ms |");
-    println!("| GET /v1/supervision/dashboard, {} open tasks in {} units | {d50:.2} ms | {d99:.2} ms |",
-        figures["totals"]["open"], figures["units"].as_array().map_or(0, Vec::len));
+    println!(
+        "| GET /v1/supervision/dashboard, {} open tasks in {} units | {d50:.2} ms | {d99:.2} ms |",
+        figures["totals"]["open"],
+        figures["units"].as_array().map_or(0, Vec::len)
+    );
 
     // 2. 10,000 reminders falling due in the same minute, to the contacts of the real units.
     let units: Vec<(String, String)> = f
         .organisations
         .iter()
-        .filter(|o| f.officials_in(&o.code).any(|p| p.job_title == CONTACT_TITLE))
+        .filter(|o| {
+            f.officials_in(&o.code)
+                .any(|p| p.job_title == CONTACT_TITLE)
+        })
         .map(|o| (o.code.clone(), o.name.clone()))
         .collect();
     let due_at = now + chrono::Duration::seconds(40);
@@ -993,23 +1049,31 @@ async fn supervision() {
         let jobs: Vec<_> = notices
             .iter()
             .map(|n| {
-                let mut job = bff_server::jobs::Job::new("supervision.nudge", &json!({"notice": n.id}));
+                let mut job =
+                    bff_server::jobs::Job::new("supervision.nudge", &json!({"notice": n.id}));
                 job.run_at = Some(due_at);
                 job.max_attempts = 200;
                 job.dedupe_key = Some(format!("supervision.nudge:{}", n.id));
                 job.row_at(now)
             })
             .collect();
-        store.insert_tasks(None, &tasks, &[], &notices, &jobs).await.expect("reminders");
+        store
+            .insert_tasks(None, &tasks, &[], &notices, &jobs)
+            .await
+            .expect("reminders");
     }
-    let wait = (due_at - stack.app().clock.now()).to_std().unwrap_or_default();
+    let wait = (due_at - stack.app().clock.now())
+        .to_std()
+        .unwrap_or_default();
     println!("10,000 reminders due in {:.1} s", wait.as_secs_f64());
     tokio::time::sleep(wait).await;
     let started = Instant::now();
     let count = |status: &'static str| {
         let url = stack.app().config.database_url.clone();
         async move {
-            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.expect("db");
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+                .await
+                .expect("db");
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM supervision_notices WHERE status = $1 AND id LIKE 'sv-tbench%'")
                 .bind(status)
                 .fetch_one(&mut conn)
@@ -1031,11 +1095,38 @@ async fn supervision() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let took = started.elapsed().as_secs_f64();
-    let all: serde_json::Value = http.get(format!("{}/__admin/zzd/sent", stack.platform)).send().await.expect("sent").json().await.expect("JSON");
-    let messages = all["notifications"].as_array().map_or(&[][..], Vec::as_slice);
-    let ours: Vec<&serde_json::Value> = messages.iter().filter(|m| m["bizMsgId"].as_str().is_some_and(|b| b.starts_with("sv-tbench"))).collect();
-    let twice = ours.iter().filter(|m| m["asked"].as_u64() != Some(1)).count();
-    let todos = all["todos"].as_array().map_or(0, |t| t.iter().filter(|t| t["bizTaskId"].as_str().is_some_and(|b| b.starts_with("sv-tbench"))).count());
+    let all: serde_json::Value = http
+        .get(format!("{}/__admin/zzd/sent", stack.platform))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    let messages = all["notifications"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    let ours: Vec<&serde_json::Value> = messages
+        .iter()
+        .filter(|m| {
+            m["bizMsgId"]
+                .as_str()
+                .is_some_and(|b| b.starts_with("sv-tbench"))
+        })
+        .collect();
+    let twice = ours
+        .iter()
+        .filter(|m| m["asked"].as_u64() != Some(1))
+        .count();
+    let todos = all["todos"].as_array().map_or(0, |t| {
+        t.iter()
+            .filter(|t| {
+                t["bizTaskId"]
+                    .as_str()
+                    .is_some_and(|b| b.starts_with("sv-tbench"))
+            })
+            .count()
+    });
     println!(
         "reminders: {sent} of 10,000 sent in {took:.1} s ({:.0}/s); within the minute: {}; 浙政钉 received {} notifications ({} asked more than once), {} to-dos",
         sent as f64 / took,
