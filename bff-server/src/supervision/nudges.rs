@@ -95,11 +95,7 @@ fn nudge_job(id: &str, due_at: DateTime<Utc>, now: DateTime<Utc>) -> NewJob {
 }
 
 /// The reminders and escalations of a newly dispatched `task`, with their jobs.
-pub(crate) fn scheduled(
-    _item: &StoredItem,
-    task: &StoredTask,
-    now: DateTime<Utc>,
-) -> (Vec<StoredNotice>, Vec<NewJob>) {
+pub(crate) fn scheduled(task: &StoredTask, now: DateTime<Utc>) -> (Vec<StoredNotice>, Vec<NewJob>) {
     schedule(task.due_day, now.timestamp())
         .into_iter()
         .filter_map(|(nudge, at)| {
@@ -386,9 +382,10 @@ impl Handler for Nudges {
         // The end of the due day, China time.
         let due_ms = ((task.due_day + 1) * 86_400 - 8 * 3_600) * 1_000;
         let mut made = Vec::new();
+        // Read once: a retry finds the to-dos an earlier attempt made and makes only the rest.
+        let open = store.open_todos(&task.id, &[]).await.map_err(retry)?;
         for p in &people {
             let (kind, biz, report) = todo_of(nudge, &n.id, &task, p.account_id);
-            let open = store.open_todos(&task.id, &[kind]).await.map_err(retry)?;
             if open.iter().any(|t| t.biz_task_id == biz) {
                 continue;
             }

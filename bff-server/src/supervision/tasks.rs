@@ -126,7 +126,7 @@ pub async fn dispatch(
             ),
             at: now,
         });
-        let (n, j) = nudges::scheduled(&model.item, &task, now);
+        let (n, j) = nudges::scheduled(&task, now);
         notices.extend(n);
         jobs.extend(j);
         rows.push(task);
